@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * change.h: signed changes (DESIGN §4). A change is a signed header (item,
+ * type, author, per-author sequence, HLC, parents, body hash, deleted
+ * flag) and a separate body. The header bytes are kept exactly as signed;
+ * the change ID is the BLAKE2b-256 of those bytes. gs_change_verify() is the
+ * one place that checks a change's structure, signature and body hash, for
+ * local changes and changes from peers alike.
+ */
+#ifndef GS_CHANGE_H
+#define GS_CHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_CHANGE_VERSION 1
+#define GS_MAX_PARENTS 32
+#define GS_MAX_HEADER 2048
+#define GS_MAX_BODY (128 * 1024)
+
+struct gs_change {
+	uint8_t id[32];              /* BLAKE2b-256 of header */
+	uint8_t item[16];
+	int type;                    /* enum gs_item_type */
+	uint8_t author[32];
+	uint64_t seq;
+	uint64_t hlc;
+	uint8_t (*parents)[32];      /* owned; ascending, unique */
+	size_t nparents;
+	uint8_t body_hash[32];
+	bool deleted;
+	uint8_t *header;             /* owned: the exact signed bytes */
+	size_t header_len;
+	uint8_t sig[64];
+	uint8_t *body;               /* owned plaintext body, or NULL if absent */
+	size_t body_len;
+};
+
+/*
+ * Builds and signs a change with the secret key sk (whose public key
+ * becomes the author). parents need not be sorted; duplicates are
+ * refused. body is copied. Returns 0 and *out (owned by the caller), or
+ * GS_EINVAL (too many parents, body too large, bad type), GS_ENOMEM,
+ * GS_ECRYPTO.
+ */
+int gs_change_new(const uint8_t *sk, const uint8_t item[16], int type,
+    uint64_t seq, uint64_t hlc, const uint8_t (*parents)[32],
+    size_t nparents, bool deleted, const uint8_t *body, size_t body_len,
+    struct gs_change **out);
+
+/*
+ * Checks and parses a change received or read back: header within
+ * GS_MAX_HEADER and a canonical, complete gs.ChangeHeader (version, 16-byte
+ * item, known type, 32-byte author and hashes, seq >= 1, parents ascending
+ * and unique and at most GS_MAX_PARENTS), signature valid for the author,
+ * and, when body is not NULL, body within GS_MAX_BODY and hashing to
+ * body_hash. Copies what it keeps. Returns 0 and *out, or GS_EPROTO,
+ * GS_EBADSIG, GS_EBADHASH, GS_ETOOBIG, GS_ENOMEM; *out is NULL on failure.
+ */
+int gs_change_verify(const uint8_t *header, size_t header_len,
+    const uint8_t *sig, size_t sig_len, const uint8_t *body, size_t body_len,
+    struct gs_change **out);
+
+/* Frees a change and sets *c to NULL. Accepts NULL and *c == NULL. */
+void gs_change_destroy(struct gs_change **c);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * identity.h: the site's Ed25519 key pair, kept in DATA_DIR/site.key
+ * (mode 0600) and held in guarded memory while the daemon runs. The public
+ * half is the site ID (siteid.h) and, converted to X25519, the CURVE key.
+ */
+#ifndef GS_IDENTITY_H
+#define GS_IDENTITY_H
+
+#include <stdint.h>
+
+#include "siteid.h"
+
+struct gs_identity;
+
+/*
+ * Creates a new key pair and writes it to dir/site.key (0600, created
+ * exclusively) and the site ID to dir/site.id (0644). Returns 0 and *out,
+ * GS_EEXISTS if dir/site.key already exists (nothing is written),
+ * GS_EIO, GS_ENOMEM.
+ */
+int gs_identity_create(const char *dir, struct gs_identity **out);
+/*
+ * Loads dir/site.key. Returns 0 and *out, GS_ENOTFOUND, GS_EPERM if the
+ * file is readable or writable by group or others, GS_ECORRUPT if its
+ * content is not a valid key, GS_EIO, GS_ENOMEM.
+ */
+int gs_identity_load(const char *dir, struct gs_identity **out);
+/* Wipes and frees; sets *id to NULL. Accepts NULL. */
+void gs_identity_destroy(struct gs_identity **id);
+
+/* The 32-byte public key (lent). */
+const uint8_t *gs_identity_pk(const struct gs_identity *id);
+/* The 64-byte secret key in guarded memory (lent; never log or copy it). */
+const uint8_t *gs_identity_sk(const struct gs_identity *id);
+/* The site ID text (lent). */
+const char *gs_identity_siteid(const struct gs_identity *id);
+
+#endif

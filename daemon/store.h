@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * store.h: the SQLite database of a site (DESIGN §7). Only store.c
+ * includes sqlite3.h; every statement is prepared once and held in the
+ * store struct. The store keeps bytes it is given: change headers exactly
+ * as signed and bodies already sealed by the vault; it never sees a key or
+ * a plaintext body.
+ *
+ * Changes are kept in apply order (rowid), which is a topological order:
+ * a change is stored only after its parents and after the previous change
+ * of its author. Sending changes in rowid order therefore sends parents
+ * first.
+ */
+#ifndef GS_STORE_H
+#define GS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_SCHEMA_VERSION 1
+
+struct gs_store;
+
+/* A stored change. In callbacks every pointer is lent for the call only. */
+struct gs_stored_change {
+	int64_t rowid;               /* apply order; set by the store on insert */
+	uint8_t id[32];
+	uint8_t item[16];
+	int type;
+	uint8_t author[32];
+	uint64_t seq;
+	uint64_t hlc;
+	bool deleted;
+	const uint8_t *parents;      /* nparents * 32 bytes */
+	size_t nparents;
+	const uint8_t *header;       /* exact signed header bytes */
+	size_t header_len;
+	const uint8_t *sig;          /* 64 bytes */
+	const uint8_t *sealed_body;  /* vault-sealed body, or NULL if pruned */
+	size_t sealed_len;
+};
+
+/* Return non-zero to stop an iteration; that value is then returned. */
+typedef int (*gs_store_change_cb)(const struct gs_stored_change *c, void *arg);
+typedef int (*gs_store_summary_cb)(const uint8_t author[32], uint64_t seq,
+    void *arg);
+
+enum gs_trust {
+	GS_TRUST_PENDING = 0,   /* knocked on the door or seen in gossip */
+	GS_TRUST_TRUSTED = 1,
+	GS_TRUST_BLOCKED = 2,
+};
+
+struct gs_site_row {
+	uint8_t pk[32];
+	int trust;                   /* enum gs_trust */
+	bool introduced;             /* trusted through an introducer */
+	uint8_t introducer[32];      /* valid when introduced */
+	int64_t first_seen;          /* Unix seconds */
+	int64_t last_attempt;        /* Unix seconds of the last refused connection, 0 if none */
+};
+typedef int (*gs_store_site_cb)(const struct gs_site_row *s, void *arg);
+
+struct gs_peer_row {
+	uint8_t pk[32];
+	const char *endpoint;        /* "tcp://host:port"; lent */
+	const char *name;            /* admin's label, may be ""; lent */
+	bool introducer;
+	int64_t added;               /* Unix seconds */
+	int64_t last_seen;           /* 0 if never */
+	int64_t last_sync;           /* 0 if never */
+};
+typedef int (*gs_store_peer_cb)(const struct gs_peer_row *p, void *arg);
+
+/*
+ * Opens (creating if needed, mode 0600 under the caller's umask) the
+ * database at path, in WAL mode with synchronous=FULL, secure_delete and a
+ * busy timeout. Does not create or migrate the schema: the caller checks the
+ * storage key first. Returns 0 and *out, GS_EDB, GS_ECORRUPT (not a
+ * database), GS_EREADONLY, GS_ENOMEM.
+ */
+int gs_store_open(const char *path, struct gs_store **out);
+/* Closes (after a WAL checkpoint) and sets *st to NULL. Accepts NULL. */
+void gs_store_close(struct gs_store **st);
+/* The schema version in the file: 0 for a new, empty database. */
+int gs_store_schema_version(struct gs_store *st, int *version);
+/*
+ * Creates or upgrades the schema to GS_SCHEMA_VERSION in one transaction
+ * and prepares every statement. Returns 0, GS_EVERSION if the file is newer
+ * than this program, GS_EDB, GS_EFULL, GS_EREADONLY.
+ */
+int gs_store_migrate(struct gs_store *st);
+/* Runs PRAGMA quick_check. 0 if ok, GS_ECORRUPT otherwise. */
+int gs_store_check(struct gs_store *st);
+
+/* Key/value metadata. get: *val malloc'd (caller frees), GS_ENOTFOUND. */
+int gs_store_meta_get(struct gs_store *st, const char *key, uint8_t **val,
+    size_t *len);
+int gs_store_meta_set(struct gs_store *st, const char *key,
+    const uint8_t *val, size_t len);
+
+/*
+ * Transactions. begin is BEGIN IMMEDIATE. Writes outside a transaction
+ * are committed at once. Errors: GS_EDB, GS_EFULL, GS_EREADONLY, GS_EBUSY.
+ * rollback never fails and is a no-op outside a transaction.
+ */
+int gs_store_begin(struct gs_store *st);
+int gs_store_commit(struct gs_store *st);
+void gs_store_rollback(struct gs_store *st);
+
+/*
+ * Inserts a change; sets c->rowid. Returns 0, GS_EDUP if a change with
+ * this ID is stored, GS_EEQUIVOC if another change has this author and
+ * seq, GS_EFULL, GS_EREADONLY, GS_EDB.
+ */
+int gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c);
+/* Calls cb for the change with this ID. GS_ENOTFOUND if none. */
+int gs_store_change_get(struct gs_store *st, const uint8_t id[32],
+    gs_store_change_cb cb, void *arg);
+/* Calls cb for the change (author, seq). GS_ENOTFOUND if none. */
+int gs_store_change_by_seq(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq, gs_store_change_cb cb, void *arg);
+/* 1 if a change with this ID is stored, 0 if not, negative on error. */
+int gs_store_change_exists(struct gs_store *st, const uint8_t id[32]);
+/* Calls cb for every change of item, in rowid order. */
+int gs_store_changes_of_item(struct gs_store *st, const uint8_t item[16],
+    gs_store_change_cb cb, void *arg);
+/*
+ * Calls cb for up to limit changes with rowid > after, in rowid order
+ * (limit 0: no limit).
+ */
+int gs_store_changes_after(struct gs_store *st, int64_t after, size_t limit,
+    gs_store_change_cb cb, void *arg);
+/* Calls cb with (author, highest seq) for every author, ascending by key. */
+int gs_store_summary(struct gs_store *st, gs_store_summary_cb cb, void *arg);
+/* Number of changes stored. */
+int gs_store_change_count(struct gs_store *st, int64_t *count);
+
+/* Sites known to this site, with their trust state. */
+int gs_store_site_put(struct gs_store *st, const struct gs_site_row *s);
+int gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
+    struct gs_site_row *out);           /* GS_ENOTFOUND */
+int gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg);
+
+/* Peers this site connects to. put inserts or replaces. */
+int gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p);
+int gs_store_peer_remove(struct gs_store *st, const uint8_t pk[32]); /* GS_ENOTFOUND */
+int gs_store_peer_touch(struct gs_store *st, const uint8_t pk[32],
+    int64_t last_seen, int64_t last_sync);  /* 0 leaves a value unchanged */
+int gs_store_peers_foreach(struct gs_store *st, gs_store_peer_cb cb, void *arg);
+
+/*
+ * Records proof of an equivocation: two different signed headers by one
+ * author with one seq. Idempotent. count returns how many are recorded.
+ */
+int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
+    const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b);
+int gs_store_equivocation_count(struct gs_store *st, int64_t *count);
+
+/* Checkpoints the WAL (PASSIVE). */
+int gs_store_checkpoint(struct gs_store *st);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * vault.h: the storage key, and sealing of item bodies at rest with
+ * XChaCha20-Poly1305, the change ID as associated data (DESIGN §7).
+ *
+ * The key file (0600) holds either the raw 32-byte key or, when the site
+ * chose a passphrase, the key sealed under an Argon2id-derived key, with
+ * the salt and limits next to it. A key check value stored in the database
+ * lets the daemon refuse a wrong key before it touches anything.
+ */
+#ifndef GS_VAULT_H
+#define GS_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gs_vault;
+
+/*
+ * Creates a new random storage key and writes it to path (0600, created
+ * exclusively). With a passphrase (not NULL, not empty), the key is
+ * wrapped with Argon2id. Returns 0 and *out, GS_EEXISTS, GS_EIO, GS_ENOMEM.
+ */
+int gs_vault_create(const char *path, const char *passphrase,
+    struct gs_vault **out);
+/*
+ * Reads the storage key from path, unwrapping it with the passphrase if
+ * the file needs one. Returns 0 and *out, GS_ENOTFOUND, GS_EPERM (file
+ * readable or writable by group or others), GS_EBADKEY (wrong or missing
+ * passphrase), GS_ECORRUPT (not a key file), GS_EIO, GS_ENOMEM.
+ */
+int gs_vault_open(const char *path, const char *passphrase,
+    struct gs_vault **out);
+/* Wipes and frees; sets *v to NULL. Accepts NULL. */
+void gs_vault_destroy(struct gs_vault **v);
+
+/*
+ * Seals pt with associated data ad (adlen bytes, the change ID). *out is
+ * malloc'd (ptlen + GS_SEAL_OVERHEAD bytes), owned by the caller.
+ */
+int gs_vault_seal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
+    const uint8_t *pt, size_t ptlen, uint8_t **out, size_t *outlen);
+/*
+ * Opens a sealed body. *out is malloc'd, owned by the caller. Returns 0,
+ * or GS_ECORRUPT when authentication fails (tampered data, wrong key or
+ * wrong associated data), GS_ENOMEM.
+ */
+int gs_vault_unseal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
+    const uint8_t *ct, size_t ctlen, uint8_t **out, size_t *outlen);
+/* A fresh key check value to store next to the data. *out malloc'd. */
+int gs_vault_keycheck_make(const struct gs_vault *v, uint8_t **out,
+    size_t *outlen);
+/* 0 if the key check value was made with this key, GS_EBADKEY otherwise. */
+int gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
+    size_t kclen);
+
+#endif
