@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * config.c: parses gemsyncd.conf with inih into struct gs_config, with a
+ * safe default for every setting and a clear error for every bad value.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "log.h"
+
+struct parse_ctx {
+	struct gs_config *cfg;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int
+set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+	if (s == NULL)
+		return GS_ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* Parses an unsigned integer in [min, max]; 0 or GS_EINVAL. */
+static int
+parse_uint(const char *v, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (*v == '\0' || *v == '-' || *v == '+')
+		return GS_EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return GS_EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int
+valid_endpoint(const char *v, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	return strncmp(v, scheme, n) == 0 && v[n] != '\0' && strlen(v) < 256;
+}
+
+struct uint_setting {
+	const char *section, *name;
+	unsigned long long min, max;
+	size_t off;           /* offset of the field */
+	int is_size;          /* size_t field, else unsigned */
+};
+
+#define U(sec, nm, lo, hi, fld) { sec, nm, lo, hi, offsetof(struct gs_config, fld), 0 }
+#define Z(sec, nm, lo, hi, fld) { sec, nm, lo, hi, offsetof(struct gs_config, fld), 1 }
+static const struct uint_setting uint_settings[] = {
+	Z("network", "max_frame", 65536, 64ull << 20, max_frame),
+	U("network", "heartbeat", 1, 3600, heartbeat_s),
+	U("sync", "interval", 1, 86400, interval_s),
+	U("sync", "fanout", 1, 64, fanout),
+	U("sync", "batch_changes", 1, 10000, batch_changes),
+	Z("sync", "batch_bytes", 4096, 16ull << 20, batch_bytes),
+	U("sync", "credits", 1, 64, credits),
+	U("sync", "max_clock_drift", 1, 86400, max_drift_s),
+};
+#undef U
+#undef Z
+
+struct str_setting {
+	const char *section, *name;
+	size_t off;
+	size_t maxlen;
+};
+
+#define S(sec, nm, fld, mx) { sec, nm, offsetof(struct gs_config, fld), mx }
+static const struct str_setting str_settings[] = {
+	S("site", "name", site_name, 100),
+	S("site", "town", site_town, 100),
+	S("site", "department", site_department, 3),
+	S("site", "languages", site_languages, 100),
+	S("site", "hours", site_hours, 500),
+	S("site", "description", site_description, 2000),
+	S("daemon", "data_dir", data_dir, PATH_MAX - 64),
+	S("daemon", "control", control, PATH_MAX),
+	S("network", "listen", listen, 255),
+	S("network", "advertise", advertise, 1000),
+	S("storage", "key_file", key_file, PATH_MAX),
+	S("storage", "passphrase_file", passphrase_file, PATH_MAX),
+};
+#undef S
+
+static int
+fail(struct parse_ctx *p, int line, const char *section, const char *name,
+    const char *rule)
+{
+	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
+	    p->cfg->path ? p->cfg->path : "(defaults)", line, section, name,
+	    rule);
+	p->failed = 1;
+	return 0;   /* inih: stop at the first error */
+}
+
+static int
+on_setting(void *user, const char *section, const char *name,
+    const char *value, int line)
+{
+	struct parse_ctx *p = user;
+	struct gs_config *cfg = p->cfg;
+	unsigned long long n;
+
+	if (p->failed)
+		return 0;
+	for (size_t i = 0; i < sizeof(uint_settings) / sizeof(uint_settings[0]); i++) {
+		const struct uint_setting *u = &uint_settings[i];
+		char rule[96];
+		if (strcmp(u->section, section) != 0 || strcmp(u->name, name) != 0)
+			continue;
+		if (parse_uint(value, u->min, u->max, &n) != 0) {
+			snprintf(rule, sizeof(rule),
+			    "must be a whole number from %llu to %llu", u->min,
+			    u->max);
+			return fail(p, line, section, name, rule);
+		}
+		if (u->is_size)
+			*(size_t *)((char *)cfg + u->off) = (size_t)n;
+		else
+			*(unsigned *)((char *)cfg + u->off) = (unsigned)n;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(str_settings) / sizeof(str_settings[0]); i++) {
+		const struct str_setting *s = &str_settings[i];
+		if (strcmp(s->section, section) != 0 || strcmp(s->name, name) != 0)
+			continue;
+		if (strlen(value) > s->maxlen)
+			return fail(p, line, section, name, "value too long");
+		if (set_str((char **)((char *)cfg + s->off), value) != 0)
+			return fail(p, line, section, name, "out of memory");
+		return 1;
+	}
+	if (strcmp(section, "daemon") == 0 && strcmp(name, "log_level") == 0) {
+		int lv = gs_log_parse_level(value);
+		if (lv < 0)
+			return fail(p, line, section, name,
+			    "must be error, warn, info or debug");
+		cfg->log_level = lv;
+		return 1;
+	}
+	return fail(p, line, section, name, "unknown setting");
+}
+
+static int
+set_defaults(struct gs_config *cfg)
+{
+	cfg->log_level = GS_LOG_INFO;
+	cfg->max_frame = 4u << 20;
+	cfg->heartbeat_s = 10;
+	cfg->interval_s = 30;
+	cfg->fanout = 3;
+	cfg->batch_changes = 256;
+	cfg->batch_bytes = 256u << 10;
+	cfg->credits = 4;
+	cfg->max_drift_s = 300;
+	if (set_str(&cfg->site_name, "") || set_str(&cfg->site_town, "") ||
+	    set_str(&cfg->site_department, "") ||
+	    set_str(&cfg->site_languages, "fr") ||
+	    set_str(&cfg->site_hours, "") ||
+	    set_str(&cfg->site_description, "") ||
+	    set_str(&cfg->data_dir, "/var/lib/gemsync") ||
+	    set_str(&cfg->listen, "tcp://0.0.0.0:7650") ||
+	    set_str(&cfg->advertise, ""))
+		return GS_ENOMEM;
+	return 0;
+}
+
+/* Fills the settings whose default depends on others, and checks them. */
+static int
+finish(struct gs_config *cfg, char *err, size_t errlen)
+{
+	char buf[PATH_MAX + 32];
+
+	if (cfg->data_dir[0] != '/') {
+		snprintf(err, errlen, "%s: [daemon] data_dir: must be an "
+		    "absolute path", cfg->path ? cfg->path : "(defaults)");
+		return GS_EINVAL;
+	}
+	if (cfg->listen[0] != '\0' && !valid_endpoint(cfg->listen, "tcp://")) {
+		snprintf(err, errlen, "%s: [network] listen: must look like "
+		    "tcp://HOST:PORT", cfg->path ? cfg->path : "(defaults)");
+		return GS_EINVAL;
+	}
+	if (cfg->control == NULL) {
+		snprintf(buf, sizeof(buf), "ipc://%s/control.sock", cfg->data_dir);
+		if (set_str(&cfg->control, buf) != 0)
+			return GS_ENOMEM;
+	} else if (!valid_endpoint(cfg->control, "ipc://")) {
+		snprintf(err, errlen, "%s: [daemon] control: must look like "
+		    "ipc:///PATH", cfg->path ? cfg->path : "(defaults)");
+		return GS_EINVAL;
+	}
+	if (cfg->key_file == NULL) {
+		snprintf(buf, sizeof(buf), "%s/storage.key", cfg->data_dir);
+		if (set_str(&cfg->key_file, buf) != 0)
+			return GS_ENOMEM;
+	}
+	if (cfg->passphrase_file != NULL && cfg->passphrase_file[0] == '\0') {
+		free(cfg->passphrase_file);
+		cfg->passphrase_file = NULL;
+	}
+	return 0;
+}
+
+int
+gs_config_load(const char *path, struct gs_config **out, char *err,
+    size_t errlen)
+{
+	struct gs_config *cfg;
+	struct parse_ctx p;
+	FILE *f = NULL;
+	int ret = GS_ENOMEM, rc;
+
+	*out = NULL;
+	err[0] = '\0';
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		goto out;
+	if (set_defaults(cfg) != 0)
+		goto out;
+	if (path != NULL) {
+		if (set_str(&cfg->path, path) != 0)
+			goto out;
+		if ((f = fopen(path, "r")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			ret = errno == ENOENT ? GS_ENOTFOUND : GS_EIO;
+			goto out;
+		}
+		memset(&p, 0, sizeof(p));
+		p.cfg = cfg;
+		p.err = err;
+		p.errlen = errlen;
+		rc = ini_parse_file(f, on_setting, &p);
+		ret = GS_EINVAL;
+		if (p.failed)
+			goto out;
+		if (rc != 0) {
+			snprintf(err, errlen, "%s:%d: syntax error (expected "
+			    "[section] or name = value)", path, rc);
+			goto out;
+		}
+	}
+	ret = finish(cfg, err, errlen);
+	if (ret != 0)
+		goto out;
+	*out = cfg;
+	cfg = NULL;
+out:
+	if (f != NULL)
+		fclose(f);
+	gs_config_destroy(&cfg);
+	return ret;
+}
+
+void
+gs_config_destroy(struct gs_config **cfg)
+{
+	struct gs_config *c;
+
+	if (cfg == NULL || *cfg == NULL)
+		return;
+	c = *cfg;
+	free(c->path);
+	for (size_t i = 0; i < sizeof(str_settings) / sizeof(str_settings[0]); i++)
+		free(*(char **)((char *)c + str_settings[i].off));
+	free(c);
+	*cfg = NULL;
+}
+
+char *
+gs_config_passphrase(const struct gs_config *cfg, int *err)
+{
+	char buf[1024];
+	const char *env;
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	*err = 0;
+	if (cfg->passphrase_file == NULL) {
+		env = getenv("GEMSYNC_PASSPHRASE");
+		return env != NULL && env[0] != '\0' ? strdup(env) : NULL;
+	}
+	if ((f = fopen(cfg->passphrase_file, "r")) == NULL) {
+		*err = GS_EIO;
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+		fclose(f);
+		*err = GS_EPERM;
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return strdup(buf);
+}
