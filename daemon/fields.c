@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * fields.c: the sorted name -> value map behind every item body and state,
+ * and its canonical gs.Body encoding. Encoding writes the fields in map
+ * order, which is the canonical order. Decoding is strict and ends by
+ * encoding what it read again and comparing the bytes with its input: any
+ * difference (unknown protobuf fields, odd varints, a NUL hidden inside a
+ * string, reordered fields) means the input was not canonical, so two sites
+ * can never hash the same fields differently.
+ */
+#include "fields.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change.pb-c.h"
+#include "err.h"
+
+/* Bodies above this are refused before protobuf-c allocates anything. */
+#define GS_FIELDS_WIRE_MAX (128 * 1024)
+
+void
+gs_fields_init(struct gs_fields *f)
+{
+	assert(f);
+	f->v = NULL;
+	f->n = 0;
+	f->cap = 0;
+}
+
+void
+gs_fields_clear(struct gs_fields *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].name);
+		free(f->v[i].value);
+	}
+	free(f->v);
+	gs_fields_init(f);
+}
+
+/*
+ * Binary search for name. Returns 1 and *pos = its index when found,
+ * 0 and *pos = the index where it belongs otherwise.
+ */
+static int
+find(const struct gs_fields *f, const char *name, size_t *pos)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(f->v[mid].name, name);
+		if (c == 0) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+int
+gs_fields_set(struct gs_fields *f, const char *name, const char *value)
+{
+	int ret = GS_ENOMEM;
+	char *nv = NULL, *nn = NULL;
+	size_t pos;
+
+	assert(f && name && value);
+	nv = strdup(value);
+	if (nv == NULL)
+		goto out;
+	if (find(f, name, &pos)) {
+		free(f->v[pos].value);
+		f->v[pos].value = nv;
+		nv = NULL;
+		ret = 0;
+		goto out;
+	}
+	nn = strdup(name);
+	if (nn == NULL)
+		goto out;
+	if (f->n == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 8;
+		struct gs_field *nvec = reallocarray(f->v, ncap, sizeof(*nvec));
+		if (nvec == NULL)
+			goto out;
+		f->v = nvec;
+		f->cap = ncap;
+	}
+	memmove(&f->v[pos + 1], &f->v[pos], (f->n - pos) * sizeof(f->v[0]));
+	f->v[pos].name = nn;
+	f->v[pos].value = nv;
+	f->n++;
+	nn = NULL;
+	nv = NULL;
+	ret = 0;
+out:
+	free(nn);
+	free(nv);
+	return ret;
+}
+
+const char *
+gs_fields_get(const struct gs_fields *f, const char *name)
+{
+	size_t pos;
+
+	assert(f && name);
+	if (!find(f, name, &pos))
+		return NULL;
+	return f->v[pos].value;
+}
+
+void
+gs_fields_del(struct gs_fields *f, const char *name)
+{
+	size_t pos;
+
+	assert(f && name);
+	if (!find(f, name, &pos))
+		return;
+	free(f->v[pos].name);
+	free(f->v[pos].value);
+	memmove(&f->v[pos], &f->v[pos + 1], (f->n - pos - 1) * sizeof(f->v[0]));
+	f->n--;
+}
+
+int
+gs_fields_copy(struct gs_fields *dst, const struct gs_fields *src)
+{
+	int ret = GS_ENOMEM;
+	struct gs_fields tmp;
+
+	assert(dst && src);
+	gs_fields_init(&tmp);
+	if (src->n > 0) {
+		tmp.v = calloc(src->n, sizeof(tmp.v[0]));
+		if (tmp.v == NULL)
+			goto out;
+		tmp.cap = src->n;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		tmp.v[i].name = strdup(src->v[i].name);
+		tmp.v[i].value = strdup(src->v[i].value);
+		tmp.n++;
+		if (tmp.v[i].name == NULL || tmp.v[i].value == NULL)
+			goto out;
+	}
+	ret = 0;
+out:
+	gs_fields_clear(dst);
+	if (ret == 0)
+		*dst = tmp;
+	else
+		gs_fields_clear(&tmp);
+	return ret;
+}
+
+int
+gs_fields_equal(const struct gs_fields *a, const struct gs_fields *b)
+{
+	assert(a && b);
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i].name, b->v[i].name) != 0 ||
+		    strcmp(a->v[i].value, b->v[i].value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+gs_fields_encode(const struct gs_fields *f, uint8_t **out, size_t *outlen)
+{
+	int ret = GS_ENOMEM;
+	Gs__Body body = GS__BODY__INIT;
+	Gs__Field *items = NULL, **ptrs = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	assert(f && out && outlen);
+	*out = NULL;
+	*outlen = 0;
+	if (f->n > 0) {
+		items = calloc(f->n, sizeof(*items));
+		ptrs = calloc(f->n, sizeof(*ptrs));
+		if (items == NULL || ptrs == NULL)
+			goto out;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		gs__field__init(&items[i]);
+		items[i].name = f->v[i].name;
+		items[i].value = f->v[i].value;
+		ptrs[i] = &items[i];
+	}
+	body.n_fields = f->n;
+	body.fields = ptrs;
+	len = gs__body__get_packed_size(&body);
+	/* An empty body packs to zero bytes; malloc(0) may return NULL. */
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		goto out;
+	if (gs__body__pack(&body, buf) != len) {
+		ret = GS_EPROTO;
+		goto out;
+	}
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	free(ptrs);
+	free(items);
+	return ret;
+}
+
+/* 1 if name is 1..GS_FIELD_NAME_MAX bytes of [a-z0-9_]. */
+static int
+name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > GS_FIELD_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+gs_fields_decode(const uint8_t *buf, size_t len, struct gs_fields *out)
+{
+	int ret = GS_EPROTO;
+	Gs__Body *body = NULL;
+	uint8_t *again = NULL;
+	size_t again_len = 0;
+
+	assert(out && out->n == 0);
+	assert(buf || len == 0);
+	if (len > GS_FIELDS_WIRE_MAX)
+		goto out;
+	body = gs__body__unpack(NULL, len, buf);
+	if (body == NULL)
+		goto out;
+	if (body->n_fields > GS_FIELDS_MAX)
+		goto out;
+	for (size_t i = 0; i < body->n_fields; i++) {
+		const Gs__Field *fl = body->fields[i];
+		size_t vlen;
+
+		if (fl == NULL || fl->name == NULL || fl->value == NULL)
+			goto out;
+		if (!name_valid(fl->name))
+			goto out;
+		if (i > 0 && strcmp(body->fields[i - 1]->name, fl->name) >= 0)
+			goto out;
+		vlen = strlen(fl->value);
+		if (vlen > GS_FIELD_VALUE_MAX || !gs_utf8_valid(fl->value, vlen))
+			goto out;
+	}
+	for (size_t i = 0; i < body->n_fields; i++) {
+		ret = gs_fields_set(out, body->fields[i]->name,
+		    body->fields[i]->value);
+		if (ret != 0)
+			goto out;
+	}
+	/*
+	 * protobuf-c hands strings back NUL-terminated, so a NUL inside a
+	 * wire string shortens it silently; encoding again shows it, and any
+	 * other non-canonical spelling, as a byte difference.
+	 */
+	ret = gs_fields_encode(out, &again, &again_len);
+	if (ret != 0)
+		goto out;
+	ret = GS_EPROTO;
+	if (again_len != len || (len > 0 && memcmp(again, buf, len) != 0))
+		goto out;
+	ret = 0;
+out:
+	free(again);
+	if (body != NULL)
+		gs__body__free_unpacked(body, NULL);
+	if (ret != 0)
+		gs_fields_clear(out);
+	return ret;
+}
+
+int
+gs_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	if (len > 0 && s == NULL)
+		return 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		uint32_t cp;
+		size_t need;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;       /* continuation, overlong C0/C1, > F4 */
+		}
+		if (len - i - 1 < need)
+			return 0;
+		for (size_t k = 1; k <= need; k++) {
+			unsigned char cc = p[i + k];
+			if ((cc & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (cc & 0x3f);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000))
+			return 0;       /* overlong */
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			return 0;       /* surrogate */
+		if (cp > 0x10ffff)
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
