@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * identity.c: the site's Ed25519 key pair on disk and in memory.
+ *
+ * DATA_DIR/site.key is 68 bytes: the magic "GSK1" and the 64-byte libsodium
+ * secret key (seed || public key). It is created exclusively with mode
+ * 0600 and synced before the site ID is published in DATA_DIR/site.id (the
+ * text and a newline, for humans and scripts; the daemon never reads it
+ * back). Loading refuses a key file that group or others may touch, and
+ * checks that the stored public half belongs to the seed with a test
+ * signature, so a damaged file is reported rather than used. The secret
+ * key only ever lives in guarded memory.
+ */
+#include "identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "log.h"
+
+#define KEY_MAGIC "GSK1"
+#define KEY_MAGIC_LEN 4
+#define KEY_FILE_LEN (KEY_MAGIC_LEN + GS_SK_LEN)
+#define KEY_NAME "site.key"
+#define ID_NAME "site.id"
+
+struct gs_identity {
+	uint8_t pk[GS_PK_LEN];          /* public key, also in sk[32..63] */
+	uint8_t *sk;                    /* GS_SK_LEN bytes, guarded memory */
+	char siteid[GS_SITEID_SIZE];    /* site ID text of pk */
+};
+
+/* Joins dir and name into a malloc'd path, or NULL. */
+static char *
+join_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/* Writes all len bytes to fd. Returns 0 or -1 with errno set. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads exactly len bytes from fd. Returns 0, or -1 (errno 0 on EOF). */
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *b = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = 0;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Makes the new directory entries durable; failure is only logged. */
+static void
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0)
+		log_warn("identity: cannot sync directory %s", dir);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Allocates an identity with guarded room for the secret key. */
+static struct gs_identity *
+identity_alloc(void)
+{
+	struct gs_identity *id = calloc(1, sizeof(*id));
+
+	if (id == NULL)
+		return NULL;
+	id->sk = gs_secure_alloc(GS_SK_LEN);
+	if (id->sk == NULL) {
+		free(id);
+		return NULL;
+	}
+	return id;
+}
+
+/*
+ * Proves that the secret scalar derived from the seed matches the stored
+ * public key: a signature made with sk verifies under pk only then.
+ */
+static int
+check_pair(const uint8_t *sk, const uint8_t pk[GS_PK_LEN])
+{
+	static const char probe[] = "gemsync identity self-check";
+	uint8_t sig[GS_SIG_LEN];
+	int ret = GS_ECORRUPT;
+
+	if (gs_sign(sk, probe, sizeof(probe) - 1, sig) != 0)
+		goto out;
+	if (gs_verify(pk, probe, sizeof(probe) - 1, sig) != 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Writes the site ID text and a newline to dir/site.id (0644). */
+static int
+write_siteid(const char *dir, const char *siteid)
+{
+	int ret = GS_ENOMEM;
+	char *path = join_path(dir, ID_NAME);
+	char line[GS_SITEID_SIZE + 1];
+	int fd = -1;
+	size_t len;
+
+	if (path == NULL)
+		goto out;
+	len = (size_t)snprintf(line, sizeof(line), "%s\n", siteid);
+	ret = GS_EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("identity: cannot create %s", path);
+		goto out;
+	}
+	if (write_all(fd, line, len) != 0 || fsync(fd) != 0) {
+		log_warn("identity: cannot write %s", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ret;
+}
+
+int
+gs_identity_create(const char *dir, struct gs_identity **out)
+{
+	int ret = GS_ENOMEM;
+	struct gs_identity *id = NULL;
+	uint8_t *buf = NULL;
+	char *path = NULL;
+	int fd = -1;
+	int created = 0;
+
+	*out = NULL;
+	id = identity_alloc();
+	buf = gs_secure_alloc(KEY_FILE_LEN);
+	path = join_path(dir, KEY_NAME);
+	if (id == NULL || buf == NULL || path == NULL)
+		goto out;
+	ret = gs_sign_keypair(id->pk, id->sk);
+	if (ret != 0)
+		goto out;
+	gs_siteid_encode(id->pk, id->siteid);
+
+	memcpy(buf, KEY_MAGIC, KEY_MAGIC_LEN);
+	memcpy(buf + KEY_MAGIC_LEN, id->sk, GS_SK_LEN);
+	/* O_EXCL: an existing key is never overwritten, even in a race. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			ret = GS_EEXISTS;
+		} else {
+			log_warn("identity: cannot create %s", path);
+			ret = GS_EIO;
+		}
+		goto out;
+	}
+	created = 1;
+	ret = GS_EIO;
+	if (write_all(fd, buf, KEY_FILE_LEN) != 0 || fsync(fd) != 0) {
+		log_warn("identity: cannot write %s", path);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		log_warn("identity: cannot write %s", path);
+		goto out;
+	}
+	fd = -1;
+	ret = write_siteid(dir, id->siteid);
+	if (ret != 0)
+		goto out;
+	sync_dir(dir);
+	log_info("identity: created site key, site id %s", id->siteid);
+	*out = id;
+	id = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	/* A half-written key must not be mistaken for a corrupt one later. */
+	if (ret != 0 && created)
+		unlink(path);
+	gs_secure_free(buf);
+	free(path);
+	gs_identity_destroy(&id);
+	return ret;
+}
+
+int
+gs_identity_load(const char *dir, struct gs_identity **out)
+{
+	int ret = GS_ENOMEM;
+	struct gs_identity *id = NULL;
+	uint8_t *buf = NULL;
+	char *path = NULL;
+	struct stat st;
+	int fd = -1;
+
+	*out = NULL;
+	id = identity_alloc();
+	buf = gs_secure_alloc(KEY_FILE_LEN);
+	path = join_path(dir, KEY_NAME);
+	if (id == NULL || buf == NULL || path == NULL)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			ret = GS_ENOTFOUND;
+		} else {
+			log_warn("identity: cannot open %s", path);
+			ret = GS_EIO;
+		}
+		goto out;
+	}
+	ret = GS_EIO;
+	if (fstat(fd, &st) != 0) {
+		log_warn("identity: cannot stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("identity: %s is not a regular file", path);
+		ret = GS_ECORRUPT;
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_warnx("identity: %s is accessible by group or others "
+		    "(mode %04o), refusing it", path,
+		    (unsigned)(st.st_mode & 07777));
+		ret = GS_EPERM;
+		goto out;
+	}
+	if (st.st_size != KEY_FILE_LEN) {
+		log_warnx("identity: %s has the wrong size", path);
+		ret = GS_ECORRUPT;
+		goto out;
+	}
+	if (read_all(fd, buf, KEY_FILE_LEN) != 0) {
+		if (errno == 0) {
+			log_warnx("identity: %s is truncated", path);
+			ret = GS_ECORRUPT;
+		} else {
+			log_warn("identity: cannot read %s", path);
+		}
+		goto out;
+	}
+	ret = GS_ECORRUPT;
+	if (memcmp(buf, KEY_MAGIC, KEY_MAGIC_LEN) != 0) {
+		log_warnx("identity: %s is not a site key file", path);
+		goto out;
+	}
+	memcpy(id->sk, buf + KEY_MAGIC_LEN, GS_SK_LEN);
+	gs_sk_to_pk(id->sk, id->pk);
+	if (check_pair(id->sk, id->pk) != 0) {
+		log_warnx("identity: %s holds a damaged key pair", path);
+		goto out;
+	}
+	gs_siteid_encode(id->pk, id->siteid);
+	*out = id;
+	id = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	gs_secure_free(buf);
+	free(path);
+	gs_identity_destroy(&id);
+	return ret;
+}
+
+void
+gs_identity_destroy(struct gs_identity **id)
+{
+	if (id == NULL || *id == NULL)
+		return;
+	gs_secure_free((*id)->sk);
+	free(*id);
+	*id = NULL;
+}
+
+const uint8_t *
+gs_identity_pk(const struct gs_identity *id)
+{
+	return id->pk;
+}
+
+const uint8_t *
+gs_identity_sk(const struct gs_identity *id)
+{
+	return id->sk;
+}
+
+const char *
+gs_identity_siteid(const struct gs_identity *id)
+{
+	return id->siteid;
+}

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * vault.c: the storage key and the sealing of bodies at rest.
+ *
+ * Key file formats (all created exclusively, mode 0600):
+ *   raw:        "GSV1" 0x00 key[32]                                (37 bytes)
+ *   passphrase: "GSV1" 0x01 salt[16] opslimit[8 LE] memlimit[8 LE]
+ *               sealed_key[32 + GS_SEAL_OVERHEAD]                 (109 bytes)
+ * In the passphrase form the key is sealed under an Argon2id key derived
+ * from the passphrase, with the 37 header bytes as associated data, so the
+ * salt and limits cannot be altered without the open failing. The storage
+ * key lives in guarded memory; the derived key is wiped as soon as used.
+ */
+#include "vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "log.h"
+
+#define VAULT_MAGIC "GSV1"
+#define VAULT_MAGIC_LEN 4
+#define KIND_RAW 0
+#define KIND_PASS 1
+#define RAW_LEN (VAULT_MAGIC_LEN + 1 + GS_KEY_LEN)
+#define PASS_HDR_LEN (VAULT_MAGIC_LEN + 1 + GS_SALT_LEN + 8 + 8)
+#define PASS_LEN (PASS_HDR_LEN + GS_KEY_LEN + GS_SEAL_OVERHEAD)
+#define FILE_MAX PASS_LEN
+
+/*
+ * Bounds on the Argon2id limits read from a key file: beyond them the
+ * file is taken as damaged rather than letting it ask for, say, 16 TiB.
+ */
+#define OPS_MAX 64
+#define MEM_MAX ((uint64_t)1 << 31)
+
+static const char keycheck_pt[] = "gemsync storage key check v1";
+static const char keycheck_ad[] = "gemsync-keycheck";
+#define KEYCHECK_PT_LEN (sizeof(keycheck_pt) - 1)
+#define KEYCHECK_AD_LEN (sizeof(keycheck_ad) - 1)
+
+struct gs_vault {
+	uint8_t *key;           /* GS_KEY_LEN bytes, guarded memory */
+};
+
+static void
+put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Writes all len bytes to fd. Returns 0 or -1 with errno set. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads up to cap bytes from fd into buf; *got receives the count. Stops
+ * early at end of file. Returns 0 or -1 with errno set.
+ */
+static int
+read_upto(int fd, uint8_t *buf, size_t cap, size_t *got)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
+}
+
+static struct gs_vault *
+vault_alloc(void)
+{
+	struct gs_vault *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	v->key = gs_secure_alloc(GS_KEY_LEN);
+	if (v->key == NULL) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Builds the passphrase form of the key file into buf (PASS_LEN bytes).
+ */
+static int
+wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
+{
+	int ret = GS_ENOMEM;
+	uint8_t *kek = gs_secure_alloc(GS_KEY_LEN);
+	uint64_t ops = gs_pwhash_opslimit();
+	size_t mem = gs_pwhash_memlimit();
+
+	if (kek == NULL)
+		goto out;
+	memcpy(buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
+	buf[VAULT_MAGIC_LEN] = KIND_PASS;
+	gs_random(buf + VAULT_MAGIC_LEN + 1, GS_SALT_LEN);
+	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN, ops);
+	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN + 8, (uint64_t)mem);
+	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass),
+	    buf + VAULT_MAGIC_LEN + 1, ops, mem);
+	if (ret != 0)
+		goto out;
+	ret = gs_seal(kek, buf, PASS_HDR_LEN, key, GS_KEY_LEN,
+	    buf + PASS_HDR_LEN);
+out:
+	gs_secure_free(kek);
+	return ret;
+}
+
+/* Recovers the key from the passphrase form (buf holds PASS_LEN bytes). */
+static int
+unwrap_key(const uint8_t *buf, const char *pass, uint8_t *key)
+{
+	int ret = GS_ECORRUPT;
+	uint8_t *kek = NULL;
+	const uint8_t *salt = buf + VAULT_MAGIC_LEN + 1;
+	uint64_t ops = get_le64(salt + GS_SALT_LEN);
+	uint64_t mem = get_le64(salt + GS_SALT_LEN + 8);
+
+	if (ops == 0 || ops > OPS_MAX || mem == 0 || mem > MEM_MAX) {
+		log_warnx("vault: key file has unreasonable argon2id limits");
+		goto out;
+	}
+	ret = GS_ENOMEM;
+	kek = gs_secure_alloc(GS_KEY_LEN);
+	if (kek == NULL)
+		goto out;
+	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass), salt, ops,
+	    (size_t)mem);
+	if (ret == GS_EINVAL) {
+		log_warnx("vault: key file has unreasonable argon2id limits");
+		ret = GS_ECORRUPT;
+	}
+	if (ret != 0)
+		goto out;
+	/* Failure here means a wrong passphrase (or a tampered header). */
+	ret = GS_EBADKEY;
+	if (gs_open(kek, buf, PASS_HDR_LEN, buf + PASS_HDR_LEN,
+	    GS_KEY_LEN + GS_SEAL_OVERHEAD, key) != 0)
+		goto out;
+	ret = 0;
+out:
+	gs_secure_free(kek);
+	return ret;
+}
+
+int
+gs_vault_create(const char *path, const char *passphrase,
+    struct gs_vault **out)
+{
+	int ret = GS_ENOMEM;
+	struct gs_vault *v = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	int fd = -1;
+	int created = 0;
+
+	*out = NULL;
+	v = vault_alloc();
+	buf = gs_secure_alloc(FILE_MAX);
+	if (v == NULL || buf == NULL)
+		goto out;
+	gs_random(v->key, GS_KEY_LEN);
+	if (passphrase != NULL && passphrase[0] != '\0') {
+		ret = wrap_key(v->key, passphrase, buf);
+		if (ret != 0)
+			goto out;
+		len = PASS_LEN;
+	} else {
+		memcpy(buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
+		buf[VAULT_MAGIC_LEN] = KIND_RAW;
+		memcpy(buf + VAULT_MAGIC_LEN + 1, v->key, GS_KEY_LEN);
+		len = RAW_LEN;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			ret = GS_EEXISTS;
+		} else {
+			log_warn("vault: cannot create %s", path);
+			ret = GS_EIO;
+		}
+		goto out;
+	}
+	created = 1;
+	ret = GS_EIO;
+	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+		log_warn("vault: cannot write %s", path);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		log_warn("vault: cannot write %s", path);
+		goto out;
+	}
+	fd = -1;
+	*out = v;
+	v = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0 && created)
+		unlink(path);
+	gs_secure_free(buf);
+	gs_vault_destroy(&v);
+	return ret;
+}
+
+int
+gs_vault_open(const char *path, const char *passphrase,
+    struct gs_vault **out)
+{
+	int ret = GS_ENOMEM;
+	struct gs_vault *v = NULL;
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd = -1;
+
+	*out = NULL;
+	v = vault_alloc();
+	/* One spare byte tells an oversized file from a full-sized one. */
+	buf = gs_secure_alloc(FILE_MAX + 1);
+	if (v == NULL || buf == NULL)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			ret = GS_ENOTFOUND;
+		} else {
+			log_warn("vault: cannot open %s", path);
+			ret = GS_EIO;
+		}
+		goto out;
+	}
+	ret = GS_EIO;
+	if (fstat(fd, &st) != 0) {
+		log_warn("vault: cannot stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("vault: %s is not a regular file", path);
+		ret = GS_ECORRUPT;
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_warnx("vault: %s is accessible by group or others "
+		    "(mode %04o), refusing it", path,
+		    (unsigned)(st.st_mode & 07777));
+		ret = GS_EPERM;
+		goto out;
+	}
+	if (read_upto(fd, buf, FILE_MAX + 1, &len) != 0) {
+		log_warn("vault: cannot read %s", path);
+		goto out;
+	}
+	ret = GS_ECORRUPT;
+	if (len < VAULT_MAGIC_LEN + 1 ||
+	    memcmp(buf, VAULT_MAGIC, VAULT_MAGIC_LEN) != 0) {
+		log_warnx("vault: %s is not a storage key file", path);
+		goto out;
+	}
+	if (buf[VAULT_MAGIC_LEN] == KIND_RAW && len == RAW_LEN) {
+		if (passphrase != NULL && passphrase[0] != '\0')
+			log_warnx("vault: %s is not passphrase-protected, "
+			    "passphrase ignored", path);
+		memcpy(v->key, buf + VAULT_MAGIC_LEN + 1, GS_KEY_LEN);
+	} else if (buf[VAULT_MAGIC_LEN] == KIND_PASS && len == PASS_LEN) {
+		if (passphrase == NULL || passphrase[0] == '\0') {
+			log_warnx("vault: %s needs a passphrase", path);
+			ret = GS_EBADKEY;
+			goto out;
+		}
+		ret = unwrap_key(buf, passphrase, v->key);
+		if (ret == GS_EBADKEY)
+			log_warnx("vault: wrong passphrase for %s", path);
+		if (ret != 0)
+			goto out;
+	} else {
+		log_warnx("vault: %s has an unknown layout", path);
+		goto out;
+	}
+	*out = v;
+	v = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	gs_secure_free(buf);
+	gs_vault_destroy(&v);
+	return ret;
+}
+
+void
+gs_vault_destroy(struct gs_vault **v)
+{
+	if (v == NULL || *v == NULL)
+		return;
+	gs_secure_free((*v)->key);
+	free(*v);
+	*v = NULL;
+}
+
+int
+gs_vault_seal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
+    const uint8_t *pt, size_t ptlen, uint8_t **out, size_t *outlen)
+{
+	int ret = GS_ETOOBIG;
+	uint8_t *ct = NULL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (ptlen > SIZE_MAX - GS_SEAL_OVERHEAD)
+		goto out;
+	ret = GS_ENOMEM;
+	ct = malloc(ptlen + GS_SEAL_OVERHEAD);
+	if (ct == NULL)
+		goto out;
+	ret = gs_seal(v->key, ad, adlen, pt, ptlen, ct);
+	if (ret != 0)
+		goto out;
+	*out = ct;
+	*outlen = ptlen + GS_SEAL_OVERHEAD;
+	ct = NULL;
+out:
+	free(ct);
+	return ret;
+}
+
+int
+gs_vault_unseal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
+    const uint8_t *ct, size_t ctlen, uint8_t **out, size_t *outlen)
+{
+	int ret = GS_ECORRUPT;
+	uint8_t *pt = NULL;
+	size_t ptlen;
+
+	*out = NULL;
+	*outlen = 0;
+	if (ctlen < GS_SEAL_OVERHEAD)
+		goto out;
+	ptlen = ctlen - GS_SEAL_OVERHEAD;
+	ret = GS_ENOMEM;
+	/* At least one byte, so an empty body is not a NULL from malloc. */
+	pt = malloc(ptlen > 0 ? ptlen : 1);
+	if (pt == NULL)
+		goto out;
+	ret = GS_ECORRUPT;
+	if (gs_open(v->key, ad, adlen, ct, ctlen, pt) != 0)
+		goto out;
+	*out = pt;
+	*outlen = ptlen;
+	pt = NULL;
+	ret = 0;
+out:
+	free(pt);
+	return ret;
+}
+
+int
+gs_vault_keycheck_make(const struct gs_vault *v, uint8_t **out,
+    size_t *outlen)
+{
+	return gs_vault_seal(v, (const uint8_t *)keycheck_ad, KEYCHECK_AD_LEN,
+	    (const uint8_t *)keycheck_pt, KEYCHECK_PT_LEN, out, outlen);
+}
+
+int
+gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
+    size_t kclen)
+{
+	int ret = GS_EBADKEY;
+	uint8_t pt[KEYCHECK_PT_LEN];
+
+	if (kc == NULL || kclen != KEYCHECK_PT_LEN + GS_SEAL_OVERHEAD)
+		goto out;
+	if (gs_open(v->key, keycheck_ad, KEYCHECK_AD_LEN, kc, kclen, pt) != 0)
+		goto out;
+	if (memcmp(pt, keycheck_pt, KEYCHECK_PT_LEN) != 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
