@@ -1,0 +1,1578 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * store.c: the SQLite database of a site (DESIGN §7), the only file that
+ * includes sqlite3.h. One connection, used from the daemon's single
+ * thread. Every statement the daemon runs repeatedly is prepared once (in
+ * gs_store_open for those that need no table, in gs_store_migrate for the
+ * rest) and held in the store struct; each public function owns its own
+ * statements, so a callback may call any other store function, but not
+ * the one that is calling it (that is refused with GS_EINVAL).
+ *
+ * Opening must not write the main database file: the caller reads the
+ * schema version and the storage key check from meta before deciding to
+ * migrate. Switching an empty file to WAL writes its first page, so for a
+ * new, empty file the switch is deferred to gs_store_migrate.
+ *
+ * The schema version lives in PRAGMA user_version; migrations are an array
+ * of SQL scripts, migrations[v] upgrading version v to v + 1, all applied
+ * in one BEGIN IMMEDIATE transaction. Bytes (headers, sealed bodies) are
+ * stored as given and never logged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "log.h"
+#include "store.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_ID_LEN 32
+#define STORE_ITEM_LEN 16
+#define STORE_SIG_LEN 64
+
+/* Migration scripts: migrations[v] takes user_version v to v + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta("
+	"  key TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL);"
+	"CREATE TABLE changes("
+	"  rowid INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL UNIQUE,"
+	"  item BLOB NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  hlc INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  parents BLOB NOT NULL,"
+	"  header BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  body BLOB,"
+	"  UNIQUE(author, seq));"
+	"CREATE INDEX changes_item ON changes(item);"
+	"CREATE TABLE sites("
+	"  pk BLOB PRIMARY KEY,"
+	"  trust INTEGER NOT NULL,"
+	"  introducer BLOB,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_attempt INTEGER NOT NULL);"
+	"CREATE TABLE peers("
+	"  pk BLOB PRIMARY KEY,"
+	"  endpoint TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  introducer INTEGER NOT NULL,"
+	"  added INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  last_sync INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE equivocations("
+	"  author BLOB,"
+	"  seq INTEGER,"
+	"  hdr_a BLOB,"
+	"  sig_a BLOB,"
+	"  hdr_b BLOB,"
+	"  sig_b BLOB,"
+	"  seen INTEGER,"
+	"  PRIMARY KEY(author, seq, hdr_b));",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    GS_SCHEMA_VERSION, "one migration per schema version");
+
+/* Column list shared by every query that reads whole changes. */
+#define CHANGE_COLS \
+	"rowid, id, item, type, author, seq, hlc, deleted, parents, header, " \
+	"sig, body"
+
+/* Statements that need no table, prepared by gs_store_open. */
+enum base_stmt {
+	BS_BEGIN,
+	BS_COMMIT,
+	BS_ROLLBACK,
+	BS_USER_VERSION,
+	BS_HAS_META,
+	BS_QUICK_CHECK,
+	BS__COUNT
+};
+
+static const char *const base_sql[BS__COUNT] = {
+	[BS_BEGIN] = "BEGIN IMMEDIATE",
+	[BS_COMMIT] = "COMMIT",
+	[BS_ROLLBACK] = "ROLLBACK",
+	[BS_USER_VERSION] = "PRAGMA user_version",
+	[BS_HAS_META] = "SELECT 1 FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'meta'",
+	[BS_QUICK_CHECK] = "PRAGMA quick_check",
+};
+
+/* Statements on the schema, prepared by gs_store_migrate. */
+enum schema_stmt {
+	SS_META_GET,
+	SS_META_SET,
+	SS_CHANGE_INSERT,
+	SS_CHANGE_GET,
+	SS_CHANGE_BY_SEQ,
+	SS_CHANGE_EXISTS,
+	SS_CHANGE_SEQ_ID,
+	SS_CHANGES_OF_ITEM,
+	SS_CHANGES_AFTER,
+	SS_SUMMARY,
+	SS_CHANGE_COUNT,
+	SS_SITE_PUT,
+	SS_SITE_GET,
+	SS_SITES_ALL,
+	SS_PEER_PUT,
+	SS_PEER_REMOVE,
+	SS_PEER_TOUCH,
+	SS_PEERS_ALL,
+	SS_EQUIVOC_ADD,
+	SS_EQUIVOC_COUNT,
+	SS__COUNT
+};
+
+static const char *const schema_sql[SS__COUNT] = {
+	[SS_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[SS_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[SS_CHANGE_INSERT] = "INSERT INTO changes(id, item, type, author, "
+	    "seq, hlc, deleted, parents, header, sig, body) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[SS_CHANGE_GET] = "SELECT " CHANGE_COLS " FROM changes WHERE id = ?1",
+	[SS_CHANGE_BY_SEQ] = "SELECT " CHANGE_COLS " FROM changes "
+	    "WHERE author = ?1 AND seq = ?2",
+	[SS_CHANGE_EXISTS] = "SELECT 1 FROM changes WHERE id = ?1",
+	[SS_CHANGE_SEQ_ID] = "SELECT id FROM changes "
+	    "WHERE author = ?1 AND seq = ?2",
+	[SS_CHANGES_OF_ITEM] = "SELECT " CHANGE_COLS " FROM changes "
+	    "WHERE item = ?1 ORDER BY rowid",
+	[SS_CHANGES_AFTER] = "SELECT " CHANGE_COLS " FROM changes "
+	    "WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+	[SS_SUMMARY] = "SELECT author, MAX(seq) FROM changes "
+	    "GROUP BY author ORDER BY author",
+	[SS_CHANGE_COUNT] = "SELECT COUNT(*) FROM changes",
+	[SS_SITE_PUT] = "INSERT INTO sites(pk, trust, introducer, "
+	    "first_seen, last_attempt) VALUES(?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT(pk) DO UPDATE SET trust = excluded.trust, "
+	    "introducer = excluded.introducer, "
+	    "first_seen = excluded.first_seen, "
+	    "last_attempt = excluded.last_attempt",
+	[SS_SITE_GET] = "SELECT pk, trust, introducer, first_seen, "
+	    "last_attempt FROM sites WHERE pk = ?1",
+	[SS_SITES_ALL] = "SELECT pk, trust, introducer, first_seen, "
+	    "last_attempt FROM sites ORDER BY pk",
+	[SS_PEER_PUT] = "INSERT INTO peers(pk, endpoint, name, introducer, "
+	    "added, last_seen, last_sync) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT(pk) DO UPDATE SET endpoint = excluded.endpoint, "
+	    "name = excluded.name, introducer = excluded.introducer, "
+	    "added = excluded.added, last_seen = excluded.last_seen, "
+	    "last_sync = excluded.last_sync",
+	[SS_PEER_REMOVE] = "DELETE FROM peers WHERE pk = ?1",
+	[SS_PEER_TOUCH] = "UPDATE peers SET "
+	    "last_seen = CASE WHEN ?2 != 0 THEN ?2 ELSE last_seen END, "
+	    "last_sync = CASE WHEN ?3 != 0 THEN ?3 ELSE last_sync END "
+	    "WHERE pk = ?1",
+	[SS_PEERS_ALL] = "SELECT pk, endpoint, name, introducer, added, "
+	    "last_seen, last_sync FROM peers ORDER BY pk",
+	[SS_EQUIVOC_ADD] = "INSERT OR IGNORE INTO equivocations(author, seq, "
+	    "hdr_a, sig_a, hdr_b, sig_b, seen) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SS_EQUIVOC_COUNT] = "SELECT COUNT(*) FROM equivocations",
+};
+
+struct gs_store {
+	sqlite3 *db;                       /* the one connection */
+	bool in_memory;                    /* ":memory:" (tests): no WAL */
+	bool wal;                          /* journal is WAL (or in memory) */
+	bool migrated;                     /* schema statements are prepared */
+	sqlite3_stmt *base[BS__COUNT];     /* prepared by open */
+	sqlite3_stmt *schema[SS__COUNT];   /* prepared by migrate */
+};
+
+/* Maps an SQLite result code to a GS_E* code. */
+static int
+map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_FULL:
+		return GS_EFULL;
+	case SQLITE_READONLY:
+		return GS_EREADONLY;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return GS_EBUSY;
+	case SQLITE_NOMEM:
+		return GS_ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return GS_ECORRUPT;
+	default:
+		return GS_EDB;
+	}
+}
+
+/* Logs a failed operation with SQLite's message (never with data). */
+static int
+db_fail(struct gs_store *st, const char *what, int rc)
+{
+	log_warnx("store: %s: %s (%d)", what, sqlite3_errmsg(st->db), rc);
+	return map_rc(rc);
+}
+
+/* Binds len bytes at p, an empty (not NULL) blob when len is 0. */
+static int
+bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+	if (len == 0)
+		return sqlite3_bind_zeroblob(s, i, 0);
+	if (len > INT_MAX)
+		return SQLITE_TOOBIG;
+	return sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
+}
+
+/* Copies a column that must be exactly n bytes long; false otherwise. */
+static bool
+col_fixed(sqlite3_stmt *s, int col, uint8_t *dst, size_t n)
+{
+	const void *p;
+
+	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
+		return false;
+	p = sqlite3_column_blob(s, col);
+	if (p == NULL || (size_t)sqlite3_column_bytes(s, col) != n)
+		return false;
+	memcpy(dst, p, n);
+	return true;
+}
+
+/* Resets a statement after use, also on error paths. */
+static void
+stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/*
+ * Hands out schema statement i, refusing if the schema is not migrated or
+ * if the statement is in use (the same function called from its own
+ * callback).
+ */
+static int
+schema_stmt(struct gs_store *st, enum schema_stmt i, sqlite3_stmt **out)
+{
+	int ret = GS_EINVAL;
+
+	*out = NULL;
+	if (!st->migrated) {
+		log_warnx("store: schema not migrated");
+		goto out;
+	}
+	if (sqlite3_stmt_busy(st->schema[i])) {
+		log_warnx("store: statement in use: nested call");
+		goto out;
+	}
+	*out = st->schema[i];
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static int
+step_done(struct gs_store *st, sqlite3_stmt *s, const char *what)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		ret = db_fail(st, what, rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	stmt_done(s);
+	return ret;
+}
+
+/* Steps a statement that returns one integer, then resets it. */
+static int
+step_int64(struct gs_store *st, sqlite3_stmt *s, const char *what,
+    int64_t *val)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			log_warnx("store: %s: no row", what);
+		else
+			ret = db_fail(st, what, rc);
+		goto out;
+	}
+	*val = sqlite3_column_int64(s, 0);
+	ret = 0;
+out:
+	stmt_done(s);
+	return ret;
+}
+
+/*
+ * Runs a one-off statement (setup pragmas) and copies its text result.
+ * *raw (optional) receives SQLite's own result code.
+ */
+static int
+run_once(struct gs_store *st, const char *sql, char *res, size_t reslen,
+    int *raw)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (raw != NULL)
+		*raw = rc;
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "prepare setup", rc);
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (raw != NULL)
+		*raw = rc;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = db_fail(st, "setup", rc);
+		goto out;
+	}
+	if (res != NULL && reslen > 0) {
+		res[0] = '\0';
+		t = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+		if (t != NULL)
+			snprintf(res, reslen, "%s", (const char *)t);
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Runs every statement of a script (a migration step). */
+static int
+run_script(struct gs_store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	const char *tail = sql;
+	int ret = GS_EDB;
+	int rc;
+
+	while (*tail != '\0') {
+		rc = sqlite3_prepare_v2(st->db, tail, -1, &s, &tail);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(st, "prepare migration", rc);
+			goto out;
+		}
+		if (s == NULL)          /* trailing whitespace */
+			break;
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			ret = db_fail(st, "migration", rc);
+			goto out;
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Switches the journal to WAL and checks that it took. */
+static int
+set_wal(struct gs_store *st, int *raw)
+{
+	char mode[16];
+	int ret = GS_EDB;
+
+	if (st->wal)
+		return 0;
+	ret = run_once(st, "PRAGMA journal_mode=WAL", mode, sizeof(mode), raw);
+	if (ret != 0)
+		goto out;
+	if (strcmp(mode, "wal") != 0 &&
+	    !(st->in_memory && strcmp(mode, "memory") == 0)) {
+		log_warnx("store: cannot use wal journal (got %s)", mode);
+		ret = GS_EDB;
+		goto out;
+	}
+	st->wal = true;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* True if the directory holding path is not writable by us. */
+static bool
+dir_readonly(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	size_t n;
+
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		return access(".", W_OK) != 0 &&
+		    (errno == EACCES || errno == EROFS || errno == EPERM);
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return false;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return access(dir, W_OK) != 0 &&
+	    (errno == EACCES || errno == EROFS || errno == EPERM);
+}
+
+/*
+ * Creates the file with mode 0600 if missing, so that SQLite (which
+ * creates with 0644) and its -wal and -shm files (which copy the mode of
+ * the database) stay private whatever the umask.
+ */
+static int
+precreate(const char *path)
+{
+	int ret = GS_EDB;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST) {
+			ret = 0;
+			goto out;
+		}
+		if (errno == EACCES || errno == EROFS || errno == EPERM) {
+			log_warnx("store: cannot create database: %s",
+			    strerror(errno));
+			ret = GS_EREADONLY;
+			goto out;
+		}
+		log_warn("store: cannot create database");
+		ret = GS_EDB;
+		goto out;
+	}
+	close(fd);
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Refines an error met while opening: a read-only dir may be the cause. */
+static int
+open_err(const char *path, int ret, int rc)
+{
+	if ((rc & 0xff) == SQLITE_CANTOPEN && dir_readonly(path))
+		ret = GS_EREADONLY;
+	return ret;
+}
+
+int
+gs_store_open(const char *path, struct gs_store **out)
+{
+	struct gs_store *st = NULL;
+	char buf[32];
+	int64_t pages = 0;
+	int ret = GS_EINVAL;
+	int flags;
+	int raw = SQLITE_OK;
+	int rc;
+	int i;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		goto out;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		ret = GS_ENOMEM;
+		goto out;
+	}
+	st->in_memory = strcmp(path, ":memory:") == 0;
+	if (!st->in_memory) {
+		ret = precreate(path);
+		if (ret != 0)
+			goto out;
+	}
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE;
+	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (st->db == NULL) {
+			log_warnx("store: cannot open database: out of memory");
+			ret = GS_ENOMEM;
+		} else {
+			ret = open_err(path, db_fail(st, "open", rc), rc);
+		}
+		goto out;
+	}
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		log_warnx("store: database file is read-only");
+		ret = GS_EREADONLY;
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	rc = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "busy timeout", rc);
+		goto out;
+	}
+
+	/* Reading the page count is the first read: garbage shows here. */
+	ret = run_once(st, "PRAGMA page_count", buf, sizeof(buf), &raw);
+	if (ret != 0) {
+		ret = open_err(path, ret, raw);
+		goto out;
+	}
+	pages = strtoll(buf, NULL, 10);
+	/* An empty file stays empty until migrate (see the top comment). */
+	if (pages > 0) {
+		ret = set_wal(st, &raw);
+		if (ret != 0) {
+			ret = open_err(path, ret, raw);
+			goto out;
+		}
+	}
+	ret = run_once(st, "PRAGMA synchronous=FULL", NULL, 0, NULL);
+	if (ret != 0)
+		goto out;
+	ret = run_once(st, "PRAGMA secure_delete=ON", NULL, 0, NULL);
+	if (ret != 0)
+		goto out;
+	ret = run_once(st, "PRAGMA foreign_keys=ON", NULL, 0, NULL);
+	if (ret != 0)
+		goto out;
+	/* Initial sync inserts in random ID order: give the indexes room. */
+	ret = run_once(st, "PRAGMA cache_size=-8192", NULL, 0, NULL);
+	if (ret != 0)
+		goto out;
+
+	for (i = 0; i < BS__COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, base_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->base[i], NULL);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(st, "prepare", rc);
+			goto out;
+		}
+	}
+	*out = st;
+	st = NULL;
+	ret = 0;
+out:
+	gs_store_close(&st);
+	return ret;
+}
+
+void
+gs_store_close(struct gs_store **stp)
+{
+	struct gs_store *st;
+	int rc;
+	int i;
+
+	if (stp == NULL || *stp == NULL)
+		return;
+	st = *stp;
+	*stp = NULL;
+	for (i = 0; i < SS__COUNT; i++)
+		sqlite3_finalize(st->schema[i]);
+	for (i = 0; i < BS__COUNT; i++)
+		sqlite3_finalize(st->base[i]);
+	if (st->db != NULL) {
+		if (st->wal && !st->in_memory && sqlite3_get_autocommit(st->db)) {
+			rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			if (rc != SQLITE_OK)
+				db_fail(st, "checkpoint on close", rc);
+		}
+		rc = sqlite3_close(st->db);
+		if (rc != SQLITE_OK)
+			log_warnx("store: close: %s (%d)",
+			    sqlite3_errmsg(st->db), rc);
+	}
+	free(st);
+}
+
+int
+gs_store_schema_version(struct gs_store *st, int *version)
+{
+	int64_t v = 0;
+	int ret = GS_EDB;
+
+	*version = 0;
+	ret = step_int64(st, st->base[BS_USER_VERSION], "user_version", &v);
+	if (ret != 0)
+		goto out;
+	if (v < 0 || v > INT_MAX) {
+		log_warnx("store: bad schema version");
+		ret = GS_ECORRUPT;
+		goto out;
+	}
+	*version = (int)v;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Prepares every schema statement once the tables exist. */
+static int
+prepare_schema(struct gs_store *st)
+{
+	int ret = GS_EDB;
+	int rc;
+	int i;
+
+	for (i = 0; i < SS__COUNT; i++) {
+		if (st->schema[i] != NULL)
+			continue;
+		rc = sqlite3_prepare_v3(st->db, schema_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->schema[i], NULL);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(st, "prepare", rc);
+			goto out;
+		}
+	}
+	st->migrated = true;
+	ret = 0;
+out:
+	return ret;
+}
+
+int
+gs_store_migrate(struct gs_store *st)
+{
+	char sql[64];
+	bool in_tx = false;
+	int version = 0;
+	int ret = GS_EDB;
+	int v;
+
+	ret = set_wal(st, NULL);
+	if (ret != 0)
+		goto out;
+	ret = gs_store_begin(st);
+	if (ret != 0)
+		goto out;
+	in_tx = true;
+	/* Read under the write lock: another process may have migrated. */
+	ret = gs_store_schema_version(st, &version);
+	if (ret != 0)
+		goto out;
+	if (version > GS_SCHEMA_VERSION) {
+		log_warnx("store: schema version %d is newer than %d",
+		    version, GS_SCHEMA_VERSION);
+		ret = GS_EVERSION;
+		goto out;
+	}
+	if (version < GS_SCHEMA_VERSION) {
+		for (v = version; v < GS_SCHEMA_VERSION; v++) {
+			ret = run_script(st, migrations[v]);
+			if (ret != 0)
+				goto out;
+		}
+		/* A pragma takes no parameter; the value is our constant. */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
+		    GS_SCHEMA_VERSION);
+		ret = run_once(st, sql, NULL, 0, NULL);
+		if (ret != 0)
+			goto out;
+		ret = gs_store_commit(st);
+		if (ret != 0)
+			goto out;
+		log_info("store: schema migrated from version %d to %d",
+		    version, GS_SCHEMA_VERSION);
+	} else {
+		ret = gs_store_commit(st);
+		if (ret != 0)
+			goto out;
+	}
+	in_tx = false;
+	ret = prepare_schema(st);
+out:
+	if (in_tx)
+		gs_store_rollback(st);
+	return ret;
+}
+
+int
+gs_store_check(struct gs_store *st)
+{
+	sqlite3_stmt *s = st->base[BS_QUICK_CHECK];
+	const unsigned char *t;
+	int ret = GS_ECORRUPT;
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		ret = db_fail(st, "quick_check", rc);
+		if (ret == GS_EDB || ret == 0)
+			ret = GS_ECORRUPT;
+		goto out;
+	}
+	t = sqlite3_column_text(s, 0);
+	if (t == NULL || strcmp((const char *)t, "ok") != 0) {
+		log_warnx("store: quick_check failed");
+		ret = GS_ECORRUPT;
+		goto out;
+	}
+	ret = 0;
+out:
+	stmt_done(s);
+	return ret;
+}
+
+/* True if the meta table exists (readable before migration). */
+static int
+has_meta(struct gs_store *st, bool *yes)
+{
+	sqlite3_stmt *s = st->base[BS_HAS_META];
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = db_fail(st, "meta lookup", rc);
+		goto out;
+	}
+	*yes = rc == SQLITE_ROW;
+	ret = 0;
+out:
+	stmt_done(s);
+	return ret;
+}
+
+int
+gs_store_meta_get(struct gs_store *st, const char *key, uint8_t **val,
+    size_t *len)
+{
+	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *once = NULL;
+	const void *p;
+	bool exists = false;
+	size_t n;
+	int ret = GS_EDB;
+	int rc;
+
+	*val = NULL;
+	*len = 0;
+	if (st->migrated) {
+		ret = schema_stmt(st, SS_META_GET, &s);
+		if (ret != 0)
+			goto out;
+	} else {
+		/* Before migration: the caller checks the key first. */
+		ret = has_meta(st, &exists);
+		if (ret != 0)
+			goto out;
+		if (!exists) {
+			ret = GS_ENOTFOUND;
+			goto out;
+		}
+		rc = sqlite3_prepare_v2(st->db, schema_sql[SS_META_GET], -1,
+		    &once, NULL);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(st, "prepare meta", rc);
+			goto out;
+		}
+		s = once;
+	}
+	rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "meta get", rc);
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		ret = GS_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		ret = db_fail(st, "meta get", rc);
+		goto out;
+	}
+	p = sqlite3_column_blob(s, 0);
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if (p == NULL && n > 0) {
+		ret = GS_ENOMEM;
+		goto out;
+	}
+	*val = malloc(n > 0 ? n : 1);
+	if (*val == NULL) {
+		ret = GS_ENOMEM;
+		goto out;
+	}
+	if (n > 0)
+		memcpy(*val, p, n);
+	*len = n;
+	ret = 0;
+out:
+	if (s != NULL)
+		stmt_done(s);
+	sqlite3_finalize(once);
+	return ret;
+}
+
+int
+gs_store_meta_set(struct gs_store *st, const char *key,
+    const uint8_t *val, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_META_SET, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_bytes(s, 2, val, len);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "meta set", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "meta set");
+out:
+	return ret;
+}
+
+int
+gs_store_begin(struct gs_store *st)
+{
+	return step_done(st, st->base[BS_BEGIN], "begin");
+}
+
+int
+gs_store_commit(struct gs_store *st)
+{
+	return step_done(st, st->base[BS_COMMIT], "commit");
+}
+
+void
+gs_store_rollback(struct gs_store *st)
+{
+	if (st == NULL || sqlite3_get_autocommit(st->db))
+		return;
+	(void)step_done(st, st->base[BS_ROLLBACK], "rollback");
+}
+
+/* Binds the 11 columns of an insert. */
+static int
+bind_change(sqlite3_stmt *s, const struct gs_stored_change *c)
+{
+	int rc;
+
+	rc = sqlite3_bind_blob(s, 1, c->id, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 2, c->item, STORE_ITEM_LEN,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 3, c->type);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 4, c->author, STORE_ID_LEN,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 5, (sqlite3_int64)c->seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 6, (sqlite3_int64)c->hlc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 7, c->deleted ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = bind_bytes(s, 8, c->parents, c->nparents * STORE_ID_LEN);
+	if (rc == SQLITE_OK)
+		rc = bind_bytes(s, 9, c->header, c->header_len);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 10, c->sig, STORE_SIG_LEN,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK) {
+		if (c->sealed_body == NULL)
+			rc = sqlite3_bind_null(s, 11);
+		else
+			rc = bind_bytes(s, 11, c->sealed_body, c->sealed_len);
+	}
+	return rc;
+}
+
+/* After a constraint failure: tells a duplicate from an equivocation. */
+static int
+classify_conflict(struct gs_store *st, const struct gs_stored_change *c)
+{
+	sqlite3_stmt *s = st->schema[SS_CHANGE_EXISTS];
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_bind_blob(s, 1, c->id, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc == SQLITE_ROW) {
+		ret = GS_EDUP;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = db_fail(st, "insert conflict", rc);
+		goto out;
+	}
+	s = st->schema[SS_CHANGE_SEQ_ID];
+	rc = sqlite3_bind_blob(s, 1, c->author, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)c->seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc == SQLITE_ROW) {
+		ret = GS_EEQUIVOC;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = db_fail(st, "insert conflict", rc);
+		goto out;
+	}
+	log_warnx("store: change insert: unexpected constraint failure");
+	ret = GS_EDB;
+out:
+	return ret;
+}
+
+int
+gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EINVAL;
+	int rc;
+
+	if (c->seq > INT64_MAX || (c->nparents > 0 && c->parents == NULL) ||
+	    c->header == NULL || c->header_len == 0 || c->sig == NULL ||
+	    c->nparents > INT_MAX / STORE_ID_LEN) {
+		log_warnx("store: change insert: invalid change");
+		goto out;
+	}
+	ret = schema_stmt(st, SS_CHANGE_INSERT, &s);
+	if (ret != 0)
+		goto out;
+	rc = bind_change(s, c);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "change insert", rc);
+		stmt_done(s);
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+		ret = db_fail(st, "change insert", rc);
+	stmt_done(s);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		ret = classify_conflict(st, c);
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto out;
+	c->rowid = sqlite3_last_insert_rowid(st->db);
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Fills c from a row of CHANGE_COLS; pointers are lent from the row. */
+static int
+row_to_change(sqlite3_stmt *s, struct gs_stored_change *c)
+{
+	int64_t seq;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	c->rowid = sqlite3_column_int64(s, 0);
+	if (!col_fixed(s, 1, c->id, STORE_ID_LEN) ||
+	    !col_fixed(s, 2, c->item, STORE_ITEM_LEN) ||
+	    !col_fixed(s, 4, c->author, STORE_ID_LEN))
+		return GS_ECORRUPT;
+	c->type = sqlite3_column_int(s, 3);
+	seq = sqlite3_column_int64(s, 5);
+	if (seq < 0)
+		return GS_ECORRUPT;
+	c->seq = (uint64_t)seq;
+	c->hlc = (uint64_t)sqlite3_column_int64(s, 6);
+	c->deleted = sqlite3_column_int(s, 7) != 0;
+
+	c->parents = sqlite3_column_blob(s, 8);
+	n = sqlite3_column_bytes(s, 8);
+	if (n % STORE_ID_LEN != 0 || (n > 0 && c->parents == NULL))
+		return GS_ECORRUPT;
+	c->nparents = (size_t)n / STORE_ID_LEN;
+	if (n == 0)
+		c->parents = NULL;
+
+	c->header = sqlite3_column_blob(s, 9);
+	n = sqlite3_column_bytes(s, 9);
+	if (c->header == NULL || n <= 0)
+		return GS_ECORRUPT;
+	c->header_len = (size_t)n;
+
+	c->sig = sqlite3_column_blob(s, 10);
+	if (c->sig == NULL || sqlite3_column_bytes(s, 10) != STORE_SIG_LEN)
+		return GS_ECORRUPT;
+
+	if (sqlite3_column_type(s, 11) == SQLITE_NULL) {
+		c->sealed_body = NULL;
+		c->sealed_len = 0;
+	} else {
+		c->sealed_body = sqlite3_column_blob(s, 11);
+		n = sqlite3_column_bytes(s, 11);
+		c->sealed_len = (size_t)n;
+		/* An empty blob reads as NULL: keep "present but empty". */
+		if (c->sealed_body == NULL && n == 0)
+			c->sealed_body = (const uint8_t *)"";
+	}
+	return 0;
+}
+
+/*
+ * Steps a bound change query, calling cb per row. one: GS_ENOTFOUND when
+ * no row. Always resets the statement, also when cb stops the iteration.
+ */
+static int
+iterate_changes(struct gs_store *st, sqlite3_stmt *s, const char *what,
+    bool one, gs_store_change_cb cb, void *arg)
+{
+	struct gs_stored_change c;
+	bool any = false;
+	int ret = GS_EDB;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_fail(st, what, rc);
+			goto out;
+		}
+		any = true;
+		ret = row_to_change(s, &c);
+		if (ret != 0) {
+			log_warnx("store: %s: malformed change row", what);
+			goto out;
+		}
+		ret = cb(&c, arg);
+		if (ret != 0)
+			goto out;
+	}
+	ret = one && !any ? GS_ENOTFOUND : 0;
+out:
+	stmt_done(s);
+	return ret;
+}
+
+int
+gs_store_change_get(struct gs_store *st, const uint8_t id[32],
+    gs_store_change_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_CHANGE_GET, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "change get", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = iterate_changes(st, s, "change get", true, cb, arg);
+out:
+	return ret;
+}
+
+int
+gs_store_change_by_seq(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq, gs_store_change_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	if (seq > INT64_MAX) {
+		ret = GS_ENOTFOUND;
+		goto out;
+	}
+	ret = schema_stmt(st, SS_CHANGE_BY_SEQ, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "change by seq", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = iterate_changes(st, s, "change by seq", true, cb, arg);
+out:
+	return ret;
+}
+
+int
+gs_store_change_exists(struct gs_store *st, const uint8_t id[32])
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_CHANGE_EXISTS, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = db_fail(st, "change exists", rc);
+	stmt_done(s);
+out:
+	return ret;
+}
+
+int
+gs_store_changes_of_item(struct gs_store *st, const uint8_t item[16],
+    gs_store_change_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_CHANGES_OF_ITEM, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, item, STORE_ITEM_LEN, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "changes of item", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = iterate_changes(st, s, "changes of item", false, cb, arg);
+out:
+	return ret;
+}
+
+int
+gs_store_changes_after(struct gs_store *st, int64_t after, size_t limit,
+    gs_store_change_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	sqlite3_int64 lim;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_CHANGES_AFTER, &s);
+	if (ret != 0)
+		goto out;
+	lim = limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit;
+	rc = sqlite3_bind_int64(s, 1, after);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, lim);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "changes after", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = iterate_changes(st, s, "changes after", false, cb, arg);
+out:
+	return ret;
+}
+
+int
+gs_store_summary(struct gs_store *st, gs_store_summary_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	uint8_t author[STORE_ID_LEN];
+	int64_t seq;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_SUMMARY, &s);
+	if (ret != 0)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_fail(st, "summary", rc);
+			goto out;
+		}
+		seq = sqlite3_column_int64(s, 1);
+		if (!col_fixed(s, 0, author, sizeof(author)) || seq < 0) {
+			log_warnx("store: summary: malformed row");
+			ret = GS_ECORRUPT;
+			goto out;
+		}
+		ret = cb(author, (uint64_t)seq, arg);
+		if (ret != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (s != NULL)
+		stmt_done(s);
+	return ret;
+}
+
+int
+gs_store_change_count(struct gs_store *st, int64_t *count)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+
+	*count = 0;
+	ret = schema_stmt(st, SS_CHANGE_COUNT, &s);
+	if (ret != 0)
+		goto out;
+	ret = step_int64(st, s, "change count", count);
+out:
+	return ret;
+}
+
+int
+gs_store_site_put(struct gs_store *st, const struct gs_site_row *r)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_SITE_PUT, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, r->pk, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 2, r->trust);
+	if (rc == SQLITE_OK) {
+		if (r->introduced)
+			rc = sqlite3_bind_blob(s, 3, r->introducer,
+			    STORE_ID_LEN, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_null(s, 3);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, r->first_seen);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 5, r->last_attempt);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "site put", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "site put");
+out:
+	return ret;
+}
+
+/* Fills r from a sites row. */
+static int
+row_to_site(sqlite3_stmt *s, struct gs_site_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (!col_fixed(s, 0, r->pk, STORE_ID_LEN))
+		return GS_ECORRUPT;
+	r->trust = sqlite3_column_int(s, 1);
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		if (!col_fixed(s, 2, r->introducer, STORE_ID_LEN))
+			return GS_ECORRUPT;
+		r->introduced = true;
+	}
+	r->first_seen = sqlite3_column_int64(s, 3);
+	r->last_attempt = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
+int
+gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
+    struct gs_site_row *out)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_SITE_GET, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		ret = GS_ENOTFOUND;
+	} else if (rc != SQLITE_ROW) {
+		ret = db_fail(st, "site get", rc);
+	} else {
+		ret = row_to_site(s, out);
+		if (ret != 0)
+			log_warnx("store: site get: malformed row");
+	}
+	stmt_done(s);
+out:
+	return ret;
+}
+
+int
+gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
+{
+	struct gs_site_row r;
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_SITES_ALL, &s);
+	if (ret != 0)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_fail(st, "sites", rc);
+			goto out;
+		}
+		ret = row_to_site(s, &r);
+		if (ret != 0) {
+			log_warnx("store: sites: malformed row");
+			goto out;
+		}
+		ret = cb(&r, arg);
+		if (ret != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (s != NULL)
+		stmt_done(s);
+	return ret;
+}
+
+int
+gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EINVAL;
+	int rc;
+
+	if (p->endpoint == NULL)
+		goto out;
+	ret = schema_stmt(st, SS_PEER_PUT, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, p->pk, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 2, p->endpoint, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 3, p->name != NULL ? p->name : "",
+		    -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 4, p->introducer ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 5, p->added);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 6, p->last_seen);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 7, p->last_sync);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "peer put", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "peer put");
+out:
+	return ret;
+}
+
+int
+gs_store_peer_remove(struct gs_store *st, const uint8_t pk[32])
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_PEER_REMOVE, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "peer remove", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "peer remove");
+	if (ret == 0 && sqlite3_changes(st->db) == 0)
+		ret = GS_ENOTFOUND;
+out:
+	return ret;
+}
+
+int
+gs_store_peer_touch(struct gs_store *st, const uint8_t pk[32],
+    int64_t last_seen, int64_t last_sync)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_PEER_TOUCH, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, last_seen);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 3, last_sync);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "peer touch", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "peer touch");
+	if (ret == 0 && sqlite3_changes(st->db) == 0)
+		ret = GS_ENOTFOUND;
+out:
+	return ret;
+}
+
+int
+gs_store_peers_foreach(struct gs_store *st, gs_store_peer_cb cb, void *arg)
+{
+	struct gs_peer_row r;
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = schema_stmt(st, SS_PEERS_ALL, &s);
+	if (ret != 0)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_fail(st, "peers", rc);
+			goto out;
+		}
+		memset(&r, 0, sizeof(r));
+		r.endpoint = (const char *)sqlite3_column_text(s, 1);
+		r.name = (const char *)sqlite3_column_text(s, 2);
+		if (!col_fixed(s, 0, r.pk, STORE_ID_LEN) ||
+		    r.endpoint == NULL || r.name == NULL) {
+			log_warnx("store: peers: malformed row");
+			ret = GS_ECORRUPT;
+			goto out;
+		}
+		r.introducer = sqlite3_column_int(s, 3) != 0;
+		r.added = sqlite3_column_int64(s, 4);
+		r.last_seen = sqlite3_column_int64(s, 5);
+		r.last_sync = sqlite3_column_int64(s, 6);
+		ret = cb(&r, arg);
+		if (ret != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (s != NULL)
+		stmt_done(s);
+	return ret;
+}
+
+int
+gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
+    const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EINVAL;
+	int rc;
+
+	if (seq > INT64_MAX || hdr_a == NULL || hdr_b == NULL ||
+	    sig_a == NULL || sig_b == NULL)
+		goto out;
+	ret = schema_stmt(st, SS_EQUIVOC_ADD, &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+	if (rc == SQLITE_OK)
+		rc = bind_bytes(s, 3, hdr_a, len_a);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 4, sig_a, STORE_SIG_LEN,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_bytes(s, 5, hdr_b, len_b);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 6, sig_b, STORE_SIG_LEN,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "equivocation add", rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = step_done(st, s, "equivocation add");
+out:
+	return ret;
+}
+
+int
+gs_store_equivocation_count(struct gs_store *st, int64_t *count)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+
+	*count = 0;
+	ret = schema_stmt(st, SS_EQUIVOC_COUNT, &s);
+	if (ret != 0)
+		goto out;
+	ret = step_int64(st, s, "equivocation count", count);
+out:
+	return ret;
+}
+
+int
+gs_store_checkpoint(struct gs_store *st)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	if (!st->wal || st->in_memory) {
+		ret = 0;
+		goto out;
+	}
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "checkpoint", rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
