@@ -270,7 +270,7 @@ stmt_done(sqlite3_stmt *s)
  * callback).
  */
 static int
-schema_stmt(struct gs_store *st, enum schema_stmt i, sqlite3_stmt **out)
+get_stmt(struct gs_store *st, enum schema_stmt i, sqlite3_stmt **out)
 {
 	int ret = GS_EINVAL;
 
@@ -776,7 +776,7 @@ gs_store_meta_get(struct gs_store *st, const char *key, uint8_t **val,
 	*val = NULL;
 	*len = 0;
 	if (st->migrated) {
-		ret = schema_stmt(st, SS_META_GET, &s);
+		ret = get_stmt(st, SS_META_GET, &s);
 		if (ret != 0)
 			goto out;
 	} else {
@@ -840,7 +840,7 @@ gs_store_meta_set(struct gs_store *st, const char *key,
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_META_SET, &s);
+	ret = get_stmt(st, SS_META_SET, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
@@ -967,7 +967,7 @@ gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 		log_warnx("store: change insert: invalid change");
 		goto out;
 	}
-	ret = schema_stmt(st, SS_CHANGE_INSERT, &s);
+	ret = get_stmt(st, SS_CHANGE_INSERT, &s);
 	if (ret != 0)
 		goto out;
 	rc = bind_change(s, c);
@@ -1090,7 +1090,7 @@ gs_store_change_get(struct gs_store *st, const uint8_t id[32],
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_CHANGE_GET, &s);
+	ret = get_stmt(st, SS_CHANGE_GET, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
@@ -1116,7 +1116,7 @@ gs_store_change_by_seq(struct gs_store *st, const uint8_t author[32],
 		ret = GS_ENOTFOUND;
 		goto out;
 	}
-	ret = schema_stmt(st, SS_CHANGE_BY_SEQ, &s);
+	ret = get_stmt(st, SS_CHANGE_BY_SEQ, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
@@ -1139,7 +1139,7 @@ gs_store_change_exists(struct gs_store *st, const uint8_t id[32])
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_CHANGE_EXISTS, &s);
+	ret = get_stmt(st, SS_CHANGE_EXISTS, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
@@ -1164,7 +1164,7 @@ gs_store_changes_of_item(struct gs_store *st, const uint8_t item[16],
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_CHANGES_OF_ITEM, &s);
+	ret = get_stmt(st, SS_CHANGES_OF_ITEM, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, item, STORE_ITEM_LEN, SQLITE_STATIC);
@@ -1187,7 +1187,7 @@ gs_store_changes_after(struct gs_store *st, int64_t after, size_t limit,
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_CHANGES_AFTER, &s);
+	ret = get_stmt(st, SS_CHANGES_AFTER, &s);
 	if (ret != 0)
 		goto out;
 	lim = limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit;
@@ -1213,7 +1213,7 @@ gs_store_summary(struct gs_store *st, gs_store_summary_cb cb, void *arg)
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_SUMMARY, &s);
+	ret = get_stmt(st, SS_SUMMARY, &s);
 	if (ret != 0)
 		goto out;
 	for (;;) {
@@ -1248,7 +1248,7 @@ gs_store_change_count(struct gs_store *st, int64_t *count)
 	int ret = GS_EDB;
 
 	*count = 0;
-	ret = schema_stmt(st, SS_CHANGE_COUNT, &s);
+	ret = get_stmt(st, SS_CHANGE_COUNT, &s);
 	if (ret != 0)
 		goto out;
 	ret = step_int64(st, s, "change count", count);
@@ -1263,7 +1263,7 @@ gs_store_site_put(struct gs_store *st, const struct gs_site_row *r)
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_SITE_PUT, &s);
+	ret = get_stmt(st, SS_SITE_PUT, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, r->pk, STORE_ID_LEN, SQLITE_STATIC);
@@ -1316,7 +1316,7 @@ gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_SITE_GET, &s);
+	ret = get_stmt(st, SS_SITE_GET, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
@@ -1344,7 +1344,7 @@ gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_SITES_ALL, &s);
+	ret = get_stmt(st, SS_SITES_ALL, &s);
 	if (ret != 0)
 		goto out;
 	for (;;) {
@@ -1380,7 +1380,7 @@ gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p)
 
 	if (p->endpoint == NULL)
 		goto out;
-	ret = schema_stmt(st, SS_PEER_PUT, &s);
+	ret = get_stmt(st, SS_PEER_PUT, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, p->pk, STORE_ID_LEN, SQLITE_STATIC);
@@ -1414,7 +1414,7 @@ gs_store_peer_remove(struct gs_store *st, const uint8_t pk[32])
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_PEER_REMOVE, &s);
+	ret = get_stmt(st, SS_PEER_REMOVE, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
@@ -1438,7 +1438,7 @@ gs_store_peer_touch(struct gs_store *st, const uint8_t pk[32],
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_PEER_TOUCH, &s);
+	ret = get_stmt(st, SS_PEER_TOUCH, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
@@ -1466,7 +1466,7 @@ gs_store_peers_foreach(struct gs_store *st, gs_store_peer_cb cb, void *arg)
 	int ret = GS_EDB;
 	int rc;
 
-	ret = schema_stmt(st, SS_PEERS_ALL, &s);
+	ret = get_stmt(st, SS_PEERS_ALL, &s);
 	if (ret != 0)
 		goto out;
 	for (;;) {
@@ -1513,7 +1513,7 @@ gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
 	if (seq > INT64_MAX || hdr_a == NULL || hdr_b == NULL ||
 	    sig_a == NULL || sig_b == NULL)
 		goto out;
-	ret = schema_stmt(st, SS_EQUIVOC_ADD, &s);
+	ret = get_stmt(st, SS_EQUIVOC_ADD, &s);
 	if (ret != 0)
 		goto out;
 	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
@@ -1548,7 +1548,7 @@ gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 	int ret = GS_EDB;
 
 	*count = 0;
-	ret = schema_stmt(st, SS_EQUIVOC_COUNT, &s);
+	ret = get_stmt(st, SS_EQUIVOC_COUNT, &s);
 	if (ret != 0)
 		goto out;
 	ret = step_int64(st, s, "equivocation count", count);

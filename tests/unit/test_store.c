@@ -195,6 +195,7 @@ test_new_db(void **state)
 {
 	struct fx *fx = *state;
 	struct stat sb;
+	char wal[160];
 	uint8_t *val = NULL;
 	size_t len = 99;
 	int64_t count;
@@ -219,6 +220,10 @@ test_new_db(void **state)
 
 	assert_int_equal(gs_store_migrate(fx->st), 0);
 	assert_true(file_size(fx->path) > 0);
+	/* The WAL is as private as the database. */
+	snprintf(wal, sizeof(wal), "%s-wal", fx->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(gs_store_schema_version(fx->st, &v), 0);
 	assert_int_equal(v, GS_SCHEMA_VERSION);
 	/* A second migrate is a no-op. */
@@ -533,6 +538,17 @@ test_transactions(void **state)
 	assert_int_equal(count, 3);
 	/* A commit without a transaction fails cleanly. */
 	assert_int_equal(gs_store_commit(fx->st), GS_EDB);
+
+	/* A duplicate inside a batch fails alone: the batch goes on. */
+	assert_int_equal(gs_store_begin(fx->st), 0);
+	mk_change(&t, 9, 4, 0x12, 0, 0, true);
+	assert_int_equal(gs_store_change_insert(fx->st, &t.c), 0);
+	assert_int_equal(gs_store_change_insert(fx->st, &t.c), GS_EDUP);
+	mk_change(&t, 9, 5, 0x12, 0, 0, true);
+	assert_int_equal(gs_store_change_insert(fx->st, &t.c), 0);
+	assert_int_equal(gs_store_commit(fx->st), 0);
+	assert_int_equal(gs_store_change_count(fx->st, &count), 0);
+	assert_int_equal(count, 5);
 }
 
 struct site_list {
@@ -814,7 +830,7 @@ test_readonly(void **state)
 	/* An existing database in a directory made read-only: no WAL file
 	 * can be created. */
 	assert_int_equal(chmod(fx->dir, 0500), 0);
-	assert_true(gs_store_open(fx->path, &fx->st) < 0);
+	assert_int_equal(gs_store_open(fx->path, &fx->st), GS_EREADONLY);
 	assert_null(fx->st);
 	assert_int_equal(chmod(fx->dir, 0700), 0);
 }
