@@ -18,6 +18,8 @@
 #include "log.h"
 
 struct parse_ctx {
+	FILE *f;
+	int line;              /* lines read so far: the one being parsed */
 	struct gs_config *cfg;
 	char *err;
 	size_t errlen;
@@ -116,11 +118,24 @@ fail(struct parse_ctx *p, int line, const char *section, const char *name,
 	return 0;   /* inih: stop at the first error */
 }
 
+/* inih's line reader, counting lines so errors can name them. */
+static char *
+read_line(char *buf, int size, void *stream)
+{
+	struct parse_ctx *p = stream;
+	char *s = fgets(buf, size, p->f);
+
+	if (s != NULL)
+		p->line++;
+	return s;
+}
+
 static int
 on_setting(void *user, const char *section, const char *name,
-    const char *value, int line)
+    const char *value)
 {
 	struct parse_ctx *p = user;
+	int line = p->line;
 	struct gs_config *cfg = p->cfg;
 	unsigned long long n;
 
@@ -249,10 +264,11 @@ gs_config_load(const char *path, struct gs_config **out, char *err,
 			goto out;
 		}
 		memset(&p, 0, sizeof(p));
+		p.f = f;
 		p.cfg = cfg;
 		p.err = err;
 		p.errlen = errlen;
-		rc = ini_parse_file(f, on_setting, &p);
+		rc = ini_parse_stream(read_line, &p, on_setting, &p);
 		ret = GS_EINVAL;
 		if (p.failed)
 			goto out;

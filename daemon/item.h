@@ -85,6 +85,12 @@ void gs_item_id_site(const uint8_t author[32], uint8_t out[GS_ITEM_ID_LEN]);
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);
 
+/*
+ * Parses an RFC 3339 date-time with offset into milliseconds since the
+ * Unix epoch. Returns 0 or GS_EINVAL.
+ */
+int gs_time_parse(const char *s, int64_t *ms);
+
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
 void gs_hex(const uint8_t *bin, size_t len, char *out);
 /* Parses exactly 2 * len hex digits (any case). 0 or GS_EINVAL. */

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * control.c: the daemon side of the control socket. Requests are
+ * gs.Request messages, decoded with a byte budget; every handler fills a
+ * reply (status, French error naming field and rule, or a JSON document).
+ */
+#include "control.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "control.pb-c.h"
+#include "crypto.h"
+#include "err.h"
+#include "gossip.h"
+#include "hlc.h"
+#include "item.h"
+#include "log.h"
+#include "pbuf.h"
+#include "replica.h"
+#include "siteid.h"
+#include "store.h"
+#include "transport.h"
+#include "view.h"
+
+#define MAX_REQUEST (1u << 20)
+#define MAX_PARAMS 128
+
+struct gs_control {
+	struct gs_daemon *d;            /* lent */
+	struct gs_endpoint *ep;         /* owned */
+};
+
+struct reply {
+	Gs__Status status;
+	char error[400];
+	char field[GS_FIELD_NAME_MAX + 1];
+	json_t *json;                   /* owned */
+};
+
+struct request {
+	const Gs__Request *pb;
+};
+
+typedef void (*handler_fn)(struct gs_daemon *d, const struct request *q,
+    struct reply *r);
+
+/* ---- helpers ---- */
+
+static const char *
+param(const struct request *q, const char *name)
+{
+	for (size_t i = 0; i < q->pb->n_params; i++)
+		if (strcmp(q->pb->params[i]->name, name) == 0)
+			return q->pb->params[i]->value;
+	return NULL;
+}
+
+static void
+fail(struct reply *r, Gs__Status status, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+fail(struct reply *r, Gs__Status status, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	snprintf(r->field, sizeof(r->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+}
+
+static void
+fail_verr(struct reply *r, const struct gs_verr *v)
+{
+	fail(r, GS__STATUS__INVALID, v->field, "champ « %s » : %s", v->field,
+	    v->rule);
+}
+
+/* Maps a replica error to a reply. */
+static void
+fail_err(struct reply *r, int err, const struct gs_verr *v)
+{
+	switch (err) {
+	case GS_EINVAL:
+		if (v != NULL && v->field[0] != '\0')
+			fail_verr(r, v);
+		else
+			fail(r, GS__STATUS__INVALID, NULL, "entrée invalide");
+		break;
+	case GS_EDENIED:
+		if (v != NULL && v->field[0] != '\0')
+			fail(r, GS__STATUS__REFUSED, v->field, "%s", v->rule);
+		else
+			fail(r, GS__STATUS__REFUSED, NULL, "%s",
+			    "seuls le site propriétaire et ses co-organisateurs "
+			    "peuvent modifier cet élément");
+		break;
+	case GS_ENOTFOUND:
+		fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
+		break;
+	case GS_EDELETED:
+		fail(r, GS__STATUS__REFUSED, "item", "cet élément est supprimé");
+		break;
+	case GS_ECORRUPT:
+		fail(r, GS__STATUS__REFUSED, "item", "les données de cet "
+		    "élément sont altérées sur le disque : elles ne sont pas "
+		    "affichées (voir les journaux du démon)");
+		break;
+	case GS_EFULL:
+		fail(r, GS__STATUS__REFUSED, NULL, "disque plein : rien n'a été "
+		    "enregistré, libérez de la place puis réessayez");
+		break;
+	case GS_EREADONLY:
+		fail(r, GS__STATUS__REFUSED, NULL, "le dossier de données est en "
+		    "lecture seule : rien n'a été enregistré");
+		break;
+	default:
+		fail(r, GS__STATUS__REFUSED, NULL, "échec : %s",
+		    gs_strerror(err));
+		break;
+	}
+}
+
+static int
+need_type(const struct request *q, struct reply *r, int *type)
+{
+	const char *t = param(q, "type");
+
+	*type = t ? gs_item_type_parse(t) : GS_EINVAL;
+	if (*type < 0 || *type == GS_TYPE_RESERVATION) {
+		fail(r, GS__STATUS__INVALID, "type", "type « %s » inconnu : "
+		    "event, resource ou site", t ? t : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the item named by the "item" parameter. */
+static struct gs_item *
+need_item(struct gs_daemon *d, const struct request *q, struct reply *r,
+    int type)
+{
+	const char *p = param(q, "item");
+	struct gs_item *it = NULL;
+	int rc;
+
+	if (p == NULL) {
+		fail(r, GS__STATUS__INVALID, "item", "identifiant d'élément "
+		    "manquant");
+		return NULL;
+	}
+	rc = gs_itemset_find(gs_replica_items(d->replica), p, type, &it);
+	if (rc == GS_EINVAL)
+		fail(r, GS__STATUS__INVALID, "item", "identifiant « %s » "
+		    "invalide ou ambigu : donnez au moins 6 chiffres "
+		    "hexadécimaux, davantage s'il en désigne plusieurs", p);
+	else if (rc != 0)
+		fail(r, GS__STATUS__NOT_FOUND, "item", "aucun élément %s "
+		    "d'identifiant %s", gs_item_type_name(type), p);
+	return rc == 0 ? it : NULL;
+}
+
+/* Collects "f" parameters (name=value) into a delta. */
+static int
+collect_fields(const struct request *q, struct reply *r,
+    struct gs_fields *delta)
+{
+	for (size_t i = 0; i < q->pb->n_params; i++) {
+		const Gs__Param *p = q->pb->params[i];
+		const char *eq;
+		char name[GS_FIELD_NAME_MAX + 1];
+		size_t n;
+
+		if (strcmp(p->name, "f") != 0)
+			continue;
+		eq = strchr(p->value, '=');
+		n = eq ? (size_t)(eq - p->value) : 0;
+		if (eq == NULL || n == 0 || n > GS_FIELD_NAME_MAX) {
+			fail(r, GS__STATUS__INVALID, NULL, "champ mal formé "
+			    "« %.40s » : attendu NOM=VALEUR", p->value);
+			return -1;
+		}
+		memcpy(name, p->value, n);
+		name[n] = '\0';
+		if (strcmp(name, GS_FIELD_DELETED) == 0) {
+			fail(r, GS__STATUS__INVALID, name, "champ réservé");
+			return -1;
+		}
+		if (gs_fields_set(delta, name, eq + 1) != 0) {
+			fail(r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+reply_item(struct gs_daemon *d, struct reply *r, const uint8_t id[16])
+{
+	struct gs_item *it = gs_itemset_get(gs_replica_items(d->replica), id);
+
+	if (it == NULL) {
+		fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
+		return;
+	}
+	r->json = gs_view_item(d->replica, it);
+}
+
+static int
+visible(const uint8_t owner[32], void *arg)
+{
+	struct gs_daemon *d = arg;
+	return d->gossip == NULL || gs_gossip_author_ok(d->gossip, owner) !=
+	    GS_EBLOCKED;
+}
+
+/* ---- handlers ---- */
+
+static void
+h_ping(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	(void)q;
+	r->json = json_pack("{s:s,s:i}", "site_id",
+	    gs_identity_siteid(gs_replica_identity(d->replica)), "version",
+	    GS_CONTROL_VERSION);
+}
+
+static void
+h_id(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	char sid[GS_SITEID_SHORT], hex[65];
+	uint8_t curve[32];
+	const uint8_t *pk = gs_replica_pk(d->replica);
+
+	(void)q;
+	gs_siteid_short(pk, sid);
+	if (gs_pk_to_curve(pk, curve) != 0)
+		memset(curve, 0, sizeof(curve));
+	gs_hex(curve, 32, hex);
+	r->json = json_pack("{s:s,s:s,s:s}", "site_id",
+	    gs_identity_siteid(gs_replica_identity(d->replica)), "short", sid,
+	    "transport_key", hex);
+}
+
+static int
+count_conflicts(struct gs_item *it, void *arg)
+{
+	const struct gs_state *st;
+
+	if (!it->corrupt && (st = gs_item_state(it)) != NULL &&
+	    st->nconflicts > 0)
+		(*(size_t *)arg)++;
+	return 0;
+}
+
+static void
+h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_itemset *items = gs_replica_items(d->replica);
+	size_t conflicts = 0;
+	int64_t equiv = 0;
+	uint64_t sent = 0, received = 0;
+	json_t *o, *counts;
+
+	(void)q;
+	gs_itemset_foreach(items, count_conflicts, &conflicts);
+	gs_store_equivocation_count(gs_replica_store(d->replica), &equiv);
+	gs_transport_counters(d->transport, &sent, &received);
+	counts = json_pack("{s:I,s:I,s:I,s:I}",
+	    "event", (json_int_t)gs_itemset_count(items, GS_TYPE_EVENT),
+	    "resource", (json_int_t)gs_itemset_count(items, GS_TYPE_RESOURCE),
+	    "site", (json_int_t)gs_itemset_count(items, GS_TYPE_SITE),
+	    "reservation",
+	    (json_int_t)gs_itemset_count(items, GS_TYPE_RESERVATION));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "site_id", gs_identity_siteid(gs_replica_identity(d->replica)),
+	    "name", gs_view_site_name(d->replica, gs_replica_pk(d->replica)),
+	    "version", PROJECT_VERSION,
+	    "data_dir", d->cfg->data_dir,
+	    "listen", d->cfg->listen,
+	    "uptime_s", (json_int_t)(time(NULL) - d->started),
+	    "items", counts,
+	    "changes", (json_int_t)gs_replica_change_count(d->replica),
+	    "conflicts", (json_int_t)conflicts,
+	    "equivocations", (json_int_t)equiv,
+	    "corrupt", (json_int_t)gs_replica_corrupt_count(d->replica),
+	    "bytes_sent", (json_int_t)sent,
+	    "bytes_received", (json_int_t)received);
+	if (o != NULL && d->gossip != NULL)
+		gs_gossip_status(d->gossip, o);
+	r->json = o;
+}
+
+static void
+h_item_add(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_fields delta;
+	struct gs_verr v;
+	uint8_t id[16];
+	int type, rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 || collect_fields(q, r, &delta) != 0)
+		goto out;
+	if (type == GS_TYPE_SITE) {
+		fail(r, GS__STATUS__INVALID, "type", "le profil du site se "
+		    "règle dans la configuration ([site])");
+		goto out;
+	}
+	rc = gs_replica_write(d->replica, NULL, type, &delta, false, NULL, 0,
+	    &v, id);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+out:
+	gs_fields_clear(&delta);
+}
+
+static void
+h_item_edit(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_fields delta;
+	struct gs_item *it;
+	struct gs_verr v;
+	uint8_t id[16];
+	int type, rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL ||
+	    collect_fields(q, r, &delta) != 0)
+		goto out;
+	if (delta.n == 0) {
+		fail(r, GS__STATUS__INVALID, NULL, "rien à modifier : donnez "
+		    "au moins un champ");
+		goto out;
+	}
+	rc = gs_replica_write(d->replica, it, type, &delta, false, NULL, 0,
+	    &v, id);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+out:
+	gs_fields_clear(&delta);
+}
+
+static void
+h_event_cancel(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_fields delta;
+	struct gs_item *it;
+	struct gs_verr v;
+	uint8_t id[16];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if ((it = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+		goto out;
+	if (gs_fields_set(&delta, "cancelled", "yes") != 0) {
+		fail(r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
+		goto out;
+	}
+	rc = gs_replica_write(d->replica, it, GS_TYPE_EVENT, &delta, false,
+	    NULL, 0, &v, id);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+out:
+	gs_fields_clear(&delta);
+}
+
+static void
+h_item_delete(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_fields delta;
+	struct gs_item *it;
+	struct gs_verr v;
+	uint8_t id[16];
+	int type, rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL)
+		return;
+	rc = gs_replica_write(d->replica, it, type, &delta, true, NULL, 0, &v,
+	    id);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+}
+
+static void
+h_item_show(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_item *it;
+	int type;
+
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL)
+		return;
+	if (it->corrupt || gs_item_state(it) == NULL) {
+		fail_err(r, GS_ECORRUPT, NULL);
+		return;
+	}
+	if (!visible(gs_item_state(it)->owner, d)) {
+		fail(r, GS__STATUS__NOT_FOUND, "item", "cet élément appartient "
+		    "à un site bloqué");
+		return;
+	}
+	r->json = gs_view_item(d->replica, it);
+}
+
+/* Parses a --from/--to bound: RFC 3339, or a date (day start or end, UTC). */
+static int
+parse_bound(const char *s, int end_of_day, int64_t *ms)
+{
+	char buf[40];
+
+	if (strlen(s) == 10) {
+		snprintf(buf, sizeof(buf), "%sT%s", s,
+		    end_of_day ? "23:59:59.999Z" : "00:00:00Z");
+		s = buf;
+	}
+	return gs_time_parse(s, ms);
+}
+
+static void
+h_item_list(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	struct gs_list_filter f;
+	const char *from = param(q, "from"), *to = param(q, "to");
+	const char *all = param(q, "all");
+	int type;
+
+	if (need_type(q, r, &type) != 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	if (from != NULL) {
+		if (parse_bound(from, 0, &f.from_ms) != 0) {
+			fail(r, GS__STATUS__INVALID, "from", "date « %s » "
+			    "invalide : AAAA-MM-JJ ou RFC 3339 avec décalage",
+			    from);
+			return;
+		}
+		f.has_from = true;
+	}
+	if (to != NULL) {
+		if (parse_bound(to, 1, &f.to_ms) != 0) {
+			fail(r, GS__STATUS__INVALID, "to", "date « %s » "
+			    "invalide : AAAA-MM-JJ ou RFC 3339 avec décalage", to);
+			return;
+		}
+		f.has_to = true;
+	}
+	f.kind = param(q, "kind");
+	f.town = param(q, "town");
+	f.q = param(q, "q");
+	f.all = all != NULL && strcmp(all, "1") == 0;
+	f.now_ms = (int64_t)gs_wall_ms();
+	r->json = gs_view_list(d->replica, type, &f, visible, d);
+}
+
+struct command {
+	const char *name;
+	handler_fn fn;
+};
+
+static const struct command commands[] = {
+	{ "ping", h_ping },
+	{ "id", h_id },
+	{ "status", h_status },
+	{ "item.add", h_item_add },
+	{ "item.edit", h_item_edit },
+	{ "item.delete", h_item_delete },
+	{ "item.show", h_item_show },
+	{ "item.list", h_item_list },
+	{ "event.cancel", h_event_cancel },
+};
+
+/* Commands served by other modules (gossip: peers, sites, sync...). */
+static int
+dispatch(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, q->pb->command) == 0) {
+			commands[i].fn(d, q, r);
+			return 0;
+		}
+	}
+	if (d->gossip != NULL) {
+		struct gs_ctl_call call = { .command = q->pb->command };
+		const char *names[MAX_PARAMS], *values[MAX_PARAMS];
+		size_t n = q->pb->n_params;
+		for (size_t i = 0; i < n; i++) {
+			names[i] = q->pb->params[i]->name;
+			values[i] = q->pb->params[i]->value;
+		}
+		call.names = names;
+		call.values = values;
+		call.nparams = n;
+		if (gs_gossip_control(d->gossip, &call) == 0) {
+			r->status = (Gs__Status)call.status;
+			snprintf(r->error, sizeof(r->error), "%s", call.error);
+			snprintf(r->field, sizeof(r->field), "%s", call.field);
+			r->json = call.json;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+encode_reply(struct reply *r, uint8_t **out, size_t *outlen)
+{
+	Gs__Response resp = GS__RESPONSE__INIT;
+	char *json = NULL;
+
+	resp.version = GS_CONTROL_VERSION;
+	resp.status = r->status;
+	if (r->status == GS__STATUS__OK) {
+		if (r->json == NULL || (json = gs_view_dump(r->json)) == NULL) {
+			resp.status = GS__STATUS__REFUSED;
+			resp.error = "mémoire insuffisante";
+		}
+		resp.json = json;
+	} else {
+		resp.error = r->error;
+		resp.field = r->field[0] ? r->field : NULL;
+	}
+	*outlen = gs__response__get_packed_size(&resp);
+	*out = malloc(*outlen ? *outlen : 1);
+	if (*out != NULL)
+		gs__response__pack(&resp, *out);
+	free(json);
+	return *out ? 0 : GS_ENOMEM;
+}
+
+int
+gs_control_handle(struct gs_daemon *d, const uint8_t *req, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	struct gs_pbuf_budget budget;
+	struct reply r;
+	struct request q;
+	Gs__Request *pb = NULL;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.status = GS__STATUS__OK;
+	gs_pbuf_budget_init(&budget, 4 * MAX_REQUEST);
+	if (len > MAX_REQUEST ||
+	    (pb = gs__request__unpack(&budget.alloc, len, req)) == NULL) {
+		fail(&r, GS__STATUS__INVALID, NULL, "requête illisible");
+	} else if (pb->version != GS_CONTROL_VERSION) {
+		fail(&r, GS__STATUS__BAD_VERSION, NULL, "version de protocole "
+		    "%u non prise en charge (le démon parle la version %u) : "
+		    "utilisez un gemsync de la même version que gemsyncd",
+		    pb->version, GS_CONTROL_VERSION);
+	} else if (pb->n_params > MAX_PARAMS) {
+		fail(&r, GS__STATUS__INVALID, NULL, "trop de paramètres");
+	} else {
+		q.pb = pb;
+		if (dispatch(d, &q, &r) != 0)
+			fail(&r, GS__STATUS__INVALID, NULL, "commande inconnue "
+			    "« %.40s »", pb->command);
+	}
+	if (r.status == GS__STATUS__OK && r.json == NULL)
+		fail(&r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
+	ret = encode_reply(&r, out, outlen);
+	json_decref(r.json);
+	if (pb != NULL)
+		gs__request__free_unpacked(pb, &budget.alloc);
+	return ret;
+}
+
+static void
+on_request(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
+{
+	struct gs_control *c = arg;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int rc;
+
+	if (gs_control_handle(c->d, m->data, m->len, &out, &outlen) != 0)
+		return;
+	rc = gs_transport_send(ep, m->route, m->route_len, out, outlen);
+	if (rc != 0)
+		log_debug("control: reply not delivered: %s", gs_strerror(rc));
+	free(out);
+}
+
+int
+gs_control_start(struct gs_daemon *d, struct gs_control **out)
+{
+	Gs__Request ping = GS__REQUEST__INIT;
+	struct gs_control *c;
+	uint8_t buf[64];
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return GS_ENOMEM;
+	c->d = d;
+	ping.version = GS_CONTROL_VERSION;
+	ping.command = "ping";
+	len = gs__request__pack(&ping, buf);
+	ret = gs_transport_control(d->transport, d->cfg->control, buf, len,
+	    1000, on_request, c, &c->ep);
+	if (ret != 0) {
+		free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+gs_control_stop(struct gs_control **c)
+{
+	if (c == NULL || *c == NULL)
+		return;
+	gs_transport_close(&(*c)->ep);
+	free(*c);
+	*c = NULL;
+}

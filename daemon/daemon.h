@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * daemon.h: the context of one running gemsyncd, passed down to the
+ * modules that serve it (control, gossip). main.c owns it; nothing here is
+ * global.
+ */
+#ifndef GS_DAEMON_H
+#define GS_DAEMON_H
+
+#include <stdint.h>
+
+#include <ev.h>
+
+struct gs_config;
+struct gs_replica;
+struct gs_transport;
+struct gs_endpoint;
+struct gs_control;
+struct gs_gossip;
+
+struct gs_daemon {
+	struct ev_loop *loop;             /* lent: the default loop */
+	struct gs_config *cfg;            /* owned; replaced on SIGHUP */
+	struct gs_replica *replica;       /* owned */
+	struct gs_transport *transport;   /* owned */
+	struct gs_control *control;       /* owned */
+	struct gs_gossip *gossip;         /* owned; NULL when not listening */
+	int64_t started;                  /* Unix seconds */
+	ev_signal sigterm, sigint, sighup;
+};
+
+#endif

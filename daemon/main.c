@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * main.c: gemsyncd, the per-site daemon. Reads the configuration, opens
+ * the replica, binds the control socket and the peer listener, and runs
+ * one libev loop until SIGTERM or SIGINT. SIGHUP re-reads the
+ * configuration. Startup failures are fatal with a clear message; runtime
+ * faults are logged and survived.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "control.h"
+#include "crypto.h"
+#include "daemon.h"
+#include "err.h"
+#include "gossip.h"
+#include "item.h"
+#include "log.h"
+#include "replica.h"
+#include "siteid.h"
+#include "transport.h"
+
+#define DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gemsyncd [-c FICHIER] [-n] [-d]\n"
+	    "       gemsyncd --init [-c FICHIER] [--passphrase-file FICHIER]\n"
+	    "\n"
+	    "  -c FICHIER   configuration (défaut : $GEMSYNC_CONF ou "
+	    DEFAULT_CONF ")\n"
+	    "  -n           vérifie la configuration et s'arrête\n"
+	    "  -d           journal détaillé (debug)\n"
+	    "  --init       crée l'identité, la clé de stockage et la base du site\n"
+	    "  --passphrase-file FICHIER\n"
+	    "               protège la clé de stockage par une phrase de passe\n");
+}
+
+/* Tells systemd (Type=notify) that the daemon is ready, if it asked. */
+static void
+notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path))) < 0)
+		log_warn("main: sd_notify");
+	close(fd);
+}
+
+/* The site profile the configuration describes. */
+static int
+profile_fields(const struct gs_config *cfg, const uint8_t *pk,
+    struct gs_fields *f)
+{
+	char name[64], sid[GS_SITEID_SHORT];
+	int rc = 0;
+
+	if (cfg->site_name[0] == '\0') {
+		gs_siteid_short(pk, sid);
+		snprintf(name, sizeof(name), "site %s", sid);
+		rc = gs_fields_set(f, "name", name);
+	} else {
+		rc = gs_fields_set(f, "name", cfg->site_name);
+	}
+	if (rc == 0)
+		rc = gs_fields_set(f, "town", cfg->site_town);
+	if (rc == 0)
+		rc = gs_fields_set(f, "department", cfg->site_department);
+	if (rc == 0)
+		rc = gs_fields_set(f, "languages", cfg->site_languages);
+	if (rc == 0)
+		rc = gs_fields_set(f, "hours", cfg->site_hours);
+	if (rc == 0)
+		rc = gs_fields_set(f, "description", cfg->site_description);
+	if (rc == 0)
+		rc = gs_fields_set(f, "endpoints", cfg->advertise);
+	return rc;
+}
+
+static int
+publish_profile(struct gs_daemon *d)
+{
+	struct gs_fields f;
+	struct gs_verr v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&f);
+	rc = profile_fields(d->cfg, gs_replica_pk(d->replica), &f);
+	if (rc == 0)
+		rc = gs_replica_publish_profile(d->replica, &f, &v);
+	if (rc == GS_EINVAL)
+		log_warnx("main: site profile not published: [site] %s: %s",
+		    v.field, v.rule);
+	else if (rc != 0)
+		log_warnx("main: site profile not published: %s",
+		    gs_strerror(rc));
+	gs_fields_clear(&f);
+	return rc;
+}
+
+static void
+on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("main: signal %d, stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct gs_daemon *d = w->data;
+	struct gs_config *cfg = NULL;
+	char err[512];
+
+	(void)loop;
+	(void)revents;
+	if (gs_config_load(d->cfg->path, &cfg, err, sizeof(err)) != 0) {
+		log_warnx("main: reload refused, keeping the running "
+		    "configuration: %s", err);
+		return;
+	}
+	if (strcmp(cfg->data_dir, d->cfg->data_dir) != 0 ||
+	    strcmp(cfg->listen, d->cfg->listen) != 0 ||
+	    strcmp(cfg->control, d->cfg->control) != 0)
+		log_warnx("main: data_dir, listen and control changes take "
+		    "effect at the next restart");
+	gs_log_level = cfg->log_level;
+	gs_config_destroy(&d->cfg);
+	d->cfg = cfg;
+	publish_profile(d);
+	log_info("main: configuration reloaded");
+}
+
+static char *
+read_passphrase(const struct gs_config *cfg, const char *override)
+{
+	struct gs_config tmp;
+	char *pass;
+	int err;
+
+	tmp = *cfg;
+	if (override != NULL)
+		tmp.passphrase_file = (char *)override;
+	pass = gs_config_passphrase(&tmp, &err);
+	if (err != 0)
+		fatalx("main: passphrase file %s: %s%s", tmp.passphrase_file,
+		    gs_strerror(err), err == GS_EPERM ?
+		    " (it must not be readable by group or others)" : "");
+	return pass;
+}
+
+static void
+free_passphrase(char *p)
+{
+	if (p != NULL) {
+		gs_wipe(p, strlen(p));
+		free(p);
+	}
+}
+
+static int
+run_init(const struct gs_config *cfg, const char *passfile)
+{
+	char err[512], *pass = read_passphrase(cfg, passfile);
+	struct gs_identity *id = NULL;
+	int rc;
+
+	rc = gs_replica_init_site(cfg->data_dir, cfg->key_file, pass, err,
+	    sizeof(err));
+	free_passphrase(pass);
+	if (rc != 0) {
+		fprintf(stderr, "gemsyncd: %s\n", err);
+		return rc == GS_EEXISTS ? 1 : 1;
+	}
+	if (gs_identity_load(cfg->data_dir, &id) == 0) {
+		printf("site créé dans %s\nidentifiant du site : %s\n",
+		    cfg->data_dir, gs_identity_siteid(id));
+		gs_identity_destroy(&id);
+	}
+	return 0;
+}
+
+static int
+run_daemon(struct gs_daemon *d)
+{
+	struct gs_replica_opts o;
+	struct gs_transport_opts to;
+	char err[512], *pass;
+	int rc;
+
+	pass = read_passphrase(d->cfg, NULL);
+	memset(&o, 0, sizeof(o));
+	o.data_dir = d->cfg->data_dir;
+	o.key_file = d->cfg->key_file;
+	o.passphrase = pass;
+	o.max_drift_s = d->cfg->max_drift_s;
+	rc = gs_replica_open(&o, &d->replica, err, sizeof(err));
+	free_passphrase(pass);
+	if (rc != 0) {
+		fprintf(stderr, "gemsyncd: %s\n", err);
+		return 1;
+	}
+	d->loop = EV_DEFAULT;
+	gs_transport_opts_default(&to);
+	to.max_frame = d->cfg->max_frame;
+	to.heartbeat_ms = d->cfg->heartbeat_s * 1000;
+	if (gs_transport_new(d->loop, &to, &d->transport) != 0) {
+		fprintf(stderr, "gemsyncd: cannot create the ZeroMQ context\n");
+		return 1;
+	}
+	rc = gs_control_start(d, &d->control);
+	if (rc == GS_EBUSY) {
+		fprintf(stderr, "gemsyncd: un autre gemsyncd répond déjà sur "
+		    "%s : arrêtez-le d'abord, ou donnez à ce site son propre "
+		    "data_dir et son propre socket de contrôle\n",
+		    d->cfg->control);
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "gemsyncd: impossible d'ouvrir le socket de "
+		    "contrôle %s : %s\n", d->cfg->control, gs_strerror(rc));
+		return 1;
+	}
+	publish_profile(d);
+	rc = gs_gossip_start(d, &d->gossip);
+	if (rc != 0) {
+		fprintf(stderr, "gemsyncd: impossible d'écouter sur %s : %s "
+		    "(port déjà pris ?)\n", d->cfg->listen, gs_strerror(rc));
+		return 1;
+	}
+	ev_signal_init(&d->sigterm, on_stop, SIGTERM);
+	ev_signal_init(&d->sigint, on_stop, SIGINT);
+	ev_signal_init(&d->sighup, on_hup, SIGHUP);
+	d->sighup.data = d;
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sighup);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("main: site %s serving (%s, control %s)",
+	    gs_identity_siteid(gs_replica_identity(d->replica)),
+	    d->cfg->listen[0] ? d->cfg->listen : "no listener",
+	    d->cfg->control);
+	notify_ready();
+	ev_run(d->loop, 0);
+	return 0;
+}
+
+static void
+daemon_cleanup(struct gs_daemon *d)
+{
+	if (d->loop != NULL) {
+		ev_signal_stop(d->loop, &d->sigterm);
+		ev_signal_stop(d->loop, &d->sigint);
+		ev_signal_stop(d->loop, &d->sighup);
+	}
+	gs_gossip_stop(&d->gossip);
+	gs_control_stop(&d->control);
+	gs_transport_destroy(&d->transport);
+	gs_replica_close(&d->replica);
+	gs_config_destroy(&d->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "init", no_argument, NULL, 'I' },
+		{ "passphrase-file", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gs_daemon d;
+	const char *conf = getenv("GEMSYNC_CONF"), *passfile = NULL;
+	int ch, check = 0, init = 0, debug = 0, rc;
+	char err[512];
+
+	memset(&d, 0, sizeof(d));
+	while ((ch = getopt_long(argc, argv, "c:ndh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'n': check = 1; break;
+		case 'd': debug = 1; break;
+		case 'I': init = 1; break;
+		case 'P': passfile = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf == NULL && access(DEFAULT_CONF, R_OK) == 0)
+		conf = DEFAULT_CONF;
+	if (gs_config_load(conf, &d.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gemsyncd: configuration : %s\n", err);
+		return 2;
+	}
+	gs_log_level = debug ? GS_LOG_DEBUG : d.cfg->log_level;
+	if (check) {
+		printf("configuration ok : %s\n", conf ? conf : "(défauts)");
+		gs_config_destroy(&d.cfg);
+		return 0;
+	}
+	if (gs_crypto_init() != 0) {
+		fprintf(stderr, "gemsyncd: libsodium cannot start\n");
+		gs_config_destroy(&d.cfg);
+		return 1;
+	}
+	d.started = time(NULL);
+	if (init)
+		rc = run_init(d.cfg, passfile);
+	else
+		rc = run_daemon(&d);
+	daemon_cleanup(&d);
+	return rc;
+}

@@ -1,0 +1,964 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * replica.c: opening a site, and the single path by which changes enter
+ * it. apply_one() holds every rule a change must pass (DESIGN §4, §6);
+ * local writes and peer batches both end there, inside a transaction, and
+ * the in-memory item set and summary follow only what the store holds.
+ */
+#include "replica.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "hlc.h"
+#include "log.h"
+#include "siteid.h"
+#include "store.h"
+#include "vault.h"
+
+/* One author's highest sequence held. */
+struct author_seq {
+	uint8_t pk[32];
+	uint64_t seq;
+};
+
+struct gs_replica {
+	struct gs_identity *id;        /* owned */
+	struct gs_vault *vault;        /* owned */
+	struct gs_store *store;        /* owned */
+	struct gs_itemset *items;      /* owned */
+	struct gs_hlc clock;
+	struct author_seq *authors;    /* owned; ascending by pk */
+	size_t nauthors, capauthors;
+	uint64_t nchanges;
+	size_t ncorrupt;
+	gs_replica_trust_cb trust;
+	void *trust_arg;
+	gs_replica_hook hook;
+	void *hook_arg;
+	struct gs_change **pending;    /* committed-soon changes for the hook */
+	size_t npending, cappending;
+};
+
+void
+gs_replica_time(uint64_t hlc, char out[32])
+{
+	gs_hlc_format(hlc, out);
+}
+
+/* ---- summary: author -> highest sequence ---- */
+
+static size_t
+author_pos(const struct gs_replica *r, const uint8_t pk[32], int *found)
+{
+	size_t lo = 0, hi = r->nauthors;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(r->authors[mid].pk, pk, 32);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	return lo;
+}
+
+uint64_t
+gs_replica_seq(const struct gs_replica *r, const uint8_t author[32])
+{
+	int found;
+	size_t i = author_pos(r, author, &found);
+	return found ? r->authors[i].seq : 0;
+}
+
+static int
+set_seq(struct gs_replica *r, const uint8_t author[32], uint64_t seq)
+{
+	int found;
+	size_t i = author_pos(r, author, &found);
+
+	if (found) {
+		r->authors[i].seq = seq;
+		return 0;
+	}
+	if (r->nauthors == r->capauthors) {
+		size_t ncap = r->capauthors ? r->capauthors * 2 : 16;
+		struct author_seq *na = realloc(r->authors, ncap * sizeof(*na));
+		if (na == NULL)
+			return GS_ENOMEM;
+		r->authors = na;
+		r->capauthors = ncap;
+	}
+	memmove(&r->authors[i + 1], &r->authors[i],
+	    (r->nauthors - i) * sizeof(*r->authors));
+	memcpy(r->authors[i].pk, author, 32);
+	r->authors[i].seq = seq;
+	r->nauthors++;
+	return 0;
+}
+
+int
+gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
+    void *arg)
+{
+	int rc;
+
+	for (size_t i = 0; i < r->nauthors; i++) {
+		rc = cb(r->authors[i].pk, r->authors[i].seq, arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+uint64_t
+gs_replica_change_count(const struct gs_replica *r)
+{
+	return r->nchanges;
+}
+
+/* ---- accessors ---- */
+
+void
+gs_replica_set_trust(struct gs_replica *r, gs_replica_trust_cb cb, void *arg)
+{
+	r->trust = cb;
+	r->trust_arg = arg;
+}
+
+void
+gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg)
+{
+	r->hook = cb;
+	r->hook_arg = arg;
+}
+
+const struct gs_identity *
+gs_replica_identity(const struct gs_replica *r)
+{
+	return r->id;
+}
+
+const uint8_t *
+gs_replica_pk(const struct gs_replica *r)
+{
+	return gs_identity_pk(r->id);
+}
+
+struct gs_itemset *
+gs_replica_items(struct gs_replica *r)
+{
+	return r->items;
+}
+
+struct gs_store *
+gs_replica_store(struct gs_replica *r)
+{
+	return r->store;
+}
+
+size_t
+gs_replica_corrupt_count(const struct gs_replica *r)
+{
+	return r->ncorrupt;
+}
+
+/* ---- loading ---- */
+
+/* Turns a stored row into memory: unseal, decode, index. */
+static int
+load_row(const struct gs_stored_change *c, void *arg)
+{
+	struct gs_replica *r = arg;
+	struct gs_fields delta;
+	uint8_t *body = NULL;
+	size_t body_len = 0;
+	int corrupt = 0, rc;
+	char sid[GS_SITEID_SHORT];
+
+	gs_fields_init(&delta);
+	if (c->sealed_body == NULL ||
+	    gs_vault_unseal(r->vault, c->id, 32, c->sealed_body,
+	    c->sealed_len, &body, &body_len) != 0 ||
+	    gs_fields_decode(body, body_len, &delta) != 0) {
+		gs_siteid_short(c->author, sid);
+		log_warnx("replica: change %llu of site %s has a body that "
+		    "fails authentication: its item is marked corrupt",
+		    (unsigned long long)c->seq, sid);
+		gs_fields_clear(&delta);
+		corrupt = 1;
+		r->ncorrupt++;
+	}
+	if (body != NULL) {
+		gs_wipe(body, body_len);
+		free(body);
+	}
+	rc = gs_itemset_add(r->items, c->item, c->type, c->id, c->author,
+	    c->seq, c->hlc, (const uint8_t (*)[32])c->parents, c->nparents,
+	    &delta, corrupt);
+	gs_fields_clear(&delta);
+	if (rc != 0)
+		return rc;
+	if (c->seq > gs_replica_seq(r, c->author) &&
+	    (rc = set_seq(r, c->author, c->seq)) != 0)
+		return rc;
+	if (c->hlc > r->clock.last && GS_HLC_MS(c->hlc) <=
+	    gs_wall_ms() + r->clock.max_drift_ms)
+		r->clock.last = c->hlc;
+	r->nchanges++;
+	return 0;
+}
+
+/* Rebuilds memory from the store (at open, and after a rollback). */
+static int
+reload(struct gs_replica *r)
+{
+	gs_itemset_clear(r->items);
+	r->nauthors = 0;
+	r->nchanges = 0;
+	r->ncorrupt = 0;
+	return gs_store_changes_after(r->store, 0, 0, load_row, r);
+}
+
+static int
+path_join(char *out, size_t outlen, const char *dir, const char *name)
+{
+	int n = snprintf(out, outlen, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= outlen ? GS_EINVAL : 0;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return GS_EINVAL;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, i == len ? mode : 0755) != 0 && errno != EEXIST)
+			return GS_EIO;
+		buf[i] = i == len ? '\0' : '/';
+	}
+	return chmod(path, mode) == 0 ? 0 : GS_EIO;
+}
+
+int
+gs_replica_init_site(const char *data_dir, const char *key_file,
+    const char *passphrase, char *err, size_t errlen)
+{
+	struct gs_identity *id = NULL;
+	struct gs_vault *v = NULL;
+	struct gs_store *st = NULL;
+	uint8_t *kc = NULL;
+	size_t kclen;
+	char dbpath[4096], keypath[4096];
+	struct stat sb;
+	int ret;
+
+	umask(077);
+	ret = path_join(dbpath, sizeof(dbpath), data_dir, "gemsync.db");
+	if (ret == 0)
+		ret = path_join(keypath, sizeof(keypath), data_dir, "site.key");
+	if (ret != 0) {
+		snprintf(err, errlen, "chemin trop long : %s", data_dir);
+		goto out;
+	}
+	ret = GS_EEXISTS;
+	if (stat(keypath, &sb) == 0 || stat(dbpath, &sb) == 0 ||
+	    stat(key_file, &sb) == 0) {
+		snprintf(err, errlen, "une identité de site existe déjà dans "
+		    "%s : init refuse de l'écraser", data_dir);
+		goto out;
+	}
+	ret = mkdir_p(data_dir, 0700);
+	if (ret != 0) {
+		snprintf(err, errlen, "impossible de créer %s : %s", data_dir,
+		    strerror(errno));
+		goto out;
+	}
+	ret = gs_identity_create(data_dir, &id);
+	if (ret != 0) {
+		snprintf(err, errlen, "clé du site : %s", gs_strerror(ret));
+		goto out;
+	}
+	ret = gs_vault_create(key_file, passphrase, &v);
+	if (ret != 0) {
+		snprintf(err, errlen, "clé de stockage %s : %s", key_file,
+		    gs_strerror(ret));
+		goto out;
+	}
+	ret = gs_store_open(dbpath, &st);
+	if (ret == 0)
+		ret = gs_store_migrate(st);
+	if (ret == 0)
+		ret = gs_vault_keycheck_make(v, &kc, &kclen);
+	if (ret == 0)
+		ret = gs_store_meta_set(st, "keycheck", kc, kclen);
+	if (ret == 0)
+		ret = gs_store_meta_set(st, "site_pk", gs_identity_pk(id), 32);
+	if (ret != 0)
+		snprintf(err, errlen, "base de données %s : %s", dbpath,
+		    gs_strerror(ret));
+out:
+	free(kc);
+	gs_store_close(&st);
+	gs_vault_destroy(&v);
+	gs_identity_destroy(&id);
+	return ret;
+}
+
+/* Checks the storage key and the site key against the database. */
+static int
+check_keys(struct gs_replica *r, char *err, size_t errlen)
+{
+	uint8_t *val = NULL;
+	size_t len;
+	int ret, version;
+
+	ret = gs_store_schema_version(r->store, &version);
+	if (ret != 0 || version == 0) {
+		snprintf(err, errlen, "la base de données est vide ou "
+		    "illisible : lancez « gemsync init » pour créer le site");
+		return ret != 0 ? ret : GS_ENOTFOUND;
+	}
+	ret = gs_store_meta_get(r->store, "keycheck", &val, &len);
+	if (ret == 0)
+		ret = gs_vault_keycheck_verify(r->vault, val, len);
+	free(val);
+	val = NULL;
+	if (ret != 0) {
+		snprintf(err, errlen, "mauvaise clé de stockage : elle ne "
+		    "correspond pas à cette base de données (rien n'a été "
+		    "modifié). Vérifiez [storage] key_file et la phrase de passe");
+		return GS_EBADKEY;
+	}
+	ret = gs_store_meta_get(r->store, "site_pk", &val, &len);
+	if (ret != 0 || len != 32 || memcmp(val, gs_identity_pk(r->id), 32)) {
+		snprintf(err, errlen, "la clé du site (site.key) ne correspond "
+		    "pas à cette base de données");
+		ret = GS_EBADKEY;
+	}
+	free(val);
+	return ret;
+}
+
+int
+gs_replica_open(const struct gs_replica_opts *o, struct gs_replica **out,
+    char *err, size_t errlen)
+{
+	struct gs_replica *r;
+	char dbpath[4096];
+	struct stat sb;
+	int ret = GS_ENOMEM;
+
+	*out = NULL;
+	umask(077);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "mémoire insuffisante");
+		return ret;
+	}
+	gs_hlc_init(&r->clock, (uint64_t)o->max_drift_s * 1000);
+	ret = path_join(dbpath, sizeof(dbpath), o->data_dir, "gemsync.db");
+	if (ret != 0) {
+		snprintf(err, errlen, "chemin trop long : %s", o->data_dir);
+		goto out;
+	}
+	if (stat(dbpath, &sb) != 0) {
+		ret = GS_ENOTFOUND;
+		snprintf(err, errlen, "aucun site dans %s : lancez d'abord "
+		    "« gemsync init » (ou gemsyncd --init)", o->data_dir);
+		goto out;
+	}
+	ret = gs_identity_load(o->data_dir, &r->id);
+	if (ret != 0) {
+		snprintf(err, errlen, "clé du site %s/site.key : %s%s",
+		    o->data_dir, gs_strerror(ret), ret == GS_EPERM ?
+		    " (le fichier doit être en mode 0600)" : "");
+		goto out;
+	}
+	ret = gs_vault_open(o->key_file, o->passphrase, &r->vault);
+	if (ret != 0) {
+		snprintf(err, errlen, "clé de stockage %s : %s%s", o->key_file,
+		    gs_strerror(ret), ret == GS_EPERM ?
+		    " (le fichier doit être en mode 0600)" :
+		    ret == GS_EBADKEY ? " (phrase de passe absente ou fausse)" :
+		    "");
+		goto out;
+	}
+	ret = gs_store_open(dbpath, &r->store);
+	if (ret != 0) {
+		snprintf(err, errlen, "base de données %s : %s", dbpath,
+		    gs_strerror(ret));
+		goto out;
+	}
+	ret = check_keys(r, err, errlen);
+	if (ret != 0)
+		goto out;
+	ret = gs_store_migrate(r->store);
+	if (ret != 0) {
+		snprintf(err, errlen, "base de données %s : %s", dbpath,
+		    gs_strerror(ret));
+		goto out;
+	}
+	ret = gs_itemset_new(&r->items);
+	if (ret == 0)
+		ret = reload(r);
+	if (ret != 0) {
+		snprintf(err, errlen, "lecture de la base %s : %s", dbpath,
+		    gs_strerror(ret));
+		goto out;
+	}
+	if (r->ncorrupt > 0)
+		log_warnx("replica: %zu stored bodies fail authentication; "
+		    "their items are shown as corrupt", r->ncorrupt);
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	gs_replica_close(&r);
+	return ret;
+}
+
+static void
+pending_clear(struct gs_replica *r)
+{
+	for (size_t i = 0; i < r->npending; i++)
+		gs_change_destroy(&r->pending[i]);
+	r->npending = 0;
+}
+
+void
+gs_replica_close(struct gs_replica **rp)
+{
+	struct gs_replica *r;
+
+	if (rp == NULL || *rp == NULL)
+		return;
+	r = *rp;
+	pending_clear(r);
+	free(r->pending);
+	gs_itemset_destroy(&r->items);
+	gs_store_close(&r->store);
+	gs_vault_destroy(&r->vault);
+	gs_identity_destroy(&r->id);
+	free(r->authors);
+	free(r);
+	*rp = NULL;
+}
+
+/* ---- the rules ---- */
+
+/* The ID a root change of this type and body must carry. */
+static int
+root_item_id(const struct gs_change *c, const struct gs_fields *delta,
+    uint8_t out[16])
+{
+	const char *ev;
+	uint8_t event[16];
+
+	switch (c->type) {
+	case GS_TYPE_SITE:
+		gs_item_id_site(c->author, out);
+		return 0;
+	case GS_TYPE_RESERVATION:
+		ev = gs_fields_get(delta, "event");
+		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
+			return GS_EINVAL;
+		gs_item_id_reservation(c->author, event, out);
+		return 0;
+	default:
+		gs_item_id_new(c->author, c->seq, out);
+		return 0;
+	}
+}
+
+/* May c's author write this item, given the state its parents saw? */
+static int
+authorized(const struct gs_change *c, const struct gs_fields *delta,
+    const struct gs_state *seen)
+{
+	const char *ef = gs_item_editors_field(c->type);
+
+	if (memcmp(c->author, seen->owner, 32) == 0)
+		return 0;
+	if (ef == NULL || !gs_item_list_has_site(gs_fields_get(&seen->fields,
+	    ef), c->author))
+		return GS_EDENIED;
+	/* co-hosts edit the item, not the list of who may edit it */
+	if (gs_fields_get(delta, ef) != NULL)
+		return GS_EDENIED;
+	return 0;
+}
+
+static int
+check_parents(const struct gs_replica *r, const struct gs_change *c,
+    struct gs_item *it)
+{
+	(void)r;
+	for (size_t i = 0; i < c->nparents; i++) {
+		const struct gs_ichange *p = gs_item_change(it, c->parents[i]);
+		if (p == NULL)
+			return GS_ENOPARENT;
+		if (p->hlc >= c->hlc)
+			return GS_ECLOCK;  /* a child cannot precede its parent */
+	}
+	return 0;
+}
+
+/* Records proof that author signed two changes with one sequence. */
+struct equiv_ctx {
+	struct gs_replica *r;
+	const struct gs_change *c;
+	int ret;
+};
+
+static int
+on_equiv_row(const struct gs_stored_change *old, void *arg)
+{
+	struct equiv_ctx *e = arg;
+	char sid[GS_SITEID_SHORT];
+
+	if (memcmp(old->id, e->c->id, 32) == 0) {
+		e->ret = GS_EDUP;
+		return 0;
+	}
+	gs_siteid_short(e->c->author, sid);
+	log_warnx("replica: site %s signed two different changes with "
+	    "sequence %llu (equivocation); keeping the first", sid,
+	    (unsigned long long)e->c->seq);
+	gs_store_equivocation_add(e->r->store, e->c->author, e->c->seq,
+	    old->header, old->header_len, old->sig, e->c->header,
+	    e->c->header_len, e->c->sig);
+	e->ret = GS_EEQUIVOC;
+	return 0;
+}
+
+static int
+seen_before(struct gs_replica *r, const struct gs_change *c)
+{
+	struct equiv_ctx e = { r, c, GS_EDUP };
+	int rc = gs_store_change_by_seq(r->store, c->author, c->seq,
+	    on_equiv_row, &e);
+	return rc != 0 && rc != GS_ENOTFOUND ? rc : e.ret;
+}
+
+/*
+ * Every rule a verified change must pass, then the insert. Returns 0 when
+ * stored, a refusal reason, or a storage error (GS_EFULL, GS_EREADONLY,
+ * GS_EDB, GS_EBUSY, GS_ENOMEM) that must abort the batch.
+ */
+static int
+apply_one(struct gs_replica *r, struct gs_change **cp)
+{
+	struct gs_change *c = *cp;
+	struct gs_fields delta;
+	struct gs_state seen;
+	struct gs_stored_change row;
+	struct gs_item *it;
+	const char *del;
+	uint8_t item[16], *sealed = NULL;
+	size_t sealed_len = 0;
+	uint64_t held;
+	int ret;
+
+	gs_fields_init(&delta);
+	memset(&seen, 0, sizeof(seen));
+	/* who */
+	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0) {
+		ret = r->trust ? r->trust(c->author, r->trust_arg) :
+		    GS_EUNTRUSTED;
+		if (ret != 0)
+			goto out;
+	}
+	/* which sequence */
+	held = gs_replica_seq(r, c->author);
+	if (c->seq <= held) {
+		ret = seen_before(r, c);
+		goto out;
+	}
+	ret = GS_EGAP;
+	if (c->seq != held + 1)
+		goto out;
+	/* when */
+	ret = GS_ECLOCK;
+	if (GS_HLC_MS(c->hlc) > gs_wall_ms() + r->clock.max_drift_ms)
+		goto out;
+	/* what */
+	ret = GS_EPROTO;
+	if (c->body == NULL || gs_fields_decode(c->body, c->body_len, &delta))
+		goto out;
+	ret = GS_EINVAL;
+	if (gs_item_check_delta(c->type, &delta, c->nparents == 0, NULL) != 0)
+		goto out;
+	del = gs_fields_get(&delta, GS_FIELD_DELETED);
+	if (c->deleted != (del != NULL && strcmp(del, "1") == 0))
+		goto out;
+	/* where */
+	it = gs_itemset_get(r->items, c->item);
+	if (c->nparents == 0) {
+		ret = GS_EINVAL;
+		if (root_item_id(c, &delta, item) != 0 ||
+		    memcmp(item, c->item, 16) != 0)
+			goto out;
+		ret = GS_EEXISTS;
+		if (it != NULL)
+			goto out;
+	} else {
+		ret = GS_ENOPARENT;
+		if (it == NULL)
+			goto out;
+		ret = GS_EINVAL;
+		if (it->type != c->type)
+			goto out;
+		ret = check_parents(r, c, it);
+		if (ret != 0)
+			goto out;
+		ret = gs_item_state_at(it, (const uint8_t (*)[32])c->parents,
+		    c->nparents, &seen);
+		if (ret != 0)
+			goto out;
+		ret = authorized(c, &delta, &seen);
+		if (ret != 0)
+			goto out;
+	}
+	/* store */
+	ret = gs_vault_seal(r->vault, c->id, 32, c->body, c->body_len,
+	    &sealed, &sealed_len);
+	if (ret != 0)
+		goto out;
+	memset(&row, 0, sizeof(row));
+	memcpy(row.id, c->id, 32);
+	memcpy(row.item, c->item, 16);
+	row.type = c->type;
+	memcpy(row.author, c->author, 32);
+	row.seq = c->seq;
+	row.hlc = c->hlc;
+	row.deleted = c->deleted;
+	row.parents = (const uint8_t *)c->parents;
+	row.nparents = c->nparents;
+	row.header = c->header;
+	row.header_len = c->header_len;
+	row.sig = c->sig;
+	row.sealed_body = sealed;
+	row.sealed_len = sealed_len;
+	ret = gs_store_change_insert(r->store, &row);
+	if (ret != 0)
+		goto out;
+	ret = gs_itemset_add(r->items, c->item, c->type, c->id, c->author,
+	    c->seq, c->hlc, (const uint8_t (*)[32])c->parents, c->nparents,
+	    &delta, 0);
+	if (ret == 0)
+		ret = set_seq(r, c->author, c->seq);
+	if (ret != 0)
+		goto out;
+	r->nchanges++;
+	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0)
+		gs_hlc_observe(&r->clock, c->hlc, gs_wall_ms());
+	/* keep it for the hook, which runs after the commit */
+	if (r->npending == r->cappending) {
+		size_t ncap = r->cappending ? r->cappending * 2 : 64;
+		struct gs_change **np = realloc(r->pending, ncap * sizeof(*np));
+		if (np == NULL) {
+			ret = GS_ENOMEM;
+			goto out;
+		}
+		r->pending = np;
+		r->cappending = ncap;
+	}
+	r->pending[r->npending++] = c;
+	*cp = NULL;
+out:
+	free(sealed);
+	gs_fields_clear(&delta);
+	gs_state_clear(&seen);
+	return ret;
+}
+
+static int
+is_storage_error(int rc)
+{
+	return rc == GS_EFULL || rc == GS_EREADONLY || rc == GS_EDB ||
+	    rc == GS_EBUSY || rc == GS_ENOMEM || rc == GS_EIO;
+}
+
+/* Commits, then tells the hook; on failure rolls back memory too. */
+static int
+finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
+{
+	int rc;
+
+	if (ret == 0)
+		ret = gs_store_commit(r->store);
+	if (ret != 0) {
+		gs_store_rollback(r->store);
+		pending_clear(r);
+		rc = reload(r);
+		if (rc != 0)
+			log_warnx("replica: reloading after rollback: %s",
+			    gs_strerror(rc));
+		return ret;
+	}
+	for (size_t i = 0; i < r->npending; i++)
+		if (r->hook != NULL)
+			r->hook(r->pending[i], from, r->hook_arg);
+	pending_clear(r);
+	return 0;
+}
+
+int
+gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
+    size_t n, const uint8_t from[32], struct gs_apply_stats *st)
+{
+	struct gs_change *c;
+	int ret, rc;
+
+	ret = gs_store_begin(r->store);
+	if (ret != 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		c = NULL;
+		rc = gs_change_verify(w[i].header, w[i].header_len, w[i].sig,
+		    w[i].sig_len, w[i].body, w[i].body_len, &c);
+		if (rc == 0)
+			rc = apply_one(r, &c);
+		gs_change_destroy(&c);
+		if (rc == 0) {
+			st->applied++;
+		} else if (rc == GS_EDUP) {
+			st->dup++;
+		} else if (is_storage_error(rc)) {
+			ret = rc;
+			break;
+		} else {
+			st->refused++;
+			if (-rc > 0 && -rc < GS_REASONS)
+				st->by_reason[-rc]++;
+		}
+	}
+	return finish_tx(r, ret, from);
+}
+
+/* ---- local writes ---- */
+
+/* The delta applied to the item's current fields, checked as a whole. */
+static int
+check_result(int type, const struct gs_state *cur,
+    const struct gs_fields *delta, struct gs_verr *verr)
+{
+	struct gs_fields merged;
+	int ret;
+
+	gs_fields_init(&merged);
+	ret = cur ? gs_fields_copy(&merged, &cur->fields) : 0;
+	for (size_t i = 0; ret == 0 && i < delta->n; i++) {
+		if (strcmp(delta->v[i].name, GS_FIELD_DELETED) == 0)
+			continue;
+		if (delta->v[i].value[0] == '\0')
+			gs_fields_del(&merged, delta->v[i].name);
+		else
+			ret = gs_fields_set(&merged, delta->v[i].name,
+			    delta->v[i].value);
+	}
+	if (ret == 0)
+		ret = gs_item_check_state(type, &merged, verr);
+	gs_fields_clear(&merged);
+	return ret;
+}
+
+int
+gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
+    const struct gs_fields *delta, bool deleted,
+    const uint8_t (*parents)[32], size_t nparents, struct gs_verr *verr,
+    uint8_t out_item[16])
+{
+	const uint8_t *me = gs_identity_pk(r->id);
+	const struct gs_state *cur = NULL;
+	struct gs_fields body;
+	struct gs_change *c = NULL;
+	uint8_t id[16], *bytes = NULL, event[16];
+	size_t len = 0;
+	const char *ev;
+	int ret;
+
+	gs_fields_init(&body);
+	if (item == NULL && type == GS_TYPE_SITE) {
+		gs_item_id_site(me, id);
+		item = gs_itemset_get(r->items, id);
+	} else if (item == NULL && type == GS_TYPE_RESERVATION) {
+		ev = gs_fields_get(delta, "event");
+		ret = GS_EINVAL;
+		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
+			goto out;
+		gs_item_id_reservation(me, event, id);
+		item = gs_itemset_get(r->items, id);
+	} else if (item == NULL) {
+		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);
+	}
+	if (item != NULL) {
+		memcpy(id, item->id, 16);
+		ret = GS_ECORRUPT;
+		if (item->corrupt || (cur = gs_item_state(item)) == NULL)
+			goto out;
+		ret = GS_EINVAL;
+		if (item->type != type)
+			goto out;
+		if (parents == NULL) {
+			parents = (const uint8_t (*)[32])cur->heads;
+			nparents = cur->nheads;
+		}
+	}
+	ret = gs_item_check_delta(type, delta, item == NULL, verr);
+	if (ret != 0)
+		goto out;
+	ret = GS_ENOTFOUND;
+	if (item == NULL && deleted)
+		goto out;
+	ret = gs_fields_copy(&body, delta);
+	if (ret == 0 && deleted)
+		ret = gs_fields_set(&body, GS_FIELD_DELETED, "1");
+	if (ret != 0)
+		goto out;
+	if (!deleted) {
+		ret = check_result(type, cur, &body, verr);
+		if (ret != 0)
+			goto out;
+	}
+	if (item != NULL && !deleted && cur->deleted &&
+	    gs_fields_get(delta, GS_FIELD_DELETED) == NULL) {
+		ret = GS_EDELETED;
+		goto out;
+	}
+	ret = gs_fields_encode(&body, &bytes, &len);
+	if (ret != 0)
+		goto out;
+	ret = gs_change_new(gs_identity_sk(r->id), id, type,
+	    gs_replica_seq(r, me) + 1, gs_hlc_now(&r->clock), parents,
+	    item != NULL ? nparents : 0, deleted, bytes, len, &c);
+	if (ret != 0)
+		goto out;
+	ret = gs_store_begin(r->store);
+	if (ret != 0)
+		goto out;
+	ret = apply_one(r, &c);
+	if (ret == GS_EDENIED && verr != NULL) {
+		snprintf(verr->field, sizeof(verr->field), "%s",
+		    gs_item_editors_field(type) ? gs_item_editors_field(type) :
+		    "owner");
+		snprintf(verr->rule, sizeof(verr->rule), "seuls le site "
+		    "propriétaire et ses co-organisateurs peuvent modifier cet "
+		    "élément");
+	}
+	ret = finish_tx(r, ret, NULL);
+	if (ret == 0 && out_item != NULL)
+		memcpy(out_item, id, 16);
+out:
+	gs_change_destroy(&c);
+	free(bytes);
+	gs_fields_clear(&body);
+	return ret;
+}
+
+int
+gs_replica_publish_profile(struct gs_replica *r,
+    const struct gs_fields *profile, struct gs_verr *verr)
+{
+	struct gs_fields delta;
+	const struct gs_state *cur = NULL;
+	struct gs_item *it;
+	uint8_t id[16];
+	const char *old;
+	int ret = 0;
+
+	gs_item_id_site(gs_identity_pk(r->id), id);
+	it = gs_itemset_get(r->items, id);
+	if (it != NULL && (cur = gs_item_state(it)) == NULL)
+		return GS_ECORRUPT;
+	gs_fields_init(&delta);
+	for (size_t i = 0; ret == 0 && i < profile->n; i++) {
+		old = cur ? gs_fields_get(&cur->fields, profile->v[i].name) :
+		    NULL;
+		if (old == NULL && profile->v[i].value[0] == '\0')
+			continue;
+		if (old == NULL || strcmp(old, profile->v[i].value) != 0)
+			ret = gs_fields_set(&delta, profile->v[i].name,
+			    profile->v[i].value);
+	}
+	if (ret == 0 && delta.n > 0)
+		ret = gs_replica_write(r, it, GS_TYPE_SITE, &delta, false,
+		    NULL, 0, verr, NULL);
+	gs_fields_clear(&delta);
+	return ret;
+}
+
+/* ---- reading changes back for peers ---- */
+
+struct after_ctx {
+	struct gs_replica *r;
+	gs_replica_change_cb cb;
+	void *arg;
+};
+
+static int
+on_after_row(const struct gs_stored_change *c, void *arg)
+{
+	struct after_ctx *a = arg;
+	struct gs_wire_change w;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (c->sealed_body == NULL || gs_vault_unseal(a->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
+		log_warnx("replica: a stored body fails authentication; "
+		    "not sending it");
+		return 0;
+	}
+	w.header = c->header;
+	w.header_len = c->header_len;
+	w.sig = c->sig;
+	w.sig_len = 64;
+	w.body = body;
+	w.body_len = len;
+	rc = a->cb(c->rowid, c->author, c->seq, &w, a->arg);
+	gs_wipe(body, len);
+	free(body);
+	return rc;
+}
+
+int
+gs_replica_changes_after(struct gs_replica *r, int64_t after, size_t limit,
+    gs_replica_change_cb cb, void *arg)
+{
+	struct after_ctx a = { r, cb, arg };
+	return gs_store_changes_after(r->store, after, limit, on_after_row, &a);
+}
+
+static int
+on_rowid(const struct gs_stored_change *c, void *arg)
+{
+	*(int64_t *)arg = c->rowid;
+	return 0;
+}
+
+int
+gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, int64_t *rowid)
+{
+	return gs_store_change_by_seq(r->store, author, seq, on_rowid, rowid);
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * replica.h: a site's replica of the shared data. It owns the identity,
+ * the vault, the store, the clock and the in-memory item set, and is the
+ * only way changes get in: local writes from the CLI and batches from
+ * peers go through the same checks (gs_change_verify, trust, sequence,
+ * clock, parents, body rules, authorization) and the same transaction
+ * path, so a change written here is exactly as checked as one received.
+ */
+#ifndef GS_REPLICA_H
+#define GS_REPLICA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "change.h"
+#include "err.h"
+#include "identity.h"
+#include "item.h"
+#include "itemset.h"
+
+struct gs_replica;
+struct gs_store;
+
+struct gs_replica_opts {
+	const char *data_dir;
+	const char *key_file;
+	const char *passphrase;     /* NULL if the key file has none */
+	unsigned max_drift_s;       /* remote HLC ahead of local time */
+};
+
+/* A change as it travels: lent byte ranges. body NULL if absent. */
+struct gs_wire_change {
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *sig;
+	size_t sig_len;
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/* Refusal reasons are error codes; by_reason is indexed by -code. */
+#define GS_REASONS 32
+struct gs_apply_stats {
+	unsigned applied;
+	unsigned dup;                 /* already held: a no-op, not a refusal */
+	unsigned refused;
+	unsigned by_reason[GS_REASONS];
+};
+
+/*
+ * Decides whether an author's changes are accepted: 0 (trusted),
+ * GS_EUNTRUSTED or GS_EBLOCKED. Without a callback only this site's own
+ * changes are accepted.
+ */
+typedef int (*gs_replica_trust_cb)(const uint8_t author[32], void *arg);
+/*
+ * Told about each change newly stored, after its transaction commits.
+ * from is the peer it came from (its 32-byte site key), NULL if local.
+ */
+typedef void (*gs_replica_hook)(const struct gs_change *c,
+    const uint8_t *from, void *arg);
+
+/*
+ * Creates a new site in data_dir: the directory (0700), the site key, the
+ * storage key (wrapped with passphrase if not NULL), the database and its
+ * key check. Refuses (GS_EEXISTS) if any of them exists already. On
+ * failure err says why in French.
+ */
+int gs_replica_init_site(const char *data_dir, const char *key_file,
+    const char *passphrase, char *err, size_t errlen);
+/*
+ * Opens an existing site: loads the keys, checks the storage key against
+ * the database before writing anything to it, migrates the schema and
+ * loads every change into memory. A body that fails authentication marks
+ * its item corrupt (reported, never shown as valid). Returns 0 and *out,
+ * or an error with err set: GS_ENOTFOUND (no site: run init), GS_EBADKEY,
+ * GS_EPERM, GS_ECORRUPT, GS_EVERSION, GS_EDB, GS_EIO.
+ */
+int gs_replica_open(const struct gs_replica_opts *o, struct gs_replica **out,
+    char *err, size_t errlen);
+/* Closes everything, wiping keys; sets *r to NULL. Accepts NULL. */
+void gs_replica_close(struct gs_replica **r);
+
+void gs_replica_set_trust(struct gs_replica *r, gs_replica_trust_cb cb,
+    void *arg);
+void gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg);
+
+const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
+const uint8_t *gs_replica_pk(const struct gs_replica *r);
+struct gs_itemset *gs_replica_items(struct gs_replica *r);
+struct gs_store *gs_replica_store(struct gs_replica *r);
+/* Items whose stored body failed authentication at load. */
+size_t gs_replica_corrupt_count(const struct gs_replica *r);
+
+/*
+ * Writes a local change. item NULL creates a new item of type (for a site
+ * profile or a reservation, writes to the existing item if there is one).
+ * delta holds the fields written ("" clears one); deleted deletes. parents
+ * NULL means the item's current heads. The result is validated as a whole
+ * item (verr says which field and rule). Committed with synchronous=FULL
+ * before returning. out_item receives the item ID.
+ * Returns 0, GS_EINVAL (verr), GS_EDENIED (not owner or co-host),
+ * GS_EDELETED, GS_EFULL, GS_EREADONLY, GS_EDB, GS_ENOMEM.
+ */
+int gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
+    const struct gs_fields *delta, bool deleted,
+    const uint8_t (*parents)[32], size_t nparents, struct gs_verr *verr,
+    uint8_t out_item[16]);
+
+/*
+ * Applies a batch of changes from a peer (from: its site key) in one
+ * transaction. Each change is checked; refused ones are counted in st
+ * and skipped. Returns 0, or a storage error (GS_EFULL, GS_EREADONLY,
+ * GS_EDB, GS_EBUSY) after rolling the whole batch back, memory included.
+ */
+int gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
+    size_t n, const uint8_t from[32], struct gs_apply_stats *st);
+
+/* Highest sequence held for author (0 if none). */
+uint64_t gs_replica_seq(const struct gs_replica *r, const uint8_t author[32]);
+/* Calls cb(author, seq, arg) for every author held, ascending by key. */
+typedef int (*gs_replica_summary_cb)(const uint8_t author[32], uint64_t seq,
+    void *arg);
+int gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
+    void *arg);
+/* Number of changes held. */
+uint64_t gs_replica_change_count(const struct gs_replica *r);
+
+/*
+ * Reads stored changes with rowid > after in apply order, at most limit
+ * (0: no limit), unsealing bodies, and calls cb with each as it travels.
+ * The wire change is lent for the call. A change whose body cannot be
+ * unsealed is skipped (and logged).
+ */
+typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
+    uint64_t seq, const struct gs_wire_change *w, void *arg);
+int gs_replica_changes_after(struct gs_replica *r, int64_t after,
+    size_t limit, gs_replica_change_cb cb, void *arg);
+/* The rowid of (author, seq): 0 and *rowid, or GS_ENOTFOUND. */
+int gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, int64_t *rowid);
+
+/* Publishes this site's profile if it differs from the stored one. */
+int gs_replica_publish_profile(struct gs_replica *r,
+    const struct gs_fields *profile, struct gs_verr *verr);
+
+/* Formats an HLC timestamp as RFC 3339 (UTC, milliseconds). */
+void gs_replica_time(uint64_t hlc, char out[32]);
+
+#endif
