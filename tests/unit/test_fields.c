@@ -296,7 +296,7 @@ test_decode_limits(void **state)
 	gs_fields_init(&f);
 	/* GS_FIELDS_MAX fields pass, one more does not. */
 	for (int i = 0; i < GS_FIELDS_MAX; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "f%03d", i);
 		put_field_s(w, name, "v");
 	}

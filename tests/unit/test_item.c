@@ -350,7 +350,7 @@ test_resource_fields(void **state)
 	KO(RES, "email", "a@b@gem.fr");
 	KO(RES, "email", "a@gem.fr.");
 	{
-		char e[300];
+		char e[9100];
 		snprintf(e, sizeof(e), "%s@gem.fr", rep('a', 247)); /* 254 */
 		OK(RES, "email", e);
 		snprintf(e, sizeof(e), "%s@gem.fr", rep('a', 248));
@@ -364,7 +364,7 @@ test_resource_fields(void **state)
 	KO(RES, "url", "www.gem.fr");
 	KO(RES, "url", "https://gem.fr/a b");
 	{
-		char u[600];
+		char u[9100];
 		snprintf(u, sizeof(u), "https://g.fr/%s", rep('p', 487)); /* 500 */
 		OK(RES, "url", u);
 		snprintf(u, sizeof(u), "https://g.fr/%s", rep('p', 488));
