@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * ctl.c: the CLI's one narrow interface to gemsyncd (docs/control.md).
+ * It sends one gs.Request on a ZMQ REQ socket connected to the control
+ * endpoint and reads one gs.Response, with bounded size and time. It is
+ * the only CLI file that includes zmq.h. Before connecting to an ipc://
+ * endpoint it checks that something listens there, so that an admin whose
+ * daemon is stopped gets an answer at once rather than after the timeout.
+ */
+#include "gemsync.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "control.pb-c.h"
+
+#define GS_CTL_VERSION 1
+#define GS_CTL_MAXMSG (16 * 1024 * 1024)
+
+static void
+print_down(const struct gs_cli *cli, const char *detail)
+{
+	fprintf(stderr, "gemsync: gemsyncd ne répond pas sur %s%s%s — "
+	    "démarrez-le avec : gemsyncd -c %s\n", cli->control,
+	    detail != NULL ? " " : "", detail != NULL ? detail : "",
+	    cli->conf_path);
+}
+
+void
+gs_cli_print_down(const struct gs_cli *cli)
+{
+	print_down(cli, NULL);
+}
+
+/*
+ * For ipc:// endpoints: 0 if a process accepts connections on the socket
+ * path, GS_EXIT_DOWN otherwise (message printed unless quiet). Paths that
+ * do not fit a sockaddr_un are left to ZMQ.
+ */
+static int
+check_ipc(const struct gs_cli *cli, int quiet)
+{
+	struct sockaddr_un sun;
+	const char *path;
+	struct stat st;
+	int ret = GS_EXIT_DOWN;
+	int fd = -1, rc;
+
+	if (strncmp(cli->control, "ipc://", 6) != 0)
+		return 0;
+	path = cli->control + 6;
+	if (path[0] == '@' || strlen(path) >= sizeof(sun.sun_path))
+		return 0;
+	if (stat(path, &st) < 0) {
+		if (!quiet)
+			print_down(cli, "(pas de socket)");
+		goto out;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = 0;        /* let ZMQ try and time out */
+		goto out;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (rc < 0 && (errno == ECONNREFUSED || errno == ENOENT ||
+	    errno == ENOTSOCK)) {
+		if (!quiet)
+			print_down(cli, "(personne n'écoute)");
+		goto out;
+	}
+	if (rc < 0 && errno == EACCES) {
+		/* Not "down", but we cannot reach it either. */
+		fprintf(stderr, "gemsync: accès refusé au socket de contrôle "
+		    "%s : il faut être root ou membre du groupe de gemsyncd\n",
+		    path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void
+free_request(Gs__Request *req)
+{
+	for (size_t i = 0; i < req->n_params; i++)
+		free(req->params[i]);
+	free(req->params);
+}
+
+/* Fills req from command and params (pointers lent). 0 or -1. */
+static int
+build_request(Gs__Request *req, const char *command,
+    const struct gs_kv *params)
+{
+	size_t n = params != NULL ? params->n : 0;
+
+	gs__request__init(req);
+	req->version = GS_CTL_VERSION;
+	req->command = (char *)command;
+	if (n == 0)
+		return 0;
+	req->params = calloc(n, sizeof(*req->params));
+	if (req->params == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		Gs__Param *p = malloc(sizeof(*p));
+		if (p == NULL)
+			return -1;
+		gs__param__init(p);
+		p->name = params->v[i].name;
+		p->value = params->v[i].value;
+		req->params[i] = p;
+		req->n_params++;
+	}
+	return 0;
+}
+
+/* Prints the daemon's refusal and returns the matching exit code. */
+static int
+report_status(const Gs__Response *resp)
+{
+	const char *dflt;
+	char *err = NULL, *field = NULL;
+	int code;
+
+	switch (resp->status) {
+	case GS__STATUS__NOT_FOUND:
+		code = GS_EXIT_NOTFOUND;
+		dflt = "élément introuvable";
+		break;
+	case GS__STATUS__INVALID:
+		code = GS_EXIT_INVALID;
+		dflt = "saisie invalide";
+		break;
+	case GS__STATUS__BAD_VERSION:
+		code = GS_EXIT_REFUSED;
+		dflt = "version du protocole de contrôle refusée (gemsync et "
+		    "gemsyncd ne sont pas de la même version)";
+		break;
+	case GS__STATUS__REFUSED:
+	default:
+		code = GS_EXIT_REFUSED;
+		dflt = "refusé par gemsyncd";
+		break;
+	}
+	if (resp->error != NULL && resp->error[0] != '\0')
+		err = gs_out_clean(resp->error);
+	if (resp->field != NULL && resp->field[0] != '\0')
+		field = gs_out_clean(resp->field);
+	fprintf(stderr, "gemsync: %s", err != NULL ? err : dflt);
+	if (field != NULL)
+		fprintf(stderr, " (champ : %s)", field);
+	fputc('\n', stderr);
+	free(err);
+	free(field);
+	return code;
+}
+
+int
+gs_cli_call(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, int flags, char **json)
+{
+	Gs__Request req;
+	Gs__Response *resp = NULL;
+	int ret = GS_EXIT_DOWN;
+	int quiet = (flags & GS_CALL_QUIET_DOWN) != 0;
+	void *ctx = NULL, *sock = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	zmq_msg_t msg;
+	int msg_open = 0, more = 0, linger = 0;
+	int64_t maxmsg = GS_CTL_MAXMSG;
+	size_t moresz = sizeof(more);
+	int timed_out = 0, zmq_failed = 0;
+	char detail[64];
+
+	*json = NULL;
+	gs__request__init(&req);
+	ret = gs_cli_config(cli);
+	if (ret != GS_EXIT_OK)
+		goto out;
+	ret = check_ipc(cli, quiet);
+	if (ret != GS_EXIT_OK)
+		goto out;
+	ret = GS_EXIT_DOWN;
+	if (build_request(&req, command, params) < 0) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		goto out;
+	}
+	len = gs__request__get_packed_size(&req);
+	buf = malloc(len > 0 ? len : 1);
+	if (buf == NULL) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		goto out;
+	}
+	gs__request__pack(&req, buf);
+
+	ctx = zmq_ctx_new();
+	if (ctx == NULL) {
+		zmq_failed = 1;
+		goto out;
+	}
+	sock = zmq_socket(ctx, ZMQ_REQ);
+	if (sock == NULL) {
+		zmq_failed = 1;
+		goto out;
+	}
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &cli->timeout_ms,
+	    sizeof(cli->timeout_ms)) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &cli->timeout_ms,
+	    sizeof(cli->timeout_ms)) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+		zmq_failed = 1;
+		goto out;
+	}
+	if (zmq_connect(sock, cli->control) < 0) {
+		fprintf(stderr, "gemsync: point de contrôle invalide « %s » : "
+		    "%s\n", cli->control, zmq_strerror(zmq_errno()));
+		ret = GS_EXIT_USAGE;
+		goto out;
+	}
+	if (zmq_send(sock, buf, len, 0) < 0) {
+		if (zmq_errno() == EAGAIN)
+			timed_out = 1;
+		else
+			zmq_failed = 1;
+		goto out;
+	}
+	if (zmq_msg_init(&msg) < 0) {
+		zmq_failed = 1;
+		goto out;
+	}
+	msg_open = 1;
+	if (zmq_msg_recv(&msg, sock, 0) < 0) {
+		if (zmq_errno() == EAGAIN)
+			timed_out = 1;
+		else
+			zmq_failed = 1;
+		goto out;
+	}
+	if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &moresz) < 0 || more ||
+	    zmq_msg_size(&msg) > GS_CTL_MAXMSG) {
+		fprintf(stderr, "gemsync: réponse de gemsyncd mal formée\n");
+		goto out;
+	}
+	resp = gs__response__unpack(NULL, zmq_msg_size(&msg),
+	    zmq_msg_data(&msg));
+	if (resp == NULL) {
+		fprintf(stderr, "gemsync: réponse de gemsyncd illisible\n");
+		goto out;
+	}
+	if (resp->status != GS__STATUS__OK) {
+		ret = report_status(resp);
+		goto out;
+	}
+	if (resp->version != GS_CTL_VERSION) {
+		fprintf(stderr, "gemsync: gemsyncd répond en version %u du "
+		    "protocole de contrôle, gemsync parle la version %d\n",
+		    resp->version, GS_CTL_VERSION);
+		ret = GS_EXIT_REFUSED;
+		goto out;
+	}
+	*json = strdup(resp->json != NULL ? resp->json : "{}");
+	if (*json == NULL) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		goto out;
+	}
+	ret = GS_EXIT_OK;
+	goto out;
+
+out:
+	if (zmq_failed)
+		fprintf(stderr, "gemsync: zeromq : %s\n",
+		    zmq_strerror(zmq_errno()));
+	if (timed_out && !quiet) {
+		snprintf(detail, sizeof(detail), "(pas de réponse en %d s)",
+		    (cli->timeout_ms + 999) / 1000);
+		print_down(cli, detail);
+	}
+	if (resp != NULL)
+		gs__response__free_unpacked(resp, NULL);
+	if (msg_open)
+		zmq_msg_close(&msg);
+	if (sock != NULL)
+		zmq_close(sock);
+	if (ctx != NULL)
+		zmq_ctx_term(ctx);
+	free(buf);
+	free_request(&req);
+	return ret;
+}

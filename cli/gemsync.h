@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * gemsync.h: what the files of the admin CLI share. main.c parses the
+ * global options and the configuration, then dispatches through the
+ * command table to one handler per command; each command group lives in
+ * its own file (init.c, status.c, event.c, resource.c, with the item logic
+ * common to events and resources in item.c). ctl.c is the only file that
+ * talks to gemsyncd (one gs.Request, one gs.Response on the control
+ * socket); out.c renders daemon text for humans; opts.c parses options.
+ * Handlers return the process exit code (enum gs_cli_exit).
+ */
+#ifndef GS_CLI_H
+#define GS_CLI_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Exit codes: documented in `gemsync --help` and docs/cli.md. */
+enum gs_cli_exit {
+	GS_EXIT_OK = 0,
+	GS_EXIT_REFUSED = 1,      /* REFUSED or BAD_VERSION from the daemon */
+	GS_EXIT_USAGE = 2,        /* bad command line or configuration */
+	GS_EXIT_DOWN = 3,         /* daemon not running or not answering */
+	GS_EXIT_NOTFOUND = 4,     /* NOT_FOUND */
+	GS_EXIT_INVALID = 5,      /* INVALID: a field broke a rule */
+};
+
+/* The resolved command line and configuration, passed to every handler. */
+struct gs_cli {
+	const char *conf_path;    /* configuration file (lent from argv/env) */
+	int conf_explicit;        /* given by -c or GEMSYNC_CONF: must exist */
+	int loaded;               /* gs_cli_config() already ran */
+	char *data_dir;           /* [daemon] data_dir, owned */
+	char *control;            /* [daemon] control endpoint, owned */
+	int json;                 /* --json: print the daemon's document */
+	int timeout_ms;           /* send/receive timeout on the socket */
+};
+
+struct gs_cli_cmd;
+typedef int (*gs_cli_fn)(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv);
+
+/* One row of the command table. */
+struct gs_cli_cmd {
+	const char *words[3];     /* e.g. {"event", "add", NULL} */
+	gs_cli_fn fn;             /* handler; argv holds the words' arguments */
+	const char *help;         /* one line, French */
+	const char *usage;        /* arguments after the words, or NULL */
+	const char *options;      /* option lines for --help, or NULL */
+};
+
+/*
+ * Reads the configuration ([daemon] data_dir and control) and
+ * GEMSYNC_TIMEOUT once. Returns 0, or 2 after printing why (missing or
+ * invalid explicit file, syntax error with its line, bad timeout).
+ */
+int gs_cli_config(struct gs_cli *cli);
+/* Prints the --help text of cmd to stdout. */
+void gs_cli_cmd_help(const struct gs_cli_cmd *cmd);
+/* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
+int gs_cli_usage(const struct gs_cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A growable list of name/value string pairs, both owned. */
+struct gs_kv {
+	struct gs_kv_pair {
+		char *name;
+		char *value;
+	} *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Appends a copy of name=value. 0, or -1 when out of memory. */
+int gs_kv_add(struct gs_kv *kv, const char *name, const char *value);
+/* Sets name to a copy of value, replacing an earlier value. 0 or -1. */
+int gs_kv_set(struct gs_kv *kv, const char *name, const char *value);
+/* Appends ",value" to name (or sets it when absent). 0 or -1. */
+int gs_kv_join(struct gs_kv *kv, const char *name, const char *value);
+/* Returns the value of name (lent) or NULL. */
+const char *gs_kv_get(const struct gs_kv *kv, const char *name);
+/* Frees every pair; kv is then empty and reusable. */
+void gs_kv_clear(struct gs_kv *kv);
+
+/*
+ * Option parsing. Each spec names a long option (without "--"), whether it
+ * takes a value, and an id the caller switches on. "--name value" and
+ * "--name=value" are both accepted; a value that starts with "--" must use
+ * the "=" form. "--json", "-c FILE" and "--config FILE" are accepted
+ * everywhere and applied to cli. "-h"/"--help" print the
+ * command's help. Positional arguments are gathered in pos (up to maxpos).
+ */
+struct gs_opt {
+	const char *name;         /* long name, without "--" */
+	int has_arg;              /* 1 if it takes a value */
+	int id;                   /* returned to the callback */
+};
+typedef int (*gs_opt_fn)(void *arg, int id, const char *name,
+    const char *value);
+/*
+ * Parses argv against specs (terminated by a NULL name). fn is called for
+ * each option in order; a non-zero return stops parsing and is returned.
+ * Returns 0 when done, GS_EXIT_USAGE after printing the error, or -1 after
+ * printing the help (the caller then exits 0).
+ */
+int gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_opt *specs,
+    int argc, char **argv, gs_opt_fn fn, void *arg, char **pos, int maxpos,
+    int *npos);
+
+/* Flag for gs_cli_call: do not print the "daemon down" message. */
+#define GS_CALL_QUIET_DOWN 1
+
+/*
+ * Sends one gs.Request (version 1) with command and params to the daemon
+ * and waits for its gs.Response. On OK returns 0 and sets *json to a
+ * malloc'd NUL-terminated copy of the document (owned by the caller,
+ * "{}" when the daemon sent none). Otherwise prints the reason to stderr
+ * (unless GS_CALL_QUIET_DOWN hides the unreachable case) and returns the
+ * exit code: 1 refused, 3 unreachable, 4 not found, 5 invalid.
+ */
+int gs_cli_call(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, int flags, char **json);
+/* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
+void gs_cli_print_down(const struct gs_cli *cli);
+
+/*
+ * Output helpers (out.c). Everything that came from the daemon goes
+ * through gs_out_clean() before being printed.
+ */
+/* Returns a malloc'd sanitized copy of s (NULL gives ""), or NULL. */
+char *gs_out_clean(const char *s);
+/* Writes the short form (first 7 characters) of a site ID, sanitized. */
+void gs_out_short_id(const char *site, char out[8]);
+/* Number of UTF-8 characters in s (continuation bytes not counted). */
+size_t gs_out_width(const char *s);
+/* Writes s padded with spaces to width characters (no padding if last). */
+void gs_out_pad(const char *s, size_t width);
+/*
+ * Returns a malloc'd sanitized copy of s cut to at most max characters,
+ * ending with "…" when cut; NULL when out of memory.
+ */
+char *gs_out_clean_cut(const char *s, size_t max);
+/* Formats an RFC 3339 time as "YYYY-MM-DD HH:MM" as written (its own
+ * offset), or copies the sanitized text when it is not one. */
+void gs_out_wallclock(const char *rfc3339, char *out, size_t outlen);
+/* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
+void gs_out_localtime(const char *rfc3339, char *out, size_t outlen);
+
+/* A simple table: rows of sanitized cells, printed with aligned columns. */
+struct gs_table {
+	size_t ncols;
+	size_t nrows;             /* including the header row */
+	size_t cap;
+	char **cells;             /* nrows * ncols, owned */
+};
+/* Starts a table with the given header (ncols strings). 0 or -1. */
+int gs_table_init(struct gs_table *t, size_t ncols, const char *const *hdr);
+/* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
+int gs_table_row(struct gs_table *t, const char *const *cells);
+/* Prints the table to stdout, columns separated by two spaces. */
+void gs_table_print(const struct gs_table *t);
+/* Frees the table. */
+void gs_table_free(struct gs_table *t);
+
+/* Handlers, one group per file. */
+int gs_cmd_init(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_id(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_status(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_event_add(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_event_edit(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_event_show(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_event_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_event_cancel(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_event_delete(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_resource_add(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_resource_edit(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_resource_show(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_resource_list(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_resource_delete(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+
+/*
+ * Item commands shared by events and resources (item.c). A field option
+ * maps "--opt value" to field "name" (joined with "," when join is set).
+ */
+struct gs_item_field_opt {
+	const char *opt;          /* option name, e.g. "easy-read" */
+	const char *field;        /* field name, e.g. "easy_read" */
+	int join;                 /* repeatable: values joined with "," */
+};
+struct gs_item_kind {
+	const char *type;         /* "event" or "resource" */
+	const struct gs_item_field_opt *fields;   /* NULL-terminated */
+	const char *added;        /* "Événement ajouté" ... */
+	const char *edited;
+	const char *deleted;
+};
+int gs_item_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, int argc, char **argv);
+int gs_item_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, int argc, char **argv);
+/* show, delete, and (events) cancel: one ITEM argument. command is the
+ * control command, done the confirmation (NULL: print the item). */
+int gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, const char *command, const char *done,
+    int argc, char **argv);
+/*
+ * Sends item.list with params; with --json prints the document, otherwise
+ * calls print with the "items" array (lent). Returns the exit code.
+ */
+int gs_item_list(struct gs_cli *cli, const struct gs_kv *params,
+    void (*print)(const json_t *items, void *arg), void *arg);
+/* Returns the string member key of obj, or NULL (lent). */
+const char *gs_json_str(const json_t *obj, const char *key);
+
+/* French label of a field, or NULL when unknown. */
+const char *gs_item_label(const char *type, const char *field);
+/* French rendering of a coded value (kind, yes/no...), or NULL. */
+const char *gs_item_value_fr(const char *type, const char *field,
+    const char *value);
+
+#endif

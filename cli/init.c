@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * init.c: `gemsync init` and `gemsync id`. The CLI never opens the
+ * database or the keys: init hands over to `gemsyncd --init` (found next
+ * to this executable, else in PATH) and passes its exit code through. id
+ * asks the daemon, and when it is not running reads DATA_DIR/site.id,
+ * the public text file init leaves behind.
+ */
+#include "gemsync.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "siteid.h"
+
+enum { OPT_PASSPHRASE_FILE };
+
+static const struct gs_opt init_opts[] = {
+	{ "passphrase-file", 1, OPT_PASSPHRASE_FILE },
+	{ NULL, 0, 0 },
+};
+
+static int
+on_init_opt(void *arg, int id, const char *name, const char *value)
+{
+	const char **passfile = arg;
+
+	(void)id;
+	(void)name;
+	*passfile = value;
+	return 0;
+}
+
+/*
+ * Finds gemsyncd beside the running gemsync: the same directory, the
+ * build tree (cli/../daemon/) or an install (bin/../sbin/). Writes the path
+ * into out and returns 0, or -1 to fall back on PATH.
+ */
+static int
+find_daemon(char *out, size_t outlen)
+{
+	static const char *const rel[] = { "gemsyncd", "../daemon/gemsyncd",
+	    "../sbin/gemsyncd" };
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return -1;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if ((size_t)snprintf(out, outlen, "%s/%s", self, rel[i]) >=
+		    outlen)
+			continue;
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int
+gs_cmd_init(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	const char *passfile = NULL;
+	char path[PATH_MAX];
+	char *args[7];
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, n = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, init_opts, argc, argv, on_init_opt,
+	    &passfile, pos, 0, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	args[n++] = "gemsyncd";
+	args[n++] = "--init";
+	args[n++] = "-c";
+	args[n++] = (char *)cli->conf_path;
+	if (passfile != NULL) {
+		args[n++] = "--passphrase-file";
+		args[n++] = (char *)passfile;
+	}
+	args[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	if (find_daemon(path, sizeof(path)) == 0) {
+		args[0] = path;
+		execv(path, args);
+		fprintf(stderr, "gemsync: impossible de lancer %s : %s\n", path,
+		    strerror(errno));
+	} else {
+		execvp("gemsyncd", args);
+		fprintf(stderr, "gemsync: impossible de lancer gemsyncd : %s "
+		    "(ni à côté de gemsync, ni dans le PATH)\n",
+		    strerror(errno));
+	}
+	ret = GS_EXIT_DOWN;
+out:
+	return ret;
+}
+
+/* Reads the first line of DATA_DIR/site.id into out. 0 or -1 (errno). */
+static int
+read_site_id(const struct gs_cli *cli, char *out, size_t outlen)
+{
+	char *path = NULL;
+	FILE *fp = NULL;
+	int ret = -1;
+	size_t n;
+
+	if (asprintf(&path, "%s/site.id", cli->data_dir) < 0) {
+		path = NULL;
+		goto out;
+	}
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		goto out;
+	if (fgets(out, (int)outlen, fp) == NULL) {
+		errno = EINVAL;
+		goto out;
+	}
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+	if (n == 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(path);
+	return ret;
+}
+
+/* Prints the site ID read from site.id, in the daemon's JSON shape too. */
+static int
+print_file_id(const struct gs_cli *cli, const char *raw)
+{
+	char id[GS_SITEID_SIZE], shortid[GS_SITEID_SHORT];
+	json_t *doc = NULL;
+	char *s = NULL;
+	int ret = GS_EXIT_DOWN;
+
+	gs_sanitize(raw, id, sizeof(id));
+	gs_out_short_id(id, shortid);
+	if (!cli->json) {
+		printf("%s\n", id);
+		ret = GS_EXIT_OK;
+		goto out;
+	}
+	doc = json_pack("{s:s, s:s}", "site_id", id, "short", shortid);
+	if (doc != NULL)
+		s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s == NULL) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		goto out;
+	}
+	printf("%s\n", s);
+	ret = GS_EXIT_OK;
+out:
+	free(s);
+	json_decref(doc);
+	return ret;
+}
+
+int
+gs_cmd_id(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	char raw[GS_SITEID_SIZE + 64];
+	json_t *doc = NULL;
+	json_error_t jerr;
+	char *json = NULL, *id = NULL;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc, err;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_call(cli, "id", NULL, GS_CALL_QUIET_DOWN, &json);
+	if (ret == GS_EXIT_DOWN) {
+		/* The daemon is away: site.id is public, read it. */
+		if (read_site_id(cli, raw, sizeof(raw)) == 0) {
+			ret = print_file_id(cli, raw);
+			goto out;
+		}
+		err = errno;
+		gs_cli_print_down(cli);
+		fprintf(stderr, "gemsync: et %s/site.id est illisible : %s\n",
+		    cli->data_dir, strerror(err));
+		goto out;
+	}
+	if (ret != GS_EXIT_OK)
+		goto out;
+	if (cli->json) {
+		printf("%s\n", json);
+		goto out;
+	}
+	doc = json_loads(json, 0, &jerr);
+	id = gs_out_clean(gs_json_str(doc, "site_id"));
+	if (doc == NULL || id == NULL || id[0] == '\0') {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		ret = GS_EXIT_DOWN;
+		goto out;
+	}
+	printf("%s\n", id);
+out:
+	free(id);
+	free(json);
+	json_decref(doc);
+	return ret;
+}

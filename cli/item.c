@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * item.c: what `gemsync event ...` and `gemsync resource ...` share. The
+ * field options of each type come from a table (event.c, resource.c);
+ * this file turns them into item.add / item.edit / item.show / item.list
+ * requests (docs/control.md) and renders the item objects the daemon
+ * returns: the "label: value" block of show, with conflicts, and the
+ * confirmation lines. The daemon validates the fields; the CLI only
+ * checks the shape of the command line.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "siteid.h"
+
+struct label {
+	const char *field;
+	const char *label;
+};
+
+static const struct label event_labels[] = {
+	{ "title", "Titre" },
+	{ "kind", "Type" },
+	{ "start", "Début" },
+	{ "end", "Fin" },
+	{ "place", "Lieu" },
+	{ "capacity", "Places" },
+	{ "languages", "Langues" },
+	{ "easy_read", "Facile à lire (FALC)" },
+	{ "audience", "Public" },
+	{ "companion", "Accompagnant bienvenu" },
+	{ "accessibility", "Accessibilité" },
+	{ "price", "Prix" },
+	{ "contact_role", "Contact" },
+	{ "description", "Description" },
+	{ "cohosts", "Co-organisateurs" },
+	{ "cancelled", "Annulé" },
+	{ NULL, NULL },
+};
+
+static const struct label resource_labels[] = {
+	{ "name", "Nom" },
+	{ "kind", "Type" },
+	{ "address", "Adresse" },
+	{ "postcode", "Code postal" },
+	{ "town", "Ville" },
+	{ "phone", "Téléphone" },
+	{ "email", "Courriel" },
+	{ "url", "Site web" },
+	{ "hours", "Horaires" },
+	{ "languages", "Langues" },
+	{ "description", "Description" },
+	{ "editors", "Éditeurs" },
+	{ NULL, NULL },
+};
+
+static const struct label site_labels[] = {
+	{ "name", "Nom" },
+	{ "town", "Ville" },
+	{ "department", "Département" },
+	{ "endpoints", "Adresses réseau" },
+	{ "languages", "Langues" },
+	{ "hours", "Horaires" },
+	{ "description", "Description" },
+	{ NULL, NULL },
+};
+
+static const struct label event_kinds[] = {
+	{ "workshop", "atelier" },
+	{ "outing", "sortie" },
+	{ "physical", "activité physique" },
+	{ "discussion", "groupe de parole" },
+	{ "convivial", "moment convivial" },
+	{ "autonomy", "atelier autonomie" },
+	{ "meeting", "réunion" },
+	{ "other", "autre" },
+	{ NULL, NULL },
+};
+
+static const struct label resource_kinds[] = {
+	{ "gem", "GEM" },
+	{ "clubhouse", "clubhouse" },
+	{ "recovery-college", "recovery college" },
+	{ "respite", "lieu de répit" },
+	{ "helpline", "ligne d'écoute" },
+	{ "public-service", "service public" },
+	{ "association", "association" },
+	{ "other", "autre" },
+	{ NULL, NULL },
+};
+
+static const struct label audiences[] = {
+	{ "members", "adhérents" },
+	{ "families", "adhérents et familles" },
+	{ "public", "tout public" },
+	{ NULL, NULL },
+};
+
+static const struct label yesno[] = {
+	{ "yes", "oui" },
+	{ "no", "non" },
+	{ NULL, NULL },
+};
+
+static const char *
+lookup(const struct label *t, const char *key)
+{
+	for (; t->field != NULL; t++)
+		if (strcmp(t->field, key) == 0)
+			return t->label;
+	return NULL;
+}
+
+static const struct label *
+labels_of(const char *type)
+{
+	if (type == NULL)
+		return NULL;
+	if (strcmp(type, "event") == 0)
+		return event_labels;
+	if (strcmp(type, "resource") == 0)
+		return resource_labels;
+	if (strcmp(type, "site") == 0)
+		return site_labels;
+	return NULL;
+}
+
+const char *
+gs_item_label(const char *type, const char *field)
+{
+	const struct label *t = labels_of(type);
+
+	return t != NULL ? lookup(t, field) : NULL;
+}
+
+const char *
+gs_item_value_fr(const char *type, const char *field, const char *value)
+{
+	if (type == NULL || field == NULL || value == NULL)
+		return NULL;
+	if (strcmp(field, "kind") == 0) {
+		if (strcmp(type, "event") == 0)
+			return lookup(event_kinds, value);
+		if (strcmp(type, "resource") == 0)
+			return lookup(resource_kinds, value);
+		return NULL;
+	}
+	if (strcmp(type, "event") == 0 && strcmp(field, "audience") == 0)
+		return lookup(audiences, value);
+	if (strcmp(field, "easy_read") == 0 ||
+	    strcmp(field, "companion") == 0 ||
+	    strcmp(field, "cancelled") == 0)
+		return lookup(yesno, value);
+	return NULL;
+}
+
+const char *
+gs_json_str(const json_t *obj, const char *key)
+{
+	const json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Parses the daemon's document; prints why and returns 3 when unreadable. */
+static int
+parse_doc(const char *json, json_t **root)
+{
+	json_error_t jerr;
+
+	*root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	if (*root == NULL || !json_is_object(*root)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		json_decref(*root);
+		*root = NULL;
+		return GS_EXIT_DOWN;
+	}
+	return GS_EXIT_OK;
+}
+
+/*
+ * Calls command; with --json prints the document as received, otherwise
+ * hands the parsed object to the caller through *root (NULL with --json).
+ */
+static int
+call_doc(struct gs_cli *cli, const char *command, const struct gs_kv *params,
+    json_t **root)
+{
+	char *json = NULL;
+	int ret;
+
+	*root = NULL;
+	ret = gs_cli_call(cli, command, params, 0, &json);
+	if (ret != GS_EXIT_OK)
+		goto out;
+	if (cli->json) {
+		printf("%s\n", json);
+		goto out;
+	}
+	ret = parse_doc(json, root);
+out:
+	free(json);
+	return ret;
+}
+
+/* Prints "Label:" padded to width then the value, one line per line of
+ * the value (continuation lines indented to the value column). */
+static void
+print_lv(const char *label, size_t width, const char *value,
+    const char *suffix)
+{
+	const char *p = value, *nl;
+	char *line, *clean;
+
+	printf("%s:", label);
+	for (size_t w = gs_out_width(label) + 1; w < width + 2; w++)
+		fputc(' ', stdout);
+	for (int first = 1;; first = 0) {
+		nl = strchr(p, '\n');
+		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+		if (line != NULL && line[0] != '\0' &&
+		    line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		clean = gs_out_clean(line);
+		if (!first)
+			printf("%*s", (int)width + 2, "");
+		fputs(clean != NULL ? clean : "?", stdout);
+		free(clean);
+		free(line);
+		if (nl == NULL)
+			break;
+		fputc('\n', stdout);
+		p = nl + 1;
+	}
+	if (suffix != NULL)
+		fputs(suffix, stdout);
+	fputc('\n', stdout);
+}
+
+/* The French display of a field value (lent or in buf). */
+static const char *
+display_value(const char *type, const char *field, const char *value,
+    char *buf, size_t buflen)
+{
+	const char *fr = gs_item_value_fr(type, field, value);
+	char *clean;
+
+	if (fr != NULL) {
+		clean = gs_out_clean(value);
+		snprintf(buf, buflen, "%s (%s)", fr, clean != NULL ? clean : "?");
+		free(clean);
+		return buf;
+	}
+	if (strcmp(field, "start") == 0 || strcmp(field, "end") == 0) {
+		gs_out_wallclock(value, buf, buflen);
+		return buf;
+	}
+	return value;
+}
+
+static void
+short_id(const char *site, char out[GS_SITEID_SHORT])
+{
+	gs_out_short_id(site, out);
+}
+
+static const json_t *
+find_conflict(const json_t *conflicts, const char *field)
+{
+	size_t i;
+	const json_t *c;
+
+	json_array_foreach(conflicts, i, c) {
+		const char *f = gs_json_str(c, "field");
+		if (f != NULL && strcmp(f, field) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+print_candidates(const json_t *conflict, size_t width)
+{
+	const json_t *cands = json_object_get(conflict, "candidates");
+	const json_t *c;
+	char sid[GS_SITEID_SHORT], when[64];
+	char *val, *name;
+	size_t i;
+
+	json_array_foreach(cands, i, c) {
+		val = gs_out_clean_cut(gs_json_str(c, "value"), 200);
+		name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
+		short_id(gs_json_str(c, "author"), sid);
+		gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
+		if (name != NULL && name[0] != '\0')
+			printf("%*s- « %s » par %s (%s), %s%s\n",
+			    (int)width + 2, "", val != NULL ? val : "?", name,
+			    sid, when, i == 0 ? " (retenue)" : "");
+		else
+			printf("%*s- « %s » par le site %s, %s%s\n",
+			    (int)width + 2, "", val != NULL ? val : "?", sid,
+			    when, i == 0 ? " (retenue)" : "");
+		free(val);
+		free(name);
+	}
+}
+
+static void
+print_field(const char *type, const char *field, const char *value,
+    const json_t *conflicts, size_t width)
+{
+	const char *label = gs_item_label(type, field);
+	const json_t *conflict = find_conflict(conflicts, field);
+	char buf[256], suffix[64];
+	char *clabel = NULL;
+	size_t n;
+
+	if (label == NULL) {
+		clabel = gs_out_clean(field);
+		label = clabel != NULL ? clabel : "?";
+	}
+	suffix[0] = '\0';
+	if (conflict != NULL) {
+		n = json_array_size(json_object_get(conflict, "candidates"));
+		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
+		    n > 1 ? "s" : "");
+	}
+	print_lv(label, width,
+	    value != NULL ? display_value(type, field, value, buf, sizeof(buf))
+	    : "(vide)", suffix[0] ? suffix : NULL);
+	if (conflict != NULL)
+		print_candidates(conflict, width);
+	free(clabel);
+}
+
+static void
+print_item(const json_t *item)
+{
+	static const char *const tail[] = { "ID", "Propriétaire", "Créé le",
+	    "Modifié le", "Modifications", "Supprimé" };
+	const char *type = gs_json_str(item, "type");
+	const struct label *known = labels_of(type);
+	const json_t *fields = json_object_get(item, "fields");
+	const json_t *conflicts = json_object_get(item, "conflicts");
+	const json_t *v, *c;
+	const char *key, *f, *owner_name;
+	char sid[GS_SITEID_SHORT], when[64], num[32], owner[160];
+	char *name;
+	size_t width = 0, i;
+
+	/* One column for every label of the block. */
+	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		if (gs_out_width(tail[i]) > width)
+			width = gs_out_width(tail[i]);
+	json_object_foreach((json_t *)fields, key, v) {
+		const char *l = gs_item_label(type, key);
+		size_t w = gs_out_width(l != NULL ? l : key);
+		if (w > width)
+			width = w;
+	}
+	json_array_foreach(conflicts, i, c) {
+		f = gs_json_str(c, "field");
+		const char *l = f != NULL ? gs_item_label(type, f) : NULL;
+		size_t w = l != NULL ? gs_out_width(l) :
+		    f != NULL ? gs_out_width(f) : 0;
+		if (w > width)
+			width = w;
+	}
+	width++;        /* the colon */
+
+	print_lv("ID", width, gs_json_str(item, "id") != NULL ?
+	    gs_json_str(item, "id") : "?", NULL);
+	/* Known fields in their usual order, then any others by name. */
+	for (const struct label *l = known; l != NULL && l->field != NULL;
+	    l++) {
+		v = json_object_get(fields, l->field);
+		if (json_is_string(v))
+			print_field(type, l->field, json_string_value(v),
+			    conflicts, width);
+		else if (find_conflict(conflicts, l->field) != NULL)
+			print_field(type, l->field, NULL, conflicts, width);
+	}
+	json_object_foreach((json_t *)fields, key, v) {
+		if (known != NULL && lookup(known, key) != NULL)
+			continue;
+		if (json_is_string(v))
+			print_field(type, key, json_string_value(v), conflicts,
+			    width);
+	}
+	/* Conflicts on fields that have no value (or are not fields). */
+	json_array_foreach(conflicts, i, c) {
+		f = gs_json_str(c, "field");
+		if (f == NULL || json_object_get(fields, f) != NULL ||
+		    (known != NULL && lookup(known, f) != NULL))
+			continue;
+		print_field(type, f, NULL, conflicts, width);
+	}
+
+	owner_name = gs_json_str(item, "owner_name");
+	name = gs_out_clean_cut(owner_name, 80);
+	short_id(gs_json_str(item, "owner"), sid);
+	if (name != NULL && name[0] != '\0')
+		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
+	else
+		snprintf(owner, sizeof(owner), "site %s", sid);
+	free(name);
+	print_lv("Propriétaire", width, owner, NULL);
+	gs_out_localtime(gs_json_str(item, "created"), when, sizeof(when));
+	print_lv("Créé le", width, when, NULL);
+	gs_out_localtime(gs_json_str(item, "updated"), when, sizeof(when));
+	print_lv("Modifié le", width, when, NULL);
+	v = json_object_get(item, "changes");
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		print_lv("Modifications", width, num, NULL);
+	}
+	if (json_is_true(json_object_get(item, "deleted")))
+		print_lv("Supprimé", width, "oui", NULL);
+}
+
+/* Option ids beyond the field table. */
+enum { OPT_FIELD = 1000, OPT_CLEAR };
+
+struct edit_ctx {
+	const struct gs_cli_cmd *cmd;
+	const struct gs_item_kind *k;
+	struct gs_kv fields;
+};
+
+static int
+on_field_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct edit_ctx *ctx = arg;
+	const struct gs_item_field_opt *fo;
+	const char *eq;
+	char *fname = NULL;
+	int ret = GS_EXIT_USAGE, rc;
+
+	if (id == OPT_CLEAR) {
+		if (value[0] == '\0' || strchr(value, '=') != NULL) {
+			ret = gs_cli_usage(ctx->cmd, "--clear attend un nom de "
+			    "champ, pas « %s »", value);
+			goto out;
+		}
+		rc = gs_kv_set(&ctx->fields, value, "");
+	} else if (id == OPT_FIELD) {
+		eq = strchr(value, '=');
+		if (eq == NULL || eq == value) {
+			ret = gs_cli_usage(ctx->cmd, "--field attend "
+			    "NOM=VALEUR, pas « %s »", value);
+			goto out;
+		}
+		fname = strndup(value, (size_t)(eq - value));
+		if (fname == NULL)
+			goto nomem;
+		rc = gs_kv_set(&ctx->fields, fname, eq + 1);
+	} else {
+		fo = &ctx->k->fields[id];
+		(void)name;
+		rc = fo->join ? gs_kv_join(&ctx->fields, fo->field, value) :
+		    gs_kv_set(&ctx->fields, fo->field, value);
+	}
+	if (rc < 0)
+		goto nomem;
+	ret = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "gemsync: mémoire insuffisante\n");
+	ret = GS_EXIT_REFUSED;
+out:
+	free(fname);
+	return ret;
+}
+
+/* Builds the option table of k (+ --field, and --clear when editing). */
+static struct gs_opt *
+field_specs(const struct gs_item_kind *k, int edit)
+{
+	struct gs_opt *specs;
+	size_t n = 0, i;
+
+	while (k->fields[n].opt != NULL)
+		n++;
+	specs = calloc(n + 3, sizeof(*specs));
+	if (specs == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		specs[i].name = k->fields[i].opt;
+		specs[i].has_arg = 1;
+		specs[i].id = (int)i;
+	}
+	specs[i++] = (struct gs_opt){ "field", 1, OPT_FIELD };
+	if (edit)
+		specs[i++] = (struct gs_opt){ "clear", 1, OPT_CLEAR };
+	return specs;
+}
+
+static void
+print_done(const char *what, const json_t *item)
+{
+	char *id = gs_out_clean(gs_json_str(item, "id"));
+
+	printf("%s : %s\n", what, id != NULL ? id : "?");
+	free(id);
+}
+
+/* add and edit: parse field options, send, confirm. */
+static int
+add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, int edit, int argc, char **argv)
+{
+	struct edit_ctx ctx = { cmd, k, { 0 } };
+	struct gs_kv params = { 0 };
+	struct gs_opt *specs = NULL;
+	json_t *root = NULL;
+	char *pos[1], *f = NULL;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	specs = field_specs(k, edit);
+	if (specs == NULL)
+		goto nomem;
+	rc = gs_opts_parse(cli, cmd, specs, argc, argv, on_field_opt, &ctx,
+	    pos, edit ? 1 : 0, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (edit && npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'élément à modifier (ITEM)");
+		goto out;
+	}
+	if (edit && ctx.fields.n == 0) {
+		ret = gs_cli_usage(cmd, "rien à modifier : donnez au moins un "
+		    "champ");
+		goto out;
+	}
+	if (gs_kv_add(&params, "type", k->type) < 0)
+		goto nomem;
+	if (edit && gs_kv_add(&params, "item", pos[0]) < 0)
+		goto nomem;
+	for (size_t i = 0; i < ctx.fields.n; i++) {
+		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
+		    ctx.fields.v[i].value) < 0) {
+			f = NULL;
+			goto nomem;
+		}
+		if (gs_kv_add(&params, "f", f) < 0)
+			goto nomem;
+		free(f);
+		f = NULL;
+	}
+	ret = call_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
+	if (ret == GS_EXIT_OK && root != NULL)
+		print_done(edit ? k->edited : k->added, root);
+	goto out;
+nomem:
+	fprintf(stderr, "gemsync: mémoire insuffisante\n");
+	ret = GS_EXIT_REFUSED;
+out:
+	json_decref(root);
+	free(f);
+	free(specs);
+	gs_kv_clear(&params);
+	gs_kv_clear(&ctx.fields);
+	return ret;
+}
+
+int
+gs_item_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, int argc, char **argv)
+{
+	return add_or_edit(cli, cmd, k, 0, argc, argv);
+}
+
+int
+gs_item_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, int argc, char **argv)
+{
+	return add_or_edit(cli, cmd, k, 1, argc, argv);
+}
+
+int
+gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_item_kind *k, const char *command, const char *done,
+    int argc, char **argv)
+{
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
+		goto out;
+	}
+	/* event.cancel takes only the item (docs/control.md). */
+	if ((strncmp(command, "item.", 5) == 0 &&
+	    gs_kv_add(&params, "type", k->type) < 0) ||
+	    gs_kv_add(&params, "item", pos[0]) < 0) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		ret = GS_EXIT_REFUSED;
+		goto out;
+	}
+	ret = call_doc(cli, command, &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	if (done != NULL)
+		print_done(done, root);
+	else
+		print_item(root);
+out:
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
+int
+gs_item_list(struct gs_cli *cli, const struct gs_kv *params,
+    void (*print)(const json_t *items, void *arg), void *arg)
+{
+	json_t *root = NULL;
+	const json_t *items;
+	int ret;
+
+	ret = call_doc(cli, "item.list", params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	items = json_object_get(root, "items");
+	if (!json_is_array(items)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		ret = GS_EXIT_DOWN;
+		goto out;
+	}
+	print(items, arg);
+out:
+	json_decref(root);
+	return ret;
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * main.c: entry point of gemsync, the admin CLI. It parses the global
+ * options, finds the command in the table of {words, handler, help} (as
+ * wireguard-tools' wg does) and runs its handler, which returns the exit
+ * code. The configuration is read lazily (gs_cli_config) so that --help
+ * works without one and so that -c may also follow the command.
+ */
+#include "gemsync.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#define GS_CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
+#define GS_CLI_DEFAULT_DATA "/var/lib/gemsync"
+#define GS_CLI_DEFAULT_TIMEOUT 30
+
+#define EVENT_FIELDS \
+	"  --title T           titre (obligatoire à l'ajout)\n" \
+	"  --kind K            workshop, outing, physical, discussion, convivial,\n" \
+	"                      autonomy, meeting ou other (obligatoire à l'ajout)\n" \
+	"  --start S           début, RFC 3339 (2026-12-01T14:00:00+01:00)\n" \
+	"  --end E             fin, après le début\n" \
+	"  --place P           lieu de rendez-vous\n" \
+	"  --capacity N        nombre de places (entier >= 0)\n" \
+	"  --languages L       langues, séparées par des virgules (fr,en)\n" \
+	"  --easy-read yes|no  texte facile à lire (FALC)\n" \
+	"  --audience A        members, families ou public\n" \
+	"  --companion yes|no  un proche peut venir\n" \
+	"  --accessibility A   accessibilité, transports\n" \
+	"  --price P           prix (« gratuit »...)\n" \
+	"  --contact-role R    qui contacter (rôle, pas de nom)\n" \
+	"  --description D     description\n" \
+	"  --cohost SITE-ID    site co-organisateur (répétable)\n" \
+	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
+
+#define RESOURCE_FIELDS \
+	"  --name N            nom (obligatoire à l'ajout)\n" \
+	"  --kind K            gem, clubhouse, recovery-college, respite, helpline,\n" \
+	"                      public-service, association ou other (obligatoire)\n" \
+	"  --address A         adresse\n" \
+	"  --postcode P        code postal (5 chiffres)\n" \
+	"  --town T            ville\n" \
+	"  --phone P           téléphone\n" \
+	"  --email E           courriel\n" \
+	"  --url U             site web (http ou https)\n" \
+	"  --hours H           horaires\n" \
+	"  --languages L       langues, séparées par des virgules\n" \
+	"  --description D     description\n" \
+	"  --editor SITE-ID    site autorisé à modifier (répétable)\n" \
+	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
+
+#define EDIT_EXTRA \
+	"  --clear CHAMP       efface le champ (répétable)\n" \
+	"Seuls les champs donnés sont modifiés.\n"
+
+#define ITEM_ARG \
+	"ITEM est l'identifiant de l'élément, ou un préfixe unique d'au moins\n" \
+	"6 chiffres hexadécimaux.\n"
+
+static const struct gs_cli_cmd commands[] = {
+	{ { "init", NULL, NULL }, gs_cmd_init,
+	  "crée l'identité et la base du site (lance gemsyncd --init)",
+	  "[--passphrase-file FICHIER]",
+	  "  --passphrase-file F  protège la clé de stockage par la phrase\n"
+	  "                       secrète contenue dans F\n" },
+	{ { "id", NULL, NULL }, gs_cmd_id,
+	  "affiche l'identifiant du site", NULL, NULL },
+	{ { "status", NULL, NULL }, gs_cmd_status,
+	  "affiche l'état de gemsyncd (commande par défaut)", NULL, NULL },
+	{ { "event", "add", NULL }, gs_cmd_event_add,
+	  "ajoute un événement", "--title T --kind K --start S [OPTIONS]",
+	  EVENT_FIELDS },
+	{ { "event", "list", NULL }, gs_cmd_event_list,
+	  "liste les événements à venir",
+	  "[--from DATE] [--to DATE] [--kind K] [--all]",
+	  "  --from DATE         à partir de cette date (YYYY-MM-DD ou RFC 3339)\n"
+	  "  --to DATE           jusqu'à cette date\n"
+	  "  --kind K            seulement ce type d'événement\n"
+	  "  --all               aussi les événements passés et supprimés\n" },
+	{ { "event", "show", NULL }, gs_cmd_event_show,
+	  "affiche un événement", "ITEM", ITEM_ARG },
+	{ { "event", "edit", NULL }, gs_cmd_event_edit,
+	  "modifie un événement", "ITEM [OPTIONS]",
+	  EVENT_FIELDS EDIT_EXTRA ITEM_ARG },
+	{ { "event", "cancel", NULL }, gs_cmd_event_cancel,
+	  "annule un événement (il reste visible, marqué annulé)", "ITEM",
+	  ITEM_ARG },
+	{ { "event", "delete", NULL }, gs_cmd_event_delete,
+	  "supprime un événement", "ITEM", ITEM_ARG },
+	{ { "resource", "add", NULL }, gs_cmd_resource_add,
+	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
+	  RESOURCE_FIELDS },
+	{ { "resource", "list", NULL }, gs_cmd_resource_list,
+	  "liste les ressources de l'annuaire",
+	  "[--kind K] [--town T] [--search TEXTE]",
+	  "  --kind K            seulement ce type de ressource\n"
+	  "  --town T            seulement cette ville\n"
+	  "  --search TEXTE      recherche dans le texte\n" },
+	{ { "resource", "show", NULL }, gs_cmd_resource_show,
+	  "affiche une ressource", "ITEM", ITEM_ARG },
+	{ { "resource", "edit", NULL }, gs_cmd_resource_edit,
+	  "modifie une ressource", "ITEM [OPTIONS]",
+	  RESOURCE_FIELDS EDIT_EXTRA ITEM_ARG },
+	{ { "resource", "delete", NULL }, gs_cmd_resource_delete,
+	  "supprime une ressource", "ITEM", ITEM_ARG },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_codes[] =
+	"Codes de sortie :\n"
+	"  0  succès\n"
+	"  1  refusé par gemsyncd\n"
+	"  2  erreur d'utilisation ou de configuration\n"
+	"  3  gemsyncd ne tourne pas ou ne répond pas\n"
+	"  4  élément introuvable\n"
+	"  5  saisie invalide (un champ enfreint une règle)\n";
+
+static void
+cmd_name(const struct gs_cli_cmd *cmd, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	for (int i = 0; i < 3 && cmd->words[i] != NULL; i++) {
+		if (i > 0)
+			strncat(out, " ", outlen - strlen(out) - 1);
+		strncat(out, cmd->words[i], outlen - strlen(out) - 1);
+	}
+}
+
+static void
+print_main_help(FILE *fp)
+{
+	char name[64];
+
+	fputs("Usage : gemsync [-c FICHIER] [--json] COMMANDE [ARGUMENTS]\n\n"
+	    "Administre le site gemsync local en parlant à gemsyncd sur son\n"
+	    "socket de contrôle. Sans commande : gemsync status.\n\n"
+	    "Commandes :\n", fp);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		cmd_name(&commands[i], name, sizeof(name));
+		fprintf(fp, "  %-17s %s\n", name, commands[i].help);
+	}
+	fputs("\nOptions :\n"
+	    "  -c, --config FICHIER  configuration (défaut : $GEMSYNC_CONF,\n"
+	    "                        sinon " GS_CLI_DEFAULT_CONF ")\n"
+	    "  --json                affiche le document JSON de gemsyncd\n"
+	    "  -h, --help            cette aide (aussi : gemsync COMMANDE --help)\n"
+	    "\nEnvironnement :\n"
+	    "  GEMSYNC_CONF     fichier de configuration\n"
+	    "  GEMSYNC_TIMEOUT  délai d'attente de gemsyncd en secondes (30)\n\n",
+	    fp);
+	fputs(exit_codes, fp);
+}
+
+static void
+print_group_help(FILE *fp, const char *group)
+{
+	char name[64];
+
+	fprintf(fp, "Usage : gemsync [-c FICHIER] [--json] %s COMMANDE "
+	    "[ARGUMENTS]\n\nCommandes :\n", group);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].words[0], group) != 0)
+			continue;
+		cmd_name(&commands[i], name, sizeof(name));
+		fprintf(fp, "  %-17s %s\n", name, commands[i].help);
+	}
+	fprintf(fp, "\nAide d'une commande : gemsync %s COMMANDE --help\n\n",
+	    group);
+	fputs(exit_codes, fp);
+}
+
+void
+gs_cli_cmd_help(const struct gs_cli_cmd *cmd)
+{
+	char name[64];
+
+	cmd_name(cmd, name, sizeof(name));
+	printf("Usage : gemsync [-c FICHIER] [--json] %s%s%s\n\n", name,
+	    cmd->usage != NULL ? " " : "",
+	    cmd->usage != NULL ? cmd->usage : "");
+	printf("Rôle : %s.\n", cmd->help);
+	if (cmd->options != NULL)
+		printf("\n%s", cmd->options);
+	printf("\nOptions communes :\n"
+	    "  -c, --config FICHIER  configuration\n"
+	    "  --json                affiche le document JSON de gemsyncd\n"
+	    "  -h, --help            cette aide\n\n%s", exit_codes);
+}
+
+int
+gs_cli_usage(const struct gs_cli_cmd *cmd, const char *fmt, ...)
+{
+	char name[64] = "";
+	va_list ap;
+
+	fputs("gemsync: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd != NULL) {
+		cmd_name(cmd, name, sizeof(name));
+		fprintf(stderr, "Aide : gemsync %s --help\n", name);
+	} else {
+		fputs("Aide : gemsync --help\n", stderr);
+	}
+	return GS_EXIT_USAGE;
+}
+
+/* inih callback: keeps [daemon] data_dir and control, ignores the rest. */
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct gs_cli *cli = user;
+	char **dst = NULL;
+
+	if (strcmp(section, "daemon") != 0)
+		return 1;
+	if (strcmp(name, "data_dir") == 0)
+		dst = &cli->data_dir;
+	else if (strcmp(name, "control") == 0)
+		dst = &cli->control;
+	if (dst == NULL)
+		return 1;
+	free(*dst);
+	*dst = strdup(value);
+	return *dst != NULL;
+}
+
+static int
+parse_timeout(struct gs_cli *cli)
+{
+	const char *s = getenv("GEMSYNC_TIMEOUT");
+	char *end = NULL;
+	double d;
+
+	cli->timeout_ms = GS_CLI_DEFAULT_TIMEOUT * 1000;
+	if (s == NULL || *s == '\0')
+		return 0;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(d > 0) || d > 86400) {
+		fprintf(stderr, "gemsync: GEMSYNC_TIMEOUT doit être un nombre de "
+		    "secondes entre 0 et 86400, pas « %s »\n", s);
+		return -1;
+	}
+	cli->timeout_ms = (int)(d * 1000);
+	if (cli->timeout_ms < 1)
+		cli->timeout_ms = 1;
+	return 0;
+}
+
+int
+gs_cli_config(struct gs_cli *cli)
+{
+	int ret = GS_EXIT_USAGE;
+	FILE *fp = NULL;
+	int rc;
+
+	if (cli->loaded)
+		return GS_EXIT_OK;
+	if (parse_timeout(cli) < 0)
+		goto out;
+	fp = fopen(cli->conf_path, "r");
+	if (fp == NULL && (errno != ENOENT || cli->conf_explicit)) {
+		fprintf(stderr, "gemsync: impossible de lire la configuration "
+		    "%s : %s\n", cli->conf_path, strerror(errno));
+		goto out;
+	}
+	if (fp != NULL) {
+		rc = ini_parse_file(fp, on_ini, cli);
+		if (rc > 0) {
+			fprintf(stderr, "gemsync: %s, ligne %d : erreur de "
+			    "syntaxe\n", cli->conf_path, rc);
+			goto out;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "gemsync: impossible de lire la "
+			    "configuration %s\n", cli->conf_path);
+			goto out;
+		}
+	}
+	if (cli->data_dir == NULL || cli->data_dir[0] == '\0') {
+		free(cli->data_dir);
+		cli->data_dir = strdup(GS_CLI_DEFAULT_DATA);
+		if (cli->data_dir == NULL)
+			goto out;
+	}
+	if (cli->control == NULL || cli->control[0] == '\0') {
+		free(cli->control);
+		if (asprintf(&cli->control, "ipc://%s/control.sock",
+		    cli->data_dir) < 0) {
+			cli->control = NULL;
+			goto out;
+		}
+	}
+	cli->loaded = 1;
+	ret = GS_EXIT_OK;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	return ret;
+}
+
+static int
+is_help(const char *s)
+{
+	return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0;
+}
+
+static const struct gs_cli_cmd *
+find_cmd(const char *w0, const char *w1)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].words[0], w0) != 0)
+			continue;
+		if (commands[i].words[1] == NULL)
+			return &commands[i];
+		if (w1 != NULL && strcmp(commands[i].words[1], w1) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static int
+is_group(const char *w0)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].words[0], w0) == 0 &&
+		    commands[i].words[1] != NULL)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gs_cli cli = { 0 };
+	const struct gs_cli_cmd *cmd;
+	char *status_argv[] = { NULL };
+	int ret = GS_EXIT_USAGE;
+	int i = 1, nwords;
+
+	cli.conf_path = getenv("GEMSYNC_CONF");
+	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
+	if (!cli.conf_explicit)
+		cli.conf_path = GS_CLI_DEFAULT_CONF;
+
+	/* Global options, before the command. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (is_help(argv[i])) {
+			print_main_help(stdout);
+			ret = GS_EXIT_OK;
+			goto out;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			cli.json = 1;
+		} else if (strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc) {
+				ret = gs_cli_usage(NULL, "l'option %s demande "
+				    "un fichier", argv[i]);
+				goto out;
+			}
+			cli.conf_path = argv[++i];
+			cli.conf_explicit = 1;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cli.conf_path = argv[i] + 9;
+			cli.conf_explicit = 1;
+		} else if (strncmp(argv[i], "-c", 2) == 0) {
+			cli.conf_path = argv[i] + 2;
+			cli.conf_explicit = 1;
+		} else {
+			ret = gs_cli_usage(NULL, "option inconnue : %s",
+			    argv[i]);
+			goto out;
+		}
+	}
+
+	if (i >= argc) {
+		ret = gs_cmd_status(&cli, find_cmd("status", NULL), 0,
+		    status_argv);
+		goto out;
+	}
+	if (is_group(argv[i])) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "gemsync: %s : il manque la "
+			    "commande\n\n", argv[i]);
+			print_group_help(stderr, argv[i]);
+			goto out;
+		}
+		if (is_help(argv[i + 1])) {
+			print_group_help(stdout, argv[i]);
+			ret = GS_EXIT_OK;
+			goto out;
+		}
+	}
+	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	if (cmd == NULL) {
+		if (is_group(argv[i]))
+			ret = gs_cli_usage(NULL, "commande inconnue : %s %s",
+			    argv[i], argv[i + 1]);
+		else
+			ret = gs_cli_usage(NULL, "commande inconnue : %s",
+			    argv[i]);
+		goto out;
+	}
+	nwords = cmd->words[1] != NULL ? 2 : 1;
+	i += nwords;
+	ret = cmd->fn(&cli, cmd, argc - i, argv + i);
+out:
+	free(cli.data_dir);
+	free(cli.control);
+	return ret;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * out.c: human output of the CLI. Text from the daemon may come from any
+ * trusted peer, so every string is passed through gs_sanitize() before it
+ * reaches the terminal. Widths count UTF-8 characters, not bytes, so that
+ * « Sortie au musée » lines up with « Marche douce ». No colours: output
+ * is the same on a terminal and in a pipe.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+char *
+gs_out_clean(const char *s)
+{
+	size_t len;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	/* gs_sanitize never lengthens: '?' replaces one byte or more. */
+	if (len >= 0x7fffffffu)
+		len = 0x7ffffffeu;
+	out = malloc(len + 1);
+	if (out == NULL)
+		return NULL;
+	gs_sanitize(s, out, (unsigned)(len + 1));
+	return out;
+}
+
+void
+gs_out_short_id(const char *site, char out[8])
+{
+	char *clean = gs_out_clean(site);
+	size_t i = 0, n = 0;
+
+	if (clean == NULL) {
+		memcpy(out, "?", 2);
+		return;
+	}
+	/*
+	 * Seven characters. Site IDs are ASCII, but a peer may lie: never
+	 * more than 7 bytes, and no multi-byte character cut in half (any
+	 * non-ASCII tail is dropped, which is enough for a short ID).
+	 */
+	for (i = 0; clean[i] != '\0' && i < 7; i++) {
+		if (((unsigned char)clean[i] & 0xc0) != 0x80) {
+			if (n == 7)
+				break;
+			n++;
+		}
+	}
+	while (i > 0 && ((unsigned char)clean[i - 1] & 0x80) != 0)
+		i--;
+	memcpy(out, clean, i);
+	out[i] = '\0';
+	free(clean);
+}
+
+size_t
+gs_out_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+void
+gs_out_pad(const char *s, size_t width)
+{
+	size_t w = gs_out_width(s);
+
+	fputs(s, stdout);
+	for (; w < width; w++)
+		fputc(' ', stdout);
+}
+
+char *
+gs_out_clean_cut(const char *s, size_t max)
+{
+	size_t len, n = 0, i;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	if (len >= 0x7ffffff0u)
+		len = 0x7ffffff0u;
+	/* Room for "…" (3 bytes) even when it replaces one ASCII byte. */
+	out = malloc(len + 4);
+	if (out == NULL)
+		return NULL;
+	gs_sanitize(s, out, (unsigned)(len + 1));
+	if (max < 2 || gs_out_width(out) <= max)
+		return out;
+	/* Keep max - 1 characters, then "…". */
+	for (i = 0; out[i] != '\0'; i++) {
+		if (((unsigned char)out[i] & 0xc0) != 0x80) {
+			if (n == max - 1)
+				break;
+			n++;
+		}
+	}
+	memcpy(out + i, "\xe2\x80\xa6", 4);
+	return out;
+}
+
+/* Parses "YYYY-MM-DDTHH:MM[:SS[.fff]]" into tm; returns the rest or NULL. */
+static const char *
+parse_rfc3339(const char *s, struct tm *tm)
+{
+	int n = 0;
+
+	memset(tm, 0, sizeof(*tm));
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d%n", &tm->tm_year,
+	    &tm->tm_mon, &tm->tm_mday, &tm->tm_hour, &tm->tm_min, &n) != 5 ||
+	    n != 16)
+		return NULL;
+	s += n;
+	if (s[0] == ':') {
+		if (sscanf(s, ":%2d%n", &tm->tm_sec, &n) != 1 || n != 3)
+			return NULL;
+		s += n;
+		if (s[0] == '.') {
+			s++;
+			while (*s >= '0' && *s <= '9')
+				s++;
+		}
+	}
+	if (tm->tm_mon < 1 || tm->tm_mon > 12 || tm->tm_mday < 1 ||
+	    tm->tm_mday > 31 || tm->tm_hour > 23 || tm->tm_min > 59 ||
+	    tm->tm_sec > 60)
+		return NULL;
+	tm->tm_year -= 1900;
+	tm->tm_mon -= 1;
+	return s;
+}
+
+static void
+copy_clean(const char *s, char *out, size_t outlen)
+{
+	gs_sanitize(s != NULL ? s : "", out, (unsigned)outlen);
+}
+
+void
+gs_out_wallclock(const char *s, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (s == NULL || parse_rfc3339(s, &tm) == NULL) {
+		copy_clean(s, out, outlen);
+		return;
+	}
+	strftime(out, outlen, "%Y-%m-%d %H:%M", &tm);
+}
+
+void
+gs_out_localtime(const char *s, char *out, size_t outlen)
+{
+	const char *rest;
+	struct tm tm, lt;
+	time_t t;
+
+	rest = s != NULL ? parse_rfc3339(s, &tm) : NULL;
+	/* Item times are UTC ("Z"); anything else is shown as written. */
+	if (rest == NULL || (strcmp(rest, "Z") != 0 && strcmp(rest, "z") != 0 &&
+	    strcmp(rest, "+00:00") != 0)) {
+		copy_clean(s, out, outlen);
+		return;
+	}
+	t = timegm(&tm);
+	if (t == (time_t)-1 || localtime_r(&t, &lt) == NULL) {
+		copy_clean(s, out, outlen);
+		return;
+	}
+	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &lt);
+}
+
+int
+gs_table_init(struct gs_table *t, size_t ncols, const char *const *hdr)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	return gs_table_row(t, hdr);
+}
+
+int
+gs_table_row(struct gs_table *t, const char *const *cells)
+{
+	char **v;
+	size_t cap;
+
+	if (t->nrows == t->cap) {
+		cap = t->cap == 0 ? 16 : t->cap * 2;
+		v = realloc(t->cells, cap * t->ncols * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		t->cells = v;
+		t->cap = cap;
+	}
+	for (size_t c = 0; c < t->ncols; c++) {
+		char *cell = gs_out_clean(cells[c]);
+		if (cell == NULL) {
+			for (size_t k = 0; k < c; k++)
+				free(t->cells[t->nrows * t->ncols + k]);
+			return -1;
+		}
+		t->cells[t->nrows * t->ncols + c] = cell;
+	}
+	t->nrows++;
+	return 0;
+}
+
+void
+gs_table_print(const struct gs_table *t)
+{
+	size_t *w, c, r;
+
+	w = calloc(t->ncols, sizeof(*w));
+	if (w == NULL)
+		return;
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t x = gs_out_width(t->cells[r * t->ncols + c]);
+			if (x > w[c])
+				w[c] = x;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			if (c + 1 == t->ncols) {
+				fputs(cell, stdout);
+			} else {
+				gs_out_pad(cell, w[c]);
+				fputs("  ", stdout);
+			}
+		}
+		fputc('\n', stdout);
+	}
+	free(w);
+}
+
+void
+gs_table_free(struct gs_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}

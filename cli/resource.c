@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * resource.c: `gemsync resource add|list|show|edit|delete`, the shared
+ * directory of places and services (GEMs, clubhouses, helplines...). The
+ * field options and the list table live here; the rest is in item.c.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct gs_item_field_opt resource_fields[] = {
+	{ "name", "name", 0 },
+	{ "kind", "kind", 0 },
+	{ "address", "address", 0 },
+	{ "postcode", "postcode", 0 },
+	{ "town", "town", 0 },
+	{ "phone", "phone", 0 },
+	{ "email", "email", 0 },
+	{ "url", "url", 0 },
+	{ "hours", "hours", 0 },
+	{ "languages", "languages", 0 },
+	{ "description", "description", 0 },
+	{ "editor", "editors", 1 },
+	{ NULL, NULL, 0 },
+};
+
+static const struct gs_item_kind resource_kind = {
+	"resource", resource_fields, "Ressource ajoutée", "Ressource modifiée",
+	"Ressource supprimée",
+};
+
+int
+gs_cmd_resource_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return gs_item_add(cli, cmd, &resource_kind, argc, argv);
+}
+
+int
+gs_cmd_resource_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return gs_item_edit(cli, cmd, &resource_kind, argc, argv);
+}
+
+int
+gs_cmd_resource_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return gs_item_one(cli, cmd, &resource_kind, "item.show", NULL, argc,
+	    argv);
+}
+
+int
+gs_cmd_resource_delete(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return gs_item_one(cli, cmd, &resource_kind, "item.delete",
+	    resource_kind.deleted, argc, argv);
+}
+
+static const struct gs_opt list_opts[] = {
+	{ "kind", 1, 0 },
+	{ "town", 1, 0 },
+	{ "search", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
+static int
+on_list_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct gs_kv *params = arg;
+
+	(void)id;
+	if (strcmp(name, "search") == 0)
+		name = "q";
+	if (gs_kv_set(params, name, value) < 0) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		return GS_EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static void
+print_resources(const json_t *items, void *arg)
+{
+	static const char *const hdr[] = { "NOM", "TYPE", "VILLE",
+	    "TÉLÉPHONE", "ID" };
+	struct gs_table t;
+	const json_t *item, *fields;
+	const char *kind, *fr, *id, *phone;
+	char shortid[9];
+	char *name, *town, *marked = NULL;
+	size_t i;
+
+	(void)arg;
+	if (json_array_size(items) == 0) {
+		puts("Aucune ressource.");
+		return;
+	}
+	if (gs_table_init(&t, 5, hdr) < 0)
+		return;
+	json_array_foreach(items, i, item) {
+		fields = json_object_get(item, "fields");
+		kind = gs_json_str(fields, "kind");
+		fr = gs_item_value_fr("resource", "kind", kind);
+		id = gs_json_str(item, "id");
+		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
+		name = gs_out_clean_cut(gs_json_str(fields, "name"), 40);
+		town = gs_out_clean_cut(gs_json_str(fields, "town"), 25);
+		phone = gs_json_str(fields, "phone");
+		if (name != NULL && asprintf(&marked, "%s%s%s", name,
+		    json_is_true(json_object_get(item, "deleted")) ?
+		    " (supprimée)" : "",
+		    json_array_size(json_object_get(item, "conflicts")) > 0 ?
+		    " [conflit]" : "") < 0)
+			marked = NULL;
+		const char *row[] = { marked != NULL ? marked : "?",
+		    fr != NULL ? fr : kind != NULL ? kind : "-",
+		    town != NULL && town[0] != '\0' ? town : "-",
+		    phone != NULL && phone[0] != '\0' ? phone : "-", shortid };
+		if (gs_table_row(&t, row) < 0)
+			fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		free(name);
+		free(town);
+		free(marked);
+		marked = NULL;
+	}
+	gs_table_print(&t);
+	gs_table_free(&t);
+}
+
+int
+gs_cmd_resource_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct gs_kv params = { 0 };
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	if (gs_kv_add(&params, "type", "resource") < 0) {
+		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		ret = GS_EXIT_REFUSED;
+		goto out;
+	}
+	rc = gs_opts_parse(cli, cmd, list_opts, argc, argv, on_list_opt,
+	    &params, pos, 0, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_item_list(cli, &params, print_resources, NULL);
+out:
+	gs_kv_clear(&params);
+	return ret;
+}

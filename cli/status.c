@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * status.c: `gemsync status` (also plain `gemsync`): the daemon's status
+ * object (docs/control.md) as a short French block, or as sent with
+ * --json. Missing members are skipped, so an older or newer daemon still
+ * gives a readable answer.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "siteid.h"
+
+#define LABEL_W 18       /* "Sites en attente:" and a space */
+
+static void
+line(const char *label, const char *value)
+{
+	char *clean = gs_out_clean(value);
+
+	printf("%s:", label);
+	for (size_t w = gs_out_width(label) + 1; w < LABEL_W; w++)
+		fputc(' ', stdout);
+	printf("%s\n", clean != NULL ? clean : "?");
+	free(clean);
+}
+
+/* The integer member key of obj, or -1 when absent. */
+static long long
+num(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+static void
+line_num(const char *label, const json_t *obj, const char *key)
+{
+	char buf[32];
+
+	if (num(obj, key) < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%lld", num(obj, key));
+	line(label, buf);
+}
+
+static void
+uptime(const json_t *st)
+{
+	long long s = num(st, "uptime_s");
+	char buf[64];
+
+	if (s < 0)
+		return;
+	if (s >= 86400)
+		snprintf(buf, sizeof(buf), "%lld j %lld h %lld min", s / 86400,
+		    s % 86400 / 3600, s % 3600 / 60);
+	else if (s >= 3600)
+		snprintf(buf, sizeof(buf), "%lld h %lld min", s / 3600,
+		    s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, sizeof(buf), "%lld min %lld s", s / 60, s % 60);
+	else
+		snprintf(buf, sizeof(buf), "%lld s", s);
+	line("En marche depuis", buf);
+}
+
+static void
+print_status(const json_t *st)
+{
+	const json_t *items = json_object_get(st, "items");
+	const char *name = gs_json_str(st, "name");
+	const char *sid = gs_json_str(st, "site_id");
+	char shortid[GS_SITEID_SHORT], buf[256];
+
+	if (name != NULL || sid != NULL) {
+		gs_out_short_id(sid != NULL ? sid : "?", shortid);
+		snprintf(buf, sizeof(buf), "%.120s (%s)",
+		    name != NULL && name[0] ? name : "sans nom", shortid);
+		line("Site", buf);
+	}
+	if (sid != NULL)
+		line("Identifiant", sid);
+	if (gs_json_str(st, "version") != NULL)
+		line("Version", gs_json_str(st, "version"));
+	if (gs_json_str(st, "data_dir") != NULL)
+		line("Données", gs_json_str(st, "data_dir"));
+	if (gs_json_str(st, "listen") != NULL)
+		line("Écoute", gs_json_str(st, "listen"));
+	uptime(st);
+	if (json_is_object(items)) {
+		snprintf(buf, sizeof(buf), "%lld événement(s), %lld "
+		    "ressource(s), %lld site(s), %lld réservation(s)",
+		    num(items, "event") < 0 ? 0 : num(items, "event"),
+		    num(items, "resource") < 0 ? 0 : num(items, "resource"),
+		    num(items, "site") < 0 ? 0 : num(items, "site"),
+		    num(items, "reservation") < 0 ? 0 :
+		    num(items, "reservation"));
+		line("Éléments", buf);
+	}
+	line_num("Modifications", st, "changes");
+	line_num("Conflits", st, "conflicts");
+	line_num("Équivocations", st, "equivocations");
+	if (num(st, "peers") >= 0) {
+		snprintf(buf, sizeof(buf), "%lld connecté(s) sur %lld",
+		    num(st, "peers_connected") < 0 ? 0 :
+		    num(st, "peers_connected"), num(st, "peers"));
+		line("Pairs", buf);
+	}
+	line_num("Sites en attente", st, "pending_sites");
+	if (num(st, "bytes_sent") >= 0 || num(st, "bytes_received") >= 0) {
+		snprintf(buf, sizeof(buf), "%lld envoyés, %lld reçus",
+		    num(st, "bytes_sent") < 0 ? 0 : num(st, "bytes_sent"),
+		    num(st, "bytes_received") < 0 ? 0 :
+		    num(st, "bytes_received"));
+		line("Octets", buf);
+	}
+	if (num(st, "conflicts") > 0)
+		puts("\nDes éléments sont en conflit : voyez-les avec "
+		    "gemsync event show ITEM.");
+}
+
+int
+gs_cmd_status(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	json_t *doc = NULL;
+	json_error_t jerr;
+	char *json = NULL;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_call(cli, "status", NULL, 0, &json);
+	if (ret != GS_EXIT_OK)
+		goto out;
+	if (cli->json) {
+		printf("%s\n", json);
+		goto out;
+	}
+	doc = json_loads(json, 0, &jerr);
+	if (!json_is_object(doc)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		ret = GS_EXIT_DOWN;
+		goto out;
+	}
+	print_status(doc);
+out:
+	free(json);
+	json_decref(doc);
+	return ret;
+}
