@@ -427,6 +427,14 @@ print_item(const json_t *item)
 		print_lv("Supprimé", width, "oui", NULL);
 }
 
+/* Reports a failed allocation; returns the exit code to use. */
+static int
+nomem(void)
+{
+	fprintf(stderr, "gemsync: mémoire insuffisante\n");
+	return GS_EXIT_REFUSED;
+}
+
 /* Option ids beyond the field table. */
 enum { OPT_FIELD = 1000, OPT_CLEAR };
 
@@ -460,22 +468,18 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 			goto out;
 		}
 		fname = strndup(value, (size_t)(eq - value));
-		if (fname == NULL)
-			goto nomem;
-		rc = gs_kv_set(&ctx->fields, fname, eq + 1);
+		rc = fname != NULL ? gs_kv_set(&ctx->fields, fname, eq + 1) : -1;
 	} else {
 		fo = &ctx->k->fields[id];
 		(void)name;
 		rc = fo->join ? gs_kv_join(&ctx->fields, fo->field, value) :
 		    gs_kv_set(&ctx->fields, fo->field, value);
 	}
-	if (rc < 0)
-		goto nomem;
+	if (rc < 0) {
+		ret = nomem();
+		goto out;
+	}
 	ret = 0;
-	goto out;
-nomem:
-	fprintf(stderr, "gemsync: mémoire insuffisante\n");
-	ret = GS_EXIT_REFUSED;
 out:
 	free(fname);
 	return ret;
@@ -526,8 +530,10 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	int ret = GS_EXIT_USAGE, npos = 0, rc;
 
 	specs = field_specs(k, edit);
-	if (specs == NULL)
-		goto nomem;
+	if (specs == NULL) {
+		ret = nomem();
+		goto out;
+	}
 	rc = gs_opts_parse(cli, cmd, specs, argc, argv, on_field_opt, &ctx,
 	    pos, edit ? 1 : 0, &npos);
 	if (rc != 0) {
@@ -543,28 +549,25 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 		    "champ");
 		goto out;
 	}
-	if (gs_kv_add(&params, "type", k->type) < 0)
-		goto nomem;
-	if (edit && gs_kv_add(&params, "item", pos[0]) < 0)
-		goto nomem;
+	if (gs_kv_add(&params, "type", k->type) < 0 ||
+	    (edit && gs_kv_add(&params, "item", pos[0]) < 0)) {
+		ret = nomem();
+		goto out;
+	}
 	for (size_t i = 0; i < ctx.fields.n; i++) {
 		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
-		    ctx.fields.v[i].value) < 0) {
+		    ctx.fields.v[i].value) < 0)
 			f = NULL;
-			goto nomem;
+		if (f == NULL || gs_kv_add(&params, "f", f) < 0) {
+			ret = nomem();
+			goto out;
 		}
-		if (gs_kv_add(&params, "f", f) < 0)
-			goto nomem;
 		free(f);
 		f = NULL;
 	}
 	ret = call_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
 	if (ret == GS_EXIT_OK && root != NULL)
 		print_done(edit ? k->edited : k->added, root);
-	goto out;
-nomem:
-	fprintf(stderr, "gemsync: mémoire insuffisante\n");
-	ret = GS_EXIT_REFUSED;
 out:
 	json_decref(root);
 	free(f);
@@ -612,8 +615,7 @@ gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	if ((strncmp(command, "item.", 5) == 0 &&
 	    gs_kv_add(&params, "type", k->type) < 0) ||
 	    gs_kv_add(&params, "item", pos[0]) < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
-		ret = GS_EXIT_REFUSED;
+		ret = nomem();
 		goto out;
 	}
 	ret = call_doc(cli, command, &params, &root);
