@@ -471,7 +471,7 @@ static int
 drain(struct gs_endpoint *ep)
 {
 	zmq_msg_t f[MAX_FRAMES];
-	int budget, n, kept, i, more, events;
+	int budget, n, kept, i, more, events, truncated;
 	size_t len;
 
 	for (budget = DRAIN_BUDGET; budget > 0; budget--) {
@@ -484,6 +484,7 @@ drain(struct gs_endpoint *ep)
 			return 0;
 		n = 0;
 		kept = 0;
+		truncated = 0;
 		do {
 			zmq_msg_t extra;
 			/* Frames past MAX_FRAMES are counted, then dropped. */
@@ -492,6 +493,9 @@ drain(struct gs_endpoint *ep)
 			zmq_msg_init(msg);
 			if (zmq_msg_recv(msg, ep->sock, ZMQ_DONTWAIT) < 0) {
 				zmq_msg_close(msg);
+				/* Cannot happen (messages are atomic); the
+				 * frames read so far are dropped. */
+				truncated = n > 0;
 				break;
 			}
 			n++;
@@ -501,7 +505,9 @@ drain(struct gs_endpoint *ep)
 			else
 				kept++;
 		} while (more);
-		if (n > 0)
+		if (truncated)
+			ep->t->dropped++;
+		else if (n > 0)
 			dispatch(ep, f, n);
 		for (i = 0; i < kept; i++)
 			zmq_msg_close(&f[i]);
