@@ -982,3 +982,14 @@ gs_unhex(const char *hex, uint8_t *bin, size_t len)
 		    hexval(hex[2 * i + 1]));
 	return 0;
 }
+
+int
+gs_time_parse(const char *s, int64_t *ms)
+{
+	struct instant t;
+
+	if (s == NULL || parse_datetime(s, &t) != 0)
+		return GS_EINVAL;
+	*ms = (int64_t)t.sec * 1000 + t.nsec / 1000000;
+	return 0;
+}

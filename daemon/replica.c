@@ -122,6 +122,12 @@ gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
 	return 0;
 }
 
+size_t
+gs_replica_author_count(const struct gs_replica *r)
+{
+	return r->nauthors;
+}
+
 uint64_t
 gs_replica_change_count(const struct gs_replica *r)
 {

@@ -125,6 +125,8 @@ typedef int (*gs_replica_summary_cb)(const uint8_t author[32], uint64_t seq,
     void *arg);
 int gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
     void *arg);
+/* Number of authors in the summary. */
+size_t gs_replica_author_count(const struct gs_replica *r);
 /* Number of changes held. */
 uint64_t gs_replica_change_count(const struct gs_replica *r);
 

@@ -81,7 +81,13 @@ static const char *const migrations[] = {
 	"  hdr_b BLOB,"
 	"  sig_b BLOB,"
 	"  seen INTEGER,"
-	"  PRIMARY KEY(author, seq, hdr_b));",
+	"  PRIMARY KEY(author, seq, hdr_b));"
+	"CREATE TABLE pending("
+	"  curve BLOB PRIMARY KEY,"
+	"  address TEXT NOT NULL,"
+	"  first_attempt INTEGER NOT NULL,"
+	"  last_attempt INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -135,6 +141,11 @@ enum schema_stmt {
 	SS_PEERS_ALL,
 	SS_EQUIVOC_ADD,
 	SS_EQUIVOC_COUNT,
+	SS_PENDING_UPDATE,
+	SS_PENDING_INSERT,
+	SS_PENDING_COUNT,
+	SS_PENDING_REMOVE,
+	SS_PENDING_ALL,
 	SS__COUNT
 };
 
@@ -185,6 +196,14 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "hdr_a, sig_a, hdr_b, sig_b, seen) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[SS_EQUIVOC_COUNT] = "SELECT COUNT(*) FROM equivocations",
+	[SS_PENDING_UPDATE] = "UPDATE pending SET address = ?2, "
+	    "last_attempt = ?3, attempts = attempts + 1 WHERE curve = ?1",
+	[SS_PENDING_INSERT] = "INSERT INTO pending(curve, address, "
+	    "first_attempt, last_attempt, attempts) VALUES(?1, ?2, ?3, ?3, 1)",
+	[SS_PENDING_COUNT] = "SELECT COUNT(*) FROM pending",
+	[SS_PENDING_REMOVE] = "DELETE FROM pending WHERE curve = ?1",
+	[SS_PENDING_ALL] = "SELECT curve, address, first_attempt, "
+	    "last_attempt, attempts FROM pending ORDER BY first_attempt, curve",
 };
 
 struct gs_store {
@@ -1553,6 +1572,102 @@ gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 		goto out;
 	ret = step_int64(st, s, "equivocation count", count);
 out:
+	return ret;
+}
+
+/* Runs a statement on one 32-byte key, plus optional text and time. */
+static int
+run_key_stmt(struct gs_store *st, int which, const char *what,
+    const uint8_t key[32], const char *text, int64_t t)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	ret = get_stmt(st, which, &s);
+	if (ret != 0)
+		return ret;
+	rc = sqlite3_bind_blob(s, 1, key, STORE_ID_LEN, SQLITE_STATIC);
+	if (rc == SQLITE_OK && text != NULL)
+		rc = sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && text != NULL)
+		rc = sqlite3_bind_int64(s, 3, t);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, what, rc);
+		stmt_done(s);
+		return ret;
+	}
+	return step_done(st, s, what);
+}
+
+int
+gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
+    const char *address, int64_t now, int64_t max_rows)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t count = 0;
+	int ret;
+
+	if (address == NULL)
+		address = "";
+	ret = run_key_stmt(st, SS_PENDING_UPDATE, "pending update", curve,
+	    address, now);
+	if (ret != 0 || sqlite3_changes(st->db) > 0)
+		return ret;
+	ret = get_stmt(st, SS_PENDING_COUNT, &s);
+	if (ret == 0)
+		ret = step_int64(st, s, "pending count", &count);
+	if (ret != 0)
+		return ret;
+	if (count >= max_rows)
+		return GS_EFULL;
+	return run_key_stmt(st, SS_PENDING_INSERT, "pending insert", curve,
+	    address, now);
+}
+
+int
+gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32])
+{
+	return run_key_stmt(st, SS_PENDING_REMOVE, "pending remove", curve,
+	    NULL, 0);
+}
+
+int
+gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
+    void *arg)
+{
+	struct gs_pending_row r;
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	ret = get_stmt(st, SS_PENDING_ALL, &s);
+	if (ret != 0)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_fail(st, "pending", rc);
+			goto out;
+		}
+		memset(&r, 0, sizeof(r));
+		r.address = (const char *)sqlite3_column_text(s, 1);
+		if (!col_fixed(s, 0, r.curve, STORE_ID_LEN) || r.address == NULL) {
+			log_warnx("store: pending: malformed row");
+			ret = GS_ECORRUPT;
+			goto out;
+		}
+		r.first_attempt = sqlite3_column_int64(s, 2);
+		r.last_attempt = sqlite3_column_int64(s, 3);
+		r.attempts = sqlite3_column_int64(s, 4);
+		ret = cb(&r, arg);
+		if (ret != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (s != NULL)
+		stmt_done(s);
 	return ret;
 }
 

@@ -46,7 +46,7 @@ typedef int (*gs_store_change_cb)(const struct gs_stored_change *c, void *arg);
 typedef int (*gs_store_summary_cb)(const uint8_t author[32], uint64_t seq,
     void *arg);
 
-enum gs_trust {
+enum gs_trust_state {
 	GS_TRUST_PENDING = 0,   /* knocked on the door or seen in gossip */
 	GS_TRUST_TRUSTED = 1,
 	GS_TRUST_BLOCKED = 2,
@@ -54,7 +54,7 @@ enum gs_trust {
 
 struct gs_site_row {
 	uint8_t pk[32];
-	int trust;                   /* enum gs_trust */
+	int trust;                   /* enum gs_trust_state */
 	bool introduced;             /* trusted through an introducer */
 	uint8_t introducer[32];      /* valid when introduced */
 	int64_t first_seen;          /* Unix seconds */
@@ -158,6 +158,27 @@ int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
     const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b);
 int gs_store_equivocation_count(struct gs_store *st, int64_t *count);
+
+/*
+ * Connection attempts by transport (X25519) keys that the ZAP handler
+ * refused: the admin sees them in "site pending". touch inserts or
+ * updates (first_attempt kept, attempts counted); once max_rows rows
+ * exist, unknown keys are not added (GS_EFULL), so a flood of fresh keys
+ * costs nothing.
+ */
+struct gs_pending_row {
+	uint8_t curve[32];
+	const char *address;         /* last IP address seen; lent */
+	int64_t first_attempt;
+	int64_t last_attempt;
+	int64_t attempts;
+};
+typedef int (*gs_store_pending_cb)(const struct gs_pending_row *p, void *arg);
+int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
+    const char *address, int64_t now, int64_t max_rows);
+int gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32]);
+int gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
+    void *arg);
 
 /* Checkpoints the WAL (PASSIVE). */
 int gs_store_checkpoint(struct gs_store *st);

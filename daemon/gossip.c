@@ -1,0 +1,1558 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * gossip.c: the peer protocol. Each peer is a site key with, possibly, a
+ * DEALER to its endpoint and, possibly, a route back through our ROUTER
+ * when it connected to us. Messages are identified by the authenticated
+ * transport key, never by anything the peer writes in them.
+ *
+ * A round: we send our summary (author -> highest sequence held) with
+ * reply_wanted; the peer sends the changes we lack in rowid order (parents
+ * first), at most `credit` batches ahead of our acknowledgements, and
+ * answers with its own summary, for which we do the same. New changes are
+ * pushed at once to connected peers that are exactly one change behind
+ * for that author; anything a push misses, the next round repairs.
+ */
+#include "gossip.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "control.pb-c.h"
+#include "crypto.h"
+#include "err.h"
+#include "hlc.h"
+#include "item.h"
+#include "log.h"
+#include "pbuf.h"
+#include "peer.pb-c.h"
+#include "replica.h"
+#include "siteid.h"
+#include "store.h"
+#include "transport.h"
+#include "trust.h"
+#include "view.h"
+
+#define MAX_AUTHORS 100000      /* summary entries accepted */
+#define MAX_BATCH 4096          /* changes in one received batch */
+#define MAX_INTRO 10000         /* sites in one introduction */
+#define ROUTE_MAX 256
+#define TICK_S 1.0
+#define REROUND_S 2.0           /* a gap asks for a round at most this often */
+
+struct seqent {
+	uint8_t pk[32];
+	uint64_t seq;
+};
+
+struct peer {
+	struct gs_gossip *g;              /* lent */
+	uint8_t pk[32];
+	uint8_t curve[32];
+	char *endpoint;                   /* owned; NULL: inbound only */
+	char *label;                      /* owned; admin's name for it */
+	bool introducer;
+	bool configured;                  /* in the peers table */
+	int64_t added, last_seen, last_sync;
+	struct gs_endpoint *dealer;       /* owned; NULL without endpoint */
+	bool was_connected;
+	uint8_t route[ROUTE_MAX];         /* inbound route through our ROUTER */
+	size_t route_len;
+	ev_tstamp route_seen;
+	/* what we know the peer holds (its last summary, plus what we sent) */
+	struct seqent *known;
+	size_t nknown, capknown;
+	bool have_known;
+	/* sending to the peer */
+	unsigned credit;
+	int64_t cursor;
+	bool sending;
+	unsigned inflight;
+	/* counters */
+	uint64_t they_lack, we_lack;
+	uint64_t applied;
+	uint64_t refused;
+	unsigned by_reason[GS_REASONS];
+	ev_tstamp last_reround;
+};
+
+struct gs_gossip {
+	struct gs_daemon *d;              /* lent */
+	struct gs_trust *trust;           /* owned */
+	struct gs_endpoint *listener;     /* owned */
+	uint8_t curve_pk[32];
+	uint8_t *curve_sk;                /* owned, guarded memory */
+	struct peer **peers;              /* owned */
+	size_t npeers, cappeers;
+	ev_timer round_timer;
+	ev_timer tick;
+	uint64_t rounds;
+	uint64_t refused;                 /* all peers, for the log window */
+	uint64_t refused_logged;
+	ev_tstamp last_refusal_log;
+};
+
+/* ---- small helpers ---- */
+
+static void
+short_id(const uint8_t pk[32], char out[GS_SITEID_SHORT])
+{
+	gs_siteid_short(pk, out);
+}
+
+static uint64_t
+known_seq(const struct peer *p, const uint8_t pk[32])
+{
+	size_t lo = 0, hi = p->nknown;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(p->known[mid].pk, pk, 32);
+		if (c == 0)
+			return p->known[mid].seq;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+set_known(struct peer *p, const uint8_t pk[32], uint64_t seq)
+{
+	size_t lo = 0, hi = p->nknown;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(p->known[mid].pk, pk, 32);
+		if (c == 0) {
+			if (seq > p->known[mid].seq)
+				p->known[mid].seq = seq;
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (p->nknown == p->capknown) {
+		size_t ncap = p->capknown ? p->capknown * 2 : 16;
+		struct seqent *nk = realloc(p->known, ncap * sizeof(*nk));
+		if (nk == NULL)
+			return GS_ENOMEM;
+		p->known = nk;
+		p->capknown = ncap;
+	}
+	memmove(&p->known[lo + 1], &p->known[lo],
+	    (p->nknown - lo) * sizeof(*p->known));
+	memcpy(p->known[lo].pk, pk, 32);
+	p->known[lo].seq = seq;
+	p->nknown++;
+	return 0;
+}
+
+static struct peer *
+find_peer(struct gs_gossip *g, const uint8_t pk[32])
+{
+	for (size_t i = 0; i < g->npeers; i++)
+		if (memcmp(g->peers[i]->pk, pk, 32) == 0)
+			return g->peers[i];
+	return NULL;
+}
+
+static bool
+peer_connected(const struct peer *p)
+{
+	ev_tstamp now = ev_now(p->g->d->loop);
+
+	if (p->dealer != NULL && gs_transport_connected(p->dealer))
+		return true;
+	return p->route_len > 0 &&
+	    now - p->route_seen < 3.0 * p->g->d->cfg->heartbeat_s + 1.0;
+}
+
+static void
+peer_free(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	gs_transport_close(&p->dealer);
+	free(p->endpoint);
+	free(p->label);
+	free(p->known);
+	free(p);
+}
+
+/* ---- sending ---- */
+
+static int
+peer_send(struct peer *p, const Gs__PeerMsg *m)
+{
+	uint8_t *buf;
+	size_t len = gs__peer_msg__get_packed_size(m);
+	int ret = GS_EBUSY;
+
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return GS_ENOMEM;
+	gs__peer_msg__pack(m, buf);
+	if (p->dealer != NULL && gs_transport_connected(p->dealer))
+		ret = gs_transport_send(p->dealer, NULL, 0, buf, len);
+	if (ret != 0 && p->route_len > 0 && p->g->listener != NULL) {
+		ret = gs_transport_send(p->g->listener, p->route, p->route_len,
+		    buf, len);
+		if (ret == GS_ENOTFOUND)
+			p->route_len = 0;   /* that connection is gone */
+	}
+	free(buf);
+	return ret;
+}
+
+struct sum_build {
+	Gs__SummaryEntry *ents;
+	Gs__SummaryEntry **ptrs;
+	size_t n;
+};
+
+static int
+on_sum_entry(const uint8_t author[32], uint64_t seq, void *arg)
+{
+	struct sum_build *b = arg;
+	Gs__SummaryEntry *e = &b->ents[b->n];
+
+	gs__summary_entry__init(e);
+	e->author.data = (uint8_t *)author;
+	e->author.len = 32;
+	e->seq = seq;
+	b->ptrs[b->n] = e;
+	b->n++;
+	return 0;
+}
+
+static int
+send_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Summary s = GS__SUMMARY__INIT;
+	struct sum_build b = { NULL, NULL, 0 };
+	size_t n = 0;
+	int ret;
+
+	n = gs_replica_author_count(g->d->replica);
+	b.ents = calloc(n ? n : 1, sizeof(*b.ents));
+	b.ptrs = calloc(n ? n : 1, sizeof(*b.ptrs));
+	ret = GS_ENOMEM;
+	if (b.ents == NULL || b.ptrs == NULL)
+		goto out;
+	gs_replica_summary(g->d->replica, on_sum_entry, &b);
+	s.n_entries = b.n;
+	s.entries = b.ptrs;
+	s.reply_wanted = reply_wanted;
+	s.credit = g->d->cfg->credits;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_SUMMARY;
+	m.summary = &s;
+	ret = peer_send(p, &m);
+out:
+	free(b.ents);
+	free(b.ptrs);
+	return ret;
+}
+
+static void
+send_hello(struct peer *p)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Hello h = GS__HELLO__INIT;
+
+	h.min_version = GS_PEER_VERSION;
+	h.max_version = GS_PEER_VERSION;
+	h.software = "gemsyncd " PROJECT_VERSION;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_HELLO;
+	m.hello = &h;
+	peer_send(p, &m);
+}
+
+struct intro_build {
+	ProtobufCBinaryData *v;
+	size_t n, cap;
+};
+
+static int
+on_intro_site(const struct gs_trust_site *s, void *arg)
+{
+	struct intro_build *b = arg;
+
+	if (s->trust != GS_TRUST_TRUSTED || b->n == b->cap)
+		return 0;
+	b->v[b->n].data = (uint8_t *)s->pk;
+	b->v[b->n].len = 32;
+	b->n++;
+	return 0;
+}
+
+static void
+send_intro(struct gs_gossip *g, struct peer *p)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
+	struct intro_build b = { NULL, 0, MAX_INTRO };
+
+	if ((b.v = calloc(b.cap, sizeof(*b.v))) == NULL)
+		return;
+	gs_trust_foreach(g->trust, on_intro_site, &b);
+	in.n_sites = b.n;
+	in.sites = b.v;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_INTRO;
+	m.intro = &in;
+	peer_send(p, &m);
+	free(b.v);
+}
+
+static void
+send_refuse(struct peer *p, unsigned code, const char *reason)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Refuse r = GS__REFUSE__INIT;
+
+	r.code = code;
+	r.reason = (char *)reason;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_REFUSE;
+	m.refuse = &r;
+	peer_send(p, &m);
+}
+
+/* ---- batches out ---- */
+
+struct batch_build {
+	struct gs_gossip *g;
+	struct peer *p;
+	Gs__SignedChange *sc;
+	Gs__SignedChange **ptrs;
+	size_t n, max;
+	size_t bytes, max_bytes;
+	int64_t last_rowid;
+	bool full;
+};
+
+static void
+batch_free(struct batch_build *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->sc[i].header.data);
+		free(b->sc[i].signature.data);
+		free(b->sc[i].body.data);
+	}
+	b->n = 0;
+	b->bytes = 0;
+}
+
+static uint8_t *
+dup_bytes(const uint8_t *src, size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+	if (p != NULL && len > 0)
+		memcpy(p, src, len);
+	return p;
+}
+
+/* Should this change go to p at all? */
+static bool
+relayable(struct gs_gossip *g, const uint8_t author[32])
+{
+	return gs_trust_author_ok(g->trust, author) == 0;
+}
+
+static int
+on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
+    const struct gs_wire_change *w, void *arg)
+{
+	struct batch_build *b = arg;
+	Gs__SignedChange *sc;
+	size_t size = w->header_len + w->sig_len + w->body_len + 16;
+
+	if (b->n > 0 && (b->n == b->max || b->bytes + size > b->max_bytes)) {
+		b->full = true;
+		return 1;
+	}
+	b->last_rowid = rowid;
+	if (seq <= known_seq(b->p, author) || !relayable(b->g, author))
+		return 0;
+	sc = &b->sc[b->n];
+	gs__signed_change__init(sc);
+	sc->header.data = dup_bytes(w->header, w->header_len);
+	sc->header.len = w->header_len;
+	sc->signature.data = dup_bytes(w->sig, w->sig_len);
+	sc->signature.len = w->sig_len;
+	sc->body.data = dup_bytes(w->body, w->body_len);
+	sc->body.len = w->body_len;
+	sc->has_body = true;
+	b->ptrs[b->n] = sc;
+	b->n++;
+	if (sc->header.data == NULL || sc->signature.data == NULL ||
+	    sc->body.data == NULL)
+		return GS_ENOMEM;
+	b->bytes += size;
+	set_known(b->p, author, seq);
+	return 0;
+}
+
+static int
+send_batch(struct peer *p, struct batch_build *b, bool push)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Batch bm = GS__BATCH__INIT;
+
+	bm.n_changes = b->n;
+	bm.changes = b->ptrs;
+	bm.push = push;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_BATCH;
+	m.batch = &bm;
+	return peer_send(p, &m);
+}
+
+/* Where to start scanning for what p lacks: 0 if it lacks nothing. */
+struct lag_ctx {
+	struct gs_gossip *g;
+	struct peer *p;
+	int64_t start;
+	uint64_t lack;
+	bool any;
+};
+
+static int
+on_lag(const uint8_t author[32], uint64_t seq, void *arg)
+{
+	struct lag_ctx *l = arg;
+	uint64_t k = known_seq(l->p, author);
+	int64_t rowid;
+
+	if (seq <= k || !relayable(l->g, author))
+		return 0;
+	l->lack += seq - k;
+	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) == 0 &&
+	    (!l->any || rowid - 1 < l->start)) {
+		l->start = rowid - 1;
+		l->any = true;
+	}
+	return 0;
+}
+
+/* Sends p what it lacks, as far as credit allows. */
+static void
+pump(struct gs_gossip *g, struct peer *p)
+{
+	struct batch_build b;
+	const struct gs_config *cfg = g->d->cfg;
+	int rc;
+
+	if (!p->sending)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.g = g;
+	b.p = p;
+	b.max = cfg->batch_changes;
+	b.max_bytes = cfg->batch_bytes;
+	b.sc = calloc(b.max, sizeof(*b.sc));
+	b.ptrs = calloc(b.max, sizeof(*b.ptrs));
+	if (b.sc == NULL || b.ptrs == NULL)
+		goto out;
+	while (p->credit > 0 && p->sending) {
+		b.full = false;
+		b.last_rowid = p->cursor;
+		rc = gs_replica_changes_after(g->d->replica, p->cursor,
+		    b.max * 4, on_batch_change, &b);
+		if (rc < 0) {
+			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
+			batch_free(&b);
+			break;
+		}
+		if (!b.full && b.last_rowid == p->cursor && b.n == 0) {
+			p->sending = false;     /* nothing left after cursor */
+			break;
+		}
+		p->cursor = b.last_rowid;
+		if (b.n == 0)
+			continue;
+		if (send_batch(p, &b, false) != 0) {
+			/* not connected any more: the next round resumes */
+			p->sending = false;
+			p->have_known = false;
+			batch_free(&b);
+			break;
+		}
+		p->credit--;
+		p->inflight++;
+		batch_free(&b);
+	}
+	if (!p->sending && p->inflight == 0)
+		p->last_sync = time(NULL);
+out:
+	free(b.sc);
+	free(b.ptrs);
+}
+
+/* ---- receiving ---- */
+
+static void
+log_refusals(struct gs_gossip *g, struct peer *p)
+{
+	ev_tstamp now = ev_now(g->d->loop);
+	char sid[GS_SITEID_SHORT];
+
+	if (g->refused == g->refused_logged || now - g->last_refusal_log < 10.0)
+		return;
+	short_id(p->pk, sid);
+	log_warnx("gossip: refused %llu changes in the last window (latest "
+	    "from peer %s; see gemsync peer list)",
+	    (unsigned long long)(g->refused - g->refused_logged), sid);
+	g->refused_logged = g->refused;
+	g->last_refusal_log = now;
+}
+
+static void
+on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
+{
+	struct lag_ctx l;
+	uint64_t we_lack = 0, mine;
+
+	if (s->n_entries > MAX_AUTHORS)
+		return;
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i]->author.len != 32)
+			return;
+	p->nknown = 0;
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const Gs__SummaryEntry *e = s->entries[i];
+		if (set_known(p, e->author.data, e->seq) != 0)
+			return;
+		mine = gs_replica_seq(g->d->replica, e->author.data);
+		if (e->seq > mine &&
+		    gs_trust_author_ok(g->trust, e->author.data) == 0)
+			we_lack += e->seq - mine;
+		else if (e->seq > mine)
+			gs_trust_note_unknown(g->trust, e->author.data);
+	}
+	p->have_known = true;
+	p->we_lack = we_lack;
+	p->credit = s->credit > 64 ? 64 : s->credit;
+	p->inflight = 0;
+	memset(&l, 0, sizeof(l));
+	l.g = g;
+	l.p = p;
+	gs_replica_summary(g->d->replica, on_lag, &l);
+	p->they_lack = l.lack;
+	p->sending = l.any;
+	p->cursor = l.start;
+	if (s->reply_wanted)
+		send_summary(g, p, false);
+	if (p->sending)
+		pump(g, p);
+	else if (we_lack == 0)
+		p->last_sync = time(NULL);
+}
+
+static void
+on_batch(struct gs_gossip *g, struct peer *p, const Gs__Batch *b)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__BatchAck ack = GS__BATCH_ACK__INIT;
+	struct gs_apply_stats st;
+	struct gs_wire_change *w;
+	ev_tstamp now = ev_now(g->d->loop);
+	size_t n = b->n_changes;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if (n > MAX_BATCH) {
+		p->refused += n;
+		g->refused += n;
+		send_refuse(p, 1, "batch too large");
+		return;
+	}
+	if ((w = calloc(n ? n : 1, sizeof(*w))) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const Gs__SignedChange *c = b->changes[i];
+		w[i].header = c->header.data;
+		w[i].header_len = c->header.len;
+		w[i].sig = c->signature.data;
+		w[i].sig_len = c->signature.len;
+		w[i].body = c->has_body ? c->body.data : NULL;
+		w[i].body_len = c->has_body ? c->body.len : 0;
+	}
+	rc = gs_replica_apply(g->d->replica, w, n, p->pk, &st);
+	free(w);
+	if (rc != 0) {
+		log_warnx("gossip: batch from a peer not stored (%s); it will "
+		    "be sent again", gs_strerror(rc));
+		return;   /* no ack: the sender's credit runs out, next round */
+	}
+	p->applied += st.applied;
+	p->refused += st.refused;
+	g->refused += st.refused;
+	for (int i = 0; i < GS_REASONS; i++)
+		p->by_reason[i] += st.by_reason[i];
+	if (st.refused > 0)
+		log_refusals(g, p);
+	if (p->we_lack > st.applied)
+		p->we_lack -= st.applied;
+	else
+		p->we_lack = 0;
+	if (!b->push) {
+		ack.credit = 1;
+		ack.applied = st.applied;
+		ack.refused = st.refused;
+		m.version = GS_PEER_VERSION;
+		m.msg_case = GS__PEER_MSG__MSG_ACK;
+		m.ack = &ack;
+		peer_send(p, &m);
+	}
+	/* a gap or a missing parent: ask for a round to fill it */
+	if ((st.by_reason[-GS_EGAP] > 0 || st.by_reason[-GS_ENOPARENT] > 0) &&
+	    now - p->last_reround > REROUND_S) {
+		p->last_reround = now;
+		send_summary(g, p, true);
+	}
+}
+
+static void
+on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
+{
+	if (p->inflight > 0)
+		p->inflight--;
+	p->credit += a->credit > 4 ? 4 : a->credit;
+	if (p->credit > 64)
+		p->credit = 64;
+	if (p->they_lack > a->applied)
+		p->they_lack -= a->applied;
+	else
+		p->they_lack = 0;
+	if (p->sending)
+		pump(g, p);
+	else if (p->inflight == 0)
+		p->last_sync = time(NULL);
+}
+
+static void
+on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
+{
+	const struct gs_trust_site *s;
+	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
+	int added = 0;
+
+	if (!p->introducer || in->n_sites > MAX_INTRO)
+		return;
+	for (size_t i = 0; i < in->n_sites; i++) {
+		const uint8_t *pk = in->sites[i].data;
+		if (in->sites[i].len != 32 ||
+		    memcmp(pk, gs_replica_pk(g->d->replica), 32) == 0)
+			continue;
+		s = gs_trust_get(g->trust, pk);
+		if (s != NULL && s->trust != GS_TRUST_PENDING)
+			continue;   /* our own decision stands */
+		if (gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, p->pk) == 0) {
+			short_id(pk, sid);
+			short_id(p->pk, by);
+			log_info("gossip: site %s trusted, introduced by %s",
+			    sid, by);
+			added++;
+		}
+	}
+	if (added > 0)
+		send_summary(g, p, true);
+}
+
+static void
+handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	struct gs_pbuf_budget budget;
+	Gs__PeerMsg *m;
+	char sid[GS_SITEID_SHORT];
+
+	p->last_seen = time(NULL);
+	gs_pbuf_budget_init(&budget, 4 * g->d->cfg->max_frame + 65536);
+	m = gs__peer_msg__unpack(&budget.alloc, len, data);
+	if (m == NULL) {
+		short_id(p->pk, sid);
+		log_debug("gossip: undecodable message from peer %s", sid);
+		p->refused++;
+		g->refused++;
+		log_refusals(g, p);
+		return;
+	}
+	if (m->version < GS_PEER_VERSION) {
+		send_refuse(p, 2, "protocol version too old: upgrade gemsyncd");
+		goto out;
+	}
+	switch (m->msg_case) {
+	case GS__PEER_MSG__MSG_HELLO:
+		if (m->hello->max_version < GS_PEER_VERSION ||
+		    m->hello->min_version > GS_PEER_VERSION) {
+			short_id(p->pk, sid);
+			log_warnx("gossip: peer %s speaks protocol %u-%u, we "
+			    "speak %u", sid, m->hello->min_version,
+			    m->hello->max_version, GS_PEER_VERSION);
+			send_refuse(p, 2, "no common protocol version");
+		}
+		break;
+	case GS__PEER_MSG__MSG_SUMMARY:
+		on_summary(g, p, m->summary);
+		break;
+	case GS__PEER_MSG__MSG_BATCH:
+		on_batch(g, p, m->batch);
+		break;
+	case GS__PEER_MSG__MSG_ACK:
+		on_ack(g, p, m->ack);
+		break;
+	case GS__PEER_MSG__MSG_INTRO:
+		on_intro(g, p, m->intro);
+		break;
+	case GS__PEER_MSG__MSG_REFUSE:
+		short_id(p->pk, sid);
+		{
+			char reason[128];
+			gs_sanitize(m->refuse->reason, reason, sizeof(reason));
+			log_warnx("gossip: peer %s refused us: %s", sid, reason);
+		}
+		break;
+	default:
+		p->refused++;   /* unknown message type: counted, ignored */
+		g->refused++;
+		break;
+	}
+out:
+	gs__peer_msg__free_unpacked(m, &budget.alloc);
+}
+
+static struct peer *peer_new(struct gs_gossip *g, const uint8_t pk[32]);
+
+/* A message on our ROUTER: find the site by its authenticated key. */
+static void
+on_listener_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
+{
+	struct gs_gossip *g = arg;
+	const struct gs_trust_site *s;
+	struct peer *p;
+
+	(void)ep;
+	if (m->curve_pk == NULL || m->route_len == 0 ||
+	    m->route_len > ROUTE_MAX)
+		return;
+	s = gs_trust_by_curve(g->trust, m->curve_pk);
+	if (s == NULL || s->trust != GS_TRUST_TRUSTED)
+		return;   /* trust withdrawn since the handshake */
+	p = find_peer(g, s->pk);
+	if (p == NULL && (p = peer_new(g, s->pk)) == NULL)
+		return;
+	memcpy(p->route, m->route, m->route_len);
+	p->route_len = m->route_len;
+	p->route_seen = ev_now(g->d->loop);
+	handle(g, p, m->data, m->len);
+}
+
+static void
+on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)ep;
+	if (gs_trust_author_ok(p->g->trust, p->pk) != 0)
+		return;
+	handle(p->g, p, m->data, m->len);
+}
+
+/* ZAP: trusted sites come in; others are recorded as pending. */
+static int
+on_zap(const uint8_t curve[32], const char *address, void *arg)
+{
+	struct gs_gossip *g = arg;
+	const struct gs_trust_site *s = gs_trust_by_curve(g->trust, curve);
+	char hex[65];
+
+	if (s != NULL && s->trust == GS_TRUST_TRUSTED)
+		return 1;
+	if (s == NULL || s->trust == GS_TRUST_PENDING) {
+		gs_hex(curve, 16, hex);
+		log_info("gossip: refused a connection from unknown transport "
+		    "key %s... (%s): see gemsync site pending", hex, address);
+		gs_store_pending_touch(gs_replica_store(g->d->replica), curve,
+		    address, time(NULL), GS_TRUST_MAX_PENDING);
+	}
+	return 0;
+}
+
+/* ---- peers ---- */
+
+static struct peer *
+peer_new(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p;
+
+	if (g->npeers == g->cappeers) {
+		size_t ncap = g->cappeers ? g->cappeers * 2 : 8;
+		struct peer **np = realloc(g->peers, ncap * sizeof(*np));
+		if (np == NULL)
+			return NULL;
+		g->peers = np;
+		g->cappeers = ncap;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if (gs_pk_to_curve(pk, p->curve) != 0) {
+		free(p);
+		return NULL;
+	}
+	p->g = g;
+	memcpy(p->pk, pk, 32);
+	g->peers[g->npeers++] = p;
+	return p;
+}
+
+static void
+peer_drop(struct gs_gossip *g, struct peer *p)
+{
+	for (size_t i = 0; i < g->npeers; i++) {
+		if (g->peers[i] != p)
+			continue;
+		g->peers[i] = g->peers[--g->npeers];
+		peer_free(p);
+		return;
+	}
+}
+
+static int
+peer_connect(struct gs_gossip *g, struct peer *p)
+{
+	int rc;
+	char sid[GS_SITEID_SHORT];
+
+	gs_transport_close(&p->dealer);
+	p->was_connected = false;
+	if (p->endpoint == NULL || p->endpoint[0] == '\0')
+		return 0;
+	rc = gs_transport_connect(g->d->transport, p->endpoint, p->curve,
+	    g->curve_pk, g->curve_sk, on_dealer_msg, p, &p->dealer);
+	if (rc != 0) {
+		short_id(p->pk, sid);
+		log_warnx("gossip: cannot connect to peer %s at %s: %s", sid,
+		    p->endpoint, gs_strerror(rc));
+	}
+	return rc;
+}
+
+static int
+on_peer_row(const struct gs_peer_row *row, void *arg)
+{
+	struct gs_gossip *g = arg;
+	struct peer *p = peer_new(g, row->pk);
+
+	if (p == NULL)
+		return 0;
+	p->endpoint = strdup(row->endpoint);
+	p->label = strdup(row->name);
+	p->introducer = row->introducer;
+	p->configured = true;
+	p->added = row->added;
+	p->last_seen = row->last_seen;
+	p->last_sync = row->last_sync;
+	return 0;
+}
+
+/* Starts a round with p: summary out, the rest follows from replies. */
+static void
+start_round(struct gs_gossip *g, struct peer *p)
+{
+	if (send_summary(g, p, true) == 0)
+		g->rounds++;
+}
+
+static void
+on_connected(struct gs_gossip *g, struct peer *p)
+{
+	send_hello(p);
+	send_intro(g, p);
+	start_round(g, p);
+}
+
+static void
+arm_round(struct gs_gossip *g)
+{
+	double base = g->d->cfg->interval_s;
+	double jitter = base * 0.25 * ((double)gs_random_below(2001) / 1000.0 - 1.0);
+
+	ev_timer_stop(g->d->loop, &g->round_timer);
+	ev_timer_set(&g->round_timer, base + jitter, 0.0);
+	ev_timer_start(g->d->loop, &g->round_timer);
+}
+
+static void
+on_round(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_gossip *g = w->data;
+	struct peer *pick[64];
+	size_t n = 0, fanout = g->d->cfg->fanout;
+
+	(void)loop;
+	(void)revents;
+	for (size_t i = 0; i < g->npeers && n < 64; i++)
+		if (peer_connected(g->peers[i]) &&
+		    gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
+			pick[n++] = g->peers[i];
+	/* a random subset of fanout peers (partial Fisher-Yates) */
+	for (size_t i = 0; i < n && i < fanout; i++) {
+		size_t j = i + gs_random_below((uint32_t)(n - i));
+		struct peer *t = pick[i];
+		pick[i] = pick[j];
+		pick[j] = t;
+		start_round(g, pick[i]);
+	}
+	arm_round(g);
+}
+
+static void
+on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_gossip *g = w->data;
+	struct gs_store *st = gs_replica_store(g->d->replica);
+
+	(void)loop;
+	(void)revents;
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		bool up = p->dealer != NULL && gs_transport_connected(p->dealer);
+		if (up && !p->was_connected)
+			on_connected(g, p);
+		p->was_connected = up;
+		if (p->configured)
+			gs_store_peer_touch(st, p->pk, p->last_seen,
+			    p->last_sync);
+	}
+}
+
+/* ---- push ---- */
+
+static void
+on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
+{
+	struct gs_gossip *g = arg;
+	Gs__SignedChange sc = GS__SIGNED_CHANGE__INIT, *ptr = &sc;
+	struct batch_build b;
+
+	if (!relayable(g, c->author))
+		return;
+	sc.header.data = c->header;
+	sc.header.len = c->header_len;
+	sc.signature.data = (uint8_t *)c->sig;
+	sc.signature.len = 64;
+	sc.body.data = c->body;
+	sc.body.len = c->body_len;
+	sc.has_body = true;
+	memset(&b, 0, sizeof(b));
+	b.sc = &sc;
+	b.ptrs = &ptr;
+	b.n = 1;
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		uint64_t k;
+		if ((from != NULL && memcmp(p->pk, from, 32) == 0) ||
+		    !peer_connected(p) ||
+		    gs_trust_author_ok(g->trust, p->pk) != 0)
+			continue;
+		k = known_seq(p, c->author);
+		if (p->have_known && k + 1 != c->seq)
+			continue;   /* behind by more: the round will send it */
+		if (send_batch(p, &b, true) == 0)
+			set_known(p, c->author, c->seq);
+	}
+}
+
+static int
+trust_cb(const uint8_t author[32], void *arg)
+{
+	struct gs_gossip *g = arg;
+	int rc = gs_trust_author_ok(g->trust, author);
+
+	if (rc == GS_EUNTRUSTED)
+		gs_trust_note_unknown(g->trust, author);
+	return rc;
+}
+
+/* ---- lifecycle ---- */
+
+int
+gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
+{
+	struct gs_gossip *g;
+	struct gs_store *st = gs_replica_store(d->replica);
+	int ret = GS_ENOMEM;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return ret;
+	g->d = d;
+	if ((g->curve_sk = gs_secure_alloc(32)) == NULL)
+		goto out;
+	ret = gs_pk_to_curve(gs_replica_pk(d->replica), g->curve_pk);
+	if (ret == 0)
+		ret = gs_sk_to_curve(gs_identity_sk(gs_replica_identity(
+		    d->replica)), g->curve_sk);
+	if (ret == 0)
+		ret = gs_trust_load(st, gs_replica_pk(d->replica), &g->trust);
+	if (ret == 0)
+		ret = gs_store_peers_foreach(st, on_peer_row, g);
+	if (ret != 0)
+		goto out;
+	gs_replica_set_trust(d->replica, trust_cb, g);
+	gs_replica_set_hook(d->replica, on_new_change, g);
+	if (d->cfg->listen[0] != '\0') {
+		ret = gs_transport_listen(d->transport, d->cfg->listen,
+		    g->curve_pk, g->curve_sk, on_zap, on_listener_msg, g,
+		    &g->listener);
+		if (ret != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < g->npeers; i++)
+		peer_connect(g, g->peers[i]);
+	ev_timer_init(&g->round_timer, on_round, 1.0, 0.0);
+	g->round_timer.data = g;
+	arm_round(g);
+	ev_timer_init(&g->tick, on_tick, 0.1, TICK_S);
+	g->tick.data = g;
+	ev_timer_start(d->loop, &g->tick);
+	*out = g;
+	g = NULL;
+	ret = 0;
+out:
+	if (g != NULL) {
+		gs_replica_set_trust(d->replica, NULL, NULL);
+		gs_replica_set_hook(d->replica, NULL, NULL);
+		gs_gossip_stop(&g);
+	}
+	return ret;
+}
+
+void
+gs_gossip_stop(struct gs_gossip **gp)
+{
+	struct gs_gossip *g;
+
+	if (gp == NULL || *gp == NULL)
+		return;
+	g = *gp;
+	if (g->d->loop != NULL) {
+		ev_timer_stop(g->d->loop, &g->round_timer);
+		ev_timer_stop(g->d->loop, &g->tick);
+	}
+	if (g->d->replica != NULL) {
+		gs_replica_set_trust(g->d->replica, NULL, NULL);
+		gs_replica_set_hook(g->d->replica, NULL, NULL);
+	}
+	for (size_t i = 0; i < g->npeers; i++)
+		peer_free(g->peers[i]);
+	free(g->peers);
+	gs_transport_close(&g->listener);
+	gs_trust_destroy(&g->trust);
+	gs_secure_free(g->curve_sk);
+	free(g);
+	*gp = NULL;
+}
+
+int
+gs_gossip_author_ok(struct gs_gossip *g, const uint8_t pk[32])
+{
+	return gs_trust_author_ok(g->trust, pk);
+}
+
+static int
+count_pending(const struct gs_pending_row *r, void *arg)
+{
+	(void)r;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static int
+count_pending_sites(const struct gs_trust_site *s, void *arg)
+{
+	if (s->trust == GS_TRUST_PENDING)
+		(*(size_t *)arg)++;
+	return 0;
+}
+
+void
+gs_gossip_status(struct gs_gossip *g, json_t *o)
+{
+	size_t connected = 0, configured = 0, pending = 0;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		if (g->peers[i]->configured)
+			configured++;
+		if (peer_connected(g->peers[i]))
+			connected++;
+	}
+	gs_store_pending_foreach(gs_replica_store(g->d->replica),
+	    count_pending, &pending);
+	gs_trust_foreach(g->trust, count_pending_sites, &pending);
+	json_object_set_new(o, "peers", json_integer((json_int_t)configured));
+	json_object_set_new(o, "peers_connected",
+	    json_integer((json_int_t)connected));
+	json_object_set_new(o, "pending_sites",
+	    json_integer((json_int_t)pending));
+	json_object_set_new(o, "refused", json_integer((json_int_t)g->refused));
+	json_object_set_new(o, "rounds", json_integer((json_int_t)g->rounds));
+}
+
+
+/* ---- control commands: peers, sites, sync ---- */
+
+static const char *
+call_param(const struct gs_ctl_call *c, const char *name)
+{
+	for (size_t i = 0; i < c->nparams; i++)
+		if (strcmp(c->names[i], name) == 0)
+			return c->values[i];
+	return NULL;
+}
+
+static void
+call_fail(struct gs_ctl_call *c, int status, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+call_fail(struct gs_ctl_call *c, int status, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	c->status = status;
+	snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Parses the "site" parameter as a site ID. */
+static int
+call_site(struct gs_ctl_call *c, uint8_t pk[32])
+{
+	const char *s = call_param(c, "site");
+	uint8_t curve[32];
+	int rc;
+
+	if (s == NULL) {
+		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
+		    "manquant");
+		return -1;
+	}
+	rc = gs_siteid_parse(s, pk);
+	if (rc == 0 && gs_pk_to_curve(pk, curve) != 0)
+		rc = GS_EINVAL;
+	if (rc == GS_ECHECKSUM) {
+		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
+		    "« %.70s » : un caractère est faux (somme de contrôle) ; "
+		    "relisez-le avec l'autre site", s);
+		return -1;
+	}
+	if (rc != 0) {
+		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
+		    "« %.70s » invalide : 56 caractères A-Z et 2-7, par "
+		    "groupes de 7 (gemsync id sur l'autre site)", s);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+time_or_null(int64_t t)
+{
+	char buf[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t <= 0)
+		return json_null();
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *
+site_id_json(const uint8_t pk[32])
+{
+	char sid[GS_SITEID_SIZE];
+	gs_siteid_encode(pk, sid);
+	return json_string(sid);
+}
+
+static void
+after_trust_change(struct gs_gossip *g)
+{
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			send_intro(g, g->peers[i]);
+}
+
+static void
+c_peer_add(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	const char *ep = call_param(c, "endpoint"), *name = call_param(c, "name");
+	const char *intro = call_param(c, "introducer");
+	struct gs_store *st = gs_replica_store(g->d->replica);
+	struct gs_peer_row row;
+	struct peer *p;
+	uint8_t pk[32], curve[32];
+	int rc;
+
+	if (call_site(c, pk) != 0)
+		return;
+	if (memcmp(pk, gs_replica_pk(g->d->replica), 32) == 0) {
+		call_fail(c, GS__STATUS__INVALID, "site", "c'est l'identifiant "
+		    "de ce site-ci");
+		return;
+	}
+	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
+	    strchr(ep + 6, ':') == NULL) {
+		call_fail(c, GS__STATUS__INVALID, "endpoint", "adresse « %.60s » "
+		    "invalide : attendu tcp://HÔTE:PORT", ep ? ep : "");
+		return;
+	}
+	if (name != NULL && strlen(name) > 100) {
+		call_fail(c, GS__STATUS__INVALID, "name", "nom trop long "
+		    "(100 octets au plus)");
+		return;
+	}
+	memset(&row, 0, sizeof(row));
+	memcpy(row.pk, pk, 32);
+	row.endpoint = ep;
+	row.name = name ? name : "";
+	row.introducer = intro != NULL && strcmp(intro, "1") == 0;
+	row.added = time(NULL);
+	rc = gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, NULL);
+	if (rc == 0)
+		rc = gs_store_peer_put(st, &row);
+	if (rc != 0) {
+		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
+		    gs_strerror(rc));
+		return;
+	}
+	if (gs_pk_to_curve(pk, curve) == 0)
+		gs_store_pending_remove(st, curve);
+	p = find_peer(g, pk);
+	if (p == NULL && (p = peer_new(g, pk)) == NULL) {
+		call_fail(c, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
+		return;
+	}
+	free(p->endpoint);
+	free(p->label);
+	p->endpoint = strdup(ep);
+	p->label = strdup(row.name);
+	p->introducer = row.introducer;
+	p->configured = true;
+	p->added = row.added;
+	peer_connect(g, p);
+	after_trust_change(g);
+	c->json = json_pack("{s:o,s:s,s:b}", "site_id", site_id_json(pk),
+	    "endpoint", ep, "introducer", row.introducer);
+}
+
+static void
+c_peer_remove(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	struct peer *p;
+	uint8_t pk[32];
+	int rc;
+
+	if (call_site(c, pk) != 0)
+		return;
+	rc = gs_store_peer_remove(gs_replica_store(g->d->replica), pk);
+	p = find_peer(g, pk);
+	if (rc == GS_ENOTFOUND) {
+		call_fail(c, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
+		    "un pair");
+		return;
+	}
+	if (rc != 0) {
+		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
+		    gs_strerror(rc));
+		return;
+	}
+	if (p != NULL)
+		peer_drop(g, p);
+	c->json = json_pack("{s:o,s:b}", "site_id", site_id_json(pk),
+	    "removed", 1);
+}
+
+static json_t *
+reasons_json(const struct peer *p)
+{
+	json_t *o = json_object();
+
+	for (int i = 1; i < GS_REASONS; i++)
+		if (p->by_reason[i] > 0)
+			json_object_set_new(o, gs_errname(-i),
+			    json_integer(p->by_reason[i]));
+	return o;
+}
+
+static void
+c_peer_list(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		const char *profile = gs_view_site_name(g->d->replica, p->pk);
+		if (!p->configured)
+			continue;
+		json_array_append_new(arr, json_pack(
+		    "{s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
+		    "site_id", site_id_json(p->pk),
+		    "name", p->label && p->label[0] ? p->label : profile,
+		    "profile_name", profile,
+		    "endpoint", p->endpoint ? p->endpoint : "",
+		    "introducer", p->introducer,
+		    "connected", peer_connected(p),
+		    "last_seen", time_or_null(p->last_seen),
+		    "last_sync", time_or_null(p->last_sync),
+		    "they_lack", (json_int_t)p->they_lack,
+		    "we_lack", (json_int_t)p->we_lack,
+		    "applied", (json_int_t)p->applied,
+		    "refused", (json_int_t)p->refused,
+		    "refused_by_reason", reasons_json(p)));
+	}
+	c->json = json_pack("{s:o}", "peers", arr);
+}
+
+static const char *
+trust_name(int t)
+{
+	return t == GS_TRUST_TRUSTED ? "trusted" : t == GS_TRUST_BLOCKED ?
+	    "blocked" : "pending";
+}
+
+struct owned_count {
+	const uint8_t *pk;
+	size_t n;
+};
+
+static int
+count_owned(struct gs_item *it, void *arg)
+{
+	struct owned_count *oc = arg;
+	const struct gs_state *st;
+
+	if (it->type == GS_TYPE_SITE || it->type == GS_TYPE_RESERVATION ||
+	    it->corrupt || (st = gs_item_state(it)) == NULL || st->deleted)
+		return 0;
+	if (memcmp(st->owner, oc->pk, 32) == 0)
+		oc->n++;
+	return 0;
+}
+
+static json_t *
+site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
+    const uint8_t *introducer)
+{
+	struct owned_count oc = { pk, 0 };
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st = NULL;
+	const char *town = "";
+
+	gs_itemset_foreach(gs_replica_items(g->d->replica), count_owned, &oc);
+	gs_item_id_site(pk, id);
+	it = gs_itemset_get(gs_replica_items(g->d->replica), id);
+	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
+	    gs_fields_get(&st->fields, "town") != NULL)
+		town = gs_fields_get(&st->fields, "town");
+	return json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
+	    "site_id", site_id_json(pk),
+	    "name", gs_view_site_name(g->d->replica, pk),
+	    "town", town,
+	    "trust", trust,
+	    "introduced_by", introducer ? site_id_json(introducer) :
+	    json_null(),
+	    "items", (json_int_t)oc.n);
+}
+
+struct site_list_ctx {
+	struct gs_gossip *g;
+	json_t *arr;
+	int only_pending;
+};
+
+static int
+on_site_list(const struct gs_trust_site *s, void *arg)
+{
+	struct site_list_ctx *l = arg;
+	json_t *e;
+
+	if (l->only_pending && s->trust != GS_TRUST_PENDING)
+		return 0;
+	e = site_entry(l->g, s->pk, trust_name(s->trust),
+	    s->introduced ? s->introducer : NULL);
+	if (l->only_pending) {
+		json_object_set_new(e, "transport_key", json_null());
+		json_object_set_new(e, "source", json_string("gossip"));
+		json_object_set_new(e, "first_attempt",
+		    time_or_null(s->first_seen));
+	}
+	json_array_append_new(l->arr, e);
+	return 0;
+}
+
+static void
+c_site_list(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	struct site_list_ctx l = { g, json_array(), 0 };
+
+	json_array_append_new(l.arr, site_entry(g,
+	    gs_replica_pk(g->d->replica), "self", NULL));
+	gs_trust_foreach(g->trust, on_site_list, &l);
+	c->json = json_pack("{s:o}", "sites", l.arr);
+}
+
+static int
+on_pending_row(const struct gs_pending_row *r, void *arg)
+{
+	struct site_list_ctx *l = arg;
+	char hex[65];
+
+	gs_hex(r->curve, 32, hex);
+	json_array_append_new(l->arr, json_pack(
+	    "{s:n,s:s,s:s,s:s,s:o,s:o,s:I}",
+	    "site_id", "transport_key", hex, "source", "connection",
+	    "address", r->address,
+	    "first_attempt", time_or_null(r->first_attempt),
+	    "last_attempt", time_or_null(r->last_attempt),
+	    "attempts", (json_int_t)r->attempts));
+	return 0;
+}
+
+static void
+c_site_pending(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	struct site_list_ctx l = { g, json_array(), 1 };
+
+	gs_store_pending_foreach(gs_replica_store(g->d->replica),
+	    on_pending_row, &l);
+	gs_trust_foreach(g->trust, on_site_list, &l);
+	c->json = json_pack("{s:o}", "pending", l.arr);
+}
+
+static void
+c_site_set(struct gs_gossip *g, struct gs_ctl_call *c, int trust)
+{
+	uint8_t pk[32], curve[32];
+	struct peer *p;
+	int rc;
+
+	if (call_site(c, pk) != 0)
+		return;
+	if (memcmp(pk, gs_replica_pk(g->d->replica), 32) == 0) {
+		call_fail(c, GS__STATUS__INVALID, "site", "c'est l'identifiant "
+		    "de ce site-ci");
+		return;
+	}
+	rc = gs_trust_set(g->trust, pk, trust, NULL);
+	if (rc != 0) {
+		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
+		    gs_strerror(rc));
+		return;
+	}
+	if (gs_pk_to_curve(pk, curve) == 0)
+		gs_store_pending_remove(gs_replica_store(g->d->replica), curve);
+	p = find_peer(g, pk);
+	if (trust == GS_TRUST_BLOCKED && p != NULL) {
+		/* drop the connection; the peer row stays for the record */
+		gs_transport_close(&p->dealer);
+		p->route_len = 0;
+		p->sending = false;
+		p->have_known = false;
+	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
+		peer_connect(g, p);
+	}
+	after_trust_change(g);
+	if (trust == GS_TRUST_TRUSTED)
+		for (size_t i = 0; i < g->npeers; i++)
+			if (peer_connected(g->peers[i]))
+				start_round(g, g->peers[i]);
+	c->json = json_pack("{s:o,s:s}", "site_id", site_id_json(pk),
+	    "trust", trust_name(trust));
+}
+
+static void
+c_sync(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	uint8_t pk[32];
+	size_t started = 0;
+
+	if (call_param(c, "site") != NULL && call_site(c, pk) != 0)
+		return;
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		if (call_param(c, "site") != NULL && memcmp(p->pk, pk, 32) != 0)
+			continue;
+		if (!peer_connected(p) ||
+		    gs_trust_author_ok(g->trust, p->pk) != 0)
+			continue;
+		start_round(g, p);
+		started++;
+	}
+	if (call_param(c, "site") != NULL && started == 0) {
+		call_fail(c, GS__STATUS__REFUSED, "site", "ce pair n'est pas "
+		    "connecté en ce moment : la synchronisation reprendra dès "
+		    "qu'il sera joignable");
+		return;
+	}
+	c->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);
+}
+
+static void c_site_trust(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	c_site_set(g, c, GS_TRUST_TRUSTED);
+}
+
+static void c_site_block(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	c_site_set(g, c, GS_TRUST_BLOCKED);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct gs_gossip *g, struct gs_ctl_call *c);
+} gossip_commands[] = {
+	{ "peer.add", c_peer_add },
+	{ "peer.remove", c_peer_remove },
+	{ "peer.list", c_peer_list },
+	{ "site.list", c_site_list },
+	{ "site.pending", c_site_pending },
+	{ "site.trust", c_site_trust },
+	{ "site.block", c_site_block },
+	{ "sync", c_sync },
+};
+
+int
+gs_gossip_control(struct gs_gossip *g, struct gs_ctl_call *c)
+{
+	for (size_t i = 0; i < sizeof(gossip_commands) /
+	    sizeof(gossip_commands[0]); i++) {
+		if (strcmp(gossip_commands[i].name, c->command) != 0)
+			continue;
+		c->status = GS__STATUS__OK;
+		gossip_commands[i].fn(g, c);
+		if (c->status == GS__STATUS__OK && c->json == NULL)
+			call_fail(c, GS__STATUS__REFUSED, NULL,
+			    "mémoire insuffisante");
+		return 0;
+	}
+	return GS_ENOTFOUND;
+}

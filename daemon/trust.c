@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * trust.c: the table of known sites, in memory (a sorted array: a GEM
+ * network has tens of sites, not millions) and in the store.
+ */
+#include "trust.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "log.h"
+#include "siteid.h"
+
+struct gs_trust {
+	struct gs_store *st;              /* lent */
+	uint8_t self[32];
+	struct gs_trust_site *v;          /* owned; ascending by pk */
+	size_t n, cap;
+	size_t npending;
+};
+
+static size_t
+pos(const struct gs_trust *t, const uint8_t pk[32], int *found)
+{
+	size_t lo = 0, hi = t->n;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(t->v[mid].pk, pk, 32);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Inserts or updates a site in memory; returns it, or NULL. */
+static struct gs_trust_site *
+upsert(struct gs_trust *t, const struct gs_site_row *row)
+{
+	struct gs_trust_site *s;
+	uint8_t curve[32];
+	int found;
+	size_t i;
+
+	if (gs_pk_to_curve(row->pk, curve) != 0)
+		return NULL;
+	i = pos(t, row->pk, &found);
+	if (!found) {
+		if (t->n == t->cap) {
+			size_t ncap = t->cap ? t->cap * 2 : 16;
+			struct gs_trust_site *nv = realloc(t->v,
+			    ncap * sizeof(*nv));
+			if (nv == NULL)
+				return NULL;
+			t->v = nv;
+			t->cap = ncap;
+		}
+		memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+		t->n++;
+	} else if (t->v[i].trust == GS_TRUST_PENDING) {
+		t->npending--;
+	}
+	s = &t->v[i];
+	memcpy(s->pk, row->pk, 32);
+	memcpy(s->curve, curve, 32);
+	s->trust = row->trust;
+	s->introduced = row->introduced;
+	if (row->introduced)
+		memcpy(s->introducer, row->introducer, 32);
+	s->first_seen = row->first_seen;
+	if (s->trust == GS_TRUST_PENDING)
+		t->npending++;
+	return s;
+}
+
+static int
+on_site_row(const struct gs_site_row *row, void *arg)
+{
+	struct gs_trust *t = arg;
+
+	if (upsert(t, row) == NULL)
+		log_warnx("trust: skipping a stored site with an invalid key");
+	return 0;
+}
+
+int
+gs_trust_load(struct gs_store *st, const uint8_t self[32],
+    struct gs_trust **out)
+{
+	struct gs_trust *t;
+	int ret;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return GS_ENOMEM;
+	t->st = st;
+	memcpy(t->self, self, 32);
+	ret = gs_store_sites_foreach(st, on_site_row, t);
+	if (ret != 0) {
+		gs_trust_destroy(&t);
+		return ret;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+gs_trust_destroy(struct gs_trust **t)
+{
+	if (t == NULL || *t == NULL)
+		return;
+	free((*t)->v);
+	free(*t);
+	*t = NULL;
+}
+
+const struct gs_trust_site *
+gs_trust_get(const struct gs_trust *t, const uint8_t pk[32])
+{
+	int found;
+	size_t i = pos(t, pk, &found);
+	return found ? &t->v[i] : NULL;
+}
+
+int
+gs_trust_author_ok(const struct gs_trust *t, const uint8_t pk[32])
+{
+	const struct gs_trust_site *s;
+
+	if (memcmp(pk, t->self, 32) == 0)
+		return 0;
+	s = gs_trust_get(t, pk);
+	if (s == NULL || s->trust == GS_TRUST_PENDING)
+		return GS_EUNTRUSTED;
+	return s->trust == GS_TRUST_BLOCKED ? GS_EBLOCKED : 0;
+}
+
+const struct gs_trust_site *
+gs_trust_by_curve(const struct gs_trust *t, const uint8_t curve[32])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->v[i].curve, curve, 32) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+int
+gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
+    const uint8_t *introducer)
+{
+	const struct gs_trust_site *old = gs_trust_get(t, pk);
+	struct gs_site_row row;
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	memcpy(row.pk, pk, 32);
+	row.trust = trust;
+	row.introduced = introducer != NULL;
+	if (introducer != NULL)
+		memcpy(row.introducer, introducer, 32);
+	row.first_seen = old ? old->first_seen : (int64_t)time(NULL);
+	ret = gs_store_site_put(t->st, &row);
+	if (ret != 0)
+		return ret;
+	return upsert(t, &row) != NULL ? 0 : GS_EINVAL;
+}
+
+void
+gs_trust_note_unknown(struct gs_trust *t, const uint8_t pk[32])
+{
+	char sid[GS_SITEID_SHORT];
+
+	if (gs_trust_get(t, pk) != NULL || memcmp(pk, t->self, 32) == 0 ||
+	    t->npending >= GS_TRUST_MAX_PENDING)
+		return;
+	if (gs_trust_set(t, pk, GS_TRUST_PENDING, NULL) == 0) {
+		gs_siteid_short(pk, sid);
+		log_info("trust: site %s seen in gossip, pending approval", sid);
+	}
+}
+
+int
+gs_trust_foreach(const struct gs_trust *t, gs_trust_cb cb, void *arg)
+{
+	int rc;
+
+	for (size_t i = 0; i < t->n; i++) {
+		rc = cb(&t->v[i], arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
