@@ -105,6 +105,7 @@ print_status(const json_t *st)
 	line_num("Modifications", st, "changes");
 	line_num("Conflits", st, "conflicts");
 	line_num("Équivocations", st, "equivocations");
+	line_num("Corrompues", st, "corrupt");
 	if (num(st, "peers") >= 0) {
 		snprintf(buf, sizeof(buf), "%lld connecté(s) sur %lld",
 		    num(st, "peers_connected") < 0 ? 0 :
