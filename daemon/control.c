@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -166,7 +167,8 @@ need_item(struct gs_daemon *d, const struct request *q, struct reply *r,
 		    "hexadécimaux, davantage s'il en désigne plusieurs", p);
 	else if (rc != 0)
 		fail(r, GS__STATUS__NOT_FOUND, "item", "aucun élément %s "
-		    "d'identifiant %s", gs_item_type_name(type), p);
+		    "d'identifiant %s", type ? gs_item_type_name(type) : "",
+		    p);
 	return rc == 0 ? it : NULL;
 }
 
@@ -213,7 +215,7 @@ reply_item(struct gs_daemon *d, struct reply *r, const uint8_t id[16])
 		fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
 		return;
 	}
-	r->json = gs_view_item(d->replica, it);
+	r->json = gs_view_item(d->replica, it, NULL);
 }
 
 static int
@@ -263,6 +265,56 @@ count_conflicts(struct gs_item *it, void *arg)
 	return 0;
 }
 
+struct seat_warn {
+	struct gs_daemon *d;
+	struct gs_seats *seats;
+	json_t *overbooked, *cancelled;
+};
+
+static int
+on_seat_warn(struct gs_item *it, void *arg)
+{
+	struct seat_warn *w = arg;
+	const uint8_t *me = gs_replica_pk(w->d->replica);
+	const struct gs_state *st;
+	struct gs_seat_count sc;
+	const char *title, *cancelled;
+	char hex[33];
+
+	if (it->type != GS_TYPE_EVENT || it->corrupt ||
+	    (st = gs_item_state(it)) == NULL)
+		return 0;
+	gs_seats_count(w->d->replica, w->seats, it->id, st, &sc);
+	title = gs_fields_get(&st->fields, "title");
+	cancelled = gs_fields_get(&st->fields, "cancelled");
+	gs_hex(it->id, 16, hex);
+	if (sc.overbooked > 0 && memcmp(st->owner, me, 32) == 0 && !st->deleted)
+		json_array_append_new(w->overbooked, json_pack("{s:s,s:s,s:I}",
+		    "id", hex, "title", title ? title : "",
+		    "by", (json_int_t)sc.overbooked));
+	if (sc.mine > 0 && (st->deleted ||
+	    (cancelled != NULL && strcmp(cancelled, "yes") == 0)))
+		json_array_append_new(w->cancelled, json_pack("{s:s,s:s,s:I}",
+		    "id", hex, "title", title ? title : "",
+		    "seats", (json_int_t)sc.mine));
+	return 0;
+}
+
+/* Overbooked events we host; cancelled events we hold seats on. */
+static void
+seat_warnings(struct gs_daemon *d, json_t *o)
+{
+	struct seat_warn w = { d, gs_seats_build(d->replica), json_array(),
+	    json_array() };
+
+	if (w.seats != NULL)
+		gs_itemset_foreach(gs_replica_items(d->replica), on_seat_warn,
+		    &w);
+	gs_seats_free(&w.seats);
+	json_object_set_new(o, "overbooked", w.overbooked);
+	json_object_set_new(o, "cancelled_with_seats", w.cancelled);
+}
+
 static void
 h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
@@ -298,6 +350,8 @@ h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 	    "bytes_received", (json_int_t)received);
 	if (o != NULL && d->gossip != NULL)
 		gs_gossip_status(d->gossip, o);
+	if (o != NULL)
+		seat_warnings(d, o);
 	r->json = o;
 }
 
@@ -425,7 +479,7 @@ h_item_show(struct gs_daemon *d, const struct request *q, struct reply *r)
 		    "à un site bloqué");
 		return;
 	}
-	r->json = gs_view_item(d->replica, it);
+	r->json = gs_view_item(d->replica, it, NULL);
 }
 
 /* Parses a --from/--to bound: RFC 3339, or a date (day start or end, UTC). */
@@ -478,6 +532,228 @@ h_item_list(struct gs_daemon *d, const struct request *q, struct reply *r)
 	r->json = gs_view_list(d->replica, type, &f, visible, d);
 }
 
+static void
+h_event_reserve(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	const char *seats = param(q, "seats"), *note = param(q, "note");
+	const struct gs_state *st;
+	const char *cancelled;
+	struct gs_fields delta;
+	struct gs_item *ev;
+	struct gs_verr v;
+	char hex[33];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if ((ev = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+		goto out;
+	if (ev->corrupt || (st = gs_item_state(ev)) == NULL) {
+		fail_err(r, GS_ECORRUPT, NULL);
+		goto out;
+	}
+	cancelled = gs_fields_get(&st->fields, "cancelled");
+	if (seats == NULL) {
+		fail(r, GS__STATUS__INVALID, "seats", "nombre de places manquant");
+		goto out;
+	}
+	if (strcmp(seats, "0") != 0 && (st->deleted || (cancelled != NULL &&
+	    strcmp(cancelled, "yes") == 0))) {
+		fail(r, GS__STATUS__REFUSED, "item", "cet événement est annulé : "
+		    "on ne peut plus y réserver de places");
+		goto out;
+	}
+	gs_hex(ev->id, 16, hex);
+	rc = gs_fields_set(&delta, "event", hex);
+	if (rc == 0)
+		rc = gs_fields_set(&delta, "seats", seats);
+	if (rc == 0)
+		rc = gs_fields_set(&delta, "note", note ? note : "");
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_RESERVATION,
+		    &delta, false, NULL, 0, &v, NULL);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		r->json = gs_view_item(d->replica, ev, NULL);
+out:
+	gs_fields_clear(&delta);
+}
+
+static const char *
+item_title(const struct gs_state *st)
+{
+	const char *t = gs_fields_get(&st->fields, "title");
+
+	if (t == NULL)
+		t = gs_fields_get(&st->fields, "name");
+	return t ? t : "";
+}
+
+static int
+on_conflict_item(struct gs_item *it, void *arg)
+{
+	json_t *arr = arg, *fields;
+	const struct gs_state *st;
+	size_t ncand = 0;
+	char hex[33];
+
+	if (it->corrupt || (st = gs_item_state(it)) == NULL ||
+	    st->nconflicts == 0)
+		return 0;
+	fields = json_array();
+	for (size_t i = 0; i < st->nconflicts; i++) {
+		json_array_append_new(fields,
+		    json_string(st->conflicts[i].field));
+		ncand += st->conflicts[i].ncand;
+	}
+	gs_hex(it->id, 16, hex);
+	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:I}",
+	    "item", hex, "type", gs_item_type_name(it->type),
+	    "title", item_title(st), "fields", fields,
+	    "candidates", (json_int_t)ncand));
+	return 0;
+}
+
+static int
+cmp_conflict_rows(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "item")),
+	    json_string_value(json_object_get(y, "item")));
+}
+
+static void
+h_conflicts_list(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	json_t *arr = json_array(), *sorted = json_array();
+	json_t **rows;
+	size_t n;
+
+	(void)q;
+	gs_itemset_foreach(gs_replica_items(d->replica), on_conflict_item, arr);
+	/* the item set is a hash table: order the rows by item ID */
+	n = json_array_size(arr);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (rows != NULL) {
+		for (size_t i = 0; i < n; i++)
+			rows[i] = json_array_get(arr, i);
+		qsort(rows, n, sizeof(*rows), cmp_conflict_rows);
+		for (size_t i = 0; i < n; i++)
+			json_array_append(sorted, rows[i]);
+		free(rows);
+		r->json = json_pack("{s:o}", "conflicts", sorted);
+	} else {
+		json_decref(sorted);
+	}
+	json_decref(arr);
+}
+
+static void
+h_conflicts_show(struct gs_daemon *d, const struct request *q, struct reply *r)
+{
+	const struct gs_state *st;
+	struct gs_item *it;
+	json_t *view;
+
+	if ((it = need_item(d, q, r, 0)) == NULL)
+		return;
+	if (it->corrupt || (st = gs_item_state(it)) == NULL) {
+		fail_err(r, GS_ECORRUPT, NULL);
+		return;
+	}
+	view = gs_view_item(d->replica, it, NULL);
+	if (view == NULL)
+		return;
+	r->json = json_pack("{s:O,s:O,s:s,s:O}", "item",
+	    json_object_get(view, "id"), "type", json_object_get(view, "type"),
+	    "title", item_title(st), "conflicts",
+	    json_object_get(view, "conflicts"));
+	json_decref(view);
+}
+
+/* Finds the change named by a hex prefix among an item's changes. */
+static int
+find_change(const struct gs_item *it, const char *prefix, uint8_t out[32])
+{
+	size_t len = strlen(prefix), found = 0;
+	char hex[65];
+
+	if (len < 8 || len > 64 ||
+	    strspn(prefix, "0123456789abcdefABCDEF") != len)
+		return GS_EINVAL;
+	for (size_t i = 0; i < it->n; i++) {
+		gs_hex(it->ch[i].id, 32, hex);
+		if (strncasecmp(hex, prefix, len) != 0)
+			continue;
+		memcpy(out, it->ch[i].id, 32);
+		found++;
+	}
+	return found == 1 ? 0 : found == 0 ? GS_ENOTFOUND : GS_EINVAL;
+}
+
+static void
+h_conflicts_resolve(struct gs_daemon *d, const struct request *q,
+    struct reply *r)
+{
+	const char *take = param(q, "take");
+	struct gs_fields set;
+	struct gs_item *it;
+	struct gs_verr v;
+	uint8_t change[32];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&set);
+	if ((it = need_item(d, q, r, 0)) == NULL)
+		goto out;
+	for (size_t i = 0; i < q->pb->n_params; i++) {
+		const Gs__Param *p = q->pb->params[i];
+		const char *eq = strchr(p->value, '=');
+		char name[GS_FIELD_NAME_MAX + 1];
+		size_t n = eq ? (size_t)(eq - p->value) : 0;
+		if (strcmp(p->name, "f") != 0)
+			continue;
+		if (n == 0 || n > GS_FIELD_NAME_MAX) {
+			fail(r, GS__STATUS__INVALID, NULL, "champ mal formé "
+			    "« %.40s » : attendu NOM=VALEUR", p->value);
+			goto out;
+		}
+		memcpy(name, p->value, n);
+		name[n] = '\0';
+		if (gs_fields_set(&set, name, eq + 1) != 0)
+			goto out;
+	}
+	if ((take == NULL) == (set.n == 0)) {
+		fail(r, GS__STATUS__INVALID, "take", "donnez soit une "
+		    "modification à retenir (take), soit des valeurs (FIELD=VALUE)");
+		goto out;
+	}
+	if (take != NULL) {
+		rc = find_change(it, take, change);
+		if (rc != 0) {
+			fail(r, rc == GS_ENOTFOUND ? GS__STATUS__NOT_FOUND :
+			    GS__STATUS__INVALID, "take", "modification « %.64s » "
+			    "%s", take, rc == GS_ENOTFOUND ? "introuvable pour cet "
+			    "élément" : "invalide ou ambiguë (8 chiffres "
+			    "hexadécimaux au moins)");
+			goto out;
+		}
+	}
+	rc = gs_replica_resolve(d->replica, it, take ? change : NULL,
+	    set.n ? &set : NULL, &v);
+	if (rc == GS_ENOTFOUND)
+		fail(r, GS__STATUS__NOT_FOUND, take ? "take" : "item", take ?
+		    "cette modification n'est candidate dans aucun conflit de "
+		    "l'élément" : "cet élément n'a pas de conflit");
+	else if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		r->json = gs_view_item(d->replica, it, NULL);
+out:
+	gs_fields_clear(&set);
+}
+
 struct command {
 	const char *name;
 	handler_fn fn;
@@ -493,6 +769,10 @@ static const struct command commands[] = {
 	{ "item.show", h_item_show },
 	{ "item.list", h_item_list },
 	{ "event.cancel", h_event_cancel },
+	{ "event.reserve", h_event_reserve },
+	{ "conflicts.list", h_conflicts_list },
+	{ "conflicts.show", h_conflicts_show },
+	{ "conflicts.resolve", h_conflicts_resolve },
 };
 
 /* Commands served by other modules (gossip: peers, sites, sync...). */

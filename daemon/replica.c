@@ -880,6 +880,60 @@ out:
 	return ret;
 }
 
+/* The value the resolution gives one conflicted field. */
+static const char *
+resolved_value(const struct gs_conflict *c, const uint8_t *take,
+    const struct gs_fields *set, int *used_take)
+{
+	const char *v = set ? gs_fields_get(set, c->field) : NULL;
+
+	if (v != NULL)
+		return v;
+	for (size_t i = 0; take != NULL && i < c->ncand; i++) {
+		if (memcmp(c->cand[i].change, take, 32) == 0) {
+			*used_take = 1;
+			return c->cand[i].value;
+		}
+	}
+	return c->cand[0].value;   /* the shown winner */
+}
+
+int
+gs_replica_resolve(struct gs_replica *r, struct gs_item *item,
+    const uint8_t *take, const struct gs_fields *set, struct gs_verr *verr)
+{
+	const struct gs_state *st;
+	struct gs_fields delta;
+	bool deleted = false;
+	int used_take = 0, ret;
+
+	if (item->corrupt || (st = gs_item_state(item)) == NULL)
+		return GS_ECORRUPT;
+	if (st->nconflicts == 0)
+		return GS_ENOTFOUND;
+	gs_fields_init(&delta);
+	ret = set ? gs_fields_copy(&delta, set) : 0;
+	for (size_t i = 0; ret == 0 && i < st->nconflicts; i++) {
+		const struct gs_conflict *c = &st->conflicts[i];
+		ret = gs_fields_set(&delta, c->field,
+		    resolved_value(c, take, set, &used_take));
+	}
+	if (ret != 0)
+		goto out;
+	ret = GS_ENOTFOUND;
+	if (take != NULL && !used_take)
+		goto out;
+	if (gs_fields_get(&delta, GS_FIELD_DELETED) != NULL)
+		deleted = strcmp(gs_fields_get(&delta, GS_FIELD_DELETED), "1") == 0;
+	else
+		deleted = st->deleted;   /* a deletion nobody disputes stands */
+	ret = gs_replica_write(r, item, item->type, &delta, deleted, NULL, 0,
+	    verr, NULL);
+out:
+	gs_fields_clear(&delta);
+	return ret;
+}
+
 int
 gs_replica_publish_profile(struct gs_replica *r,
     const struct gs_fields *profile, struct gs_verr *verr)

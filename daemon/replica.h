@@ -144,6 +144,18 @@ int gs_replica_changes_after(struct gs_replica *r, int64_t after,
 int gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid);
 
+/*
+ * Settles every conflict of an item with one change whose parents are all
+ * its heads. take (a change ID, or NULL): each conflicted field takes the
+ * value that change wrote, when it is a candidate there. set: fields
+ * given explicitly ("_deleted" = "1" keeps a deletion, "0" keeps the
+ * item). Conflicted fields given neither way keep their shown winner.
+ * Returns 0, GS_ENOTFOUND (no conflict, or take is not a candidate of any
+ * conflict), GS_EINVAL (verr), GS_EDENIED, or a storage error.
+ */
+int gs_replica_resolve(struct gs_replica *r, struct gs_item *item,
+    const uint8_t *take, const struct gs_fields *set, struct gs_verr *verr);
+
 /* Publishes this site's profile if it differs from the stored one. */
 int gs_replica_publish_profile(struct gs_replica *r,
     const struct gs_fields *profile, struct gs_verr *verr);

@@ -87,11 +87,174 @@ conflict_json(struct gs_replica *r, const struct gs_conflict *c)
 	return o;
 }
 
+/* ---- seats ---- */
+
+struct seat_ref {
+	uint8_t event[16];
+	struct gs_item *it;      /* a live reservation with seats > 0 */
+	long seats;
+};
+
+struct gs_seats {
+	struct seat_ref *v;
+	size_t n, cap;
+	int failed;
+};
+
+static int
+on_seat_item(struct gs_item *it, void *arg)
+{
+	struct gs_seats *s = arg;
+	const struct gs_state *st;
+	const char *ev, *seats;
+	struct seat_ref ref;
+	char *end;
+
+	if (it->type != GS_TYPE_RESERVATION || it->corrupt ||
+	    (st = gs_item_state(it)) == NULL || st->deleted)
+		return 0;
+	ev = gs_fields_get(&st->fields, "event");
+	seats = gs_fields_get(&st->fields, "seats");
+	if (ev == NULL || seats == NULL || gs_unhex(ev, ref.event, 16) != 0)
+		return 0;
+	ref.seats = strtol(seats, &end, 10);
+	if (*end != '\0' || ref.seats <= 0)
+		return 0;
+	ref.it = it;
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 32;
+		struct seat_ref *nv = realloc(s->v, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			s->failed = 1;
+			return 1;
+		}
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = ref;
+	return 0;
+}
+
+static int
+cmp_seat_ref(const void *a, const void *b)
+{
+	const struct seat_ref *x = a, *y = b;
+	int c = memcmp(x->event, y->event, 16);
+
+	if (c != 0)
+		return c;
+	/* then by holder, so "held" is listed in a stable order */
+	return memcmp(gs_item_state(x->it)->owner, gs_item_state(y->it)->owner,
+	    32);
+}
+
+struct gs_seats *
+gs_seats_build(struct gs_replica *r)
+{
+	struct gs_seats *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	gs_itemset_foreach(gs_replica_items(r), on_seat_item, s);
+	if (s->failed) {
+		gs_seats_free(&s);
+		return NULL;
+	}
+	qsort(s->v, s->n, sizeof(*s->v), cmp_seat_ref);
+	return s;
+}
+
+void
+gs_seats_free(struct gs_seats **s)
+{
+	if (s == NULL || *s == NULL)
+		return;
+	free((*s)->v);
+	free(*s);
+	*s = NULL;
+}
+
+/* The first reservation on event in the index, and how many there are. */
+static const struct seat_ref *
+seats_of(const struct gs_seats *s, const uint8_t event[16], size_t *n)
+{
+	size_t lo = 0, hi = s->n, first;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (memcmp(s->v[mid].event, event, 16) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < s->n && memcmp(s->v[lo].event, event, 16) == 0)
+		lo++;
+	*n = lo - first;
+	return &s->v[first];
+}
+
+void
+gs_seats_count(struct gs_replica *r, struct gs_seats *s,
+    const uint8_t event[16], const struct gs_state *st,
+    struct gs_seat_count *out)
+{
+	const char *cap = gs_fields_get(&st->fields, "capacity");
+	const struct seat_ref *ref;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (cap != NULL) {
+		out->has_capacity = true;
+		out->capacity = strtol(cap, NULL, 10);
+	}
+	ref = seats_of(s, event, &n);
+	for (size_t i = 0; i < n; i++) {
+		out->total += ref[i].seats;
+		if (memcmp(gs_item_state(ref[i].it)->owner, gs_replica_pk(r),
+		    32) == 0)
+			out->mine += ref[i].seats;
+	}
+	if (out->has_capacity && out->total > out->capacity)
+		out->overbooked = out->total - out->capacity;
+}
+
+static json_t *
+seats_json(struct gs_replica *r, struct gs_seats *s, const uint8_t event[16],
+    const struct gs_state *st)
+{
+	struct gs_seat_count sc;
+	const struct seat_ref *ref;
+	json_t *held = json_array();
+	size_t n;
+
+	gs_seats_count(r, s, event, st, &sc);
+	ref = seats_of(s, event, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_state *rs = gs_item_state(ref[i].it);
+		const char *note = gs_fields_get(&rs->fields, "note");
+		json_array_append_new(held, json_pack("{s:o,s:s,s:I,s:s}",
+		    "site", site_str(rs->owner),
+		    "site_name", gs_view_site_name(r, rs->owner),
+		    "seats", (json_int_t)ref[i].seats,
+		    "note", note ? note : ""));
+	}
+	return json_pack("{s:o,s:o,s:I,s:o,s:I}",
+	    "capacity", sc.has_capacity ? json_integer(sc.capacity) :
+	    json_null(),
+	    "held", held,
+	    "total", (json_int_t)sc.total,
+	    "left", sc.has_capacity ? json_integer(sc.total > sc.capacity ?
+	    0 : sc.capacity - sc.total) : json_null(),
+	    "overbooked", (json_int_t)sc.overbooked);
+}
+
 json_t *
-gs_view_item(struct gs_replica *r, struct gs_item *it)
+gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
 {
 	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
 	json_t *o = json_object(), *fields, *heads, *conflicts;
+	struct gs_seats *own = NULL;
 
 	if (o == NULL)
 		return NULL;
@@ -123,6 +286,14 @@ gs_view_item(struct gs_replica *r, struct gs_item *it)
 	json_object_set_new(o, "changes", json_integer((json_int_t)st->nchanges));
 	json_object_set_new(o, "heads", heads);
 	json_object_set_new(o, "conflicts", conflicts);
+	if (it->type == GS_TYPE_EVENT) {
+		if (seats == NULL)
+			seats = own = gs_seats_build(r);
+		if (seats != NULL)
+			json_object_set_new(o, "seats",
+			    seats_json(r, seats, it->id, st));
+		gs_seats_free(&own);
+	}
 	return o;
 }
 
@@ -255,6 +426,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 {
 	struct list_ctx c = { r, type, f, visible, arg, NULL, 0, 0, 0 };
 	json_t *items = NULL, *o = NULL;
+	struct gs_seats *seats = NULL;
 
 	gs_itemset_foreach(gs_replica_items(r), on_list_item, &c);
 	if (c.failed)
@@ -262,11 +434,18 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
 	if ((items = json_array()) == NULL || (o = json_object()) == NULL)
 		goto out;
+	if (type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL) {
+		json_decref(o);
+		o = NULL;
+		goto out;
+	}
 	for (size_t i = 0; i < c.n; i++)
-		json_array_append_new(items, gs_view_item(r, c.rows[i].it));
+		json_array_append_new(items, gs_view_item(r, c.rows[i].it,
+		    seats));
 	json_object_set_new(o, "items", items);
 	items = NULL;
 out:
+	gs_seats_free(&seats);
 	json_decref(items);
 	free(c.rows);
 	return o;

@@ -31,8 +31,30 @@ struct gs_list_filter {
  */
 typedef int (*gs_view_visible_cb)(const uint8_t owner[32], void *arg);
 
-/* The JSON object of an item (new reference), or NULL on GS_ENOMEM. */
-json_t *gs_view_item(struct gs_replica *r, struct gs_item *it);
+/* Reservations indexed by event, built once per request. */
+struct gs_seats;
+/* Builds the index from the item set. NULL on GS_ENOMEM. */
+struct gs_seats *gs_seats_build(struct gs_replica *r);
+void gs_seats_free(struct gs_seats **s);
+
+/* Seats on one event, from its state and the index. */
+struct gs_seat_count {
+	bool has_capacity;
+	long capacity;
+	long total;          /* seats held by all sites */
+	long mine;           /* seats held by this site */
+	long overbooked;     /* total - capacity when positive */
+};
+void gs_seats_count(struct gs_replica *r, struct gs_seats *s,
+    const uint8_t event[16], const struct gs_state *st,
+    struct gs_seat_count *out);
+
+/*
+ * The JSON object of an item (new reference), or NULL on GS_ENOMEM.
+ * seats may be NULL (an index is then built for an event).
+ */
+json_t *gs_view_item(struct gs_replica *r, struct gs_item *it,
+    struct gs_seats *seats);
 /* {"items": [...]} for a type, filtered and ordered (new reference). */
 json_t *gs_view_list(struct gs_replica *r, int type,
     const struct gs_list_filter *f, gs_view_visible_cb visible, void *arg);
