@@ -350,8 +350,11 @@ h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 	    "bytes_received", (json_int_t)received);
 	if (o != NULL && d->gossip != NULL)
 		gs_gossip_status(d->gossip, o);
-	if (o != NULL)
+	if (o != NULL) {
+		json_object_set_new(o, "seq", json_integer((json_int_t)
+		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
 		seat_warnings(d, o);
+	}
 	r->json = o;
 }
 
