@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Federation (issue 3): real daemons on 127.0.0.1 gossiping over CURVE,
+with explicit trust, relaying through intermediate sites, catch-up after
+downtime, authorization, blocking, a large initial sync and in-sync
+rounds that cost only summaries."""
+import json
+import os
+import subprocess
+import time
+
+from gslib import TOOLS, Net, run_tests, wait_until
+
+
+def event_ids(site):
+    return sorted(e["id"] for e in site.events() if not e["deleted"])
+
+
+def synced_with(site, peer_name):
+    peers = site.j("peer", "list")["peers"]
+    return [p for p in peers if p["name"] == peer_name and p["connected"]]
+
+
+def test_two_sites_exchange():
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM La Passerelle", town="Lyon")
+        a.peer(b)
+        b.peer(a)
+        ea = a.add_event("Sortie au musée des Beaux-Arts", "2030-12-05T14:00:00+01:00", "outing",
+                         "--capacity", "12")
+        eb = b.add_event("Atelier écriture", "2030-12-01T14:00:00+01:00", "workshop")
+        rb = b.j("resource", "add", "--name", "Clubhouse Lyon", "--kind", "clubhouse",
+                 "--town", "Lyon")["id"]
+        wait_until(lambda: event_ids(a) == event_ids(b) == sorted([ea, eb]), timeout=30,
+                   what="both events on both sites")
+        wait_until(lambda: a.j("resource", "list")["items"] != [], timeout=30)
+        for item, kind in ((ea, "event"), (eb, "event"), (rb, "resource")):
+            assert a.cli("--json", kind, "show", item) == b.cli("--json", kind, "show", item), \
+                "same item, same bytes on both sites"
+        shown = b.j("event", "show", ea)
+        assert shown["owner"] == a.id and shown["owner_name"] == "GEM Le Rebond"
+        # edits travel too
+        a.j("event", "edit", ea, "--place", "Lyon 1er")
+        wait_until(lambda: b.j("event", "show", ea)["fields"].get("place") == "Lyon 1er",
+                   timeout=30, what="edit propagated")
+        peers = a.j("peer", "list")["peers"]
+        assert peers[0]["site_id"] == b.id and peers[0]["connected"] is True
+        names = {s["name"] for s in a.j("site", "list")["sites"]}
+        assert {"GEM Le Rebond", "GEM La Passerelle"} <= names
+
+
+def test_line_relay_with_introducer():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        c = net.started("GEM L'Envol", town="Vienne", department="38")
+        a.peer(b)
+        b.peer(a)
+        b.peer(c)
+        c.peer(b, "--introducer")
+        e = a.add_event("Marche douce au parc", "2030-11-20T10:00:00+01:00", "physical")
+        wait_until(lambda: e in event_ids(c), timeout=40, what="A's event at C through B")
+        shown = c.j("event", "show", e)
+        assert shown["owner"] == a.id and shown["owner_name"] == "GEM Le Rebond"
+        sites = {s["site_id"]: s for s in c.j("site", "list")["sites"]}
+        assert sites[a.id]["trust"] == "trusted" and sites[a.id]["introduced_by"] == b.id
+        assert a.cli("--json", "event", "show", e) == c.cli("--json", "event", "show", e)
+
+
+def test_line_relay_with_explicit_trust():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        c = net.started("GEM L'Envol", town="Vienne", department="38")
+        a.peer(b)
+        b.peer(a)
+        b.peer(c)
+        c.peer(b)
+        e = a.add_event("Repas partagé", "2030-11-22T12:00:00+01:00", "convivial")
+        wait_until(lambda: e in event_ids(b), timeout=30)
+        time.sleep(1.5)
+        assert e not in event_ids(c), "C does not accept A's items before trusting A"
+        pending = c.j("site", "pending")["pending"]
+        assert any(p["site_id"] == a.id for p in pending), pending
+        c.j("site", "trust", a.id)
+        wait_until(lambda: e in event_ids(c), timeout=40, what="A's event at C after trust")
+        assert c.j("event", "show", e)["owner"] == a.id
+
+
+def test_unknown_site_gets_nothing_until_trusted():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        d = net.started("GEM Inconnu", town="Grenoble", department="38")
+        ea = a.add_event("Atelier budget", "2030-10-10T14:00:00+02:00", "autonomy")
+        ed = d.add_event("Groupe de parole", "2030-10-11T14:00:00+02:00", "discussion")
+        d.peer(a)   # D knows A; A never heard of D
+        key = d.j("id")["transport_key"]
+        wait_until(lambda: any(p.get("transport_key") == key
+                               for p in a.j("site", "pending")["pending"]),
+                   timeout=30, what="D listed as pending on A")
+        time.sleep(1.0)
+        assert ea not in event_ids(d), "an unknown site receives nothing"
+        assert ed not in event_ids(a), "and stores nothing from it"
+        assert not any(s["site_id"] == d.id for s in a.j("site", "list")["sites"]
+                       if s["trust"] != "pending")
+        a.j("site", "trust", d.id)
+        a.peer(d)
+        wait_until(lambda: ea in event_ids(d) and ed in event_ids(a), timeout=40,
+                   what="sync after trust + peer add")
+        assert not any(p.get("transport_key") == key for p in a.j("site", "pending")["pending"])
+
+
+def test_stopped_site_catches_up():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        c = net.started("GEM L'Envol")
+        for x, y in ((a, b), (b, a), (b, c), (c, b), (a, c), (c, a)):
+            x.peer(y)
+        first = a.add_event("Atelier écriture", "2030-09-01T14:00:00+02:00")
+        wait_until(lambda: first in event_ids(c), timeout=30)
+        c.stop()
+        made = []
+        for i in range(250):
+            made.append(a.add_event(f"Atelier écriture n°{i}", "2030-09-02T14:00:00+02:00"))
+            made.append(b.add_event(f"Sortie cinéma n°{i}", "2030-09-03T20:00:00+02:00", "outing"))
+        for i, e in enumerate(made[:100]):
+            owner = a if i % 2 == 0 else b
+            owner.j("event", "edit", e, "--place", f"Salle {i}")
+        assert len(made) == 500
+        wait_until(lambda: len(event_ids(a)) == len(event_ids(b)) == 501, timeout=60)
+        c.start()
+        wait_until(lambda: len(event_ids(c)) == 501, timeout=120, interval=0.5,
+                   what="C caught up after restart")
+        dump_a = a.cli("--json", "event", "list", "--all")
+        wait_until(lambda: c.cli("--json", "event", "list", "--all") == dump_a, timeout=60,
+                   what="identical lists (edits included)")
+
+
+def forge(key_dir, target, typ, item, seq, parents, *fields):
+    return subprocess.run([os.path.join(TOOLS, "gs_forge"), key_dir, target.endpoint, target.id,
+                           typ, item, str(seq), ",".join(parents) or "-", *fields],
+                          capture_output=True, text=True, timeout=60)
+
+
+def denied(site, peer_id):
+    for p in site.j("peer", "list")["peers"]:
+        if p["site_id"] == peer_id:
+            return p["refused_by_reason"].get("DENIED", 0)
+    return 0
+
+
+def test_only_owner_and_cohosts_edit():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        c = net.started("GEM L'Envol")
+        for x, y in ((a, b), (b, a), (b, c), (c, b), (a, c), (c, a)):
+            x.peer(y)
+        e = a.add_event("Sortie au musée", "2030-12-05T14:00:00+01:00", "outing")
+        wait_until(lambda: all(e in event_ids(s) for s in (b, c)), timeout=30)
+        # B is not a co-host: the CLI refuses at B ...
+        r = b.run("event", "edit", e, "--title", "Titre changé par B")
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        # ... and a change signed with B's key is refused by every other site
+        heads = a.j("event", "show", e)["heads"]
+        seq = b.status()["seq"] + 1
+        for target in (a, c):
+            before = denied(target, b.id)
+            r = forge(b.data, target, "event", e, seq, heads, "title=Piraté")
+            assert r.returncode == 0, r.stderr
+            wait_until(lambda: denied(target, b.id) > before, timeout=20,
+                       what=f"refusal counted at {target.name}")
+        time.sleep(0.5)
+        for s in (a, b, c):
+            assert s.j("event", "show", e)["fields"]["title"] == "Sortie au musée"
+        # a co-host's edit is accepted everywhere
+        a.j("event", "edit", e, "--cohost", b.id)
+        wait_until(lambda: b.j("event", "show", e)["fields"].get("cohosts") == b.id, timeout=30)
+        b.j("event", "edit", e, "--title", "Sortie au musée des Beaux-Arts")
+        for s in (a, b, c):
+            wait_until(lambda: s.j("event", "show", e)["fields"]["title"] ==
+                       "Sortie au musée des Beaux-Arts", timeout=30,
+                       what=f"co-host edit at {s.name}")
+        # but a co-host may not change who the co-hosts are
+        r = b.run("event", "edit", e, "--cohost", c.id)
+        assert r.returncode == 1
+
+
+def test_blocked_site_hidden_and_not_relayed():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        c = net.started("GEM L'Envol")
+        # line B - A - C; C trusts B explicitly, so A relays B's items to C
+        a.peer(b)
+        b.peer(a)
+        a.peer(c)
+        c.peer(a)
+        c.j("site", "trust", b.id)
+        e1 = b.add_event("Atelier peinture", "2030-08-01T14:00:00+02:00")
+        wait_until(lambda: e1 in event_ids(c), timeout=40, what="B's event relayed to C")
+        a.j("site", "block", b.id)
+        assert e1 not in event_ids(a), "a blocked site's items are hidden"
+        assert a.run("event", "show", e1).returncode == 4
+        sites = {s["site_id"]: s for s in a.j("site", "list")["sites"]}
+        assert sites[b.id]["trust"] == "blocked"
+        e2 = b.add_event("Atelier poterie", "2030-08-02T14:00:00+02:00")
+        c.j("sync")
+        a.j("sync")
+        time.sleep(3)
+        assert e2 not in event_ids(c), "not relayed to third sites"
+        assert e2 not in [e["id"] for e in a.j("event", "list", "--all")["items"]]
+        assert not [p for p in a.j("peer", "list")["peers"]
+                    if p["site_id"] == b.id and p["connected"]]
+
+
+def test_initial_sync_20000():
+    with Net() as net:
+        a = net.site("GEM Le Rebond")
+        a.init()
+        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "20000"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        a.start()
+        n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38")
+        total = a.status()["changes"]
+        assert total >= 20000
+        t0 = time.monotonic()
+        a.peer(n)
+        n.peer(a)
+        wait_until(lambda: n.status()["changes"] >= total + 0, timeout=600, interval=1.0,
+                   what="20,000 changes at the new site")
+        took = time.monotonic() - t0
+        rss = n.peak_rss_kib()
+        print(f"initial sync: {total} changes in {took:.1f}s, receiving daemon peak RSS "
+              f"{rss / 1024:.1f} MiB", flush=True)
+        assert n.status()["items"]["event"] == 20000
+        sample = a.events()[:: 997]
+        for e in sample:
+            assert a.cli("--json", "event", "show", e["id"]) == \
+                n.cli("--json", "event", "show", e["id"])
+
+
+def test_in_sync_round_costs_summaries_only():
+    quiet = "interval = 3600"
+    with Net() as net:
+        a = net.site("GEM Le Rebond", extra=quiet)
+        b = net.site("GEM La Passerelle", extra=quiet)
+        for s in (a, b):
+            s.init()
+            s.start()
+        a.peer(b)
+        b.peer(a)
+        for i in range(200):
+            (a if i % 2 else b).add_event(f"Atelier n°{i}", "2030-07-01T14:00:00+02:00")
+        wait_until(lambda: len(event_ids(a)) == len(event_ids(b)) == 200, timeout=60)
+        time.sleep(1.0)
+
+        def traffic():
+            sa, sb = a.status(), b.status()
+            return sa["bytes_sent"] + sa["bytes_received"] + sb["bytes_sent"] + sb["bytes_received"]
+
+        def settled():
+            t1 = traffic()
+            time.sleep(0.5)
+            return traffic() == t1
+
+        wait_until(settled, timeout=30, what="traffic to settle")
+        before = traffic()
+        rounds = a.status()["rounds"]
+        a.j("sync")
+        wait_until(lambda: a.status()["rounds"] > rounds, timeout=10)
+        wait_until(settled, timeout=30, what="traffic to settle after the round")
+        cost = traffic() - before
+        print(f"in-sync round: {cost} bytes for 200 items and 3 authors", flush=True)
+        assert 0 < cost < 2048, cost
+
+
+if __name__ == "__main__":
+    run_tests([test_two_sites_exchange, test_line_relay_with_introducer,
+               test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
+               test_stopped_site_catches_up, test_only_owner_and_cohosts_edit,
+               test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
+               test_in_sync_round_costs_summaries_only])
