@@ -60,7 +60,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$sanitize" = 1 ]; then
-	build=build-asan
+	build="build-asan"
 	cmake_args=(-DGS_SANITIZE=ON)
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -1,0 +1,567 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+#
+# quickstart.sh: the first command of the README. Installs the Debian
+# packages gemsync needs (only when some are missing, so it also works
+# offline on a prepared machine), builds gemsync (Release) into build/,
+# then starts a demo network of three GEM sites on 127.0.0.1 (ports
+# 7651-7653), each with its own data dir under /var/tmp/gemsync-demo/:
+#
+#   GEM Le Rebond (Villeurbanne) <-> GEM La Passerelle (Lyon) <-> GEM L'Envol (Vienne)
+#
+# La Passerelle is an introducer for the two others. The script adds demo
+# events and resources, waits until L'Envol has received Le Rebond's
+# events, and prints how to use the demo. Re-running it restarts the demo
+# (data is kept); `quickstart.sh --stop` stops it.
+#
+# Run as root (sudo): after installing the packages it drops back to the
+# user who called sudo, so build/ and the demo belong to that user.
+set -euo pipefail
+
+DEMO_DIR=/var/tmp/gemsync-demo
+SITES=(rebond passerelle envol)
+PACKAGES=(build-essential cmake pkg-config libzmq3-dev libsodium-dev
+	libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler
+	libinih-dev libjansson-dev libcmocka-dev python3 iproute2 sqlite3)
+START_WAIT=20       # seconds for a daemon to answer its control socket
+SYNC_WAIT=120       # seconds for the events of Le Rebond to reach L'Envol
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+self="$root/packaging/quickstart.sh"
+GEMSYNCD="$root/build/daemon/gemsyncd"
+GEMSYNC="$root/build/cli/gemsync"
+
+say() { printf '==> %s\n' "$*"; }
+warn() { printf 'quickstart: %s\n' "$*" >&2; }
+started=0
+die() {
+	printf 'quickstart: erreur : %s\n' "$*" >&2
+	if [ "$started" = 1 ]; then
+		printf 'quickstart: les démons déjà lancés tournent encore ; arrêtez-les avec : %s --stop\n' "$self" >&2
+	fi
+	exit 1
+}
+
+usage() {
+	cat <<'EOF'
+usage: packaging/quickstart.sh [--stop] [--no-build]
+
+Installe les dépendances (si besoin), compile gemsync dans build/ et lance
+un réseau de démonstration de trois GEM sur 127.0.0.1 (ports 7651 à 7653),
+données dans /var/tmp/gemsync-demo/.
+
+  --stop       arrête les démons de la démonstration
+  --no-build   ne recompile pas (build/ doit déjà exister)
+  -h, --help   cette aide
+EOF
+}
+
+# --- site descriptions --------------------------------------------------
+
+site_name() {
+	case "$1" in
+	rebond) echo "GEM Le Rebond" ;;
+	passerelle) echo "GEM La Passerelle" ;;
+	envol) echo "GEM L'Envol" ;;
+	esac
+}
+site_town() {
+	case "$1" in
+	rebond) echo "Villeurbanne" ;;
+	passerelle) echo "Lyon" ;;
+	envol) echo "Vienne" ;;
+	esac
+}
+site_dept() {
+	case "$1" in
+	rebond|passerelle) echo "69" ;;
+	envol) echo "38" ;;
+	esac
+}
+site_port() {
+	case "$1" in
+	rebond) echo 7651 ;;
+	passerelle) echo 7652 ;;
+	envol) echo 7653 ;;
+	esac
+}
+site_dir() { echo "$DEMO_DIR/$1"; }
+site_conf() { echo "$DEMO_DIR/$1/gemsyncd.conf"; }
+site_pidfile() { echo "$DEMO_DIR/$1/gemsyncd.pid"; }
+site_log() { echo "$DEMO_DIR/$1/gemsyncd.log"; }
+site_endpoint() { echo "tcp://127.0.0.1:$(site_port "$1")"; }
+
+# gemsync CLI against one site; a bounded wait per request.
+cli() {
+	local s="$1"
+	shift
+	GEMSYNC_TIMEOUT=15 "$GEMSYNC" -c "$(site_conf "$s")" "$@"
+}
+
+# Reads a JSON document on stdin and prints one member (dotted path).
+json_get() {
+	python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v if not isinstance(v, bool) else str(v).lower())
+' "$1"
+}
+
+# --- stop -----------------------------------------------------------------
+
+# Prints the PID in a site's PID file if that process is a gemsyncd
+# running this site's configuration; nothing otherwise.
+demo_pid() {
+	local pidfile pid cmd
+	pidfile="$(site_pidfile "$1")"
+	[ -r "$pidfile" ] || return 0
+	pid="$(head -n1 "$pidfile" 2>/dev/null || true)"
+	case "$pid" in
+	''|*[!0-9]*) return 0 ;;
+	esac
+	[ -r "/proc/$pid/cmdline" ] || return 0
+	cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+	case "$cmd" in
+	*gemsyncd*"$(site_conf "$1")"*) echo "$pid" ;;
+	esac
+}
+
+stop_site() {
+	local s="$1" pid i
+	pid="$(demo_pid "$s")"
+	if [ -z "$pid" ]; then
+		rm -f "$(site_pidfile "$s")"
+		return 0
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		warn "$(site_name "$s") (pid $pid) ne s'arrête pas : SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+		sleep 0.2
+	fi
+	rm -f "$(site_pidfile "$s")"
+	say "$(site_name "$s") arrêté (pid $pid)"
+}
+
+stop_all() {
+	local s
+	for s in "${SITES[@]}"; do
+		stop_site "$s"
+	done
+}
+
+# --- packages and build ---------------------------------------------------
+
+missing_packages() {
+	local p st
+	for p in "${PACKAGES[@]}"; do
+		st="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+		[ "$st" = "install ok installed" ] || printf '%s ' "$p"
+	done
+}
+
+install_packages() {
+	local missing
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		warn "dpkg-query introuvable : je suppose les dépendances installées"
+		return 0
+	fi
+	missing="$(missing_packages)"
+	if [ -z "$missing" ]; then
+		say "dépendances déjà installées"
+		return 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		die "paquets manquants : $missing
+relancez en root : sudo ./packaging/quickstart.sh
+ou installez-les : sudo apt-get install -y --no-install-recommends $missing"
+	fi
+	say "installation des paquets : $missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update || die "apt-get update a échoué (réseau ?)"
+	# shellcheck disable=SC2086 # one word per package
+	apt-get install -y --no-install-recommends $missing ||
+		die "apt-get install a échoué"
+}
+
+build() {
+	say "compilation (Release) dans $root/build"
+	cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release \
+		-DGS_SANITIZE=OFF >"$DEMO_DIR/build.log" 2>&1 ||
+		{ tail -n 30 "$DEMO_DIR/build.log" >&2; die "cmake a échoué (voir $DEMO_DIR/build.log)"; }
+	cmake --build "$root/build" -j2 --target gemsyncd gemsync \
+		>>"$DEMO_DIR/build.log" 2>&1 ||
+		{ tail -n 30 "$DEMO_DIR/build.log" >&2; die "la compilation a échoué (voir $DEMO_DIR/build.log)"; }
+}
+
+# --- sites ------------------------------------------------------------------
+
+write_conf() {
+	local s="$1"
+	mkdir -p "$(site_dir "$s")"
+	chmod 0700 "$(site_dir "$s")"
+	cat >"$(site_conf "$s")" <<EOF
+; gemsyncd configuration written by packaging/quickstart.sh (demo site).
+[site]
+name = $(site_name "$s")
+town = $(site_town "$s")
+department = $(site_dept "$s")
+languages = fr
+hours = mardi et jeudi 14h-18h
+
+[daemon]
+data_dir = $(site_dir "$s")/data
+log_level = info
+
+[network]
+listen = $(site_endpoint "$s")
+advertise = $(site_endpoint "$s")
+heartbeat = 2
+
+[sync]
+interval = 5
+fanout = 3
+EOF
+}
+
+init_site() {
+	local s="$1"
+	if [ -e "$(site_dir "$s")/data/site.id" ]; then
+		say "$(site_name "$s") : site déjà initialisé"
+		return 0
+	fi
+	"$GEMSYNCD" --init -c "$(site_conf "$s")" >"$(site_dir "$s")/init.log" 2>&1 ||
+		{ cat "$(site_dir "$s")/init.log" >&2; die "gemsyncd --init a échoué pour $(site_name "$s")"; }
+	say "$(site_name "$s") : site créé"
+}
+
+start_site() {
+	local s="$1" pid i
+	nohup "$GEMSYNCD" -c "$(site_conf "$s")" >>"$(site_log "$s")" 2>&1 </dev/null &
+	pid=$!
+	echo "$pid" >"$(site_pidfile "$s")"
+	started=1
+	for i in $(seq 1 $((START_WAIT * 5))); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 20 "$(site_log "$s")" >&2
+			die "$(site_name "$s") s'est arrêté au démarrage (journal : $(site_log "$s"))"
+		fi
+		if cli "$s" --json status >/dev/null 2>&1; then
+			say "$(site_name "$s") démarré (pid $pid, $(site_endpoint "$s"))"
+			return 0
+		fi
+		sleep 0.2
+	done
+	tail -n 20 "$(site_log "$s")" >&2
+	die "$(site_name "$s") ne répond pas après ${START_WAIT}s (journal : $(site_log "$s"))"
+}
+
+site_id() {
+	cli "$1" --json id | json_get site_id
+}
+
+# peer FROM TO [--introducer]: FROM trusts TO and connects to it.
+peer() {
+	local from="$1" to="$2" out
+	shift 2
+	if ! out="$(cli "$from" peer add "$(site_id "$to")" "$(site_endpoint "$to")" \
+		--name "$(site_name "$to")" "$@" 2>&1)"; then
+		printf '%s\n' "$out" >&2
+		die "$(site_name "$from") : « gemsync peer add » a échoué (fédération indisponible dans cette version ?)"
+	fi
+}
+
+# --- demo data --------------------------------------------------------------
+
+# Local time in Paris, RFC 3339 with offset: when DAY_EXPR HH:MM
+when() {
+	TZ=Europe/Paris date -d "$1 $2" +%Y-%m-%dT%H:%M:%S%:z
+}
+
+# The names of the resources a site owns (one a line), so that a re-run
+# does not add the demo data twice.
+owned_resources() {
+	local s="$1" me
+	me="$(site_id "$s")"
+	cli "$s" --json resource list | python3 -c '
+import json, sys
+for it in json.load(sys.stdin)["items"]:
+    if it["owner"] == sys.argv[1] and not it.get("deleted"):
+        print(it["fields"].get("name", ""))
+' "$me"
+}
+
+have=""
+# add_event SITE TITLE START OPTIONS...: a one-off event, added unless the
+# site already owns one with that title.
+add_event() {
+	if grep -Fxq -- "$2" <<<"$have"; then
+		return 0
+	fi
+	new_event "$@"
+}
+
+# add_weekly SITE TITLE START OPTIONS...: one session of a weekly workshop,
+# added unless the site owns one with that title and start.
+add_weekly() {
+	if grep -Fxq -- "$2@$3" <<<"$have"; then
+		return 0
+	fi
+	new_event "$@"
+}
+
+new_event() {
+	local s="$1" title="$2" start="$3" out
+	shift 3
+	out="$(cli "$s" --json event add --title "$title" --start "$start" "$@" 2>&1)" ||
+		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : ajout de l'événement « $title » refusé"; }
+}
+
+add_resource() {
+	local s="$1" name="$2" out
+	shift 2
+	if grep -Fxq -- "$name" <<<"$have"; then
+		return 0
+	fi
+	out="$(cli "$s" --json resource add --name "$name" "$@" 2>&1)" ||
+		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : ajout de la ressource « $name » refusé"; }
+}
+
+# The events a site owns, as TITLE and TITLE@START lines.
+event_keys() {
+	local s="$1" me
+	me="$(site_id "$s")"
+	cli "$s" --json event list --all | python3 -c '
+import json, sys
+for it in json.load(sys.stdin)["items"]:
+    if it["owner"] == sys.argv[1] and not it.get("deleted"):
+        print(it["fields"].get("title", ""))
+        print(it["fields"].get("title", "") + "@" + it["fields"].get("start", ""))
+' "$me"
+}
+
+demo_rebond() {
+	local s=rebond w
+	have="$(event_keys "$s")"
+	for w in 1 2 3 4; do
+		add_weekly "$s" "Atelier écriture" "$(when "tuesday +$((w - 1)) weeks" 14:00)" \
+			--end "$(when "tuesday +$((w - 1)) weeks" 16:30)" --kind workshop \
+			--place "Local du GEM, 12 rue Francis-de-Pressensé, Villeurbanne" \
+			--capacity 10 --languages fr --easy-read yes --audience members \
+			--price gratuit --contact-role "animatrice" \
+			--description "Chaque mardi : on écrit à partir d'une image ou d'un mot. Aucun niveau demandé."
+	done
+	add_event "$s" "Sortie au musée des Beaux-Arts" "$(when "saturday +2 weeks" 14:00)" \
+		--end "$(when "saturday +2 weeks" 17:00)" --kind outing \
+		--place "Musée des Beaux-Arts, place des Terreaux, Lyon 1er" \
+		--capacity 12 --languages fr,en --audience families --companion yes \
+		--price gratuit \
+		--accessibility "Entrée de plain-pied, ascenseur, fauteuil prêté sur place. Métro A, arrêt Hôtel de Ville." \
+		--contact-role "animateur" \
+		--description "Visite guidée. Rendez-vous à 13h30 devant l'entrée. Un proche peut venir."
+	add_event "$s" "Repas partagé" "$(when "friday +1 week" 12:00)" \
+		--end "$(when "friday +1 week" 14:00)" --kind convivial \
+		--place "Local du GEM, Villeurbanne" --price "participation libre" \
+		--audience members --companion yes
+	have="$(owned_resources "$s")"
+	add_resource "$s" "GEM Le Rebond" --kind gem \
+		--address "12 rue Francis-de-Pressensé" --postcode 69100 --town Villeurbanne \
+		--phone "04 65 71 00 01" --email contact@rebond.example.org \
+		--hours "mardi et jeudi 14h-18h" --languages fr
+	add_resource "$s" "Clubhouse des Pentes" --kind clubhouse \
+		--address "3 montée de la Grande-Côte" --postcode 69001 --town Lyon \
+		--phone "04 65 71 00 02" --url https://clubhouse.example.org \
+		--description "Un tremplin vers la vie sociale et professionnelle."
+	add_resource "$s" "Collège du rétablissement du Rhône" --kind recovery-college \
+		--address "40 cours Gambetta" --postcode 69003 --town Lyon \
+		--url https://retablissement.example.org --languages fr,en \
+		--description "Des formations ouvertes à tous sur le rétablissement."
+}
+
+demo_passerelle() {
+	local s=passerelle w
+	have="$(event_keys "$s")"
+	for w in 1 2 3 4; do
+		add_weekly "$s" "Marche douce au parc" "$(when "thursday +$((w - 1)) weeks" 10:00)" \
+			--end "$(when "thursday +$((w - 1)) weeks" 11:30)" --kind physical \
+			--place "Parc de la Tête d'Or, entrée des Enfants du Rhône, Lyon 6e" \
+			--price gratuit --audience public --companion yes --languages fr \
+			--accessibility "Parcours plat et ombragé, bancs réguliers. Tram T1, arrêt Musée d'art contemporain."
+	done
+	add_event "$s" "Groupe de parole : le sommeil" "$(when "monday +1 week" 15:00)" \
+		--end "$(when "monday +1 week" 16:30)" --kind discussion \
+		--place "GEM La Passerelle, Lyon 7e" --capacity 8 --audience members \
+		--price gratuit --easy-read yes
+	add_event "$s" "Aide aux papiers administratifs" "$(when "wednesday +1 week" 10:00)" \
+		--end "$(when "wednesday +1 week" 12:00)" --kind autonomy \
+		--place "GEM La Passerelle, Lyon 7e" --capacity 4 --languages fr,ar \
+		--price gratuit --description "Apportez vos courriers : on les lit ensemble."
+	have="$(owned_resources "$s")"
+	add_resource "$s" "Lieu de répit La Halte" --kind respite \
+		--address "18 rue de Marseille" --postcode 69007 --town Lyon \
+		--phone "04 65 71 00 03" --hours "tous les jours, jour et nuit" \
+		--description "Accueil de personnes sans domicile en crise psychique."
+	add_resource "$s" "Ligne d'écoute Entre pairs" --kind helpline \
+		--phone "04 65 71 00 04" --hours "tous les soirs 19h-23h" --languages fr,en
+	add_resource "$s" "Permanence d'accès aux droits" --kind public-service \
+		--postcode 69007 --town Lyon --phone "04 65 71 00 05" \
+		--hours "jeudi 9h-12h" --description "Aide pour les dossiers MDPH, logement, santé."
+}
+
+demo_envol() {
+	local s=envol w
+	have="$(event_keys "$s")"
+	for w in 1 2 3 4; do
+		add_weekly "$s" "Atelier peinture" "$(when "wednesday +$((w - 1)) weeks" 14:00)" \
+			--end "$(when "wednesday +$((w - 1)) weeks" 16:00)" --kind workshop \
+			--place "GEM L'Envol, quai Riondet, Vienne" --capacity 8 \
+			--price gratuit --languages fr --audience members
+	done
+	add_event "$s" "Sortie cinéma" "$(when "friday +2 weeks" 20:00)" --kind outing \
+		--place "Cinéma du centre, Vienne" --capacity 8 --price "4 €" \
+		--companion yes --accessibility "Salle accessible en fauteuil, boucle magnétique."
+	add_event "$s" "Après-midi jeux de société" "$(when "saturday +1 week" 14:00)" \
+		--end "$(when "saturday +1 week" 17:00)" --kind convivial \
+		--place "GEM L'Envol, Vienne" --price gratuit --audience families --companion yes
+	have="$(owned_resources "$s")"
+	add_resource "$s" "Association des familles de l'Isère" --kind association \
+		--address "5 place de l'Hôtel-de-Ville" --postcode 38200 --town Vienne \
+		--email familles@isere.example.org --hours "permanence le lundi 9h-12h"
+	add_resource "$s" "Centre communal d'action sociale de Vienne" --kind public-service \
+		--postcode 38200 --town Vienne --phone "04 65 71 00 06"
+	add_resource "$s" "Point numérique de la médiathèque" --kind other \
+		--postcode 38200 --town Vienne --hours "mercredi 14h-17h" \
+		--description "Aide gratuite pour les démarches en ligne."
+}
+
+# Counts the events owned by OWNER that site S lists.
+count_owned_events() {
+	local s="$1" owner="$2"
+	cli "$s" --json event list --all 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for it in json.load(sys.stdin)["items"] if it["owner"] == sys.argv[1]))
+' "$owner" 2>/dev/null || echo 0
+}
+
+wait_sync() {
+	local a want got i
+	a="$(site_id rebond)"
+	want="$(count_owned_events rebond "$a")"
+	say "attente : $(site_name envol) doit recevoir les $want événements de $(site_name rebond) (via $(site_name passerelle))"
+	for i in $(seq 1 "$SYNC_WAIT"); do
+		got="$(count_owned_events envol "$a")"
+		if [ "$got" -ge "$want" ]; then
+			say "synchronisé : $(site_name envol) voit les $got événements de $(site_name rebond)"
+			return 0
+		fi
+		if [ $((i % 10)) = 1 ]; then
+			cli envol sync >/dev/null 2>&1 || true
+		fi
+		sleep 1
+	done
+	die "$(site_name envol) ne voit que $got des $want événements de $(site_name rebond) après ${SYNC_WAIT}s (journaux : $DEMO_DIR/*/gemsyncd.log)"
+}
+
+summary() {
+	local s
+	cat <<EOF
+
+Le réseau de démonstration tourne : trois GEM sur 127.0.0.1.
+EOF
+	for s in "${SITES[@]}"; do
+		printf '  %-20s %-13s %s  (pid %s)\n' "$(site_name "$s")" "$(site_town "$s")" \
+			"$(site_endpoint "$s")" "$(demo_pid "$s")"
+	done
+	cat <<EOF
+
+Le Rebond et L'Envol sont reliés par La Passerelle, qui les présente l'un
+à l'autre. Chaque site a sa configuration et ses données dans
+$DEMO_DIR/SITE/ (SITE = ${SITES[*]}), et son journal dans gemsyncd.log.
+
+Essayez :
+  build/cli/gemsync -c $DEMO_DIR/rebond/gemsyncd.conf event list
+  build/cli/gemsync -c $DEMO_DIR/envol/gemsyncd.conf event list
+  build/cli/gemsync -c $DEMO_DIR/passerelle/gemsyncd.conf resource list
+  build/cli/gemsync -c $DEMO_DIR/rebond/gemsyncd.conf peer list
+  build/cli/gemsync -c $DEMO_DIR/envol/gemsyncd.conf status
+
+Arrêter la démonstration :
+  packaging/quickstart.sh --stop
+(Relancer packaging/quickstart.sh la redémarre en gardant les données ;
+pour repartir de zéro : packaging/quickstart.sh --stop && rm -rf $DEMO_DIR)
+EOF
+}
+
+# --- main ------------------------------------------------------------------
+
+main() {
+	local stop=0 nobuild=0 asuser=0 s
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--stop) stop=1 ;;
+		--no-build) nobuild=1 ;;
+		--as-user) asuser=1 ;;   # internal: re-run after dropping root
+		-h|--help) usage; exit 0 ;;
+		*) usage >&2; exit 2 ;;
+		esac
+		shift
+	done
+	if [ "$stop" = 1 ]; then
+		stop_all
+		exit 0
+	fi
+	if [ "$asuser" = 0 ]; then
+		install_packages
+		# Called through sudo: build and run the demo as the caller, so
+		# that build/ and the demo stay theirs (and their CLI can reach
+		# the daemons' control sockets).
+		if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+			if [ -e "$DEMO_DIR" ] && [ "$(stat -c %U "$DEMO_DIR")" != "$SUDO_USER" ]; then
+				stop_all
+				die "$DEMO_DIR appartient à $(stat -c %U "$DEMO_DIR") : supprimez-le (sudo rm -rf $DEMO_DIR) puis relancez"
+			fi
+			say "suite en tant que $SUDO_USER"
+			args=(--as-user)
+			[ "$nobuild" = 1 ] && args+=(--no-build)
+			exec runuser -u "$SUDO_USER" -- bash "$self" "${args[@]}"
+		fi
+	fi
+	for tool in cmake python3; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool introuvable : installez les dépendances (sudo ./packaging/quickstart.sh)"
+	done
+	mkdir -p "$DEMO_DIR"
+	[ -w "$DEMO_DIR" ] || die "$DEMO_DIR n'est pas accessible en écriture (il appartient à $(stat -c %U "$DEMO_DIR"))"
+	stop_all
+	if [ "$nobuild" = 0 ]; then
+		build
+	fi
+	if [ ! -x "$GEMSYNCD" ] || [ ! -x "$GEMSYNC" ]; then
+		die "binaires absents dans $root/build : relancez sans --no-build"
+	fi
+	for s in "${SITES[@]}"; do
+		write_conf "$s"
+		init_site "$s"
+	done
+	for s in "${SITES[@]}"; do
+		start_site "$s"
+	done
+	say "données de démonstration (événements et ressources)"
+	demo_rebond
+	demo_passerelle
+	demo_envol
+	say "mise en relation : Le Rebond <-> La Passerelle <-> L'Envol"
+	peer rebond passerelle --introducer
+	peer passerelle rebond
+	peer passerelle envol
+	peer envol passerelle --introducer
+	wait_sync
+	summary
+}
+
+main "$@"
