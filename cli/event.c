@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siteid.h"
+
 static const struct gs_item_field_opt event_fields[] = {
 	{ "title", "title", 0 },
 	{ "kind", "kind", 0 },
@@ -184,6 +186,227 @@ gs_cmd_event_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	    gs_kv_get(&params, "to") != NULL;
 	ret = gs_item_list(cli, &params, print_events, &all);
 out:
+	gs_kv_clear(&params);
+	return ret;
+}
+
+/* Labels of the seats block; the widest sets gs_event_seats_width(). */
+#define SEATS_HELD "Réservations"
+#define SEATS_TOTAL "Total réservé"
+#define SEATS_LEFT "Places restantes"
+
+size_t
+gs_event_seats_width(void)
+{
+	return gs_out_width(SEATS_LEFT);
+}
+
+/* The integer member key of obj, or -1 when absent or not an integer. */
+static long long
+num(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* "GEM Le Rebond (abcdefg)" or "site abcdefg", sanitized, malloc'd. */
+static char *
+site_label(const char *name, const char *site)
+{
+	char sid[GS_SITEID_SHORT];
+	char *clean, *out = NULL;
+	int rc;
+
+	gs_out_short_id(site != NULL ? site : "?", sid);
+	clean = gs_out_clean_cut(name, 60);
+	if (clean == NULL)
+		return NULL;
+	if (clean[0] != '\0')
+		rc = asprintf(&out, "%s (%s)", clean, sid);
+	else
+		rc = asprintf(&out, "site %s", sid);
+	if (rc < 0)
+		out = NULL;
+	free(clean);
+	return out;
+}
+
+/* One line per site holding seats, joined with newlines (malloc'd). */
+static char *
+held_lines(const json_t *held)
+{
+	const json_t *h;
+	char *all = NULL, *next = NULL, *who, *note;
+	long long n;
+	size_t i;
+
+	all = strdup("");
+	json_array_foreach(held, i, h) {
+		if (all == NULL)
+			break;
+		who = site_label(gs_json_str(h, "site_name"),
+		    gs_json_str(h, "site"));
+		note = gs_out_clean_cut(gs_json_str(h, "note"), 60);
+		n = num(h, "seats");
+		if (asprintf(&next, "%s%s%s : %lld place%s%s%s", all,
+		    i > 0 ? "\n" : "", who != NULL ? who : "?", n,
+		    n > 1 ? "s" : "", note != NULL && note[0] != '\0' ?
+		    " — " : "", note != NULL ? note : "") < 0)
+			next = NULL;
+		free(who);
+		free(note);
+		free(all);
+		all = next;
+		next = NULL;
+	}
+	return all;
+}
+
+void
+gs_event_print_seats(const json_t *item, size_t width)
+{
+	const json_t *seats = json_object_get(item, "seats");
+	const json_t *held = json_object_get(seats, "held");
+	long long cap, total, left, over;
+	char buf[128];
+	char *lines = NULL;
+
+	if (!json_is_object(seats))
+		return;
+	cap = num(seats, "capacity");
+	total = num(seats, "total");
+	left = num(seats, "left");
+	over = num(seats, "overbooked");
+	if (json_array_size(held) == 0) {
+		gs_out_lv(SEATS_HELD, width, "aucune", NULL);
+	} else {
+		lines = held_lines(held);
+		gs_out_lv(SEATS_HELD, width, lines != NULL ? lines : "?", NULL);
+	}
+	if (total >= 0) {
+		if (cap >= 0)
+			snprintf(buf, sizeof(buf), "%lld sur %lld place%s", total,
+			    cap, cap > 1 ? "s" : "");
+		else
+			snprintf(buf, sizeof(buf), "%lld", total);
+		gs_out_lv(SEATS_TOTAL, width, buf, NULL);
+	}
+	if (left >= 0)
+		snprintf(buf, sizeof(buf), "%lld", left);
+	else
+		snprintf(buf, sizeof(buf), "sans limite");
+	gs_out_lv(SEATS_LEFT, width, buf, NULL);
+	if (over > 0)
+		printf("SURRÉSERVÉ de %lld place%s\n", over, over > 1 ? "s" : "");
+	free(lines);
+}
+
+enum { OPT_SEATS, OPT_NOTE };
+
+static const struct gs_opt reserve_opts[] = {
+	{ "seats", 1, OPT_SEATS },
+	{ "note", 1, OPT_NOTE },
+	{ NULL, 0, 0 },
+};
+
+struct reserve_ctx {
+	const char *seats;
+	const char *note;
+};
+
+static int
+on_reserve_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct reserve_ctx *r = arg;
+
+	(void)name;
+	if (id == OPT_SEATS)
+		r->seats = value;
+	else
+		r->note = value;
+	return 0;
+}
+
+/* The confirmation of event reserve, from the event's item object. */
+static void
+print_reserved(const json_t *item, const char *seats)
+{
+	const json_t *st = json_object_get(item, "seats");
+	const char *cancelled = gs_json_str(json_object_get(item, "fields"),
+	    "cancelled");
+	char *title, *id;
+	long long n = strtoll(seats, NULL, 10), left, over;
+
+	title = gs_out_clean_cut(gs_json_str(json_object_get(item, "fields"),
+	    "title"), 60);
+	id = gs_out_clean(gs_json_str(item, "id"));
+	if (n == 0)
+		printf("Réservation annulée : « %s » (%s)\n",
+		    title != NULL ? title : "?", id != NULL ? id : "?");
+	else
+		printf("Réservation enregistrée : « %s » (%s)\n"
+		    "Ce site tient maintenant %lld place%s.\n",
+		    title != NULL ? title : "?", id != NULL ? id : "?", n,
+		    n > 1 ? "s" : "");
+	left = num(st, "left");
+	over = num(st, "overbooked");
+	if (left >= 0)
+		printf("Places restantes : %lld\n", left);
+	else if (json_is_object(st))
+		puts("Places restantes : sans limite");
+	if (over > 0)
+		printf("Attention : l'événement est SURRÉSERVÉ de %lld place%s "
+		    "(prévenez l'organisateur).\n", over, over > 1 ? "s" : "");
+	if (cancelled != NULL && strcmp(cancelled, "yes") == 0)
+		puts("Attention : cet événement est ANNULÉ.");
+	free(title);
+	free(id);
+}
+
+int
+gs_cmd_event_reserve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct reserve_ctx r = { NULL, NULL };
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, reserve_opts, argc, argv, on_reserve_opt,
+	    &r, pos, 1, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'événement (EVENT)");
+		goto out;
+	}
+	if (r.seats == NULL) {
+		ret = gs_cli_usage(cmd, "il manque le nombre de places "
+		    "(--seats N, 0 pour annuler)");
+		goto out;
+	}
+	/* The range is the daemon's rule; the CLI checks the shape only. */
+	if (r.seats[0] == '\0' || strspn(r.seats, "0123456789") !=
+	    strlen(r.seats) || strlen(r.seats) > 9) {
+		ret = gs_cli_usage(cmd, "--seats attend un nombre entier de "
+		    "places, pas « %s »", r.seats);
+		goto out;
+	}
+	if (gs_kv_add(&params, "item", pos[0]) < 0 ||
+	    gs_kv_add(&params, "seats", r.seats) < 0 ||
+	    (r.note != NULL && gs_kv_add(&params, "note", r.note) < 0)) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = gs_cli_doc(cli, "event.reserve", &params, &root);
+	if (ret == GS_EXIT_OK && root != NULL)
+		print_reserved(root, r.seats);
+out:
+	json_decref(root);
 	gs_kv_clear(&params);
 	return ret;
 }

@@ -186,6 +186,60 @@ int gs_cmd_resource_list(struct gs_cli *, const struct gs_cli_cmd *, int,
     char **);
 int gs_cmd_resource_delete(struct gs_cli *, const struct gs_cli_cmd *, int,
     char **);
+int gs_cmd_event_reserve(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_peer_add(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_peer_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_peer_remove(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_site_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_site_trust(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_site_block(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_site_pending(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_sync(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
+int gs_cmd_conflicts_list(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_conflicts_show(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+int gs_cmd_conflicts_resolve(struct gs_cli *, const struct gs_cli_cmd *, int,
+    char **);
+
+/*
+ * Sends command with params. With --json prints the document exactly as
+ * received and leaves *root NULL; otherwise sets *root to the parsed
+ * object (owned by the caller). Returns the exit code (3 when the
+ * document is not a JSON object).
+ */
+int gs_cli_doc(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, json_t **root);
+/* Prints "mémoire insuffisante" on stderr; returns 1. */
+int gs_cli_nomem(void);
+/*
+ * Formats a UTC RFC 3339 time (or JSON null / absent) for a table: local
+ * "YYYY-MM-DD HH:MM:SS", or "jamais" when v is not a string.
+ */
+void gs_out_time_or_never(const json_t *v, char *out, size_t outlen);
+/* French name of an item type ("événement"...), or the sanitized-safe
+ * input itself when unknown (lent; NULL gives "?"). */
+const char *gs_item_type_fr(const char *type);
+/*
+ * Prints "Label:" padded to width + 2 columns, then the sanitized value,
+ * one line per line of the value (continuation lines indented to the
+ * value column), then suffix (lent, printed as is) when not NULL.
+ */
+void gs_out_lv(const char *label, size_t width, const char *value,
+    const char *suffix);
+/*
+ * Prints the "seats" block of an event item object (event.c), as
+ * "Label: value" lines aligned on width, and « SURRÉSERVÉ de N places »
+ * when overbooked. Prints nothing when the item has no seats object.
+ */
+void gs_event_print_seats(const json_t *item, size_t width);
+/* Widest label gs_event_print_seats may print (for the column width). */
+size_t gs_event_seats_width(void);
 
 /*
  * Item commands shared by events and resources (item.c). A field option

@@ -130,6 +130,22 @@ labels_of(const char *type)
 }
 
 const char *
+gs_item_type_fr(const char *type)
+{
+	if (type == NULL)
+		return "?";
+	if (strcmp(type, "event") == 0)
+		return "événement";
+	if (strcmp(type, "resource") == 0)
+		return "ressource";
+	if (strcmp(type, "site") == 0)
+		return "site";
+	if (strcmp(type, "reservation") == 0)
+		return "réservation";
+	return type;
+}
+
+const char *
 gs_item_label(const char *type, const char *field)
 {
 	const struct label *t = labels_of(type);
@@ -186,12 +202,8 @@ parse_doc(const char *json, json_t **root)
 	return GS_EXIT_OK;
 }
 
-/*
- * Calls command; with --json prints the document as received, otherwise
- * hands the parsed object to the caller through *root (NULL with --json).
- */
-static int
-call_doc(struct gs_cli *cli, const char *command, const struct gs_kv *params,
+int
+gs_cli_doc(struct gs_cli *cli, const char *command, const struct gs_kv *params,
     json_t **root)
 {
 	char *json = NULL;
@@ -209,40 +221,6 @@ call_doc(struct gs_cli *cli, const char *command, const struct gs_kv *params,
 out:
 	free(json);
 	return ret;
-}
-
-/* Prints "Label:" padded to width then the value, one line per line of
- * the value (continuation lines indented to the value column). */
-static void
-print_lv(const char *label, size_t width, const char *value,
-    const char *suffix)
-{
-	const char *p = value, *nl;
-	char *line, *clean;
-
-	printf("%s:", label);
-	for (size_t w = gs_out_width(label) + 1; w < width + 2; w++)
-		fputc(' ', stdout);
-	for (int first = 1;; first = 0) {
-		nl = strchr(p, '\n');
-		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-		if (line != NULL && line[0] != '\0' &&
-		    line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
-		clean = gs_out_clean(line);
-		if (!first)
-			printf("%*s", (int)width + 2, "");
-		fputs(clean != NULL ? clean : "?", stdout);
-		free(clean);
-		free(line);
-		if (nl == NULL)
-			break;
-		fputc('\n', stdout);
-		p = nl + 1;
-	}
-	if (suffix != NULL)
-		fputs(suffix, stdout);
-	fputc('\n', stdout);
 }
 
 /* The French display of a field value (lent or in buf). */
@@ -292,24 +270,31 @@ print_candidates(const json_t *conflict, size_t width)
 	const json_t *cands = json_object_get(conflict, "candidates");
 	const json_t *c;
 	char sid[GS_SITEID_SHORT], when[64];
-	char *val, *name;
+	char *val, *name, *change;
 	size_t i;
 
 	json_array_foreach(cands, i, c) {
 		val = gs_out_clean_cut(gs_json_str(c, "value"), 200);
 		name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
+		change = gs_out_clean_cut(gs_json_str(c, "change"), 13);
 		short_id(gs_json_str(c, "author"), sid);
 		gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
+		/* 12 hex of the change: what `conflicts resolve --take` wants. */
+		if (change != NULL && strlen(change) > 12)
+			change[12] = '\0';
 		if (name != NULL && name[0] != '\0')
-			printf("%*s- « %s » par %s (%s), %s%s\n",
+			printf("%*s- « %s » par %s (%s), %s [%s]%s\n",
 			    (int)width + 2, "", val != NULL ? val : "?", name,
-			    sid, when, i == 0 ? " (retenue)" : "");
+			    sid, when, change != NULL ? change : "?",
+			    i == 0 ? " (retenue)" : "");
 		else
-			printf("%*s- « %s » par le site %s, %s%s\n",
+			printf("%*s- « %s » par le site %s, %s [%s]%s\n",
 			    (int)width + 2, "", val != NULL ? val : "?", sid,
-			    when, i == 0 ? " (retenue)" : "");
+			    when, change != NULL ? change : "?",
+			    i == 0 ? " (retenue)" : "");
 		free(val);
 		free(name);
+		free(change);
 	}
 }
 
@@ -333,7 +318,7 @@ print_field(const char *type, const char *field, const char *value,
 		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
 		    n > 1 ? "s" : "");
 	}
-	print_lv(label, width,
+	gs_out_lv(label, width,
 	    value != NULL ? display_value(type, field, value, buf, sizeof(buf))
 	    : "(vide)", suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
@@ -351,7 +336,7 @@ print_item(const json_t *item)
 	const json_t *fields = json_object_get(item, "fields");
 	const json_t *conflicts = json_object_get(item, "conflicts");
 	const json_t *v, *c;
-	const char *key, *f, *owner_name;
+	const char *key, *f, *owner_name, *cancelled;
 	char sid[GS_SITEID_SHORT], when[64], num[32], owner[160];
 	char *name;
 	size_t width = 0, i;
@@ -374,9 +359,16 @@ print_item(const json_t *item)
 		if (w > width)
 			width = w;
 	}
+	if (type != NULL && strcmp(type, "event") == 0 &&
+	    gs_event_seats_width() > width)
+		width = gs_event_seats_width();
 	width++;        /* the colon */
 
-	print_lv("ID", width, gs_json_str(item, "id") != NULL ?
+	cancelled = gs_json_str(fields, "cancelled");
+	if (type != NULL && strcmp(type, "event") == 0 && cancelled != NULL &&
+	    strcmp(cancelled, "yes") == 0)
+		puts("ANNULÉ — cet événement n'aura pas lieu.");
+	gs_out_lv("ID", width, gs_json_str(item, "id") != NULL ?
 	    gs_json_str(item, "id") : "?", NULL);
 	/* Known fields in their usual order, then any others by name. */
 	for (const struct label *l = known; l != NULL && l->field != NULL;
@@ -403,6 +395,8 @@ print_item(const json_t *item)
 			continue;
 		print_field(type, f, NULL, conflicts, width);
 	}
+	if (type != NULL && strcmp(type, "event") == 0)
+		gs_event_print_seats(item, width);
 
 	owner_name = gs_json_str(item, "owner_name");
 	name = gs_out_clean_cut(owner_name, 80);
@@ -412,24 +406,27 @@ print_item(const json_t *item)
 	else
 		snprintf(owner, sizeof(owner), "site %s", sid);
 	free(name);
-	print_lv("Propriétaire", width, owner, NULL);
+	gs_out_lv("Propriétaire", width, owner, NULL);
 	gs_out_localtime(gs_json_str(item, "created"), when, sizeof(when));
-	print_lv("Créé le", width, when, NULL);
+	gs_out_lv("Créé le", width, when, NULL);
 	gs_out_localtime(gs_json_str(item, "updated"), when, sizeof(when));
-	print_lv("Modifié le", width, when, NULL);
+	gs_out_lv("Modifié le", width, when, NULL);
 	v = json_object_get(item, "changes");
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld",
 		    (long long)json_integer_value(v));
-		print_lv("Modifications", width, num, NULL);
+		gs_out_lv("Modifications", width, num, NULL);
 	}
 	if (json_is_true(json_object_get(item, "deleted")))
-		print_lv("Supprimé", width, "oui", NULL);
+		gs_out_lv("Supprimé", width, "oui", NULL);
+	if (json_array_size(conflicts) > 0)
+		puts("\nConflit : comparez avec gemsync conflicts show ITEM, puis "
+		    "tranchez avec\ngemsync conflicts resolve ITEM --take "
+		    "CHANGEMENT (les 12 caractères entre crochets).");
 }
 
-/* Reports a failed allocation; returns the exit code to use. */
-static int
-nomem(void)
+int
+gs_cli_nomem(void)
 {
 	fprintf(stderr, "gemsync: mémoire insuffisante\n");
 	return GS_EXIT_REFUSED;
@@ -476,7 +473,7 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 		    gs_kv_set(&ctx->fields, fo->field, value);
 	}
 	if (rc < 0) {
-		ret = nomem();
+		ret = gs_cli_nomem();
 		goto out;
 	}
 	ret = 0;
@@ -531,7 +528,7 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 
 	specs = field_specs(k, edit);
 	if (specs == NULL) {
-		ret = nomem();
+		ret = gs_cli_nomem();
 		goto out;
 	}
 	rc = gs_opts_parse(cli, cmd, specs, argc, argv, on_field_opt, &ctx,
@@ -551,7 +548,7 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	}
 	if (gs_kv_add(&params, "type", k->type) < 0 ||
 	    (edit && gs_kv_add(&params, "item", pos[0]) < 0)) {
-		ret = nomem();
+		ret = gs_cli_nomem();
 		goto out;
 	}
 	for (size_t i = 0; i < ctx.fields.n; i++) {
@@ -559,13 +556,13 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 		    ctx.fields.v[i].value) < 0)
 			f = NULL;
 		if (f == NULL || gs_kv_add(&params, "f", f) < 0) {
-			ret = nomem();
+			ret = gs_cli_nomem();
 			goto out;
 		}
 		free(f);
 		f = NULL;
 	}
-	ret = call_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
+	ret = gs_cli_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
 	if (ret == GS_EXIT_OK && root != NULL)
 		print_done(edit ? k->edited : k->added, root);
 out:
@@ -615,10 +612,10 @@ gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	if ((strncmp(command, "item.", 5) == 0 &&
 	    gs_kv_add(&params, "type", k->type) < 0) ||
 	    gs_kv_add(&params, "item", pos[0]) < 0) {
-		ret = nomem();
+		ret = gs_cli_nomem();
 		goto out;
 	}
-	ret = call_doc(cli, command, &params, &root);
+	ret = gs_cli_doc(cli, command, &params, &root);
 	if (ret != GS_EXIT_OK || root == NULL)
 		goto out;
 	if (done != NULL)
@@ -639,7 +636,7 @@ gs_item_list(struct gs_cli *cli, const struct gs_kv *params,
 	const json_t *items;
 	int ret;
 
-	ret = call_doc(cli, "item.list", params, &root);
+	ret = gs_cli_doc(cli, "item.list", params, &root);
 	if (ret != GS_EXIT_OK || root == NULL)
 		goto out;
 	items = json_object_get(root, "items");

@@ -93,6 +93,15 @@ static const struct gs_cli_cmd commands[] = {
 	  ITEM_ARG },
 	{ { "event", "delete", NULL }, gs_cmd_event_delete,
 	  "supprime un événement", "ITEM", ITEM_ARG },
+	{ { "event", "reserve", NULL }, gs_cmd_event_reserve,
+	  "réserve des places pour ce site (0 annule la réservation)",
+	  "EVENT --seats N [--note TEXTE]",
+	  "  --seats N           nombre de places que ce site tient (0 à 10000 ;\n"
+	  "                      remplace la réservation précédente, 0 l'annule)\n"
+	  "  --note TEXTE        note pour l'organisateur (pas de noms de\n"
+	  "                      personnes : seulement des nombres)\n"
+	  "EVENT est un ID d'événement ou un préfixe unique d'au moins 6\n"
+	  "caractères hexadécimaux.\n" },
 	{ { "resource", "add", NULL }, gs_cmd_resource_add,
 	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
 	  RESOURCE_FIELDS },
@@ -109,6 +118,44 @@ static const struct gs_cli_cmd commands[] = {
 	  RESOURCE_FIELDS EDIT_EXTRA ITEM_ARG },
 	{ { "resource", "delete", NULL }, gs_cmd_resource_delete,
 	  "supprime une ressource", "ITEM", ITEM_ARG },
+	{ { "conflicts", "list", NULL }, gs_cmd_conflicts_list,
+	  "liste les éléments en conflit", NULL, NULL },
+	{ { "conflicts", "show", NULL }, gs_cmd_conflicts_show,
+	  "montre les valeurs en concurrence d'un élément", "ITEM",
+	  ITEM_ARG },
+	{ { "conflicts", "resolve", NULL }, gs_cmd_conflicts_resolve,
+	  "tranche un conflit",
+	  "ITEM (--take CHANGEMENT | --set CHAMP=VALEUR ...)",
+	  "  --take CHANGEMENT   garde les valeurs de ce changement (les 12\n"
+	  "                      caractères que montre gemsync conflicts show)\n"
+	  "  --set CHAMP=VALEUR  donne cette valeur au champ (répétable) ;\n"
+	  "                      _deleted=1 garde la suppression, _deleted=0\n"
+	  "                      garde l'élément\n"
+	  "Donnez soit --take, soit --set. Les champs en conflit non nommés\n"
+	  "gardent la valeur retenue.\n" ITEM_ARG },
+	{ { "peer", "add", NULL }, gs_cmd_peer_add,
+	  "ajoute un pair (et lui fait confiance)",
+	  "SITE-ID tcp://HÔTE:PORT [--name NOM] [--introducer]",
+	  "  --name NOM          nom à afficher pour ce pair\n"
+	  "  --introducer        accepte les sites que ce pair présente\n"
+	  "SITE-ID est l'identifiant complet que « gemsync id » affiche sur\n"
+	  "l'autre site.\n" },
+	{ { "peer", "list", NULL }, gs_cmd_peer_list,
+	  "liste les pairs et l'état de la synchronisation", NULL, NULL },
+	{ { "peer", "remove", NULL }, gs_cmd_peer_remove,
+	  "retire un pair", "SITE-ID", NULL },
+	{ { "site", "list", NULL }, gs_cmd_site_list,
+	  "liste les sites connus et la confiance accordée", NULL, NULL },
+	{ { "site", "trust", NULL }, gs_cmd_site_trust,
+	  "fait confiance à un site", "SITE-ID", NULL },
+	{ { "site", "block", NULL }, gs_cmd_site_block,
+	  "bloque un site (ses modifications sont refusées)", "SITE-ID",
+	  NULL },
+	{ { "site", "pending", NULL }, gs_cmd_site_pending,
+	  "liste les sites qui attendent votre décision", NULL, NULL },
+	{ { "sync", NULL, NULL }, gs_cmd_sync,
+	  "lance une synchronisation maintenant", "[--peer SITE-ID]",
+	  "  --peer SITE-ID      seulement avec ce pair\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -164,6 +164,16 @@ gs_out_wallclock(const char *s, char *out, size_t outlen)
 }
 
 void
+gs_out_time_or_never(const json_t *v, char *out, size_t outlen)
+{
+	if (!json_is_string(v)) {
+		snprintf(out, outlen, "jamais");
+		return;
+	}
+	gs_out_localtime(json_string_value(v), out, outlen);
+}
+
+void
 gs_out_localtime(const char *s, char *out, size_t outlen)
 {
 	const char *rest;
@@ -183,6 +193,38 @@ gs_out_localtime(const char *s, char *out, size_t outlen)
 		return;
 	}
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &lt);
+}
+
+void
+gs_out_lv(const char *label, size_t width, const char *value,
+    const char *suffix)
+{
+	const char *p = value, *nl;
+	char *line, *clean;
+
+	printf("%s:", label);
+	for (size_t w = gs_out_width(label) + 1; w < width + 2; w++)
+		fputc(' ', stdout);
+	for (int first = 1;; first = 0) {
+		nl = strchr(p, '\n');
+		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+		if (line != NULL && line[0] != '\0' &&
+		    line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		clean = gs_out_clean(line);
+		if (!first)
+			printf("%*s", (int)width + 2, "");
+		fputs(clean != NULL ? clean : "?", stdout);
+		free(clean);
+		free(line);
+		if (nl == NULL)
+			break;
+		fputc('\n', stdout);
+		p = nl + 1;
+	}
+	if (suffix != NULL)
+		fputs(suffix, stdout);
+	fputc('\n', stdout);
 }
 
 int

@@ -69,6 +69,45 @@ uptime(const json_t *st)
 	line("En marche depuis", buf);
 }
 
+/* The first 8 hex digits of an item ID (anything else is dropped). */
+static void
+short_item(const char *id, char out[9])
+{
+	size_t n = 0;
+
+	for (; id != NULL && *id != '\0' && n < 8; id++)
+		if (strchr("0123456789abcdef", *id) != NULL)
+			out[n++] = *id;
+	if (n == 0)
+		out[n++] = '?';
+	out[n] = '\0';
+}
+
+/*
+ * Prints "title :" then one line per event of arr: title, short ID and
+ * the count member key with its unit. Nothing when arr is empty.
+ */
+static void
+events_block(const char *title, const json_t *arr, const char *key,
+    const char *unit)
+{
+	const json_t *e;
+	char shortid[9];
+	char *t;
+	size_t i;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("\n%s :\n", title);
+	json_array_foreach(arr, i, e) {
+		t = gs_out_clean_cut(gs_json_str(e, "title"), 60);
+		short_item(gs_json_str(e, "id"), shortid);
+		printf("  « %s » (%s) : %lld %s\n", t != NULL ? t : "?",
+		    shortid, num(e, key) < 0 ? 0 : num(e, key), unit);
+		free(t);
+	}
+}
+
 static void
 print_status(const json_t *st)
 {
@@ -113,6 +152,8 @@ print_status(const json_t *st)
 		line("Pairs", buf);
 	}
 	line_num("Sites en attente", st, "pending_sites");
+	line_num("Tours de synchro", st, "rounds");
+	line_num("Refusées", st, "refused");
 	if (num(st, "bytes_sent") >= 0 || num(st, "bytes_received") >= 0) {
 		snprintf(buf, sizeof(buf), "%lld envoyés, %lld reçus",
 		    num(st, "bytes_sent") < 0 ? 0 : num(st, "bytes_sent"),
@@ -120,9 +161,17 @@ print_status(const json_t *st)
 		    num(st, "bytes_received"));
 		line("Octets", buf);
 	}
+	events_block("Événements surréservés", json_object_get(st,
+	    "overbooked"), "by", "place(s) de trop");
+	events_block("Annulés alors que vous avez des places",
+	    json_object_get(st, "cancelled_with_seats"), "seats",
+	    "place(s) réservée(s) par ce site");
 	if (num(st, "conflicts") > 0)
 		puts("\nDes éléments sont en conflit : voyez-les avec "
-		    "gemsync event show ITEM.");
+		    "gemsync conflicts list.");
+	if (num(st, "pending_sites") > 0)
+		puts("\nDes sites attendent votre décision : gemsync site "
+		    "pending.");
 }
 
 int

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * conflicts.c: `gemsync conflicts list|show|resolve` (conflicts.* in
+ * docs/control.md). Two sites that edit the same field without having
+ * seen each other's change leave a conflict: every site shows the same
+ * winner, and the admin settles it. show lists, field by field, every
+ * candidate value with its author, time and the first 12 hex digits of
+ * its change, which is what resolve --take wants; resolve --set writes
+ * new values instead.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "siteid.h"
+
+#define DELETED_FIELD "_deleted"
+
+/* "suppression" for a delete-versus-edit conflict, else the field. */
+static const char *
+field_fr(const char *field)
+{
+	if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
+		return "suppression";
+	return field != NULL ? field : "?";
+}
+
+static int
+print_list(const json_t *conflicts)
+{
+	static const char *const hdr[] = { "ID", "TYPE", "TITRE", "CHAMPS",
+	    "CANDIDATS" };
+	struct gs_table t;
+	const json_t *c, *f, *n;
+	char shortid[9], count[32];
+	char *title, *fields = NULL, *next = NULL;
+	int ret = GS_EXIT_OK;
+	size_t i, k;
+
+	if (json_array_size(conflicts) == 0) {
+		puts("Aucun conflit.");
+		return GS_EXIT_OK;
+	}
+	if (gs_table_init(&t, 5, hdr) < 0)
+		return gs_cli_nomem();
+	json_array_foreach(conflicts, i, c) {
+		snprintf(shortid, sizeof(shortid), "%s",
+		    gs_json_str(c, "item") != NULL ? gs_json_str(c, "item") :
+		    "?");
+		title = gs_out_clean_cut(gs_json_str(c, "title"), 40);
+		fields = strdup("");
+		json_array_foreach(json_object_get(c, "fields"), k, f) {
+			if (fields == NULL)
+				break;
+			if (asprintf(&next, "%s%s%s", fields, k > 0 ? ", " : "",
+			    field_fr(json_string_value(f))) < 0)
+				next = NULL;
+			free(fields);
+			fields = next;
+			next = NULL;
+		}
+		n = json_object_get(c, "candidates");
+		if (json_is_integer(n))
+			snprintf(count, sizeof(count), "%lld",
+			    (long long)json_integer_value(n));
+		else
+			memcpy(count, "-", 2);
+		const char *row[] = { shortid,
+		    gs_item_type_fr(gs_json_str(c, "type")),
+		    title != NULL && title[0] != '\0' ? title : "-",
+		    fields != NULL ? fields : "?", count };
+		if (title == NULL || fields == NULL ||
+		    gs_table_row(&t, row) < 0)
+			ret = GS_EXIT_REFUSED;
+		free(title);
+		free(fields);
+		fields = NULL;
+		if (ret != GS_EXIT_OK)
+			break;
+	}
+	if (ret == GS_EXIT_OK) {
+		gs_table_print(&t);
+		puts("\nDétail : gemsync conflicts show ID");
+	} else {
+		gs_cli_nomem();
+	}
+	gs_table_free(&t);
+	return ret;
+}
+
+/* Fetches key (an array) of the document of command; 3 when missing. */
+static int
+call_array(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, const char *key, json_t **root,
+    const json_t **arr)
+{
+	int ret;
+
+	*arr = NULL;
+	ret = gs_cli_doc(cli, command, params, root);
+	if (ret != GS_EXIT_OK || *root == NULL)
+		return ret;
+	*arr = json_object_get(*root, key);
+	if (!json_is_array(*arr)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		return GS_EXIT_DOWN;
+	}
+	return GS_EXIT_OK;
+}
+
+int
+gs_cmd_conflicts_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	json_t *root = NULL;
+	const json_t *conflicts;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = call_array(cli, "conflicts.list", NULL, "conflicts", &root,
+	    &conflicts);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	ret = print_list(conflicts);
+out:
+	json_decref(root);
+	return ret;
+}
+
+/*
+ * Prints a candidate value after "« ", its later lines indented, each
+ * sanitized and cut; a delete-versus-edit candidate is named in French.
+ */
+static void
+print_value(const char *field, const char *value)
+{
+	const char *p = value != NULL ? value : "", *nl;
+	char *line, *clean;
+
+	if (field != NULL && strcmp(field, DELETED_FIELD) == 0) {
+		puts(value != NULL && strcmp(value, "1") == 0 ?
+		    "supprimer l'élément" : "garder l'élément (modification)");
+		return;
+	}
+	fputs("« ", stdout);
+	for (int first = 1;; first = 0) {
+		nl = strchr(p, '\n');
+		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+		if (line != NULL && line[0] != '\0' &&
+		    line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		clean = gs_out_clean_cut(line, 200);
+		if (!first)
+			fputs("\n      ", stdout);
+		fputs(clean != NULL ? clean : "?", stdout);
+		free(clean);
+		free(line);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	puts(" »");
+}
+
+static void
+print_candidate(const char *field, const json_t *c, int winner)
+{
+	char sid[GS_SITEID_SHORT], when[64];
+	char *name, *change;
+
+	printf("  %s ", winner ? "*" : " ");
+	print_value(field, gs_json_str(c, "value"));
+	name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
+	change = gs_out_clean(gs_json_str(c, "change"));
+	if (change != NULL && strlen(change) > 12)
+		change[12] = '\0';
+	gs_out_short_id(gs_json_str(c, "author"), sid);
+	gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
+	if (name != NULL && name[0] != '\0')
+		printf("      par %s (%s), %s, changement %s\n", name, sid, when,
+		    change != NULL && change[0] != '\0' ? change : "?");
+	else
+		printf("      par le site %s, %s, changement %s\n", sid, when,
+		    change != NULL && change[0] != '\0' ? change : "?");
+	free(name);
+	free(change);
+}
+
+static void
+print_show(const json_t *root, const json_t *conflicts)
+{
+	const char *type = gs_json_str(root, "type");
+	const char *tfr = gs_item_type_fr(type), *field, *label;
+	const json_t *c, *cand;
+	char *id, *title, *cfield;
+	size_t i, k;
+
+	id = gs_out_clean(gs_json_str(root, "item"));
+	title = gs_out_clean_cut(gs_json_str(root, "title"), 80);
+	/* Capitalize the French type: all start with an ASCII or "é". */
+	if (strcmp(tfr, "événement") == 0)
+		printf("Événement");
+	else
+		printf("%c%s", tfr[0] >= 'a' && tfr[0] <= 'z' ?
+		    tfr[0] - 'a' + 'A' : tfr[0], tfr + 1);
+	printf(" %s « %s »\n", id != NULL ? id : "?",
+	    title != NULL ? title : "?");
+	if (json_array_size(conflicts) == 0) {
+		puts("Aucun conflit sur cet élément.");
+		goto out;
+	}
+	json_array_foreach(conflicts, i, c) {
+		field = gs_json_str(c, "field");
+		cfield = gs_out_clean(field);
+		label = field != NULL ? gs_item_label(type, field) : NULL;
+		if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
+			printf("\nSuppression contre modification (%s) :\n",
+			    DELETED_FIELD);
+		else if (label != NULL)
+			printf("\n%s (%s) :\n", label,
+			    cfield != NULL ? cfield : "?");
+		else
+			printf("\n%s :\n", cfield != NULL ? cfield : "?");
+		free(cfield);
+		json_array_foreach(json_object_get(c, "candidates"), k, cand)
+			print_candidate(field, cand, k == 0);
+	}
+	printf("\n* : valeur retenue pour l'instant, la même sur tous les "
+	    "sites.\nPour trancher :\n"
+	    "  gemsync conflicts resolve %s --take CHANGEMENT\n"
+	    "  gemsync conflicts resolve %s --set CHAMP=VALEUR\n",
+	    id != NULL ? id : "ITEM", id != NULL ? id : "ITEM");
+out:
+	free(id);
+	free(title);
+}
+
+int
+gs_cmd_conflicts_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	const json_t *conflicts;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
+		goto out;
+	}
+	if (gs_kv_add(&params, "item", pos[0]) < 0) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = call_array(cli, "conflicts.show", &params, "conflicts", &root,
+	    &conflicts);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	print_show(root, conflicts);
+out:
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
+enum { OPT_TAKE, OPT_SET };
+
+static const struct gs_opt resolve_opts[] = {
+	{ "take", 1, OPT_TAKE },
+	{ "set", 1, OPT_SET },
+	{ NULL, 0, 0 },
+};
+
+struct resolve_ctx {
+	const struct gs_cli_cmd *cmd;
+	const char *take;
+	int ntake;
+	struct gs_kv sets;        /* "f" = "FIELD=VALUE", in order */
+};
+
+static int
+on_resolve_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct resolve_ctx *r = arg;
+	const char *eq;
+
+	(void)name;
+	if (id == OPT_TAKE) {
+		r->take = value;
+		r->ntake++;
+		return 0;
+	}
+	eq = strchr(value, '=');
+	if (eq == NULL || eq == value)
+		return gs_cli_usage(r->cmd, "--set attend CHAMP=VALEUR, pas "
+		    "« %s »", value);
+	if (gs_kv_add(&r->sets, "f", value) < 0)
+		return gs_cli_nomem();
+	return 0;
+}
+
+int
+gs_cmd_conflicts_resolve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct resolve_ctx r = { cmd, NULL, 0, { 0 } };
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1], *id = NULL;
+	size_t left;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, resolve_opts, argc, argv, on_resolve_opt,
+	    &r, pos, 1, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
+		goto out;
+	}
+	if ((r.ntake > 0) == (r.sets.n > 0) || r.ntake > 1) {
+		ret = gs_cli_usage(cmd, "donnez soit un --take CHANGEMENT, soit "
+		    "un ou plusieurs --set CHAMP=VALEUR");
+		goto out;
+	}
+	if (gs_kv_add(&params, "item", pos[0]) < 0 ||
+	    (r.take != NULL && gs_kv_add(&params, "take", r.take) < 0)) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	for (size_t i = 0; i < r.sets.n; i++) {
+		if (gs_kv_add(&params, "f", r.sets.v[i].value) < 0) {
+			ret = gs_cli_nomem();
+			goto out;
+		}
+	}
+	ret = gs_cli_doc(cli, "conflicts.resolve", &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	id = gs_out_clean(gs_json_str(root, "id"));
+	printf("Conflit résolu : %s\n", id != NULL ? id : "?");
+	left = json_array_size(json_object_get(root, "conflicts"));
+	if (left > 0)
+		printf("Il reste %zu champ%s en conflit : gemsync conflicts "
+		    "show %s\n", left, left > 1 ? "s" : "",
+		    id != NULL ? id : "ITEM");
+out:
+	free(id);
+	json_decref(root);
+	gs_kv_clear(&params);
+	gs_kv_clear(&r.sets);
+	return ret;
+}

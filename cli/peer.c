@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * peer.c: `gemsync peer add|list|remove`, the sites this one connects to
+ * (peer.add, peer.list, peer.remove in docs/control.md). Adding a peer
+ * also trusts it, in the daemon. The list is the admin's view of the
+ * federation's health: who is connected, when we last heard from and
+ * synced with each peer, how far behind each side is, and how many of its
+ * changes we refused (with the reasons, when there are any).
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "siteid.h"
+
+enum { OPT_NAME, OPT_INTRODUCER };
+
+static const struct gs_opt add_opts[] = {
+	{ "name", 1, OPT_NAME },
+	{ "introducer", 0, OPT_INTRODUCER },
+	{ NULL, 0, 0 },
+};
+
+struct add_ctx {
+	const char *name;
+	int introducer;
+};
+
+static int
+on_add_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct add_ctx *a = arg;
+
+	(void)name;
+	if (id == OPT_NAME)
+		a->name = value;
+	else
+		a->introducer = 1;
+	return 0;
+}
+
+int
+gs_cmd_peer_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	struct add_ctx a = { NULL, 0 };
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[2], *site = NULL, *ep = NULL;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, add_opts, argc, argv, on_add_opt, &a, pos,
+	    2, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 2) {
+		ret = gs_cli_usage(cmd, "il faut l'identifiant du site et son "
+		    "adresse (SITE-ID tcp://HÔTE:PORT)");
+		goto out;
+	}
+	if (gs_kv_add(&params, "site", pos[0]) < 0 ||
+	    gs_kv_add(&params, "endpoint", pos[1]) < 0 ||
+	    (a.name != NULL && gs_kv_add(&params, "name", a.name) < 0) ||
+	    (a.introducer && gs_kv_add(&params, "introducer", "1") < 0)) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = gs_cli_doc(cli, "peer.add", &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	site = gs_out_clean(gs_json_str(root, "site_id"));
+	ep = gs_out_clean(gs_json_str(root, "endpoint"));
+	printf("Pair ajouté : %s sur %s%s\n", site != NULL ? site : "?",
+	    ep != NULL ? ep : "?",
+	    json_is_true(json_object_get(root, "introducer")) ?
+	    " (introducteur)" : "");
+out:
+	free(site);
+	free(ep);
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
+int
+gs_cmd_peer_remove(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1], *site = NULL;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'identifiant du site "
+		    "(SITE-ID)");
+		goto out;
+	}
+	if (gs_kv_add(&params, "site", pos[0]) < 0) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = gs_cli_doc(cli, "peer.remove", &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	site = gs_out_clean(gs_json_str(root, "site_id"));
+	printf("Pair retiré : %s\n", site != NULL ? site : "?");
+out:
+	free(site);
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
+/* The integer member key of obj, or 0 when absent. */
+static long long
+num0(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+/* "DENIED 2, STALE 1": the refusal reasons of a peer (malloc'd). */
+static char *
+reasons(const json_t *by)
+{
+	const char *key;
+	const json_t *v;
+	char *all = strdup(""), *next = NULL, *k;
+
+	json_object_foreach((json_t *)by, key, v) {
+		if (all == NULL)
+			break;
+		k = gs_out_clean(key);
+		if (asprintf(&next, "%s%s%s %lld", all, all[0] ? ", " : "",
+		    k != NULL ? k : "?", json_is_integer(v) ?
+		    (long long)json_integer_value(v) : 0) < 0)
+			next = NULL;
+		free(k);
+		free(all);
+		all = next;
+		next = NULL;
+	}
+	return all;
+}
+
+static int
+print_peers(const json_t *peers)
+{
+	static const char *const hdr[] = { "NOM", "SITE", "ADRESSE", "ÉTAT",
+	    "VU", "SYNCHRO", "RETARD", "REFUS" };
+	struct gs_table t;
+	const json_t *p;
+	char sid[GS_SITEID_SHORT], seen[64], synced[64], lag[64], refused[32];
+	char *name, *label = NULL, *why;
+	int ret = GS_EXIT_REFUSED, any_refused = 0;
+	size_t i;
+
+	if (json_array_size(peers) == 0) {
+		puts("Aucun pair. Ajoutez-en un avec : gemsync peer add SITE-ID "
+		    "tcp://HÔTE:PORT");
+		return GS_EXIT_OK;
+	}
+	if (gs_table_init(&t, 8, hdr) < 0)
+		return gs_cli_nomem();
+	json_array_foreach(peers, i, p) {
+		name = gs_out_clean_cut(gs_json_str(p, "name"), 30);
+		if (name != NULL && asprintf(&label, "%s%s",
+		    name[0] != '\0' ? name : "-",
+		    json_is_true(json_object_get(p, "introducer")) ?
+		    " (introducteur)" : "") < 0)
+			label = NULL;
+		gs_out_short_id(gs_json_str(p, "site_id"), sid);
+		gs_out_time_or_never(json_object_get(p, "last_seen"), seen,
+		    sizeof(seen));
+		gs_out_time_or_never(json_object_get(p, "last_sync"), synced,
+		    sizeof(synced));
+		snprintf(lag, sizeof(lag), "eux %lld / nous %lld",
+		    num0(p, "they_lack"), num0(p, "we_lack"));
+		snprintf(refused, sizeof(refused), "%lld", num0(p, "refused"));
+		if (num0(p, "refused") > 0)
+			any_refused = 1;
+		const char *row[] = { label != NULL ? label : "?", sid,
+		    gs_json_str(p, "endpoint") != NULL ?
+		    gs_json_str(p, "endpoint") : "-",
+		    json_is_true(json_object_get(p, "connected")) ?
+		    "connecté" : "déconnecté", seen, synced, lag, refused };
+		if (gs_table_row(&t, row) < 0) {
+			free(name);
+			free(label);
+			goto out;
+		}
+		free(name);
+		free(label);
+		label = NULL;
+	}
+	gs_table_print(&t);
+	/* Why changes were refused: the first thing to check on a complaint. */
+	if (any_refused)
+		fputc('\n', stdout);
+	json_array_foreach(peers, i, p) {
+		if (num0(p, "refused") <= 0)
+			continue;
+		gs_out_short_id(gs_json_str(p, "site_id"), sid);
+		why = reasons(json_object_get(p, "refused_by_reason"));
+		printf("Refus de %s : %s\n", sid,
+		    why != NULL && why[0] != '\0' ? why : "?");
+		free(why);
+	}
+	puts("\nRETARD : modifications qui manquent à eux / à nous.");
+	ret = GS_EXIT_OK;
+out:
+	gs_table_free(&t);
+	if (ret != GS_EXIT_OK)
+		gs_cli_nomem();
+	return ret;
+}
+
+int
+gs_cmd_peer_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	json_t *root = NULL;
+	const json_t *peers;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_doc(cli, "peer.list", NULL, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	peers = json_object_get(root, "peers");
+	if (!json_is_array(peers)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		ret = GS_EXIT_DOWN;
+		goto out;
+	}
+	ret = print_peers(peers);
+out:
+	json_decref(root);
+	return ret;
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * site.c: `gemsync site list|trust|block|pending`, the trust table
+ * (site.* in docs/control.md). Trust is the admin's decision, so pending
+ * shows what is needed to take it safely: for a site heard of through
+ * gossip its full site ID, for a refused connection its transport key,
+ * which the admin compares with `gemsync id --json` on the other site
+ * before trusting it. Full identifiers stay in --json; tables cut them.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "siteid.h"
+
+static const char *
+trust_fr(const char *trust)
+{
+	if (trust == NULL)
+		return "?";
+	if (strcmp(trust, "self") == 0)
+		return "ce site";
+	if (strcmp(trust, "trusted") == 0)
+		return "de confiance";
+	if (strcmp(trust, "blocked") == 0)
+		return "bloqué";
+	if (strcmp(trust, "pending") == 0)
+		return "en attente";
+	return trust;
+}
+
+/* Fetches key (an array) of the document of command; 3 when missing. */
+static int
+call_array(struct gs_cli *cli, const char *command, const char *key,
+    json_t **root, const json_t **arr)
+{
+	int ret;
+
+	*arr = NULL;
+	ret = gs_cli_doc(cli, command, NULL, root);
+	if (ret != GS_EXIT_OK || *root == NULL)
+		return ret;
+	*arr = json_object_get(*root, key);
+	if (!json_is_array(*arr)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		return GS_EXIT_DOWN;
+	}
+	return GS_EXIT_OK;
+}
+
+/* Parses a command that takes no option and no argument. */
+static int
+no_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	char *pos[1];
+	int npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
+	    &npos);
+	return rc < 0 ? -1 : rc;
+}
+
+static int
+print_sites(const json_t *sites)
+{
+	static const char *const hdr[] = { "NOM", "VILLE", "CONFIANCE",
+	    "ÉLÉMENTS", "INTRODUIT PAR", "SITE" };
+	struct gs_table t;
+	const json_t *s, *items;
+	char sid[GS_SITEID_SHORT], intro[GS_SITEID_SHORT], n[32];
+	char *name, *town;
+	int ret = GS_EXIT_OK;
+	size_t i;
+
+	if (gs_table_init(&t, 6, hdr) < 0)
+		return gs_cli_nomem();
+	json_array_foreach(sites, i, s) {
+		name = gs_out_clean_cut(gs_json_str(s, "name"), 30);
+		town = gs_out_clean_cut(gs_json_str(s, "town"), 25);
+		gs_out_short_id(gs_json_str(s, "site_id"), sid);
+		if (gs_json_str(s, "introduced_by") != NULL)
+			gs_out_short_id(gs_json_str(s, "introduced_by"), intro);
+		else
+			memcpy(intro, "-", 2);
+		items = json_object_get(s, "items");
+		if (json_is_integer(items))
+			snprintf(n, sizeof(n), "%lld",
+			    (long long)json_integer_value(items));
+		else
+			memcpy(n, "-", 2);
+		const char *row[] = {
+		    name != NULL && name[0] != '\0' ? name : "-",
+		    town != NULL && town[0] != '\0' ? town : "-",
+		    trust_fr(gs_json_str(s, "trust")), n, intro, sid };
+		if (gs_table_row(&t, row) < 0)
+			ret = GS_EXIT_REFUSED;
+		free(name);
+		free(town);
+		if (ret != GS_EXIT_OK)
+			break;
+	}
+	if (ret == GS_EXIT_OK)
+		gs_table_print(&t);
+	else
+		gs_cli_nomem();
+	gs_table_free(&t);
+	return ret;
+}
+
+int
+gs_cmd_site_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	json_t *root = NULL;
+	const json_t *sites;
+	int ret, rc;
+
+	rc = no_args(cli, cmd, argc, argv);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = call_array(cli, "site.list", "sites", &root, &sites);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	ret = print_sites(sites);
+out:
+	json_decref(root);
+	return ret;
+}
+
+/* site trust / site block: one SITE-ID, one confirmation line. */
+static int
+set_trust(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv, const char *command, const char *done)
+{
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1], *site = NULL;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
+	    &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (npos != 1) {
+		ret = gs_cli_usage(cmd, "il manque l'identifiant du site "
+		    "(SITE-ID)");
+		goto out;
+	}
+	if (gs_kv_add(&params, "site", pos[0]) < 0) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = gs_cli_doc(cli, command, &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	site = gs_out_clean(gs_json_str(root, "site_id"));
+	printf("%s : %s\n", done, site != NULL ? site : "?");
+out:
+	free(site);
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
+int
+gs_cmd_site_trust(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return set_trust(cli, cmd, argc, argv, "site.trust",
+	    "Site de confiance");
+}
+
+int
+gs_cmd_site_block(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	return set_trust(cli, cmd, argc, argv, "site.block", "Site bloqué");
+}
+
+static int
+is_gossip(const json_t *p)
+{
+	const char *src = gs_json_str(p, "source");
+
+	return src != NULL && strcmp(src, "gossip") == 0;
+}
+
+/* Sites heard of from peers: the full site ID, to copy into site trust. */
+static int
+table_gossip(const json_t *pending, struct gs_table *t)
+{
+	static const char *const hdr[] = { "NOM", "VILLE", "INTRODUIT PAR",
+	    "VU LE", "SITE" };
+	const json_t *p;
+	char intro[GS_SITEID_SHORT], when[64];
+	char *name, *town;
+	int rc = 0;
+	size_t i;
+
+	if (gs_table_init(t, 5, hdr) < 0)
+		return -1;
+	json_array_foreach(pending, i, p) {
+		if (!is_gossip(p))
+			continue;
+		name = gs_out_clean_cut(gs_json_str(p, "name"), 30);
+		town = gs_out_clean_cut(gs_json_str(p, "town"), 25);
+		if (gs_json_str(p, "introduced_by") != NULL)
+			gs_out_short_id(gs_json_str(p, "introduced_by"), intro);
+		else
+			memcpy(intro, "-", 2);
+		gs_out_time_or_never(json_object_get(p, "first_attempt"), when,
+		    sizeof(when));
+		const char *row[] = {
+		    name != NULL && name[0] != '\0' ? name : "-",
+		    town != NULL && town[0] != '\0' ? town : "-", intro, when,
+		    gs_json_str(p, "site_id") != NULL ?
+		    gs_json_str(p, "site_id") : "?" };
+		rc = gs_table_row(t, row);
+		free(name);
+		free(town);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Refused connections: who knocked, from where, how often. */
+static int
+table_conn(const json_t *pending, struct gs_table *t)
+{
+	static const char *const hdr[] = { "CLÉ DE TRANSPORT", "ADRESSE",
+	    "TENTATIVES", "PREMIÈRE", "DERNIÈRE" };
+	const json_t *p, *n;
+	char key[32], first[64], last[64], count[32];
+	char *clean;
+	size_t i;
+
+	if (gs_table_init(t, 5, hdr) < 0)
+		return -1;
+	json_array_foreach(pending, i, p) {
+		if (is_gossip(p))
+			continue;
+		/* 16 hex are enough to tell keys apart; --json has all 64. */
+		clean = gs_out_clean(gs_json_str(p, "transport_key"));
+		if (clean == NULL)
+			return -1;
+		if (strlen(clean) > 16)
+			snprintf(key, sizeof(key), "%.16s\xe2\x80\xa6", clean);
+		else
+			snprintf(key, sizeof(key), "%s", clean[0] ? clean : "?");
+		free(clean);
+		gs_out_time_or_never(json_object_get(p, "first_attempt"), first,
+		    sizeof(first));
+		gs_out_time_or_never(json_object_get(p, "last_attempt"), last,
+		    sizeof(last));
+		n = json_object_get(p, "attempts");
+		if (json_is_integer(n))
+			snprintf(count, sizeof(count), "%lld",
+			    (long long)json_integer_value(n));
+		else
+			memcpy(count, "-", 2);
+		const char *row[] = { key, gs_json_str(p, "address") != NULL ?
+		    gs_json_str(p, "address") : "-", count, first, last };
+		if (gs_table_row(t, row) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+print_pending(const json_t *pending)
+{
+	struct gs_table g = { 0 }, c = { 0 };
+	int ret = GS_EXIT_REFUSED;
+
+	if (json_array_size(pending) == 0) {
+		puts("Aucun site en attente.");
+		return GS_EXIT_OK;
+	}
+	if (table_gossip(pending, &g) < 0 || table_conn(pending, &c) < 0) {
+		gs_cli_nomem();
+		goto out;
+	}
+	if (g.nrows > 1) {
+		puts("Sites connus par d'autres sites, pas encore acceptés :");
+		gs_table_print(&g);
+	}
+	if (c.nrows > 1) {
+		if (g.nrows > 1)
+			fputc('\n', stdout);
+		puts("Connexions refusées (sites inconnus) :");
+		gs_table_print(&c);
+	}
+	puts("\nAvant d'accepter un site, vérifiez son identité avec son "
+	    "responsable :\n"
+	    "il lance « gemsync id --json » chez lui et vous lit son site_id "
+	    "et sa\n"
+	    "transport_key (comparez avec « gemsync --json site pending »). "
+	    "Puis :\n"
+	    "  gemsync site trust SITE-ID\n"
+	    "  gemsync peer add SITE-ID tcp://HÔTE:PORT\n"
+	    "Pour refuser : gemsync site block SITE-ID");
+	ret = GS_EXIT_OK;
+out:
+	gs_table_free(&g);
+	gs_table_free(&c);
+	return ret;
+}
+
+int
+gs_cmd_site_pending(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv)
+{
+	json_t *root = NULL;
+	const json_t *pending;
+	int ret, rc;
+
+	rc = no_args(cli, cmd, argc, argv);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = call_array(cli, "site.pending", "pending", &root, &pending);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	ret = print_pending(pending);
+out:
+	json_decref(root);
+	return ret;
+}

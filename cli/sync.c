@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * sync.c: `gemsync sync [--peer SITE-ID]` asks the daemon to start a
+ * gossip round now with every connected trusted peer, or with one
+ * (control command `sync`). Rounds run in the background: the command
+ * reports how many started, not their outcome; `gemsync peer list` shows
+ * the result.
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { OPT_PEER };
+
+static const struct gs_opt sync_opts[] = {
+	{ "peer", 1, OPT_PEER },
+	{ NULL, 0, 0 },
+};
+
+static int
+on_sync_opt(void *arg, int id, const char *name, const char *value)
+{
+	const char **peer = arg;
+
+	(void)id;
+	(void)name;
+	*peer = value;
+	return 0;
+}
+
+int
+gs_cmd_sync(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv)
+{
+	struct gs_kv params = { 0 };
+	const char *peer = NULL;
+	const json_t *v;
+	json_t *root = NULL;
+	char *pos[1];
+	long long n;
+	int ret = GS_EXIT_USAGE, npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, sync_opts, argc, argv, on_sync_opt,
+	    &peer, pos, 0, &npos);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	if (peer != NULL && gs_kv_add(&params, "site", peer) < 0) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	ret = gs_cli_doc(cli, "sync", &params, &root);
+	if (ret != GS_EXIT_OK || root == NULL)
+		goto out;
+	v = json_object_get(root, "rounds_started");
+	if (!json_is_integer(v)) {
+		fprintf(stderr, "gemsync: document JSON de gemsyncd "
+		    "illisible\n");
+		ret = GS_EXIT_DOWN;
+		goto out;
+	}
+	n = (long long)json_integer_value(v);
+	if (n == 0)
+		puts("Aucun pair connecté : aucune synchronisation lancée. "
+		    "Voyez gemsync peer list.");
+	else
+		printf("Synchronisation lancée avec %lld pair%s (gemsync peer "
+		    "list pour suivre).\n", n, n > 1 ? "s" : "");
+out:
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
