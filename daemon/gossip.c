@@ -66,6 +66,8 @@ struct peer {
 	struct seqent *known;
 	size_t nknown, capknown;
 	bool have_known;
+	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
+	size_t nunwanted;
 	/* sending to the peer */
 	unsigned credit;
 	int64_t cursor;
@@ -184,7 +186,22 @@ peer_free(struct peer *p)
 	free(p->endpoint);
 	free(p->label);
 	free(p->known);
+	free(p->unwanted);
 	free(p);
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* Does p refuse this author (it told us so in its summary)? */
+static bool
+unwanted_by(const struct peer *p, const uint8_t author[32])
+{
+	return p->nunwanted > 0 && bsearch(author, p->unwanted, p->nunwanted,
+	    32, cmp_key) != NULL;
 }
 
 /* ---- sending ---- */
@@ -232,24 +249,47 @@ on_sum_entry(const uint8_t author[32], uint64_t seq, void *arg)
 	return 0;
 }
 
+struct unwanted_build {
+	ProtobufCBinaryData *v;
+	size_t n, cap;
+};
+
+static int
+on_unwanted_site(const struct gs_trust_site *s, void *arg)
+{
+	struct unwanted_build *u = arg;
+
+	if (s->trust == GS_TRUST_TRUSTED || u->n == u->cap)
+		return 0;
+	u->v[u->n].data = (uint8_t *)s->pk;
+	u->v[u->n].len = 32;
+	u->n++;
+	return 0;
+}
+
 static int
 send_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Summary s = GS__SUMMARY__INIT;
 	struct sum_build b = { NULL, NULL, 0 };
+	struct unwanted_build u = { NULL, 0, GS_TRUST_MAX_PENDING + 64 };
 	size_t n = 0;
 	int ret;
 
 	n = gs_replica_author_count(g->d->replica);
 	b.ents = calloc(n ? n : 1, sizeof(*b.ents));
 	b.ptrs = calloc(n ? n : 1, sizeof(*b.ptrs));
+	u.v = calloc(u.cap, sizeof(*u.v));
 	ret = GS_ENOMEM;
-	if (b.ents == NULL || b.ptrs == NULL)
+	if (b.ents == NULL || b.ptrs == NULL || u.v == NULL)
 		goto out;
 	gs_replica_summary(g->d->replica, on_sum_entry, &b);
+	gs_trust_foreach(g->trust, on_unwanted_site, &u);
 	s.n_entries = b.n;
 	s.entries = b.ptrs;
+	s.n_unwanted = u.n;
+	s.unwanted = u.v;
 	s.reply_wanted = reply_wanted;
 	s.credit = g->d->cfg->credits;
 	m.version = GS_PEER_VERSION;
@@ -259,6 +299,7 @@ send_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 out:
 	free(b.ents);
 	free(b.ptrs);
+	free(u.v);
 	return ret;
 }
 
@@ -382,7 +423,8 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 		return 1;
 	}
 	b->last_rowid = rowid;
-	if (seq <= known_seq(b->p, author) || !relayable(b->g, author))
+	if (seq <= known_seq(b->p, author) || !relayable(b->g, author) ||
+	    unwanted_by(b->p, author))
 		return 0;
 	sc = &b->sc[b->n];
 	gs__signed_change__init(sc);
@@ -434,7 +476,7 @@ on_lag(const uint8_t author[32], uint64_t seq, void *arg)
 	uint64_t k = known_seq(l->p, author);
 	int64_t rowid;
 
-	if (seq <= k || !relayable(l->g, author))
+	if (seq <= k || !relayable(l->g, author) || unwanted_by(l->p, author))
 		return 0;
 	l->lack += seq - k;
 	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) == 0 &&
@@ -523,11 +565,23 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	struct lag_ctx l;
 	uint64_t we_lack = 0, mine;
 
-	if (s->n_entries > MAX_AUTHORS)
+	if (s->n_entries > MAX_AUTHORS || s->n_unwanted > MAX_AUTHORS)
 		return;
 	for (size_t i = 0; i < s->n_entries; i++)
 		if (s->entries[i]->author.len != 32)
 			return;
+	for (size_t i = 0; i < s->n_unwanted; i++)
+		if (s->unwanted[i].len != 32)
+			return;
+	free(p->unwanted);
+	p->nunwanted = 0;
+	p->unwanted = malloc(s->n_unwanted ? s->n_unwanted * 32 : 1);
+	if (p->unwanted == NULL)
+		return;
+	for (size_t i = 0; i < s->n_unwanted; i++)
+		memcpy(p->unwanted[i], s->unwanted[i].data, 32);
+	p->nunwanted = s->n_unwanted;
+	qsort(p->unwanted, p->nunwanted, 32, cmp_key);
 	p->nknown = 0;
 	for (size_t i = 0; i < s->n_entries; i++) {
 		const Gs__SummaryEntry *e = s->entries[i];
@@ -967,6 +1021,8 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 		    gs_trust_author_ok(g->trust, p->pk) != 0)
 			continue;
 		k = known_seq(p, c->author);
+		if (unwanted_by(p, c->author))
+			continue;
 		if (p->have_known && k + 1 != c->seq)
 			continue;   /* behind by more: the round will send it */
 		if (send_batch(p, &b, true) == 0)
