@@ -150,6 +150,8 @@ gs_item_label(const char *type, const char *field)
 {
 	const struct label *t = labels_of(type);
 
+	if (field != NULL && strcmp(field, "_deleted") == 0)
+		return "Suppression";
 	return t != NULL ? lookup(t, field) : NULL;
 }
 
@@ -264,6 +266,22 @@ find_conflict(const json_t *conflicts, const char *field)
 	return NULL;
 }
 
+/*
+ * A delete-versus-edit candidate in French ("1" deletes, "0" is an edit
+ * that did not see the deletion); other values unchanged.
+ */
+static const char *
+deleted_fr(const char *field, const char *value)
+{
+	if (field == NULL || strcmp(field, "_deleted") != 0 || value == NULL)
+		return value;
+	if (strcmp(value, "1") == 0)
+		return "supprimer";
+	if (strcmp(value, "0") == 0)
+		return "garder";
+	return value;
+}
+
 static void
 print_candidates(const json_t *conflict, size_t width)
 {
@@ -274,7 +292,8 @@ print_candidates(const json_t *conflict, size_t width)
 	size_t i;
 
 	json_array_foreach(cands, i, c) {
-		val = gs_out_clean_cut(gs_json_str(c, "value"), 200);
+		val = gs_out_clean_cut(deleted_fr(gs_json_str(conflict,
+		    "field"), gs_json_str(c, "value")), 200);
 		name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
 		change = gs_out_clean_cut(gs_json_str(c, "change"), 13);
 		short_id(gs_json_str(c, "author"), sid);
@@ -393,7 +412,9 @@ print_item(const json_t *item)
 		if (f == NULL || json_object_get(fields, f) != NULL ||
 		    (known != NULL && lookup(known, f) != NULL))
 			continue;
-		print_field(type, f, NULL, conflicts, width);
+		print_field(type, f, strcmp(f, "_deleted") == 0 ?
+		    (json_is_true(json_object_get(item, "deleted")) ?
+		    "supprimé" : "gardé") : NULL, conflicts, width);
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		gs_event_print_seats(item, width);
@@ -419,10 +440,14 @@ print_item(const json_t *item)
 	}
 	if (json_is_true(json_object_get(item, "deleted")))
 		gs_out_lv("Supprimé", width, "oui", NULL);
-	if (json_array_size(conflicts) > 0)
-		puts("\nConflit : comparez avec gemsync conflicts show ITEM, puis "
-		    "tranchez avec\ngemsync conflicts resolve ITEM --take "
-		    "CHANGEMENT (les 12 caractères entre crochets).");
+	if (json_array_size(conflicts) > 0) {
+		name = gs_out_clean(gs_json_str(item, "id"));
+		printf("\nEn conflit : voyez gemsync conflicts show %s\n"
+		    "puis tranchez avec gemsync conflicts resolve %s --take "
+		    "CHANGEMENT\n(les 12 caractères entre crochets).\n",
+		    name != NULL ? name : "ITEM", name != NULL ? name : "ITEM");
+		free(name);
+	}
 }
 
 int

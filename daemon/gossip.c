@@ -755,7 +755,10 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			    "speak %u", sid, m->hello->min_version,
 			    m->hello->max_version, GS_PEER_VERSION);
 			send_refuse(p, 2, "no common protocol version");
+			break;
 		}
+		/* introductions go both ways, whoever dialled */
+		send_intro(g, p);
 		break;
 	case GS__PEER_MSG__MSG_SUMMARY:
 		on_summary(g, p, m->summary);
