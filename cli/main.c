@@ -107,10 +107,11 @@ static const struct gs_cli_cmd commands[] = {
 	  RESOURCE_FIELDS },
 	{ { "resource", "list", NULL }, gs_cmd_resource_list,
 	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE]",
+	  "[--kind K] [--town T] [--search TEXTE] [--all]",
 	  "  --kind K            seulement ce type de ressource\n"
 	  "  --town T            seulement cette ville\n"
-	  "  --search TEXTE      recherche dans le texte\n" },
+	  "  --search TEXTE      recherche dans le texte\n"
+	  "  --all               inclut les ressources supprimées\n" },
 	{ { "resource", "show", NULL }, gs_cmd_resource_show,
 	  "affiche une ressource", "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, gs_cmd_resource_edit,

@@ -65,6 +65,7 @@ static const struct gs_opt list_opts[] = {
 	{ "kind", 1, 0 },
 	{ "town", 1, 0 },
 	{ "search", 1, 0 },
+	{ "all", 0, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -76,7 +77,7 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 	(void)id;
 	if (strcmp(name, "search") == 0)
 		name = "q";
-	if (gs_kv_set(params, name, value) < 0) {
+	if (gs_kv_set(params, name, value != NULL ? value : "1") < 0) {
 		fprintf(stderr, "gemsync: mémoire insuffisante\n");
 		return GS_EXIT_REFUSED;
 	}
