@@ -205,6 +205,10 @@ print_show(const json_t *root, const json_t *conflicts)
 	size_t i, k;
 
 	id = gs_out_clean(gs_json_str(root, "item"));
+	if (id != NULL && id[0] == '\0') {
+		free(id);
+		id = NULL;
+	}
 	title = gs_out_clean_cut(gs_json_str(root, "title"), 80);
 	/* Capitalize the French type: all start with an ASCII or "é". */
 	if (strcmp(tfr, "événement") == 0)

@@ -238,6 +238,7 @@ held_lines(const json_t *held)
 {
 	const json_t *h;
 	char *all = NULL, *next = NULL, *who, *note;
+	char count[32];
 	long long n;
 	size_t i;
 
@@ -249,8 +250,9 @@ held_lines(const json_t *held)
 		    gs_json_str(h, "site"));
 		note = gs_out_clean_cut(gs_json_str(h, "note"), 60);
 		n = num(h, "seats");
-		if (asprintf(&next, "%s%s%s : %lld place%s%s%s", all,
-		    i > 0 ? "\n" : "", who != NULL ? who : "?", n,
+		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
+		if (asprintf(&next, "%s%s%s : %s place%s%s%s", all,
+		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
 		    n > 1 ? "s" : "", note != NULL && note[0] != '\0' ?
 		    " — " : "", note != NULL ? note : "") < 0)
 			next = NULL;
