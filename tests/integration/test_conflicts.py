@@ -216,7 +216,7 @@ def test_random_convergence():
                 elif r < 0.07 and cut_groups is not None:
                     heal(*cut_groups)
                     cut_groups = None
-                elif r < 0.09 and len(up) > 2:
+                elif r < 0.09 and len(up) > 2 and cut_groups is None:
                     s.stop()
                     down.add(s)
                 elif r < 0.12 and down:
