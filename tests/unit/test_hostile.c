@@ -558,6 +558,10 @@ test_equivocation(void **state)
 		assert_int_equal(apply_c(f, two), GS_EEQUIVOC);
 		assert_string_equal(title_of(f, one->item), "Un");
 	}
+	/* the same proof sent again is not stored again */
+	assert_int_equal(gs_store_equivocation_count(gs_replica_store(f->r),
+	    &n), 0);
+	assert_int_equal(n, 1);
 	assert_changes(f, 1);
 	/* the author's next change still builds on the first */
 	next = edit(f->a, 2, t + 1, one, "title", "Un bis");
