@@ -24,7 +24,7 @@ PACKAGES=(build-essential cmake pkg-config libzmq3-dev libsodium-dev
 	libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler
 	libinih-dev libjansson-dev libcmocka-dev python3 iproute2 sqlite3)
 START_WAIT=20       # seconds for a daemon to answer its control socket
-SYNC_WAIT=120       # seconds for the events of Le Rebond to reach L'Envol
+SYNC_WAIT=${QUICKSTART_SYNC_WAIT:-120}      # seconds for the events of Le Rebond to reach L'Envol
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 self="$root/packaging/quickstart.sh"
@@ -217,7 +217,7 @@ hours = mardi et jeudi 14h-18h
 
 [daemon]
 data_dir = $(site_dir "$s")/data
-log_level = info
+log_level = ${QUICKSTART_LOG_LEVEL:-info}
 
 [network]
 listen = $(site_endpoint "$s")
@@ -551,15 +551,15 @@ main() {
 	for s in "${SITES[@]}"; do
 		start_site "$s"
 	done
-	say "données de démonstration (événements et ressources)"
-	demo_rebond
-	demo_passerelle
-	demo_envol
 	say "mise en relation : Le Rebond <-> La Passerelle <-> L'Envol"
 	peer rebond passerelle --introducer
 	peer passerelle rebond
 	peer passerelle envol
 	peer envol passerelle --introducer
+	say "données de démonstration (événements et ressources)"
+	demo_rebond
+	demo_passerelle
+	demo_envol
 	wait_sync
 	summary
 }
