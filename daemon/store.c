@@ -114,8 +114,8 @@ static const char *const base_sql[BS__COUNT] = {
 	[BS_COMMIT] = "COMMIT",
 	[BS_ROLLBACK] = "ROLLBACK",
 	[BS_USER_VERSION] = "PRAGMA user_version",
-	[BS_HAS_META] = "SELECT 1 FROM sqlite_master "
-	    "WHERE type = 'table' AND name = 'meta'",
+	[BS_HAS_META] =
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
 	[BS_QUICK_CHECK] = "PRAGMA quick_check",
 };
 

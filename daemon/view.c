@@ -160,7 +160,8 @@ gs_seats_build(struct gs_replica *r)
 		gs_seats_free(&s);
 		return NULL;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_seat_ref);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_seat_ref);
 	return s;
 }
 
@@ -180,6 +181,9 @@ seats_of(const struct gs_seats *s, const uint8_t event[16], size_t *n)
 {
 	size_t lo = 0, hi = s->n, first;
 
+	*n = 0;
+	if (s->n == 0)
+		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		if (memcmp(s->v[mid].event, event, 16) < 0)
@@ -431,7 +435,8 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	gs_itemset_foreach(gs_replica_items(r), on_list_item, &c);
 	if (c.failed)
 		goto out;
-	qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
+	if (c.n > 1)
+		qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
 	if ((items = json_array()) == NULL || (o = json_object()) == NULL)
 		goto out;
 	if (type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL) {
