@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Hostile peers over the real wire (RELIABILITY.md, "Bad input from a
+peer" 1-4 and 12, "Refused connections" 13).
+
+Site A is the target. B is a trusted peer of A whose key gs_junk borrows
+(B's own daemon is stopped, so every message from B's key is ours). C is
+an honest peer of A. After each kind of bad input A must still answer the
+CLI, hold exactly the same data, sync with C both ways, count what it
+refused, and keep its memory bounded. Connections without CURVE, with a
+wrong server key or with an unknown client key must get nothing, and the
+unknown key must be listed in `site pending`.
+"""
+import os
+import subprocess
+import threading
+import time
+
+from gslib import TOOLS, Net, run_tests, wait_until
+
+JUNK = os.path.join(TOOLS, "gs_junk")
+RSS_LIMIT_KIB = 500 * 1024
+
+
+def event_ids(site):
+    return sorted(e["id"] for e in site.events() if not e["deleted"])
+
+
+def rss_kib(site):
+    with open(f"/proc/{site.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def junk(mode, key_site, target, *extra, timeout=300):
+    """Runs gs_junk; returns its summary line as a dict of strings."""
+    r = subprocess.run([JUNK, mode, key_site.data, target.endpoint, target.id, *extra],
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"gs_junk {mode} exited {r.returncode}: {r.stderr}{r.stdout}"
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("gs_junk:")]
+    assert line, r.stdout
+    print(f"  {line[-1]}", flush=True)
+    return dict(kv.split("=", 1) for kv in line[-1].split()[1:])
+
+
+class CliLatency:
+    """Calls `status` on a site in a loop while junk is sent; records the
+    slowest answer (printed, not asserted: timings vary by machine)."""
+
+    def __init__(self, site):
+        self.site, self.worst, self.calls, self.failures = site, 0.0, 0, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        for _ in range(10000):
+            if self.stop.is_set():
+                break
+            t0 = time.monotonic()
+            r = self.site.run("--json", "status", timeout=60)
+            self.worst = max(self.worst, time.monotonic() - t0)
+            self.calls += 1
+            self.failures += r.returncode != 0
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=90)
+        print(f"  CLI status during the junk: {self.calls} calls, {self.failures} failed, "
+              f"slowest {self.worst:.1f}s", flush=True)
+        return False
+
+
+def refused_from(site, peer_id):
+    for p in site.j("peer", "list")["peers"]:
+        if p["site_id"] == peer_id:
+            return p["refused"]
+    return 0
+
+
+class World:
+    """A (target), B (trusted, stopped: its key is gs_junk's), C (honest)."""
+
+    def __init__(self, net):
+        self.a = net.started("GEM Le Rebond")
+        self.b = net.started("GEM La Passerelle")
+        self.c = net.started("GEM L'Envol")
+        a, b, c = self.a, self.b, self.c
+        self.b_id = b.id
+        a.peer(b)
+        a.peer(c)
+        c.peer(a)
+        b.stop()
+        self.event = a.add_event("Sortie au musée", "2030-12-05T14:00:00+01:00", "outing",
+                                 "--capacity", "12")
+        ec = c.add_event("Atelier écriture", "2030-12-01T14:00:00+01:00")
+        wait_until(lambda: ec in event_ids(a) and self.event in event_ids(c), timeout=40,
+                   what="A and C in sync before any junk")
+        self.n = 0
+
+    def snapshot(self):
+        st = self.a.status()
+        return {"changes": st["changes"], "items": st["items"], "refused": st["refused"],
+                "peer_refused": refused_from(self.a, self.b_id),
+                "event": self.a.cli("--json", "event", "show", self.event)}
+
+    def check_after(self, before, what):
+        """A serves, holds the same data, syncs with C both ways, RSS bounded."""
+        a, c = self.a, self.c
+        assert a.alive(), f"A does not answer after {what}"
+        after = self.snapshot()
+        assert after["changes"] == before["changes"], (what, before, after)
+        assert after["items"] == before["items"], (what, before, after)
+        assert after["event"] == before["event"], f"event changed after {what}"
+        self.n += 1
+        ec = c.add_event(f"Groupe de parole n°{self.n}", "2030-11-02T14:00:00+01:00")
+        ea = a.add_event(f"Repas partagé n°{self.n}", "2030-11-03T12:00:00+01:00")
+        wait_until(lambda: ec in event_ids(a), timeout=40, interval=0.25,
+                   what=f"C's event at A after {what}")
+        wait_until(lambda: ea in event_ids(c), timeout=40, interval=0.25,
+                   what=f"A's event at C after {what}")
+        rss = rss_kib(a)
+        print(f"  {what}: A VmRSS {rss} KiB, peak {a.peak_rss_kib()} KiB, refused "
+              f"{before['refused']} -> {after['refused']}", flush=True)
+        assert rss < RSS_LIMIT_KIB, f"A uses {rss} KiB after {what}"
+        return after
+
+
+def bad_input_tests(w):
+    a, b = w.a, w.b
+
+    def test_garbage_frames():
+        before = w.snapshot()
+        r = junk("garbage", b, a, "1000", "1")
+        assert r["probe"] == "answered", r
+        after = w.check_after(before, "garbage")
+        # an undecodable frame is counted against the peer that sent it
+        assert after["refused"] - before["refused"] >= 990, (before, after)
+        assert after["peer_refused"] - before["peer_refused"] >= 990, (before, after)
+
+    def test_truncated_frames():
+        before = w.snapshot()
+        r = junk("truncated", b, a, "1000", "2")
+        assert r["probe"] == "answered", r
+        after = w.check_after(before, "truncated")
+        # every cut leaves a frame that fails to decode or carries no message
+        assert after["refused"] - before["refused"] >= 1000, (before, after)
+        assert after["peer_refused"] - before["peer_refused"] >= 1000, (before, after)
+
+    def test_oversized_frame():
+        before = w.snapshot()
+        r = junk("oversized", b, a, "1", "3")
+        # ZMQ_MAXMSGSIZE: the daemon drops that connection, and takes the
+        # same client back once it reconnects
+        assert r["dropped"] == "1", r
+        assert r["probe"] == "answered", r
+        w.check_after(before, "oversized")
+
+    def test_absurd_counts():
+        before = w.snapshot()
+        with CliLatency(a) as lat:
+            r = junk("counts", b, a, "1", "4")
+        assert lat.failures == 0, "the CLI failed while A digested the counts"
+        assert r["probe"] == "answered", r
+        # the 100,000-change batch is refused as a whole, with a Refuse
+        assert int(r["refuses"]) >= 1, r
+        # the 4,096-change batch of junk is acknowledged (all refused)
+        assert int(r["acks"]) >= 1, r
+        after = w.check_after(before, "counts")
+        assert after["refused"] - before["refused"] >= 100000 + 4096, (before, after)
+        pending = a.status()["pending_sites"]
+        print(f"  counts: A pending_sites {pending} after 100,000 unknown authors", flush=True)
+        assert pending <= 1000 + 10, pending
+
+    def test_unknown_message_types():
+        before = w.snapshot()
+        r = junk("unknown", b, a, "1", "5")
+        assert r["probe"] == "answered", r
+        # version 0 is answered with a Refuse (too old)
+        assert int(r["refuses"]) >= 1, r
+        after = w.check_after(before, "unknown")
+        # fields 99 and 8, odd field numbers and wire types, no message
+        assert after["refused"] - before["refused"] >= 5, (before, after)
+
+    def test_flood_100000():
+        before = w.snapshot()
+        with CliLatency(a) as lat:
+            r = junk("flood", b, a, "100000", "6")
+        assert lat.failures == 0, "the CLI failed during the flood"
+        assert int(r["frames"]) == 100000, r
+        # the probe's answer comes after A processed the whole flood
+        assert r["probe"] == "answered", r
+        w.check_after(before, "flood")
+
+    return [test_garbage_frames, test_truncated_frames, test_oversized_frame,
+            test_absurd_counts, test_unknown_message_types, test_flood_100000]
+
+
+def refused_connection_tests(w):
+    a, b = w.a, w.b
+
+    def test_plain_client_gets_nothing():
+        before = w.snapshot()
+        r = junk("plain", b, a, "2", timeout=60)
+        assert r["received"] == "0" and r["handshakes"] == "0", r
+        w.check_after(before, "plain")
+
+    def test_wrong_server_key_gets_nothing():
+        before = w.snapshot()
+        r = junk("wrongkey", b, a, "2", timeout=60)
+        assert r["received"] == "0" and r["handshakes"] == "0", r
+        w.check_after(before, "wrongkey")
+
+    def test_unknown_client_key_gets_nothing_and_is_pending():
+        before = w.snapshot()
+        r = junk("unknownkey", b, a, "3", timeout=60)
+        assert r["received"] == "0" and r["handshakes"] == "0", r
+        key = r["transport_key"]
+        assert len(key) == 64, r
+        wait_until(lambda: any(p.get("transport_key") == key
+                               for p in a.j("site", "pending")["pending"]),
+                   timeout=20, what="the unknown key in site pending")
+        w.check_after(before, "unknownkey")
+
+    return [test_plain_client_gets_nothing, test_wrong_server_key_gets_nothing,
+            test_unknown_client_key_gets_nothing_and_is_pending]
+
+
+if __name__ == "__main__":
+    with Net() as net:
+        world = World(net)
+        run_tests(bad_input_tests(world) + refused_connection_tests(world))
