@@ -140,8 +140,8 @@ class Site:
         return None
 
     # -- CLI --
-    def run(self, *args, timeout=60, input=None):
-        env = dict(os.environ, GEMSYNC_TIMEOUT="30")
+    def run(self, *args, timeout=60, input=None, cli_timeout=30):
+        env = dict(os.environ, GEMSYNC_TIMEOUT=str(cli_timeout))
         return subprocess.run([GEMSYNC, "-c", self.conf, *args], capture_output=True,
                               text=True, timeout=timeout, env=env, input=input)
 

@@ -24,32 +24,33 @@ def integrity(site):
 def test_kill9_during_initial_sync():
     rng = random.Random(int(os.environ.get("GS_SEED", random.randrange(1 << 30))))
     with Net() as net:
-        a = net.site("GEM Le Rebond")
+        slow = "batch_changes = 8\ncredits = 1"   # many small batches: many kill points
+        a = net.site("GEM Le Rebond", extra=slow)
         a.init()
-        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "8000"],
+        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "15000"],
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr
         a.start()
-        b = net.started("GEM Nouveau")
+        b = net.started("GEM Nouveau", extra=slow)
         total = a.status()["changes"]
         a.peer(b)
         b.peer(a)
         kills = 0
-        for _ in range(4):
-            target = b.status()["changes"] + rng.randint(200, 1500)
-            if target >= total:
-                break
-            try:
-                wait_until(lambda: b.status()["changes"] >= target, timeout=120, interval=0.05,
-                           what="some progress before the kill")
-            except AssertionError:
+        for frac in sorted(rng.uniform(0.05, 0.9) for _ in range(4)):
+            # a random point of the sync: kill as soon as it is passed
+            wait_until(lambda: b.status()["changes"] >= frac * total, timeout=120,
+                       interval=0.01, what="progress before the kill")
+            held = b.status()["changes"]
+            if held > total:
                 break
             b.kill9()
             kills += 1
+            print(f"kill -9 with {held} of {total + 1} changes held", flush=True)
             assert integrity(b) == "ok"
             b.start()
-        wait_until(lambda: b.status()["changes"] == total, timeout=300, interval=0.5,
-                   what="sync completes after the kills")
+        # both hold A's history plus both site profiles
+        wait_until(lambda: b.status()["changes"] == a.status()["changes"] == total + 1,
+                   timeout=300, interval=0.5, what="sync completes after the kills")
         print(f"initial sync survived {kills} kill -9", flush=True)
         assert kills >= 1
         assert a.cli("--json", "event", "list", "--all") == b.cli("--json", "event", "list", "--all")
@@ -66,7 +67,8 @@ def test_kill9_during_local_writes():
             i = 0
             while not stop.is_set() and i < 2000:
                 r = s.run("--json", "event", "add", "--title", f"Atelier n°{i}", "--kind",
-                          "workshop", "--start", "2030-06-01T14:00:00+02:00", timeout=30)
+                          "workshop", "--start", "2030-06-01T14:00:00+02:00", timeout=30,
+                          cli_timeout=3)
                 if r.returncode == 0:
                     import json
                     acked.append(json.loads(r.stdout)["id"])
