@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -36,6 +37,7 @@
 struct gs_control {
 	struct gs_daemon *d;            /* lent */
 	struct gs_endpoint *ep;         /* owned */
+	char *path;                     /* owned: the socket file we bound */
 };
 
 struct reply {
@@ -912,6 +914,7 @@ gs_control_start(struct gs_daemon *d, struct gs_control **out)
 		free(c);
 		return ret;
 	}
+	c->path = strdup(d->cfg->control + strlen("ipc://"));
 	*out = c;
 	return 0;
 }
@@ -922,6 +925,10 @@ gs_control_stop(struct gs_control **c)
 	if (c == NULL || *c == NULL)
 		return;
 	gs_transport_close(&(*c)->ep);
+	/* a clean stop leaves no socket file behind for the CLI to trip on */
+	if ((*c)->path != NULL)
+		unlink((*c)->path);
+	free((*c)->path);
 	free(*c);
 	*c = NULL;
 }

@@ -42,6 +42,9 @@
 #define ROUTE_MAX 256
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
+#define PERSIST_S 60            /* peer times are written at most this often */
+#define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 
 struct seqent {
 	uint8_t pk[32];
@@ -57,6 +60,7 @@ struct peer {
 	bool introducer;
 	bool configured;                  /* in the peers table */
 	int64_t added, last_seen, last_sync;
+	int64_t saved_seen, saved_sync;   /* what the store holds */
 	struct gs_endpoint *dealer;       /* owned; NULL without endpoint */
 	bool was_connected;
 	uint8_t route[ROUTE_MAX];         /* inbound route through our ROUTER */
@@ -95,6 +99,11 @@ struct gs_gossip {
 	uint64_t refused;                 /* all peers, for the log window */
 	uint64_t refused_logged;
 	ev_tstamp last_refusal_log;
+	struct {
+		uint8_t curve[32];
+		ev_tstamp when;
+	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
+	unsigned zap_next;
 };
 
 /* ---- small helpers ---- */
@@ -826,6 +835,31 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	handle(p->g, p, m->data, m->len);
 }
 
+/*
+ * A key refused a moment ago is not written again: a client retrying, or a
+ * flood of fresh keys, costs a table lookup, not an fsync each time.
+ */
+static bool
+zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
+{
+	ev_tstamp now = ev_now(g->d->loop);
+	unsigned recent = 0;
+
+	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
+		if (now - g->zap_seen[i].when >= ZAP_RECORD_S)
+			continue;
+		if (memcmp(g->zap_seen[i].curve, curve, 32) == 0)
+			return false;
+		recent++;
+	}
+	if (recent == ZAP_MEMORY)
+		return false;   /* 64 new keys in a minute: a flood, not a GEM */
+	memcpy(g->zap_seen[g->zap_next].curve, curve, 32);
+	g->zap_seen[g->zap_next].when = now;
+	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	return true;
+}
+
 /* ZAP: trusted sites come in; others are recorded as pending. */
 static int
 on_zap(const uint8_t curve[32], const char *address, void *arg)
@@ -836,7 +870,8 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 
 	if (s != NULL && s->trust == GS_TRUST_TRUSTED)
 		return 1;
-	if (s == NULL || s->trust == GS_TRUST_PENDING) {
+	if ((s == NULL || s->trust == GS_TRUST_PENDING) &&
+	    zap_should_record(g, curve)) {
 		gs_hex(curve, 16, hex);
 		log_info("gossip: refused a connection from unknown transport "
 		    "key %s... (%s): see gemsync site pending", hex, address);
@@ -918,8 +953,8 @@ on_peer_row(const struct gs_peer_row *row, void *arg)
 	p->introducer = row->introducer;
 	p->configured = true;
 	p->added = row->added;
-	p->last_seen = row->last_seen;
-	p->last_sync = row->last_sync;
+	p->last_seen = p->saved_seen = row->last_seen;
+	p->last_sync = p->saved_sync = row->last_sync;
 	return 0;
 }
 
@@ -988,9 +1023,14 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		if (up && !p->was_connected)
 			on_connected(g, p);
 		p->was_connected = up;
-		if (p->configured)
-			gs_store_peer_touch(st, p->pk, p->last_seen,
-			    p->last_sync);
+		/* write through rarely: every write is an fsync */
+		if (p->configured && (p->last_seen - p->saved_seen >= PERSIST_S ||
+		    p->last_sync - p->saved_sync >= PERSIST_S) &&
+		    gs_store_peer_touch(st, p->pk, p->last_seen,
+		    p->last_sync) == 0) {
+			p->saved_seen = p->last_seen;
+			p->saved_sync = p->last_sync;
+		}
 	}
 }
 
@@ -1079,7 +1119,8 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 			goto out;
 	}
 	for (size_t i = 0; i < g->npeers; i++)
-		peer_connect(g, g->peers[i]);
+		if (gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
+			peer_connect(g, g->peers[i]);
 	ev_timer_init(&g->round_timer, on_round, 1.0, 0.0);
 	g->round_timer.data = g;
 	arm_round(g);
