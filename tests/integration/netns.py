@@ -213,7 +213,6 @@ class NetNs:
             if r.returncode != 0:
                 errors.append(f"{ns}: {r.stderr.strip()}")
         self.namespaces = []
-        self.links = []
         if errors:
             raise RuntimeError("could not delete namespaces: " + "; ".join(errors))
 
