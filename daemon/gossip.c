@@ -42,6 +42,8 @@
 #define ROUTE_MAX 256
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
+#define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
+#define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
@@ -63,6 +65,8 @@ struct peer {
 	int64_t saved_seen, saved_sync;   /* what the store holds */
 	struct gs_endpoint *dealer;       /* owned; NULL without endpoint */
 	bool was_connected;
+	ev_tstamp down_since;             /* dealer not connected since */
+	double redial_s;                  /* current redial delay */
 	uint8_t route[ROUTE_MAX];         /* inbound route through our ROUTER */
 	size_t route_len;
 	ev_tstamp route_seen;
@@ -1009,6 +1013,35 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 	arm_round(g);
 }
 
+/*
+ * libzmq gives up on a connection whose handshake was refused (the peer
+ * did not trust us yet) and never dials again. So a dealer that stays
+ * down is replaced, with a growing delay: the peer may trust us by now.
+ */
+static void
+redial(struct gs_gossip *g, struct peer *p, bool up)
+{
+	ev_tstamp now = ev_now(g->d->loop);
+
+	if (p->dealer == NULL || up) {
+		p->down_since = 0;
+		p->redial_s = REDIAL_MIN_S;
+		return;
+	}
+	if (p->down_since == 0) {
+		p->down_since = now;
+		if (p->redial_s < REDIAL_MIN_S)
+			p->redial_s = REDIAL_MIN_S;
+		return;
+	}
+	if (now - p->down_since < p->redial_s)
+		return;
+	peer_connect(g, p);
+	p->down_since = now;
+	p->redial_s = p->redial_s * 2 > REDIAL_MAX_S ? REDIAL_MAX_S :
+	    p->redial_s * 2;
+}
+
 static void
 on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -1023,6 +1056,7 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		if (up && !p->was_connected)
 			on_connected(g, p);
 		p->was_connected = up;
+		redial(g, p, up);
 		/* write through rarely: every write is an fsync */
 		if (p->configured && (p->last_seen - p->saved_seen >= PERSIST_S ||
 		    p->last_sync - p->saved_sync >= PERSIST_S) &&

@@ -35,7 +35,8 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "gemsync"
 #define CURVE_KEY_LEN 32
-#define DRAIN_BUDGET 512          /* messages per endpoint per drain */
+#define DRAIN_BUDGET 16           /* messages per endpoint per pass: small, so
+                                     a bulk sync cannot starve the CLI */
 #define MAX_FRAMES 12             /* frames kept per message; ZAP needs 9 */
 #define CONTROL_MAXMSG (1 << 20)  /* control requests are small */
 #define HEARTBEAT_TTL_MAX 6553599 /* ZMQ_HEARTBEAT_TTL limit, ms */

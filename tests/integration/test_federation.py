@@ -277,9 +277,24 @@ def test_in_sync_round_costs_summaries_only():
         assert 0 < cost < 2048, cost
 
 
+def test_refused_dialler_tries_again():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        b = net.started("GEM La Passerelle")
+        a.peer(b)          # B does not know A yet: B's ZAP refuses A's handshake
+        key = a.j("id")["transport_key"]
+        wait_until(lambda: any(p.get("transport_key") == key
+                               for p in b.j("site", "pending")["pending"]), timeout=30)
+        b.j("site", "trust", a.id)   # trusted, but B never dials A itself
+        e = b.add_event("Atelier chant", "2030-04-04T14:00:00+02:00")
+        # only A's own connection can carry this: it must be dialled again
+        wait_until(lambda: e in event_ids(a), timeout=90, interval=0.5,
+                   what="A redials B after being refused, and syncs")
+
+
 if __name__ == "__main__":
     run_tests([test_two_sites_exchange, test_line_relay_with_introducer,
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
                test_stopped_site_catches_up, test_only_owner_and_cohosts_edit,
                test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
-               test_in_sync_round_costs_summaries_only])
+               test_in_sync_round_costs_summaries_only, test_refused_dialler_tries_again])
