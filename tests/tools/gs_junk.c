@@ -346,7 +346,7 @@ probe(struct junk *j)
 		if (ev_time() - last > 3.0 && gs_transport_connected(j->ep) &&
 		    gs_transport_send(j->ep, NULL, 0, m.p, m.n) == 0)
 			last = ev_time();
-		ev_run(j->loop, EVRUN_NOWAIT);
+		turn(j);
 		ev_sleep(0.005);
 	}
 	wb_free(&in);
