@@ -360,15 +360,30 @@ h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 	r->json = o;
 }
 
+/* Writes a local change and replies with the item, or with why not. */
+static void
+write_reply(struct gs_daemon *d, struct reply *r, struct gs_item *it,
+    int type, const struct gs_fields *delta, bool deleted)
+{
+	struct gs_verr v;
+	uint8_t id[16];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	rc = gs_replica_write(d->replica, it, type, delta, deleted, NULL, 0,
+	    &v, id);
+	if (rc != 0)
+		fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+}
+
 static void
 h_item_add(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
 	struct gs_fields delta;
-	struct gs_verr v;
-	uint8_t id[16];
-	int type, rc;
+	int type;
 
-	memset(&v, 0, sizeof(v));
 	gs_fields_init(&delta);
 	if (need_type(q, r, &type) != 0 || collect_fields(q, r, &delta) != 0)
 		goto out;
@@ -377,12 +392,7 @@ h_item_add(struct gs_daemon *d, const struct request *q, struct reply *r)
 		    "règle dans la configuration ([site])");
 		goto out;
 	}
-	rc = gs_replica_write(d->replica, NULL, type, &delta, false, NULL, 0,
-	    &v, id);
-	if (rc != 0)
-		fail_err(r, rc, &v);
-	else
-		reply_item(d, r, id);
+	write_reply(d, r, NULL, type, &delta, false);
 out:
 	gs_fields_clear(&delta);
 }
@@ -392,11 +402,8 @@ h_item_edit(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
 	struct gs_fields delta;
 	struct gs_item *it;
-	struct gs_verr v;
-	uint8_t id[16];
-	int type, rc;
+	int type;
 
-	memset(&v, 0, sizeof(v));
 	gs_fields_init(&delta);
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL ||
@@ -407,12 +414,7 @@ h_item_edit(struct gs_daemon *d, const struct request *q, struct reply *r)
 		    "au moins un champ");
 		goto out;
 	}
-	rc = gs_replica_write(d->replica, it, type, &delta, false, NULL, 0,
-	    &v, id);
-	if (rc != 0)
-		fail_err(r, rc, &v);
-	else
-		reply_item(d, r, id);
+	write_reply(d, r, it, type, &delta, false);
 out:
 	gs_fields_clear(&delta);
 }
@@ -422,11 +424,7 @@ h_event_cancel(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
 	struct gs_fields delta;
 	struct gs_item *it;
-	struct gs_verr v;
-	uint8_t id[16];
-	int rc;
 
-	memset(&v, 0, sizeof(v));
 	gs_fields_init(&delta);
 	if ((it = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
 		goto out;
@@ -434,12 +432,7 @@ h_event_cancel(struct gs_daemon *d, const struct request *q, struct reply *r)
 		fail(r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
 		goto out;
 	}
-	rc = gs_replica_write(d->replica, it, GS_TYPE_EVENT, &delta, false,
-	    NULL, 0, &v, id);
-	if (rc != 0)
-		fail_err(r, rc, &v);
-	else
-		reply_item(d, r, id);
+	write_reply(d, r, it, GS_TYPE_EVENT, &delta, false);
 out:
 	gs_fields_clear(&delta);
 }
@@ -447,23 +440,15 @@ out:
 static void
 h_item_delete(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
-	struct gs_fields delta;
+	struct gs_fields none;
 	struct gs_item *it;
-	struct gs_verr v;
-	uint8_t id[16];
-	int type, rc;
+	int type;
 
-	memset(&v, 0, sizeof(v));
-	gs_fields_init(&delta);
+	gs_fields_init(&none);
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL)
 		return;
-	rc = gs_replica_write(d->replica, it, type, &delta, true, NULL, 0, &v,
-	    id);
-	if (rc != 0)
-		fail_err(r, rc, &v);
-	else
-		reply_item(d, r, id);
+	write_reply(d, r, it, type, &none, true);
 }
 
 static void
