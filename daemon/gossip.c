@@ -572,40 +572,94 @@ log_refusals(struct gs_gossip *g, struct peer *p)
 	g->last_refusal_log = now;
 }
 
+/*
+ * Replaces what we know p holds with its summary: one copy and one sort,
+ * so that a summary of many authors in any order costs O(n log n).
+ */
+static int
+take_summary(struct peer *p, const Gs__Summary *s)
+{
+	size_t n = s->n_entries, k = 0;
+
+	if (n > p->capknown) {
+		struct seqent *nk = realloc(p->known, n * sizeof(*nk));
+		if (nk == NULL)
+			return GS_ENOMEM;
+		p->known = nk;
+		p->capknown = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p->known[i].pk, s->entries[i]->author.data, 32);
+		p->known[i].seq = s->entries[i]->seq;
+	}
+	if (n > 1)
+		qsort(p->known, n, sizeof(*p->known), cmp_key);  /* pk first */
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && memcmp(p->known[k - 1].pk, p->known[i].pk, 32) == 0) {
+			if (p->known[i].seq > p->known[k - 1].seq)
+				p->known[k - 1].seq = p->known[i].seq;
+			continue;
+		}
+		p->known[k++] = p->known[i];
+	}
+	p->nknown = k;
+	return 0;
+}
+
+static int
+take_unwanted(struct peer *p, const Gs__Summary *s)
+{
+	uint8_t (*u)[32] = malloc(s->n_unwanted ? s->n_unwanted * 32 : 1);
+
+	if (u == NULL)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < s->n_unwanted; i++)
+		memcpy(u[i], s->unwanted[i].data, 32);
+	if (s->n_unwanted > 1)
+		qsort(u, s->n_unwanted, 32, cmp_key);
+	free(p->unwanted);
+	p->unwanted = u;
+	p->nunwanted = s->n_unwanted;
+	return 0;
+}
+
+static bool
+summary_valid(const Gs__Summary *s)
+{
+	if (s->n_entries > MAX_AUTHORS || s->n_unwanted > MAX_AUTHORS)
+		return false;
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i]->author.len != 32)
+			return false;
+	for (size_t i = 0; i < s->n_unwanted; i++)
+		if (s->unwanted[i].len != 32)
+			return false;
+	return true;
+}
+
 static void
 on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
 	struct lag_ctx l;
 	uint64_t we_lack = 0, mine;
 
-	if (s->n_entries > MAX_AUTHORS || s->n_unwanted > MAX_AUTHORS)
+	if (!summary_valid(s)) {
+		p->refused++;
+		g->refused++;
+		log_refusals(g, p);
 		return;
-	for (size_t i = 0; i < s->n_entries; i++)
-		if (s->entries[i]->author.len != 32)
-			return;
-	for (size_t i = 0; i < s->n_unwanted; i++)
-		if (s->unwanted[i].len != 32)
-			return;
-	free(p->unwanted);
-	p->nunwanted = 0;
-	p->unwanted = malloc(s->n_unwanted ? s->n_unwanted * 32 : 1);
-	if (p->unwanted == NULL)
+	}
+	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
-	for (size_t i = 0; i < s->n_unwanted; i++)
-		memcpy(p->unwanted[i], s->unwanted[i].data, 32);
-	p->nunwanted = s->n_unwanted;
-	qsort(p->unwanted, p->nunwanted, 32, cmp_key);
-	p->nknown = 0;
-	for (size_t i = 0; i < s->n_entries; i++) {
-		const Gs__SummaryEntry *e = s->entries[i];
-		if (set_known(p, e->author.data, e->seq) != 0)
-			return;
-		mine = gs_replica_seq(g->d->replica, e->author.data);
-		if (e->seq > mine &&
-		    gs_trust_author_ok(g->trust, e->author.data) == 0)
+	for (size_t i = 0; i < p->nknown; i++) {
+		const struct seqent *e = &p->known[i];
+		mine = gs_replica_seq(g->d->replica, e->pk);
+		if (e->seq <= mine)
+			continue;
+		if (gs_trust_author_ok(g->trust, e->pk) == 0)
 			we_lack += e->seq - mine;
-		else if (e->seq > mine)
-			gs_trust_note_unknown(g->trust, e->author.data);
+		else
+			gs_trust_note_unknown(g->trust, e->pk);
 	}
 	p->have_known = true;
 	p->we_lack = we_lack;

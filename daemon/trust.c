@@ -20,7 +20,13 @@ struct gs_trust {
 	struct gs_trust_site *v;          /* owned; ascending by pk */
 	size_t n, cap;
 	size_t npending;
+	time_t window;                    /* start of the current minute */
+	unsigned noted;                   /* unknown sites noted in it */
 };
+
+/* At most this many unknown sites become pending per minute: each one is
+ * a disk write, and a peer can name thousands in one message. */
+#define NOTE_PER_MINUTE 16
 
 static size_t
 pos(const struct gs_trust *t, const uint8_t pk[32], int *found)
@@ -180,9 +186,18 @@ gs_trust_note_unknown(struct gs_trust *t, const uint8_t pk[32])
 {
 	char sid[GS_SITEID_SHORT];
 
+	time_t now = time(NULL);
+
 	if (gs_trust_get(t, pk) != NULL || memcmp(pk, t->self, 32) == 0 ||
 	    t->npending >= GS_TRUST_MAX_PENDING)
 		return;
+	if (now - t->window >= 60) {
+		t->window = now;
+		t->noted = 0;
+	}
+	if (t->noted >= NOTE_PER_MINUTE)
+		return;
+	t->noted++;
 	if (gs_trust_set(t, pk, GS_TRUST_PENDING, NULL) == 0) {
 		gs_siteid_short(pk, sid);
 		log_info("trust: site %s seen in gossip, pending approval", sid);

@@ -51,7 +51,8 @@ int gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
     const uint8_t *introducer);
 /*
  * Notes a site seen in gossip and not known: it becomes pending, unless
- * GS_TRUST_MAX_PENDING sites are pending already.
+ * GS_TRUST_MAX_PENDING sites are pending already or 16 were noted in the
+ * last minute (each is a disk write; a peer may name thousands).
  */
 void gs_trust_note_unknown(struct gs_trust *t, const uint8_t pk[32]);
 /* Calls cb for every known site; stops on non-zero. */
