@@ -60,7 +60,7 @@ main(int argc, char **argv)
 	struct gs_endpoint *ep = NULL;
 	struct gs_change *c = NULL;
 	struct gs_fields f;
-	struct ev_loop *loop;
+	struct ev_loop *loop = NULL;
 	uint8_t item[16], server[32], server_curve[32], curve_pk[32];
 	uint8_t *curve_sk = NULL, parents[GS_MAX_PARENTS][32], *body = NULL;
 	size_t nparents, len = 0;
@@ -150,6 +150,8 @@ out:
 	gs_change_destroy(&c);
 	gs_transport_close(&ep);
 	gs_transport_destroy(&t);
+	if (loop != NULL)
+		ev_loop_destroy(loop);
 	gs_secure_free(curve_sk);
 	gs_identity_destroy(&id);
 	return rc;
