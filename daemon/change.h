@@ -18,6 +18,8 @@
 #define GS_MAX_PARENTS 32
 #define GS_MAX_HEADER 2048
 #define GS_MAX_BODY (128 * 1024)
+/* Changes one item may hold: merging costs grow with the square of it. */
+#define GS_MAX_ITEM_CHANGES 5000
 
 struct gs_change {
 	uint8_t id[32];              /* BLAKE2b-256 of header */

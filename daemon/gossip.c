@@ -77,6 +77,8 @@ struct peer {
 	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
 	size_t nunwanted;
 	/* sending to the peer */
+	unsigned granted;                 /* credit the peer gave in its summary */
+	ev_tstamp summary_at;             /* when that summary came */
 	unsigned credit;
 	int64_t cursor;
 	bool sending;
@@ -526,6 +528,8 @@ pump(struct gs_gossip *g, struct peer *p)
 		    b.max * 4, on_batch_change, &b);
 		if (rc < 0) {
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
+			p->sending = false;
+			p->have_known = false;   /* the next summary tells again */
 			batch_free(&b);
 			break;
 		}
@@ -663,8 +667,17 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	p->have_known = true;
 	p->we_lack = we_lack;
-	p->credit = s->credit > 64 ? 64 : s->credit;
-	p->inflight = 0;
+	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
+		/* a send is under way and was set up a moment ago: the new
+		 * summary only refines what we skip, it does not restart */
+		if (s->reply_wanted)
+			send_summary(g, p, false);
+		return;
+	}
+	p->summary_at = ev_now(g->d->loop);
+	p->granted = s->credit > 64 ? 64 : s->credit;
+	p->credit = p->granted;
+	p->inflight = 0;   /* batches in flight before are acked or lost */
 	memset(&l, 0, sizeof(l));
 	l.g = g;
 	l.p = p;
@@ -749,9 +762,10 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 {
 	if (p->inflight > 0)
 		p->inflight--;
+	/* never more than the peer granted, whatever acks come back late */
 	p->credit += a->credit > 4 ? 4 : a->credit;
-	if (p->credit > 64)
-		p->credit = 64;
+	if (p->credit > p->granted)
+		p->credit = p->granted;
 	if (p->they_lack > a->applied)
 		p->they_lack -= a->applied;
 	else

@@ -13,16 +13,15 @@
  */
 #include "identity.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto.h"
 #include "err.h"
+#include "keyfile.h"
 #include "log.h"
 
 #define KEY_MAGIC "GSK1"
@@ -46,47 +45,6 @@ join_path(const char *dir, const char *name)
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
 		return NULL;
 	return p;
-}
-
-/* Writes all len bytes to fd. Returns 0 or -1 with errno set. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes from fd. Returns 0, or -1 (errno 0 on EOF). */
-static int
-read_all(int fd, void *buf, size_t len)
-{
-	uint8_t *b = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = 0;
-			return -1;
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Makes the new directory entries durable; failure is only logged. */
@@ -156,7 +114,8 @@ write_siteid(const char *dir, const char *siteid)
 		log_warn("identity: cannot create %s", path);
 		goto out;
 	}
-	if (write_all(fd, line, len) != 0 || fsync(fd) != 0) {
+	/* Short text to a regular file: dprintf writes it whole or fails. */
+	if (dprintf(fd, "%s", line) != (int)len || fsync(fd) != 0) {
 		log_warn("identity: cannot write %s", path);
 		goto out;
 	}
@@ -175,7 +134,6 @@ gs_identity_create(const char *dir, struct gs_identity **out)
 	struct gs_identity *id = NULL;
 	uint8_t *buf = NULL;
 	char *path = NULL;
-	int fd = -1;
 	int created = 0;
 
 	*out = NULL;
@@ -191,29 +149,10 @@ gs_identity_create(const char *dir, struct gs_identity **out)
 
 	memcpy(buf, KEY_MAGIC, KEY_MAGIC_LEN);
 	memcpy(buf + KEY_MAGIC_LEN, id->sk, GS_SK_LEN);
-	/* O_EXCL: an existing key is never overwritten, even in a race. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST) {
-			ret = GS_EEXISTS;
-		} else {
-			log_warn("identity: cannot create %s", path);
-			ret = GS_EIO;
-		}
+	ret = gs_keyfile_create(path, buf, KEY_FILE_LEN);
+	if (ret != 0)
 		goto out;
-	}
 	created = 1;
-	ret = GS_EIO;
-	if (write_all(fd, buf, KEY_FILE_LEN) != 0 || fsync(fd) != 0) {
-		log_warn("identity: cannot write %s", path);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		log_warn("identity: cannot write %s", path);
-		goto out;
-	}
-	fd = -1;
 	ret = write_siteid(dir, id->siteid);
 	if (ret != 0)
 		goto out;
@@ -223,9 +162,7 @@ gs_identity_create(const char *dir, struct gs_identity **out)
 	id = NULL;
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	/* A half-written key must not be mistaken for a corrupt one later. */
+	/* Without its site.id the new key is taken back: create can rerun. */
 	if (ret != 0 && created)
 		unlink(path);
 	gs_secure_free(buf);
@@ -241,8 +178,7 @@ gs_identity_load(const char *dir, struct gs_identity **out)
 	struct gs_identity *id = NULL;
 	uint8_t *buf = NULL;
 	char *path = NULL;
-	struct stat st;
-	int fd = -1;
+	size_t len = 0;
 
 	*out = NULL;
 	id = identity_alloc();
@@ -250,45 +186,12 @@ gs_identity_load(const char *dir, struct gs_identity **out)
 	path = join_path(dir, KEY_NAME);
 	if (id == NULL || buf == NULL || path == NULL)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			ret = GS_ENOTFOUND;
-		} else {
-			log_warn("identity: cannot open %s", path);
-			ret = GS_EIO;
-		}
+	ret = gs_keyfile_read(path, buf, KEY_FILE_LEN, &len);
+	if (ret != 0)
 		goto out;
-	}
-	ret = GS_EIO;
-	if (fstat(fd, &st) != 0) {
-		log_warn("identity: cannot stat %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_warnx("identity: %s is not a regular file", path);
-		ret = GS_ECORRUPT;
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		log_warnx("identity: %s is accessible by group or others "
-		    "(mode %04o), refusing it", path,
-		    (unsigned)(st.st_mode & 07777));
-		ret = GS_EPERM;
-		goto out;
-	}
-	if (st.st_size != KEY_FILE_LEN) {
+	if (len != KEY_FILE_LEN) {
 		log_warnx("identity: %s has the wrong size", path);
 		ret = GS_ECORRUPT;
-		goto out;
-	}
-	if (read_all(fd, buf, KEY_FILE_LEN) != 0) {
-		if (errno == 0) {
-			log_warnx("identity: %s is truncated", path);
-			ret = GS_ECORRUPT;
-		} else {
-			log_warn("identity: cannot read %s", path);
-		}
 		goto out;
 	}
 	ret = GS_ECORRUPT;
@@ -307,8 +210,6 @@ gs_identity_load(const char *dir, struct gs_identity **out)
 	id = NULL;
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	gs_secure_free(buf);
 	free(path);
 	gs_identity_destroy(&id);

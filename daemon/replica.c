@@ -494,6 +494,24 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 	}
 }
 
+/*
+ * An item's ID is bound to what it is about: an edit may not move a
+ * reservation to another event (one reservation per site and event).
+ */
+static bool
+keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
+{
+	const char *ev = gs_fields_get(delta, "event");
+	uint8_t event[16], id[16];
+
+	if (c->type != GS_TYPE_RESERVATION || ev == NULL)
+		return true;
+	if (gs_unhex(ev, event, 16) != 0)
+		return false;
+	gs_item_id_reservation(c->author, event, id);
+	return memcmp(id, c->item, 16) == 0;
+}
+
 /* May c's author write this item, given the state its parents saw? */
 static int
 authorized(const struct gs_change *c, const struct gs_fields *delta,
@@ -539,18 +557,23 @@ on_equiv_row(const struct gs_stored_change *old, void *arg)
 {
 	struct equiv_ctx *e = arg;
 	char sid[GS_SITEID_SHORT];
+	int64_t before = 0, after = 0;
 
 	if (memcmp(old->id, e->c->id, 32) == 0) {
 		e->ret = GS_EDUP;
 		return 0;
 	}
-	gs_siteid_short(e->c->author, sid);
-	log_warnx("replica: site %s signed two different changes with "
-	    "sequence %llu (equivocation); keeping the first", sid,
-	    (unsigned long long)e->c->seq);
+	gs_store_equivocation_count(e->r->store, &before);
 	gs_store_equivocation_add(e->r->store, e->c->author, e->c->seq,
 	    old->header, old->header_len, old->sig, e->c->header,
 	    e->c->header_len, e->c->sig);
+	gs_store_equivocation_count(e->r->store, &after);
+	if (after > before) {   /* one proof and one log line per (author, seq) */
+		gs_siteid_short(e->c->author, sid);
+		log_warnx("replica: site %s signed two different changes with "
+		    "sequence %llu (equivocation); keeping the first", sid,
+		    (unsigned long long)e->c->seq);
+	}
 	e->ret = GS_EEQUIVOC;
 	return 0;
 }
@@ -630,7 +653,10 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 		if (it == NULL)
 			goto out;
 		ret = GS_EINVAL;
-		if (it->type != c->type)
+		if (it->type != c->type || !keeps_identity(c, &delta))
+			goto out;
+		ret = GS_ETOOBIG;
+		if (it->n >= GS_MAX_ITEM_CHANGES)
 			goto out;
 		ret = check_parents(r, c, it);
 		if (ret != 0)
@@ -709,6 +735,12 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 {
 	int rc;
 
+	if (ret != 0 && !is_storage_error(ret)) {
+		/* refused before anything was stored: memory is untouched */
+		gs_store_rollback(r->store);
+		pending_clear(r);
+		return ret;
+	}
 	if (ret == 0)
 		ret = gs_store_commit(r->store);
 	if (ret != 0) {

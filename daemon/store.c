@@ -81,7 +81,7 @@ static const char *const migrations[] = {
 	"  hdr_b BLOB,"
 	"  sig_b BLOB,"
 	"  seen INTEGER,"
-	"  PRIMARY KEY(author, seq, hdr_b));"
+	"  PRIMARY KEY(author, seq));"
 	"CREATE TABLE pending("
 	"  curve BLOB PRIMARY KEY,"
 	"  address TEXT NOT NULL,"

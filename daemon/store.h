@@ -152,7 +152,9 @@ int gs_store_peers_foreach(struct gs_store *st, gs_store_peer_cb cb, void *arg);
 
 /*
  * Records proof of an equivocation: two different signed headers by one
- * author with one seq. Idempotent. count returns how many are recorded.
+ * author with one seq. One proof per (author, seq) is kept, so a forked
+ * key cannot fill the disk; later ones are ignored. count returns how many
+ * are recorded.
  */
 int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,

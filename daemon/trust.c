@@ -166,8 +166,11 @@ gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
 {
 	const struct gs_trust_site *old = gs_trust_get(t, pk);
 	struct gs_site_row row;
+	uint8_t curve[32];
 	int ret;
 
+	if (gs_pk_to_curve(pk, curve) != 0)
+		return GS_EINVAL;   /* not a site key: nothing is written */
 	memset(&row, 0, sizeof(row));
 	memcpy(row.pk, pk, 32);
 	row.trust = trust;

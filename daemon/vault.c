@@ -13,15 +13,12 @@
  */
 #include "vault.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "err.h"
+#include "keyfile.h"
 #include "log.h"
 
 #define VAULT_MAGIC "GSV1"
@@ -64,49 +61,6 @@ get_le64(const uint8_t *p)
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
-}
-
-/* Writes all len bytes to fd. Returns 0 or -1 with errno set. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Reads up to cap bytes from fd into buf; *got receives the count. Stops
- * early at end of file. Returns 0 or -1 with errno set.
- */
-static int
-read_upto(int fd, uint8_t *buf, size_t cap, size_t *got)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*got = n;
-	return 0;
 }
 
 static struct gs_vault *
@@ -198,8 +152,6 @@ gs_vault_create(const char *path, const char *passphrase,
 	struct gs_vault *v = NULL;
 	uint8_t *buf = NULL;
 	size_t len;
-	int fd = -1;
-	int created = 0;
 
 	*out = NULL;
 	v = vault_alloc();
@@ -218,36 +170,13 @@ gs_vault_create(const char *path, const char *passphrase,
 		memcpy(buf + VAULT_MAGIC_LEN + 1, v->key, GS_KEY_LEN);
 		len = RAW_LEN;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST) {
-			ret = GS_EEXISTS;
-		} else {
-			log_warn("vault: cannot create %s", path);
-			ret = GS_EIO;
-		}
+	ret = gs_keyfile_create(path, buf, len);
+	if (ret != 0)
 		goto out;
-	}
-	created = 1;
-	ret = GS_EIO;
-	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-		log_warn("vault: cannot write %s", path);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		log_warn("vault: cannot write %s", path);
-		goto out;
-	}
-	fd = -1;
 	*out = v;
 	v = NULL;
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ret != 0 && created)
-		unlink(path);
 	gs_secure_free(buf);
 	gs_vault_destroy(&v);
 	return ret;
@@ -260,47 +189,16 @@ gs_vault_open(const char *path, const char *passphrase,
 	int ret = GS_ENOMEM;
 	struct gs_vault *v = NULL;
 	uint8_t *buf = NULL;
-	struct stat st;
 	size_t len = 0;
-	int fd = -1;
 
 	*out = NULL;
 	v = vault_alloc();
-	/* One spare byte tells an oversized file from a full-sized one. */
-	buf = gs_secure_alloc(FILE_MAX + 1);
+	buf = gs_secure_alloc(FILE_MAX);
 	if (v == NULL || buf == NULL)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			ret = GS_ENOTFOUND;
-		} else {
-			log_warn("vault: cannot open %s", path);
-			ret = GS_EIO;
-		}
+	ret = gs_keyfile_read(path, buf, FILE_MAX, &len);
+	if (ret != 0)
 		goto out;
-	}
-	ret = GS_EIO;
-	if (fstat(fd, &st) != 0) {
-		log_warn("vault: cannot stat %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_warnx("vault: %s is not a regular file", path);
-		ret = GS_ECORRUPT;
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		log_warnx("vault: %s is accessible by group or others "
-		    "(mode %04o), refusing it", path,
-		    (unsigned)(st.st_mode & 07777));
-		ret = GS_EPERM;
-		goto out;
-	}
-	if (read_upto(fd, buf, FILE_MAX + 1, &len) != 0) {
-		log_warn("vault: cannot read %s", path);
-		goto out;
-	}
 	ret = GS_ECORRUPT;
 	if (len < VAULT_MAGIC_LEN + 1 ||
 	    memcmp(buf, VAULT_MAGIC, VAULT_MAGIC_LEN) != 0) {
@@ -331,8 +229,6 @@ gs_vault_open(const char *path, const char *passphrase,
 	v = NULL;
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	gs_secure_free(buf);
 	gs_vault_destroy(&v);
 	return ret;

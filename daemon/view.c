@@ -144,8 +144,9 @@ cmp_seat_ref(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	/* then by holder, so "held" is listed in a stable order */
-	return memcmp(gs_item_state(x->it)->owner, gs_item_state(y->it)->owner,
+	c = memcmp(gs_item_state(x->it)->owner, gs_item_state(y->it)->owner,
 	    32);
+	return c != 0 ? c : memcmp(x->it->id, y->it->id, 16);
 }
 
 struct gs_seats *

@@ -3,9 +3,7 @@
  * test_review.c: reproductions from the code review of the replica core.
  * Each test writes through gs_replica_write/gs_replica_apply, the single
  * path by which changes enter, and asserts the behaviour DESIGN.md asks
- * for. Tests whose bug is not fixed yet are guarded by GS_REVIEW_BUGS (off
- * by default) so that the suite stays green: build with
- * -DGS_REVIEW_BUGS to see them fail.
+ * for.
  */
 #include <ftw.h>
 #include <setjmp.h>
@@ -168,7 +166,6 @@ test_reservation_rewrite_keeps_one(void **state)
 	assert_int_equal(seats_on(f, e1), 5);
 }
 
-#ifdef GS_REVIEW_BUGS
 /*
  * apply_one checks the reservation ID against "event" only on the root
  * change: a later change may point the reservation at another event, so
@@ -248,7 +245,6 @@ test_refused_write_keeps_items(void **state)
 	free(body);
 	gs_change_destroy(&c);
 }
-#endif
 
 int
 main(void)
@@ -256,12 +252,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_reservation_rewrite_keeps_one, setup, teardown),
-#ifdef GS_REVIEW_BUGS
 		cmocka_unit_test_setup_teardown(
 		    test_reservation_cannot_change_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_refused_write_keeps_items, setup, teardown),
-#endif
 	};
 
 	if (gs_crypto_init() != 0)

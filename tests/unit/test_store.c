@@ -720,7 +720,12 @@ test_equivocations(void **state)
 	    sizeof(ha), sa, hb, sizeof(hb), sb), 0);
 	assert_int_equal(gs_store_equivocation_count(fx->st, &count), 0);
 	assert_int_equal(count, 1);
+	/* one proof per (author, seq): a third version adds nothing */
 	assert_int_equal(gs_store_equivocation_add(fx->st, author, 3, ha,
+	    sizeof(ha), sa, hc, sizeof(hc), sb), 0);
+	assert_int_equal(gs_store_equivocation_count(fx->st, &count), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(gs_store_equivocation_add(fx->st, author, 4, ha,
 	    sizeof(ha), sa, hc, sizeof(hc), sb), 0);
 	assert_int_equal(gs_store_equivocation_count(fx->st, &count), 0);
 	assert_int_equal(count, 2);
