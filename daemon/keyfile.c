@@ -136,7 +136,8 @@ gs_keyfile_read(const char *path, void *buf, size_t cap, size_t *len)
 	int fd = -1;
 
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in place of the key must not hang us. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			ret = GS_ENOTFOUND;
