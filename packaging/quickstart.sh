@@ -135,7 +135,9 @@ stop_site() {
 		rm -f "$(site_pidfile "$s")"
 		return 0
 	fi
-	kill -TERM "$pid" 2>/dev/null || true
+	if ! kill -TERM "$pid" 2>/dev/null; then
+		die "impossible d'arrêter $(site_name "$s") (pid $pid) : relancez en root (sudo)"
+	fi
 	for i in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -453,6 +455,9 @@ wait_sync() {
 	local a want got i
 	a="$(site_id rebond)"
 	want="$(count_owned_events rebond "$a")"
+	if [ "$want" -lt 1 ]; then
+		die "$(site_name rebond) ne liste aucun de ses événements"
+	fi
 	say "attente : $(site_name envol) doit recevoir les $want événements de $(site_name rebond) (via $(site_name passerelle))"
 	for i in $(seq 1 "$SYNC_WAIT"); do
 		got="$(count_owned_events envol "$a")"
@@ -484,7 +489,7 @@ Le Rebond et L'Envol sont reliés par La Passerelle, qui les présente l'un
 à l'autre. Chaque site a sa configuration et ses données dans
 $DEMO_DIR/SITE/ (SITE = ${SITES[*]}), et son journal dans gemsyncd.log.
 
-Essayez :
+Essayez, depuis $root :
   build/cli/gemsync -c $DEMO_DIR/rebond/gemsyncd.conf event list
   build/cli/gemsync -c $DEMO_DIR/envol/gemsyncd.conf event list
   build/cli/gemsync -c $DEMO_DIR/passerelle/gemsyncd.conf resource list
