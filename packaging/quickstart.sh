@@ -248,13 +248,13 @@ start_site() {
 	nohup "$GEMSYNCD" -c "$(site_conf "$s")" >>"$(site_log "$s")" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$(site_pidfile "$s")"
-	started=1
 	for i in $(seq 1 $((START_WAIT * 5))); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			tail -n 20 "$(site_log "$s")" >&2
 			die "$(site_name "$s") s'est arrêté au démarrage (journal : $(site_log "$s"))"
 		fi
 		if cli "$s" --json status >/dev/null 2>&1; then
+			started=1
 			say "$(site_name "$s") démarré (pid $pid, $(site_endpoint "$s"))"
 			return 0
 		fi
