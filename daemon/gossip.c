@@ -30,6 +30,7 @@
 #include "pbuf.h"
 #include "peer.pb-c.h"
 #include "replica.h"
+#include "seqmap.h"
 #include "siteid.h"
 #include "store.h"
 #include "transport.h"
@@ -47,11 +48,6 @@
 #define PERSIST_S 60            /* peer times are written at most this often */
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
-
-struct seqent {
-	uint8_t pk[32];
-	uint64_t seq;
-};
 
 struct peer {
 	struct gs_gossip *g;              /* lent */
@@ -71,8 +67,7 @@ struct peer {
 	size_t route_len;
 	ev_tstamp route_seen;
 	/* what we know the peer holds (its last summary, plus what we sent) */
-	struct seqent *known;
-	size_t nknown, capknown;
+	struct gs_seqmap known;
 	bool have_known;
 	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
 	size_t nunwanted;
@@ -123,53 +118,13 @@ short_id(const uint8_t pk[32], char out[GS_SITEID_SHORT])
 static uint64_t
 known_seq(const struct peer *p, const uint8_t pk[32])
 {
-	size_t lo = 0, hi = p->nknown;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(p->known[mid].pk, pk, 32);
-		if (c == 0)
-			return p->known[mid].seq;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return gs_seqmap_get(&p->known, pk);
 }
 
 static int
 set_known(struct peer *p, const uint8_t pk[32], uint64_t seq)
 {
-	size_t lo = 0, hi = p->nknown;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(p->known[mid].pk, pk, 32);
-		if (c == 0) {
-			if (seq > p->known[mid].seq)
-				p->known[mid].seq = seq;
-			return 0;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (p->nknown == p->capknown) {
-		size_t ncap = p->capknown ? p->capknown * 2 : 16;
-		struct seqent *nk = realloc(p->known, ncap * sizeof(*nk));
-		if (nk == NULL)
-			return GS_ENOMEM;
-		p->known = nk;
-		p->capknown = ncap;
-	}
-	memmove(&p->known[lo + 1], &p->known[lo],
-	    (p->nknown - lo) * sizeof(*p->known));
-	memcpy(p->known[lo].pk, pk, 32);
-	p->known[lo].seq = seq;
-	p->nknown++;
-	return 0;
+	return gs_seqmap_raise(&p->known, pk, seq);
 }
 
 static struct peer *
@@ -200,7 +155,7 @@ peer_free(struct peer *p)
 	gs_transport_close(&p->dealer);
 	free(p->endpoint);
 	free(p->label);
-	free(p->known);
+	gs_seqmap_free(&p->known);
 	free(p->unwanted);
 	free(p);
 }
@@ -215,8 +170,10 @@ cmp_key(const void *a, const void *b)
 static bool
 unwanted_by(const struct peer *p, const uint8_t author[32])
 {
-	return p->nunwanted > 0 && bsearch(author, p->unwanted, p->nunwanted,
-	    32, cmp_key) != NULL;
+	int found;
+
+	gs_key_search(p->unwanted, p->nunwanted, 32, author, &found);
+	return found;
 }
 
 /* ---- sending ---- */
@@ -583,30 +540,31 @@ log_refusals(struct gs_gossip *g, struct peer *p)
 static int
 take_summary(struct peer *p, const Gs__Summary *s)
 {
+	struct gs_seqmap *m = &p->known;
 	size_t n = s->n_entries, k = 0;
 
-	if (n > p->capknown) {
-		struct seqent *nk = realloc(p->known, n * sizeof(*nk));
-		if (nk == NULL)
+	if (n > m->cap) {
+		struct gs_seqent *nv = realloc(m->v, n * sizeof(*nv));
+		if (nv == NULL)
 			return GS_ENOMEM;
-		p->known = nk;
-		p->capknown = n;
+		m->v = nv;
+		m->cap = n;
 	}
 	for (size_t i = 0; i < n; i++) {
-		memcpy(p->known[i].pk, s->entries[i]->author.data, 32);
-		p->known[i].seq = s->entries[i]->seq;
+		memcpy(m->v[i].pk, s->entries[i]->author.data, 32);
+		m->v[i].seq = s->entries[i]->seq;
 	}
 	if (n > 1)
-		qsort(p->known, n, sizeof(*p->known), cmp_key);  /* pk first */
+		qsort(m->v, n, sizeof(*m->v), cmp_key);  /* pk comes first */
 	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && memcmp(p->known[k - 1].pk, p->known[i].pk, 32) == 0) {
-			if (p->known[i].seq > p->known[k - 1].seq)
-				p->known[k - 1].seq = p->known[i].seq;
+		if (k > 0 && memcmp(m->v[k - 1].pk, m->v[i].pk, 32) == 0) {
+			if (m->v[i].seq > m->v[k - 1].seq)
+				m->v[k - 1].seq = m->v[i].seq;
 			continue;
 		}
-		p->known[k++] = p->known[i];
+		m->v[k++] = m->v[i];
 	}
-	p->nknown = k;
+	m->n = k;
 	return 0;
 }
 
@@ -655,8 +613,8 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
-	for (size_t i = 0; i < p->nknown; i++) {
-		const struct seqent *e = &p->known[i];
+	for (size_t i = 0; i < p->known.n; i++) {
+		const struct gs_seqent *e = &p->known.v[i];
 		mine = gs_replica_seq(g->d->replica, e->pk);
 		if (e->seq <= mine)
 			continue;

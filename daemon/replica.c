@@ -17,15 +17,10 @@
 #include "crypto.h"
 #include "hlc.h"
 #include "log.h"
+#include "seqmap.h"
 #include "siteid.h"
 #include "store.h"
 #include "vault.h"
-
-/* One author's highest sequence held. */
-struct author_seq {
-	uint8_t pk[32];
-	uint64_t seq;
-};
 
 struct gs_replica {
 	struct gs_identity *id;        /* owned */
@@ -33,8 +28,7 @@ struct gs_replica {
 	struct gs_store *store;        /* owned */
 	struct gs_itemset *items;      /* owned */
 	struct gs_hlc clock;
-	struct author_seq *authors;    /* owned; ascending by pk */
-	size_t nauthors, capauthors;
+	struct gs_seqmap authors;      /* owned: author -> highest sequence */
 	uint64_t nchanges;
 	size_t ncorrupt;
 	gs_replica_trust_cb trust;
@@ -53,59 +47,10 @@ gs_replica_time(uint64_t hlc, char out[32])
 
 /* ---- summary: author -> highest sequence ---- */
 
-static size_t
-author_pos(const struct gs_replica *r, const uint8_t pk[32], int *found)
-{
-	size_t lo = 0, hi = r->nauthors;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(r->authors[mid].pk, pk, 32);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = 0;
-	return lo;
-}
-
 uint64_t
 gs_replica_seq(const struct gs_replica *r, const uint8_t author[32])
 {
-	int found;
-	size_t i = author_pos(r, author, &found);
-	return found ? r->authors[i].seq : 0;
-}
-
-static int
-set_seq(struct gs_replica *r, const uint8_t author[32], uint64_t seq)
-{
-	int found;
-	size_t i = author_pos(r, author, &found);
-
-	if (found) {
-		r->authors[i].seq = seq;
-		return 0;
-	}
-	if (r->nauthors == r->capauthors) {
-		size_t ncap = r->capauthors ? r->capauthors * 2 : 16;
-		struct author_seq *na = realloc(r->authors, ncap * sizeof(*na));
-		if (na == NULL)
-			return GS_ENOMEM;
-		r->authors = na;
-		r->capauthors = ncap;
-	}
-	memmove(&r->authors[i + 1], &r->authors[i],
-	    (r->nauthors - i) * sizeof(*r->authors));
-	memcpy(r->authors[i].pk, author, 32);
-	r->authors[i].seq = seq;
-	r->nauthors++;
-	return 0;
+	return gs_seqmap_get(&r->authors, author);
 }
 
 int
@@ -114,8 +59,8 @@ gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
 {
 	int rc;
 
-	for (size_t i = 0; i < r->nauthors; i++) {
-		rc = cb(r->authors[i].pk, r->authors[i].seq, arg);
+	for (size_t i = 0; i < r->authors.n; i++) {
+		rc = cb(r->authors.v[i].pk, r->authors.v[i].seq, arg);
 		if (rc != 0)
 			return rc;
 	}
@@ -125,7 +70,7 @@ gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
 size_t
 gs_replica_author_count(const struct gs_replica *r)
 {
-	return r->nauthors;
+	return r->authors.n;
 }
 
 uint64_t
@@ -216,8 +161,8 @@ load_row(const struct gs_stored_change *c, void *arg)
 	gs_fields_clear(&delta);
 	if (rc != 0)
 		return rc;
-	if (c->seq > gs_replica_seq(r, c->author) &&
-	    (rc = set_seq(r, c->author, c->seq)) != 0)
+	rc = gs_seqmap_raise(&r->authors, c->author, c->seq);
+	if (rc != 0)
 		return rc;
 	if (c->hlc > r->clock.last && GS_HLC_MS(c->hlc) <=
 	    gs_wall_ms() + r->clock.max_drift_ms)
@@ -231,7 +176,7 @@ static int
 reload(struct gs_replica *r)
 {
 	gs_itemset_clear(r->items);
-	r->nauthors = 0;
+	gs_seqmap_clear(&r->authors);
 	r->nchanges = 0;
 	r->ncorrupt = 0;
 	return gs_store_changes_after(r->store, 0, 0, load_row, r);
@@ -463,7 +408,7 @@ gs_replica_close(struct gs_replica **rp)
 	gs_store_close(&r->store);
 	gs_vault_destroy(&r->vault);
 	gs_identity_destroy(&r->id);
-	free(r->authors);
+	gs_seqmap_free(&r->authors);
 	free(r);
 	*rp = NULL;
 }
@@ -696,7 +641,7 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 	    c->seq, c->hlc, (const uint8_t (*)[32])c->parents, c->nparents,
 	    &delta, 0);
 	if (ret == 0)
-		ret = set_seq(r, c->author, c->seq);
+		ret = gs_seqmap_raise(&r->authors, c->author, c->seq);
 	if (ret != 0)
 		goto out;
 	r->nchanges++;

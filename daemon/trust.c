@@ -5,6 +5,7 @@
  */
 #include "trust.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "log.h"
+#include "seqmap.h"
 #include "siteid.h"
 
 struct gs_trust {
@@ -28,25 +30,13 @@ struct gs_trust {
  * a disk write, and a peer can name thousands in one message. */
 #define NOTE_PER_MINUTE 16
 
+_Static_assert(offsetof(struct gs_trust_site, pk) == 0,
+    "sites are searched by their leading key");
+
 static size_t
 pos(const struct gs_trust *t, const uint8_t pk[32], int *found)
 {
-	size_t lo = 0, hi = t->n;
-
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(t->v[mid].pk, pk, 32);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return gs_key_search(t->v, t->n, sizeof(*t->v), pk, found);
 }
 
 /* Inserts or updates a site in memory; returns it, or NULL. */
