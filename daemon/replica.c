@@ -95,6 +95,14 @@ gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg)
 	r->hook_arg = arg;
 }
 
+int
+gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32])
+{
+	if (memcmp(pk, gs_identity_pk(r->id), 32) == 0)
+		return 0;
+	return r->trust ? r->trust(pk, r->trust_arg) : GS_EUNTRUSTED;
+}
+
 const struct gs_identity *
 gs_replica_identity(const struct gs_replica *r)
 {
@@ -554,12 +562,9 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 	gs_fields_init(&delta);
 	memset(&seen, 0, sizeof(seen));
 	/* who */
-	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0) {
-		ret = r->trust ? r->trust(c->author, r->trust_arg) :
-		    GS_EUNTRUSTED;
-		if (ret != 0)
-			goto out;
-	}
+	ret = gs_replica_author_ok(r, c->author);
+	if (ret != 0)
+		goto out;
 	/* which sequence */
 	held = gs_replica_seq(r, c->author);
 	if (c->seq <= held) {

@@ -87,6 +87,12 @@ void gs_replica_set_trust(struct gs_replica *r, gs_replica_trust_cb cb,
     void *arg);
 void gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg);
 
+/*
+ * Asks the trust callback about an author: 0, GS_EUNTRUSTED or
+ * GS_EBLOCKED (this site's own key is always 0).
+ */
+int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
+
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
 struct gs_itemset *gs_replica_items(struct gs_replica *r);

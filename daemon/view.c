@@ -96,6 +96,7 @@ struct seat_ref {
 };
 
 struct gs_seats {
+	struct gs_replica *r;    /* lent */
 	struct seat_ref *v;
 	size_t n, cap;
 	int failed;
@@ -112,6 +113,9 @@ on_seat_item(struct gs_item *it, void *arg)
 
 	if (it->type != GS_TYPE_RESERVATION || it->corrupt ||
 	    (st = gs_item_state(it)) == NULL || st->deleted)
+		return 0;
+	/* a blocked site's items are not shown, its seats included */
+	if (gs_replica_author_ok(s->r, st->owner) == GS_EBLOCKED)
 		return 0;
 	ev = gs_fields_get(&st->fields, "event");
 	seats = gs_fields_get(&st->fields, "seats");
@@ -156,6 +160,7 @@ gs_seats_build(struct gs_replica *r)
 
 	if (s == NULL)
 		return NULL;
+	s->r = r;
 	gs_itemset_foreach(gs_replica_items(r), on_seat_item, s);
 	if (s->failed) {
 		gs_seats_free(&s);

@@ -200,7 +200,13 @@ def test_blocked_site_hidden_and_not_relayed():
         c.j("site", "trust", b.id)
         e1 = b.add_event("Atelier peinture", "2030-08-01T14:00:00+02:00")
         wait_until(lambda: e1 in event_ids(c), timeout=40, what="B's event relayed to C")
+        e0 = a.add_event("Sortie cinéma", "2030-08-03T20:00:00+02:00", "outing",
+                         "--capacity", "10")
+        wait_until(lambda: e0 in event_ids(b), timeout=40)
+        b.j("event", "reserve", e0, "--seats", "3")
+        wait_until(lambda: a.j("event", "show", e0)["seats"]["total"] == 3, timeout=40)
         a.j("site", "block", b.id)
+        assert a.j("event", "show", e0)["seats"]["total"] == 0, "its seats are hidden too"
         assert e1 not in event_ids(a), "a blocked site's items are hidden"
         assert a.run("event", "show", e1).returncode == 4
         sites = {s["site_id"]: s for s in a.j("site", "list")["sites"]}
