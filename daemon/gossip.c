@@ -12,7 +12,7 @@
  * pushed at once to connected peers that are exactly one change behind
  * for that author; anything a push misses, the next round repairs.
  */
-#include "gossip.h"
+#include "gossip_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,72 +40,13 @@
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
 #define MAX_INTRO 10000         /* sites in one introduction */
-#define ROUTE_MAX 256
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
 #define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
-#define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 
-struct peer {
-	struct gs_gossip *g;              /* lent */
-	uint8_t pk[32];
-	uint8_t curve[32];
-	char *endpoint;                   /* owned; NULL: inbound only */
-	char *label;                      /* owned; admin's name for it */
-	bool introducer;
-	bool configured;                  /* in the peers table */
-	int64_t added, last_seen, last_sync;
-	int64_t saved_seen, saved_sync;   /* what the store holds */
-	struct gs_endpoint *dealer;       /* owned; NULL without endpoint */
-	bool was_connected;
-	ev_tstamp down_since;             /* dealer not connected since */
-	double redial_s;                  /* current redial delay */
-	uint8_t route[ROUTE_MAX];         /* inbound route through our ROUTER */
-	size_t route_len;
-	ev_tstamp route_seen;
-	/* what we know the peer holds (its last summary, plus what we sent) */
-	struct gs_seqmap known;
-	bool have_known;
-	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
-	size_t nunwanted;
-	/* sending to the peer */
-	unsigned granted;                 /* credit the peer gave in its summary */
-	ev_tstamp summary_at;             /* when that summary came */
-	unsigned credit;
-	int64_t cursor;
-	bool sending;
-	unsigned inflight;
-	/* counters */
-	uint64_t they_lack, we_lack;
-	uint64_t applied;
-	uint64_t refused;
-	unsigned by_reason[GS_REASONS];
-	ev_tstamp last_reround;
-};
-
-struct gs_gossip {
-	struct gs_daemon *d;              /* lent */
-	struct gs_trust *trust;           /* owned */
-	struct gs_endpoint *listener;     /* owned */
-	uint8_t curve_pk[32];
-	uint8_t *curve_sk;                /* owned, guarded memory */
-	struct peer **peers;              /* owned */
-	size_t npeers, cappeers;
-	ev_timer round_timer;
-	ev_timer tick;
-	uint64_t rounds;
-	uint64_t refused;                 /* all peers, for the log window */
-	uint64_t refused_logged;
-	ev_tstamp last_refusal_log;
-	struct {
-		uint8_t curve[32];
-		ev_tstamp when;
-	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
-	unsigned zap_next;
-};
 
 /* ---- small helpers ---- */
 
@@ -127,8 +68,8 @@ set_known(struct peer *p, const uint8_t pk[32], uint64_t seq)
 	return gs_seqmap_raise(&p->known, pk, seq);
 }
 
-static struct peer *
-find_peer(struct gs_gossip *g, const uint8_t pk[32])
+struct peer *
+gs_gossip_find_peer(struct gs_gossip *g, const uint8_t pk[32])
 {
 	for (size_t i = 0; i < g->npeers; i++)
 		if (memcmp(g->peers[i]->pk, pk, 32) == 0)
@@ -136,8 +77,8 @@ find_peer(struct gs_gossip *g, const uint8_t pk[32])
 	return NULL;
 }
 
-static bool
-peer_connected(const struct peer *p)
+bool
+gs_gossip_peer_connected(const struct peer *p)
 {
 	ev_tstamp now = ev_now(p->g->d->loop);
 
@@ -308,8 +249,8 @@ on_intro_site(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
-static void
-send_intro(struct gs_gossip *g, struct peer *p)
+void
+gs_gossip_send_intro(struct gs_gossip *g, struct peer *p)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
@@ -797,7 +738,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			break;
 		}
 		/* introductions go both ways, whoever dialled */
-		send_intro(g, p);
+		gs_gossip_send_intro(g, p);
 		break;
 	case GS__PEER_MSG__MSG_SUMMARY:
 		on_summary(g, p, m->summary);
@@ -828,7 +769,6 @@ out:
 	gs__peer_msg__free_unpacked(m, &budget.alloc);
 }
 
-static struct peer *peer_new(struct gs_gossip *g, const uint8_t pk[32]);
 
 /* A message on our ROUTER: find the site by its authenticated key. */
 static void
@@ -845,8 +785,8 @@ on_listener_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	s = gs_trust_by_curve(g->trust, m->curve_pk);
 	if (s == NULL || s->trust != GS_TRUST_TRUSTED)
 		return;   /* trust withdrawn since the handshake */
-	p = find_peer(g, s->pk);
-	if (p == NULL && (p = peer_new(g, s->pk)) == NULL)
+	p = gs_gossip_find_peer(g, s->pk);
+	if (p == NULL && (p = gs_gossip_peer_new(g, s->pk)) == NULL)
 		return;
 	memcpy(p->route, m->route, m->route_len);
 	p->route_len = m->route_len;
@@ -913,8 +853,8 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 
 /* ---- peers ---- */
 
-static struct peer *
-peer_new(struct gs_gossip *g, const uint8_t pk[32])
+struct peer *
+gs_gossip_peer_new(struct gs_gossip *g, const uint8_t pk[32])
 {
 	struct peer *p;
 
@@ -938,8 +878,8 @@ peer_new(struct gs_gossip *g, const uint8_t pk[32])
 	return p;
 }
 
-static void
-peer_drop(struct gs_gossip *g, struct peer *p)
+void
+gs_gossip_peer_drop(struct gs_gossip *g, struct peer *p)
 {
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i] != p)
@@ -950,8 +890,8 @@ peer_drop(struct gs_gossip *g, struct peer *p)
 	}
 }
 
-static int
-peer_connect(struct gs_gossip *g, struct peer *p)
+int
+gs_gossip_peer_connect(struct gs_gossip *g, struct peer *p)
 {
 	int rc;
 	char sid[GS_SITEID_SHORT];
@@ -974,7 +914,7 @@ static int
 on_peer_row(const struct gs_peer_row *row, void *arg)
 {
 	struct gs_gossip *g = arg;
-	struct peer *p = peer_new(g, row->pk);
+	struct peer *p = gs_gossip_peer_new(g, row->pk);
 
 	if (p == NULL)
 		return 0;
@@ -989,8 +929,8 @@ on_peer_row(const struct gs_peer_row *row, void *arg)
 }
 
 /* Starts a round with p: summary out, the rest follows from replies. */
-static void
-start_round(struct gs_gossip *g, struct peer *p)
+void
+gs_gossip_start_round(struct gs_gossip *g, struct peer *p)
 {
 	if (send_summary(g, p, true) == 0)
 		g->rounds++;
@@ -1000,8 +940,8 @@ static void
 on_connected(struct gs_gossip *g, struct peer *p)
 {
 	send_hello(p);
-	send_intro(g, p);
-	start_round(g, p);
+	gs_gossip_send_intro(g, p);
+	gs_gossip_start_round(g, p);
 }
 
 static void
@@ -1025,7 +965,7 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (size_t i = 0; i < g->npeers && n < 64; i++)
-		if (peer_connected(g->peers[i]) &&
+		if (gs_gossip_peer_connected(g->peers[i]) &&
 		    gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
 			pick[n++] = g->peers[i];
 	/* a random subset of fanout peers (partial Fisher-Yates) */
@@ -1034,7 +974,7 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 		struct peer *t = pick[i];
 		pick[i] = pick[j];
 		pick[j] = t;
-		start_round(g, pick[i]);
+		gs_gossip_start_round(g, pick[i]);
 	}
 	arm_round(g);
 }
@@ -1062,7 +1002,7 @@ redial(struct gs_gossip *g, struct peer *p, bool up)
 	}
 	if (now - p->down_since < p->redial_s)
 		return;
-	peer_connect(g, p);
+	gs_gossip_peer_connect(g, p);
 	p->down_since = now;
 	p->redial_s = p->redial_s * 2 > REDIAL_MAX_S ? REDIAL_MAX_S :
 	    p->redial_s * 2;
@@ -1120,7 +1060,7 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 		struct peer *p = g->peers[i];
 		uint64_t k;
 		if ((from != NULL && memcmp(p->pk, from, 32) == 0) ||
-		    !peer_connected(p) ||
+		    !gs_gossip_peer_connected(p) ||
 		    gs_trust_author_ok(g->trust, p->pk) != 0)
 			continue;
 		k = known_seq(p, c->author);
@@ -1180,7 +1120,7 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 	}
 	for (size_t i = 0; i < g->npeers; i++)
 		if (gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
-			peer_connect(g, g->peers[i]);
+			gs_gossip_peer_connect(g, g->peers[i]);
 	ev_timer_init(&g->round_timer, on_round, 1.0, 0.0);
 	g->round_timer.data = g;
 	arm_round(g);
@@ -1255,7 +1195,7 @@ gs_gossip_status(struct gs_gossip *g, json_t *o)
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i]->configured)
 			configured++;
-		if (peer_connected(g->peers[i]))
+		if (gs_gossip_peer_connected(g->peers[i]))
 			connected++;
 	}
 	gs_store_pending_foreach(gs_replica_store(g->d->replica),
@@ -1268,451 +1208,4 @@ gs_gossip_status(struct gs_gossip *g, json_t *o)
 	    json_integer((json_int_t)pending));
 	json_object_set_new(o, "refused", json_integer((json_int_t)g->refused));
 	json_object_set_new(o, "rounds", json_integer((json_int_t)g->rounds));
-}
-
-
-/* ---- control commands: peers, sites, sync ---- */
-
-static const char *
-call_param(const struct gs_ctl_call *c, const char *name)
-{
-	for (size_t i = 0; i < c->nparams; i++)
-		if (strcmp(c->names[i], name) == 0)
-			return c->values[i];
-	return NULL;
-}
-
-static void
-call_fail(struct gs_ctl_call *c, int status, const char *field,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-call_fail(struct gs_ctl_call *c, int status, const char *field,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	c->status = status;
-	snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(c->error, sizeof(c->error), fmt, ap);
-	va_end(ap);
-}
-
-/* Parses the "site" parameter as a site ID. */
-static int
-call_site(struct gs_ctl_call *c, uint8_t pk[32])
-{
-	const char *s = call_param(c, "site");
-	uint8_t curve[32];
-	int rc;
-
-	if (s == NULL) {
-		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
-		    "manquant");
-		return -1;
-	}
-	rc = gs_siteid_parse(s, pk);
-	if (rc == 0 && gs_pk_to_curve(pk, curve) != 0)
-		rc = GS_EINVAL;
-	if (rc == GS_ECHECKSUM) {
-		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
-		    "« %.70s » : un caractère est faux (somme de contrôle) ; "
-		    "relisez-le avec l'autre site", s);
-		return -1;
-	}
-	if (rc != 0) {
-		call_fail(c, GS__STATUS__INVALID, "site", "identifiant de site "
-		    "« %.70s » invalide : 56 caractères A-Z et 2-7, par "
-		    "groupes de 7 (gemsync id sur l'autre site)", s);
-		return -1;
-	}
-	return 0;
-}
-
-static json_t *
-time_or_null(int64_t t)
-{
-	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0)
-		return json_null();
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-static json_t *
-site_id_json(const uint8_t pk[32])
-{
-	char sid[GS_SITEID_SIZE];
-	gs_siteid_encode(pk, sid);
-	return json_string(sid);
-}
-
-static void
-after_trust_change(struct gs_gossip *g)
-{
-	for (size_t i = 0; i < g->npeers; i++)
-		if (peer_connected(g->peers[i]))
-			send_intro(g, g->peers[i]);
-}
-
-static void
-c_peer_add(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	const char *ep = call_param(c, "endpoint"), *name = call_param(c, "name");
-	const char *intro = call_param(c, "introducer");
-	struct gs_store *st = gs_replica_store(g->d->replica);
-	struct gs_peer_row row;
-	struct peer *p;
-	uint8_t pk[32], curve[32];
-	int rc;
-
-	if (call_site(c, pk) != 0)
-		return;
-	if (memcmp(pk, gs_replica_pk(g->d->replica), 32) == 0) {
-		call_fail(c, GS__STATUS__INVALID, "site", "c'est l'identifiant "
-		    "de ce site-ci");
-		return;
-	}
-	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
-	    strchr(ep + 6, ':') == NULL) {
-		call_fail(c, GS__STATUS__INVALID, "endpoint", "adresse « %.60s » "
-		    "invalide : attendu tcp://HÔTE:PORT", ep ? ep : "");
-		return;
-	}
-	if (name != NULL && strlen(name) > 100) {
-		call_fail(c, GS__STATUS__INVALID, "name", "nom trop long "
-		    "(100 octets au plus)");
-		return;
-	}
-	memset(&row, 0, sizeof(row));
-	memcpy(row.pk, pk, 32);
-	row.endpoint = ep;
-	row.name = name ? name : "";
-	row.introducer = intro != NULL && strcmp(intro, "1") == 0;
-	row.added = time(NULL);
-	rc = gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, NULL);
-	if (rc == 0)
-		rc = gs_store_peer_put(st, &row);
-	if (rc != 0) {
-		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
-		    gs_strerror(rc));
-		return;
-	}
-	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(st, curve);
-	p = find_peer(g, pk);
-	if (p == NULL && (p = peer_new(g, pk)) == NULL) {
-		call_fail(c, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
-		return;
-	}
-	free(p->endpoint);
-	free(p->label);
-	p->endpoint = strdup(ep);
-	p->label = strdup(row.name);
-	p->introducer = row.introducer;
-	p->configured = true;
-	p->added = row.added;
-	peer_connect(g, p);
-	after_trust_change(g);
-	c->json = json_pack("{s:o,s:s,s:b}", "site_id", site_id_json(pk),
-	    "endpoint", ep, "introducer", row.introducer);
-}
-
-static void
-c_peer_remove(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	struct peer *p;
-	uint8_t pk[32];
-	int rc;
-
-	if (call_site(c, pk) != 0)
-		return;
-	rc = gs_store_peer_remove(gs_replica_store(g->d->replica), pk);
-	p = find_peer(g, pk);
-	if (rc == GS_ENOTFOUND) {
-		call_fail(c, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
-		    "un pair");
-		return;
-	}
-	if (rc != 0) {
-		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
-		    gs_strerror(rc));
-		return;
-	}
-	if (p != NULL)
-		peer_drop(g, p);
-	c->json = json_pack("{s:o,s:b}", "site_id", site_id_json(pk),
-	    "removed", 1);
-}
-
-static json_t *
-reasons_json(const struct peer *p)
-{
-	json_t *o = json_object();
-
-	for (int i = 1; i < GS_REASONS; i++)
-		if (p->by_reason[i] > 0)
-			json_object_set_new(o, gs_errname(-i),
-			    json_integer(p->by_reason[i]));
-	return o;
-}
-
-static void
-c_peer_list(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < g->npeers; i++) {
-		const struct peer *p = g->peers[i];
-		const char *profile = gs_view_site_name(g->d->replica, p->pk);
-		if (!p->configured)
-			continue;
-		json_array_append_new(arr, json_pack(
-		    "{s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
-		    "site_id", site_id_json(p->pk),
-		    "name", p->label && p->label[0] ? p->label : profile,
-		    "profile_name", profile,
-		    "endpoint", p->endpoint ? p->endpoint : "",
-		    "introducer", p->introducer,
-		    "connected", peer_connected(p),
-		    "last_seen", time_or_null(p->last_seen),
-		    "last_sync", time_or_null(p->last_sync),
-		    "they_lack", (json_int_t)p->they_lack,
-		    "we_lack", (json_int_t)p->we_lack,
-		    "applied", (json_int_t)p->applied,
-		    "refused", (json_int_t)p->refused,
-		    "refused_by_reason", reasons_json(p)));
-	}
-	c->json = json_pack("{s:o}", "peers", arr);
-}
-
-static const char *
-trust_name(int t)
-{
-	return t == GS_TRUST_TRUSTED ? "trusted" : t == GS_TRUST_BLOCKED ?
-	    "blocked" : "pending";
-}
-
-struct owned_count {
-	const uint8_t *pk;
-	size_t n;
-};
-
-static int
-count_owned(struct gs_item *it, void *arg)
-{
-	struct owned_count *oc = arg;
-	const struct gs_state *st;
-
-	if (it->type == GS_TYPE_SITE || it->type == GS_TYPE_RESERVATION ||
-	    it->corrupt || (st = gs_item_state(it)) == NULL || st->deleted)
-		return 0;
-	if (memcmp(st->owner, oc->pk, 32) == 0)
-		oc->n++;
-	return 0;
-}
-
-static json_t *
-site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
-    const uint8_t *introducer)
-{
-	struct owned_count oc = { pk, 0 };
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st = NULL;
-	const char *town = "";
-
-	gs_itemset_foreach(gs_replica_items(g->d->replica), count_owned, &oc);
-	gs_item_id_site(pk, id);
-	it = gs_itemset_get(gs_replica_items(g->d->replica), id);
-	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
-	    gs_fields_get(&st->fields, "town") != NULL)
-		town = gs_fields_get(&st->fields, "town");
-	return json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
-	    "site_id", site_id_json(pk),
-	    "name", gs_view_site_name(g->d->replica, pk),
-	    "town", town,
-	    "trust", trust,
-	    "introduced_by", introducer ? site_id_json(introducer) :
-	    json_null(),
-	    "items", (json_int_t)oc.n);
-}
-
-struct site_list_ctx {
-	struct gs_gossip *g;
-	json_t *arr;
-	int only_pending;
-};
-
-static int
-on_site_list(const struct gs_trust_site *s, void *arg)
-{
-	struct site_list_ctx *l = arg;
-	json_t *e;
-
-	if (l->only_pending && s->trust != GS_TRUST_PENDING)
-		return 0;
-	e = site_entry(l->g, s->pk, trust_name(s->trust),
-	    s->introduced ? s->introducer : NULL);
-	if (l->only_pending) {
-		json_object_set_new(e, "transport_key", json_null());
-		json_object_set_new(e, "source", json_string("gossip"));
-		json_object_set_new(e, "first_attempt",
-		    time_or_null(s->first_seen));
-	}
-	json_array_append_new(l->arr, e);
-	return 0;
-}
-
-static void
-c_site_list(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	struct site_list_ctx l = { g, json_array(), 0 };
-
-	json_array_append_new(l.arr, site_entry(g,
-	    gs_replica_pk(g->d->replica), "self", NULL));
-	gs_trust_foreach(g->trust, on_site_list, &l);
-	c->json = json_pack("{s:o}", "sites", l.arr);
-}
-
-static int
-on_pending_row(const struct gs_pending_row *r, void *arg)
-{
-	struct site_list_ctx *l = arg;
-	char hex[65];
-
-	gs_hex(r->curve, 32, hex);
-	json_array_append_new(l->arr, json_pack(
-	    "{s:n,s:s,s:s,s:s,s:o,s:o,s:I}",
-	    "site_id", "transport_key", hex, "source", "connection",
-	    "address", r->address,
-	    "first_attempt", time_or_null(r->first_attempt),
-	    "last_attempt", time_or_null(r->last_attempt),
-	    "attempts", (json_int_t)r->attempts));
-	return 0;
-}
-
-static void
-c_site_pending(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	struct site_list_ctx l = { g, json_array(), 1 };
-
-	gs_store_pending_foreach(gs_replica_store(g->d->replica),
-	    on_pending_row, &l);
-	gs_trust_foreach(g->trust, on_site_list, &l);
-	c->json = json_pack("{s:o}", "pending", l.arr);
-}
-
-static void
-c_site_set(struct gs_gossip *g, struct gs_ctl_call *c, int trust)
-{
-	uint8_t pk[32], curve[32];
-	struct peer *p;
-	int rc;
-
-	if (call_site(c, pk) != 0)
-		return;
-	if (memcmp(pk, gs_replica_pk(g->d->replica), 32) == 0) {
-		call_fail(c, GS__STATUS__INVALID, "site", "c'est l'identifiant "
-		    "de ce site-ci");
-		return;
-	}
-	rc = gs_trust_set(g->trust, pk, trust, NULL);
-	if (rc != 0) {
-		call_fail(c, GS__STATUS__REFUSED, NULL, "échec : %s",
-		    gs_strerror(rc));
-		return;
-	}
-	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(gs_replica_store(g->d->replica), curve);
-	p = find_peer(g, pk);
-	if (trust == GS_TRUST_BLOCKED && p != NULL) {
-		/* drop the connection; the peer row stays for the record */
-		gs_transport_close(&p->dealer);
-		p->route_len = 0;
-		p->sending = false;
-		p->have_known = false;
-	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
-		peer_connect(g, p);
-	}
-	after_trust_change(g);
-	if (trust == GS_TRUST_TRUSTED)
-		for (size_t i = 0; i < g->npeers; i++)
-			if (peer_connected(g->peers[i]))
-				start_round(g, g->peers[i]);
-	c->json = json_pack("{s:o,s:s}", "site_id", site_id_json(pk),
-	    "trust", trust_name(trust));
-}
-
-static void
-c_sync(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	uint8_t pk[32];
-	size_t started = 0;
-
-	if (call_param(c, "site") != NULL && call_site(c, pk) != 0)
-		return;
-	for (size_t i = 0; i < g->npeers; i++) {
-		struct peer *p = g->peers[i];
-		if (call_param(c, "site") != NULL && memcmp(p->pk, pk, 32) != 0)
-			continue;
-		if (!peer_connected(p) ||
-		    gs_trust_author_ok(g->trust, p->pk) != 0)
-			continue;
-		start_round(g, p);
-		started++;
-	}
-	if (call_param(c, "site") != NULL && started == 0) {
-		call_fail(c, GS__STATUS__REFUSED, "site", "ce pair n'est pas "
-		    "connecté en ce moment : la synchronisation reprendra dès "
-		    "qu'il sera joignable");
-		return;
-	}
-	c->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);
-}
-
-static void c_site_trust(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	c_site_set(g, c, GS_TRUST_TRUSTED);
-}
-
-static void c_site_block(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	c_site_set(g, c, GS_TRUST_BLOCKED);
-}
-
-static const struct {
-	const char *name;
-	void (*fn)(struct gs_gossip *g, struct gs_ctl_call *c);
-} gossip_commands[] = {
-	{ "peer.add", c_peer_add },
-	{ "peer.remove", c_peer_remove },
-	{ "peer.list", c_peer_list },
-	{ "site.list", c_site_list },
-	{ "site.pending", c_site_pending },
-	{ "site.trust", c_site_trust },
-	{ "site.block", c_site_block },
-	{ "sync", c_sync },
-};
-
-int
-gs_gossip_control(struct gs_gossip *g, struct gs_ctl_call *c)
-{
-	for (size_t i = 0; i < sizeof(gossip_commands) /
-	    sizeof(gossip_commands[0]); i++) {
-		if (strcmp(gossip_commands[i].name, c->command) != 0)
-			continue;
-		c->status = GS__STATUS__OK;
-		gossip_commands[i].fn(g, c);
-		if (c->status == GS__STATUS__OK && c->json == NULL)
-			call_fail(c, GS__STATUS__REFUSED, NULL,
-			    "mémoire insuffisante");
-		return 0;
-	}
-	return GS_ENOTFOUND;
 }
