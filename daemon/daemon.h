@@ -27,6 +27,7 @@ struct gs_daemon {
 	struct gs_gossip *gossip;         /* owned; NULL when not listening */
 	int64_t started;                  /* Unix seconds */
 	ev_signal sigterm, sigint, sighup;
+	ev_timer checkpoint;              /* periodic WAL checkpoint */
 };
 
 #endif

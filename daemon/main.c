@@ -28,9 +28,11 @@
 #include "log.h"
 #include "replica.h"
 #include "siteid.h"
+#include "store.h"
 #include "transport.h"
 
 #define DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
+#define CHECKPOINT_S 300.0
 
 static void
 usage(FILE *f)
@@ -131,6 +133,23 @@ on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)revents;
 	log_info("main: signal %d, stopping", w->signum);
 	ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * SQLite checkpoints the WAL on commits past 1,000 pages; a quiet site
+ * commits little, so the WAL is also folded back every few minutes.
+ */
+static void
+on_checkpoint(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_daemon *d = w->data;
+	int rc;
+
+	(void)loop;
+	(void)revents;
+	rc = gs_store_checkpoint(gs_replica_store(d->replica));
+	if (rc != 0)
+		log_warnx("main: wal checkpoint: %s", gs_strerror(rc));
 }
 
 static void
@@ -263,6 +282,9 @@ run_daemon(struct gs_daemon *d)
 	ev_signal_start(d->loop, &d->sigterm);
 	ev_signal_start(d->loop, &d->sigint);
 	ev_signal_start(d->loop, &d->sighup);
+	ev_timer_init(&d->checkpoint, on_checkpoint, CHECKPOINT_S, CHECKPOINT_S);
+	d->checkpoint.data = d;
+	ev_timer_start(d->loop, &d->checkpoint);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("main: site %s serving (%s, control %s)",
 	    gs_identity_siteid(gs_replica_identity(d->replica)),
@@ -280,6 +302,7 @@ daemon_cleanup(struct gs_daemon *d)
 		ev_signal_stop(d->loop, &d->sigterm);
 		ev_signal_stop(d->loop, &d->sigint);
 		ev_signal_stop(d->loop, &d->sighup);
+		ev_timer_stop(d->loop, &d->checkpoint);
 	}
 	gs_gossip_stop(&d->gossip);
 	gs_control_stop(&d->control);
