@@ -33,7 +33,7 @@ print_list(const json_t *conflicts)
 	static const char *const hdr[] = { "ID", "TYPE", "TITRE", "CHAMPS",
 	    "CANDIDATS" };
 	struct gs_table t;
-	const json_t *c, *f, *n;
+	const json_t *c, *f;
 	char shortid[9], count[32];
 	char *title, *fields = NULL, *next = NULL;
 	int ret = GS_EXIT_OK;
@@ -61,12 +61,8 @@ print_list(const json_t *conflicts)
 			fields = next;
 			next = NULL;
 		}
-		n = json_object_get(c, "candidates");
-		if (json_is_integer(n))
-			snprintf(count, sizeof(count), "%lld",
-			    (long long)json_integer_value(n));
-		else
-			memcpy(count, "-", 2);
+		gs_out_int_or_dash(json_object_get(c, "candidates"), count,
+		    sizeof(count));
 		const char *row[] = { shortid,
 		    gs_item_type_fr(gs_json_str(c, "type")),
 		    title != NULL && title[0] != '\0' ? title : "-",
@@ -90,50 +86,12 @@ print_list(const json_t *conflicts)
 	return ret;
 }
 
-/* Fetches key (an array) of the document of command; 3 when missing. */
-static int
-call_array(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, const char *key, json_t **root,
-    const json_t **arr)
-{
-	int ret;
-
-	*arr = NULL;
-	ret = gs_cli_doc(cli, command, params, root);
-	if (ret != GS_EXIT_OK || *root == NULL)
-		return ret;
-	*arr = json_object_get(*root, key);
-	if (!json_is_array(*arr)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		return GS_EXIT_DOWN;
-	}
-	return GS_EXIT_OK;
-}
-
 int
 gs_cmd_conflicts_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	json_t *root = NULL;
-	const json_t *conflicts;
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
-
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
-	    &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	ret = call_array(cli, "conflicts.list", NULL, "conflicts", &root,
-	    &conflicts);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	ret = print_list(conflicts);
-out:
-	json_decref(root);
-	return ret;
+	return gs_cli_list(cli, cmd, argc, argv, "conflicts.list", "conflicts",
+	    print_list);
 }
 
 /*
@@ -143,7 +101,7 @@ out:
 static void
 print_value(const char *field, const char *value)
 {
-	const char *p = value != NULL ? value : "", *nl;
+	const char *p = value != NULL ? value : "";
 	char *line, *clean;
 
 	if (field != NULL && strcmp(field, DELETED_FIELD) == 0) {
@@ -152,21 +110,14 @@ print_value(const char *field, const char *value)
 		return;
 	}
 	fputs("« ", stdout);
-	for (int first = 1;; first = 0) {
-		nl = strchr(p, '\n');
-		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-		if (line != NULL && line[0] != '\0' &&
-		    line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
+	for (int first = 1; p != NULL; first = 0) {
+		line = gs_out_line(&p);
 		clean = gs_out_clean_cut(line, 200);
 		if (!first)
 			fputs("\n      ", stdout);
 		fputs(clean != NULL ? clean : "?", stdout);
 		free(clean);
 		free(line);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
 	}
 	puts(" »");
 }
@@ -255,25 +206,16 @@ gs_cmd_conflicts_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	struct gs_kv params = { 0 };
 	json_t *root = NULL;
 	const json_t *conflicts;
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
-	    &npos);
+	rc = gs_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
+	    &params, "item");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
 		goto out;
 	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
-		goto out;
-	}
-	if (gs_kv_add(&params, "item", pos[0]) < 0) {
-		ret = gs_cli_nomem();
-		goto out;
-	}
-	ret = call_array(cli, "conflicts.show", &params, "conflicts", &root,
-	    &conflicts);
+	ret = gs_cli_doc_array(cli, "conflicts.show", &params, "conflicts",
+	    &root, &conflicts);
 	if (ret != GS_EXIT_OK || root == NULL)
 		goto out;
 	print_show(root, conflicts);
@@ -328,16 +270,12 @@ gs_cmd_conflicts_resolve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	json_t *root = NULL;
 	char *pos[1], *id = NULL;
 	size_t left;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, resolve_opts, argc, argv, on_resolve_opt,
-	    &r, pos, 1, &npos);
+	rc = gs_opts_args(cli, cmd, resolve_opts, on_resolve_opt, &r, argc,
+	    argv, pos, 1, "il manque l'élément (ITEM)");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
 		goto out;
 	}
 	if ((r.ntake > 0) == (r.sets.n > 0) || r.ntake > 1) {

@@ -199,13 +199,13 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 		goto out;
 	ret = GS_EXIT_DOWN;
 	if (build_request(&req, command, params) < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		gs_cli_nomem();
 		goto out;
 	}
 	len = gs__request__get_packed_size(&req);
 	buf = malloc(len > 0 ? len : 1);
 	if (buf == NULL) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		gs_cli_nomem();
 		goto out;
 	}
 	gs__request__pack(&req, buf);
@@ -278,7 +278,7 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 	}
 	*json = strdup(resp->json != NULL ? resp->json : "{}");
 	if (*json == NULL) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		gs_cli_nomem();
 		goto out;
 	}
 	ret = GS_EXIT_OK;

@@ -85,19 +85,6 @@ static const struct gs_opt list_opts[] = {
 	{ NULL, 0, 0 },
 };
 
-static int
-on_list_opt(void *arg, int id, const char *name, const char *value)
-{
-	struct gs_kv *params = arg;
-
-	(void)id;
-	if (gs_kv_set(params, name, value != NULL ? value : "1") < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
-		return GS_EXIT_REFUSED;
-	}
-	return 0;
-}
-
 /* Title as listed: cut, then marked when cancelled, deleted or in conflict. */
 static char *
 list_title(const json_t *item, const json_t *fields)
@@ -120,11 +107,14 @@ list_title(const json_t *item, const json_t *fields)
 }
 
 static void
-print_events(const json_t *items, void *arg)
+print_events(const json_t *items, const struct gs_kv *params)
 {
 	static const char *const hdr[] = { "DÉBUT", "TITRE", "TYPE", "LIEU",
 	    "PLACES", "ID" };
-	const int *all = arg;
+	/* Past events are listed too with --all, --from or --to. */
+	int all = gs_kv_get(params, "all") != NULL ||
+	    gs_kv_get(params, "from") != NULL ||
+	    gs_kv_get(params, "to") != NULL;
 	struct gs_table t;
 	const json_t *item, *fields;
 	const char *kind, *fr, *cap, *id;
@@ -133,7 +123,7 @@ print_events(const json_t *items, void *arg)
 	size_t i;
 
 	if (json_array_size(items) == 0) {
-		puts(*all ? "Aucun événement." : "Aucun événement à venir.");
+		puts(all ? "Aucun événement." : "Aucun événement à venir.");
 		return;
 	}
 	if (gs_table_init(&t, 6, hdr) < 0)
@@ -154,7 +144,7 @@ print_events(const json_t *items, void *arg)
 		    place != NULL && place[0] != '\0' ? place : "-",
 		    cap != NULL && cap[0] != '\0' ? cap : "-", shortid };
 		if (gs_table_row(&t, row) < 0)
-			fprintf(stderr, "gemsync: mémoire insuffisante\n");
+			gs_cli_nomem();
 		free(title);
 		free(place);
 	}
@@ -166,28 +156,8 @@ int
 gs_cmd_event_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct gs_kv params = { 0 };
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, all, rc;
-
-	if (gs_kv_add(&params, "type", "event") < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
-		ret = GS_EXIT_REFUSED;
-		goto out;
-	}
-	rc = gs_opts_parse(cli, cmd, list_opts, argc, argv, on_list_opt,
-	    &params, pos, 0, &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	all = gs_kv_get(&params, "all") != NULL ||
-	    gs_kv_get(&params, "from") != NULL ||
-	    gs_kv_get(&params, "to") != NULL;
-	ret = gs_item_list(cli, &params, print_events, &all);
-out:
-	gs_kv_clear(&params);
-	return ret;
+	return gs_item_list(cli, cmd, "event", list_opts, argc, argv,
+	    print_events);
 }
 
 /* Labels of the seats block; the widest sets gs_event_seats_width(). */
@@ -199,15 +169,6 @@ size_t
 gs_event_seats_width(void)
 {
 	return gs_out_width(SEATS_LEFT);
-}
-
-/* The integer member key of obj, or -1 when absent or not an integer. */
-static long long
-num(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
 /* "GEM Le Rebond (abcdefg)" or "site abcdefg", sanitized, malloc'd. */
@@ -249,7 +210,7 @@ held_lines(const json_t *held)
 		who = site_label(gs_json_str(h, "site_name"),
 		    gs_json_str(h, "site"));
 		note = gs_out_clean_cut(gs_json_str(h, "note"), 60);
-		n = num(h, "seats");
+		n = gs_json_int(h, "seats", -1);
 		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
 		if (asprintf(&next, "%s%s%s : %s place%s%s%s", all,
 		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
@@ -276,10 +237,10 @@ gs_event_print_seats(const json_t *item, size_t width)
 
 	if (!json_is_object(seats))
 		return;
-	cap = num(seats, "capacity");
-	total = num(seats, "total");
-	left = num(seats, "left");
-	over = num(seats, "overbooked");
+	cap = gs_json_int(seats, "capacity", -1);
+	total = gs_json_int(seats, "total", -1);
+	left = gs_json_int(seats, "left", -1);
+	over = gs_json_int(seats, "overbooked", -1);
 	if (json_array_size(held) == 0) {
 		gs_out_lv(SEATS_HELD, width, "aucune", NULL);
 	} else {
@@ -351,8 +312,8 @@ print_reserved(const json_t *item, const char *seats)
 		    "Ce site tient maintenant %lld place%s.\n",
 		    title != NULL ? title : "?", id != NULL ? id : "?", n,
 		    n > 1 ? "s" : "");
-	left = num(st, "left");
-	over = num(st, "overbooked");
+	left = gs_json_int(st, "left", -1);
+	over = gs_json_int(st, "overbooked", -1);
 	if (left >= 0)
 		printf("Places restantes : %lld\n", left);
 	else if (json_is_object(st))
@@ -374,16 +335,12 @@ gs_cmd_event_reserve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	struct gs_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, reserve_opts, argc, argv, on_reserve_opt,
-	    &r, pos, 1, &npos);
+	rc = gs_opts_args(cli, cmd, reserve_opts, on_reserve_opt, &r, argc,
+	    argv, pos, 1, "il manque l'événement (EVENT)");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'événement (EVENT)");
 		goto out;
 	}
 	if (r.seats == NULL) {

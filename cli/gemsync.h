@@ -109,6 +109,26 @@ int gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv, gs_opt_fn fn, void *arg, char **pos, int maxpos,
     int *npos);
 
+/*
+ * gs_opts_parse, then checks that exactly want positional arguments were
+ * given (into pos, room for want): otherwise prints missing as a usage
+ * error (missing is unused when want is 0). Same returns as
+ * gs_opts_parse: 0 to go on, GS_EXIT_USAGE (or fn's code), or -1 after
+ * printing the help.
+ */
+int gs_opts_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_opt *specs, gs_opt_fn fn, void *arg,
+    int argc, char **argv, char **pos, int want, const char *missing);
+
+/*
+ * Commands with no option and one argument: gs_opts_args for one
+ * positional, then appends name=ARG to params. Same returns, and 1 after
+ * printing "mémoire insuffisante".
+ */
+int gs_opts_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv, const char *missing, struct gs_kv *params,
+    const char *name);
+
 /* Flag for gs_cli_call: do not print the "daemon down" message. */
 #define GS_CALL_QUIET_DOWN 1
 
@@ -147,6 +167,18 @@ char *gs_out_clean_cut(const char *s, size_t max);
 void gs_out_wallclock(const char *rfc3339, char *out, size_t outlen);
 /* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
 void gs_out_localtime(const char *rfc3339, char *out, size_t outlen);
+
+/*
+ * Cuts the first line off *p and returns it as a malloc'd copy without
+ * its "\n" or "\r\n" (NULL when out of memory). *p then points after it,
+ * or is NULL once the last line is taken.
+ */
+char *gs_out_line(const char **p);
+/* Writes the integer v in decimal, or "-" when v is not an integer. */
+void gs_out_int_or_dash(const json_t *v, char *out, size_t outlen);
+/* Prints "what : VALUE" with the sanitized string member key of obj
+ * ("?" when absent). */
+void gs_out_done(const char *what, const json_t *obj, const char *key);
 
 /* A simple table: rows of sanitized cells, printed with aligned columns. */
 struct gs_table {
@@ -215,8 +247,33 @@ int gs_cmd_conflicts_resolve(struct gs_cli *, const struct gs_cli_cmd *, int,
  */
 int gs_cli_doc(struct gs_cli *cli, const char *command,
     const struct gs_kv *params, json_t **root);
+/*
+ * gs_cli_doc, then sets *arr to the member key of the document (lent from
+ * *root), which must be an array: otherwise prints why and returns 3.
+ * With --json *root and *arr stay NULL.
+ */
+int gs_cli_doc_array(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, const char *key, json_t **root,
+    const json_t **arr);
+/*
+ * conflicts list, peer list, site list, site pending: no option and no
+ * argument; sends command, then with --json prints the document, otherwise
+ * returns print's exit code for the array member key (lent).
+ */
+int gs_cli_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv, const char *command, const char *key,
+    int (*print)(const json_t *arr));
+/*
+ * site trust, site block, peer remove: one SITE-ID argument sent as
+ * "site" with command, then "done : SITE-ID" from the answer. Returns the
+ * exit code.
+ */
+int gs_cli_site_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv, const char *command, const char *done);
 /* Prints "mémoire insuffisante" on stderr; returns 1. */
 int gs_cli_nomem(void);
+/* Prints "document JSON de gemsyncd illisible" on stderr; returns 3. */
+int gs_cli_baddoc(void);
 /*
  * Formats a UTC RFC 3339 time (or JSON null / absent) for a table: local
  * "YYYY-MM-DD HH:MM:SS", or "jamais" when v is not a string.
@@ -267,13 +324,19 @@ int gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     const struct gs_item_kind *k, const char *command, const char *done,
     int argc, char **argv);
 /*
- * Sends item.list with params; with --json prints the document, otherwise
- * calls print with the "items" array (lent). Returns the exit code.
+ * event list, resource list: sends item.list with type and every option of
+ * specs (no argument) as a parameter ("1" for a flag, "search" sent as
+ * "q"). With --json prints the document, otherwise calls print with the
+ * "items" array and the parameters sent (both lent). Returns the exit code.
  */
-int gs_item_list(struct gs_cli *cli, const struct gs_kv *params,
-    void (*print)(const json_t *items, void *arg), void *arg);
+int gs_item_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const char *type, const struct gs_opt *specs, int argc, char **argv,
+    void (*print)(const json_t *items, const struct gs_kv *params));
 /* Returns the string member key of obj, or NULL (lent). */
 const char *gs_json_str(const json_t *obj, const char *key);
+/* Returns the integer member key of obj, or dflt when absent or not an
+ * integer. */
+long long gs_json_int(const json_t *obj, const char *key, long long dflt);
 
 /* French label of a field, or NULL when unknown. */
 const char *gs_item_label(const char *type, const char *field);

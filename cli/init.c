@@ -76,10 +76,10 @@ gs_cmd_init(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	char path[PATH_MAX];
 	char *args[7];
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, n = 0, rc;
+	int ret = GS_EXIT_USAGE, n = 0, rc;
 
-	rc = gs_opts_parse(cli, cmd, init_opts, argc, argv, on_init_opt,
-	    &passfile, pos, 0, &npos);
+	rc = gs_opts_args(cli, cmd, init_opts, on_init_opt, &passfile, argc,
+	    argv, pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
 		goto out;
@@ -167,7 +167,7 @@ print_file_id(const struct gs_cli *cli, const char *raw)
 	if (doc != NULL)
 		s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (s == NULL) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
+		gs_cli_nomem();        /* exit code 3: the daemon is away */
 		goto out;
 	}
 	printf("%s\n", s);
@@ -187,10 +187,9 @@ gs_cmd_id(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	json_error_t jerr;
 	char *json = NULL, *id = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc, err;
+	int ret = GS_EXIT_USAGE, rc, err;
 
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
-	    &npos);
+	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
 		goto out;
@@ -217,9 +216,7 @@ gs_cmd_id(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	doc = json_loads(json, 0, &jerr);
 	id = gs_out_clean(gs_json_str(doc, "site_id"));
 	if (doc == NULL || id == NULL || id[0] == '\0') {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		ret = GS_EXIT_DOWN;
+		ret = gs_cli_baddoc();
 		goto out;
 	}
 	printf("%s\n", id);

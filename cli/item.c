@@ -187,6 +187,14 @@ gs_json_str(const json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+long long
+gs_json_int(const json_t *obj, const char *key, long long dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+}
+
 /* Parses the daemon's document; prints why and returns 3 when unreadable. */
 static int
 parse_doc(const char *json, json_t **root)
@@ -195,11 +203,9 @@ parse_doc(const char *json, json_t **root)
 
 	*root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
 	if (*root == NULL || !json_is_object(*root)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
 		json_decref(*root);
 		*root = NULL;
-		return GS_EXIT_DOWN;
+		return gs_cli_baddoc();
 	}
 	return GS_EXIT_OK;
 }
@@ -225,6 +231,71 @@ out:
 	return ret;
 }
 
+int
+gs_cli_doc_array(struct gs_cli *cli, const char *command,
+    const struct gs_kv *params, const char *key, json_t **root,
+    const json_t **arr)
+{
+	int ret;
+
+	*arr = NULL;
+	ret = gs_cli_doc(cli, command, params, root);
+	if (ret != GS_EXIT_OK || *root == NULL)
+		return ret;
+	*arr = json_object_get(*root, key);
+	if (!json_is_array(*arr)) {
+		*arr = NULL;
+		return gs_cli_baddoc();
+	}
+	return GS_EXIT_OK;
+}
+
+int
+gs_cli_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv, const char *command, const char *key,
+    int (*print)(const json_t *arr))
+{
+	json_t *root = NULL;
+	const json_t *arr;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, rc;
+
+	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_doc_array(cli, command, NULL, key, &root, &arr);
+	if (ret == GS_EXIT_OK && root != NULL)
+		ret = print(arr);
+out:
+	json_decref(root);
+	return ret;
+}
+
+int
+gs_cli_site_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    int argc, char **argv, const char *command, const char *done)
+{
+	struct gs_kv params = { 0 };
+	json_t *root = NULL;
+	int ret = GS_EXIT_USAGE, rc;
+
+	rc = gs_opts_one(cli, cmd, argc, argv,
+	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_doc(cli, command, &params, &root);
+	if (ret == GS_EXIT_OK && root != NULL)
+		gs_out_done(done, root, "site_id");
+out:
+	json_decref(root);
+	gs_kv_clear(&params);
+	return ret;
+}
+
 /* The French display of a field value (lent or in buf). */
 static const char *
 display_value(const char *type, const char *field, const char *value,
@@ -244,12 +315,6 @@ display_value(const char *type, const char *field, const char *value,
 		return buf;
 	}
 	return value;
-}
-
-static void
-short_id(const char *site, char out[GS_SITEID_SHORT])
-{
-	gs_out_short_id(site, out);
 }
 
 static const json_t *
@@ -296,7 +361,7 @@ print_candidates(const json_t *conflict, size_t width)
 		    "field"), gs_json_str(c, "value")), 200);
 		name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
 		change = gs_out_clean_cut(gs_json_str(c, "change"), 13);
-		short_id(gs_json_str(c, "author"), sid);
+		gs_out_short_id(gs_json_str(c, "author"), sid);
 		gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
 		/* 12 hex of the change: what `conflicts resolve --take` wants. */
 		if (change != NULL && strlen(change) > 12)
@@ -421,7 +486,7 @@ print_item(const json_t *item)
 
 	owner_name = gs_json_str(item, "owner_name");
 	name = gs_out_clean_cut(owner_name, 80);
-	short_id(gs_json_str(item, "owner"), sid);
+	gs_out_short_id(gs_json_str(item, "owner"), sid);
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
 	else
@@ -455,6 +520,13 @@ gs_cli_nomem(void)
 {
 	fprintf(stderr, "gemsync: mémoire insuffisante\n");
 	return GS_EXIT_REFUSED;
+}
+
+int
+gs_cli_baddoc(void)
+{
+	fprintf(stderr, "gemsync: document JSON de gemsyncd illisible\n");
+	return GS_EXIT_DOWN;
 }
 
 /* Option ids beyond the field table. */
@@ -530,15 +602,6 @@ field_specs(const struct gs_item_kind *k, int edit)
 	return specs;
 }
 
-static void
-print_done(const char *what, const json_t *item)
-{
-	char *id = gs_out_clean(gs_json_str(item, "id"));
-
-	printf("%s : %s\n", what, id != NULL ? id : "?");
-	free(id);
-}
-
 /* add and edit: parse field options, send, confirm. */
 static int
 add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
@@ -549,21 +612,17 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	struct gs_opt *specs = NULL;
 	json_t *root = NULL;
 	char *pos[1], *f = NULL;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
 	specs = field_specs(k, edit);
 	if (specs == NULL) {
 		ret = gs_cli_nomem();
 		goto out;
 	}
-	rc = gs_opts_parse(cli, cmd, specs, argc, argv, on_field_opt, &ctx,
-	    pos, edit ? 1 : 0, &npos);
+	rc = gs_opts_args(cli, cmd, specs, on_field_opt, &ctx, argc, argv,
+	    pos, edit ? 1 : 0, "il manque l'élément à modifier (ITEM)");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (edit && npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'élément à modifier (ITEM)");
 		goto out;
 	}
 	if (edit && ctx.fields.n == 0) {
@@ -589,7 +648,7 @@ add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 	}
 	ret = gs_cli_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
 	if (ret == GS_EXIT_OK && root != NULL)
-		print_done(edit ? k->edited : k->added, root);
+		gs_out_done(edit ? k->edited : k->added, root, "id");
 out:
 	json_decref(root);
 	free(f);
@@ -620,31 +679,25 @@ gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 {
 	struct gs_kv params = { 0 };
 	json_t *root = NULL;
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
-	    &npos);
+	/* event.cancel takes only the item (docs/control.md). */
+	if (strncmp(command, "item.", 5) == 0 &&
+	    gs_kv_add(&params, "type", k->type) < 0) {
+		ret = gs_cli_nomem();
+		goto out;
+	}
+	rc = gs_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
+	    &params, "item");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'élément (ITEM)");
-		goto out;
-	}
-	/* event.cancel takes only the item (docs/control.md). */
-	if ((strncmp(command, "item.", 5) == 0 &&
-	    gs_kv_add(&params, "type", k->type) < 0) ||
-	    gs_kv_add(&params, "item", pos[0]) < 0) {
-		ret = gs_cli_nomem();
 		goto out;
 	}
 	ret = gs_cli_doc(cli, command, &params, &root);
 	if (ret != GS_EXIT_OK || root == NULL)
 		goto out;
 	if (done != NULL)
-		print_done(done, root);
+		gs_out_done(done, root, "id");
 	else
 		print_item(root);
 out:
@@ -653,26 +706,47 @@ out:
 	return ret;
 }
 
-int
-gs_item_list(struct gs_cli *cli, const struct gs_kv *params,
-    void (*print)(const json_t *items, void *arg), void *arg)
+/* A list option: its value, or "1" for a flag, as a parameter. */
+static int
+on_list_opt(void *arg, int id, const char *name, const char *value)
 {
+	struct gs_kv *params = arg;
+
+	(void)id;
+	if (strcmp(name, "search") == 0)
+		name = "q";
+	if (gs_kv_set(params, name, value != NULL ? value : "1") < 0)
+		return gs_cli_nomem();
+	return 0;
+}
+
+int
+gs_item_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const char *type, const struct gs_opt *specs, int argc, char **argv,
+    void (*print)(const json_t *items, const struct gs_kv *params))
+{
+	struct gs_kv params = { 0 };
 	json_t *root = NULL;
 	const json_t *items;
-	int ret;
+	char *pos[1];
+	int ret = GS_EXIT_USAGE, rc;
 
-	ret = gs_cli_doc(cli, "item.list", params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	items = json_object_get(root, "items");
-	if (!json_is_array(items)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		ret = GS_EXIT_DOWN;
+	if (gs_kv_add(&params, "type", type) < 0) {
+		ret = gs_cli_nomem();
 		goto out;
 	}
-	print(items, arg);
+	rc = gs_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
+	    pos, 0, NULL);
+	if (rc != 0) {
+		ret = rc < 0 ? GS_EXIT_OK : rc;
+		goto out;
+	}
+	ret = gs_cli_doc_array(cli, "item.list", &params, "items", &root,
+	    &items);
+	if (ret == GS_EXIT_OK && root != NULL)
+		print(items, &params);
 out:
 	json_decref(root);
+	gs_kv_clear(&params);
 	return ret;
 }

@@ -216,3 +216,32 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 out:
 	return ret;
 }
+
+int
+gs_opts_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+    const struct gs_opt *specs, gs_opt_fn fn, void *arg,
+    int argc, char **argv, char **pos, int want, const char *missing)
+{
+	int npos = 0, rc;
+
+	rc = gs_opts_parse(cli, cmd, specs, argc, argv, fn, arg, pos, want,
+	    &npos);
+	if (rc == 0 && npos != want)
+		rc = gs_cli_usage(cmd, "%s", missing);
+	return rc;
+}
+
+int
+gs_opts_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+    char **argv, const char *missing, struct gs_kv *params,
+    const char *name)
+{
+	char *pos[1];
+	int rc;
+
+	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 1,
+	    missing);
+	if (rc == 0 && gs_kv_add(params, name, pos[0]) < 0)
+		rc = gs_cli_nomem();
+	return rc;
+}

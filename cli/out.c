@@ -15,8 +15,9 @@
 
 #include "log.h"
 
-char *
-gs_out_clean(const char *s)
+/* A malloc'd sanitized copy of s (NULL gives "") with room bytes spare. */
+static char *
+clean_dup(const char *s, size_t room)
 {
 	size_t len;
 	char *out;
@@ -25,13 +26,19 @@ gs_out_clean(const char *s)
 		s = "";
 	len = strlen(s);
 	/* gs_sanitize never lengthens: '?' replaces one byte or more. */
-	if (len >= 0x7fffffffu)
-		len = 0x7ffffffeu;
-	out = malloc(len + 1);
+	if (len >= 0x7ffffff0u)
+		len = 0x7ffffff0u;
+	out = malloc(len + 1 + room);
 	if (out == NULL)
 		return NULL;
 	gs_sanitize(s, out, (unsigned)(len + 1));
 	return out;
+}
+
+char *
+gs_out_clean(const char *s)
+{
+	return clean_dup(s, 0);
 }
 
 void
@@ -87,19 +94,12 @@ gs_out_pad(const char *s, size_t width)
 char *
 gs_out_clean_cut(const char *s, size_t max)
 {
-	size_t len, n = 0, i;
-	char *out;
-
-	if (s == NULL)
-		s = "";
-	len = strlen(s);
-	if (len >= 0x7ffffff0u)
-		len = 0x7ffffff0u;
+	size_t n = 0, i;
 	/* Room for "…" (3 bytes) even when it replaces one ASCII byte. */
-	out = malloc(len + 4);
+	char *out = clean_dup(s, 3);
+
 	if (out == NULL)
 		return NULL;
-	gs_sanitize(s, out, (unsigned)(len + 1));
 	if (max < 2 || gs_out_width(out) <= max)
 		return out;
 	/* Keep max - 1 characters, then "…". */
@@ -195,32 +195,55 @@ gs_out_localtime(const char *s, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &lt);
 }
 
+char *
+gs_out_line(const char **p)
+{
+	const char *s = *p, *nl = strchr(s, '\n');
+	char *line;
+
+	line = strndup(s, nl != NULL ? (size_t)(nl - s) : strlen(s));
+	if (line != NULL && line[0] != '\0' && line[strlen(line) - 1] == '\r')
+		line[strlen(line) - 1] = '\0';
+	*p = nl != NULL ? nl + 1 : NULL;
+	return line;
+}
+
+void
+gs_out_int_or_dash(const json_t *v, char *out, size_t outlen)
+{
+	if (json_is_integer(v))
+		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(out, outlen, "-");
+}
+
+void
+gs_out_done(const char *what, const json_t *obj, const char *key)
+{
+	char *v = gs_out_clean(gs_json_str(obj, key));
+
+	printf("%s : %s\n", what, v != NULL ? v : "?");
+	free(v);
+}
+
 void
 gs_out_lv(const char *label, size_t width, const char *value,
     const char *suffix)
 {
-	const char *p = value, *nl;
+	const char *p = value;
 	char *line, *clean;
 
 	printf("%s:", label);
 	for (size_t w = gs_out_width(label) + 1; w < width + 2; w++)
 		fputc(' ', stdout);
-	for (int first = 1;; first = 0) {
-		nl = strchr(p, '\n');
-		line = strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-		if (line != NULL && line[0] != '\0' &&
-		    line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
+	for (int first = 1; p != NULL; first = 0) {
+		line = gs_out_line(&p);
 		clean = gs_out_clean(line);
 		if (!first)
-			printf("%*s", (int)width + 2, "");
+			printf("\n%*s", (int)width + 2, "");
 		fputs(clean != NULL ? clean : "?", stdout);
 		free(clean);
 		free(line);
-		if (nl == NULL)
-			break;
-		fputc('\n', stdout);
-		p = nl + 1;
 	}
 	if (suffix != NULL)
 		fputs(suffix, stdout);

@@ -49,17 +49,13 @@ gs_cmd_peer_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	struct gs_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[2], *site = NULL, *ep = NULL;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, add_opts, argc, argv, on_add_opt, &a, pos,
-	    2, &npos);
+	rc = gs_opts_args(cli, cmd, add_opts, on_add_opt, &a, argc, argv, pos,
+	    2, "il faut l'identifiant du site et son adresse "
+	    "(SITE-ID tcp://HÔTE:PORT)");
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 2) {
-		ret = gs_cli_usage(cmd, "il faut l'identifiant du site et son "
-		    "adresse (SITE-ID tcp://HÔTE:PORT)");
 		goto out;
 	}
 	if (gs_kv_add(&params, "site", pos[0]) < 0 ||
@@ -90,45 +86,8 @@ int
 gs_cmd_peer_remove(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct gs_kv params = { 0 };
-	json_t *root = NULL;
-	char *pos[1], *site = NULL;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
-
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
-	    &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'identifiant du site "
-		    "(SITE-ID)");
-		goto out;
-	}
-	if (gs_kv_add(&params, "site", pos[0]) < 0) {
-		ret = gs_cli_nomem();
-		goto out;
-	}
-	ret = gs_cli_doc(cli, "peer.remove", &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	site = gs_out_clean(gs_json_str(root, "site_id"));
-	printf("Pair retiré : %s\n", site != NULL ? site : "?");
-out:
-	free(site);
-	json_decref(root);
-	gs_kv_clear(&params);
-	return ret;
-}
-
-/* The integer member key of obj, or 0 when absent. */
-static long long
-num0(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+	return gs_cli_site_one(cli, cmd, argc, argv, "peer.remove",
+	    "Pair retiré");
 }
 
 /* "DENIED 2, STALE 1": the refusal reasons of a peer (malloc'd). */
@@ -187,9 +146,9 @@ print_peers(const json_t *peers)
 		gs_out_time_or_never(json_object_get(p, "last_sync"), synced,
 		    sizeof(synced));
 		snprintf(lag, sizeof(lag), "eux %lld / nous %lld",
-		    num0(p, "they_lack"), num0(p, "we_lack"));
-		snprintf(refused, sizeof(refused), "%lld", num0(p, "refused"));
-		if (num0(p, "refused") > 0)
+		    gs_json_int(p, "they_lack", 0), gs_json_int(p, "we_lack", 0));
+		snprintf(refused, sizeof(refused), "%lld", gs_json_int(p, "refused", 0));
+		if (gs_json_int(p, "refused", 0) > 0)
 			any_refused = 1;
 		const char *row[] = { label != NULL ? label : "?", sid,
 		    gs_json_str(p, "endpoint") != NULL ?
@@ -210,7 +169,7 @@ print_peers(const json_t *peers)
 	if (any_refused)
 		fputc('\n', stdout);
 	json_array_foreach(peers, i, p) {
-		if (num0(p, "refused") <= 0)
+		if (gs_json_int(p, "refused", 0) <= 0)
 			continue;
 		gs_out_short_id(gs_json_str(p, "site_id"), sid);
 		why = reasons(json_object_get(p, "refused_by_reason"));
@@ -231,29 +190,6 @@ int
 gs_cmd_peer_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
     char **argv)
 {
-	json_t *root = NULL;
-	const json_t *peers;
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
-
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
-	    &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	ret = gs_cli_doc(cli, "peer.list", NULL, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	peers = json_object_get(root, "peers");
-	if (!json_is_array(peers)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		ret = GS_EXIT_DOWN;
-		goto out;
-	}
-	ret = print_peers(peers);
-out:
-	json_decref(root);
-	return ret;
+	return gs_cli_list(cli, cmd, argc, argv, "peer.list", "peers",
+	    print_peers);
 }

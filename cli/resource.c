@@ -69,23 +69,8 @@ static const struct gs_opt list_opts[] = {
 	{ NULL, 0, 0 },
 };
 
-static int
-on_list_opt(void *arg, int id, const char *name, const char *value)
-{
-	struct gs_kv *params = arg;
-
-	(void)id;
-	if (strcmp(name, "search") == 0)
-		name = "q";
-	if (gs_kv_set(params, name, value != NULL ? value : "1") < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
-		return GS_EXIT_REFUSED;
-	}
-	return 0;
-}
-
 static void
-print_resources(const json_t *items, void *arg)
+print_resources(const json_t *items, const struct gs_kv *params)
 {
 	static const char *const hdr[] = { "NOM", "TYPE", "VILLE",
 	    "TÉLÉPHONE", "ID" };
@@ -96,7 +81,7 @@ print_resources(const json_t *items, void *arg)
 	char *name, *town, *marked = NULL;
 	size_t i;
 
-	(void)arg;
+	(void)params;
 	if (json_array_size(items) == 0) {
 		puts("Aucune ressource.");
 		return;
@@ -123,7 +108,7 @@ print_resources(const json_t *items, void *arg)
 		    town != NULL && town[0] != '\0' ? town : "-",
 		    phone != NULL && phone[0] != '\0' ? phone : "-", shortid };
 		if (gs_table_row(&t, row) < 0)
-			fprintf(stderr, "gemsync: mémoire insuffisante\n");
+			gs_cli_nomem();
 		free(name);
 		free(town);
 		free(marked);
@@ -137,23 +122,6 @@ int
 gs_cmd_resource_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct gs_kv params = { 0 };
-	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
-
-	if (gs_kv_add(&params, "type", "resource") < 0) {
-		fprintf(stderr, "gemsync: mémoire insuffisante\n");
-		ret = GS_EXIT_REFUSED;
-		goto out;
-	}
-	rc = gs_opts_parse(cli, cmd, list_opts, argc, argv, on_list_opt,
-	    &params, pos, 0, &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	ret = gs_item_list(cli, &params, print_resources, NULL);
-out:
-	gs_kv_clear(&params);
-	return ret;
+	return gs_item_list(cli, cmd, "resource", list_opts, argc, argv,
+	    print_resources);
 }

@@ -31,37 +31,14 @@ trust_fr(const char *trust)
 	return trust;
 }
 
-/* Fetches key (an array) of the document of command; 3 when missing. */
-static int
-call_array(struct gs_cli *cli, const char *command, const char *key,
-    json_t **root, const json_t **arr)
+/* The short ID of the site that introduced s, or "-". */
+static void
+introducer(const json_t *s, char out[GS_SITEID_SHORT])
 {
-	int ret;
-
-	*arr = NULL;
-	ret = gs_cli_doc(cli, command, NULL, root);
-	if (ret != GS_EXIT_OK || *root == NULL)
-		return ret;
-	*arr = json_object_get(*root, key);
-	if (!json_is_array(*arr)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		return GS_EXIT_DOWN;
-	}
-	return GS_EXIT_OK;
-}
-
-/* Parses a command that takes no option and no argument. */
-static int
-no_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
-    char **argv)
-{
-	char *pos[1];
-	int npos = 0, rc;
-
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
-	    &npos);
-	return rc < 0 ? -1 : rc;
+	if (gs_json_str(s, "introduced_by") != NULL)
+		gs_out_short_id(gs_json_str(s, "introduced_by"), out);
+	else
+		memcpy(out, "-", 2);
 }
 
 static int
@@ -70,7 +47,7 @@ print_sites(const json_t *sites)
 	static const char *const hdr[] = { "NOM", "VILLE", "CONFIANCE",
 	    "ÉLÉMENTS", "INTRODUIT PAR", "SITE" };
 	struct gs_table t;
-	const json_t *s, *items;
+	const json_t *s;
 	char sid[GS_SITEID_SHORT], intro[GS_SITEID_SHORT], n[32];
 	char *name, *town;
 	int ret = GS_EXIT_OK;
@@ -82,16 +59,8 @@ print_sites(const json_t *sites)
 		name = gs_out_clean_cut(gs_json_str(s, "name"), 30);
 		town = gs_out_clean_cut(gs_json_str(s, "town"), 25);
 		gs_out_short_id(gs_json_str(s, "site_id"), sid);
-		if (gs_json_str(s, "introduced_by") != NULL)
-			gs_out_short_id(gs_json_str(s, "introduced_by"), intro);
-		else
-			memcpy(intro, "-", 2);
-		items = json_object_get(s, "items");
-		if (json_is_integer(items))
-			snprintf(n, sizeof(n), "%lld",
-			    (long long)json_integer_value(items));
-		else
-			memcpy(n, "-", 2);
+		introducer(s, intro);
+		gs_out_int_or_dash(json_object_get(s, "items"), n, sizeof(n));
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
@@ -115,66 +84,15 @@ int
 gs_cmd_site_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
     char **argv)
 {
-	json_t *root = NULL;
-	const json_t *sites;
-	int ret, rc;
-
-	rc = no_args(cli, cmd, argc, argv);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	ret = call_array(cli, "site.list", "sites", &root, &sites);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	ret = print_sites(sites);
-out:
-	json_decref(root);
-	return ret;
-}
-
-/* site trust / site block: one SITE-ID, one confirmation line. */
-static int
-set_trust(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
-    char **argv, const char *command, const char *done)
-{
-	struct gs_kv params = { 0 };
-	json_t *root = NULL;
-	char *pos[1], *site = NULL;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
-
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 1,
-	    &npos);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	if (npos != 1) {
-		ret = gs_cli_usage(cmd, "il manque l'identifiant du site "
-		    "(SITE-ID)");
-		goto out;
-	}
-	if (gs_kv_add(&params, "site", pos[0]) < 0) {
-		ret = gs_cli_nomem();
-		goto out;
-	}
-	ret = gs_cli_doc(cli, command, &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	site = gs_out_clean(gs_json_str(root, "site_id"));
-	printf("%s : %s\n", done, site != NULL ? site : "?");
-out:
-	free(site);
-	json_decref(root);
-	gs_kv_clear(&params);
-	return ret;
+	return gs_cli_list(cli, cmd, argc, argv, "site.list", "sites",
+	    print_sites);
 }
 
 int
 gs_cmd_site_trust(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	return set_trust(cli, cmd, argc, argv, "site.trust",
+	return gs_cli_site_one(cli, cmd, argc, argv, "site.trust",
 	    "Site de confiance");
 }
 
@@ -182,7 +100,8 @@ int
 gs_cmd_site_block(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	return set_trust(cli, cmd, argc, argv, "site.block", "Site bloqué");
+	return gs_cli_site_one(cli, cmd, argc, argv, "site.block",
+	    "Site bloqué");
 }
 
 static int
@@ -212,10 +131,7 @@ table_gossip(const json_t *pending, struct gs_table *t)
 			continue;
 		name = gs_out_clean_cut(gs_json_str(p, "name"), 30);
 		town = gs_out_clean_cut(gs_json_str(p, "town"), 25);
-		if (gs_json_str(p, "introduced_by") != NULL)
-			gs_out_short_id(gs_json_str(p, "introduced_by"), intro);
-		else
-			memcpy(intro, "-", 2);
+		introducer(p, intro);
 		gs_out_time_or_never(json_object_get(p, "first_attempt"), when,
 		    sizeof(when));
 		const char *row[] = {
@@ -238,7 +154,7 @@ table_conn(const json_t *pending, struct gs_table *t)
 {
 	static const char *const hdr[] = { "CLÉ DE TRANSPORT", "ADRESSE",
 	    "TENTATIVES", "PREMIÈRE", "DERNIÈRE" };
-	const json_t *p, *n;
+	const json_t *p;
 	char key[32], first[64], last[64], count[32];
 	char *clean;
 	size_t i;
@@ -261,12 +177,8 @@ table_conn(const json_t *pending, struct gs_table *t)
 		    sizeof(first));
 		gs_out_time_or_never(json_object_get(p, "last_attempt"), last,
 		    sizeof(last));
-		n = json_object_get(p, "attempts");
-		if (json_is_integer(n))
-			snprintf(count, sizeof(count), "%lld",
-			    (long long)json_integer_value(n));
-		else
-			memcpy(count, "-", 2);
+		gs_out_int_or_dash(json_object_get(p, "attempts"), count,
+		    sizeof(count));
 		const char *row[] = { key, gs_json_str(p, "address") != NULL ?
 		    gs_json_str(p, "address") : "-", count, first, last };
 		if (gs_table_row(t, row) < 0)
@@ -319,20 +231,6 @@ int
 gs_cmd_site_pending(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
     int argc, char **argv)
 {
-	json_t *root = NULL;
-	const json_t *pending;
-	int ret, rc;
-
-	rc = no_args(cli, cmd, argc, argv);
-	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
-		goto out;
-	}
-	ret = call_array(cli, "site.pending", "pending", &root, &pending);
-	if (ret != GS_EXIT_OK || root == NULL)
-		goto out;
-	ret = print_pending(pending);
-out:
-	json_decref(root);
-	return ret;
+	return gs_cli_list(cli, cmd, argc, argv, "site.pending", "pending",
+	    print_pending);
 }

@@ -32,9 +32,7 @@ line(const char *label, const char *value)
 static long long
 num(const json_t *obj, const char *key)
 {
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+	return gs_json_int(obj, key, -1);
 }
 
 static void
@@ -182,10 +180,9 @@ gs_cmd_status(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	json_error_t jerr;
 	char *json = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, NULL, argc, argv, NULL, NULL, pos, 0,
-	    &npos);
+	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
 		goto out;
@@ -199,9 +196,7 @@ gs_cmd_status(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	}
 	doc = json_loads(json, 0, &jerr);
 	if (!json_is_object(doc)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		ret = GS_EXIT_DOWN;
+		ret = gs_cli_baddoc();
 		goto out;
 	}
 	print_status(doc);

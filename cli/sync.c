@@ -39,10 +39,10 @@ gs_cmd_sync(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 	json_t *root = NULL;
 	char *pos[1];
 	long long n;
-	int ret = GS_EXIT_USAGE, npos = 0, rc;
+	int ret = GS_EXIT_USAGE, rc;
 
-	rc = gs_opts_parse(cli, cmd, sync_opts, argc, argv, on_sync_opt,
-	    &peer, pos, 0, &npos);
+	rc = gs_opts_args(cli, cmd, sync_opts, on_sync_opt, &peer, argc, argv,
+	    pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? GS_EXIT_OK : rc;
 		goto out;
@@ -56,9 +56,7 @@ gs_cmd_sync(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 		goto out;
 	v = json_object_get(root, "rounds_started");
 	if (!json_is_integer(v)) {
-		fprintf(stderr, "gemsync: document JSON de gemsyncd "
-		    "illisible\n");
-		ret = GS_EXIT_DOWN;
+		ret = gs_cli_baddoc();
 		goto out;
 	}
 	n = (long long)json_integer_value(v);
