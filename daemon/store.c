@@ -308,21 +308,35 @@ out:
 	return ret;
 }
 
-/* Steps a statement that returns no row, then resets it. */
+/* Steps a lookup: 1 if it returns a row, 0 if none; then resets it. */
 static int
-step_done(struct gs_store *st, sqlite3_stmt *s, const char *what)
+step_exists(struct gs_store *st, sqlite3_stmt *s, const char *what)
 {
 	int ret = GS_EDB;
 	int rc;
 
 	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc == SQLITE_DONE)
+		ret = 0;
+	else
 		ret = db_fail(st, what, rc);
-		goto out;
-	}
-	ret = 0;
-out:
 	stmt_done(s);
+	return ret;
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static int
+step_done(struct gs_store *st, sqlite3_stmt *s, const char *what)
+{
+	int ret = GS_EDB;
+
+	ret = step_exists(st, s, what);
+	if (ret == 1) {
+		log_warnx("store: %s: unexpected row", what);
+		ret = 0;
+	}
 	return ret;
 }
 
@@ -346,6 +360,129 @@ step_int64(struct gs_store *st, sqlite3_stmt *s, const char *what,
 	ret = 0;
 out:
 	stmt_done(s);
+	return ret;
+}
+
+/* One statement parameter for bind_args; build it with the A_* macros. */
+struct arg {
+	enum { K_BYTES, K_INT, K_TEXT, K_NULL } kind;
+	const void *p;                     /* bytes or text (lent) */
+	size_t len;                        /* bytes: 0 binds an empty blob */
+	int64_t v;                         /* int */
+};
+
+#define A_BYTES(p, n)   { K_BYTES, (p), (n), 0 }
+#define A_ID(p)         A_BYTES((p), STORE_ID_LEN)
+#define A_SIG(p)        A_BYTES((p), STORE_SIG_LEN)
+#define A_INT(v)        { K_INT, NULL, 0, (int64_t)(v) }
+#define A_TEXT(t)       { K_TEXT, (t), 0, 0 }
+/* Bytes when cond holds, SQL NULL otherwise. */
+#define A_OPT(cond, p, n) { (cond) ? K_BYTES : K_NULL, (p), (n), 0 }
+#define NARGS(a)        (sizeof(a) / sizeof((a)[0]))
+
+/* Binds args[0..n) to parameters 1..n of s; resets s on failure. */
+static int
+bind_args(struct gs_store *st, sqlite3_stmt *s, const char *what,
+    const struct arg *args, size_t n)
+{
+	int ret = GS_EDB;
+	int rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		switch (args[i].kind) {
+		case K_BYTES:
+			rc = bind_bytes(s, (int)i + 1, args[i].p, args[i].len);
+			break;
+		case K_INT:
+			rc = sqlite3_bind_int64(s, (int)i + 1, args[i].v);
+			break;
+		case K_TEXT:
+			rc = sqlite3_bind_text(s, (int)i + 1, args[i].p, -1,
+			    SQLITE_STATIC);
+			break;
+		case K_NULL:
+			rc = sqlite3_bind_null(s, (int)i + 1);
+			break;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, what, rc);
+		stmt_done(s);
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Hands out schema statement which (see get_stmt) with args bound. */
+static int
+stmt_bind(struct gs_store *st, enum schema_stmt which, const char *what,
+    const struct arg *args, size_t n, sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+
+	*out = NULL;
+	ret = get_stmt(st, which, &s);
+	if (ret != 0)
+		goto out;
+	ret = bind_args(st, s, what, args, n);
+	if (ret != 0)
+		goto out;
+	*out = s;
+out:
+	return ret;
+}
+
+/* How run finishes a bound statement: step_done or step_exists. */
+typedef int (*step_fn)(struct gs_store *st, sqlite3_stmt *s,
+    const char *what);
+
+/* Binds args to schema statement which, then steps it with step. */
+static int
+run(struct gs_store *st, enum schema_stmt which, const char *what,
+    const struct arg *args, size_t n, step_fn step)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+
+	ret = stmt_bind(st, which, what, args, n, &s);
+	if (ret != 0)
+		goto out;
+	ret = step(st, s, what);
+out:
+	return ret;
+}
+
+/* Runs a write: GS_ENOTFOUND when it changed no row. */
+static int
+run_changed(struct gs_store *st, enum schema_stmt which, const char *what,
+    const struct arg *args, size_t n)
+{
+	int ret = GS_EDB;
+
+	ret = run(st, which, what, args, n, step_done);
+	if (ret == 0 && sqlite3_changes(st->db) == 0)
+		ret = GS_ENOTFOUND;
+	return ret;
+}
+
+/* Runs schema statement which, returning one integer, into *val. */
+static int
+count_rows(struct gs_store *st, enum schema_stmt which, const char *what,
+    int64_t *val)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+
+	*val = 0;
+	ret = get_stmt(st, which, &s);
+	if (ret != 0)
+		goto out;
+	ret = step_int64(st, s, what, val);
+out:
 	return ret;
 }
 
@@ -764,19 +901,14 @@ out:
 static int
 has_meta(struct gs_store *st, bool *yes)
 {
-	sqlite3_stmt *s = st->base[BS_HAS_META];
 	int ret = GS_EDB;
-	int rc;
 
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ret = db_fail(st, "meta lookup", rc);
+	ret = step_exists(st, st->base[BS_HAS_META], "meta lookup");
+	if (ret < 0)
 		goto out;
-	}
-	*yes = rc == SQLITE_ROW;
+	*yes = ret == 1;
 	ret = 0;
 out:
-	stmt_done(s);
 	return ret;
 }
 
@@ -784,6 +916,7 @@ int
 gs_store_meta_get(struct gs_store *st, const char *key, uint8_t **val,
     size_t *len)
 {
+	const struct arg args[] = { A_TEXT(key) };
 	sqlite3_stmt *s = NULL;
 	sqlite3_stmt *once = NULL;
 	const void *p;
@@ -815,11 +948,9 @@ gs_store_meta_get(struct gs_store *st, const char *key, uint8_t **val,
 		}
 		s = once;
 	}
-	rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "meta get", rc);
+	ret = bind_args(st, s, "meta get", args, NARGS(args));
+	if (ret != 0)
 		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		ret = GS_ENOTFOUND;
@@ -855,24 +986,9 @@ int
 gs_store_meta_set(struct gs_store *st, const char *key,
     const uint8_t *val, size_t len)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
+	const struct arg args[] = { A_TEXT(key), A_BYTES(val, len) };
 
-	ret = get_stmt(st, SS_META_SET, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = bind_bytes(s, 2, val, len);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "meta set", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "meta set");
-out:
-	return ret;
+	return run(st, SS_META_SET, "meta set", args, NARGS(args), step_done);
 }
 
 int
@@ -895,76 +1011,24 @@ gs_store_rollback(struct gs_store *st)
 	(void)step_done(st, st->base[BS_ROLLBACK], "rollback");
 }
 
-/* Binds the 11 columns of an insert. */
-static int
-bind_change(sqlite3_stmt *s, const struct gs_stored_change *c)
-{
-	int rc;
-
-	rc = sqlite3_bind_blob(s, 1, c->id, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 2, c->item, STORE_ITEM_LEN,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 3, c->type);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 4, c->author, STORE_ID_LEN,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, (sqlite3_int64)c->seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 6, (sqlite3_int64)c->hlc);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 7, c->deleted ? 1 : 0);
-	if (rc == SQLITE_OK)
-		rc = bind_bytes(s, 8, c->parents, c->nparents * STORE_ID_LEN);
-	if (rc == SQLITE_OK)
-		rc = bind_bytes(s, 9, c->header, c->header_len);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 10, c->sig, STORE_SIG_LEN,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK) {
-		if (c->sealed_body == NULL)
-			rc = sqlite3_bind_null(s, 11);
-		else
-			rc = bind_bytes(s, 11, c->sealed_body, c->sealed_len);
-	}
-	return rc;
-}
-
 /* After a constraint failure: tells a duplicate from an equivocation. */
 static int
 classify_conflict(struct gs_store *st, const struct gs_stored_change *c)
 {
-	sqlite3_stmt *s = st->schema[SS_CHANGE_EXISTS];
+	const struct arg by_id[] = { A_ID(c->id) };
+	const struct arg by_seq[] = { A_ID(c->author), A_INT(c->seq) };
 	int ret = GS_EDB;
-	int rc;
 
-	rc = sqlite3_bind_blob(s, 1, c->id, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	stmt_done(s);
-	if (rc == SQLITE_ROW) {
-		ret = GS_EDUP;
+	ret = run(st, SS_CHANGE_EXISTS, "insert conflict", by_id,
+	    NARGS(by_id), step_exists);
+	if (ret != 0) {
+		ret = ret == 1 ? GS_EDUP : ret;
 		goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		ret = db_fail(st, "insert conflict", rc);
-		goto out;
-	}
-	s = st->schema[SS_CHANGE_SEQ_ID];
-	rc = sqlite3_bind_blob(s, 1, c->author, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)c->seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	stmt_done(s);
-	if (rc == SQLITE_ROW) {
-		ret = GS_EEQUIVOC;
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		ret = db_fail(st, "insert conflict", rc);
+	ret = run(st, SS_CHANGE_SEQ_ID, "insert conflict", by_seq,
+	    NARGS(by_seq), step_exists);
+	if (ret != 0) {
+		ret = ret == 1 ? GS_EEQUIVOC : ret;
 		goto out;
 	}
 	log_warnx("store: change insert: unexpected constraint failure");
@@ -976,6 +1040,19 @@ out:
 int
 gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 {
+	const struct arg args[] = {
+		A_ID(c->id),
+		A_BYTES(c->item, STORE_ITEM_LEN),
+		A_INT(c->type),
+		A_ID(c->author),
+		A_INT(c->seq),
+		A_INT(c->hlc),
+		A_INT(c->deleted ? 1 : 0),
+		A_BYTES(c->parents, c->nparents * STORE_ID_LEN),
+		A_BYTES(c->header, c->header_len),
+		A_SIG(c->sig),
+		A_OPT(c->sealed_body != NULL, c->sealed_body, c->sealed_len),
+	};
 	sqlite3_stmt *s = NULL;
 	int ret = GS_EINVAL;
 	int rc;
@@ -986,15 +1063,10 @@ gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 		log_warnx("store: change insert: invalid change");
 		goto out;
 	}
-	ret = get_stmt(st, SS_CHANGE_INSERT, &s);
+	ret = stmt_bind(st, SS_CHANGE_INSERT, "change insert", args,
+	    NARGS(args), &s);
 	if (ret != 0)
 		goto out;
-	rc = bind_change(s, c);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "change insert", rc);
-		stmt_done(s);
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
 		ret = db_fail(st, "change insert", rc);
@@ -1064,249 +1136,23 @@ row_to_change(sqlite3_stmt *s, struct gs_stored_change *c)
 	return 0;
 }
 
-/*
- * Steps a bound change query, calling cb per row. one: GS_ENOTFOUND when
- * no row. Always resets the statement, also when cb stops the iteration.
- */
-static int
-iterate_changes(struct gs_store *st, sqlite3_stmt *s, const char *what,
-    bool one, gs_store_change_cb cb, void *arg)
-{
-	struct gs_stored_change c;
-	bool any = false;
-	int ret = GS_EDB;
-	int rc;
-
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			ret = db_fail(st, what, rc);
-			goto out;
-		}
-		any = true;
-		ret = row_to_change(s, &c);
-		if (ret != 0) {
-			log_warnx("store: %s: malformed change row", what);
-			goto out;
-		}
-		ret = cb(&c, arg);
-		if (ret != 0)
-			goto out;
-	}
-	ret = one && !any ? GS_ENOTFOUND : 0;
-out:
-	stmt_done(s);
-	return ret;
-}
-
-int
-gs_store_change_get(struct gs_store *st, const uint8_t id[32],
-    gs_store_change_cb cb, void *arg)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_CHANGE_GET, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "change get", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = iterate_changes(st, s, "change get", true, cb, arg);
-out:
-	return ret;
-}
-
-int
-gs_store_change_by_seq(struct gs_store *st, const uint8_t author[32],
-    uint64_t seq, gs_store_change_cb cb, void *arg)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	if (seq > INT64_MAX) {
-		ret = GS_ENOTFOUND;
-		goto out;
-	}
-	ret = get_stmt(st, SS_CHANGE_BY_SEQ, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "change by seq", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = iterate_changes(st, s, "change by seq", true, cb, arg);
-out:
-	return ret;
-}
-
-int
-gs_store_change_exists(struct gs_store *st, const uint8_t id[32])
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_CHANGE_EXISTS, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ret = 1;
-	else if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		ret = db_fail(st, "change exists", rc);
-	stmt_done(s);
-out:
-	return ret;
-}
-
-int
-gs_store_changes_of_item(struct gs_store *st, const uint8_t item[16],
-    gs_store_change_cb cb, void *arg)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_CHANGES_OF_ITEM, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, item, STORE_ITEM_LEN, SQLITE_STATIC);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "changes of item", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = iterate_changes(st, s, "changes of item", false, cb, arg);
-out:
-	return ret;
-}
-
-int
-gs_store_changes_after(struct gs_store *st, int64_t after, size_t limit,
-    gs_store_change_cb cb, void *arg)
-{
-	sqlite3_stmt *s = NULL;
-	sqlite3_int64 lim;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_CHANGES_AFTER, &s);
-	if (ret != 0)
-		goto out;
-	lim = limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit;
-	rc = sqlite3_bind_int64(s, 1, after);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, lim);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "changes after", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = iterate_changes(st, s, "changes after", false, cb, arg);
-out:
-	return ret;
-}
-
-int
-gs_store_summary(struct gs_store *st, gs_store_summary_cb cb, void *arg)
-{
-	sqlite3_stmt *s = NULL;
+/* A row of SS_SUMMARY. */
+struct summary_row {
 	uint8_t author[STORE_ID_LEN];
+	uint64_t seq;
+};
+
+/* Fills r from a summary row. */
+static int
+row_to_summary(sqlite3_stmt *s, struct summary_row *r)
+{
 	int64_t seq;
-	int ret = GS_EDB;
-	int rc;
 
-	ret = get_stmt(st, SS_SUMMARY, &s);
-	if (ret != 0)
-		goto out;
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			ret = db_fail(st, "summary", rc);
-			goto out;
-		}
-		seq = sqlite3_column_int64(s, 1);
-		if (!col_fixed(s, 0, author, sizeof(author)) || seq < 0) {
-			log_warnx("store: summary: malformed row");
-			ret = GS_ECORRUPT;
-			goto out;
-		}
-		ret = cb(author, (uint64_t)seq, arg);
-		if (ret != 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (s != NULL)
-		stmt_done(s);
-	return ret;
-}
-
-int
-gs_store_change_count(struct gs_store *st, int64_t *count)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-
-	*count = 0;
-	ret = get_stmt(st, SS_CHANGE_COUNT, &s);
-	if (ret != 0)
-		goto out;
-	ret = step_int64(st, s, "change count", count);
-out:
-	return ret;
-}
-
-int
-gs_store_site_put(struct gs_store *st, const struct gs_site_row *r)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_SITE_PUT, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, r->pk, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, r->trust);
-	if (rc == SQLITE_OK) {
-		if (r->introduced)
-			rc = sqlite3_bind_blob(s, 3, r->introducer,
-			    STORE_ID_LEN, SQLITE_STATIC);
-		else
-			rc = sqlite3_bind_null(s, 3);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, r->first_seen);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, r->last_attempt);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "site put", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "site put");
-out:
-	return ret;
+	seq = sqlite3_column_int64(s, 1);
+	if (!col_fixed(s, 0, r->author, sizeof(r->author)) || seq < 0)
+		return GS_ECORRUPT;
+	r->seq = (uint64_t)seq;
+	return 0;
 }
 
 /* Fills r from a sites row. */
@@ -1327,43 +1173,120 @@ row_to_site(sqlite3_stmt *s, struct gs_site_row *r)
 	return 0;
 }
 
-int
-gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
-    struct gs_site_row *out)
+/* Fills r from a peers row; strings are lent from the row. */
+static int
+row_to_peer(sqlite3_stmt *s, struct gs_peer_row *r)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_SITE_GET, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		ret = GS_ENOTFOUND;
-	} else if (rc != SQLITE_ROW) {
-		ret = db_fail(st, "site get", rc);
-	} else {
-		ret = row_to_site(s, out);
-		if (ret != 0)
-			log_warnx("store: site get: malformed row");
-	}
-	stmt_done(s);
-out:
-	return ret;
+	memset(r, 0, sizeof(*r));
+	r->endpoint = (const char *)sqlite3_column_text(s, 1);
+	r->name = (const char *)sqlite3_column_text(s, 2);
+	if (!col_fixed(s, 0, r->pk, STORE_ID_LEN) ||
+	    r->endpoint == NULL || r->name == NULL)
+		return GS_ECORRUPT;
+	r->introducer = sqlite3_column_int(s, 3) != 0;
+	r->added = sqlite3_column_int64(s, 4);
+	r->last_seen = sqlite3_column_int64(s, 5);
+	r->last_sync = sqlite3_column_int64(s, 6);
+	return 0;
 }
 
-int
-gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
+/* Fills r from a pending row; the address is lent from the row. */
+static int
+row_to_pending(sqlite3_stmt *s, struct gs_pending_row *r)
 {
-	struct gs_site_row r;
+	memset(r, 0, sizeof(*r));
+	r->address = (const char *)sqlite3_column_text(s, 1);
+	if (!col_fixed(s, 0, r->curve, STORE_ID_LEN) || r->address == NULL)
+		return GS_ECORRUPT;
+	r->first_attempt = sqlite3_column_int64(s, 2);
+	r->last_attempt = sqlite3_column_int64(s, 3);
+	r->attempts = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
+/* The kinds of row a query hands to a callback. */
+enum row_type {
+	RT_CHANGE,
+	RT_SUMMARY,
+	RT_SITE,
+	RT_PEER,
+	RT_PENDING
+};
+
+/* One decoded row, of the type its query names. */
+union row {
+	struct gs_stored_change change;
+	struct summary_row summary;
+	struct gs_site_row site;
+	struct gs_peer_row peer;
+	struct gs_pending_row pending;
+};
+
+/* The caller's callback, of the type matching the row type. */
+union row_cb {
+	gs_store_change_cb change;
+	gs_store_summary_cb summary;
+	gs_store_site_cb site;
+	gs_store_peer_cb peer;
+	gs_store_pending_cb pending;
+};
+
+/* Decodes the current row of s as type t; GS_ECORRUPT if malformed. */
+static int
+row_decode(enum row_type t, sqlite3_stmt *s, union row *r)
+{
+	switch (t) {
+	case RT_CHANGE:
+		return row_to_change(s, &r->change);
+	case RT_SUMMARY:
+		return row_to_summary(s, &r->summary);
+	case RT_SITE:
+		return row_to_site(s, &r->site);
+	case RT_PEER:
+		return row_to_peer(s, &r->peer);
+	case RT_PENDING:
+		return row_to_pending(s, &r->pending);
+	}
+	return GS_EINVAL;
+}
+
+/* Hands a decoded row of type t to the caller's callback. */
+static int
+row_deliver(enum row_type t, const union row *r, union row_cb cb, void *arg)
+{
+	switch (t) {
+	case RT_CHANGE:
+		return cb.change(&r->change, arg);
+	case RT_SUMMARY:
+		return cb.summary(r->summary.author, r->summary.seq, arg);
+	case RT_SITE:
+		return cb.site(&r->site, arg);
+	case RT_PEER:
+		return cb.peer(&r->peer, arg);
+	case RT_PENDING:
+		return cb.pending(&r->pending, arg);
+	}
+	return GS_EINVAL;
+}
+
+/*
+ * Runs query which on args, decoding each row as type t and calling cb on
+ * it; a non-zero return of cb stops the iteration and is returned. one:
+ * GS_ENOTFOUND when no row. Always resets the statement, also when cb
+ * stops the iteration or an error happens.
+ */
+static int
+query(struct gs_store *st, enum schema_stmt which, const char *what,
+    const struct arg *args, size_t n, enum row_type t, bool one,
+    union row_cb cb, void *arg)
+{
 	sqlite3_stmt *s = NULL;
+	union row r;
+	bool any = false;
 	int ret = GS_EDB;
 	int rc;
 
-	ret = get_stmt(st, SS_SITES_ALL, &s);
+	ret = stmt_bind(st, which, what, args, n, &s);
 	if (ret != 0)
 		goto out;
 	for (;;) {
@@ -1371,19 +1294,20 @@ gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
 		if (rc == SQLITE_DONE)
 			break;
 		if (rc != SQLITE_ROW) {
-			ret = db_fail(st, "sites", rc);
+			ret = db_fail(st, what, rc);
 			goto out;
 		}
-		ret = row_to_site(s, &r);
+		any = true;
+		ret = row_decode(t, s, &r);
 		if (ret != 0) {
-			log_warnx("store: sites: malformed row");
+			log_warnx("store: %s: malformed row", what);
 			goto out;
 		}
-		ret = cb(&r, arg);
+		ret = row_deliver(t, &r, cb, arg);
 		if (ret != 0)
 			goto out;
 	}
-	ret = 0;
+	ret = one && !any ? GS_ENOTFOUND : 0;
 out:
 	if (s != NULL)
 		stmt_done(s);
@@ -1391,133 +1315,157 @@ out:
 }
 
 int
+gs_store_change_get(struct gs_store *st, const uint8_t id[32],
+    gs_store_change_cb cb, void *arg)
+{
+	const struct arg args[] = { A_ID(id) };
+
+	return query(st, SS_CHANGE_GET, "change get", args, NARGS(args),
+	    RT_CHANGE, true, (union row_cb){ .change = cb }, arg);
+}
+
+int
+gs_store_change_by_seq(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq, gs_store_change_cb cb, void *arg)
+{
+	const struct arg args[] = { A_ID(author), A_INT(seq) };
+
+	if (seq > INT64_MAX)
+		return GS_ENOTFOUND;
+	return query(st, SS_CHANGE_BY_SEQ, "change by seq", args, NARGS(args),
+	    RT_CHANGE, true, (union row_cb){ .change = cb }, arg);
+}
+
+int
+gs_store_change_exists(struct gs_store *st, const uint8_t id[32])
+{
+	const struct arg args[] = { A_ID(id) };
+
+	return run(st, SS_CHANGE_EXISTS, "change exists", args,
+	    NARGS(args), step_exists);
+}
+
+int
+gs_store_changes_of_item(struct gs_store *st, const uint8_t item[16],
+    gs_store_change_cb cb, void *arg)
+{
+	const struct arg args[] = { A_BYTES(item, STORE_ITEM_LEN) };
+
+	return query(st, SS_CHANGES_OF_ITEM, "changes of item", args,
+	    NARGS(args), RT_CHANGE, false, (union row_cb){ .change = cb },
+	    arg);
+}
+
+int
+gs_store_changes_after(struct gs_store *st, int64_t after, size_t limit,
+    gs_store_change_cb cb, void *arg)
+{
+	/* No limit binds -1, which SQLite reads as none. */
+	const struct arg args[] = {
+		A_INT(after),
+		A_INT(limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit),
+	};
+
+	return query(st, SS_CHANGES_AFTER, "changes after", args, NARGS(args),
+	    RT_CHANGE, false, (union row_cb){ .change = cb }, arg);
+}
+
+int
+gs_store_summary(struct gs_store *st, gs_store_summary_cb cb, void *arg)
+{
+	return query(st, SS_SUMMARY, "summary", NULL, 0, RT_SUMMARY, false,
+	    (union row_cb){ .summary = cb }, arg);
+}
+
+int
+gs_store_change_count(struct gs_store *st, int64_t *count)
+{
+	return count_rows(st, SS_CHANGE_COUNT, "change count", count);
+}
+
+int
+gs_store_site_put(struct gs_store *st, const struct gs_site_row *r)
+{
+	const struct arg args[] = {
+		A_ID(r->pk),
+		A_INT(r->trust),
+		A_OPT(r->introduced, r->introducer, STORE_ID_LEN),
+		A_INT(r->first_seen),
+		A_INT(r->last_attempt),
+	};
+
+	return run(st, SS_SITE_PUT, "site put", args, NARGS(args), step_done);
+}
+
+/* gs_store_site_get's callback: copies the one row out. */
+static int
+copy_site(const struct gs_site_row *r, void *arg)
+{
+	memcpy(arg, r, sizeof(*r));
+	return 0;
+}
+
+int
+gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
+    struct gs_site_row *out)
+{
+	const struct arg args[] = { A_ID(pk) };
+
+	return query(st, SS_SITE_GET, "site get", args, NARGS(args), RT_SITE,
+	    true, (union row_cb){ .site = copy_site }, out);
+}
+
+int
+gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
+{
+	return query(st, SS_SITES_ALL, "sites", NULL, 0, RT_SITE, false,
+	    (union row_cb){ .site = cb }, arg);
+}
+
+int
 gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EINVAL;
-	int rc;
+	const struct arg args[] = {
+		A_ID(p->pk),
+		A_TEXT(p->endpoint),
+		A_TEXT(p->name != NULL ? p->name : ""),
+		A_INT(p->introducer ? 1 : 0),
+		A_INT(p->added),
+		A_INT(p->last_seen),
+		A_INT(p->last_sync),
+	};
 
 	if (p->endpoint == NULL)
-		goto out;
-	ret = get_stmt(st, SS_PEER_PUT, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, p->pk, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, p->endpoint, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 3, p->name != NULL ? p->name : "",
-		    -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 4, p->introducer ? 1 : 0);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, p->added);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 6, p->last_seen);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 7, p->last_sync);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "peer put", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "peer put");
-out:
-	return ret;
+		return GS_EINVAL;
+	return run(st, SS_PEER_PUT, "peer put", args, NARGS(args), step_done);
 }
 
 int
 gs_store_peer_remove(struct gs_store *st, const uint8_t pk[32])
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
+	const struct arg args[] = { A_ID(pk) };
 
-	ret = get_stmt(st, SS_PEER_REMOVE, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "peer remove", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "peer remove");
-	if (ret == 0 && sqlite3_changes(st->db) == 0)
-		ret = GS_ENOTFOUND;
-out:
-	return ret;
+	return run_changed(st, SS_PEER_REMOVE, "peer remove", args,
+	    NARGS(args));
 }
 
 int
 gs_store_peer_touch(struct gs_store *st, const uint8_t pk[32],
     int64_t last_seen, int64_t last_sync)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
+	const struct arg args[] = {
+		A_ID(pk), A_INT(last_seen), A_INT(last_sync)
+	};
 
-	ret = get_stmt(st, SS_PEER_TOUCH, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, pk, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, last_seen);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, last_sync);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "peer touch", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "peer touch");
-	if (ret == 0 && sqlite3_changes(st->db) == 0)
-		ret = GS_ENOTFOUND;
-out:
-	return ret;
+	return run_changed(st, SS_PEER_TOUCH, "peer touch", args,
+	    NARGS(args));
 }
 
 int
 gs_store_peers_foreach(struct gs_store *st, gs_store_peer_cb cb, void *arg)
 {
-	struct gs_peer_row r;
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-	int rc;
-
-	ret = get_stmt(st, SS_PEERS_ALL, &s);
-	if (ret != 0)
-		goto out;
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			ret = db_fail(st, "peers", rc);
-			goto out;
-		}
-		memset(&r, 0, sizeof(r));
-		r.endpoint = (const char *)sqlite3_column_text(s, 1);
-		r.name = (const char *)sqlite3_column_text(s, 2);
-		if (!col_fixed(s, 0, r.pk, STORE_ID_LEN) ||
-		    r.endpoint == NULL || r.name == NULL) {
-			log_warnx("store: peers: malformed row");
-			ret = GS_ECORRUPT;
-			goto out;
-		}
-		r.introducer = sqlite3_column_int(s, 3) != 0;
-		r.added = sqlite3_column_int64(s, 4);
-		r.last_seen = sqlite3_column_int64(s, 5);
-		r.last_sync = sqlite3_column_int64(s, 6);
-		ret = cb(&r, arg);
-		if (ret != 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (s != NULL)
-		stmt_done(s);
-	return ret;
+	return query(st, SS_PEERS_ALL, "peers", NULL, 0, RT_PEER, false,
+	    (union row_cb){ .peer = cb }, arg);
 }
 
 int
@@ -1525,150 +1473,73 @@ gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
     const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EINVAL;
-	int rc;
+	const struct arg args[] = {
+		A_ID(author),
+		A_INT(seq),
+		A_BYTES(hdr_a, len_a),
+		A_SIG(sig_a),
+		A_BYTES(hdr_b, len_b),
+		A_SIG(sig_b),
+		A_INT(time(NULL)),
+	};
 
 	if (seq > INT64_MAX || hdr_a == NULL || hdr_b == NULL ||
 	    sig_a == NULL || sig_b == NULL)
-		goto out;
-	ret = get_stmt(st, SS_EQUIVOC_ADD, &s);
-	if (ret != 0)
-		goto out;
-	rc = sqlite3_bind_blob(s, 1, author, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
-	if (rc == SQLITE_OK)
-		rc = bind_bytes(s, 3, hdr_a, len_a);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 4, sig_a, STORE_SIG_LEN,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = bind_bytes(s, 5, hdr_b, len_b);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 6, sig_b, STORE_SIG_LEN,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "equivocation add", rc);
-		stmt_done(s);
-		goto out;
-	}
-	ret = step_done(st, s, "equivocation add");
-out:
-	return ret;
+		return GS_EINVAL;
+	return run(st, SS_EQUIVOC_ADD, "equivocation add", args,
+	    NARGS(args), step_done);
 }
 
 int
 gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = GS_EDB;
-
-	*count = 0;
-	ret = get_stmt(st, SS_EQUIVOC_COUNT, &s);
-	if (ret != 0)
-		goto out;
-	ret = step_int64(st, s, "equivocation count", count);
-out:
-	return ret;
-}
-
-/* Runs a statement on one 32-byte key, plus optional text and time. */
-static int
-run_key_stmt(struct gs_store *st, int which, const char *what,
-    const uint8_t key[32], const char *text, int64_t t)
-{
-	sqlite3_stmt *s = NULL;
-	int ret, rc;
-
-	ret = get_stmt(st, which, &s);
-	if (ret != 0)
-		return ret;
-	rc = sqlite3_bind_blob(s, 1, key, STORE_ID_LEN, SQLITE_STATIC);
-	if (rc == SQLITE_OK && text != NULL)
-		rc = sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK && text != NULL)
-		rc = sqlite3_bind_int64(s, 3, t);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, what, rc);
-		stmt_done(s);
-		return ret;
-	}
-	return step_done(st, s, what);
+	return count_rows(st, SS_EQUIVOC_COUNT, "equivocation count", count);
 }
 
 int
 gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
     const char *address, int64_t now, int64_t max_rows)
 {
-	sqlite3_stmt *s = NULL;
+	const struct arg args[] = {
+		A_ID(curve),
+		A_TEXT(address != NULL ? address : ""),
+		A_INT(now),
+	};
 	int64_t count = 0;
-	int ret;
+	int ret = GS_EDB;
 
-	if (address == NULL)
-		address = "";
-	ret = run_key_stmt(st, SS_PENDING_UPDATE, "pending update", curve,
-	    address, now);
+	ret = run(st, SS_PENDING_UPDATE, "pending update", args,
+	    NARGS(args), step_done);
 	if (ret != 0 || sqlite3_changes(st->db) > 0)
-		return ret;
-	ret = get_stmt(st, SS_PENDING_COUNT, &s);
-	if (ret == 0)
-		ret = step_int64(st, s, "pending count", &count);
+		goto out;
+	ret = count_rows(st, SS_PENDING_COUNT, "pending count", &count);
 	if (ret != 0)
-		return ret;
-	if (count >= max_rows)
-		return GS_EFULL;
-	return run_key_stmt(st, SS_PENDING_INSERT, "pending insert", curve,
-	    address, now);
+		goto out;
+	if (count >= max_rows) {
+		ret = GS_EFULL;
+		goto out;
+	}
+	ret = run(st, SS_PENDING_INSERT, "pending insert", args,
+	    NARGS(args), step_done);
+out:
+	return ret;
 }
 
 int
 gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32])
 {
-	return run_key_stmt(st, SS_PENDING_REMOVE, "pending remove", curve,
-	    NULL, 0);
+	const struct arg args[] = { A_ID(curve) };
+
+	return run(st, SS_PENDING_REMOVE, "pending remove", args,
+	    NARGS(args), step_done);
 }
 
 int
 gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
     void *arg)
 {
-	struct gs_pending_row r;
-	sqlite3_stmt *s = NULL;
-	int ret, rc;
-
-	ret = get_stmt(st, SS_PENDING_ALL, &s);
-	if (ret != 0)
-		goto out;
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			ret = db_fail(st, "pending", rc);
-			goto out;
-		}
-		memset(&r, 0, sizeof(r));
-		r.address = (const char *)sqlite3_column_text(s, 1);
-		if (!col_fixed(s, 0, r.curve, STORE_ID_LEN) || r.address == NULL) {
-			log_warnx("store: pending: malformed row");
-			ret = GS_ECORRUPT;
-			goto out;
-		}
-		r.first_attempt = sqlite3_column_int64(s, 2);
-		r.last_attempt = sqlite3_column_int64(s, 3);
-		r.attempts = sqlite3_column_int64(s, 4);
-		ret = cb(&r, arg);
-		if (ret != 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (s != NULL)
-		stmt_done(s);
-	return ret;
+	return query(st, SS_PENDING_ALL, "pending", NULL, 0, RT_PENDING, false,
+	    (union row_cb){ .pending = cb }, arg);
 }
 
 int
