@@ -710,36 +710,63 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 }
 
 int
-gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
-    size_t n, const uint8_t from[32], struct gs_apply_stats *st)
+gs_replica_apply_verified(struct gs_replica *r, struct gs_change **cs,
+    const int *vrc, size_t n, const uint8_t from[32],
+    struct gs_apply_stats *st)
 {
-	struct gs_change *c;
 	int ret, rc;
 
 	ret = gs_store_begin(r->store);
-	if (ret != 0)
+	if (ret != 0) {
+		for (size_t i = 0; i < n; i++)
+			gs_change_destroy(&cs[i]);
 		return ret;
-	for (size_t i = 0; i < n; i++) {
-		c = NULL;
-		rc = gs_change_verify(w[i].header, w[i].header_len, w[i].sig,
-		    w[i].sig_len, w[i].body, w[i].body_len, &c);
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		rc = vrc[i];
 		if (rc == 0)
-			rc = apply_one(r, &c);
-		gs_change_destroy(&c);
+			rc = cs[i] != NULL ? apply_one(r, &cs[i]) : GS_EPROTO;
 		if (rc == 0) {
 			st->applied++;
 		} else if (rc == GS_EDUP) {
 			st->dup++;
 		} else if (is_storage_error(rc)) {
 			ret = rc;
-			break;
 		} else {
 			st->refused++;
 			if (-rc > 0 && -rc < GS_REASONS)
 				st->by_reason[-rc]++;
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		gs_change_destroy(&cs[i]);
 	return finish_tx(r, ret, from);
+}
+
+int
+gs_replica_verify_one(const struct gs_wire_change *w, struct gs_change **out)
+{
+	return gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
+	    w->body, w->body_len, out);
+}
+
+int
+gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
+    size_t n, const uint8_t from[32], struct gs_apply_stats *st)
+{
+	struct gs_change **cs;
+	int *vrc, ret = GS_ENOMEM;
+
+	cs = calloc(n ? n : 1, sizeof(*cs));
+	vrc = calloc(n ? n : 1, sizeof(*vrc));
+	if (cs != NULL && vrc != NULL) {
+		for (size_t i = 0; i < n; i++)
+			vrc[i] = gs_replica_verify_one(&w[i], &cs[i]);
+		ret = gs_replica_apply_verified(r, cs, vrc, n, from, st);
+	}
+	free(cs);
+	free(vrc);
+	return ret;
 }
 
 /* ---- local writes ---- */

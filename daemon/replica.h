@@ -124,6 +124,22 @@ int gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 int gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
     size_t n, const uint8_t from[32], struct gs_apply_stats *st);
 
+/*
+ * The same, in two steps, so that the costly part can run on other
+ * threads: gs_replica_verify_one() checks one change as it travels
+ * (gs_change_verify: structure, signature, body hash) and touches no
+ * replica state, so it is safe to call from any thread.
+ * gs_replica_apply_verified() then applies, on the replica's thread and
+ * in order, n changes whose verification gave vrc[i] (0: cs[i] holds the
+ * verified change). It takes every cs[i] (freed, set to NULL) and counts
+ * a verification failure as a refusal with that reason.
+ */
+int gs_replica_verify_one(const struct gs_wire_change *w,
+    struct gs_change **out);
+int gs_replica_apply_verified(struct gs_replica *r, struct gs_change **cs,
+    const int *vrc, size_t n, const uint8_t from[32],
+    struct gs_apply_stats *st);
+
 /* Highest sequence held for author (0 if none). */
 uint64_t gs_replica_seq(const struct gs_replica *r, const uint8_t author[32]);
 /* Calls cb(author, seq, arg) for every author held, ascending by key. */
