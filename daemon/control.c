@@ -162,7 +162,7 @@ need_item(struct gs_daemon *d, const struct request *q, struct reply *r,
 		    "manquant");
 		return NULL;
 	}
-	rc = gs_itemset_find(gs_replica_items(d->replica), p, type, &it);
+	rc = gs_replica_find(d->replica, p, type, &it);
 	if (rc == GS_EINVAL)
 		fail(r, GS__STATUS__INVALID, "item", "identifiant « %s » "
 		    "invalide ou ambigu : donnez au moins 6 chiffres "
@@ -211,7 +211,7 @@ collect_fields(const struct request *q, struct reply *r,
 static void
 reply_item(struct gs_daemon *d, struct reply *r, const uint8_t id[16])
 {
-	struct gs_item *it = gs_itemset_get(gs_replica_items(d->replica), id);
+	struct gs_item *it = gs_replica_item(d->replica, id);
 
 	if (it == NULL) {
 		fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
@@ -256,17 +256,6 @@ h_id(struct gs_daemon *d, const struct request *q, struct reply *r)
 	    "transport_key", hex);
 }
 
-static int
-count_conflicts(struct gs_item *it, void *arg)
-{
-	const struct gs_state *st;
-
-	if (!it->corrupt && (st = gs_item_state(it)) != NULL &&
-	    st->nconflicts > 0)
-		(*(size_t *)arg)++;
-	return 0;
-}
-
 struct seat_warn {
 	struct gs_daemon *d;
 	struct gs_seats *seats;
@@ -274,16 +263,17 @@ struct seat_warn {
 };
 
 static int
-on_seat_warn(struct gs_item *it, void *arg)
+on_seat_warn(const uint8_t event[16], void *arg)
 {
 	struct seat_warn *w = arg;
+	struct gs_item *it = gs_replica_item(w->d->replica, event);
 	const uint8_t *me = gs_replica_pk(w->d->replica);
 	const struct gs_state *st;
 	struct gs_seat_count sc;
 	const char *title, *cancelled;
 	char hex[33];
 
-	if (it->type != GS_TYPE_EVENT || it->corrupt ||
+	if (it == NULL || it->type != GS_TYPE_EVENT || it->corrupt ||
 	    (st = gs_item_state(it)) == NULL)
 		return 0;
 	gs_seats_count(w->d->replica, w->seats, it->id, st, &sc);
@@ -309,9 +299,9 @@ seat_warnings(struct gs_daemon *d, json_t *o)
 	struct seat_warn w = { d, gs_seats_build(d->replica), json_array(),
 	    json_array() };
 
+	/* only events someone holds seats on can be overbooked */
 	if (w.seats != NULL)
-		gs_itemset_foreach(gs_replica_items(d->replica), on_seat_warn,
-		    &w);
+		gs_seats_events(w.seats, on_seat_warn, &w);
 	gs_seats_free(&w.seats);
 	json_object_set_new(o, "overbooked", w.overbooked);
 	json_object_set_new(o, "cancelled_with_seats", w.cancelled);
@@ -320,22 +310,22 @@ seat_warnings(struct gs_daemon *d, json_t *o)
 static void
 h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
-	struct gs_itemset *items = gs_replica_items(d->replica);
-	size_t conflicts = 0;
+	struct gs_replica *rp = d->replica;
+	size_t conflicts;
 	int64_t equiv = 0;
 	uint64_t sent = 0, received = 0;
 	json_t *o, *counts;
 
 	(void)q;
-	gs_itemset_foreach(items, count_conflicts, &conflicts);
+	conflicts = gs_replica_count(rp, GS_ITEMS_CONFLICTED);
 	gs_store_equivocation_count(gs_replica_store(d->replica), &equiv);
 	gs_transport_counters(d->transport, &sent, &received);
 	counts = json_pack("{s:I,s:I,s:I,s:I}",
-	    "event", (json_int_t)gs_itemset_count(items, GS_TYPE_EVENT),
-	    "resource", (json_int_t)gs_itemset_count(items, GS_TYPE_RESOURCE),
-	    "site", (json_int_t)gs_itemset_count(items, GS_TYPE_SITE),
+	    "event", (json_int_t)gs_replica_count(rp, GS_TYPE_EVENT),
+	    "resource", (json_int_t)gs_replica_count(rp, GS_TYPE_RESOURCE),
+	    "site", (json_int_t)gs_replica_count(rp, GS_TYPE_SITE),
 	    "reservation",
-	    (json_int_t)gs_itemset_count(items, GS_TYPE_RESERVATION));
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "site_id", gs_identity_siteid(gs_replica_identity(d->replica)),
 	    "name", gs_view_site_name(d->replica, gs_replica_pk(d->replica)),
@@ -621,7 +611,8 @@ h_conflicts_list(struct gs_daemon *d, const struct request *q, struct reply *r)
 	size_t n;
 
 	(void)q;
-	gs_itemset_foreach(gs_replica_items(d->replica), on_conflict_item, arr);
+	gs_replica_foreach(d->replica, GS_ITEMS_CONFLICTED, on_conflict_item,
+	    arr);
 	/* the item set is a hash table: order the rows by item ID */
 	n = json_array_size(arr);
 	rows = calloc(n ? n : 1, sizeof(*rows));
@@ -720,6 +711,11 @@ h_conflicts_resolve(struct gs_daemon *d, const struct request *q,
 		goto out;
 	}
 	if (take != NULL) {
+		rc = gs_replica_item_full(d->replica, it->id, &it);
+		if (rc != 0) {
+			fail_err(r, rc, NULL);
+			goto out;
+		}
 		rc = find_change(it, take, change);
 		if (rc != 0) {
 			fail(r, rc == GS_ENOTFOUND ? GS__STATUS__NOT_FOUND :

@@ -28,6 +28,7 @@ struct gs_daemon {
 	int64_t started;                  /* Unix seconds */
 	ev_signal sigterm, sigint, sighup;
 	ev_timer checkpoint;              /* periodic WAL checkpoint */
+	ev_prepare trim;                  /* empties the item cache between turns */
 };
 
 #endif

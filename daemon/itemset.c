@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * itemset.c: an open-addressing hash table of items keyed by their random
- * 16-byte IDs (the first 8 bytes are already uniform), each item holding
- * its changes and a lazily recomputed merged state.
+ * itemset.c: the item cache, an open-addressing hash table keyed by the
+ * random 16-byte item IDs (the first 8 bytes are already uniform). A full
+ * item's merged state is recomputed lazily when a change arrives.
  */
 #include "itemset.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "err.h"
 #include "item.h"
@@ -18,6 +17,8 @@ struct gs_itemset {
 	struct gs_item **slots;   /* owned; NULL = empty */
 	size_t cap;               /* power of two */
 	size_t n;
+	struct gs_item **retired; /* owned: out of the table, not yet freed */
+	size_t nretired, capretired;
 };
 
 static uint64_t
@@ -46,15 +47,30 @@ gs_itemset_new(struct gs_itemset **out)
 }
 
 static void
-item_free(struct gs_item *it)
+forget_changes(struct gs_item *it)
 {
-	if (it == NULL)
-		return;
 	for (size_t i = 0; i < it->n; i++) {
 		free(it->ch[i].parents);
 		gs_fields_clear(&it->ch[i].delta);
 	}
 	free(it->ch);
+	it->ch = NULL;
+	it->n = it->cap = 0;
+	it->full = false;
+}
+
+void
+gs_item_forget_changes(struct gs_item *it)
+{
+	forget_changes(it);
+}
+
+static void
+item_free(struct gs_item *it)
+{
+	if (it == NULL)
+		return;
+	forget_changes(it);
 	gs_state_clear(&it->state);
 	free(it);
 }
@@ -62,6 +78,8 @@ item_free(struct gs_item *it)
 void
 gs_itemset_clear(struct gs_itemset *s)
 {
+	if (s->n == 0)
+		return;
 	for (size_t i = 0; i < s->cap; i++) {
 		item_free(s->slots[i]);
 		s->slots[i] = NULL;
@@ -70,14 +88,54 @@ gs_itemset_clear(struct gs_itemset *s)
 }
 
 void
+gs_itemset_free_retired(struct gs_itemset *s)
+{
+	for (size_t i = 0; i < s->nretired; i++)
+		item_free(s->retired[i]);
+	s->nretired = 0;
+}
+
+void
+gs_itemset_retire_all(struct gs_itemset *s)
+{
+	size_t need = s->nretired + s->n;
+
+	if (need > s->capretired) {
+		struct gs_item **nr = realloc(s->retired, need * sizeof(*nr));
+		if (nr == NULL) {
+			/* cannot keep them: nobody may hold one after all */
+			gs_itemset_clear(s);
+			return;
+		}
+		s->retired = nr;
+		s->capretired = need;
+	}
+	for (size_t i = 0; i < s->cap && s->n > 0; i++) {
+		if (s->slots[i] == NULL)
+			continue;
+		s->retired[s->nretired++] = s->slots[i];
+		s->slots[i] = NULL;
+		s->n--;
+	}
+}
+
+void
 gs_itemset_destroy(struct gs_itemset **s)
 {
 	if (s == NULL || *s == NULL)
 		return;
 	gs_itemset_clear(*s);
+	gs_itemset_free_retired(*s);
+	free((*s)->retired);
 	free((*s)->slots);
 	free(*s);
 	*s = NULL;
+}
+
+size_t
+gs_itemset_size(const struct gs_itemset *s)
+{
+	return s->n;
 }
 
 static size_t
@@ -115,55 +173,36 @@ grow(struct gs_itemset *s)
 }
 
 int
-gs_itemset_find(struct gs_itemset *s, const char *prefix, int type,
+gs_itemset_create(struct gs_itemset *s, const uint8_t id[16], int type,
     struct gs_item **out)
 {
-	char hex[33];
-	size_t len = strlen(prefix);
-	struct gs_item *found = NULL;
+	struct gs_item *it;
+	size_t slot;
 
 	*out = NULL;
-	if (len < 6 || len > 32 || strspn(prefix, "0123456789abcdefABCDEF") != len)
-		return GS_EINVAL;
-	for (size_t i = 0; i < s->cap; i++) {
-		struct gs_item *it = s->slots[i];
-		if (it == NULL || (type != 0 && it->type != type))
-			continue;
-		gs_hex(it->id, 16, hex);
-		if (strncasecmp(hex, prefix, len) != 0)
-			continue;
-		if (found != NULL)
-			return GS_EINVAL;
-		found = it;
-	}
-	if (found == NULL)
-		return GS_ENOTFOUND;
-	*out = found;
+	if ((s->n + 1) * 2 > s->cap && grow(s) != 0)
+		return GS_ENOMEM;
+	slot = find_slot(s, id);
+	if (s->slots[slot] != NULL)
+		return GS_EEXISTS;
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return GS_ENOMEM;
+	memcpy(it->id, id, 16);
+	it->type = type;
+	s->slots[slot] = it;
+	s->n++;
+	*out = it;
 	return 0;
 }
 
 int
-gs_itemset_add(struct gs_itemset *s, const uint8_t item[16], int type,
-    const uint8_t id[32], const uint8_t author[32], uint64_t seq,
-    uint64_t hlc, const uint8_t (*parents)[32], size_t nparents,
-    struct gs_fields *delta, int corrupt)
+gs_item_add(struct gs_item *it, const uint8_t id[32],
+    const uint8_t author[32], uint64_t seq, uint64_t hlc,
+    const uint8_t (*parents)[32], size_t nparents, struct gs_fields *delta,
+    int corrupt)
 {
-	struct gs_item *it;
 	struct gs_ichange *c;
-	size_t slot;
 
-	if ((s->n + 1) * 2 > s->cap && grow(s) != 0)
-		return GS_ENOMEM;
-	slot = find_slot(s, item);
-	it = s->slots[slot];
-	if (it == NULL) {
-		if ((it = calloc(1, sizeof(*it))) == NULL)
-			return GS_ENOMEM;
-		memcpy(it->id, item, 16);
-		it->type = type;
-		s->slots[slot] = it;
-		s->n++;
-	}
 	if (it->n == it->cap) {
 		size_t ncap = it->cap ? it->cap * 2 : 4;
 		struct gs_ichange *nc = realloc(it->ch, ncap * sizeof(*nc));
@@ -187,37 +226,10 @@ gs_itemset_add(struct gs_itemset *s, const uint8_t item[16], int type,
 	c->delta = *delta;
 	gs_fields_init(delta);
 	it->n++;
+	it->full = true;
 	it->corrupt |= corrupt;
 	it->dirty = 1;
 	return 0;
-}
-
-int
-gs_itemset_foreach(struct gs_itemset *s, gs_item_cb cb, void *arg)
-{
-	int rc;
-
-	for (size_t i = 0; i < s->cap; i++) {
-		if (s->slots[i] == NULL)
-			continue;
-		rc = cb(s->slots[i], arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-size_t
-gs_itemset_count(struct gs_itemset *s, int type)
-{
-	size_t n = 0;
-
-	if (type == 0)
-		return s->n;
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i] != NULL && s->slots[i]->type == type)
-			n++;
-	return n;
 }
 
 /* Merges the item's changes (all, or below heads) into out. */
@@ -249,7 +261,7 @@ gs_item_state(struct gs_item *it)
 	int rc;
 
 	if (!it->dirty)
-		return &it->state;
+		return it->corrupt && !it->full ? NULL : &it->state;
 	gs_state_clear(&it->state);
 	rc = merge_item(it, NULL, 0, &it->state);
 	if (rc != 0) {

@@ -227,6 +227,20 @@ run_init(const struct gs_config *cfg, const char *passfile)
 	return 0;
 }
 
+/*
+ * Before the loop blocks, no request or batch is being handled: the only
+ * moment the item cache may drop the items it lent.
+ */
+static void
+on_trim(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct gs_daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	gs_replica_trim(d->replica);
+}
+
 static int
 run_daemon(struct gs_daemon *d)
 {
@@ -285,6 +299,9 @@ run_daemon(struct gs_daemon *d)
 	ev_timer_init(&d->checkpoint, on_checkpoint, CHECKPOINT_S, CHECKPOINT_S);
 	d->checkpoint.data = d;
 	ev_timer_start(d->loop, &d->checkpoint);
+	ev_prepare_init(&d->trim, on_trim);
+	d->trim.data = d;
+	ev_prepare_start(d->loop, &d->trim);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("main: site %s serving (%s, control %s)",
 	    gs_identity_siteid(gs_replica_identity(d->replica)),
@@ -303,6 +320,7 @@ daemon_cleanup(struct gs_daemon *d)
 		ev_signal_stop(d->loop, &d->sigint);
 		ev_signal_stop(d->loop, &d->sighup);
 		ev_timer_stop(d->loop, &d->checkpoint);
+		ev_prepare_stop(d->loop, &d->trim);
 	}
 	gs_gossip_stop(&d->gossip);
 	gs_control_stop(&d->control);

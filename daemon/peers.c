@@ -246,38 +246,19 @@ trust_name(int t)
 	    "blocked" : "pending";
 }
 
-struct owned_count {
-	const uint8_t *pk;
-	size_t n;
-};
-
-static int
-count_owned(struct gs_item *it, void *arg)
-{
-	struct owned_count *oc = arg;
-	const struct gs_state *st;
-
-	if (it->type == GS_TYPE_SITE || it->type == GS_TYPE_RESERVATION ||
-	    it->corrupt || (st = gs_item_state(it)) == NULL || st->deleted)
-		return 0;
-	if (memcmp(st->owner, oc->pk, 32) == 0)
-		oc->n++;
-	return 0;
-}
-
 static json_t *
 site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
     const uint8_t *introducer)
 {
-	struct owned_count oc = { pk, 0 };
+	size_t owned;
 	uint8_t id[16];
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
 
-	gs_itemset_foreach(gs_replica_items(g->d->replica), count_owned, &oc);
+	owned = gs_replica_count_owned(g->d->replica, pk);
 	gs_item_id_site(pk, id);
-	it = gs_itemset_get(gs_replica_items(g->d->replica), id);
+	it = gs_replica_item(g->d->replica, id);
 	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
 	    gs_fields_get(&st->fields, "town") != NULL)
 		town = gs_fields_get(&st->fields, "town");
@@ -288,7 +269,7 @@ site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
 	    "trust", trust,
 	    "introduced_by", introducer ? site_id_json(introducer) :
 	    json_null(),
-	    "items", (json_int_t)oc.n);
+	    "items", (json_int_t)owned);
 }
 
 struct site_list_ctx {

@@ -8,6 +8,7 @@
 #include "replica.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "seqmap.h"
 #include "siteid.h"
+#include "state.h"
 #include "store.h"
 #include "vault.h"
 
@@ -26,11 +28,13 @@ struct gs_replica {
 	struct gs_identity *id;        /* owned */
 	struct gs_vault *vault;        /* owned */
 	struct gs_store *store;        /* owned */
-	struct gs_itemset *items;      /* owned */
+	struct gs_itemset *items;      /* owned: the item cache */
 	struct gs_hlc clock;
 	struct gs_seqmap authors;      /* owned: author -> highest sequence */
+	struct gs_seqmap corrupt;      /* owned: items seen corrupt (ID, zero-padded) */
 	uint64_t nchanges;
-	size_t ncorrupt;
+	struct gs_item **touched;      /* items written by the open transaction */
+	size_t ntouched, captouched;
 	gs_replica_trust_cb trust;
 	void *trust_arg;
 	gs_replica_hook hook;
@@ -115,12 +119,6 @@ gs_replica_pk(const struct gs_replica *r)
 	return gs_identity_pk(r->id);
 }
 
-struct gs_itemset *
-gs_replica_items(struct gs_replica *r)
-{
-	return r->items;
-}
-
 struct gs_store *
 gs_replica_store(struct gs_replica *r)
 {
@@ -130,64 +128,491 @@ gs_replica_store(struct gs_replica *r)
 size_t
 gs_replica_corrupt_count(const struct gs_replica *r)
 {
-	return r->ncorrupt;
+	return r->corrupt.n;
 }
 
-/* ---- loading ---- */
+/* ---- the item cache ---- */
 
-/* Turns a stored row into memory: unseal, decode, index. */
-static int
-load_row(const struct gs_stored_change *c, void *arg)
+static void
+corrupt_key(const uint8_t id[16], uint8_t key[32])
 {
-	struct gs_replica *r = arg;
-	struct gs_fields delta;
-	uint8_t *body = NULL;
-	size_t body_len = 0;
-	int corrupt = 0, rc;
-	char sid[GS_SITEID_SHORT];
+	memcpy(key, id, 16);
+	memset(key + 16, 0, 16);
+}
 
-	gs_fields_init(&delta);
-	if (c->sealed_body == NULL ||
-	    gs_vault_unseal(r->vault, c->id, 32, c->sealed_body,
-	    c->sealed_len, &body, &body_len) != 0 ||
-	    gs_fields_decode(body, body_len, &delta) != 0) {
-		gs_siteid_short(c->author, sid);
-		log_warnx("replica: change %llu of site %s has a body that "
-		    "fails authentication: its item is marked corrupt",
-		    (unsigned long long)c->seq, sid);
-		gs_fields_clear(&delta);
-		corrupt = 1;
-		r->ncorrupt++;
+/* Remembers that an item failed authentication (logged once). */
+static void
+mark_corrupt(struct gs_replica *r, struct gs_item *it, const uint8_t id[16])
+{
+	uint8_t key[32];
+	char hex[33];
+
+	if (it != NULL)
+		it->corrupt = 1;
+	corrupt_key(id, key);
+	if (gs_seqmap_get(&r->corrupt, key) != 0)
+		return;
+	gs_hex(id, 16, hex);
+	log_warnx("replica: item %.12s has stored data that fails "
+	    "authentication: it is shown as corrupt", hex);
+	if (gs_seqmap_raise(&r->corrupt, key, 1) != 0)
+		log_warnx("replica: out of memory noting a corrupt item");
+}
+
+static bool
+known_corrupt(const struct gs_replica *r, const uint8_t id[16])
+{
+	uint8_t key[32];
+
+	corrupt_key(id, key);
+	return gs_seqmap_get(&r->corrupt, key) != 0;
+}
+
+/* Fills a cached item's state from its stored row. */
+static void
+take_row(struct gs_replica *r, struct gs_item *it,
+    const struct gs_item_row *row)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+
+	it->stored = true;
+	it->received_ms = row->received_ms;
+	if (it->full)
+		return;            /* the changes are the truth */
+	it->dirty = 0;
+	if (known_corrupt(r, it->id) ||
+	    gs_vault_unseal(r->vault, it->id, 16, row->sealed_state,
+	    row->sealed_len, &pt, &len) != 0 ||
+	    gs_state_decode(pt, len, &it->state) != 0)
+		mark_corrupt(r, it, it->id);
+	if (pt != NULL) {
+		gs_wipe(pt, len);
+		free(pt);
 	}
-	if (body != NULL) {
-		gs_wipe(body, body_len);
-		free(body);
+}
+
+struct row_ctx {
+	struct gs_replica *r;
+	struct gs_item *it;          /* the item read */
+	struct gs_item **all;        /* foreach: every item read */
+	size_t n, cap;
+	int ret;
+};
+
+/* The cached item of a row, made light from the row if not cached. */
+static struct gs_item *
+item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
+{
+	struct gs_item *it = gs_itemset_get(r->items, row->id);
+
+	*ret = 0;
+	if (it != NULL)
+		return it;
+	*ret = gs_itemset_create(r->items, row->id, row->type, &it);
+	if (*ret != 0)
+		return NULL;
+	take_row(r, it, row);
+	return it;
+}
+
+static int
+on_item_row(const struct gs_item_row *row, void *arg)
+{
+	struct row_ctx *x = arg;
+	struct gs_item *it = item_of_row(x->r, row, &x->ret);
+
+	if (it == NULL)
+		return x->ret;
+	if (x->it == NULL)
+		x->it = it;
+	else
+		x->ret = GS_EINVAL;   /* a prefix that matches two items */
+	if (x->all == NULL && x->cap == 0)
+		return 0;
+	if (x->n == x->cap) {
+		size_t ncap = x->cap * 2;
+		struct gs_item **na = realloc(x->all, ncap * sizeof(*na));
+		if (na == NULL)
+			return x->ret = GS_ENOMEM;
+		x->all = na;
+		x->cap = ncap;
 	}
-	rc = gs_itemset_add(r->items, c->item, c->type, c->id, c->author,
-	    c->seq, c->hlc, (const uint8_t (*)[32])c->parents, c->nparents,
-	    &delta, corrupt);
-	gs_fields_clear(&delta);
-	if (rc != 0)
-		return rc;
-	rc = gs_seqmap_raise(&r->authors, c->author, c->seq);
-	if (rc != 0)
-		return rc;
-	if (c->hlc > r->clock.last && GS_HLC_MS(c->hlc) <=
-	    gs_wall_ms() + r->clock.max_drift_ms)
-		r->clock.last = c->hlc;
-	r->nchanges++;
+	x->all[x->n++] = it;
 	return 0;
 }
 
-/* Rebuilds memory from the store (at open, and after a rollback). */
+struct gs_item *
+gs_replica_item(struct gs_replica *r, const uint8_t id[16])
+{
+	struct row_ctx x = { .r = r };
+	struct gs_item *it = gs_itemset_get(r->items, id);
+	int rc;
+
+	if (it != NULL)
+		return it;
+	rc = gs_store_item_get(r->store, id, on_item_row, &x);
+	return rc == 0 && x.ret == 0 ? x.it : NULL;
+}
+
+/* Adds one stored change to a full item being loaded. */
+static int
+on_item_change(const struct gs_stored_change *c, void *arg)
+{
+	struct row_ctx *x = arg;
+	struct gs_fields delta;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int corrupt = 0, rc;
+
+	gs_fields_init(&delta);
+	if (c->sealed_body == NULL ||
+	    gs_vault_unseal(x->r->vault, c->id, 32, c->sealed_body,
+	    c->sealed_len, &body, &len) != 0 ||
+	    gs_fields_decode(body, len, &delta) != 0) {
+		gs_fields_clear(&delta);
+		corrupt = 1;
+	}
+	if (body != NULL) {
+		gs_wipe(body, len);
+		free(body);
+	}
+	if (x->it->type == 0)
+		x->it->type = c->type;
+	rc = gs_item_add(x->it, c->id, c->author, c->seq, c->hlc,
+	    (const uint8_t (*)[32])c->parents, c->nparents, &delta, corrupt);
+	gs_fields_clear(&delta);
+	if (corrupt)
+		mark_corrupt(x->r, x->it, c->item);
+	return rc;
+}
+
+/*
+ * The item with every change loaded: from the cache, or read from the
+ * store (a light cached item is filled in place). Returns 0 and *out,
+ * GS_ENOTFOUND, or a storage error.
+ */
+static int
+item_full(struct gs_replica *r, const uint8_t id[16], struct gs_item **out)
+{
+	struct row_ctx x = { .r = r };
+	struct gs_item *it = gs_itemset_get(r->items, id);
+	int rc;
+
+	*out = NULL;
+	if (it == NULL) {
+		rc = gs_store_item_get(r->store, id, on_item_row, &x);
+		if (rc == 0)
+			rc = x.ret;
+		if (rc != 0)
+			return rc;
+		it = x.it;
+	}
+	if (!it->full) {
+		x.it = it;
+		gs_state_clear(&it->state);
+		it->dirty = 1;
+		rc = gs_store_changes_of_item(r->store, id, on_item_change, &x);
+		if (rc != 0 || it->n == 0) {
+			gs_item_forget_changes(it);
+			mark_corrupt(r, it, id);
+			return rc != 0 ? rc : GS_ECORRUPT;
+		}
+	}
+	*out = it;
+	return 0;
+}
+
+int
+gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
+    struct gs_item **out)
+{
+	return item_full(r, id, out);
+}
+
+/* The 16-byte bounds of the IDs whose hex spelling starts with prefix. */
+static int
+prefix_bounds(const char *prefix, uint8_t lo[16], uint8_t hi[16])
+{
+	char a[33], b[33];
+	size_t len = strlen(prefix);
+
+	if (len < 6 || len > 32 || strspn(prefix, "0123456789abcdefABCDEF") !=
+	    len)
+		return GS_EINVAL;
+	memset(a, '0', 32);
+	memset(b, 'f', 32);
+	memcpy(a, prefix, len);
+	memcpy(b, prefix, len);
+	a[32] = b[32] = '\0';
+	return gs_unhex(a, lo, 16) == 0 && gs_unhex(b, hi, 16) == 0 ? 0 :
+	    GS_EINVAL;
+}
+
+int
+gs_replica_find(struct gs_replica *r, const char *prefix, int type,
+    struct gs_item **out)
+{
+	struct row_ctx x = { .r = r };
+	uint8_t lo[16], hi[16];
+	int rc;
+
+	*out = NULL;
+	rc = prefix_bounds(prefix, lo, hi);
+	if (rc != 0)
+		return rc;
+	rc = gs_store_item_range(r->store, lo, hi, type, on_item_row, &x);
+	if (rc != 0)
+		return rc;
+	if (x.ret != 0)
+		return x.ret;
+	if (x.it == NULL)
+		return GS_ENOTFOUND;
+	*out = x.it;
+	return 0;
+}
+
+int
+gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb, void *arg)
+{
+	struct row_ctx x = { .r = r, .cap = 64 };
+	int rc;
+
+	if ((x.all = malloc(x.cap * sizeof(*x.all))) == NULL)
+		return GS_ENOMEM;
+	/* read everything first: cb may query the store itself */
+	rc = gs_store_items_foreach(r->store, type, on_item_row, &x);
+	if (rc == 0 && x.ret != 0 && x.ret != GS_EINVAL)
+		rc = x.ret;
+	for (size_t i = 0; rc == 0 && i < x.n; i++)
+		rc = cb(x.all[i], arg);
+	free(x.all);
+	return rc;
+}
+
+size_t
+gs_replica_count_owned(struct gs_replica *r, const uint8_t owner[32])
+{
+	int64_t n = 0;
+
+	return gs_store_item_count_owned(r->store, owner, &n) == 0 ?
+	    (size_t)n : 0;
+}
+
+size_t
+gs_replica_count(struct gs_replica *r, int type)
+{
+	int64_t n = 0;
+
+	return gs_store_item_count(r->store, type, &n) == 0 ? (size_t)n : 0;
+}
+
+void
+gs_replica_trim(struct gs_replica *r)
+{
+	if (r->ntouched > 0)
+		return;
+	if (gs_itemset_size(r->items) <= GS_CACHE_ITEMS) {
+		gs_itemset_free_retired(r->items);
+		return;
+	}
+	gs_itemset_clear(r->items);
+	malloc_trim(0);
+}
+
+/* Notes an item written by the open transaction, once. */
+static int
+touch(struct gs_replica *r, struct gs_item *it)
+{
+	for (size_t i = r->ntouched; i > 0 && i + 8 > r->ntouched; i--)
+		if (r->touched[i - 1] == it)
+			return 0;
+	if (r->ntouched == r->captouched) {
+		size_t ncap = r->captouched ? r->captouched * 2 : 64;
+		struct gs_item **nt = realloc(r->touched, ncap * sizeof(*nt));
+		if (nt == NULL)
+			return GS_ENOMEM;
+		r->touched = nt;
+		r->captouched = ncap;
+	}
+	r->touched[r->ntouched++] = it;
+	return 0;
+}
+
+/* Writes the merged state of one touched item into the items table. */
+static int
+flush_item(struct gs_replica *r, struct gs_item *it, int64_t now_ms)
+{
+	const struct gs_state *st = gs_item_state(it);
+	struct gs_item_row row;
+	uint8_t *bytes = NULL, *sealed = NULL;
+	size_t len = 0, sealed_len = 0;
+	int ret;
+
+	if (st == NULL)
+		return 0;      /* unmergeable: the item shows as corrupt */
+	ret = gs_state_encode(st, &bytes, &len);
+	if (ret == 0)
+		ret = gs_vault_seal(r->vault, it->id, 16, bytes, len, &sealed,
+		    &sealed_len);
+	if (ret != 0)
+		goto out;
+	memset(&row, 0, sizeof(row));
+	memcpy(row.id, it->id, 16);
+	row.type = it->type;
+	row.nchanges = (int64_t)it->n;
+	row.nconflicts = (int64_t)st->nconflicts;
+	row.received_ms = it->stored ? it->received_ms : now_ms;
+	row.sealed_state = sealed;
+	row.sealed_len = sealed_len;
+	memcpy(row.owner, st->owner, 32);
+	row.deleted = st->deleted;
+	ret = gs_store_item_put(r->store, &row);
+	if (ret == 0 && !it->stored) {
+		it->stored = true;
+		it->received_ms = now_ms;
+	}
+out:
+	if (bytes != NULL) {
+		gs_wipe(bytes, len);
+		free(bytes);
+	}
+	free(sealed);
+	return ret;
+}
+
+/* Writes every touched item's state; called inside the transaction. */
+static int
+flush_touched(struct gs_replica *r)
+{
+	int64_t now = (int64_t)gs_wall_ms();
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < r->ntouched; i++)
+		ret = flush_item(r, r->touched[i], now);
+	return ret;
+}
+
+/* Highest sequence per author, the change count and the own clock. */
+static int
+on_summary_row(const uint8_t author[32], uint64_t seq, void *arg)
+{
+	return gs_seqmap_raise(arg, author, seq);
+}
+
+static int
+on_own_last(const struct gs_stored_change *c, void *arg)
+{
+	struct gs_replica *r = arg;
+
+	if (c->hlc > r->clock.last && GS_HLC_MS(c->hlc) <=
+	    gs_wall_ms() + r->clock.max_drift_ms)
+		r->clock.last = c->hlc;
+	return 0;
+}
+
+/*
+ * Reads what memory keeps from the store (at open, after a rollback). The
+ * cached items are retired, not freed: a request may still hold one.
+ */
 static int
 reload(struct gs_replica *r)
 {
-	gs_itemset_clear(r->items);
+	const uint8_t *me = gs_identity_pk(r->id);
+	int64_t n = 0;
+	uint64_t own;
+	int rc;
+
+	r->ntouched = 0;
+	gs_itemset_retire_all(r->items);
 	gs_seqmap_clear(&r->authors);
-	r->nchanges = 0;
-	r->ncorrupt = 0;
-	return gs_store_changes_after(r->store, 0, 0, load_row, r);
+	rc = gs_store_summary(r->store, on_summary_row, &r->authors);
+	if (rc == 0)
+		rc = gs_store_change_count(r->store, &n);
+	r->nchanges = (uint64_t)n;
+	own = gs_seqmap_get(&r->authors, me);
+	if (rc == 0 && own > 0)
+		rc = gs_store_change_by_seq(r->store, me, own, on_own_last, r);
+	return rc;
+}
+
+/* ---- checks at open ---- */
+
+struct ids {
+	uint8_t (*v)[16];
+	size_t n, cap;
+};
+
+static int
+on_missing(const uint8_t id[16], void *arg)
+{
+	struct ids *m = arg;
+
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		uint8_t (*nv)[16] = realloc(m->v, ncap * 16);
+		if (nv == NULL)
+			return GS_ENOMEM;
+		m->v = nv;
+		m->cap = ncap;
+	}
+	memcpy(m->v[m->n++], id, 16);
+	return 0;
+}
+
+/*
+ * Builds the items rows that are missing: every item of a database made
+ * before the items table existed. Done once, in batches.
+ */
+static int
+build_missing_items(struct gs_replica *r)
+{
+	struct ids m = { NULL, 0, 0 };
+	struct gs_item *it;
+	int ret;
+
+	ret = gs_store_items_missing(r->store, on_missing, &m);
+	if (ret != 0 || m.n == 0)
+		goto out;
+	log_info("replica: computing the state of %zu items", m.n);
+	for (size_t i = 0; ret == 0 && i < m.n; i += 1000) {
+		ret = gs_store_begin(r->store);
+		for (size_t j = i; ret == 0 && j < m.n && j < i + 1000; j++) {
+			gs_itemset_clear(r->items);
+			ret = gs_itemset_create(r->items, m.v[j], 0, &it);
+			if (ret == 0)
+				ret = item_full(r, m.v[j], &it);
+			if (ret == GS_ECORRUPT)
+				ret = 0;   /* shown as corrupt, not stored */
+			else if (ret == 0)
+				ret = flush_item(r, it, (int64_t)gs_wall_ms());
+		}
+		ret = ret == 0 ? gs_store_commit(r->store) : ret;
+		if (ret != 0)
+			gs_store_rollback(r->store);
+	}
+	gs_itemset_clear(r->items);
+out:
+	free(m.v);
+	return ret;
+}
+
+/* Checks every stored body's authentication, noting corrupt items. */
+static int
+on_scan_row(const struct gs_stored_change *c, void *arg)
+{
+	struct gs_replica *r = arg;
+	uint8_t *body = NULL;
+	size_t len = 0;
+
+	if (c->sealed_body == NULL || gs_vault_unseal(r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
+		mark_corrupt(r, NULL, c->item);
+		return 0;
+	}
+	gs_wipe(body, len);
+	free(body);
+	return 0;
 }
 
 static int
@@ -377,15 +802,19 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_replica **out,
 	}
 	ret = gs_itemset_new(&r->items);
 	if (ret == 0)
+		ret = gs_store_changes_after(r->store, 0, 0, on_scan_row, r);
+	if (ret == 0)
+		ret = build_missing_items(r);
+	if (ret == 0)
 		ret = reload(r);
 	if (ret != 0) {
 		snprintf(err, errlen, "lecture de la base %s : %s", dbpath,
 		    gs_strerror(ret));
 		goto out;
 	}
-	if (r->ncorrupt > 0)
-		log_warnx("replica: %zu stored bodies fail authentication; "
-		    "their items are shown as corrupt", r->ncorrupt);
+	if (r->corrupt.n > 0)
+		log_warnx("replica: %zu items have stored data that fails "
+		    "authentication; they are shown as corrupt", r->corrupt.n);
 	*out = r;
 	r = NULL;
 	ret = 0;
@@ -412,11 +841,13 @@ gs_replica_close(struct gs_replica **rp)
 	r = *rp;
 	pending_clear(r);
 	free(r->pending);
+	free(r->touched);
 	gs_itemset_destroy(&r->items);
 	gs_store_close(&r->store);
 	gs_vault_destroy(&r->vault);
 	gs_identity_destroy(&r->id);
 	gs_seqmap_free(&r->authors);
+	gs_seqmap_free(&r->corrupt);
 	free(r);
 	*rp = NULL;
 }
@@ -589,7 +1020,10 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 	if (c->deleted != (del != NULL && strcmp(del, "1") == 0))
 		goto out;
 	/* where */
-	it = gs_itemset_get(r->items, c->item);
+	it = NULL;
+	ret = item_full(r, c->item, &it);
+	if (ret != 0 && ret != GS_ENOTFOUND && ret != GS_ECORRUPT)
+		goto out;       /* a storage error */
 	if (c->nparents == 0) {
 		ret = GS_EINVAL;
 		if (root_item_id(c, &delta, item) != 0 ||
@@ -640,11 +1074,13 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 	row.sealed_body = sealed;
 	row.sealed_len = sealed_len;
 	ret = gs_store_change_insert(r->store, &row);
-	if (ret != 0)
-		goto out;
-	ret = gs_itemset_add(r->items, c->item, c->type, c->id, c->author,
-	    c->seq, c->hlc, (const uint8_t (*)[32])c->parents, c->nparents,
-	    &delta, 0);
+	if (ret == 0 && it == NULL)
+		ret = gs_itemset_create(r->items, c->item, c->type, &it);
+	if (ret == 0)
+		ret = gs_item_add(it, c->id, c->author, c->seq, c->hlc,
+		    (const uint8_t (*)[32])c->parents, c->nparents, &delta, 0);
+	if (ret == 0)
+		ret = touch(r, it);
 	if (ret == 0)
 		ret = gs_seqmap_raise(&r->authors, c->author, c->seq);
 	if (ret != 0)
@@ -689,10 +1125,14 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 		/* refused before anything was stored: memory is untouched */
 		gs_store_rollback(r->store);
 		pending_clear(r);
+		r->ntouched = 0;
 		return ret;
 	}
 	if (ret == 0)
+		ret = flush_touched(r);
+	if (ret == 0)
 		ret = gs_store_commit(r->store);
+	r->ntouched = 0;
 	if (ret != 0) {
 		gs_store_rollback(r->store);
 		pending_clear(r);
@@ -814,14 +1254,14 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	gs_fields_init(&body);
 	if (item == NULL && type == GS_TYPE_SITE) {
 		gs_item_id_site(me, id);
-		item = gs_itemset_get(r->items, id);
+		item = gs_replica_item(r, id);
 	} else if (item == NULL && type == GS_TYPE_RESERVATION) {
 		ev = gs_fields_get(delta, "event");
 		ret = GS_EINVAL;
 		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
 			goto out;
 		gs_item_id_reservation(me, event, id);
-		item = gs_itemset_get(r->items, id);
+		item = gs_replica_item(r, id);
 	} else if (item == NULL) {
 		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);
 	}
@@ -837,6 +1277,8 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 			parents = (const uint8_t (*)[32])cur->heads;
 			nparents = cur->nheads;
 		}
+		/* the new change must come after what it edits */
+		(void)gs_hlc_observe(&r->clock, cur->updated_hlc, gs_wall_ms());
 	}
 	ret = gs_item_check_delta(type, delta, item == NULL, verr);
 	if (ret != 0)
@@ -955,7 +1397,7 @@ gs_replica_publish_profile(struct gs_replica *r,
 	int ret = 0;
 
 	gs_item_id_site(gs_identity_pk(r->id), id);
-	it = gs_itemset_get(r->items, id);
+	it = gs_replica_item(r, id);
 	if (it != NULL && (cur = gs_item_state(it)) == NULL)
 		return GS_ECORRUPT;
 	gs_fields_init(&delta);

@@ -19,9 +19,9 @@
 #include "identity.h"
 #include "item.h"
 #include "itemset.h"
+#include "store.h"
 
 struct gs_replica;
-struct gs_store;
 
 struct gs_replica_opts {
 	const char *data_dir;
@@ -95,10 +95,42 @@ int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
 
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
-struct gs_itemset *gs_replica_items(struct gs_replica *r);
 struct gs_store *gs_replica_store(struct gs_replica *r);
-/* Items whose stored body failed authentication at load. */
+/* Items whose stored data failed authentication. */
 size_t gs_replica_corrupt_count(const struct gs_replica *r);
+
+/*
+ * Items. They live in the store; the replica caches those a request or a
+ * batch touches, and every item pointer it hands out stays valid until
+ * gs_replica_trim(), which the daemon calls between two turns of its
+ * event loop. An item from these functions may be light (its merged state
+ * only, gs_item_state()); gs_replica_item_full() loads its changes.
+ */
+#define GS_CACHE_ITEMS 512
+/* Pseudo-type for foreach and count: the items that have conflicts. */
+#define GS_ITEMS_CONFLICTED GS_STORE_CONFLICTED
+
+/* The item with this ID, or NULL (none, or unreadable). */
+struct gs_item *gs_replica_item(struct gs_replica *r, const uint8_t id[16]);
+/* The same with every change loaded: 0, GS_ENOTFOUND or a storage error. */
+int gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
+    struct gs_item **out);
+/*
+ * The item whose hex ID starts with prefix (6 to 32 hex digits), of type
+ * (0: any). Returns 0 and *out, GS_ENOTFOUND, or GS_EINVAL when the prefix
+ * is malformed or matches several items.
+ */
+int gs_replica_find(struct gs_replica *r, const char *prefix, int type,
+    struct gs_item **out);
+/* Calls cb for every item of type (0: all; GS_ITEMS_CONFLICTED) by ID. */
+int gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb,
+    void *arg);
+/* Number of items of type (0: all; GS_ITEMS_CONFLICTED). */
+size_t gs_replica_count(struct gs_replica *r, int type);
+/* Live events and resources owned by a site. */
+size_t gs_replica_count_owned(struct gs_replica *r, const uint8_t owner[32]);
+/* Empties the item cache when it is large; never during a request. */
+void gs_replica_trim(struct gs_replica *r);
 
 /*
  * Writes a local change. item NULL creates a new item of type (for a site

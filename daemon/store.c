@@ -88,6 +88,24 @@ static const char *const migrations[] = {
 	"  first_attempt INTEGER NOT NULL,"
 	"  last_attempt INTEGER NOT NULL,"
 	"  attempts INTEGER NOT NULL);",
+	/*
+	 * 1 -> 2: each item's merged state, sealed, so that a site lists
+	 * its items without holding them in memory. received is when this
+	 * site first stored the item (Unix ms). Filled by the replica.
+	 */
+	"CREATE TABLE items("
+	"  id BLOB PRIMARY KEY,"
+	"  type INTEGER NOT NULL,"
+	"  nchanges INTEGER NOT NULL,"
+	"  nconflicts INTEGER NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  owner BLOB NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  state BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX items_owner ON items(owner, type);"
+	"CREATE INDEX items_type ON items(type, id);"
+	"CREATE INDEX items_conflicted ON items(nconflicts) "
+	"  WHERE nconflicts > 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -97,6 +115,9 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 #define CHANGE_COLS \
 	"rowid, id, item, type, author, seq, hlc, deleted, parents, header, " \
 	"sig, body"
+
+/* Column list shared by every query that reads item rows. */
+#define ITEM_COLS "id, type, nchanges, nconflicts, received, state"
 
 /* Statements that need no table, prepared by gs_store_open. */
 enum base_stmt {
@@ -146,6 +167,17 @@ enum schema_stmt {
 	SS_PENDING_COUNT,
 	SS_PENDING_REMOVE,
 	SS_PENDING_ALL,
+	SS_ITEM_PUT,
+	SS_ITEM_GET,
+	SS_ITEM_RANGE,
+	SS_ITEMS_ALL,
+	SS_ITEMS_OF_TYPE,
+	SS_ITEMS_CONFLICTED,
+	SS_ITEM_COUNT,
+	SS_ITEM_COUNT_TYPE,
+	SS_ITEM_COUNT_CONFLICTED,
+	SS_ITEMS_MISSING,
+	SS_ITEM_COUNT_OWNED,
 	SS__COUNT
 };
 
@@ -204,6 +236,30 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_PENDING_REMOVE] = "DELETE FROM pending WHERE curve = ?1",
 	[SS_PENDING_ALL] = "SELECT curve, address, first_attempt, "
 	    "last_attempt, attempts FROM pending ORDER BY first_attempt, curve",
+	[SS_ITEM_PUT] = "INSERT INTO items(id, type, nchanges, nconflicts, "
+	    "received, state, owner, deleted) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+	    "nchanges = excluded.nchanges, nconflicts = excluded.nconflicts, "
+	    "state = excluded.state, owner = excluded.owner, "
+	    "deleted = excluded.deleted",
+	[SS_ITEM_COUNT_OWNED] = "SELECT COUNT(*) FROM items "
+	    "WHERE owner = ?1 AND type IN (1, 2) AND deleted = 0",
+	[SS_ITEM_GET] = "SELECT " ITEM_COLS " FROM items WHERE id = ?1",
+	[SS_ITEM_RANGE] = "SELECT " ITEM_COLS " FROM items "
+	    "WHERE id BETWEEN ?1 AND ?2 AND (?3 = 0 OR type = ?3) "
+	    "ORDER BY id LIMIT 2",
+	[SS_ITEMS_ALL] = "SELECT " ITEM_COLS " FROM items ORDER BY id",
+	[SS_ITEMS_OF_TYPE] = "SELECT " ITEM_COLS " FROM items "
+	    "WHERE type = ?1 ORDER BY id",
+	[SS_ITEMS_CONFLICTED] = "SELECT " ITEM_COLS " FROM items "
+	    "WHERE nconflicts > 0 ORDER BY id",
+	[SS_ITEM_COUNT] = "SELECT COUNT(*) FROM items",
+	[SS_ITEM_COUNT_TYPE] = "SELECT COUNT(*) FROM items WHERE type = ?1",
+	[SS_ITEM_COUNT_CONFLICTED] = "SELECT COUNT(*) FROM items "
+	    "WHERE nconflicts > 0",
+	[SS_ITEMS_MISSING] = "SELECT DISTINCT item FROM changes "
+	    "WHERE item NOT IN (SELECT id FROM items)",
 };
 
 struct gs_store {
@@ -1204,8 +1260,38 @@ row_to_pending(sqlite3_stmt *s, struct gs_pending_row *r)
 	return 0;
 }
 
+/* Fills r from an items row (ITEM_COLS); the state is lent. */
+static int
+row_to_item(sqlite3_stmt *s, struct gs_item_row *r)
+{
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	if (!col_fixed(s, 0, r->id, STORE_ITEM_LEN))
+		return GS_ECORRUPT;
+	r->type = sqlite3_column_int(s, 1);
+	r->nchanges = sqlite3_column_int64(s, 2);
+	r->nconflicts = sqlite3_column_int64(s, 3);
+	r->received_ms = sqlite3_column_int64(s, 4);
+	r->sealed_state = sqlite3_column_blob(s, 5);
+	n = sqlite3_column_bytes(s, 5);
+	if (r->sealed_state == NULL || n <= 0)
+		return GS_ECORRUPT;
+	r->sealed_len = (size_t)n;
+	return 0;
+}
+
+/* Fills id from a one-column row of 16-byte item IDs. */
+static int
+row_to_item_id(sqlite3_stmt *s, uint8_t id[STORE_ITEM_LEN])
+{
+	return col_fixed(s, 0, id, STORE_ITEM_LEN) ? 0 : GS_ECORRUPT;
+}
+
 /* The kinds of row a query hands to a callback. */
 enum row_type {
+	RT_ITEM,
+	RT_ITEM_ID,
 	RT_CHANGE,
 	RT_SUMMARY,
 	RT_SITE,
@@ -1215,6 +1301,8 @@ enum row_type {
 
 /* One decoded row, of the type its query names. */
 union row {
+	struct gs_item_row item;
+	uint8_t item_id[STORE_ITEM_LEN];
 	struct gs_stored_change change;
 	struct summary_row summary;
 	struct gs_site_row site;
@@ -1224,6 +1312,8 @@ union row {
 
 /* The caller's callback, of the type matching the row type. */
 union row_cb {
+	gs_store_item_cb item;
+	gs_store_item_id_cb item_id;
 	gs_store_change_cb change;
 	gs_store_summary_cb summary;
 	gs_store_site_cb site;
@@ -1236,6 +1326,10 @@ static int
 row_decode(enum row_type t, sqlite3_stmt *s, union row *r)
 {
 	switch (t) {
+	case RT_ITEM:
+		return row_to_item(s, &r->item);
+	case RT_ITEM_ID:
+		return row_to_item_id(s, r->item_id);
 	case RT_CHANGE:
 		return row_to_change(s, &r->change);
 	case RT_SUMMARY:
@@ -1255,6 +1349,10 @@ static int
 row_deliver(enum row_type t, const union row *r, union row_cb cb, void *arg)
 {
 	switch (t) {
+	case RT_ITEM:
+		return cb.item(&r->item, arg);
+	case RT_ITEM_ID:
+		return cb.item_id(r->item_id, arg);
 	case RT_CHANGE:
 		return cb.change(&r->change, arg);
 	case RT_SUMMARY:
@@ -1561,4 +1659,101 @@ gs_store_checkpoint(struct gs_store *st)
 	ret = 0;
 out:
 	return ret;
+}
+
+/* ---- items ---- */
+
+int
+gs_store_item_put(struct gs_store *st, const struct gs_item_row *r)
+{
+	const struct arg args[] = {
+		A_BYTES(r->id, STORE_ITEM_LEN), A_INT(r->type),
+		A_INT(r->nchanges), A_INT(r->nconflicts), A_INT(r->received_ms),
+		A_BYTES(r->sealed_state, r->sealed_len), A_ID(r->owner),
+		A_INT(r->deleted),
+	};
+
+	return run(st, SS_ITEM_PUT, "item put", args, NARGS(args), step_done);
+}
+
+int
+gs_store_item_get(struct gs_store *st, const uint8_t id[16],
+    gs_store_item_cb cb, void *arg)
+{
+	const struct arg args[] = { A_BYTES(id, STORE_ITEM_LEN) };
+
+	return query(st, SS_ITEM_GET, "item get", args, NARGS(args), RT_ITEM,
+	    true, (union row_cb){ .item = cb }, arg);
+}
+
+int
+gs_store_item_range(struct gs_store *st, const uint8_t lo[16],
+    const uint8_t hi[16], int type, gs_store_item_cb cb, void *arg)
+{
+	const struct arg args[] = {
+		A_BYTES(lo, STORE_ITEM_LEN), A_BYTES(hi, STORE_ITEM_LEN),
+		A_INT(type),
+	};
+
+	return query(st, SS_ITEM_RANGE, "item range", args, NARGS(args),
+	    RT_ITEM, false, (union row_cb){ .item = cb }, arg);
+}
+
+int
+gs_store_items_foreach(struct gs_store *st, int type, gs_store_item_cb cb,
+    void *arg)
+{
+	const struct arg args[] = { A_INT(type) };
+
+	if (type == GS_STORE_CONFLICTED)
+		return query(st, SS_ITEMS_CONFLICTED, "conflicted items", NULL,
+		    0, RT_ITEM, false, (union row_cb){ .item = cb }, arg);
+	if (type == 0)
+		return query(st, SS_ITEMS_ALL, "items", NULL, 0, RT_ITEM,
+		    false, (union row_cb){ .item = cb }, arg);
+	return query(st, SS_ITEMS_OF_TYPE, "items of type", args,
+	    NARGS(args), RT_ITEM, false, (union row_cb){ .item = cb }, arg);
+}
+
+int
+gs_store_item_count(struct gs_store *st, int type, int64_t *count)
+{
+	const struct arg args[] = { A_INT(type) };
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if (type == GS_STORE_CONFLICTED)
+		return count_rows(st, SS_ITEM_COUNT_CONFLICTED,
+		    "conflicted item count", count);
+	if (type == 0)
+		return count_rows(st, SS_ITEM_COUNT, "item count", count);
+	*count = 0;
+	ret = stmt_bind(st, SS_ITEM_COUNT_TYPE, "item count", args,
+	    NARGS(args), &s);
+	if (ret == 0)
+		ret = step_int64(st, s, "item count", count);
+	return ret;
+}
+
+int
+gs_store_item_count_owned(struct gs_store *st, const uint8_t owner[32],
+    int64_t *count)
+{
+	const struct arg args[] = { A_ID(owner) };
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	*count = 0;
+	ret = stmt_bind(st, SS_ITEM_COUNT_OWNED, "owned count", args,
+	    NARGS(args), &s);
+	if (ret == 0)
+		ret = step_int64(st, s, "owned count", count);
+	return ret;
+}
+
+int
+gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb, void *arg)
+{
+	return query(st, SS_ITEMS_MISSING, "items missing", NULL, 0,
+	    RT_ITEM_ID, false, (union row_cb){ .item_id = cb }, arg);
 }

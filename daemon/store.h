@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_SCHEMA_VERSION 1
+#define GS_SCHEMA_VERSION 2
 
 struct gs_store;
 
@@ -180,6 +180,47 @@ int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
     const char *address, int64_t now, int64_t max_rows);
 int gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32]);
 int gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
+    void *arg);
+
+/*
+ * Items: one row per item, holding its merged state sealed by the vault
+ * (the store never sees it in clear) and a few counters in clear, for
+ * listing, counting and finding by ID prefix without loading changes.
+ */
+struct gs_item_row {
+	uint8_t id[16];
+	int type;
+	int64_t nchanges;
+	int64_t nconflicts;
+	int64_t received_ms;         /* first stored here; kept by put */
+	const uint8_t *sealed_state; /* lent */
+	size_t sealed_len;
+	uint8_t owner[32];           /* written by put, not read back */
+	bool deleted;                /* written by put, not read back */
+};
+typedef int (*gs_store_item_cb)(const struct gs_item_row *r, void *arg);
+typedef int (*gs_store_item_id_cb)(const uint8_t id[16], void *arg);
+/* A pseudo-type for foreach and count: items with conflicts. */
+#define GS_STORE_CONFLICTED (-1)
+
+/* Inserts or updates an item (an update keeps received_ms). */
+int gs_store_item_put(struct gs_store *st, const struct gs_item_row *r);
+/* Calls cb for the item with this ID. GS_ENOTFOUND if none. */
+int gs_store_item_get(struct gs_store *st, const uint8_t id[16],
+    gs_store_item_cb cb, void *arg);
+/* Calls cb for at most two items with lo <= id <= hi (type 0: any). */
+int gs_store_item_range(struct gs_store *st, const uint8_t lo[16],
+    const uint8_t hi[16], int type, gs_store_item_cb cb, void *arg);
+/* Calls cb for every item of type (0: all), ascending by ID. */
+int gs_store_items_foreach(struct gs_store *st, int type, gs_store_item_cb cb,
+    void *arg);
+/* Number of items of type (0: all; GS_STORE_CONFLICTED). */
+int gs_store_item_count(struct gs_store *st, int type, int64_t *count);
+/* Live events and resources owned by a site. */
+int gs_store_item_count_owned(struct gs_store *st, const uint8_t owner[32],
+    int64_t *count);
+/* Calls cb with the ID of every item that has changes but no items row. */
+int gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb,
     void *arg);
 
 /* Checkpoints the WAL (PASSIVE). */

@@ -22,7 +22,7 @@ gs_view_site_name(struct gs_replica *r, const uint8_t pk[32])
 	const char *name;
 
 	gs_item_id_site(pk, id);
-	it = gs_itemset_get(gs_replica_items(r), id);
+	it = gs_replica_item(r, id);
 	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
 		return "";
 	name = gs_fields_get(&st->fields, "name");
@@ -161,7 +161,7 @@ gs_seats_build(struct gs_replica *r)
 	if (s == NULL)
 		return NULL;
 	s->r = r;
-	gs_itemset_foreach(gs_replica_items(r), on_seat_item, s);
+	gs_replica_foreach(r, GS_TYPE_RESERVATION, on_seat_item, s);
 	if (s->failed) {
 		gs_seats_free(&s);
 		return NULL;
@@ -169,6 +169,21 @@ gs_seats_build(struct gs_replica *r)
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_seat_ref);
 	return s;
+}
+
+int
+gs_seats_events(const struct gs_seats *s, gs_seats_event_cb cb, void *arg)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (i > 0 && memcmp(s->v[i - 1].event, s->v[i].event, 16) == 0)
+			continue;
+		rc = cb(s->v[i].event, arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 void
@@ -292,6 +307,10 @@ gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
 	json_object_set_new(o, "fields", fields);
 	json_object_set_new(o, "deleted", json_boolean(st->deleted));
 	json_object_set_new(o, "created", time_str(st->created_hlc));
+	/* when this site first stored it: with "created", how long it took */
+	if (it->received_ms > 0)
+		json_object_set_new(o, "received",
+		    time_str((uint64_t)it->received_ms << 16));
 	json_object_set_new(o, "updated", time_str(st->updated_hlc));
 	json_object_set_new(o, "changes", json_integer((json_int_t)st->nchanges));
 	json_object_set_new(o, "heads", heads);
@@ -438,7 +457,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	json_t *items = NULL, *o = NULL;
 	struct gs_seats *seats = NULL;
 
-	gs_itemset_foreach(gs_replica_items(r), on_list_item, &c);
+	gs_replica_foreach(r, type, on_list_item, &c);
 	if (c.failed)
 		goto out;
 	if (c.n > 1)

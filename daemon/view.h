@@ -36,6 +36,9 @@ struct gs_seats;
 /* Builds the index from the item set. NULL on GS_ENOMEM. */
 struct gs_seats *gs_seats_build(struct gs_replica *r);
 void gs_seats_free(struct gs_seats **s);
+/* Calls cb once for every event someone holds seats on; stops on non-zero. */
+typedef int (*gs_seats_event_cb)(const uint8_t event[16], void *arg);
+int gs_seats_events(const struct gs_seats *s, gs_seats_event_cb cb, void *arg);
 
 /* Seats on one event, from its state and the index. */
 struct gs_seat_count {

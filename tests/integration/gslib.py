@@ -57,6 +57,20 @@ def wait_until(fn, timeout=30.0, interval=0.1, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+
+LOCAL_KEYS = ("received",)
+
+
+def shared(text):
+    """JSON text without the keys that differ between sites in sync."""
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k not in LOCAL_KEYS}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    return json.dumps(strip(json.loads(text)), ensure_ascii=False, sort_keys=True)
+
 class CliError(Exception):
     def __init__(self, rc, out, err):
         super().__init__(f"gemsync exited {rc}: {err.strip()} {out.strip()}")
@@ -163,6 +177,12 @@ class Site:
 
     def add_event(self, title, start="2030-06-01T14:00:00+02:00", kind="workshop", *extra):
         return self.j("event", "add", "--title", title, "--kind", kind, "--start", start, *extra)["id"]
+
+    def shared_cli(self, *args):
+        """The CLI's JSON output with the site-local keys taken out (when
+        this site received each item), so that sites in sync print the
+        same bytes."""
+        return shared(self.cli("--json", *args))
 
     def events(self, *extra):
         return self.j("event", "list", "--all", *extra)["items"]

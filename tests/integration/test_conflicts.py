@@ -34,10 +34,11 @@ def heal(group_a, group_b):
 
 
 def dump(site):
-    """Everything an admin can see, as the bytes the CLI prints."""
-    return (site.cli("--json", "event", "list", "--all"),
-            site.cli("--json", "resource", "list", "--all"),
-            site.cli("--json", "conflicts", "list"))
+    """Everything an admin can see, as the CLI prints it (less the time
+    each site received each item, which is its own)."""
+    return (site.shared_cli("event", "list", "--all"),
+            site.shared_cli("resource", "list", "--all"),
+            site.shared_cli("conflicts", "list"))
 
 
 def converged(sites):

@@ -53,7 +53,7 @@ def test_kill9_during_initial_sync():
                    timeout=300, interval=0.5, what="sync completes after the kills")
         print(f"initial sync survived {kills} kill -9", flush=True)
         assert kills >= 1
-        assert a.cli("--json", "event", "list", "--all") == b.cli("--json", "event", "list", "--all")
+        assert a.shared_cli("event", "list", "--all") == b.shared_cli("event", "list", "--all")
         b.stop()
         assert integrity(b) == "ok"
 

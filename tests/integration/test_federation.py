@@ -35,7 +35,7 @@ def test_two_sites_exchange():
                    what="both events on both sites")
         wait_until(lambda: a.j("resource", "list")["items"] != [], timeout=30)
         for item, kind in ((ea, "event"), (eb, "event"), (rb, "resource")):
-            assert a.cli("--json", kind, "show", item) == b.cli("--json", kind, "show", item), \
+            assert a.shared_cli(kind, "show", item) == b.shared_cli(kind, "show", item), \
                 "same item, same bytes on both sites"
         shown = b.j("event", "show", ea)
         assert shown["owner"] == a.id and shown["owner_name"] == "GEM Le Rebond"
@@ -64,7 +64,7 @@ def test_line_relay_with_introducer():
         assert shown["owner"] == a.id and shown["owner_name"] == "GEM Le Rebond"
         sites = {s["site_id"]: s for s in c.j("site", "list")["sites"]}
         assert sites[a.id]["trust"] == "trusted" and sites[a.id]["introduced_by"] == b.id
-        assert a.cli("--json", "event", "show", e) == c.cli("--json", "event", "show", e)
+        assert a.shared_cli("event", "show", e) == c.shared_cli("event", "show", e)
 
 
 def test_line_relay_with_explicit_trust():
@@ -132,8 +132,8 @@ def test_stopped_site_catches_up():
         c.start()
         wait_until(lambda: len(event_ids(c)) == 501, timeout=120, interval=0.5,
                    what="C caught up after restart")
-        dump_a = a.cli("--json", "event", "list", "--all")
-        wait_until(lambda: c.cli("--json", "event", "list", "--all") == dump_a, timeout=60,
+        dump_a = a.shared_cli("event", "list", "--all")
+        wait_until(lambda: c.shared_cli("event", "list", "--all") == dump_a, timeout=60,
                    what="identical lists (edits included)")
 
 
@@ -244,8 +244,8 @@ def test_initial_sync_20000():
         assert n.status()["items"]["event"] == 20000
         sample = a.events()[:: 997]
         for e in sample:
-            assert a.cli("--json", "event", "show", e["id"]) == \
-                n.cli("--json", "event", "show", e["id"])
+            assert a.shared_cli("event", "show", e["id"]) == \
+                n.shared_cli("event", "show", e["id"])
 
 
 def test_in_sync_round_costs_summaries_only():

@@ -23,7 +23,7 @@ KEEP = bool(os.environ.get("GS_KEEP"))   # keep data dirs and logs
 
 
 def dump(site):
-    return site.cli("--json", "event", "list", "--all")
+    return site.shared_cli("event", "list", "--all")
 
 
 def changes(site):

@@ -255,7 +255,7 @@ apply_c(struct fx *f, const struct gs_change *c)
 static const char *
 title_of(struct fx *f, const uint8_t item[16])
 {
-	struct gs_item *it = gs_itemset_get(gs_replica_items(f->r), item);
+	struct gs_item *it = gs_replica_item(f->r, item);
 	const struct gs_state *s;
 
 	if (it == NULL)

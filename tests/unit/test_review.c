@@ -115,7 +115,7 @@ add_event(struct fx *f, const char *title, uint8_t id[16])
 	assert_int_equal(gs_replica_write(f->r, NULL, GS_TYPE_EVENT, &d,
 	    false, NULL, 0, &v, id), 0);
 	gs_fields_clear(&d);
-	return gs_itemset_get(gs_replica_items(f->r), id);
+	return gs_replica_item(f->r, id);
 }
 
 /* Writes a reservation of seats on event (hex), to item (NULL: new). */
@@ -140,7 +140,7 @@ reserve(struct fx *f, struct gs_item *it, const char *event,
 static long
 seats_on(struct fx *f, const uint8_t event[16])
 {
-	struct gs_item *ev = gs_itemset_get(gs_replica_items(f->r), event);
+	struct gs_item *ev = gs_replica_item(f->r, event);
 	struct gs_seats *s = gs_seats_build(f->r);
 	struct gs_seat_count sc;
 
@@ -185,7 +185,7 @@ test_reservation_cannot_change_event(void **state)
 	gs_hex(e1, 16, h1);
 	gs_hex(e2, 16, h2);
 	assert_int_equal(reserve(f, NULL, h1, "8", r1), 0);
-	res = gs_itemset_get(gs_replica_items(f->r), r1);
+	res = gs_replica_item(f->r, r1);
 	assert_non_null(res);
 	/* retarget the reservation of e1 to e2: must be refused */
 	assert_int_not_equal(reserve(f, res, h2, "8", r1), 0);
@@ -231,7 +231,7 @@ test_refused_write_keeps_items(void **state)
 	assert_int_equal(gs_replica_apply(f->r, &w, 1, gs_identity_pk(f->b),
 	    &st), 0);
 	assert_int_equal(st.applied, 1);
-	theirs = gs_itemset_get(gs_replica_items(f->r), item);
+	theirs = gs_replica_item(f->r, item);
 	assert_non_null(theirs);
 	gs_fields_clear(&d);
 	set(&d, "title", "pas à nous");
@@ -239,8 +239,8 @@ test_refused_write_keeps_items(void **state)
 	assert_int_equal(gs_replica_write(f->r, theirs, GS_TYPE_EVENT, &d,
 	    false, NULL, 0, &v, NULL), GS_EDENIED);
 	/* the pointers taken before the refusal must still be the items */
-	assert_ptr_equal(gs_itemset_get(gs_replica_items(f->r), mine), held);
-	assert_ptr_equal(gs_itemset_get(gs_replica_items(f->r), item), theirs);
+	assert_ptr_equal(gs_replica_item(f->r, mine), held);
+	assert_ptr_equal(gs_replica_item(f->r, item), theirs);
 	gs_fields_clear(&d);
 	free(body);
 	gs_change_destroy(&c);
