@@ -29,6 +29,7 @@ struct gs_daemon {
 	ev_signal sigterm, sigint, sighup;
 	ev_timer checkpoint;              /* periodic WAL checkpoint */
 	ev_prepare trim;                  /* empties the item cache between turns */
+	ev_timer idle;                    /* gives memory back when idle */
 };
 
 #endif

@@ -33,6 +33,7 @@
 
 #define DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
 #define CHECKPOINT_S 300.0
+#define IDLE_S 5.0              /* memory is given back after 5-10 s idle */
 
 static void
 usage(FILE *f)
@@ -241,6 +242,16 @@ on_trim(struct ev_loop *loop, ev_prepare *w, int revents)
 	gs_replica_trim(d->replica);
 }
 
+static void
+on_idle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	gs_replica_idle(d->replica);
+}
+
 static int
 run_daemon(struct gs_daemon *d)
 {
@@ -302,6 +313,9 @@ run_daemon(struct gs_daemon *d)
 	ev_prepare_init(&d->trim, on_trim);
 	d->trim.data = d;
 	ev_prepare_start(d->loop, &d->trim);
+	ev_timer_init(&d->idle, on_idle, IDLE_S, IDLE_S);
+	d->idle.data = d;
+	ev_timer_start(d->loop, &d->idle);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("main: site %s serving (%s, control %s)",
 	    gs_identity_siteid(gs_replica_identity(d->replica)),
@@ -321,6 +335,7 @@ daemon_cleanup(struct gs_daemon *d)
 		ev_signal_stop(d->loop, &d->sighup);
 		ev_timer_stop(d->loop, &d->checkpoint);
 		ev_prepare_stop(d->loop, &d->trim);
+		ev_timer_stop(d->loop, &d->idle);
 	}
 	gs_gossip_stop(&d->gossip);
 	gs_control_stop(&d->control);

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "gossip_int.h"
 #include "item.h"
+#include "seqmap.h"
 #include "siteid.h"
 #include "store.h"
 #include "transport.h"
@@ -248,15 +249,13 @@ trust_name(int t)
 
 static json_t *
 site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
-    const uint8_t *introducer)
+    const uint8_t *introducer, const struct gs_seqmap *owned)
 {
-	size_t owned;
 	uint8_t id[16];
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
 
-	owned = gs_replica_count_owned(g->d->replica, pk);
 	gs_item_id_site(pk, id);
 	it = gs_replica_item(g->d->replica, id);
 	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
@@ -269,13 +268,14 @@ site_entry(struct gs_gossip *g, const uint8_t pk[32], const char *trust,
 	    "trust", trust,
 	    "introduced_by", introducer ? site_id_json(introducer) :
 	    json_null(),
-	    "items", (json_int_t)owned);
+	    "items", (json_int_t)gs_seqmap_get(owned, pk));
 }
 
 struct site_list_ctx {
 	struct gs_gossip *g;
 	json_t *arr;
 	int only_pending;
+	struct gs_seqmap owned;      /* owner -> live events and resources */
 };
 
 static int
@@ -287,7 +287,7 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 	if (l->only_pending && s->trust != GS_TRUST_PENDING)
 		return 0;
 	e = site_entry(l->g, s->pk, trust_name(s->trust),
-	    s->introduced ? s->introducer : NULL);
+	    s->introduced ? s->introducer : NULL, &l->owned);
 	if (l->only_pending) {
 		json_object_set_new(e, "transport_key", json_null());
 		json_object_set_new(e, "source", json_string("gossip"));
@@ -301,11 +301,13 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 static void
 c_site_list(struct gs_gossip *g, struct gs_ctl_call *c)
 {
-	struct site_list_ctx l = { g, json_array(), 0 };
+	struct site_list_ctx l = { g, json_array(), 0, { NULL, 0, 0 } };
 
+	gs_replica_owned_counts(g->d->replica, &l.owned);
 	json_array_append_new(l.arr, site_entry(g,
-	    gs_replica_pk(g->d->replica), "self", NULL));
+	    gs_replica_pk(g->d->replica), "self", NULL, &l.owned));
 	gs_trust_foreach(g->trust, on_site_list, &l);
+	gs_seqmap_free(&l.owned);
 	c->json = json_pack("{s:o}", "sites", l.arr);
 }
 
@@ -329,7 +331,7 @@ on_pending_row(const struct gs_pending_row *r, void *arg)
 static void
 c_site_pending(struct gs_gossip *g, struct gs_ctl_call *c)
 {
-	struct site_list_ctx l = { g, json_array(), 1 };
+	struct site_list_ctx l = { g, json_array(), 1, { NULL, 0, 0 } };
 
 	gs_store_pending_foreach(gs_replica_store(g->d->replica),
 	    on_pending_row, &l);

@@ -35,6 +35,7 @@ struct gs_replica {
 	uint64_t nchanges;
 	struct gs_item **touched;      /* items written by the open transaction */
 	size_t ntouched, captouched;
+	bool busy;                     /* worked since the last gs_replica_idle() */
 	gs_replica_trust_cb trust;
 	void *trust_arg;
 	gs_replica_hook hook;
@@ -390,13 +391,17 @@ gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb, void *arg)
 	return rc;
 }
 
-size_t
-gs_replica_count_owned(struct gs_replica *r, const uint8_t owner[32])
+/* Highest sequence per author, the change count and the own clock. */
+static int
+on_summary_row(const uint8_t author[32], uint64_t seq, void *arg)
 {
-	int64_t n = 0;
+	return gs_seqmap_raise(arg, author, seq);
+}
 
-	return gs_store_item_count_owned(r->store, owner, &n) == 0 ?
-	    (size_t)n : 0;
+int
+gs_replica_owned_counts(struct gs_replica *r, struct gs_seqmap *out)
+{
+	return gs_store_owned_counts(r->store, on_summary_row, out);
 }
 
 size_t
@@ -405,6 +410,21 @@ gs_replica_count(struct gs_replica *r, int type)
 	int64_t n = 0;
 
 	return gs_store_item_count(r->store, type, &n) == 0 ? (size_t)n : 0;
+}
+
+void
+gs_replica_idle(struct gs_replica *r)
+{
+	if (r->busy) {
+		r->busy = false;
+		return;             /* not idle for a whole period yet */
+	}
+	if (r->ntouched > 0 || gs_itemset_size(r->items) == 0)
+		return;
+	gs_itemset_clear(r->items);
+	gs_itemset_free_retired(r->items);
+	gs_store_release_memory(r->store);
+	malloc_trim(0);
 }
 
 void
@@ -491,13 +511,6 @@ flush_touched(struct gs_replica *r)
 	for (size_t i = 0; ret == 0 && i < r->ntouched; i++)
 		ret = flush_item(r, r->touched[i], now);
 	return ret;
-}
-
-/* Highest sequence per author, the change count and the own clock. */
-static int
-on_summary_row(const uint8_t author[32], uint64_t seq, void *arg)
-{
-	return gs_seqmap_raise(arg, author, seq);
 }
 
 static int
@@ -1128,6 +1141,7 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 		r->ntouched = 0;
 		return ret;
 	}
+	r->busy = true;
 	if (ret == 0)
 		ret = flush_touched(r);
 	if (ret == 0)

@@ -127,10 +127,17 @@ int gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb,
     void *arg);
 /* Number of items of type (0: all; GS_ITEMS_CONFLICTED). */
 size_t gs_replica_count(struct gs_replica *r, int type);
-/* Live events and resources owned by a site. */
-size_t gs_replica_count_owned(struct gs_replica *r, const uint8_t owner[32]);
+/* Fills out (owner -> n) with the live events and resources of each site. */
+struct gs_seqmap;
+int gs_replica_owned_counts(struct gs_replica *r, struct gs_seqmap *out);
 /* Empties the item cache when it is large; never during a request. */
 void gs_replica_trim(struct gs_replica *r);
+/*
+ * Called every few seconds: after a whole period without a write, empties
+ * the item cache and gives memory back (page cache, malloc arenas), so an
+ * idle site stays small. Never during a request.
+ */
+void gs_replica_idle(struct gs_replica *r);
 
 /*
  * Writes a local change. item NULL creates a new item of type (for a site

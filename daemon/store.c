@@ -94,16 +94,16 @@ static const char *const migrations[] = {
 	 * site first stored the item (Unix ms). Filled by the replica.
 	 */
 	"CREATE TABLE items("
-	"  id BLOB PRIMARY KEY,"
+	"  rowid INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL,"
 	"  type INTEGER NOT NULL,"
 	"  nchanges INTEGER NOT NULL,"
 	"  nconflicts INTEGER NOT NULL,"
 	"  received INTEGER NOT NULL,"
 	"  owner BLOB NOT NULL,"
 	"  deleted INTEGER NOT NULL,"
-	"  state BLOB NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX items_owner ON items(owner, type);"
-	"CREATE INDEX items_type ON items(type, id);"
+	"  state BLOB NOT NULL,"
+	"  UNIQUE(type, id));"
 	"CREATE INDEX items_conflicted ON items(nconflicts) "
 	"  WHERE nconflicts > 0;",
 };
@@ -118,6 +118,12 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 
 /* Column list shared by every query that reads item rows. */
 #define ITEM_COLS "id, type, nchanges, nconflicts, received, state"
+/*
+ * Items are indexed by (type, id), which lists a type in ID order; a
+ * lookup by ID alone seeks once per type. The rows themselves (a sealed
+ * state each, about a page fifth) are appended in rowid order.
+ */
+#define ITEM_TYPES "(1, 2, 3, 4)"
 
 /* Statements that need no table, prepared by gs_store_open. */
 enum base_stmt {
@@ -239,17 +245,18 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_ITEM_PUT] = "INSERT INTO items(id, type, nchanges, nconflicts, "
 	    "received, state, owner, deleted) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-	    "ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+	    "ON CONFLICT(type, id) DO UPDATE SET "
 	    "nchanges = excluded.nchanges, nconflicts = excluded.nconflicts, "
 	    "state = excluded.state, owner = excluded.owner, "
 	    "deleted = excluded.deleted",
-	[SS_ITEM_COUNT_OWNED] = "SELECT COUNT(*) FROM items "
-	    "WHERE owner = ?1 AND type IN (1, 2) AND deleted = 0",
-	[SS_ITEM_GET] = "SELECT " ITEM_COLS " FROM items WHERE id = ?1",
+	[SS_ITEM_COUNT_OWNED] = "SELECT owner, COUNT(*) FROM items "
+	    "WHERE type IN (1, 2) AND deleted = 0 GROUP BY owner",
+	[SS_ITEM_GET] = "SELECT " ITEM_COLS " FROM items "
+	    "WHERE type IN " ITEM_TYPES " AND id = ?1",
 	[SS_ITEM_RANGE] = "SELECT " ITEM_COLS " FROM items "
-	    "WHERE id BETWEEN ?1 AND ?2 AND (?3 = 0 OR type = ?3) "
-	    "ORDER BY id LIMIT 2",
-	[SS_ITEMS_ALL] = "SELECT " ITEM_COLS " FROM items ORDER BY id",
+	    "WHERE type IN " ITEM_TYPES " AND id BETWEEN ?1 AND ?2 "
+	    "AND (?3 = 0 OR type = ?3) ORDER BY id LIMIT 2",
+	[SS_ITEMS_ALL] = "SELECT " ITEM_COLS " FROM items ORDER BY type, id",
 	[SS_ITEMS_OF_TYPE] = "SELECT " ITEM_COLS " FROM items "
 	    "WHERE type = ?1 ORDER BY id",
 	[SS_ITEMS_CONFLICTED] = "SELECT " ITEM_COLS " FROM items "
@@ -1736,19 +1743,10 @@ gs_store_item_count(struct gs_store *st, int type, int64_t *count)
 }
 
 int
-gs_store_item_count_owned(struct gs_store *st, const uint8_t owner[32],
-    int64_t *count)
+gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb, void *arg)
 {
-	const struct arg args[] = { A_ID(owner) };
-	sqlite3_stmt *s = NULL;
-	int ret;
-
-	*count = 0;
-	ret = stmt_bind(st, SS_ITEM_COUNT_OWNED, "owned count", args,
-	    NARGS(args), &s);
-	if (ret == 0)
-		ret = step_int64(st, s, "owned count", count);
-	return ret;
+	return query(st, SS_ITEM_COUNT_OWNED, "owned counts", NULL, 0,
+	    RT_SUMMARY, false, (union row_cb){ .summary = cb }, arg);
 }
 
 int
@@ -1756,4 +1754,10 @@ gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb, void *arg)
 {
 	return query(st, SS_ITEMS_MISSING, "items missing", NULL, 0,
 	    RT_ITEM_ID, false, (union row_cb){ .item_id = cb }, arg);
+}
+
+void
+gs_store_release_memory(struct gs_store *st)
+{
+	sqlite3_db_release_memory(st->db);
 }

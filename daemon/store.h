@@ -216,12 +216,15 @@ int gs_store_items_foreach(struct gs_store *st, int type, gs_store_item_cb cb,
     void *arg);
 /* Number of items of type (0: all; GS_STORE_CONFLICTED). */
 int gs_store_item_count(struct gs_store *st, int type, int64_t *count);
-/* Live events and resources owned by a site. */
-int gs_store_item_count_owned(struct gs_store *st, const uint8_t owner[32],
-    int64_t *count);
+/* Calls cb(owner, n) with the number of live events and resources of each. */
+int gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb,
+    void *arg);
 /* Calls cb with the ID of every item that has changes but no items row. */
 int gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb,
     void *arg);
+
+/* Gives back the page cache's unused memory (an idle site's footprint). */
+void gs_store_release_memory(struct gs_store *st);
 
 /* Checkpoints the WAL (PASSIVE). */
 int gs_store_checkpoint(struct gs_store *st);
