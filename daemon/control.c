@@ -45,6 +45,7 @@ struct reply {
 	char error[400];
 	char field[GS_FIELD_NAME_MAX + 1];
 	json_t *json;                   /* owned */
+	char *text;                     /* owned: the reply as JSON text, instead */
 };
 
 struct request {
@@ -509,7 +510,9 @@ h_item_list(struct gs_daemon *d, const struct request *q, struct reply *r)
 	f.q = param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
-	r->json = gs_view_list(d->replica, type, &f, visible, d);
+	r->text = gs_view_list(d->replica, type, &f, visible, d);
+	if (r->text == NULL)
+		fail(r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
 }
 
 static void
@@ -802,7 +805,11 @@ encode_reply(struct reply *r, uint8_t **out, size_t *outlen)
 	resp.version = GS_CONTROL_VERSION;
 	resp.status = r->status;
 	if (r->status == GS__STATUS__OK) {
-		if (r->json == NULL || (json = gs_view_dump(r->json)) == NULL) {
+		if (r->text != NULL) {
+			json = r->text;
+			r->text = NULL;
+		} else if (r->json == NULL ||
+		    (json = gs_view_dump(r->json)) == NULL) {
 			resp.status = GS__STATUS__REFUSED;
 			resp.error = "mémoire insuffisante";
 		}
@@ -848,10 +855,11 @@ gs_control_handle(struct gs_daemon *d, const uint8_t *req, size_t len,
 			fail(&r, GS__STATUS__INVALID, NULL, "commande inconnue "
 			    "« %.40s »", pb->command);
 	}
-	if (r.status == GS__STATUS__OK && r.json == NULL)
+	if (r.status == GS__STATUS__OK && r.json == NULL && r.text == NULL)
 		fail(&r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
 	ret = encode_reply(&r, out, outlen);
 	json_decref(r.json);
+	free(r.text);
 	if (pb != NULL)
 		gs__request__free_unpacked(pb, &budget.alloc);
 	return ret;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "item.h"
+#include "jsonw.h"
 #include "log.h"
 #include "siteid.h"
 
@@ -33,58 +34,6 @@ char *
 gs_view_dump(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-}
-
-static json_t *
-site_str(const uint8_t pk[32])
-{
-	char sid[GS_SITEID_SIZE];
-	gs_siteid_encode(pk, sid);
-	return json_string(sid);
-}
-
-static json_t *
-time_str(uint64_t hlc)
-{
-	char buf[32];
-	gs_replica_time(hlc, buf);
-	return json_string(buf);
-}
-
-static json_t *
-hex_str(const uint8_t *bin, size_t len)
-{
-	char buf[129];
-	gs_hex(bin, len, buf);
-	return json_string(buf);
-}
-
-static json_t *
-conflict_json(struct gs_replica *r, const struct gs_conflict *c)
-{
-	json_t *o = json_object(), *cands = json_array();
-
-	if (o == NULL || cands == NULL) {
-		json_decref(o);
-		json_decref(cands);
-		return NULL;
-	}
-	json_object_set_new(o, "field", json_string(c->field));
-	for (size_t i = 0; i < c->ncand; i++) {
-		const struct gs_candidate *k = &c->cand[i];
-		json_t *e = json_object();
-		if (e == NULL)
-			break;
-		json_object_set_new(e, "value", json_string(k->value));
-		json_object_set_new(e, "change", hex_str(k->change, 32));
-		json_object_set_new(e, "author", site_str(k->author));
-		json_object_set_new(e, "author_name",
-		    json_string(gs_view_site_name(r, k->author)));
-		json_object_set_new(e, "time", time_str(k->hlc));
-		json_array_append_new(cands, e);
-	}
-	json_object_set_new(o, "candidates", cands);
-	return o;
 }
 
 /* ---- seats ---- */
@@ -244,85 +193,201 @@ gs_seats_count(struct gs_replica *r, struct gs_seats *s,
 		out->overbooked = out->total - out->capacity;
 }
 
-static json_t *
-seats_json(struct gs_replica *r, struct gs_seats *s, const uint8_t event[16],
-    const struct gs_state *st)
+/* ---- one item, written as JSON text (keys in sorted order) ---- */
+
+static void
+w_hex(struct gs_jw *w, const uint8_t *bin, size_t len)
+{
+	char buf[129];
+
+	gs_hex(bin, len, buf);
+	gs_jw_str(w, buf);
+}
+
+static void
+w_site(struct gs_jw *w, const uint8_t pk[32])
+{
+	char sid[GS_SITEID_SIZE];
+
+	gs_siteid_encode(pk, sid);
+	gs_jw_str(w, sid);
+}
+
+static void
+w_time(struct gs_jw *w, uint64_t hlc)
+{
+	char buf[32];
+
+	gs_replica_time(hlc, buf);
+	gs_jw_str(w, buf);
+}
+
+static void
+w_conflict(struct gs_jw *w, struct gs_replica *r, const struct gs_conflict *c)
+{
+	gs_jw_obj(w);
+	gs_jw_key(w, "candidates");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < c->ncand; i++) {
+		const struct gs_candidate *k = &c->cand[i];
+
+		gs_jw_obj(w);
+		gs_jw_key(w, "author");
+		w_site(w, k->author);
+		gs_jw_key(w, "author_name");
+		gs_jw_str(w, gs_view_site_name(r, k->author));
+		gs_jw_key(w, "change");
+		w_hex(w, k->change, 32);
+		gs_jw_key(w, "time");
+		w_time(w, k->hlc);
+		gs_jw_key(w, "value");
+		gs_jw_str(w, k->value);
+		gs_jw_obj_end(w);
+	}
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "field");
+	gs_jw_str(w, c->field);
+	gs_jw_obj_end(w);
+}
+
+static void
+w_int_or_null(struct gs_jw *w, bool has, long v)
+{
+	if (has)
+		gs_jw_int(w, v);
+	else
+		gs_jw_null(w);
+}
+
+static void
+w_seats(struct gs_jw *w, struct gs_replica *r, struct gs_seats *s,
+    const uint8_t event[16], const struct gs_state *st)
 {
 	struct gs_seat_count sc;
 	const struct seat_ref *ref;
-	json_t *held = json_array();
 	size_t n;
 
 	gs_seats_count(r, s, event, st, &sc);
 	ref = seats_of(s, event, &n);
+	gs_jw_obj(w);
+	gs_jw_key(w, "capacity");
+	w_int_or_null(w, sc.has_capacity, sc.capacity);
+	gs_jw_key(w, "held");
+	gs_jw_arr(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct gs_state *rs = gs_item_state(ref[i].it);
 		const char *note = gs_fields_get(&rs->fields, "note");
-		json_array_append_new(held, json_pack("{s:o,s:s,s:I,s:s}",
-		    "site", site_str(rs->owner),
-		    "site_name", gs_view_site_name(r, rs->owner),
-		    "seats", (json_int_t)ref[i].seats,
-		    "note", note ? note : ""));
+
+		gs_jw_obj(w);
+		gs_jw_key(w, "note");
+		gs_jw_str(w, note ? note : "");
+		gs_jw_key(w, "seats");
+		gs_jw_int(w, ref[i].seats);
+		gs_jw_key(w, "site");
+		w_site(w, rs->owner);
+		gs_jw_key(w, "site_name");
+		gs_jw_str(w, gs_view_site_name(r, rs->owner));
+		gs_jw_obj_end(w);
 	}
-	return json_pack("{s:o,s:o,s:I,s:o,s:I}",
-	    "capacity", sc.has_capacity ? json_integer(sc.capacity) :
-	    json_null(),
-	    "held", held,
-	    "total", (json_int_t)sc.total,
-	    "left", sc.has_capacity ? json_integer(sc.total > sc.capacity ?
-	    0 : sc.capacity - sc.total) : json_null(),
-	    "overbooked", (json_int_t)sc.overbooked);
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "left");
+	w_int_or_null(w, sc.has_capacity, sc.total > sc.capacity ? 0 :
+	    sc.capacity - sc.total);
+	gs_jw_key(w, "overbooked");
+	gs_jw_int(w, sc.overbooked);
+	gs_jw_key(w, "total");
+	gs_jw_int(w, sc.total);
+	gs_jw_obj_end(w);
+}
+
+/* An item whose state cannot be shown: never as if it were valid. */
+static void
+w_corrupt(struct gs_jw *w, const struct gs_item *it)
+{
+	gs_jw_obj(w);
+	gs_jw_key(w, "corrupt");
+	gs_jw_bool(w, true);
+	gs_jw_key(w, "id");
+	w_hex(w, it->id, 16);
+	gs_jw_key(w, "type");
+	gs_jw_str(w, gs_item_type_name(it->type));
+	gs_jw_obj_end(w);
+}
+
+/* Writes one item; seats is the index to use for an event (not NULL). */
+static void
+w_item(struct gs_jw *w, struct gs_replica *r, struct gs_item *it,
+    struct gs_seats *seats)
+{
+	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
+
+	if (st == NULL) {
+		w_corrupt(w, it);
+		return;
+	}
+	gs_jw_obj(w);
+	gs_jw_key(w, "changes");
+	gs_jw_int(w, (int64_t)st->nchanges);
+	gs_jw_key(w, "conflicts");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < st->nconflicts; i++)
+		w_conflict(w, r, &st->conflicts[i]);
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "created");
+	w_time(w, st->created_hlc);
+	gs_jw_key(w, "deleted");
+	gs_jw_bool(w, st->deleted);
+	gs_jw_key(w, "fields");
+	gs_jw_obj(w);
+	for (size_t i = 0; i < st->fields.n; i++) {
+		gs_jw_key(w, st->fields.v[i].name);
+		gs_jw_str(w, st->fields.v[i].value);
+	}
+	gs_jw_obj_end(w);
+	gs_jw_key(w, "heads");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < st->nheads; i++)
+		w_hex(w, st->heads[i], 32);
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "id");
+	w_hex(w, it->id, 16);
+	gs_jw_key(w, "owner");
+	w_site(w, st->owner);
+	gs_jw_key(w, "owner_name");
+	gs_jw_str(w, gs_view_site_name(r, st->owner));
+	/* when this site first stored it: with "created", how long it took */
+	if (it->received_ms > 0) {
+		gs_jw_key(w, "received");
+		w_time(w, (uint64_t)it->received_ms << 16);
+	}
+	if (it->type == GS_TYPE_EVENT && seats != NULL) {
+		gs_jw_key(w, "seats");
+		w_seats(w, r, seats, it->id, st);
+	}
+	gs_jw_key(w, "type");
+	gs_jw_str(w, gs_item_type_name(it->type));
+	gs_jw_key(w, "updated");
+	w_time(w, st->updated_hlc);
+	gs_jw_obj_end(w);
 }
 
 json_t *
 gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
 {
-	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
-	json_t *o = json_object(), *fields, *heads, *conflicts;
 	struct gs_seats *own = NULL;
+	struct gs_jw w;
+	json_t *o = NULL;
+	char *text;
 
-	if (o == NULL)
+	if (it->type == GS_TYPE_EVENT && seats == NULL &&
+	    (seats = own = gs_seats_build(r)) == NULL)
 		return NULL;
-	json_object_set_new(o, "id", hex_str(it->id, 16));
-	json_object_set_new(o, "type", json_string(gs_item_type_name(it->type)));
-	if (st == NULL) {
-		/* never show a tampered item as if it were valid */
-		json_object_set_new(o, "corrupt", json_true());
-		return o;
-	}
-	fields = json_object();
-	heads = json_array();
-	conflicts = json_array();
-	for (size_t i = 0; i < st->fields.n; i++)
-		json_object_set_new(fields, st->fields.v[i].name,
-		    json_string(st->fields.v[i].value));
-	for (size_t i = 0; i < st->nheads; i++)
-		json_array_append_new(heads, hex_str(st->heads[i], 32));
-	for (size_t i = 0; i < st->nconflicts; i++)
-		json_array_append_new(conflicts,
-		    conflict_json(r, &st->conflicts[i]));
-	json_object_set_new(o, "owner", site_str(st->owner));
-	json_object_set_new(o, "owner_name",
-	    json_string(gs_view_site_name(r, st->owner)));
-	json_object_set_new(o, "fields", fields);
-	json_object_set_new(o, "deleted", json_boolean(st->deleted));
-	json_object_set_new(o, "created", time_str(st->created_hlc));
-	/* when this site first stored it: with "created", how long it took */
-	if (it->received_ms > 0)
-		json_object_set_new(o, "received",
-		    time_str((uint64_t)it->received_ms << 16));
-	json_object_set_new(o, "updated", time_str(st->updated_hlc));
-	json_object_set_new(o, "changes", json_integer((json_int_t)st->nchanges));
-	json_object_set_new(o, "heads", heads);
-	json_object_set_new(o, "conflicts", conflicts);
-	if (it->type == GS_TYPE_EVENT) {
-		if (seats == NULL)
-			seats = own = gs_seats_build(r);
-		if (seats != NULL)
-			json_object_set_new(o, "seats",
-			    seats_json(r, seats, it->id, st));
-		gs_seats_free(&own);
-	}
+	gs_jw_init(&w);
+	w_item(&w, r, it, seats);
+	gs_seats_free(&own);
+	if ((text = gs_jw_finish(&w)) != NULL)
+		o = json_loads(text, 0, NULL);
+	free(text);
 	return o;
 }
 
@@ -449,34 +514,32 @@ cmp_rows(const void *a, const void *b)
 	return c != 0 ? c : memcmp(x->it->id, y->it->id, 16);
 }
 
-json_t *
+char *
 gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
     gs_view_visible_cb visible, void *arg)
 {
 	struct list_ctx c = { r, type, f, visible, arg, NULL, 0, 0, 0 };
-	json_t *items = NULL, *o = NULL;
 	struct gs_seats *seats = NULL;
+	struct gs_jw w;
+	char *text = NULL;
 
-	gs_replica_foreach(r, type, on_list_item, &c);
-	if (c.failed)
+	if (gs_replica_foreach(r, type, on_list_item, &c) != 0 || c.failed)
 		goto out;
 	if (c.n > 1)
 		qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
-	if ((items = json_array()) == NULL || (o = json_object()) == NULL)
+	if (type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		goto out;
-	if (type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL) {
-		json_decref(o);
-		o = NULL;
-		goto out;
-	}
+	gs_jw_init(&w);
+	gs_jw_obj(&w);
+	gs_jw_key(&w, "items");
+	gs_jw_arr(&w);
 	for (size_t i = 0; i < c.n; i++)
-		json_array_append_new(items, gs_view_item(r, c.rows[i].it,
-		    seats));
-	json_object_set_new(o, "items", items);
-	items = NULL;
+		w_item(&w, r, c.rows[i].it, seats);
+	gs_jw_arr_end(&w);
+	gs_jw_obj_end(&w);
+	text = gs_jw_finish(&w);
 out:
 	gs_seats_free(&seats);
-	json_decref(items);
 	free(c.rows);
-	return o;
+	return text;
 }

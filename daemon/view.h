@@ -58,8 +58,12 @@ void gs_seats_count(struct gs_replica *r, struct gs_seats *s,
  */
 json_t *gs_view_item(struct gs_replica *r, struct gs_item *it,
     struct gs_seats *seats);
-/* {"items": [...]} for a type, filtered and ordered (new reference). */
-json_t *gs_view_list(struct gs_replica *r, int type,
+/*
+ * {"items": [...]} for a type, filtered and ordered, as compact key-sorted
+ * JSON text (malloc'd; the caller frees), or NULL on GS_ENOMEM. Written
+ * straight as text: a list may hold thousands of items.
+ */
+char *gs_view_list(struct gs_replica *r, int type,
     const struct gs_list_filter *f, gs_view_visible_cb visible, void *arg);
 /* The profile name of a site (lent), or "" if unknown. */
 const char *gs_view_site_name(struct gs_replica *r, const uint8_t pk[32]);

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * jsonw.c: appending JSON text. Commas are placed by tracking, per nesting
+ * level, whether a value was written yet.
+ */
+#include "jsonw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+gs_jw_init(struct gs_jw *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->first[0] = true;
+}
+
+void
+gs_jw_free(struct gs_jw *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+}
+
+char *
+gs_jw_finish(struct gs_jw *w)
+{
+	char *out = w->failed || w->depth != 0 ? NULL : w->buf;
+
+	if (out == NULL)
+		free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+	return out;
+}
+
+static void
+put(struct gs_jw *w, const char *p, size_t n)
+{
+	if (w->failed)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		size_t ncap = w->cap ? w->cap : 4096;
+		char *nb;
+
+		while (w->len + n + 1 > ncap)
+			ncap *= 2;
+		if ((nb = realloc(w->buf, ncap)) == NULL) {
+			w->failed = true;
+			return;
+		}
+		w->buf = nb;
+		w->cap = ncap;
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+/* Before any value: a comma unless it is the first at its level. */
+static void
+sep(struct gs_jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		put(w, ",", 1);
+	w->first[w->depth] = false;
+}
+
+static void
+open_(struct gs_jw *w, char c)
+{
+	sep(w);
+	put(w, &c, 1);
+	if (w->depth + 1 >= GS_JW_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void
+close_(struct gs_jw *w, char c)
+{
+	if (w->depth == 0) {
+		w->failed = true;
+		return;
+	}
+	w->depth--;
+	put(w, &c, 1);
+}
+
+void gs_jw_obj(struct gs_jw *w) { open_(w, '{'); }
+void gs_jw_obj_end(struct gs_jw *w) { close_(w, '}'); }
+void gs_jw_arr(struct gs_jw *w) { open_(w, '['); }
+void gs_jw_arr_end(struct gs_jw *w) { close_(w, ']'); }
+
+/* A quoted, escaped string, as jansson writes it (UTF-8 kept as is). */
+static void
+quoted(struct gs_jw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+	char esc[7];
+
+	put(w, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = NULL;
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, run, (size_t)(s - run));
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			e = esc;
+			elen = 6;
+		}
+		put(w, e, elen);
+		run = s + 1;
+	}
+	put(w, run, (size_t)(s - run));
+	put(w, "\"", 1);
+}
+
+void
+gs_jw_key(struct gs_jw *w, const char *k)
+{
+	sep(w);
+	quoted(w, k);
+	put(w, ":", 1);
+	w->after_key = true;
+}
+
+void
+gs_jw_str(struct gs_jw *w, const char *s)
+{
+	sep(w);
+	quoted(w, s);
+}
+
+void
+gs_jw_int(struct gs_jw *w, int64_t v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+
+	sep(w);
+	put(w, buf, (size_t)n);
+}
+
+void
+gs_jw_bool(struct gs_jw *w, bool v)
+{
+	sep(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+gs_jw_null(struct gs_jw *w)
+{
+	sep(w);
+	put(w, "null", 4);
+}
+
+void
+gs_jw_raw(struct gs_jw *w, const char *json)
+{
+	sep(w);
+	put(w, json, strlen(json));
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * jsonw.h: a JSON text writer for the large documents of the control
+ * socket (item lists), which building a jansson tree and dumping it made
+ * slow: it appends straight into one growing buffer. It writes exactly
+ * what json_dumps(JSON_COMPACT) writes for the same document, as long as
+ * the caller emits object keys in sorted order (as JSON_SORT_KEYS would).
+ * Strings must be valid UTF-8 (every stored value is checked on entry).
+ *
+ * Errors are sticky: after a failed allocation every call is a no-op and
+ * gs_jw_finish() returns NULL.
+ */
+#ifndef GS_JSONW_H
+#define GS_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_JW_DEPTH 16
+
+struct gs_jw {
+	char *buf;                  /* owned, NUL-terminated */
+	size_t len, cap;
+	int depth;
+	bool first[GS_JW_DEPTH];    /* no value yet at this depth */
+	bool after_key;             /* a key was written, its value comes next */
+	bool failed;
+};
+
+void gs_jw_init(struct gs_jw *w);
+/* Frees the buffer (when not finished). Accepts a finished writer. */
+void gs_jw_free(struct gs_jw *w);
+/* The text (malloc'd, the caller frees), or NULL after an error. */
+char *gs_jw_finish(struct gs_jw *w);
+
+void gs_jw_obj(struct gs_jw *w);
+void gs_jw_obj_end(struct gs_jw *w);
+void gs_jw_arr(struct gs_jw *w);
+void gs_jw_arr_end(struct gs_jw *w);
+void gs_jw_key(struct gs_jw *w, const char *k);
+void gs_jw_str(struct gs_jw *w, const char *s);
+void gs_jw_int(struct gs_jw *w, int64_t v);
+void gs_jw_bool(struct gs_jw *w, bool v);
+void gs_jw_null(struct gs_jw *w);
+/* A value already in JSON (e.g. a nested document). */
+void gs_jw_raw(struct gs_jw *w, const char *json);
+
+#endif
