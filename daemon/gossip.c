@@ -40,6 +40,7 @@
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
 #define MAX_INTRO 10000         /* sites in one introduction */
+#define MAX_VERIFYING 64        /* batches of one peer in the verifier */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
@@ -592,68 +593,160 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		p->last_sync = time(NULL);
 }
 
+/*
+ * A received batch on its way through the verifier. The job owns a copy
+ * of the wire bytes rather than the unpacked message: handle() frees the
+ * message (and its budgeted allocator, which lives on its stack) when it
+ * returns, and a memcpy of a few hundred bytes per change costs far less
+ * than the ~50 us of checking it. The peer is named by its key only: by
+ * the time the job is done it may have been dropped, or replaced.
+ */
+struct batch_ctx {
+	uint8_t from[32];         /* the peer's site key */
+	bool push;                /* an eager push: no ack */
+};
+
+/* What on_batch did after applying, once the batch is applied. */
 static void
-on_batch(struct gs_gossip *g, struct peer *p, const Gs__Batch *b)
+batch_applied(struct gs_gossip *g, struct peer *p, bool push,
+    const struct gs_apply_stats *st)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__BatchAck ack = GS__BATCH_ACK__INIT;
-	struct gs_apply_stats st;
-	struct gs_wire_change *w;
 	ev_tstamp now = ev_now(g->d->loop);
-	size_t n = b->n_changes;
-	int rc;
 
-	memset(&st, 0, sizeof(st));
-	if (n > MAX_BATCH) {
-		p->refused += n;
-		g->refused += n;
-		send_refuse(p, 1, "batch too large");
-		return;
-	}
-	if ((w = calloc(n ? n : 1, sizeof(*w))) == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const Gs__SignedChange *c = b->changes[i];
-		w[i].header = c->header.data;
-		w[i].header_len = c->header.len;
-		w[i].sig = c->signature.data;
-		w[i].sig_len = c->signature.len;
-		w[i].body = c->has_body ? c->body.data : NULL;
-		w[i].body_len = c->has_body ? c->body.len : 0;
-	}
-	rc = gs_replica_apply(g->d->replica, w, n, p->pk, &st);
-	free(w);
-	if (rc != 0) {
-		log_warnx("gossip: batch from a peer not stored (%s); it will "
-		    "be sent again", gs_strerror(rc));
-		return;   /* no ack: the sender's credit runs out, next round */
-	}
-	p->applied += st.applied;
-	p->refused += st.refused;
-	g->refused += st.refused;
+	p->applied += st->applied;
+	p->refused += st->refused;
+	g->refused += st->refused;
 	for (int i = 0; i < GS_REASONS; i++)
-		p->by_reason[i] += st.by_reason[i];
-	if (st.refused > 0)
+		p->by_reason[i] += st->by_reason[i];
+	if (st->refused > 0)
 		log_refusals(g, p);
-	if (p->we_lack > st.applied)
-		p->we_lack -= st.applied;
+	if (p->we_lack > st->applied)
+		p->we_lack -= st->applied;
 	else
 		p->we_lack = 0;
-	if (!b->push) {
+	if (!push) {
 		ack.credit = 1;
-		ack.applied = st.applied;
-		ack.refused = st.refused;
+		ack.applied = st->applied;
+		ack.refused = st->refused;
 		m.version = GS_PEER_VERSION;
 		m.msg_case = GS__PEER_MSG__MSG_ACK;
 		m.ack = &ack;
 		peer_send(p, &m);
 	}
 	/* a gap or a missing parent: ask for a round to fill it */
-	if ((st.by_reason[-GS_EGAP] > 0 || st.by_reason[-GS_ENOPARENT] > 0) &&
+	if ((st->by_reason[-GS_EGAP] > 0 || st->by_reason[-GS_ENOPARENT] > 0) &&
 	    now - p->last_reround > REROUND_S) {
 		p->last_reround = now;
 		send_summary(g, p, true);
 	}
+}
+
+/*
+ * A batch is verified (on the loop thread, in the order batches came):
+ * apply it, then account and ack to the peer if it is still there. The
+ * changes are applied even if it is not: each one stands on its author's
+ * signature and trust, not on who relayed it.
+ */
+static void
+on_verified(struct gs_verify_job *job, void *arg)
+{
+	struct gs_gossip *g = arg;
+	struct batch_ctx *ctx = gs_verify_job_user(job);
+	struct gs_apply_stats st;
+	struct peer *p;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	rc = gs_replica_apply_verified(g->d->replica,
+	    gs_verify_job_changes(job), gs_verify_job_codes(job),
+	    gs_verify_job_count(job), ctx->from, &st);
+	p = gs_gossip_find_peer(g, ctx->from);
+	if (p != NULL && p->verifying > 0)
+		p->verifying--;
+	if (rc != 0) {
+		log_warnx("gossip: batch from a peer not stored (%s); it will "
+		    "be sent again", gs_strerror(rc));
+		return;   /* no ack: the sender's credit runs out, next round */
+	}
+	if (p != NULL)
+		batch_applied(g, p, ctx->push, &st);
+}
+
+/* Copies b into a verifier job; NULL if memory is short. */
+static struct gs_verify_job *
+batch_job(struct peer *p, const Gs__Batch *b)
+{
+	struct gs_verify_job *job = NULL;
+	struct batch_ctx *ctx;
+	struct gs_wire_change w;
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < b->n_changes; i++) {
+		const Gs__SignedChange *c = b->changes[i];
+		bytes += c->header.len + c->signature.len +
+		    (c->has_body ? c->body.len : 0);
+	}
+	if ((ctx = malloc(sizeof(*ctx))) == NULL)
+		return NULL;
+	memcpy(ctx->from, p->pk, 32);
+	ctx->push = b->push;
+	if (gs_verify_job_new(b->n_changes, bytes, ctx, free, &job) != 0) {
+		free(ctx);
+		return NULL;
+	}
+	for (size_t i = 0; i < b->n_changes; i++) {
+		const Gs__SignedChange *c = b->changes[i];
+		w.header = c->header.data;
+		w.header_len = c->header.len;
+		w.sig = c->signature.data;
+		w.sig_len = c->signature.len;
+		w.body = c->has_body ? c->body.data : NULL;
+		w.body_len = c->has_body ? c->body.len : 0;
+		if (gs_verify_job_add(job, &w) != 0) {
+			gs_verify_job_destroy(&job);   /* cannot happen: sized */
+			break;
+		}
+	}
+	return job;
+}
+
+/*
+ * A batch from p: checked on the verifier's threads, applied when it
+ * comes back (on_verified). One that does not fit (too many of p's
+ * batches waiting, or the verifier full) is dropped unacknowledged, as a
+ * storage error would: the sender's credit runs out and the next round
+ * sends it again.
+ */
+static void
+on_batch(struct gs_gossip *g, struct peer *p, const Gs__Batch *b)
+{
+	struct gs_verify_job *job;
+	char sid[GS_SITEID_SHORT];
+	size_t n = b->n_changes;
+
+	if (n > MAX_BATCH) {
+		p->refused += n;
+		g->refused += n;
+		send_refuse(p, 1, "batch too large");
+		return;
+	}
+	if (p->verifying >= MAX_VERIFYING) {
+		short_id(p->pk, sid);
+		log_debug("gossip: peer %s has %u batches waiting; one dropped",
+		    sid, p->verifying);
+		return;
+	}
+	if ((job = batch_job(p, b)) == NULL)
+		return;
+	if (gs_verifier_submit(g->verifier, &job) != 0) {
+		short_id(p->pk, sid);
+		log_debug("gossip: verifier full; a batch from peer %s "
+		    "dropped", sid);
+		return;
+	}
+	p->verifying++;
 }
 
 static void
@@ -1091,6 +1184,7 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 {
 	struct gs_gossip *g;
 	struct gs_store *st = gs_replica_store(d->replica);
+	struct gs_verifier_opts vo;
 	int ret = GS_ENOMEM;
 
 	*out = NULL;
@@ -1109,6 +1203,13 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 		ret = gs_store_peers_foreach(st, on_peer_row, g);
 	if (ret != 0)
 		goto out;
+	gs_verifier_opts_default(&vo);
+	ret = gs_verifier_new(d->loop, &vo, on_verified, g, &g->verifier);
+	if (ret != 0) {
+		log_warnx("gossip: cannot start the verifier: %s",
+		    gs_strerror(ret));
+		goto out;
+	}
 	gs_replica_set_trust(d->replica, trust_cb, g);
 	gs_replica_set_hook(d->replica, on_new_change, g);
 	if (d->cfg->listen[0] != '\0') {
@@ -1147,6 +1248,8 @@ gs_gossip_stop(struct gs_gossip **gp)
 	if (gp == NULL || *gp == NULL)
 		return;
 	g = *gp;
+	/* first: a batch still verifying is dropped, never delivered */
+	gs_verifier_destroy(&g->verifier);
 	if (g->d->loop != NULL) {
 		ev_timer_stop(g->d->loop, &g->round_timer);
 		ev_timer_stop(g->d->loop, &g->tick);
