@@ -606,13 +606,11 @@ struct batch_ctx {
 	bool push;                /* an eager push: no ack */
 };
 
-/* What on_batch did after applying, once the batch is applied. */
+/* Counts what a run of p's batches did, and asks for a round on a gap. */
 static void
-batch_applied(struct gs_gossip *g, struct peer *p, bool push,
+batches_applied(struct gs_gossip *g, struct peer *p,
     const struct gs_apply_stats *st)
 {
-	Gs__PeerMsg m = GS__PEER_MSG__INIT;
-	Gs__BatchAck ack = GS__BATCH_ACK__INIT;
 	ev_tstamp now = ev_now(g->d->loop);
 
 	p->applied += st->applied;
@@ -626,15 +624,6 @@ batch_applied(struct gs_gossip *g, struct peer *p, bool push,
 		p->we_lack -= st->applied;
 	else
 		p->we_lack = 0;
-	if (!push) {
-		ack.credit = 1;
-		ack.applied = st->applied;
-		ack.refused = st->refused;
-		m.version = GS_PEER_VERSION;
-		m.msg_case = GS__PEER_MSG__MSG_ACK;
-		m.ack = &ack;
-		peer_send(p, &m);
-	}
 	/* a gap or a missing parent: ask for a round to fill it */
 	if ((st->by_reason[-GS_EGAP] > 0 || st->by_reason[-GS_ENOPARENT] > 0) &&
 	    now - p->last_reround > REROUND_S) {
@@ -643,35 +632,110 @@ batch_applied(struct gs_gossip *g, struct peer *p, bool push,
 	}
 }
 
+static void
+send_ack(struct peer *p, unsigned applied, unsigned refused)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__BatchAck ack = GS__BATCH_ACK__INIT;
+
+	ack.credit = 1;
+	ack.applied = applied;
+	ack.refused = refused;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_ACK;
+	m.ack = &ack;
+	peer_send(p, &m);
+}
+
 /*
- * A batch is verified (on the loop thread, in the order batches came):
- * apply it, then account and ack to the peer if it is still there. The
- * changes are applied even if it is not: each one stands on its author's
- * signature and trust, not on who relayed it.
+ * Applies jobs[0..n) (verified batches of one peer, in order) in one
+ * transaction, which costs one commit instead of n. Returns 0 with st
+ * filled, or an error (a storage error: nothing was stored).
+ */
+static int
+apply_run(struct gs_gossip *g, struct gs_verify_job **jobs, size_t n,
+    const uint8_t from[32], struct gs_apply_stats *st)
+{
+	struct gs_change **cs;
+	int *vrc;
+	size_t total = 0, k = 0;
+	int ret = GS_ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		total += gs_verify_job_count(jobs[i]);
+	cs = malloc((total ? total : 1) * sizeof(*cs));
+	vrc = malloc((total ? total : 1) * sizeof(*vrc));
+	if (cs != NULL && vrc != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			struct gs_change **jc = gs_verify_job_changes(jobs[i]);
+			const int *jr = gs_verify_job_codes(jobs[i]);
+			size_t jn = gs_verify_job_count(jobs[i]);
+			for (size_t c = 0; c < jn; c++, k++) {
+				cs[k] = jc[c];      /* taken from the job */
+				jc[c] = NULL;
+				vrc[k] = jr[c];
+			}
+		}
+		ret = gs_replica_apply_verified(g->d->replica, cs, vrc, total,
+		    from, st);
+	}
+	free(cs);
+	free(vrc);
+	return ret;
+}
+
+/*
+ * Verified batches, in the order they came (on the loop thread). Each run
+ * of consecutive batches from one peer is applied in one transaction,
+ * then accounted, and acknowledged batch by batch (pushes excepted) if
+ * the peer is still there; the counts of the run ride on its first ack.
+ * The changes are applied even if the peer is gone: each one stands on
+ * its author's signature and trust, not on who relayed it. A storage
+ * error means no ack, as before: the sender's credit runs out and the
+ * next round sends the batches again.
  */
 static void
-on_verified(struct gs_verify_job *job, void *arg)
+on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 {
 	struct gs_gossip *g = arg;
-	struct batch_ctx *ctx = gs_verify_job_user(job);
 	struct gs_apply_stats st;
+	const struct batch_ctx *ctx, *next;
 	struct peer *p;
+	size_t run;
+	bool acked;
 	int rc;
 
-	memset(&st, 0, sizeof(st));
-	rc = gs_replica_apply_verified(g->d->replica,
-	    gs_verify_job_changes(job), gs_verify_job_codes(job),
-	    gs_verify_job_count(job), ctx->from, &st);
-	p = gs_gossip_find_peer(g, ctx->from);
-	if (p != NULL && p->verifying > 0)
-		p->verifying--;
-	if (rc != 0) {
-		log_warnx("gossip: batch from a peer not stored (%s); it will "
-		    "be sent again", gs_strerror(rc));
-		return;   /* no ack: the sender's credit runs out, next round */
+	for (size_t i = 0; i < n; i += run) {
+		ctx = gs_verify_job_user(jobs[i]);
+		for (run = 1; i + run < n; run++) {
+			next = gs_verify_job_user(jobs[i + run]);
+			if (memcmp(next->from, ctx->from, 32) != 0)
+				break;
+		}
+		memset(&st, 0, sizeof(st));
+		rc = apply_run(g, jobs + i, run, ctx->from, &st);
+		p = gs_gossip_find_peer(g, ctx->from);
+		if (p != NULL)
+			p->verifying = p->verifying > run ?
+			    p->verifying - (unsigned)run : 0;
+		if (rc != 0) {
+			log_warnx("gossip: batch from a peer not stored (%s); "
+			    "it will be sent again", gs_strerror(rc));
+			continue;   /* no ack: the sender's credit runs out */
+		}
+		if (p == NULL)
+			continue;
+		batches_applied(g, p, &st);
+		acked = false;
+		for (size_t k = i; k < i + run; k++) {
+			next = gs_verify_job_user(jobs[k]);
+			if (next->push)
+				continue;
+			send_ack(p, acked ? 0 : st.applied,
+			    acked ? 0 : st.refused);
+			acked = true;
+		}
 	}
-	if (p != NULL)
-		batch_applied(g, p, ctx->push, &st);
 }
 
 /* Copies b into a verifier job; NULL if memory is short. */

@@ -5,8 +5,8 @@
  * not yet fully claimed (so that every thread helps with one large batch
  * as well as with several), and count the chunks they finish; the loop
  * thread, woken by ev_async, unlinks the finished jobs at the head of the
- * list and delivers them in order. A job finished before the one ahead
- * of it waits in the list.
+ * list and delivers them in order, a few at a time. A job finished
+ * before the one ahead of it waits in the list.
  */
 #include "verifier.h"
 
@@ -227,12 +227,13 @@ static void
 on_async(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct gs_verifier *v = w->data;
-	struct gs_verify_job *done = NULL, **tailp = &done, *j;
+	struct gs_verify_job *done[GS_VERIFIER_DELIVER_MAX], *j;
+	size_t n = 0;
+	bool more;
 
-	(void)loop;
 	(void)revents;
 	pthread_mutex_lock(&v->mu);
-	while (head_done(v)) {
+	while (n < GS_VERIFIER_DELIVER_MAX && head_done(v)) {
 		j = v->head;
 		v->head = j->next;
 		if (v->head == NULL)
@@ -240,17 +241,20 @@ on_async(struct ev_loop *loop, ev_async *w, int revents)
 		v->njobs--;
 		v->nbytes -= j->size;
 		j->next = NULL;
-		*tailp = j;
-		tailp = &j->next;
+		done[n++] = j;
 	}
+	more = head_done(v);
 	pthread_mutex_unlock(&v->mu);
-	while ((j = done) != NULL) {
-		done = j->next;
+	if (n > 0) {
 		v->delivering = true;
-		v->cb(j, v->arg);
+		v->cb(done, n, v->arg);
 		v->delivering = false;
-		gs_verify_job_destroy(&j);
 	}
+	for (size_t i = 0; i < n; i++)
+		gs_verify_job_destroy(&done[i]);
+	/* the rest on the next turn: the loop serves its other watchers */
+	if (more)
+		ev_async_send(loop, &v->async);
 }
 
 int

@@ -35,12 +35,17 @@ struct gs_verifier;
 struct gs_verify_job;
 
 /*
- * Called on the loop thread with each finished job, in submission order.
- * The job is lent: the callback may take changes out of it (see
- * gs_verify_job_changes) and submit new jobs, but must not destroy the
- * verifier. The job (and what is left in it) is freed on return.
+ * Called on the loop thread with the finished jobs at the head of the
+ * queue, in submission order: n >= 1, at most GS_VERIFIER_DELIVER_MAX at
+ * once (more come on the next turn of the loop), so that the caller may
+ * apply consecutive batches in one transaction. The jobs are lent: the
+ * callback may take changes out of them (see gs_verify_job_changes) and
+ * submit new jobs, but must not destroy the verifier. They (and what is
+ * left in them) are freed on return.
  */
-typedef void (*gs_verifier_done_cb)(struct gs_verify_job *job, void *arg);
+#define GS_VERIFIER_DELIVER_MAX 8
+typedef void (*gs_verifier_done_cb)(struct gs_verify_job **jobs, size_t n,
+    void *arg);
 
 /* Frees a job's caller pointer. */
 typedef void (*gs_verify_user_free)(void *user);

@@ -43,6 +43,7 @@ struct fx {
 	uint64_t seqs[64];            /* seq of its verified changes, or 0 */
 	size_t ncodes;
 	int bad_seq;                  /* a verified change had the wrong seq */
+	size_t calls;                 /* of the done callback */
 	size_t users_freed;
 };
 
@@ -135,9 +136,8 @@ make_job(struct fx *f, size_t index, uint64_t first_seq, size_t n)
 }
 
 static void
-on_done(struct gs_verify_job *j, void *arg)
+on_job(struct fx *f, struct gs_verify_job *j)
 {
-	struct fx *f = arg;
 	struct user *u = gs_verify_job_user(j);
 	struct gs_change **cs = gs_verify_job_changes(j);
 	const int *codes = gs_verify_job_codes(j);
@@ -160,7 +160,18 @@ on_done(struct gs_verify_job *j, void *arg)
 	if (n > 0)
 		gs_change_destroy(&cs[0]);
 	f->delivered++;
-	if (f->delivered == f->want)
+}
+
+static void
+on_done(struct gs_verify_job **jobs, size_t n, void *arg)
+{
+	struct fx *f = arg;
+
+	assert_in_range(n, 1, GS_VERIFIER_DELIVER_MAX);
+	f->calls++;
+	for (size_t i = 0; i < n; i++)
+		on_job(f, jobs[i]);
+	if (f->delivered >= f->want)
 		ev_break(f->loop, EVBREAK_ALL);
 }
 
