@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #define CHUNK 16                    /* changes claimed at once: ~1 ms */
 #define THREAD_STACK (256u << 10)   /* verify needs little stack */
+#define WORKER_NICE 5               /* on Linux, nice applies per thread */
 
 struct gs_verify_job {
 	struct gs_verify_job *next;   /* verifier's list (mutex) */
@@ -197,6 +199,13 @@ worker(void *arg)
 	struct gs_verify_job *j;
 	size_t from, to;
 
+	pthread_setname_np(pthread_self(), "gs-verify");
+	/*
+	 * Below the loop thread: it applies what we verify, one batch after
+	 * another, so it is the one whose wall time the sync waits for. With
+	 * as many workers as cores, an equal share would slow it down.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
 	pthread_mutex_lock(&v->mu);
 	for (;;) {
 		while (!v->stop && v->todo == NULL)
