@@ -40,6 +40,7 @@
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
 #define MAX_INTRO 10000         /* sites in one introduction */
+#define MAX_VERIFYING 64        /* batches of one peer in the verifier */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
@@ -592,68 +593,224 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		p->last_sync = time(NULL);
 }
 
+/*
+ * A received batch on its way through the verifier. The job owns a copy
+ * of the wire bytes rather than the unpacked message: handle() frees the
+ * message (and its budgeted allocator, which lives on its stack) when it
+ * returns, and a memcpy of a few hundred bytes per change costs far less
+ * than the ~50 us of checking it. The peer is named by its key only: by
+ * the time the job is done it may have been dropped, or replaced.
+ */
+struct batch_ctx {
+	uint8_t from[32];         /* the peer's site key */
+	bool push;                /* an eager push: no ack */
+};
+
+/* Counts what a run of p's batches did, and asks for a round on a gap. */
 static void
-on_batch(struct gs_gossip *g, struct peer *p, const Gs__Batch *b)
+batches_applied(struct gs_gossip *g, struct peer *p,
+    const struct gs_apply_stats *st)
+{
+	ev_tstamp now = ev_now(g->d->loop);
+
+	p->applied += st->applied;
+	p->refused += st->refused;
+	g->refused += st->refused;
+	for (int i = 0; i < GS_REASONS; i++)
+		p->by_reason[i] += st->by_reason[i];
+	if (st->refused > 0)
+		log_refusals(g, p);
+	if (p->we_lack > st->applied)
+		p->we_lack -= st->applied;
+	else
+		p->we_lack = 0;
+	/* a gap or a missing parent: ask for a round to fill it */
+	if ((st->by_reason[-GS_EGAP] > 0 || st->by_reason[-GS_ENOPARENT] > 0) &&
+	    now - p->last_reround > REROUND_S) {
+		p->last_reround = now;
+		send_summary(g, p, true);
+	}
+}
+
+static void
+send_ack(struct peer *p, unsigned applied, unsigned refused)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__BatchAck ack = GS__BATCH_ACK__INIT;
+
+	ack.credit = 1;
+	ack.applied = applied;
+	ack.refused = refused;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_ACK;
+	m.ack = &ack;
+	peer_send(p, &m);
+}
+
+/*
+ * Applies jobs[0..n) (verified batches of one peer, in order) in one
+ * transaction, which costs one commit instead of n. Returns 0 with st
+ * filled, or an error (a storage error: nothing was stored).
+ */
+static int
+apply_run(struct gs_gossip *g, struct gs_verify_job **jobs, size_t n,
+    const uint8_t from[32], struct gs_apply_stats *st)
+{
+	struct gs_change **cs;
+	int *vrc;
+	size_t total = 0, k = 0;
+	int ret = GS_ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		total += gs_verify_job_count(jobs[i]);
+	cs = malloc((total ? total : 1) * sizeof(*cs));
+	vrc = malloc((total ? total : 1) * sizeof(*vrc));
+	if (cs != NULL && vrc != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			struct gs_change **jc = gs_verify_job_changes(jobs[i]);
+			const int *jr = gs_verify_job_codes(jobs[i]);
+			size_t jn = gs_verify_job_count(jobs[i]);
+			for (size_t c = 0; c < jn; c++, k++) {
+				cs[k] = jc[c];      /* taken from the job */
+				jc[c] = NULL;
+				vrc[k] = jr[c];
+			}
+		}
+		ret = gs_replica_apply_verified(g->d->replica, cs, vrc, total,
+		    from, st);
+	}
+	free(cs);
+	free(vrc);
+	return ret;
+}
+
+/*
+ * Verified batches, in the order they came (on the loop thread). Each run
+ * of consecutive batches from one peer is applied in one transaction,
+ * then accounted, and acknowledged batch by batch (pushes excepted) if
+ * the peer is still there; the counts of the run ride on its first ack.
+ * The changes are applied even if the peer is gone: each one stands on
+ * its author's signature and trust, not on who relayed it. A storage
+ * error means no ack, as before: the sender's credit runs out and the
+ * next round sends the batches again.
+ */
+static void
+on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
+{
+	struct gs_gossip *g = arg;
 	struct gs_apply_stats st;
-	struct gs_wire_change *w;
-	ev_tstamp now = ev_now(g->d->loop);
-	size_t n = b->n_changes;
+	const struct batch_ctx *ctx, *next;
+	struct peer *p;
+	size_t run;
+	bool acked;
 	int rc;
 
-	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < n; i += run) {
+		ctx = gs_verify_job_user(jobs[i]);
+		for (run = 1; i + run < n; run++) {
+			next = gs_verify_job_user(jobs[i + run]);
+			if (memcmp(next->from, ctx->from, 32) != 0)
+				break;
+		}
+		memset(&st, 0, sizeof(st));
+		rc = apply_run(g, jobs + i, run, ctx->from, &st);
+		p = gs_gossip_find_peer(g, ctx->from);
+		if (p != NULL)
+			p->verifying = p->verifying > run ?
+			    p->verifying - (unsigned)run : 0;
+		if (rc != 0) {
+			log_warnx("gossip: batch from a peer not stored (%s); "
+			    "it will be sent again", gs_strerror(rc));
+			continue;   /* no ack: the sender's credit runs out */
+		}
+		if (p == NULL)
+			continue;
+		batches_applied(g, p, &st);
+		acked = false;
+		for (size_t k = i; k < i + run; k++) {
+			next = gs_verify_job_user(jobs[k]);
+			if (next->push)
+				continue;
+			send_ack(p, acked ? 0 : st.applied,
+			    acked ? 0 : st.refused);
+			acked = true;
+		}
+	}
+}
+
+/* Copies b into a verifier job; NULL if memory is short. */
+static struct gs_verify_job *
+batch_job(struct peer *p, const Gs__Batch *b)
+{
+	struct gs_verify_job *job = NULL;
+	struct batch_ctx *ctx;
+	struct gs_wire_change w;
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < b->n_changes; i++) {
+		const Gs__SignedChange *c = b->changes[i];
+		bytes += c->header.len + c->signature.len +
+		    (c->has_body ? c->body.len : 0);
+	}
+	if ((ctx = malloc(sizeof(*ctx))) == NULL)
+		return NULL;
+	memcpy(ctx->from, p->pk, 32);
+	ctx->push = b->push;
+	if (gs_verify_job_new(b->n_changes, bytes, ctx, free, &job) != 0) {
+		free(ctx);
+		return NULL;
+	}
+	for (size_t i = 0; i < b->n_changes; i++) {
+		const Gs__SignedChange *c = b->changes[i];
+		w.header = c->header.data;
+		w.header_len = c->header.len;
+		w.sig = c->signature.data;
+		w.sig_len = c->signature.len;
+		w.body = c->has_body ? c->body.data : NULL;
+		w.body_len = c->has_body ? c->body.len : 0;
+		if (gs_verify_job_add(job, &w) != 0) {
+			gs_verify_job_destroy(&job);   /* cannot happen: sized */
+			break;
+		}
+	}
+	return job;
+}
+
+/*
+ * A batch from p: checked on the verifier's threads, applied when it
+ * comes back (on_verified). One that does not fit (too many of p's
+ * batches waiting, or the verifier full) is dropped unacknowledged, as a
+ * storage error would: the sender's credit runs out and the next round
+ * sends it again.
+ */
+static void
+on_batch(struct gs_gossip *g, struct peer *p, const Gs__Batch *b)
+{
+	struct gs_verify_job *job;
+	char sid[GS_SITEID_SHORT];
+	size_t n = b->n_changes;
+
 	if (n > MAX_BATCH) {
 		p->refused += n;
 		g->refused += n;
 		send_refuse(p, 1, "batch too large");
 		return;
 	}
-	if ((w = calloc(n ? n : 1, sizeof(*w))) == NULL)
+	if (p->verifying >= MAX_VERIFYING) {
+		short_id(p->pk, sid);
+		log_debug("gossip: peer %s has %u batches waiting; one dropped",
+		    sid, p->verifying);
 		return;
-	for (size_t i = 0; i < n; i++) {
-		const Gs__SignedChange *c = b->changes[i];
-		w[i].header = c->header.data;
-		w[i].header_len = c->header.len;
-		w[i].sig = c->signature.data;
-		w[i].sig_len = c->signature.len;
-		w[i].body = c->has_body ? c->body.data : NULL;
-		w[i].body_len = c->has_body ? c->body.len : 0;
 	}
-	rc = gs_replica_apply(g->d->replica, w, n, p->pk, &st);
-	free(w);
-	if (rc != 0) {
-		log_warnx("gossip: batch from a peer not stored (%s); it will "
-		    "be sent again", gs_strerror(rc));
-		return;   /* no ack: the sender's credit runs out, next round */
+	if ((job = batch_job(p, b)) == NULL)
+		return;
+	if (gs_verifier_submit(g->verifier, &job) != 0) {
+		short_id(p->pk, sid);
+		log_debug("gossip: verifier full; a batch from peer %s "
+		    "dropped", sid);
+		return;
 	}
-	p->applied += st.applied;
-	p->refused += st.refused;
-	g->refused += st.refused;
-	for (int i = 0; i < GS_REASONS; i++)
-		p->by_reason[i] += st.by_reason[i];
-	if (st.refused > 0)
-		log_refusals(g, p);
-	if (p->we_lack > st.applied)
-		p->we_lack -= st.applied;
-	else
-		p->we_lack = 0;
-	if (!b->push) {
-		ack.credit = 1;
-		ack.applied = st.applied;
-		ack.refused = st.refused;
-		m.version = GS_PEER_VERSION;
-		m.msg_case = GS__PEER_MSG__MSG_ACK;
-		m.ack = &ack;
-		peer_send(p, &m);
-	}
-	/* a gap or a missing parent: ask for a round to fill it */
-	if ((st.by_reason[-GS_EGAP] > 0 || st.by_reason[-GS_ENOPARENT] > 0) &&
-	    now - p->last_reround > REROUND_S) {
-		p->last_reround = now;
-		send_summary(g, p, true);
-	}
+	p->verifying++;
 }
 
 static void
@@ -1091,6 +1248,7 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 {
 	struct gs_gossip *g;
 	struct gs_store *st = gs_replica_store(d->replica);
+	struct gs_verifier_opts vo;
 	int ret = GS_ENOMEM;
 
 	*out = NULL;
@@ -1109,6 +1267,13 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 		ret = gs_store_peers_foreach(st, on_peer_row, g);
 	if (ret != 0)
 		goto out;
+	gs_verifier_opts_default(&vo);
+	ret = gs_verifier_new(d->loop, &vo, on_verified, g, &g->verifier);
+	if (ret != 0) {
+		log_warnx("gossip: cannot start the verifier: %s",
+		    gs_strerror(ret));
+		goto out;
+	}
 	gs_replica_set_trust(d->replica, trust_cb, g);
 	gs_replica_set_hook(d->replica, on_new_change, g);
 	if (d->cfg->listen[0] != '\0') {
@@ -1147,6 +1312,8 @@ gs_gossip_stop(struct gs_gossip **gp)
 	if (gp == NULL || *gp == NULL)
 		return;
 	g = *gp;
+	/* first: a batch still verifying is dropped, never delivered */
+	gs_verifier_destroy(&g->verifier);
 	if (g->d->loop != NULL) {
 		ev_timer_stop(g->d->loop, &g->round_timer);
 		ev_timer_stop(g->d->loop, &g->tick);

@@ -16,6 +16,7 @@
 #include "gossip.h"
 #include "replica.h"
 #include "seqmap.h"
+#include "verifier.h"
 
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
@@ -56,12 +57,14 @@ struct peer {
 	uint64_t refused;
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
+	unsigned verifying;               /* batches in the verifier */
 };
 
 struct gs_gossip {
 	struct gs_daemon *d;              /* lent */
 	struct gs_trust *trust;           /* owned */
 	struct gs_endpoint *listener;     /* owned */
+	struct gs_verifier *verifier;     /* owned: checks received batches */
 	uint8_t curve_pk[32];
 	uint8_t *curve_sk;                /* owned, guarded memory */
 	struct peer **peers;              /* owned */
