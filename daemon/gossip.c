@@ -181,8 +181,82 @@ on_unwanted_site(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
+/* The digest of a summary: BLAKE2b-256 of (author || seq) ascending. */
+static int
+digest_of(const struct gs_seqent *v, size_t n, uint8_t out[32])
+{
+	uint8_t *buf = malloc(n ? n * 40 : 1);
+
+	if (buf == NULL)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf + i * 40, v[i].pk, 32);
+		for (int k = 0; k < 8; k++)
+			buf[i * 40 + 32 + k] = (uint8_t)(v[i].seq >> (56 - 8 * k));
+	}
+	gs_hash(buf, n * 40, out, 32);
+	free(buf);
+	return 0;
+}
+
+static int
+on_own_entry(const uint8_t author[32], uint64_t seq, void *arg)
+{
+	return gs_seqmap_raise(arg, author, seq);
+}
+
+/* What this site holds, as a map (ascending), and its digest. */
+static int
+own_summary(struct gs_gossip *g, struct gs_seqmap *m, uint8_t digest[32])
+{
+	int ret;
+
+	gs_seqmap_clear(m);
+	ret = gs_replica_summary(g->d->replica, on_own_entry, m);
+	return ret == 0 ? digest_of(m->v, m->n, digest) : ret;
+}
+
+/* A short summary (digest only): we believe p holds what we hold. */
+static int
+send_short_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted,
+    const uint8_t digest[32])
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Summary s = GS__SUMMARY__INIT;
+
+	s.has_digest = true;
+	s.digest.data = (uint8_t *)digest;
+	s.digest.len = 32;
+	s.reply_wanted = reply_wanted;
+	s.credit = g->d->cfg->credits;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_SUMMARY;
+	m.summary = &s;
+	return peer_send(p, &m);
+}
+
+static int
+send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted);
+
+/* Sends our summary: short when p's last summary matched ours. */
 static int
 send_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
+{
+	struct gs_seqmap mine = { NULL, 0, 0 };
+	uint8_t digest[32];
+	int ret;
+
+	if (p->has_digest && own_summary(g, &mine, digest) == 0 &&
+	    memcmp(digest, p->known_digest, 32) == 0)
+		ret = send_short_summary(g, p, reply_wanted, digest);
+	else
+		ret = send_full_summary(g, p, reply_wanted);
+	gs_seqmap_free(&mine);
+	return ret;
+}
+
+static int
+send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Summary s = GS__SUMMARY__INIT;
@@ -429,6 +503,7 @@ pump(struct gs_gossip *g, struct peer *p)
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
 			p->sending = false;
 			p->have_known = false;   /* the next summary tells again */
+			p->has_digest = false;
 			batch_free(&b);
 			break;
 		}
@@ -443,6 +518,7 @@ pump(struct gs_gossip *g, struct peer *p)
 			/* not connected any more: the next round resumes */
 			p->sending = false;
 			p->have_known = false;
+			p->has_digest = false;
 			batch_free(&b);
 			break;
 		}
@@ -538,7 +614,43 @@ summary_valid(const Gs__Summary *s)
 	for (size_t i = 0; i < s->n_unwanted; i++)
 		if (s->unwanted[i].len != 32)
 			return false;
+	if (s->has_digest && (s->digest.len != 32 || s->n_entries > 0 ||
+	    s->n_unwanted > 0))
+		return false;
 	return true;
+}
+
+/*
+ * A short summary: if its digest is ours, p holds exactly what we hold
+ * (nothing to send either way); otherwise we tell p everything and ask for
+ * the same.
+ */
+static void
+on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
+{
+	struct gs_seqmap mine = { NULL, 0, 0 };
+	uint8_t digest[32];
+
+	if (own_summary(g, &mine, digest) != 0 ||
+	    memcmp(digest, s->digest.data, 32) != 0) {
+		send_full_summary(g, p, true);
+		gs_seqmap_free(&mine);
+		return;
+	}
+	gs_seqmap_free(&p->known);
+	p->known = mine;            /* moved */
+	p->have_known = true;
+	memcpy(p->known_digest, digest, 32);
+	p->has_digest = true;
+	p->we_lack = 0;
+	p->they_lack = 0;
+	p->granted = s->credit > 64 ? 64 : s->credit;
+	if (!p->sending) {
+		p->credit = p->granted;
+		p->last_sync = time(NULL);
+	}
+	if (s->reply_wanted)
+		send_short_summary(g, p, false, digest);
 }
 
 static void
@@ -553,8 +665,13 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		log_refusals(g, p);
 		return;
 	}
+	if (s->has_digest) {
+		on_short_summary(g, p, s);
+		return;
+	}
 	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
+	p->has_digest = digest_of(p->known.v, p->known.n, p->known_digest) == 0;
 	for (size_t i = 0; i < p->known.n; i++) {
 		const struct gs_seqent *e = &p->known.v[i];
 		mine = gs_replica_seq(g->d->replica, e->pk);

@@ -42,6 +42,8 @@ struct peer {
 	/* what we know the peer holds (its last summary, plus what we sent) */
 	struct gs_seqmap known;
 	bool have_known;
+	uint8_t known_digest[32];         /* digest of its last full summary */
+	bool has_digest;
 	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
 	size_t nunwanted;
 	/* sending to the peer */

@@ -368,6 +368,7 @@ c_site_set(struct gs_gossip *g, struct gs_ctl_call *c, int trust)
 		p->route_len = 0;
 		p->sending = false;
 		p->have_known = false;
+		p->has_digest = false;
 	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
 		gs_gossip_peer_connect(g, p);
 	}
