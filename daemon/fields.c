@@ -11,6 +11,7 @@
 #include "fields.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,8 +243,24 @@ name_valid(const char *name)
 	return 1;
 }
 
+static int decode(const uint8_t *buf, size_t len, struct gs_fields *out,
+    bool recheck);
+
 int
 gs_fields_decode(const uint8_t *buf, size_t len, struct gs_fields *out)
+{
+	return decode(buf, len, out, true);
+}
+
+int
+gs_fields_decode_own(const uint8_t *buf, size_t len, struct gs_fields *out)
+{
+	return decode(buf, len, out, false);
+}
+
+/* recheck: encode again and compare, to refuse any non-canonical bytes. */
+static int
+decode(const uint8_t *buf, size_t len, struct gs_fields *out, bool recheck)
 {
 	int ret = GS_EPROTO;
 	Gs__Body *body = NULL;
@@ -284,8 +301,8 @@ gs_fields_decode(const uint8_t *buf, size_t len, struct gs_fields *out)
 	 * wire string shortens it silently; encoding again shows it, and any
 	 * other non-canonical spelling, as a byte difference.
 	 */
-	ret = gs_fields_encode(out, &again, &again_len);
-	if (ret != 0)
+	ret = recheck ? gs_fields_encode(out, &again, &again_len) : 0;
+	if (ret != 0 || !recheck)
 		goto out;
 	ret = GS_EPROTO;
 	if (again_len != len || (len > 0 && memcmp(again, buf, len) != 0))

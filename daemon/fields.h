@@ -55,6 +55,14 @@ int gs_fields_encode(const struct gs_fields *f, uint8_t **out, size_t *outlen);
  */
 int gs_fields_decode(const uint8_t *buf, size_t len, struct gs_fields *out);
 
+/*
+ * The same for bytes this site encoded itself and kept sealed (an item's
+ * state): every rule but the canonical re-encoding, which the seal makes
+ * moot, is still checked.
+ */
+int gs_fields_decode_own(const uint8_t *buf, size_t len,
+    struct gs_fields *out);
+
 /* 1 if s (len bytes) is valid UTF-8 without NUL bytes, 0 otherwise. */
 int gs_utf8_valid(const char *s, size_t len);
 

@@ -18,6 +18,21 @@ gs_jw_init(struct gs_jw *w)
 }
 
 void
+gs_jw_reserve(struct gs_jw *w, size_t n)
+{
+	char *nb;
+
+	if (w->failed || n <= w->cap)
+		return;
+	if ((nb = realloc(w->buf, n)) == NULL) {
+		w->failed = true;
+		return;
+	}
+	w->buf = nb;
+	w->cap = n;
+}
+
+void
 gs_jw_free(struct gs_jw *w)
 {
 	free(w->buf);
@@ -101,6 +116,11 @@ void gs_jw_obj_end(struct gs_jw *w) { close_(w, '}'); }
 void gs_jw_arr(struct gs_jw *w) { open_(w, '['); }
 void gs_jw_arr_end(struct gs_jw *w) { close_(w, ']'); }
 
+/* What ends a run of bytes copied as they are: escapes and the end. */
+static const char plain_stop[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09"
+    "\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
+    "\x1b\x1c\x1d\x1e\x1f";
+
 /* A quoted, escaped string, as jansson writes it (UTF-8 kept as is). */
 static void
 quoted(struct gs_jw *w, const char *s)
@@ -110,13 +130,14 @@ quoted(struct gs_jw *w, const char *s)
 	char esc[7];
 
 	put(w, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (;; s++) {
+		unsigned char c;
 		const char *e = NULL;
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		s += strcspn(s, plain_stop);
+		if ((c = (unsigned char)*s) == '\0')
+			break;
 		put(w, run, (size_t)(s - run));
 		switch (c) {
 		case '"': e = "\\\""; break;

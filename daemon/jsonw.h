@@ -29,6 +29,8 @@ struct gs_jw {
 };
 
 void gs_jw_init(struct gs_jw *w);
+/* Makes room for n bytes at once (a hint: the buffer grows anyway). */
+void gs_jw_reserve(struct gs_jw *w, size_t n);
 /* Frees the buffer (when not finished). Accepts a finished writer. */
 void gs_jw_free(struct gs_jw *w);
 /* The text (malloc'd, the caller frees), or NULL after an error. */

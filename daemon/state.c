@@ -156,7 +156,8 @@ unpack_state(const Gs__ItemState *m, struct gs_state *out)
 		return GS_EPROTO;
 	memcpy(out->owner, m->owner.data, 32);
 	memcpy(out->root, m->root.data, 32);
-	ret = gs_fields_decode(m->fields.data, m->fields.len, &out->fields);
+	ret = gs_fields_decode_own(m->fields.data, m->fields.len,
+	    &out->fields);
 	if (ret != 0)
 		return ret;
 	out->deleted = m->deleted;

@@ -530,6 +530,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	if (type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		goto out;
 	gs_jw_init(&w);
+	gs_jw_reserve(&w, 64 + c.n * 1024);   /* an item is 500-900 bytes */
 	gs_jw_obj(&w);
 	gs_jw_key(&w, "items");
 	gs_jw_arr(&w);
