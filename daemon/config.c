@@ -187,8 +187,9 @@ set_defaults(struct gs_config *cfg)
 	cfg->heartbeat_s = 10;
 	cfg->interval_s = 30;
 	cfg->fanout = 3;
-	cfg->batch_changes = 256;
-	cfg->batch_bytes = 256u << 10;
+	/* an initial sync costs one commit per batch: big ones amortize it */
+	cfg->batch_changes = 1024;
+	cfg->batch_bytes = 1u << 20;
 	cfg->credits = 4;
 	cfg->max_drift_s = 300;
 	if (set_str(&cfg->site_name, "") || set_str(&cfg->site_town, "") ||

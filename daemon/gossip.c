@@ -41,6 +41,8 @@
 #define MAX_BATCH 4096          /* changes in one received batch */
 #define MAX_INTRO 10000         /* sites in one introduction */
 #define MAX_VERIFYING 64        /* batches of one peer in the verifier */
+#define RUN_MAX 4096            /* changes applied in one transaction */
+#define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
@@ -488,8 +490,10 @@ pump(struct gs_gossip *g, struct peer *p)
 	memset(&b, 0, sizeof(b));
 	b.g = g;
 	b.p = p;
-	b.max = cfg->batch_changes;
-	b.max_bytes = cfg->batch_bytes;
+	/* what a peer accepts: more changes are refused, more bytes dropped */
+	b.max = cfg->batch_changes < MAX_BATCH ? cfg->batch_changes : MAX_BATCH;
+	b.max_bytes = cfg->batch_bytes < cfg->max_frame - FRAME_SLACK ?
+	    cfg->batch_bytes : cfg->max_frame - FRAME_SLACK;
 	b.sc = calloc(b.max, sizeof(*b.sc));
 	b.ptrs = calloc(b.max, sizeof(*b.ptrs));
 	if (b.sc == NULL || b.ptrs == NULL)
@@ -803,7 +807,8 @@ apply_run(struct gs_gossip *g, struct gs_verify_job **jobs, size_t n,
 
 /*
  * Verified batches, in the order they came (on the loop thread). Each run
- * of consecutive batches from one peer is applied in one transaction,
+ * of consecutive batches from one peer (RUN_MAX changes at most, unless a
+ * single batch has more) is applied in one transaction,
  * then accounted, and acknowledged batch by batch (pushes excepted) if
  * the peer is still there; the counts of the run ride on its first ack.
  * The changes are applied even if the peer is gone: each one stands on
@@ -818,15 +823,18 @@ on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 	struct gs_apply_stats st;
 	const struct batch_ctx *ctx, *next;
 	struct peer *p;
-	size_t run;
+	size_t run, changes;
 	bool acked;
 	int rc;
 
 	for (size_t i = 0; i < n; i += run) {
 		ctx = gs_verify_job_user(jobs[i]);
+		changes = gs_verify_job_count(jobs[i]);
 		for (run = 1; i + run < n; run++) {
 			next = gs_verify_job_user(jobs[i + run]);
-			if (memcmp(next->from, ctx->from, 32) != 0)
+			changes += gs_verify_job_count(jobs[i + run]);
+			if (memcmp(next->from, ctx->from, 32) != 0 ||
+			    changes > RUN_MAX)
 				break;
 		}
 		memset(&st, 0, sizeof(st));

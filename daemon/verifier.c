@@ -6,7 +6,9 @@
  * as well as with several), and count the chunks they finish; the loop
  * thread, woken by ev_async, unlinks the finished jobs at the head of the
  * list and delivers them in order, a few at a time. A job finished
- * before the one ahead of it waits in the list.
+ * before the one ahead of it waits in the list. When the loop has nothing
+ * else to do (ev_idle) while chunks wait, it verifies them too, so that a
+ * busy machine that starves the workers does not leave it sleeping.
  */
 #include "verifier.h"
 
@@ -44,6 +46,7 @@ struct gs_verify_job {
 struct gs_verifier {
 	struct ev_loop *loop;         /* lent */
 	ev_async async;               /* workers -> loop: a head job is done */
+	ev_idle idle;                 /* the loop helps while chunks wait */
 	gs_verifier_done_cb cb;       /* lent */
 	void *arg;                    /* lent */
 	size_t max_jobs, max_bytes;
@@ -192,6 +195,40 @@ head_done(const struct gs_verifier *v)
 	return v->head != NULL && v->head->finished == v->head->n;
 }
 
+/* With mu held: takes the next chunk of the first job with some left. */
+static struct gs_verify_job *
+claim_chunk(struct gs_verifier *v, size_t *from, size_t *to)
+{
+	struct gs_verify_job *j = v->todo;
+
+	*from = j->claimed;
+	*to = j->n - *from > CHUNK ? *from + CHUNK : j->n;
+	j->claimed = *to;
+	advance_todo(v);
+	return j;
+}
+
+/*
+ * Without mu: verifies a claimed chunk. j stays linked until finished ==
+ * n, which needs this chunk, and no one else writes these slots.
+ */
+static void
+run_chunk(struct gs_verify_job *j, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		j->vrc[i] = gs_replica_verify_one(&j->w[i], &j->cs[i]);
+}
+
+/* With mu held: counts a chunk done; wakes the loop if the head is. */
+static void
+finish_chunk(struct gs_verifier *v, struct gs_verify_job *j, size_t from,
+    size_t to)
+{
+	j->finished += to - from;
+	if (j->finished == j->n && j == v->head)
+		ev_async_send(v->loop, &v->async);
+}
+
 static void *
 worker(void *arg)
 {
@@ -212,19 +249,11 @@ worker(void *arg)
 			pthread_cond_wait(&v->work, &v->mu);
 		if (v->stop)
 			break;
-		j = v->todo;
-		from = j->claimed;
-		to = j->n - from > CHUNK ? from + CHUNK : j->n;
-		j->claimed = to;
-		advance_todo(v);
+		j = claim_chunk(v, &from, &to);
 		pthread_mutex_unlock(&v->mu);
-		/* j stays linked until finished == n, which needs our chunk */
-		for (size_t i = from; i < to; i++)
-			j->vrc[i] = gs_replica_verify_one(&j->w[i], &j->cs[i]);
+		run_chunk(j, from, to);
 		pthread_mutex_lock(&v->mu);
-		j->finished += to - from;
-		if (j->finished == j->n && j == v->head)
-			ev_async_send(v->loop, &v->async);
+		finish_chunk(v, j, from, to);
 	}
 	pthread_mutex_unlock(&v->mu);
 	return NULL;
@@ -266,10 +295,42 @@ on_async(struct ev_loop *loop, ev_async *w, int revents)
 		ev_async_send(loop, &v->async);
 }
 
+/*
+ * The loop has nothing else to do (ev_idle runs only then) while chunks
+ * wait: it verifies one itself rather than sleep until a worker gets the
+ * CPU, which on a busy machine may take a while. One chunk at a time
+ * (~1 ms), so that a message arriving meanwhile waits no longer.
+ */
+static void
+on_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct gs_verifier *v = w->data;
+	struct gs_verify_job *j = NULL;
+	size_t from = 0, to = 0;
+	bool left;
+
+	(void)revents;
+	pthread_mutex_lock(&v->mu);
+	if (v->todo != NULL)
+		j = claim_chunk(v, &from, &to);
+	pthread_mutex_unlock(&v->mu);
+	if (j != NULL)
+		run_chunk(j, from, to);
+	pthread_mutex_lock(&v->mu);
+	if (j != NULL)
+		finish_chunk(v, j, from, to);
+	left = v->todo != NULL;
+	pthread_mutex_unlock(&v->mu);
+	if (!left)
+		ev_idle_stop(loop, &v->idle);
+}
+
 int
 gs_verifier_submit(struct gs_verifier *v, struct gs_verify_job **jp)
 {
 	struct gs_verify_job *j = *jp;
+	size_t n = j->n;   /* j is the workers' once linked */
+
 	*jp = NULL;
 	pthread_mutex_lock(&v->mu);
 	if (v->njobs > 0 && (v->njobs >= v->max_jobs ||
@@ -286,13 +347,15 @@ gs_verifier_submit(struct gs_verifier *v, struct gs_verify_job **jp)
 	v->tail = j;
 	v->njobs++;
 	v->nbytes += j->size;
-	if (v->todo == NULL && j->n > 0)
+	if (v->todo == NULL && n > 0)
 		v->todo = j;
-	if (j->n > 0)
+	if (n > 0)
 		pthread_cond_broadcast(&v->work);
 	else if (head_done(v))
 		ev_async_send(v->loop, &v->async);   /* nothing to verify */
 	pthread_mutex_unlock(&v->mu);
+	if (n > 0)
+		ev_idle_start(v->loop, &v->idle);
 	return 0;
 }
 
@@ -363,6 +426,8 @@ gs_verifier_new(struct ev_loop *loop, const struct gs_verifier_opts *opts,
 	ev_async_init(&v->async, on_async);
 	v->async.data = v;
 	ev_async_start(loop, &v->async);
+	ev_idle_init(&v->idle, on_idle);
+	v->idle.data = v;
 	ret = start_threads(v, thread_count(opts->threads));
 	if (ret != 0) {
 		gs_verifier_destroy(&v);
@@ -394,6 +459,7 @@ gs_verifier_destroy(struct gs_verifier **vp)
 		gs_verify_job_destroy(&j);
 	}
 	ev_async_stop(v->loop, &v->async);
+	ev_idle_stop(v->loop, &v->idle);
 	pthread_cond_destroy(&v->work);
 	pthread_mutex_destroy(&v->mu);
 	free(v);

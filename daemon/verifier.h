@@ -15,7 +15,8 @@
  *   touch it until the done callback, which runs on the loop thread.
  * - Workers take chunks of a queued job under the verifier's mutex and
  *   write only their chunk's result slots (cs[i], vrc[i]) without it; the
- *   input (wire changes and their bytes) is read-only while queued.
+ *   input (wire changes and their bytes) is read-only while queued. The
+ *   loop thread takes chunks the same way when it is idle (ev_idle).
  * - The job list, the chunk cursors and the counters are guarded by the
  *   mutex; everything else in struct gs_verifier belongs to the loop
  *   thread. Workers block every signal, so libev keeps them all.
