@@ -477,6 +477,54 @@ def bench_growth(cfg, res, seed, cache):
             note="log-log slope of B's peak RSS against changes")
 
 
+def expected(cfg, only):
+    """Names of every figure the benchmarks in `only` produce."""
+    names = []
+    if any(b in only for b in ("ceiling", "initial", "growth")):
+        names += ["ceiling.verify", "ceiling.unseal", "ceiling.insert", "ceiling.slowest"]
+    if "initial" in only:
+        names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss"]
+    if "propagation" in only:
+        names += ["propagation.p50", "propagation.p99"]
+    if "insync" in only:
+        names += ["in_sync.bytes_per_round", "in_sync.cpu_per_round"]
+    if "footprint" in only:
+        names += ["footprint.idle_rss", "footprint.idle_cpu"]
+    if "admin" in only:
+        names += ["admin.event_list", "admin.event_add", "admin.event_add_request",
+                  "admin.sequential_adds"]
+    if "growth" in only:
+        for n in cfg["growth"]:
+            names += [f"growth.sync_rate_{n}", f"growth.sync_rate_{n}_ratio",
+                      f"growth.peak_rss_{n}"]
+        names += ["growth.time_exponent", "growth.rss_exponent"]
+    return names
+
+
+def check(cfg, only, figures):
+    """Problems with the figures: missing, repeated or malformed. Never
+    looks at what a value is, only that it is one."""
+    problems = []
+    by_name = {}
+    for f in figures:
+        if f["name"] in by_name:
+            problems.append(f"{f['name']}: reported twice")
+        by_name[f["name"]] = f
+        v = f["value"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            problems.append(f"{f['name']}: value {v!r} is not a finite number")
+        elif v < 0 and not f["name"].endswith("_exponent"):
+            problems.append(f"{f['name']}: negative value {v}")
+        if not isinstance(f["unit"], str):
+            problems.append(f"{f['name']}: no unit")
+        if f["op"] is not None and not isinstance(f["target"], (int, float)):
+            problems.append(f"{f['name']}: compared with no target")
+    for n in expected(cfg, only):
+        if n not in by_name:
+            problems.append(f"{n}: not produced")
+    return problems
+
+
 def machine():
     cpu = platform.processor() or ""
     try:
@@ -502,6 +550,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--only", default=",".join(BENCHES),
                     help="comma-separated subset of: " + ",".join(BENCHES))
+    ap.add_argument("--check", action="store_true",
+                    help="exit non-zero unless every figure is produced and well formed")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GS_SEED", "2026")))
     args = ap.parse_args()
     only = [b.strip() for b in args.only.split(",") if b.strip()]
@@ -554,6 +604,13 @@ def main():
     if args.json:
         sys.stdout = out
         print(json.dumps(doc, ensure_ascii=False, indent=1))
+    if args.check:
+        problems = check(cfg, only, res.figures)
+        for p in problems:
+            log(f"check: {p}")
+        if problems:
+            return 1
+        log(f"check: all {len(res.figures)} figures produced and well formed")
     return 1 if failed else 0
 
 
