@@ -89,6 +89,18 @@ def run_ms(cmd, timeout=120):
     return ms, r.stdout
 
 
+def start(site, timeout=600):
+    """Starts a site's daemon and waits until it answers `status` (loading
+    a million changes takes a while: longer bounds than gslib's)."""
+    site.start(wait=False)
+
+    def up():
+        if site.proc.poll() is not None:
+            raise RuntimeError(f"{site.name} exited: {site.tail_log()}")
+        return site.run("--json", "status", timeout=120, cli_timeout=60).returncode == 0
+    wait_until(up, timeout=timeout, interval=0.5, what=f"{site.name} to answer")
+
+
 def bulk(dirs, count, authors, seed, edits=30, resources=20, timeout=3600):
     """Writes count changes of `authors` seeded authors into stopped sites."""
     cmd = [os.path.join(TOOLS, "gs_bulk"), "--authors", str(authors), "--seed", str(seed),
@@ -192,7 +204,7 @@ def initial_sync(cfg, n, seed):
         t0 = time.monotonic()
         bulk([a.data], n, cfg["sync_authors"], seed)
         gen = time.monotonic() - t0
-        a.start()
+        start(a)
         b = net.started("GEM Nouveau", town="Vienne", department="38", extra=INFO)
         want = a.status()["changes"]
         a.peer(b)
@@ -354,7 +366,7 @@ def in_sync_net(cfg, net, seed):
         s.init()
     bulk([s.data for s in sites], cfg["insync_changes"], cfg["insync_authors"], seed + 1)
     for s in sites:
-        s.start()
+        start(s)
     trust_all(sites)
     hub = sites[0]
     for s in sites[1:]:
@@ -421,7 +433,7 @@ def bench_admin(cfg, res, seed):
         a = net.site("GEM La Passerelle", extra=INFO)
         a.init()
         bulk([a.data], n, 20, seed + 2, edits=0, resources=0)
-        a.start()
+        start(a)
         base = [GEMSYNC, "-c", a.conf]
         times = []
         for _ in range(cfg["admin_list_calls"]):
@@ -544,8 +556,30 @@ def commit():
     return r.stdout.strip() if r.returncode == 0 else ""
 
 
+def table(path):
+    """Prints the figures of a --json document as a Markdown table."""
+    with open(path) as f:
+        doc = json.load(f)
+    print(f"Run of {doc['date']}, commit {doc['commit']}, seed {doc['seed']}, "
+          f"{doc['seconds']} s; machine: {doc['machine']}.\n")
+    print("| figure | value | unit | target | meets it | ceiling | how |")
+    print("|---|---|---|---|---|---|---|")
+    for f in doc["figures"]:
+        tgt = f"{f['op']} {fmt(f['target'])}" if f["op"] else ""
+        meets = {True: "yes", False: "**no**"}.get(f.get("meets_target"), "")
+        ceil = f"{f['ceiling']:.0f}/s" if f["ceiling"] else ""
+        print(f"| `{f['name']}` | {fmt(f['value'])} | {f['unit']} | {tgt} | {meets} | {ceil} "
+              f"| {f['note']} |")
+    for fl in doc["failed"]:
+        print(f"\nFailed: {fl}")
+
+
 def main():
-    ap = argparse.ArgumentParser(description="gemsync benchmarks (docs/performance.md)")
+    if len(sys.argv) == 3 and sys.argv[1] == "--table":
+        table(sys.argv[2])
+        return 0
+    ap = argparse.ArgumentParser(description="gemsync benchmarks (docs/performance.md); "
+                                 "--table FILE prints a --json document as Markdown")
     ap.add_argument("--smoke", action="store_true", help="small sizes (CI)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--only", default=",".join(BENCHES),
