@@ -11,7 +11,8 @@ is produced and well formed (CTest: bench.smoke).
 
   GS_BIN_DIR=build python3 tests/bench/bench.py [--smoke] [--json]
       [--only ceiling,initial,propagation,insync,footprint,admin,growth]
-      [--seed N] [--keep]
+      [--seed N] [--check]
+  python3 tests/bench/bench.py --table FIGURES.json   (a --json run as Markdown)
 
 Workloads come from gs_bulk (tests/tools) with a fixed seed: events and
 resources in French of ~600 bytes, several author sites, creations and
@@ -282,7 +283,7 @@ def parse_time(s):
     return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 
-def propagate_one(sites, origin, i, rng):
+def propagate_one(sites, origin, i):
     """Adds an event at origin; returns (seconds until visible at every
     other site, method)."""
     title = f"Sortie au musée des Beaux-Arts n°{i}"
@@ -342,7 +343,7 @@ def bench_propagation(cfg, res, seed):
         lat, methods = [], set()
         for i in range(cfg["prop_events"]):
             origin = sites[rng.randrange(n)]
-            t, m = propagate_one(sites, origin, i, rng)
+            t, m = propagate_one(sites, origin, i)
             lat.append(t * 1000)
             methods.add(m)
         method = ", ".join(sorted(methods))
@@ -383,7 +384,7 @@ def in_sync_net(cfg, net, seed):
     return hub, sites
 
 
-def bench_insync(cfg, res, seed, net, sites):
+def bench_insync(cfg, res, sites):
     log(f"anti-entropy rounds between {len(sites)} sites in sync")
     time.sleep(2)  # let the last acks and summaries land
 
@@ -402,6 +403,8 @@ def bench_insync(cfg, res, seed, net, sites):
     rounds = r1 - r0
     if rounds <= 0:
         raise RuntimeError("no round was counted")
+    if any(p["they_lack"] or p["we_lack"] for p in hub.j("peer", "list")["peers"]):
+        raise RuntimeError("the sites were not in sync any more")
     note = (f"{rounds} rounds, {cfg['insync_changes']} changes of {cfg['insync_authors']} "
             f"authors, both ends of every round")
     res.add("in_sync.bytes_per_round", round((b1 - b0) / rounds), "B", "<", 4096, note=note)
@@ -615,7 +618,7 @@ def main():
                         with Net() as net:
                             hub, sites = in_sync_net(cfg, net, args.seed)
                             if "insync" in only:
-                                bench_insync(cfg, res, args.seed, net, sites)
+                                bench_insync(cfg, res, sites)
                             if "footprint" in only:
                                 bench_footprint(cfg, res, hub)
                     except Exception as e:  # noqa: BLE001 - report, go on
