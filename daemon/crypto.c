@@ -94,6 +94,19 @@ out:
 	return ret;
 }
 
+int
+gs_sign_seed_keypair(const uint8_t seed[32], uint8_t pk[GS_PK_LEN],
+    uint8_t *sk)
+{
+	int ret = GS_ECRYPTO;
+
+	if (crypto_sign_seed_keypair(pk, sk, seed) != 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
 void
 gs_sk_to_pk(const uint8_t *sk, uint8_t pk[GS_PK_LEN])
 {

@@ -49,6 +49,12 @@ int gs_ct_equal(const void *a, const void *b, size_t len);
 
 /* Makes an Ed25519 key pair; sk must be GS_SK_LEN bytes (secure memory). */
 int gs_sign_keypair(uint8_t pk[GS_PK_LEN], uint8_t *sk);
+/*
+ * Makes the Ed25519 key pair of a 32-byte seed (the same seed always gives
+ * the same pair: test and benchmark tools use it for reproducible keys).
+ */
+int gs_sign_seed_keypair(const uint8_t seed[32], uint8_t pk[GS_PK_LEN],
+    uint8_t *sk);
 /* Extracts the public key of a secret key. */
 void gs_sk_to_pk(const uint8_t *sk, uint8_t pk[GS_PK_LEN]);
 /* Detached Ed25519 signature of msg. Returns 0 or GS_ECRYPTO. */

@@ -82,6 +82,32 @@ test_sign_verify(void **state)
 	gs_secure_free(sk2);
 }
 
+/* RFC 8032 section 7.1, test 1: a seed gives its key pair, every time. */
+static void
+test_seed_keypair(void **state)
+{
+	uint8_t seed[32], want[GS_PK_LEN], pk[GS_PK_LEN], pk2[GS_PK_LEN];
+	uint8_t sig[GS_SIG_LEN];
+	uint8_t *sk = gs_secure_alloc(GS_SK_LEN);
+
+	(void)state;
+	assert_non_null(sk);
+	hex_to_bytes("9d61b19deffd5a60ba844af492ec2cc4"
+	    "4449c5697b326919703bac031cae7f60", seed, 32);
+	hex_to_bytes("d75a980182b10ab7d54bfed3c964073a"
+	    "0ee172f3daa62325af021a68f707511a", want, 32);
+	assert_int_equal(gs_sign_seed_keypair(seed, pk, sk), 0);
+	assert_memory_equal(pk, want, GS_PK_LEN);
+	assert_int_equal(gs_sign(sk, "GEM", 3, sig), 0);
+	assert_int_equal(gs_verify(pk, "GEM", 3, sig), 0);
+	assert_int_equal(gs_sign_seed_keypair(seed, pk2, sk), 0);
+	assert_memory_equal(pk2, pk, GS_PK_LEN);
+	seed[0] ^= 1;
+	assert_int_equal(gs_sign_seed_keypair(seed, pk2, sk), 0);
+	assert_memory_not_equal(pk2, pk, GS_PK_LEN);
+	gs_secure_free(sk);
+}
+
 static void
 test_seal_open(void **state)
 {
@@ -281,6 +307,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_seed_keypair),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_seal_empty),
 		cmocka_unit_test(test_hash_known),
