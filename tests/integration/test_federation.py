@@ -283,6 +283,54 @@ def test_in_sync_round_costs_summaries_only():
         assert 0 < cost < 2048, cost
 
 
+def test_in_sync_round_cost_does_not_grow_with_authors():
+    """Two sites holding the same 3,000 changes of 50 authors: a round
+    between them costs two short summaries (a digest each), not two lists of
+    50 authors; then a change at one site makes the digests differ, and the
+    full summaries that follow still bring the sites back in sync."""
+    quiet = "interval = 3600"
+    with Net() as net:
+        a = net.site("GEM Le Rebond", extra=quiet)
+        b = net.site("GEM La Passerelle", extra=quiet)
+        for s in (a, b):
+            s.init()
+        subprocess.run([os.path.join(TOOLS, "gs_bulk"), "--authors", "50", "--seed", "7",
+                        "3000", a.data, b.data], check=True, capture_output=True)
+        for s in (a, b):
+            s.start()
+        a.peer(b)
+        b.peer(a)
+
+        def traffic():
+            sa, sb = a.status(), b.status()
+            return sa["bytes_sent"] + sa["bytes_received"] + sb["bytes_sent"] + sb["bytes_received"]
+
+        def settled():
+            t1 = traffic()
+            time.sleep(0.5)
+            return traffic() == t1
+
+        def one_round():
+            wait_until(settled, timeout=30, what="traffic to settle")
+            before, rounds = traffic(), a.status()["rounds"]
+            a.j("sync")
+            wait_until(lambda: a.status()["rounds"] > rounds, timeout=10)
+            wait_until(settled, timeout=30, what="traffic to settle after the round")
+            return traffic() - before
+
+        wait_until(lambda: a.j("peer", "list")["peers"][0]["connected"], timeout=30,
+                   what="A and B connected")
+        one_round()            # full summaries: each learns what the other holds
+        cost = one_round()     # in sync: short summaries
+        print(f"in-sync round with 50 authors: {cost} bytes", flush=True)
+        assert 0 < cost < 1024, cost   # a full summary of 50 authors is ~2 KB
+        e = b.add_event("Sortie au musée des Beaux-Arts", "2030-07-02T14:00:00+02:00")
+        wait_until(lambda: e in event_ids(a), timeout=30, what="the new event at A")
+        a.j("sync")
+        wait_until(lambda: a.status()["changes"] == b.status()["changes"], timeout=30)
+        assert a.shared_cli("event", "show", e) == b.shared_cli("event", "show", e)
+
+
 def test_refused_dialler_tries_again():
     with Net() as net:
         a = net.started("GEM Le Rebond")
@@ -303,4 +351,6 @@ if __name__ == "__main__":
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
                test_stopped_site_catches_up, test_only_owner_and_cohosts_edit,
                test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
-               test_in_sync_round_costs_summaries_only, test_refused_dialler_tries_again])
+               test_in_sync_round_costs_summaries_only,
+               test_in_sync_round_cost_does_not_grow_with_authors,
+               test_refused_dialler_tries_again])
