@@ -1318,6 +1318,22 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- push ---- */
 
+/*
+ * Can a push reach p now? Unlike gs_gossip_peer_connected(), an inbound
+ * route counts however long the peer has been quiet: the ROUTER is
+ * MANDATORY, so a route whose connection is gone fails the send at once
+ * (and is forgotten), while a quiet but live one delivers. Waiting for the
+ * peer to speak first would hold pushes to inbound-only peers until their
+ * next round.
+ */
+static bool
+push_reachable(const struct peer *p)
+{
+	if (p->dealer != NULL && gs_transport_connected(p->dealer))
+		return true;
+	return p->route_len > 0 && p->g->listener != NULL;
+}
+
 static void
 on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 {
@@ -1342,7 +1358,7 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 		struct peer *p = g->peers[i];
 		uint64_t k;
 		if ((from != NULL && memcmp(p->pk, from, 32) == 0) ||
-		    !gs_gossip_peer_connected(p) ||
+		    !push_reachable(p) ||
 		    gs_trust_author_ok(g->trust, p->pk) != 0)
 			continue;
 		k = known_seq(p, c->author);

@@ -346,6 +346,28 @@ def test_refused_dialler_tries_again():
                    what="A redials B after being refused, and syncs")
 
 
+def test_push_reaches_quiet_inbound_peer():
+    """B has no endpoint for A, only A's connection to B. Once A has been
+    quiet longer than B counts it as 'connected' (3 heartbeats), a change
+    written at B must still be pushed to A at once, not wait for a round
+    (rounds are an hour apart here)."""
+    hour = "interval = 3600"
+    with Net() as net:
+        a = net.started("GEM Le Rebond", extra=hour)
+        b = net.started("GEM La Passerelle", extra=hour)
+        b.j("site", "trust", a.id)   # B trusts A but never dials it
+        a.peer(b)
+        e0 = a.add_event("Atelier chant", "2030-04-04T14:00:00+02:00")
+        wait_until(lambda: e0 in event_ids(b), timeout=30, what="A's push to B")
+        time.sleep(3 * 2 + 2)        # heartbeat = 2 in gslib's config
+        e = b.add_event("Atelier théâtre", "2030-04-05T14:00:00+02:00")
+        wait_until(lambda: e in event_ids(a), timeout=30, interval=0.2,
+                   what="B's push to A through A's connection")
+        # no round carried it: the one A started when it connected is the only one
+        assert a.status()["rounds"] == 1 and b.status()["rounds"] == 0, \
+            (a.status()["rounds"], b.status()["rounds"])
+
+
 if __name__ == "__main__":
     run_tests([test_two_sites_exchange, test_line_relay_with_introducer,
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
@@ -353,4 +375,5 @@ if __name__ == "__main__":
                test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
                test_in_sync_round_costs_summaries_only,
                test_in_sync_round_cost_does_not_grow_with_authors,
-               test_refused_dialler_tries_again])
+               test_refused_dialler_tries_again,
+               test_push_reaches_quiet_inbound_peer])
