@@ -6,6 +6,7 @@
  * configuration. Startup failures are fatal with a clear message; runtime
  * faults are logged and survived.
  */
+#include <malloc.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -359,6 +360,13 @@ main(int argc, char **argv)
 	char err[512];
 
 	memset(&d, 0, sizeof(d));
+	/*
+	 * A fixed mmap threshold (glibc's grows to the largest block freed):
+	 * the megabyte buffers of a large control reply or batch then live in
+	 * their own mappings and go back to the system when freed, instead of
+	 * growing the heap and making malloc consolidate it.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	while ((ch = getopt_long(argc, argv, "c:ndh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
