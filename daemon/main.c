@@ -6,8 +6,8 @@
  * configuration. Startup failures are fatal with a clear message; runtime
  * faults are logged and survived.
  */
-#include <malloc.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
