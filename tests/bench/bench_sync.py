@@ -6,7 +6,8 @@ machines are shared and noisy, so nothing here asserts on time).
   GS_BIN_DIR=build python3 tests/bench/bench_sync.py [--changes N]
 
 - initial sync of N changes (default 100,000) to a new site: time,
-  changes per second, peak RSS of the receiving and the sending daemon;
+  changes per second, CPU per change of each daemon's threads (the loop
+  thread, the verify threads, ZeroMQ's), peak RSS of both daemons;
 - cost of an anti-entropy round between sites in sync, in bytes;
 - local writes through the CLI: acknowledged writes per second
   (synchronous=FULL: each one is on disk before the CLI returns);
@@ -30,6 +31,28 @@ def traffic(*sites):
     return total
 
 
+def thread_cpu(pid):
+    """CPU seconds per thread kind of a process: the loop thread ("loop"),
+    and the others by name (gs-verify, ZMQbg/...), from /proc."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                name = "loop" if t == str(pid) else f.read().strip()
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / hz
+    return out
+
+
+def cpu_per_change(before, after, n):
+    us = {k: 1e6 * (v - before.get(k, 0)) / n for k, v in after.items()}
+    return ", ".join(f"{k} {v:.0f}" for k, v in sorted(us.items()) if v >= 0.5)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=100000)
@@ -49,6 +72,7 @@ def main():
               f"{time.monotonic() - t0:.2f}s, RSS {a.peak_rss_kib() / 1024:.1f} MiB")
         b = net.started("GEM Nouveau", extra=quiet)
         total = a.status()["changes"]
+        cpu_a, cpu_b = thread_cpu(a.proc.pid), thread_cpu(b.proc.pid)
         t0 = time.monotonic()
         a.peer(b)
         b.peer(a)
@@ -56,6 +80,9 @@ def main():
                    what="initial sync")
         took = time.monotonic() - t0
         print(f"initial sync of {total} changes: {took:.1f}s, {total / took:.0f} changes/s")
+        print("CPU per change received, us: receiving daemon "
+              f"{cpu_per_change(cpu_b, thread_cpu(b.proc.pid), total)}; sending daemon "
+              f"{cpu_per_change(cpu_a, thread_cpu(a.proc.pid), total)}")
         print(f"peak RSS: receiving daemon {b.peak_rss_kib() / 1024:.1f} MiB, "
               f"sending daemon {a.peak_rss_kib() / 1024:.1f} MiB")
         time.sleep(2)
