@@ -5,7 +5,8 @@
  * submission order with several threads even when a later, smaller job
  * finishes first; a forged signature, a swapped body and a garbage header
  * are reported with their codes, next to valid changes; a full queue
- * refuses with GS_EBUSY; and destroying the pool with jobs pending joins
+ * refuses with GS_EBUSY; the done callback may submit again; and
+ * destroying the pool with jobs pending joins
  * the threads and frees every job without delivering it (checked under
  * ASan by the sanitizer build).
  */
@@ -44,6 +45,7 @@ struct fx {
 	size_t ncodes;
 	int bad_seq;                  /* a verified change had the wrong seq */
 	size_t calls;                 /* of the done callback */
+	struct gs_verifier *resubmit; /* submit one more job from the callback */
 	size_t users_freed;
 };
 
@@ -171,6 +173,11 @@ on_done(struct gs_verify_job **jobs, size_t n, void *arg)
 	f->calls++;
 	for (size_t i = 0; i < n; i++)
 		on_job(f, jobs[i]);
+	if (f->resubmit != NULL) {
+		struct gs_verify_job *j = make_job(f, 100, 11, 10);
+		assert_int_equal(gs_verifier_submit(f->resubmit, &j), 0);
+		f->resubmit = NULL;
+	}
 	if (f->delivered >= f->want)
 		ev_break(f->loop, EVBREAK_ALL);
 }
@@ -304,6 +311,26 @@ test_backpressure(void **state)
 	assert_int_equal(f->users_freed, 4);
 }
 
+/* The done callback may submit: that job comes back too, after. */
+static void
+test_submit_from_callback(void **state)
+{
+	struct fx *f = *state;
+	struct gs_verifier *v = pool(f, 2, 0);
+	struct gs_verify_job *j = make_job(f, 0, 1, 10);
+
+	f->resubmit = v;
+	assert_int_equal(gs_verifier_submit(v, &j), 0);
+	f->want = 2;
+	ev_run(f->loop, 0);
+	assert_int_equal(f->delivered, 2);
+	assert_int_equal(f->order[0], 0);
+	assert_int_equal(f->order[1], 100);
+	assert_false(f->bad_seq);
+	gs_verifier_destroy(&v);
+	assert_int_equal(f->users_freed, 2);
+}
+
 /* Destroyed with jobs queued and running: joined, freed, not delivered. */
 static void
 test_shutdown_pending(void **state)
@@ -350,6 +377,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_submit_from_callback, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_pending, setup,
 		    teardown),
