@@ -1172,6 +1172,21 @@ gs_gossip_peer_drop(struct gs_gossip *g, struct peer *p)
 	}
 }
 
+static void on_connected(struct gs_gossip *g, struct peer *p);
+
+/* A DEALER's handshake succeeded: start talking now, not at the tick. */
+static void
+on_dealer_up(struct gs_endpoint *ep, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)ep;
+	if (!p->was_connected) {
+		p->was_connected = true;
+		on_connected(p->g, p);
+	}
+}
+
 int
 gs_gossip_peer_connect(struct gs_gossip *g, struct peer *p)
 {
@@ -1184,6 +1199,8 @@ gs_gossip_peer_connect(struct gs_gossip *g, struct peer *p)
 		return 0;
 	rc = gs_transport_connect(g->d->transport, p->endpoint, p->curve,
 	    g->curve_pk, g->curve_sk, on_dealer_msg, p, &p->dealer);
+	if (rc == 0)
+		gs_transport_set_up_cb(p->dealer, on_dealer_up);
 	if (rc != 0) {
 		short_id(p->pk, sid);
 		log_warnx("gossip: cannot connect to peer %s at %s: %s", sid,

@@ -117,9 +117,15 @@ void gs_jw_arr(struct gs_jw *w) { open_(w, '['); }
 void gs_jw_arr_end(struct gs_jw *w) { close_(w, ']'); }
 
 /* What ends a run of bytes copied as they are: escapes and the end. */
-static const char plain_stop[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09"
-    "\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
-    "\x1b\x1c\x1d\x1e\x1f";
+static const bool stops[256] = {
+	[0] = true, [1] = true, [2] = true, [3] = true, [4] = true,
+	[5] = true, [6] = true, [7] = true, [8] = true, [9] = true,
+	[10] = true, [11] = true, [12] = true, [13] = true, [14] = true,
+	[15] = true, [16] = true, [17] = true, [18] = true, [19] = true,
+	[20] = true, [21] = true, [22] = true, [23] = true, [24] = true,
+	[25] = true, [26] = true, [27] = true, [28] = true, [29] = true,
+	[30] = true, [31] = true, ['"'] = true, ['\\'] = true,
+};
 
 /* A quoted, escaped string, as jansson writes it (UTF-8 kept as is). */
 static void
@@ -135,7 +141,8 @@ quoted(struct gs_jw *w, const char *s)
 		const char *e = NULL;
 		size_t elen = 2;
 
-		s += strcspn(s, plain_stop);
+		while (!stops[(unsigned char)*s])
+			s++;
 		if ((c = (unsigned char)*s) == '\0')
 			break;
 		put(w, run, (size_t)(s - run));

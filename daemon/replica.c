@@ -436,8 +436,7 @@ gs_replica_trim(struct gs_replica *r)
 		gs_itemset_free_retired(r->items);
 		return;
 	}
-	gs_itemset_clear(r->items);
-	malloc_trim(0);
+	gs_itemset_clear(r->items);   /* memory goes back when idle */
 }
 
 /* Notes an item written by the open transaction, once. */

@@ -64,6 +64,7 @@ struct gs_endpoint {
 	struct gs_endpoint *owner;   /* ZAP, monitor: the endpoint served */
 	uint8_t server_pk[CURVE_KEY_LEN]; /* peer: the pinned server key */
 	int connected;               /* peer: handshake done, not disconnected */
+	gs_transport_up_cb up;       /* peer: told when a handshake succeeds */
 	char name[96];               /* endpoint text, for logs */
 };
 
@@ -381,9 +382,12 @@ handle_monitor(struct gs_endpoint *ep, zmq_msg_t *f, int n)
 		return;
 	switch (event) {
 	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-		if (!peer->connected)
-			log_debug("transport: connected to %s", peer->name);
+		if (peer->connected)
+			break;
+		log_debug("transport: connected to %s", peer->name);
 		peer->connected = 1;
+		if (peer->up != NULL)
+			peer->up(peer, peer->arg);
 		break;
 	case ZMQ_EVENT_DISCONNECTED:
 		if (peer->connected)
@@ -982,6 +986,12 @@ gs_transport_send(struct gs_endpoint *ep, const uint8_t *route,
 		t->sent += len;
 out:
 	return ret;
+}
+
+void
+gs_transport_set_up_cb(struct gs_endpoint *ep, gs_transport_up_cb cb)
+{
+	ep->up = cb;
 }
 
 int

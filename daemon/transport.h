@@ -122,6 +122,14 @@ int gs_transport_connect(struct gs_transport *t, const char *endpoint,
 int gs_transport_send(struct gs_endpoint *ep, const uint8_t *route,
     size_t route_len, const void *data, size_t len);
 
+/*
+ * Asks to be told, with the endpoint's callback argument, each time a
+ * DEALER's handshake succeeds (a first connection or a reconnection), so
+ * that the conversation starts at once rather than on the next timer.
+ */
+typedef void (*gs_transport_up_cb)(struct gs_endpoint *ep, void *arg);
+void gs_transport_set_up_cb(struct gs_endpoint *ep, gs_transport_up_cb cb);
+
 /* 1 if a DEALER has a live connection (handshake done), 0 otherwise. */
 int gs_transport_connected(const struct gs_endpoint *ep);
 

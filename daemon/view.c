@@ -222,8 +222,40 @@ w_time(struct gs_jw *w, uint64_t hlc)
 	gs_jw_str(w, buf);
 }
 
+/*
+ * Site names looked up while writing one document: a list of thousands
+ * of items names the same few sites over and over, and a site without a
+ * profile would otherwise cost a store lookup each time.
+ */
+#define NAME_MEMO 64
+struct name_memo {
+	struct {
+		uint8_t pk[32];
+		const char *name;      /* lent from the item cache */
+	} v[NAME_MEMO];
+	size_t n, next;
+};
+
+static const char *
+site_name(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
+{
+	const char *name;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (memcmp(m->v[i].pk, pk, 32) == 0)
+			return m->v[i].name;
+	name = gs_view_site_name(r, pk);
+	memcpy(m->v[m->next].pk, pk, 32);
+	m->v[m->next].name = name;
+	m->next = (m->next + 1) % NAME_MEMO;
+	if (m->n < NAME_MEMO)
+		m->n++;
+	return name;
+}
+
 static void
-w_conflict(struct gs_jw *w, struct gs_replica *r, const struct gs_conflict *c)
+w_conflict(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    const struct gs_conflict *c)
 {
 	gs_jw_obj(w);
 	gs_jw_key(w, "candidates");
@@ -235,7 +267,7 @@ w_conflict(struct gs_jw *w, struct gs_replica *r, const struct gs_conflict *c)
 		gs_jw_key(w, "author");
 		w_site(w, k->author);
 		gs_jw_key(w, "author_name");
-		gs_jw_str(w, gs_view_site_name(r, k->author));
+		gs_jw_str(w, site_name(r, m, k->author));
 		gs_jw_key(w, "change");
 		w_hex(w, k->change, 32);
 		gs_jw_key(w, "time");
@@ -260,7 +292,8 @@ w_int_or_null(struct gs_jw *w, bool has, long v)
 }
 
 static void
-w_seats(struct gs_jw *w, struct gs_replica *r, struct gs_seats *s,
+w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    struct gs_seats *s,
     const uint8_t event[16], const struct gs_state *st)
 {
 	struct gs_seat_count sc;
@@ -286,7 +319,7 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct gs_seats *s,
 		gs_jw_key(w, "site");
 		w_site(w, rs->owner);
 		gs_jw_key(w, "site_name");
-		gs_jw_str(w, gs_view_site_name(r, rs->owner));
+		gs_jw_str(w, site_name(r, m, rs->owner));
 		gs_jw_obj_end(w);
 	}
 	gs_jw_arr_end(w);
@@ -316,7 +349,8 @@ w_corrupt(struct gs_jw *w, const struct gs_item *it)
 
 /* Writes one item; seats is the index to use for an event (not NULL). */
 static void
-w_item(struct gs_jw *w, struct gs_replica *r, struct gs_item *it,
+w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    struct gs_item *it,
     struct gs_seats *seats)
 {
 	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
@@ -331,7 +365,7 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct gs_item *it,
 	gs_jw_key(w, "conflicts");
 	gs_jw_arr(w);
 	for (size_t i = 0; i < st->nconflicts; i++)
-		w_conflict(w, r, &st->conflicts[i]);
+		w_conflict(w, r, m, &st->conflicts[i]);
 	gs_jw_arr_end(w);
 	gs_jw_key(w, "created");
 	w_time(w, st->created_hlc);
@@ -354,7 +388,7 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct gs_item *it,
 	gs_jw_key(w, "owner");
 	w_site(w, st->owner);
 	gs_jw_key(w, "owner_name");
-	gs_jw_str(w, gs_view_site_name(r, st->owner));
+	gs_jw_str(w, site_name(r, m, st->owner));
 	/* when this site first stored it: with "created", how long it took */
 	if (it->received_ms > 0) {
 		gs_jw_key(w, "received");
@@ -362,7 +396,7 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct gs_item *it,
 	}
 	if (it->type == GS_TYPE_EVENT && seats != NULL) {
 		gs_jw_key(w, "seats");
-		w_seats(w, r, seats, it->id, st);
+		w_seats(w, r, m, seats, it->id, st);
 	}
 	gs_jw_key(w, "type");
 	gs_jw_str(w, gs_item_type_name(it->type));
@@ -376,6 +410,7 @@ gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
 {
 	struct gs_seats *own = NULL;
 	struct gs_jw w;
+	struct name_memo memo = { .n = 0, .next = 0 };
 	json_t *o = NULL;
 	char *text;
 
@@ -383,7 +418,7 @@ gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
 	    (seats = own = gs_seats_build(r)) == NULL)
 		return NULL;
 	gs_jw_init(&w);
-	w_item(&w, r, it, seats);
+	w_item(&w, r, &memo, it, seats);
 	gs_seats_free(&own);
 	if ((text = gs_jw_finish(&w)) != NULL)
 		o = json_loads(text, 0, NULL);
@@ -521,6 +556,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	struct list_ctx c = { r, type, f, visible, arg, NULL, 0, 0, 0 };
 	struct gs_seats *seats = NULL;
 	struct gs_jw w;
+	struct name_memo memo = { .n = 0, .next = 0 };
 	char *text = NULL;
 
 	if (gs_replica_foreach(r, type, on_list_item, &c) != 0 || c.failed)
@@ -535,7 +571,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	gs_jw_key(&w, "items");
 	gs_jw_arr(&w);
 	for (size_t i = 0; i < c.n; i++)
-		w_item(&w, r, c.rows[i].it, seats);
+		w_item(&w, r, &memo, c.rows[i].it, seats);
 	gs_jw_arr_end(&w);
 	gs_jw_obj_end(&w);
 	text = gs_jw_finish(&w);
