@@ -984,6 +984,18 @@ seen_before(struct gs_replica *r, const struct gs_change *c)
 }
 
 /*
+ * An event or resource created by (author, seq) has an ID derived from
+ * them (root_item_id, checked below), and seq was just found new: no item
+ * can have that ID yet, so there is nothing to look up.
+ */
+static bool
+fresh_root(const struct gs_change *c)
+{
+	return c->nparents == 0 &&
+	    (c->type == GS_TYPE_EVENT || c->type == GS_TYPE_RESOURCE);
+}
+
+/*
  * Every rule a verified change must pass, then the insert. Returns 0 when
  * stored, a refusal reason, or a storage error (GS_EFULL, GS_EREADONLY,
  * GS_EDB, GS_EBUSY, GS_ENOMEM) that must abort the batch.
@@ -1033,7 +1045,7 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 		goto out;
 	/* where */
 	it = NULL;
-	ret = item_full(r, c->item, &it);
+	ret = fresh_root(c) ? GS_ENOTFOUND : item_full(r, c->item, &it);
 	if (ret != 0 && ret != GS_ENOTFOUND && ret != GS_ECORRUPT)
 		goto out;       /* a storage error */
 	if (c->nparents == 0) {

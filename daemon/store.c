@@ -785,6 +785,14 @@ gs_store_open(const char *path, struct gs_store **out)
 	ret = run_once(st, "PRAGMA cache_size=-8192", NULL, 0, NULL);
 	if (ret != 0)
 		goto out;
+	/*
+	 * Checkpoint every ~32 MiB of WAL rather than 4: the index pages an
+	 * initial sync rewrites over and over are copied back once, not at
+	 * every checkpoint. The daemon also checkpoints every 5 minutes.
+	 */
+	ret = run_once(st, "PRAGMA wal_autocheckpoint=8000", NULL, 0, NULL);
+	if (ret != 0)
+		goto out;
 
 	for (i = 0; i < BS__COUNT; i++) {
 		rc = sqlite3_prepare_v3(st->db, base_sql[i], -1,
