@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool grow(struct gs_jw *w, size_t n);
+
 void
 gs_jw_init(struct gs_jw *w)
 {
@@ -43,7 +45,13 @@ gs_jw_free(struct gs_jw *w)
 char *
 gs_jw_finish(struct gs_jw *w)
 {
-	char *out = w->failed || w->depth != 0 ? NULL : w->buf;
+	char *out;
+
+	if (!w->failed && w->buf == NULL)
+		grow(w, 0);
+	out = w->failed || w->depth != 0 ? NULL : w->buf;
+	if (out != NULL)
+		out[w->len] = '\0';
 
 	if (out == NULL)
 		free(w->buf);
@@ -52,27 +60,34 @@ gs_jw_finish(struct gs_jw *w)
 	return out;
 }
 
-static void
+/* Makes room for n more bytes and the final NUL; false on failure. */
+static bool
+grow(struct gs_jw *w, size_t n)
+{
+	size_t ncap = w->cap ? w->cap : 4096;
+	char *nb;
+
+	if (w->failed)
+		return false;
+	while (w->len + n + 1 > ncap)
+		ncap *= 2;
+	if ((nb = realloc(w->buf, ncap)) == NULL) {
+		w->failed = true;
+		return false;
+	}
+	w->buf = nb;
+	w->cap = ncap;
+	return true;
+}
+
+/* Appends n bytes; the NUL is written by gs_jw_finish(). */
+static inline void
 put(struct gs_jw *w, const char *p, size_t n)
 {
-	if (w->failed)
+	if (w->len + n + 1 > w->cap && !grow(w, n))
 		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t ncap = w->cap ? w->cap : 4096;
-		char *nb;
-
-		while (w->len + n + 1 > ncap)
-			ncap *= 2;
-		if ((nb = realloc(w->buf, ncap)) == NULL) {
-			w->failed = true;
-			return;
-		}
-		w->buf = nb;
-		w->cap = ncap;
-	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
-	w->buf[w->len] = '\0';
 }
 
 /* Before any value: a comma unless it is the first at its level. */
@@ -172,8 +187,9 @@ void
 gs_jw_key(struct gs_jw *w, const char *k)
 {
 	sep(w);
-	quoted(w, k);
-	put(w, ":", 1);
+	put(w, "\"", 1);
+	put(w, k, strlen(k));
+	put(w, "\":", 2);
 	w->after_key = true;
 }
 

@@ -6,6 +6,9 @@
  * what json_dumps(JSON_COMPACT) writes for the same document, as long as
  * the caller emits object keys in sorted order (as JSON_SORT_KEYS would).
  * Strings must be valid UTF-8 (every stored value is checked on entry).
+ * Object keys are written as they are: they must need no escaping (the
+ * program's own names, and field names, which are checked to be
+ * [a-z0-9_]).
  *
  * Errors are sticky: after a failed allocation every call is a no-op and
  * gs_jw_finish() returns NULL.
@@ -20,7 +23,7 @@
 #define GS_JW_DEPTH 16
 
 struct gs_jw {
-	char *buf;                  /* owned, NUL-terminated */
+	char *buf;                  /* owned; NUL-terminated by gs_jw_finish() */
 	size_t len, cap;
 	int depth;
 	bool first[GS_JW_DEPTH];    /* no value yet at this depth */

@@ -36,6 +36,7 @@ struct gs_replica {
 	struct gs_item **touched;      /* items written by the open transaction */
 	size_t ntouched, captouched;
 	bool busy;                     /* worked since the last gs_replica_idle() */
+	bool loaded_full;              /* full items cached since the last trim */
 	gs_replica_trust_cb trust;
 	void *trust_arg;
 	gs_replica_hook hook;
@@ -309,6 +310,7 @@ item_full(struct gs_replica *r, const uint8_t id[16], struct gs_item **out)
 			return rc;
 		it = x.it;
 	}
+	r->loaded_full = true;
 	if (!it->full) {
 		x.it = it;
 		gs_state_clear(&it->state);
@@ -430,13 +432,20 @@ gs_replica_idle(struct gs_replica *r)
 void
 gs_replica_trim(struct gs_replica *r)
 {
+	size_t n = gs_itemset_size(r->items);
+
 	if (r->ntouched > 0)
 		return;
-	if (gs_itemset_size(r->items) <= GS_CACHE_ITEMS) {
-		gs_itemset_free_retired(r->items);
-		return;
+	gs_itemset_free_retired(r->items);
+	/*
+	 * Items with their changes (writes, batches) are big and seldom
+	 * asked for again; states read for a list are small and an admin
+	 * lists again soon. Everything goes when the site is idle.
+	 */
+	if (n > GS_CACHE_LIGHT || (n > GS_CACHE_ITEMS && r->loaded_full)) {
+		gs_itemset_clear(r->items);   /* memory goes back when idle */
+		r->loaded_full = false;
 	}
-	gs_itemset_clear(r->items);   /* memory goes back when idle */
 }
 
 /* Notes an item written by the open transaction, once. */
@@ -1105,6 +1114,7 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 		    (const uint8_t (*)[32])c->parents, c->nparents, &delta, 0);
 	if (ret == 0)
 		ret = touch(r, it);
+	r->loaded_full = true;
 	if (ret == 0)
 		ret = gs_seqmap_raise(&r->authors, c->author, c->seq);
 	if (ret != 0)

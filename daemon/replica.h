@@ -106,7 +106,8 @@ size_t gs_replica_corrupt_count(const struct gs_replica *r);
  * event loop. An item from these functions may be light (its merged state
  * only, gs_item_state()); gs_replica_item_full() loads its changes.
  */
-#define GS_CACHE_ITEMS 512
+#define GS_CACHE_ITEMS 512       /* once items were loaded with their changes */
+#define GS_CACHE_LIGHT 16384     /* while only states were read (lists) */
 /* Pseudo-type for foreach and count: the items that have conflicts. */
 #define GS_ITEMS_CONFLICTED GS_STORE_CONFLICTED
 
@@ -122,7 +123,7 @@ int gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
  */
 int gs_replica_find(struct gs_replica *r, const char *prefix, int type,
     struct gs_item **out);
-/* Calls cb for every item of type (0: all; GS_ITEMS_CONFLICTED) by ID. */
+/* Calls cb for every item of type (0: all; GS_ITEMS_CONFLICTED), in no set order. */
 int gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb,
     void *arg);
 /* Number of items of type (0: all; GS_ITEMS_CONFLICTED). */

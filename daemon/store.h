@@ -211,7 +211,10 @@ int gs_store_item_get(struct gs_store *st, const uint8_t id[16],
 /* Calls cb for at most two items with lo <= id <= hi (type 0: any). */
 int gs_store_item_range(struct gs_store *st, const uint8_t lo[16],
     const uint8_t hi[16], int type, gs_store_item_cb cb, void *arg);
-/* Calls cb for every item of type (0: all), ascending by ID. */
+/*
+ * Calls cb for every item of type (0: all; GS_STORE_CONFLICTED), in no
+ * particular order.
+ */
 int gs_store_items_foreach(struct gs_store *st, int type, gs_store_item_cb cb,
     void *arg);
 /* Number of items of type (0: all; GS_STORE_CONFLICTED). */
