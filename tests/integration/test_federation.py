@@ -248,6 +248,26 @@ def test_initial_sync_20000():
                 n.shared_cli("event", "show", e["id"])
 
 
+def round_cost(a, b):
+    """Bytes on the wire, both ways, of one round A starts with B, once the
+    traffic between them has settled before and after it."""
+    def traffic():
+        sa, sb = a.status(), b.status()
+        return sa["bytes_sent"] + sa["bytes_received"] + sb["bytes_sent"] + sb["bytes_received"]
+
+    def settled():
+        t1 = traffic()
+        time.sleep(0.5)
+        return traffic() == t1
+
+    wait_until(settled, timeout=30, what="traffic to settle")
+    before, rounds = traffic(), a.status()["rounds"]
+    a.j("sync")
+    wait_until(lambda: a.status()["rounds"] > rounds, timeout=10, what="the round to start")
+    wait_until(settled, timeout=30, what="traffic to settle after the round")
+    return traffic() - before
+
+
 def test_in_sync_round_costs_summaries_only():
     quiet = "interval = 3600"
     with Net() as net:
@@ -262,23 +282,7 @@ def test_in_sync_round_costs_summaries_only():
             (a if i % 2 else b).add_event(f"Atelier n°{i}", "2030-07-01T14:00:00+02:00")
         wait_until(lambda: len(event_ids(a)) == len(event_ids(b)) == 200, timeout=60)
         time.sleep(1.0)
-
-        def traffic():
-            sa, sb = a.status(), b.status()
-            return sa["bytes_sent"] + sa["bytes_received"] + sb["bytes_sent"] + sb["bytes_received"]
-
-        def settled():
-            t1 = traffic()
-            time.sleep(0.5)
-            return traffic() == t1
-
-        wait_until(settled, timeout=30, what="traffic to settle")
-        before = traffic()
-        rounds = a.status()["rounds"]
-        a.j("sync")
-        wait_until(lambda: a.status()["rounds"] > rounds, timeout=10)
-        wait_until(settled, timeout=30, what="traffic to settle after the round")
-        cost = traffic() - before
+        cost = round_cost(a, b)
         print(f"in-sync round: {cost} bytes for 200 items and 3 authors", flush=True)
         assert 0 < cost < 2048, cost
 
@@ -301,27 +305,10 @@ def test_in_sync_round_cost_does_not_grow_with_authors():
         a.peer(b)
         b.peer(a)
 
-        def traffic():
-            sa, sb = a.status(), b.status()
-            return sa["bytes_sent"] + sa["bytes_received"] + sb["bytes_sent"] + sb["bytes_received"]
-
-        def settled():
-            t1 = traffic()
-            time.sleep(0.5)
-            return traffic() == t1
-
-        def one_round():
-            wait_until(settled, timeout=30, what="traffic to settle")
-            before, rounds = traffic(), a.status()["rounds"]
-            a.j("sync")
-            wait_until(lambda: a.status()["rounds"] > rounds, timeout=10)
-            wait_until(settled, timeout=30, what="traffic to settle after the round")
-            return traffic() - before
-
         wait_until(lambda: a.j("peer", "list")["peers"][0]["connected"], timeout=30,
                    what="A and B connected")
-        one_round()            # full summaries: each learns what the other holds
-        cost = one_round()     # in sync: short summaries
+        round_cost(a, b)         # full summaries: each learns what the other holds
+        cost = round_cost(a, b)  # in sync: short summaries
         print(f"in-sync round with 50 authors: {cost} bytes", flush=True)
         assert 0 < cost < 1024, cost   # a full summary of 50 authors is ~2 KB
         e = b.add_event("Sortie au musée des Beaux-Arts", "2030-07-02T14:00:00+02:00")
