@@ -72,6 +72,16 @@ out:
 	return ret;
 }
 
+/* Writes v as exactly n decimal digits, zero-padded. */
+static void
+digits(char *out, int n, unsigned v)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 gs_hlc_format(uint64_t t, char out[32])
 {
@@ -85,6 +95,25 @@ gs_hlc_format(uint64_t t, char out[32])
 		snprintf(out, 32, "invalid");
 		return;
 	}
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
+	if (tm.tm_year + 1900 > 9999) {
+		n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
+		return;
+	}
+	/* the common case by hand: lists format three times per item */
+	digits(out, 4, (unsigned)tm.tm_year + 1900);
+	out[4] = '-';
+	digits(out + 5, 2, (unsigned)tm.tm_mon + 1);
+	out[7] = '-';
+	digits(out + 8, 2, (unsigned)tm.tm_mday);
+	out[10] = 'T';
+	digits(out + 11, 2, (unsigned)tm.tm_hour);
+	out[13] = ':';
+	digits(out + 14, 2, (unsigned)tm.tm_min);
+	out[16] = ':';
+	digits(out + 17, 2, (unsigned)tm.tm_sec);
+	out[19] = '.';
+	digits(out + 20, 3, (unsigned)(ms % 1000));
+	out[23] = 'Z';
+	out[24] = '\0';
 }

@@ -105,7 +105,33 @@ static const char *const migrations[] = {
 	"  state BLOB NOT NULL,"
 	"  UNIQUE(type, id));"
 	"CREATE INDEX items_conflicted ON items(nconflicts) "
-	"  WHERE nconflicts > 0;",
+	"  WHERE nconflicts > 0;"
+	/*
+	 * ... and changes without an index on their (random) ID: (author,
+	 * seq) already identifies a change, nothing looks one up by ID on a
+	 * hot path, and a random-key index costs a page write per insert
+	 * once it outgrows the cache.
+	 */
+	"CREATE TABLE changes2("
+	"  rowid INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL,"
+	"  item BLOB NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  hlc INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  parents BLOB NOT NULL,"
+	"  header BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  body BLOB,"
+	"  UNIQUE(author, seq));"
+	"INSERT INTO changes2(rowid, id, item, type, author, seq, hlc, deleted, "
+	"  parents, header, sig, body) SELECT rowid, id, item, type, author, "
+	"  seq, hlc, deleted, parents, header, sig, body FROM changes;"
+	"DROP TABLE changes;"
+	"ALTER TABLE changes2 RENAME TO changes;"
+	"CREATE INDEX changes_item ON changes(item);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -154,7 +180,6 @@ enum schema_stmt {
 	SS_CHANGE_GET,
 	SS_CHANGE_BY_SEQ,
 	SS_CHANGE_EXISTS,
-	SS_CHANGE_SEQ_ID,
 	SS_CHANGES_OF_ITEM,
 	SS_CHANGES_AFTER,
 	SS_SUMMARY,
@@ -199,8 +224,6 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_CHANGE_BY_SEQ] = "SELECT " CHANGE_COLS " FROM changes "
 	    "WHERE author = ?1 AND seq = ?2",
 	[SS_CHANGE_EXISTS] = "SELECT 1 FROM changes WHERE id = ?1",
-	[SS_CHANGE_SEQ_ID] = "SELECT id FROM changes "
-	    "WHERE author = ?1 AND seq = ?2",
 	[SS_CHANGES_OF_ITEM] = "SELECT " CHANGE_COLS " FROM changes "
 	    "WHERE item = ?1 ORDER BY rowid",
 	[SS_CHANGES_AFTER] = "SELECT " CHANGE_COLS " FROM changes "
@@ -1086,28 +1109,29 @@ gs_store_rollback(struct gs_store *st)
 }
 
 /* After a constraint failure: tells a duplicate from an equivocation. */
+/* 1 if the stored change has the ID in arg, 2 otherwise. */
+static int
+same_id(const struct gs_stored_change *old, void *arg)
+{
+	return memcmp(old->id, arg, STORE_ID_LEN) == 0 ? 1 : 2;
+}
+
 static int
 classify_conflict(struct gs_store *st, const struct gs_stored_change *c)
 {
-	const struct arg by_id[] = { A_ID(c->id) };
-	const struct arg by_seq[] = { A_ID(c->author), A_INT(c->seq) };
-	int ret = GS_EDB;
+	int ret;
 
-	ret = run(st, SS_CHANGE_EXISTS, "insert conflict", by_id,
-	    NARGS(by_id), step_exists);
-	if (ret != 0) {
-		ret = ret == 1 ? GS_EDUP : ret;
-		goto out;
+	/* the one constraint is UNIQUE(author, seq): same ID or another? */
+	ret = gs_store_change_by_seq(st, c->author, c->seq, same_id,
+	    (void *)c->id);
+	if (ret == 1)
+		return GS_EDUP;
+	if (ret == 2)
+		return GS_EEQUIVOC;
+	if (ret == GS_ENOTFOUND || ret == 0) {
+		log_warnx("store: change insert: unexpected constraint failure");
+		return GS_EDB;
 	}
-	ret = run(st, SS_CHANGE_SEQ_ID, "insert conflict", by_seq,
-	    NARGS(by_seq), step_exists);
-	if (ret != 0) {
-		ret = ret == 1 ? GS_EEQUIVOC : ret;
-		goto out;
-	}
-	log_warnx("store: change insert: unexpected constraint failure");
-	ret = GS_EDB;
-out:
 	return ret;
 }
 

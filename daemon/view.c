@@ -205,15 +205,6 @@ w_hex(struct gs_jw *w, const uint8_t *bin, size_t len)
 }
 
 static void
-w_site(struct gs_jw *w, const uint8_t pk[32])
-{
-	char sid[GS_SITEID_SIZE];
-
-	gs_siteid_encode(pk, sid);
-	gs_jw_str(w, sid);
-}
-
-static void
 w_time(struct gs_jw *w, uint64_t hlc)
 {
 	char buf[32];
@@ -232,25 +223,41 @@ struct name_memo {
 	struct {
 		uint8_t pk[32];
 		const char *name;      /* lent from the item cache */
+		char sid[GS_SITEID_SIZE];
 	} v[NAME_MEMO];
 	size_t n, next;
 };
 
-static const char *
-site_name(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
+/* The memo's entry for pk, filled on first use. */
+static size_t
+memo_entry(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
 {
-	const char *name;
+	size_t i;
 
-	for (size_t i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++)
 		if (memcmp(m->v[i].pk, pk, 32) == 0)
-			return m->v[i].name;
-	name = gs_view_site_name(r, pk);
-	memcpy(m->v[m->next].pk, pk, 32);
-	m->v[m->next].name = name;
+			return i;
+	i = m->next;
+	memcpy(m->v[i].pk, pk, 32);
+	m->v[i].name = gs_view_site_name(r, pk);
+	gs_siteid_encode(pk, m->v[i].sid);
 	m->next = (m->next + 1) % NAME_MEMO;
 	if (m->n < NAME_MEMO)
 		m->n++;
-	return name;
+	return i;
+}
+
+static const char *
+site_name(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
+{
+	return m->v[memo_entry(r, m, pk)].name;
+}
+
+static void
+w_site_memo(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    const uint8_t pk[32])
+{
+	gs_jw_str(w, m->v[memo_entry(r, m, pk)].sid);
 }
 
 static void
@@ -265,7 +272,7 @@ w_conflict(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 
 		gs_jw_obj(w);
 		gs_jw_key(w, "author");
-		w_site(w, k->author);
+		w_site_memo(w, r, m, k->author);
 		gs_jw_key(w, "author_name");
 		gs_jw_str(w, site_name(r, m, k->author));
 		gs_jw_key(w, "change");
@@ -317,7 +324,7 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_key(w, "seats");
 		gs_jw_int(w, ref[i].seats);
 		gs_jw_key(w, "site");
-		w_site(w, rs->owner);
+		w_site_memo(w, r, m, rs->owner);
 		gs_jw_key(w, "site_name");
 		gs_jw_str(w, site_name(r, m, rs->owner));
 		gs_jw_obj_end(w);
@@ -386,7 +393,7 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	gs_jw_key(w, "id");
 	w_hex(w, it->id, 16);
 	gs_jw_key(w, "owner");
-	w_site(w, st->owner);
+	w_site_memo(w, r, m, st->owner);
 	gs_jw_key(w, "owner_name");
 	gs_jw_str(w, site_name(r, m, st->owner));
 	/* when this site first stored it: with "created", how long it took */
