@@ -4,7 +4,9 @@ key refused without touching the database, a tampered body detected and
 never shown as valid, unsafe key file permissions refused, passphrase
 wrapping."""
 import glob
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 
@@ -103,6 +105,38 @@ def test_tampered_body_detected():
         assert "altér" in s.tail_log(100) or "corrupt" in s.tail_log(100)
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+def test_schema1_database_migrates():
+    """A site written by the previous release (schema 1: no items table, an
+    index on change IDs; tests/integration/fixtures/site-schema1, a
+    throwaway test site with its keys) starts under this one: the schema
+    is migrated, the item states are computed once, and the site shows the
+    same events and keeps working."""
+    with Net() as net:
+        s = net.site("GEM Le Rebond")
+        os.makedirs(s.data, mode=0o700)
+        src = os.path.join(FIXTURES, "site-schema1")
+        for f in os.listdir(src):
+            shutil.copy(os.path.join(src, f), s.data)
+            os.chmod(os.path.join(s.data, f), 0o600)   # git keeps no modes
+        s.start()
+        assert "schema migrated from version 1 to 2" in s.tail_log(50)
+        with open(os.path.join(FIXTURES, "site-schema1.events.json")) as f:
+            want = json.load(f)
+        assert json.loads(s.shared_cli("event", "list", "--all")) == want
+        db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
+        db.close()
+        e = s.add_event("Repas partagé", "2030-06-01T12:00:00+02:00", "convivial")
+        assert e in {x["id"] for x in s.events()}
+        s.stop()
+        s.start()        # a second start migrates nothing and computes nothing
+        assert s.tail_log(50).count("computing the state") == 1
+
+
 def test_passphrase_wrapped_key():
     with Net() as net:
         s = net.site("GEM Le Rebond")
@@ -123,4 +157,4 @@ def test_passphrase_wrapped_key():
 if __name__ == "__main__":
     run_tests([test_plaintext_not_on_disk, test_wrong_storage_key_refused_and_db_untouched,
                test_missing_key_and_loose_permissions, test_tampered_body_detected,
-               test_passphrase_wrapped_key])
+               test_schema1_database_migrates, test_passphrase_wrapped_key])
