@@ -276,7 +276,16 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 		ret = GS_EXIT_REFUSED;
 		goto out;
 	}
-	*json = strdup(resp->json != NULL ? resp->json : "{}");
+	/*
+	 * Take the document over rather than copy it (a list may be many
+	 * megabytes): unpacked with the default allocator, it is malloc'd.
+	 */
+	if (resp->json != NULL) {
+		*json = resp->json;
+		resp->json = NULL;
+	} else {
+		*json = strdup("{}");
+	}
 	if (*json == NULL) {
 		gs_cli_nomem();
 		goto out;
