@@ -5,7 +5,7 @@
 # the tree (RelWithDebInfo into build/), then runs the benchmark suite,
 # which starts real daemons on 127.0.0.1 in temporary directories and
 # prints one line per figure with its target and ceiling. The full run
-# takes about 10 to 15 minutes on a 2-core machine.
+# takes about 5 minutes on a 2-core machine (under 15 on a loaded one).
 #
 #   ./tests/bench/run.sh                     everything, full sizes
 #   ./tests/bench/run.sh --smoke             everything, small sizes (CI)
