@@ -151,6 +151,23 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
  */
 #define ITEM_TYPES "(1, 2, 3, 4)"
 
+/*
+ * Settings of every connection, in order:
+ * - every commit durable, deleted content overwritten;
+ * - an initial sync inserts in random ID order: give the indexes room;
+ * - checkpoint every ~32 MiB of WAL rather than 4, so that the index pages
+ *   a sync rewrites over and over are copied back once, not at every
+ *   checkpoint (the daemon also checkpoints every 5 minutes).
+ */
+static const char *const setup_pragmas[] = {
+	"PRAGMA synchronous=FULL",
+	"PRAGMA secure_delete=ON",
+	"PRAGMA foreign_keys=ON",
+	"PRAGMA cache_size=-8192",
+	"PRAGMA wal_autocheckpoint=8000",
+};
+#define NSETUP (sizeof(setup_pragmas) / sizeof(setup_pragmas[0]))
+
 /* Statements that need no table, prepared by gs_store_open. */
 enum base_stmt {
 	BS_BEGIN,
@@ -798,27 +815,11 @@ gs_store_open(const char *path, struct gs_store **out)
 			goto out;
 		}
 	}
-	ret = run_once(st, "PRAGMA synchronous=FULL", NULL, 0, NULL);
-	if (ret != 0)
-		goto out;
-	ret = run_once(st, "PRAGMA secure_delete=ON", NULL, 0, NULL);
-	if (ret != 0)
-		goto out;
-	ret = run_once(st, "PRAGMA foreign_keys=ON", NULL, 0, NULL);
-	if (ret != 0)
-		goto out;
-	/* Initial sync inserts in random ID order: give the indexes room. */
-	ret = run_once(st, "PRAGMA cache_size=-8192", NULL, 0, NULL);
-	if (ret != 0)
-		goto out;
-	/*
-	 * Checkpoint every ~32 MiB of WAL rather than 4: the index pages an
-	 * initial sync rewrites over and over are copied back once, not at
-	 * every checkpoint. The daemon also checkpoints every 5 minutes.
-	 */
-	ret = run_once(st, "PRAGMA wal_autocheckpoint=8000", NULL, 0, NULL);
-	if (ret != 0)
-		goto out;
+	for (i = 0; i < (int)NSETUP; i++) {
+		ret = run_once(st, setup_pragmas[i], NULL, 0, NULL);
+		if (ret != 0)
+			goto out;
+	}
 
 	for (i = 0; i < BS__COUNT; i++) {
 		rc = sqlite3_prepare_v3(st->db, base_sql[i], -1,
