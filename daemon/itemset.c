@@ -46,8 +46,8 @@ gs_itemset_new(struct gs_itemset **out)
 	return 0;
 }
 
-static void
-forget_changes(struct gs_item *it)
+void
+gs_item_forget_changes(struct gs_item *it)
 {
 	for (size_t i = 0; i < it->n; i++) {
 		free(it->ch[i].parents);
@@ -59,18 +59,12 @@ forget_changes(struct gs_item *it)
 	it->full = false;
 }
 
-void
-gs_item_forget_changes(struct gs_item *it)
-{
-	forget_changes(it);
-}
-
 static void
 item_free(struct gs_item *it)
 {
 	if (it == NULL)
 		return;
-	forget_changes(it);
+	gs_item_forget_changes(it);
 	gs_state_clear(&it->state);
 	free(it);
 }

@@ -46,6 +46,7 @@ struct gs_item {
 	int corrupt;                /* a stored body or state failed authentication */
 	int dirty;                  /* state is stale (full items only) */
 	bool stored;                /* has a row in the items table */
+	bool touched;               /* written by the open transaction */
 	int64_t received_ms;        /* first stored here, 0 if not yet */
 	struct gs_state state;      /* valid when !dirty; see gs_item_state() */
 };
@@ -83,7 +84,7 @@ int gs_item_add(struct gs_item *it, const uint8_t id[32],
     const uint8_t author[32], uint64_t seq, uint64_t hlc,
     const uint8_t (*parents)[32], size_t nparents, struct gs_fields *delta,
     int corrupt);
-/* Drops the changes of an item, making it light again (state kept). */
+/* Drops the changes of an item, making it light again. */
 void gs_item_forget_changes(struct gs_item *it);
 
 /* Calls cb for every item; stops on non-zero. */

@@ -196,7 +196,8 @@ take_row(struct gs_replica *r, struct gs_item *it,
 
 struct row_ctx {
 	struct gs_replica *r;
-	struct gs_item *it;          /* the item read */
+	struct gs_item *it;          /* the (first) item read */
+	size_t found;                /* rows read */
 	struct gs_item **all;        /* foreach: every item read */
 	size_t n, cap;
 	int ret;
@@ -218,6 +219,7 @@ item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
 	return it;
 }
 
+/* An item looked up (by ID or ID prefix): the first, and how many. */
 static int
 on_item_row(const struct gs_item_row *row, void *arg)
 {
@@ -226,12 +228,20 @@ on_item_row(const struct gs_item_row *row, void *arg)
 
 	if (it == NULL)
 		return x->ret;
-	if (x->it == NULL)
+	if (x->found++ == 0)
 		x->it = it;
-	else
-		x->ret = GS_EINVAL;   /* a prefix that matches two items */
-	if (x->all == NULL && x->cap == 0)
-		return 0;
+	return 0;
+}
+
+/* One item of a foreach, collected. */
+static int
+on_each_row(const struct gs_item_row *row, void *arg)
+{
+	struct row_ctx *x = arg;
+	struct gs_item *it = item_of_row(x->r, row, &x->ret);
+
+	if (it == NULL)
+		return x->ret;
 	if (x->n == x->cap) {
 		size_t ncap = x->cap * 2;
 		struct gs_item **na = realloc(x->all, ncap * sizeof(*na));
@@ -254,7 +264,7 @@ gs_replica_item(struct gs_replica *r, const uint8_t id[16])
 	if (it != NULL)
 		return it;
 	rc = gs_store_item_get(r->store, id, on_item_row, &x);
-	return rc == 0 && x.ret == 0 ? x.it : NULL;
+	return rc == 0 ? x.it : NULL;
 }
 
 /* Adds one stored change to a full item being loaded. */
@@ -294,8 +304,9 @@ on_item_change(const struct gs_stored_change *c, void *arg)
  * store (a light cached item is filled in place). Returns 0 and *out,
  * GS_ENOTFOUND, or a storage error.
  */
-static int
-item_full(struct gs_replica *r, const uint8_t id[16], struct gs_item **out)
+int
+gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
+    struct gs_item **out)
 {
 	struct row_ctx x = { .r = r };
 	struct gs_item *it = gs_itemset_get(r->items, id);
@@ -304,8 +315,6 @@ item_full(struct gs_replica *r, const uint8_t id[16], struct gs_item **out)
 	*out = NULL;
 	if (it == NULL) {
 		rc = gs_store_item_get(r->store, id, on_item_row, &x);
-		if (rc == 0)
-			rc = x.ret;
 		if (rc != 0)
 			return rc;
 		it = x.it;
@@ -316,21 +325,18 @@ item_full(struct gs_replica *r, const uint8_t id[16], struct gs_item **out)
 		gs_state_clear(&it->state);
 		it->dirty = 1;
 		rc = gs_store_changes_of_item(r->store, id, on_item_change, &x);
-		if (rc != 0 || it->n == 0) {
+		if (rc != 0) {
+			/* a storage error, not corruption: nothing is noted */
 			gs_item_forget_changes(it);
-			mark_corrupt(r, it, id);
-			return rc != 0 ? rc : GS_ECORRUPT;
+			return rc;
+		}
+		if (it->n == 0) {
+			mark_corrupt(r, it, id);   /* a state without changes */
+			return GS_ECORRUPT;
 		}
 	}
 	*out = it;
 	return 0;
-}
-
-int
-gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
-    struct gs_item **out)
-{
-	return item_full(r, id, out);
 }
 
 /* The 16-byte bounds of the IDs whose hex spelling starts with prefix. */
@@ -367,10 +373,10 @@ gs_replica_find(struct gs_replica *r, const char *prefix, int type,
 	rc = gs_store_item_range(r->store, lo, hi, type, on_item_row, &x);
 	if (rc != 0)
 		return rc;
-	if (x.ret != 0)
-		return x.ret;
-	if (x.it == NULL)
+	if (x.found == 0)
 		return GS_ENOTFOUND;
+	if (x.found > 1)
+		return GS_EINVAL;     /* a prefix that matches two items */
 	*out = x.it;
 	return 0;
 }
@@ -384,9 +390,7 @@ gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb, void *arg)
 	if ((x.all = malloc(x.cap * sizeof(*x.all))) == NULL)
 		return GS_ENOMEM;
 	/* read everything first: cb may query the store itself */
-	rc = gs_store_items_foreach(r->store, type, on_item_row, &x);
-	if (rc == 0 && x.ret != 0 && x.ret != GS_EINVAL)
-		rc = x.ret;
+	rc = gs_store_items_foreach(r->store, type, on_each_row, &x);
 	for (size_t i = 0; rc == 0 && i < x.n; i++)
 		rc = cb(x.all[i], arg);
 	free(x.all);
@@ -452,9 +456,8 @@ gs_replica_trim(struct gs_replica *r)
 static int
 touch(struct gs_replica *r, struct gs_item *it)
 {
-	for (size_t i = r->ntouched; i > 0 && i + 8 > r->ntouched; i--)
-		if (r->touched[i - 1] == it)
-			return 0;
+	if (it->touched)
+		return 0;
 	if (r->ntouched == r->captouched) {
 		size_t ncap = r->captouched ? r->captouched * 2 : 64;
 		struct gs_item **nt = realloc(r->touched, ncap * sizeof(*nt));
@@ -464,7 +467,17 @@ touch(struct gs_replica *r, struct gs_item *it)
 		r->captouched = ncap;
 	}
 	r->touched[r->ntouched++] = it;
+	it->touched = true;
 	return 0;
+}
+
+/* Forgets which items the transaction wrote (it ended either way). */
+static void
+untouch(struct gs_replica *r)
+{
+	for (size_t i = 0; i < r->ntouched; i++)
+		r->touched[i]->touched = false;
+	r->ntouched = 0;
 }
 
 /* Writes the merged state of one touched item into the items table. */
@@ -544,7 +557,7 @@ reload(struct gs_replica *r)
 	uint64_t own;
 	int rc;
 
-	r->ntouched = 0;
+	untouch(r);
 	gs_itemset_retire_all(r->items);
 	gs_seqmap_clear(&r->authors);
 	rc = gs_store_summary(r->store, on_summary_row, &r->authors);
@@ -602,7 +615,7 @@ build_missing_items(struct gs_replica *r)
 			gs_itemset_clear(r->items);
 			ret = gs_itemset_create(r->items, m.v[j], 0, &it);
 			if (ret == 0)
-				ret = item_full(r, m.v[j], &it);
+				ret = gs_replica_item_full(r, m.v[j], &it);
 			if (ret == GS_ECORRUPT)
 				ret = 0;   /* shown as corrupt, not stored */
 			else if (ret == 0)
@@ -615,6 +628,30 @@ build_missing_items(struct gs_replica *r)
 	gs_itemset_clear(r->items);
 out:
 	free(m.v);
+	return ret;
+}
+
+/*
+ * Items are written with their changes, so once the rows missing after
+ * the migration to schema 2 are built, none can be missing again: the
+ * meta key "items" says it was done, and spares every later start the
+ * scan of every change.
+ */
+static int
+build_items_once(struct gs_replica *r)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = gs_store_meta_get(r->store, "items", &val, &len);
+	free(val);
+	if (ret != GS_ENOTFOUND)
+		return ret;
+	ret = build_missing_items(r);
+	if (ret == 0)
+		ret = gs_store_meta_set(r->store, "items", (const uint8_t *)"2",
+		    1);
 	return ret;
 }
 
@@ -825,7 +862,7 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_replica **out,
 	if (ret == 0)
 		ret = gs_store_changes_after(r->store, 0, 0, on_scan_row, r);
 	if (ret == 0)
-		ret = build_missing_items(r);
+		ret = build_items_once(r);
 	if (ret == 0)
 		ret = reload(r);
 	if (ret != 0) {
@@ -1054,7 +1091,7 @@ apply_one(struct gs_replica *r, struct gs_change **cp)
 		goto out;
 	/* where */
 	it = NULL;
-	ret = fresh_root(c) ? GS_ENOTFOUND : item_full(r, c->item, &it);
+	ret = fresh_root(c) ? GS_ENOTFOUND : gs_replica_item_full(r, c->item, &it);
 	if (ret != 0 && ret != GS_ENOTFOUND && ret != GS_ECORRUPT)
 		goto out;       /* a storage error */
 	if (c->nparents == 0) {
@@ -1159,7 +1196,7 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 		/* refused before anything was stored: memory is untouched */
 		gs_store_rollback(r->store);
 		pending_clear(r);
-		r->ntouched = 0;
+		untouch(r);
 		return ret;
 	}
 	r->busy = true;
@@ -1167,7 +1204,7 @@ finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 		ret = flush_touched(r);
 	if (ret == 0)
 		ret = gs_store_commit(r->store);
-	r->ntouched = 0;
+	untouch(r);
 	if (ret != 0) {
 		gs_store_rollback(r->store);
 		pending_clear(r);
