@@ -218,7 +218,7 @@ reply_item(struct gs_daemon *d, struct reply *r, const uint8_t id[16])
 		fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
 		return;
 	}
-	r->json = gs_view_item(d->replica, it, NULL);
+	r->text = gs_view_item_text(d->replica, it);
 }
 
 static int
@@ -460,7 +460,7 @@ h_item_show(struct gs_daemon *d, const struct request *q, struct reply *r)
 		    "à un site bloqué");
 		return;
 	}
-	r->json = gs_view_item(d->replica, it, NULL);
+	r->text = gs_view_item_text(d->replica, it);
 }
 
 /* Parses a --from/--to bound: RFC 3339, or a date (day start or end, UTC). */
@@ -558,7 +558,7 @@ h_event_reserve(struct gs_daemon *d, const struct request *q, struct reply *r)
 	if (rc != 0)
 		fail_err(r, rc, &v);
 	else
-		r->json = gs_view_item(d->replica, ev, NULL);
+		r->text = gs_view_item_text(d->replica, ev);
 out:
 	gs_fields_clear(&delta);
 }
@@ -646,7 +646,7 @@ h_conflicts_show(struct gs_daemon *d, const struct request *q, struct reply *r)
 		fail_err(r, GS_ECORRUPT, NULL);
 		return;
 	}
-	view = gs_view_item(d->replica, it, NULL);
+	view = gs_view_item(d->replica, it);
 	if (view == NULL)
 		return;
 	r->json = json_pack("{s:O,s:O,s:s,s:O}", "item",
@@ -738,7 +738,7 @@ h_conflicts_resolve(struct gs_daemon *d, const struct request *q,
 	else if (rc != 0)
 		fail_err(r, rc, &v);
 	else
-		r->json = gs_view_item(d->replica, it, NULL);
+		r->text = gs_view_item_text(d->replica, it);
 out:
 	gs_fields_clear(&set);
 }

@@ -412,23 +412,27 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	gs_jw_obj_end(w);
 }
 
-json_t *
-gs_view_item(struct gs_replica *r, struct gs_item *it, struct gs_seats *seats)
+char *
+gs_view_item_text(struct gs_replica *r, struct gs_item *it)
 {
-	struct gs_seats *own = NULL;
+	struct gs_seats *seats = NULL;
 	struct gs_jw w;
 	struct name_memo memo = { .n = 0, .next = 0 };
-	json_t *o = NULL;
-	char *text;
 
-	if (it->type == GS_TYPE_EVENT && seats == NULL &&
-	    (seats = own = gs_seats_build(r)) == NULL)
+	if (it->type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		return NULL;
 	gs_jw_init(&w);
 	w_item(&w, r, &memo, it, seats);
-	gs_seats_free(&own);
-	if ((text = gs_jw_finish(&w)) != NULL)
-		o = json_loads(text, 0, NULL);
+	gs_seats_free(&seats);
+	return gs_jw_finish(&w);
+}
+
+json_t *
+gs_view_item(struct gs_replica *r, struct gs_item *it)
+{
+	char *text = gs_view_item_text(r, it);
+	json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
 	free(text);
 	return o;
 }

@@ -53,11 +53,13 @@ void gs_seats_count(struct gs_replica *r, struct gs_seats *s,
     struct gs_seat_count *out);
 
 /*
- * The JSON object of an item (new reference), or NULL on GS_ENOMEM.
- * seats may be NULL (an index is then built for an event).
+ * One item as compact, key-sorted JSON text (malloc'd; the caller frees),
+ * or NULL on GS_ENOMEM; an event's seats are counted. gs_view_item() is
+ * the same as a JSON object (new reference), for replies that take parts
+ * of it.
  */
-json_t *gs_view_item(struct gs_replica *r, struct gs_item *it,
-    struct gs_seats *seats);
+char *gs_view_item_text(struct gs_replica *r, struct gs_item *it);
+json_t *gs_view_item(struct gs_replica *r, struct gs_item *it);
 /*
  * {"items": [...]} for a type, filtered and ordered, as compact key-sorted
  * JSON text (malloc'd; the caller frees), or NULL on GS_ENOMEM. Written
