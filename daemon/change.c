@@ -21,6 +21,13 @@ cmp_hash(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
+int
+gs_change_verify_wire(const struct gs_wire_change *w, struct gs_change **out)
+{
+	return gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
+	    w->body, w->body_len, out);
+}
+
 void
 gs_change_destroy(struct gs_change **c)
 {

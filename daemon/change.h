@@ -64,6 +64,23 @@ int gs_change_verify(const uint8_t *header, size_t header_len,
     const uint8_t *sig, size_t sig_len, const uint8_t *body, size_t body_len,
     struct gs_change **out);
 
+/* A change as it travels: lent byte ranges. body NULL if absent. */
+struct gs_wire_change {
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *sig;
+	size_t sig_len;
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/*
+ * gs_change_verify() on the ranges of a wire change. It touches no
+ * shared state, so the verifier threads call it.
+ */
+int gs_change_verify_wire(const struct gs_wire_change *w,
+    struct gs_change **out);
+
 /* Frees a change and sets *c to NULL. Accepts NULL and *c == NULL. */
 void gs_change_destroy(struct gs_change **c);
 

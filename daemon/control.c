@@ -221,14 +221,6 @@ reply_item(struct gs_daemon *d, struct reply *r, const uint8_t id[16])
 	r->text = gs_view_item_text(d->replica, it);
 }
 
-static int
-visible(const uint8_t owner[32], void *arg)
-{
-	struct gs_daemon *d = arg;
-	return d->gossip == NULL || gs_gossip_author_ok(d->gossip, owner) !=
-	    GS_EBLOCKED;
-}
-
 /* ---- handlers ---- */
 
 static void
@@ -319,7 +311,7 @@ h_status(struct gs_daemon *d, const struct request *q, struct reply *r)
 
 	(void)q;
 	conflicts = gs_replica_count(rp, GS_ITEMS_CONFLICTED);
-	gs_store_equivocation_count(gs_replica_store(d->replica), &equiv);
+	gs_store_equivocation_count(d->store, &equiv);
 	gs_transport_counters(d->transport, &sent, &received);
 	counts = json_pack("{s:I,s:I,s:I,s:I}",
 	    "event", (json_int_t)gs_replica_count(rp, GS_TYPE_EVENT),
@@ -455,7 +447,7 @@ h_item_show(struct gs_daemon *d, const struct request *q, struct reply *r)
 		fail_err(r, GS_ECORRUPT, NULL);
 		return;
 	}
-	if (!visible(gs_item_state(it)->owner, d)) {
+	if (!gs_replica_visible(d->replica, gs_item_state(it)->owner)) {
 		fail(r, GS__STATUS__NOT_FOUND, "item", "cet élément appartient "
 		    "à un site bloqué");
 		return;
@@ -510,7 +502,7 @@ h_item_list(struct gs_daemon *d, const struct request *q, struct reply *r)
 	f.q = param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
-	r->text = gs_view_list(d->replica, type, &f, visible, d);
+	r->text = gs_view_list(d->replica, type, &f);
 	if (r->text == NULL)
 		fail(r, GS__STATUS__REFUSED, NULL, "mémoire insuffisante");
 }
@@ -573,16 +565,22 @@ item_title(const struct gs_state *st)
 	return t ? t : "";
 }
 
+struct conflict_rows {
+	struct gs_replica *replica;
+	json_t *arr;
+};
+
 static int
 on_conflict_item(struct gs_item *it, void *arg)
 {
-	json_t *arr = arg, *fields;
+	struct conflict_rows *x = arg;
+	json_t *fields;
 	const struct gs_state *st;
 	size_t ncand = 0;
 	char hex[33];
 
 	if (it->corrupt || (st = gs_item_state(it)) == NULL ||
-	    st->nconflicts == 0)
+	    st->nconflicts == 0 || !gs_replica_visible(x->replica, st->owner))
 		return 0;
 	fields = json_array();
 	for (size_t i = 0; i < st->nconflicts; i++) {
@@ -591,7 +589,7 @@ on_conflict_item(struct gs_item *it, void *arg)
 		ncand += st->conflicts[i].ncand;
 	}
 	gs_hex(it->id, 16, hex);
-	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:I}",
+	json_array_append_new(x->arr, json_pack("{s:s,s:s,s:s,s:o,s:I}",
 	    "item", hex, "type", gs_item_type_name(it->type),
 	    "title", item_title(st), "fields", fields,
 	    "candidates", (json_int_t)ncand));
@@ -610,12 +608,13 @@ static void
 h_conflicts_list(struct gs_daemon *d, const struct request *q, struct reply *r)
 {
 	json_t *arr = json_array(), *sorted = json_array();
+	struct conflict_rows x = { d->replica, arr };
 	json_t **rows;
 	size_t n;
 
 	(void)q;
 	gs_replica_foreach(d->replica, GS_ITEMS_CONFLICTED, on_conflict_item,
-	    arr);
+	    &x);
 	/* the item set is a hash table: order the rows by item ID */
 	n = json_array_size(arr);
 	rows = calloc(n ? n : 1, sizeof(*rows));
@@ -644,6 +643,11 @@ h_conflicts_show(struct gs_daemon *d, const struct request *q, struct reply *r)
 		return;
 	if (it->corrupt || (st = gs_item_state(it)) == NULL) {
 		fail_err(r, GS_ECORRUPT, NULL);
+		return;
+	}
+	if (!gs_replica_visible(d->replica, st->owner)) {
+		fail(r, GS__STATUS__NOT_FOUND, "item", "cet élément appartient "
+		    "à un site bloqué");
 		return;
 	}
 	view = gs_view_item(d->replica, it);

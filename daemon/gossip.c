@@ -1127,7 +1127,7 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 		gs_hex(curve, 16, hex);
 		log_info("gossip: refused a connection from unknown transport "
 		    "key %s... (%s): see gemsync site pending", hex, address);
-		gs_store_pending_touch(gs_replica_store(g->d->replica), curve,
+		gs_store_pending_touch(g->d->store, curve,
 		    address, time(NULL), GS_TRUST_MAX_PENDING);
 	}
 	return 0;
@@ -1311,7 +1311,7 @@ static void
 on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct gs_gossip *g = w->data;
-	struct gs_store *st = gs_replica_store(g->d->replica);
+	struct gs_store *st = g->d->store;
 
 	(void)loop;
 	(void)revents;
@@ -1388,24 +1388,13 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 	}
 }
 
-static int
-trust_cb(const uint8_t author[32], void *arg)
-{
-	struct gs_gossip *g = arg;
-	int rc = gs_trust_author_ok(g->trust, author);
-
-	if (rc == GS_EUNTRUSTED)
-		gs_trust_note_unknown(g->trust, author);
-	return rc;
-}
-
 /* ---- lifecycle ---- */
 
 int
 gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 {
 	struct gs_gossip *g;
-	struct gs_store *st = gs_replica_store(d->replica);
+	struct gs_store *st = d->store;
 	struct gs_verifier_opts vo;
 	int ret = GS_ENOMEM;
 
@@ -1419,8 +1408,7 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 	if (ret == 0)
 		ret = gs_sk_to_curve(gs_identity_sk(gs_replica_identity(
 		    d->replica)), g->curve_sk);
-	if (ret == 0)
-		ret = gs_trust_load(st, gs_replica_pk(d->replica), &g->trust);
+	g->trust = d->trust;
 	if (ret == 0)
 		ret = gs_store_peers_foreach(st, on_peer_row, g);
 	if (ret != 0)
@@ -1432,7 +1420,6 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 		    gs_strerror(ret));
 		goto out;
 	}
-	gs_replica_set_trust(d->replica, trust_cb, g);
 	gs_replica_set_hook(d->replica, on_new_change, g);
 	if (d->cfg->listen[0] != '\0') {
 		ret = gs_transport_listen(d->transport, d->cfg->listen,
@@ -1455,7 +1442,6 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 	ret = 0;
 out:
 	if (g != NULL) {
-		gs_replica_set_trust(d->replica, NULL, NULL);
 		gs_replica_set_hook(d->replica, NULL, NULL);
 		gs_gossip_stop(&g);
 	}
@@ -1477,23 +1463,15 @@ gs_gossip_stop(struct gs_gossip **gp)
 		ev_timer_stop(g->d->loop, &g->tick);
 	}
 	if (g->d->replica != NULL) {
-		gs_replica_set_trust(g->d->replica, NULL, NULL);
 		gs_replica_set_hook(g->d->replica, NULL, NULL);
 	}
 	for (size_t i = 0; i < g->npeers; i++)
 		peer_free(g->peers[i]);
 	free(g->peers);
 	gs_transport_close(&g->listener);
-	gs_trust_destroy(&g->trust);
 	gs_secure_free(g->curve_sk);
 	free(g);
 	*gp = NULL;
-}
-
-int
-gs_gossip_author_ok(struct gs_gossip *g, const uint8_t pk[32])
-{
-	return gs_trust_author_ok(g->trust, pk);
 }
 
 static int
@@ -1523,7 +1501,7 @@ gs_gossip_status(struct gs_gossip *g, json_t *o)
 		if (gs_gossip_peer_connected(g->peers[i]))
 			connected++;
 	}
-	gs_store_pending_foreach(gs_replica_store(g->d->replica),
+	gs_store_pending_foreach(g->d->store,
 	    count_pending, &pending);
 	gs_trust_foreach(g->trust, count_pending_sites, &pending);
 	json_object_set_new(o, "peers", json_integer((json_int_t)configured));

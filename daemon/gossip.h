@@ -42,8 +42,6 @@ int gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out);
 /* Closes every peer socket and the listener; sets *g to NULL. */
 void gs_gossip_stop(struct gs_gossip **g);
 
-/* 0 if author's changes are accepted, GS_EUNTRUSTED or GS_EBLOCKED. */
-int gs_gossip_author_ok(struct gs_gossip *g, const uint8_t pk[32]);
 /* Adds peers, pending sites and traffic counters to a status object. */
 void gs_gossip_status(struct gs_gossip *g, json_t *status);
 /*

@@ -64,7 +64,7 @@ struct peer {
 
 struct gs_gossip {
 	struct gs_daemon *d;              /* lent */
-	struct gs_trust *trust;           /* owned */
+	struct gs_trust *trust;           /* lent by the daemon */
 	struct gs_endpoint *listener;     /* owned */
 	struct gs_verifier *verifier;     /* owned: checks received batches */
 	uint8_t curve_pk[32];

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "siteid.h"
 #include "store.h"
 #include "transport.h"
+#include "trust.h"
 
 #define DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
 #define CHECKPOINT_S 300.0
@@ -149,7 +151,7 @@ on_checkpoint(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	rc = gs_store_checkpoint(gs_replica_store(d->replica));
+	rc = gs_store_checkpoint(d->store);
 	if (rc != 0)
 		log_warnx("main: wal checkpoint: %s", gs_strerror(rc));
 }
@@ -267,12 +269,23 @@ run_daemon(struct gs_daemon *d)
 	o.key_file = d->cfg->key_file;
 	o.passphrase = pass;
 	o.max_drift_s = d->cfg->max_drift_s;
-	rc = gs_replica_open(&o, &d->replica, err, sizeof(err));
+	rc = gs_replica_open_store(d->cfg->data_dir, &d->store, err,
+	    sizeof(err));
+	if (rc == 0)
+		rc = gs_replica_open(&o, d->store, &d->replica, err,
+		    sizeof(err));
 	free_passphrase(pass);
 	if (rc != 0) {
 		fprintf(stderr, "gemsyncd: %s\n", err);
 		return 1;
 	}
+	rc = gs_trust_load(d->store, gs_replica_pk(d->replica), &d->trust);
+	if (rc != 0) {
+		fprintf(stderr, "gemsyncd: lecture des sites connus : %s\n",
+		    gs_strerror(rc));
+		return 1;
+	}
+	gs_replica_set_trust(d->replica, d->trust);
 	d->loop = EV_DEFAULT;
 	gs_transport_opts_default(&to);
 	to.max_frame = d->cfg->max_frame;
@@ -342,6 +355,8 @@ daemon_cleanup(struct gs_daemon *d)
 	gs_control_stop(&d->control);
 	gs_transport_destroy(&d->transport);
 	gs_replica_close(&d->replica);
+	gs_trust_destroy(&d->trust);
+	gs_store_close(&d->store);
 	gs_config_destroy(&d->cfg);
 }
 
@@ -367,6 +382,8 @@ main(int argc, char **argv)
 	 * growing the heap and making malloc consolidate it.
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* keys, database and sockets are this site's alone */
+	umask(077);
 	while ((ch = getopt_long(argc, argv, "c:ndh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;

@@ -114,7 +114,7 @@ c_peer_add(struct gs_gossip *g, struct gs_ctl_call *c)
 {
 	const char *ep = call_param(c, "endpoint"), *name = call_param(c, "name");
 	const char *intro = call_param(c, "introducer");
-	struct gs_store *st = gs_replica_store(g->d->replica);
+	struct gs_store *st = g->d->store;
 	struct gs_peer_row row;
 	struct peer *p;
 	uint8_t pk[32], curve[32];
@@ -181,7 +181,7 @@ c_peer_remove(struct gs_gossip *g, struct gs_ctl_call *c)
 
 	if (call_site(c, pk) != 0)
 		return;
-	rc = gs_store_peer_remove(gs_replica_store(g->d->replica), pk);
+	rc = gs_store_peer_remove(g->d->store, pk);
 	p = gs_gossip_find_peer(g, pk);
 	if (rc == GS_ENOTFOUND) {
 		call_fail(c, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
@@ -333,7 +333,7 @@ c_site_pending(struct gs_gossip *g, struct gs_ctl_call *c)
 {
 	struct site_list_ctx l = { g, json_array(), 1, { NULL, 0, 0 } };
 
-	gs_store_pending_foreach(gs_replica_store(g->d->replica),
+	gs_store_pending_foreach(g->d->store,
 	    on_pending_row, &l);
 	gs_trust_foreach(g->trust, on_site_list, &l);
 	c->json = json_pack("{s:o}", "pending", l.arr);
@@ -360,7 +360,7 @@ c_site_set(struct gs_gossip *g, struct gs_ctl_call *c, int trust)
 		return;
 	}
 	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(gs_replica_store(g->d->replica), curve);
+		gs_store_pending_remove(g->d->store, curve);
 	p = gs_gossip_find_peer(g, pk);
 	if (trust == GS_TRUST_BLOCKED && p != NULL) {
 		/* drop the connection; the peer row stays for the record */

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * replica.h: a site's replica of the shared data. It owns the identity,
- * the vault, the store, the clock and the in-memory item set, and is the
- * only way changes get in: local writes from the CLI and batches from
- * peers go through the same checks (gs_change_verify, trust, sequence,
- * clock, parents, body rules, authorization) and the same transaction
- * path, so a change written here is exactly as checked as one received.
+ * the vault, the clock and the item cache; the store and the trust
+ * decisions are the daemon's, lent to it. It is the only way changes get
+ * in: local writes from the CLI and batches from peers go through the
+ * same checks (gs_change_verify, trust, sequence, clock, parents, body
+ * rules, authorization) and the same transaction path, so a change
+ * written here is exactly as checked as one received.
+ *
+ * Files: replica.c (item cache, summary, reading back), replica_open.c
+ * (creating and opening a site), replica_apply.c (the gate every change
+ * goes through), replica_write.c (local writes and resolutions).
  */
 #ifndef GS_REPLICA_H
 #define GS_REPLICA_H
@@ -30,16 +35,6 @@ struct gs_replica_opts {
 	unsigned max_drift_s;       /* remote HLC ahead of local time */
 };
 
-/* A change as it travels: lent byte ranges. body NULL if absent. */
-struct gs_wire_change {
-	const uint8_t *header;
-	size_t header_len;
-	const uint8_t *sig;
-	size_t sig_len;
-	const uint8_t *body;
-	size_t body_len;
-};
-
 /* Refusal reasons are error codes; by_reason is indexed by -code. */
 #define GS_REASONS 32
 struct gs_apply_stats {
@@ -49,12 +44,7 @@ struct gs_apply_stats {
 	unsigned by_reason[GS_REASONS];
 };
 
-/*
- * Decides whether an author's changes are accepted: 0 (trusted),
- * GS_EUNTRUSTED or GS_EBLOCKED. Without a callback only this site's own
- * changes are accepted.
- */
-typedef int (*gs_replica_trust_cb)(const uint8_t author[32], void *arg);
+struct gs_trust;
 /*
  * Told about each change newly stored, after its transaction commits.
  * from is the peer it came from (its 32-byte site key), NULL if local.
@@ -71,31 +61,53 @@ typedef void (*gs_replica_hook)(const struct gs_change *c,
 int gs_replica_init_site(const char *data_dir, const char *key_file,
     const char *passphrase, char *err, size_t errlen);
 /*
- * Opens an existing site: loads the keys, checks the storage key against
- * the database before writing anything to it, migrates the schema and
- * loads every change into memory. A body that fails authentication marks
- * its item corrupt (reported, never shown as valid). Returns 0 and *out,
- * or an error with err set: GS_ENOTFOUND (no site: run init), GS_EBADKEY,
- * GS_EPERM, GS_ECORRUPT, GS_EVERSION, GS_EDB, GS_EIO.
+ * Opens the database of the site in data_dir, which must exist (else
+ * GS_ENOTFOUND, err saying to run init). Nothing is written to it until
+ * gs_replica_open() has checked the keys. The caller owns *out: it lends
+ * it to the replica, the trust decisions and gossip, and closes it after
+ * them.
  */
-int gs_replica_open(const struct gs_replica_opts *o, struct gs_replica **out,
+int gs_replica_open_store(const char *data_dir, struct gs_store **out,
     char *err, size_t errlen);
-/* Closes everything, wiping keys; sets *r to NULL. Accepts NULL. */
+/*
+ * Opens an existing site on its store st (lent; it must outlive the
+ * replica): loads the keys, checks the storage key against the database
+ * before writing anything to it, migrates the schema, checks every stored
+ * body and reads the summary. A body that fails authentication marks its
+ * item corrupt (reported, never shown as valid). Returns 0 and *out, or
+ * an error with err set: GS_EBADKEY, GS_EPERM, GS_ECORRUPT, GS_EVERSION,
+ * GS_EDB, GS_EIO.
+ */
+int gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
+    struct gs_replica **out, char *err, size_t errlen);
+/*
+ * Closes everything but the store, wiping keys; sets *r to NULL. Accepts
+ * NULL.
+ */
 void gs_replica_close(struct gs_replica **r);
 
-void gs_replica_set_trust(struct gs_replica *r, gs_replica_trust_cb cb,
-    void *arg);
+/*
+ * Lends the site's trust decisions (NULL: only this site's own changes
+ * are accepted, and every site is visible). The replica only reads them,
+ * except that untrusted authors met by a batch are noted pending once
+ * the batch's transaction has ended.
+ */
+void gs_replica_set_trust(struct gs_replica *r, struct gs_trust *trust);
 void gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg);
 
 /*
- * Asks the trust callback about an author: 0, GS_EUNTRUSTED or
- * GS_EBLOCKED (this site's own key is always 0).
+ * Whether an author's changes are accepted: 0, GS_EUNTRUSTED or
+ * GS_EBLOCKED (this site's own key is always 0). Reads only.
  */
 int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
+/*
+ * Whether the items of a site are shown (lists, show, seats, conflicts):
+ * false only for a blocked site. The one place that rule lives.
+ */
+bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
-struct gs_store *gs_replica_store(struct gs_replica *r);
 /* Items whose stored data failed authentication. */
 size_t gs_replica_corrupt_count(const struct gs_replica *r);
 
@@ -166,16 +178,13 @@ int gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
 
 /*
  * The same, in two steps, so that the costly part can run on other
- * threads: gs_replica_verify_one() checks one change as it travels
- * (gs_change_verify: structure, signature, body hash) and touches no
- * replica state, so it is safe to call from any thread.
- * gs_replica_apply_verified() then applies, on the replica's thread and
- * in order, n changes whose verification gave vrc[i] (0: cs[i] holds the
- * verified change). It takes every cs[i] (freed, set to NULL) and counts
- * a verification failure as a refusal with that reason.
+ * threads: gs_change_verify_wire() checks each change as it travels and
+ * touches no replica state. gs_replica_apply_verified() then applies, on
+ * the replica's thread and in order, n changes whose verification gave
+ * vrc[i] (0: cs[i] holds the verified change). It takes every cs[i]
+ * (freed, set to NULL) and counts a verification failure as a refusal
+ * with that reason.
  */
-int gs_replica_verify_one(const struct gs_wire_change *w,
-    struct gs_change **out);
 int gs_replica_apply_verified(struct gs_replica *r, struct gs_change **cs,
     const int *vrc, size_t n, const uint8_t from[32],
     struct gs_apply_stats *st);

@@ -141,6 +141,12 @@ gs_trust_author_ok(const struct gs_trust *t, const uint8_t pk[32])
 	return s->trust == GS_TRUST_BLOCKED ? GS_EBLOCKED : 0;
 }
 
+bool
+gs_trust_visible(const struct gs_trust *t, const uint8_t pk[32])
+{
+	return gs_trust_author_ok(t, pk) != GS_EBLOCKED;
+}
+
 const struct gs_trust_site *
 gs_trust_by_curve(const struct gs_trust *t, const uint8_t curve[32])
 {

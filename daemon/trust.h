@@ -37,6 +37,11 @@ void gs_trust_destroy(struct gs_trust **t);
 
 /* 0 if pk's changes are accepted, GS_EUNTRUSTED or GS_EBLOCKED. */
 int gs_trust_author_ok(const struct gs_trust *t, const uint8_t pk[32]);
+/*
+ * Whether the items of site pk are shown: false only when it is blocked.
+ * Pending and unknown sites' items are never stored, so they need no rule.
+ */
+bool gs_trust_visible(const struct gs_trust *t, const uint8_t pk[32]);
 /* The site (lent) or NULL. */
 const struct gs_trust_site *gs_trust_get(const struct gs_trust *t,
     const uint8_t pk[32]);

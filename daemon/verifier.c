@@ -216,7 +216,7 @@ static void
 run_chunk(struct gs_verify_job *j, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++)
-		j->vrc[i] = gs_replica_verify_one(&j->w[i], &j->cs[i]);
+		j->vrc[i] = gs_change_verify_wire(&j->w[i], &j->cs[i]);
 }
 
 /* With mu held: counts a chunk done; wakes the loop if the head is. */

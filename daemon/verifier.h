@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * verifier.h: checks received changes on worker threads, off the libev
- * loop. Verifying a change (gs_replica_verify_one: Ed25519 signature and
+ * loop. Verifying a change (gs_change_verify_wire: Ed25519 signature and
  * BLAKE2b body hash, ~50 us) is the costly part of receiving a batch and
  * needs no replica state, so a small pool of threads does it while the
  * loop keeps serving; finished jobs come back to the loop through an
@@ -28,7 +28,7 @@
 
 #include <ev.h>
 
-#include "replica.h"
+#include "change.h"
 
 #define GS_VERIFIER_MAX_THREADS 4
 
@@ -104,7 +104,7 @@ size_t gs_verify_job_count(const struct gs_verify_job *j);
 /* The caller's pointer given to gs_verify_job_new (lent). */
 void *gs_verify_job_user(const struct gs_verify_job *j);
 /*
- * The results, once delivered: codes[i] is what gs_replica_verify_one
+ * The results, once delivered: codes[i] is what gs_change_verify_wire
  * returned for change i, and changes[i] the verified change when it is 0.
  * Both arrays are lent; the caller may take changes[i] (and set it to
  * NULL), as gs_replica_apply_verified does.

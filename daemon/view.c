@@ -64,7 +64,7 @@ on_seat_item(struct gs_item *it, void *arg)
 	    (st = gs_item_state(it)) == NULL || st->deleted)
 		return 0;
 	/* a blocked site's items are not shown, its seats included */
-	if (gs_replica_author_ok(s->r, st->owner) == GS_EBLOCKED)
+	if (!gs_replica_visible(s->r, st->owner))
 		return 0;
 	ev = gs_fields_get(&st->fields, "event");
 	seats = gs_fields_get(&st->fields, "seats");
@@ -449,8 +449,6 @@ struct list_ctx {
 	struct gs_replica *r;
 	int type;
 	const struct gs_list_filter *f;
-	gs_view_visible_cb visible;
-	void *arg;
 	struct row *rows;
 	size_t n, cap;
 	int failed;
@@ -483,7 +481,7 @@ keep(struct list_ctx *c, struct gs_item *it, const struct gs_state *st,
 
 	if (st->deleted && !f->all && st->nconflicts == 0)
 		return 0;
-	if (c->visible != NULL && !c->visible(st->owner, c->arg))
+	if (!gs_replica_visible(c->r, st->owner))
 		return 0;
 	if (f->kind != NULL && (kind == NULL || strcmp(kind, f->kind) != 0))
 		return 0;
@@ -561,10 +559,9 @@ cmp_rows(const void *a, const void *b)
 }
 
 char *
-gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
-    gs_view_visible_cb visible, void *arg)
+gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f)
 {
-	struct list_ctx c = { r, type, f, visible, arg, NULL, 0, 0, 0 };
+	struct list_ctx c = { r, type, f, NULL, 0, 0, 0 };
 	struct gs_seats *seats = NULL;
 	struct gs_jw w;
 	struct name_memo memo = { .n = 0, .next = 0 };

@@ -25,12 +25,6 @@ struct gs_list_filter {
 	int64_t now_ms;           /* "upcoming" is relative to this */
 };
 
-/*
- * Decides whether items owned by a site are shown: 1 yes, 0 no (blocked).
- * NULL means all are shown.
- */
-typedef int (*gs_view_visible_cb)(const uint8_t owner[32], void *arg);
-
 /* Reservations indexed by event, built once per request. */
 struct gs_seats;
 /* Builds the index from the item set. NULL on GS_ENOMEM. */
@@ -66,7 +60,7 @@ json_t *gs_view_item(struct gs_replica *r, struct gs_item *it);
  * straight as text: a list may hold thousands of items.
  */
 char *gs_view_list(struct gs_replica *r, int type,
-    const struct gs_list_filter *f, gs_view_visible_cb visible, void *arg);
+    const struct gs_list_filter *f);
 /* The profile name of a site (lent), or "" if unknown. */
 const char *gs_view_site_name(struct gs_replica *r, const uint8_t pk[32]);
 /* Compact, key-sorted UTF-8 text of a JSON value (malloc'd), or NULL. */

@@ -8,7 +8,7 @@ import random
 import sys
 import time
 
-from gslib import EXIT_REFUSED, Net, run_tests, wait_until
+from gslib import EXIT_NOTFOUND, EXIT_REFUSED, Net, run_tests, wait_until
 
 
 def mesh(sites):
@@ -120,6 +120,34 @@ def test_same_field_conflict_then_resolve():
             assert shown["conflicts"] == [] and shown["fields"]["place"] == loser["value"]
             assert len(shown["heads"]) == 1
             assert s.j("conflicts", "list")["conflicts"] == []
+
+
+def test_blocked_site_conflicts_hidden():
+    """A blocked site's items are hidden everywhere an admin looks: in
+    lists and show, and in conflicts list and show too."""
+    with Net() as net:
+        a, b, c = (net.started(n) for n in ("GEM Le Rebond", "GEM La Passerelle", "GEM L'Envol"))
+        mesh([b, c])
+        e = cohosted_event(b, [c])
+        wait_converged([b, c])
+        cut([b], [c])
+        b.j("event", "edit", e, "--place", "Devant le musée")
+        c.j("event", "edit", e, "--place", "Gare Part-Dieu")
+        a.peer(b)
+        a.peer(c)
+        b.peer(a)
+        c.peer(a)
+        wait_until(lambda: [x["item"] for x in a.j("conflicts", "list")["conflicts"]] == [e],
+                   timeout=60, interval=0.3, what="the conflict reaches A")
+        a.j("site", "block", b.id)
+        assert a.j("conflicts", "list")["conflicts"] == []
+        shown = a.run("conflicts", "show", e)
+        assert shown.returncode == EXIT_NOTFOUND, shown.stdout + shown.stderr
+        assert "bloqué" in shown.stderr
+        assert a.run("event", "show", e).returncode == EXIT_NOTFOUND
+        assert a.j("event", "list", "--all")["items"] == []
+        # the other sites still see it
+        assert [x["item"] for x in c.j("conflicts", "list")["conflicts"]] == [e]
 
 
 def test_delete_versus_edit():
@@ -274,4 +302,4 @@ def test_random_convergence():
 
 if __name__ == "__main__":
     run_tests([test_concurrent_edits_different_fields_merge, test_same_field_conflict_then_resolve,
-               test_delete_versus_edit, test_overbooking_after_partition, test_random_convergence])
+               test_blocked_site_conflicts_hidden, test_delete_versus_edit, test_overbooking_after_partition, test_random_convergence])

@@ -89,6 +89,7 @@ struct tally {
 
 /* One open site. */
 struct site {
+	struct gs_store *store;      /* owned */
 	struct gs_replica *r;
 	struct gs_trust *trust;      /* owned */
 	struct gs_apply_stats st;
@@ -133,27 +134,38 @@ wire_of(const struct gs_change *c, struct gs_wire_change *w)
 }
 
 static int
-open_site(const char *dir, struct gs_replica **r)
+open_site(const char *dir, struct site *s)
 {
 	struct gs_replica_opts o;
 	char err[512], keyfile[4096];
 
+	memset(s, 0, sizeof(*s));
 	snprintf(keyfile, sizeof(keyfile), "%s/storage.key", dir);
 	memset(&o, 0, sizeof(o));
 	o.data_dir = dir;
 	o.key_file = keyfile;
 	o.max_drift_s = 300;
-	if (gs_replica_open(&o, r, err, sizeof(err)) != 0) {
+	if (gs_replica_open_store(dir, &s->store, err, sizeof(err)) != 0 ||
+	    gs_replica_open(&o, s->store, &s->r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gs_bulk: %s: %s\n", dir, err);
 		return 1;
 	}
 	return 0;
 }
 
+static void
+site_close(struct site *s)
+{
+	gs_replica_close(&s->r);
+	gs_trust_destroy(&s->trust);
+	gs_store_close(&s->store);
+}
+
 static int
 legacy(const char *dir, unsigned long count)
 {
-	struct gs_replica *r = NULL;
+	struct site site;
+	struct gs_replica *r;
 	struct gs_change *batch[BATCH];
 	struct gs_wire_change w[BATCH];
 	struct gs_apply_stats st;
@@ -161,8 +173,11 @@ legacy(const char *dir, unsigned long count)
 	unsigned done = 0;
 	int rc = 1;
 
-	if (open_site(dir, &r) != 0)
+	if (open_site(dir, &site) != 0) {
+		site_close(&site);
 		return 1;
+	}
+	r = site.r;
 	gs_hlc_init(&clock, 300000);
 	memset(&st, 0, sizeof(st));
 	while (done < count) {
@@ -195,7 +210,7 @@ legacy(const char *dir, unsigned long count)
 	printf("%u\n", st.applied);
 	rc = 0;
 out:
-	gs_replica_close(&r);
+	site_close(&site);
 	return rc;
 }
 
@@ -217,37 +232,23 @@ author_init(struct author *a, unsigned long seed, unsigned i)
 	return rc != 0;
 }
 
-static int
-trust_cb(const uint8_t author[32], void *arg)
-{
-	return gs_trust_author_ok(arg, author);
-}
-
 /* Opens a site and trusts every author there, as its admin would. */
 static int
 site_open(struct site *s, const char *dir, const struct author *au,
     unsigned n)
 {
-	memset(s, 0, sizeof(*s));
-	if (open_site(dir, &s->r) != 0)
+	if (open_site(dir, s) != 0)
 		return 1;
-	if (gs_trust_load(gs_replica_store(s->r), gs_replica_pk(s->r),
-	    &s->trust) != 0)
+	if (gs_trust_load(s->store, gs_replica_pk(s->r), &s->trust) != 0)
 		return 1;
 	for (unsigned i = 0; i < n; i++)
 		if (gs_trust_set(s->trust, au[i].pk, GS_TRUST_TRUSTED,
 		    NULL) != 0)
 			return 1;
-	gs_replica_set_trust(s->r, trust_cb, s->trust);
+	gs_replica_set_trust(s->r, s->trust);
 	return 0;
 }
 
-static void
-site_close(struct site *s)
-{
-	gs_replica_close(&s->r);
-	gs_trust_destroy(&s->trust);
-}
 
 /* Remembers a new item for later edits (replacing one at random). */
 static void

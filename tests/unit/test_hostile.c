@@ -38,11 +38,14 @@
 #include "log.h"
 #include "replica.h"
 #include "store.h"
+#include "trust.h"
 
 #define DAY_MS (24ull * 3600 * 1000)
 
 struct fx {
 	char dir[256];
+	struct gs_store *st;
+	struct gs_trust *trust;
 	struct gs_replica *r;
 	struct gs_identity *a, *b;    /* trusted peers */
 	struct gs_identity *u;        /* unknown: untrusted */
@@ -50,19 +53,6 @@ struct fx {
 };
 
 /* ---- fixture ---- */
-
-static int
-trust_cb(const uint8_t author[32], void *arg)
-{
-	struct fx *f = arg;
-
-	if (memcmp(author, gs_identity_pk(f->a), 32) == 0 ||
-	    memcmp(author, gs_identity_pk(f->b), 32) == 0)
-		return 0;
-	if (memcmp(author, gs_identity_pk(f->x), 32) == 0)
-		return GS_EBLOCKED;
-	return GS_EUNTRUSTED;
-}
 
 static struct gs_identity *
 make_identity(const char *root, const char *name)
@@ -95,12 +85,23 @@ setup(void **state)
 	o.data_dir = site;
 	o.key_file = key;
 	o.max_drift_s = 300;
-	assert_int_equal(gs_replica_open(&o, &f->r, err, sizeof(err)), 0);
+	assert_int_equal(gs_replica_open_store(site, &f->st, err,
+	    sizeof(err)), 0);
+	assert_int_equal(gs_replica_open(&o, f->st, &f->r, err, sizeof(err)),
+	    0);
 	f->a = make_identity(f->dir, "a");
 	f->b = make_identity(f->dir, "b");
 	f->u = make_identity(f->dir, "u");
 	f->x = make_identity(f->dir, "x");
-	gs_replica_set_trust(f->r, trust_cb, f);
+	assert_int_equal(gs_trust_load(f->st, gs_replica_pk(f->r), &f->trust),
+	    0);
+	assert_int_equal(gs_trust_set(f->trust, gs_identity_pk(f->a),
+	    GS_TRUST_TRUSTED, NULL), 0);
+	assert_int_equal(gs_trust_set(f->trust, gs_identity_pk(f->b),
+	    GS_TRUST_TRUSTED, NULL), 0);
+	assert_int_equal(gs_trust_set(f->trust, gs_identity_pk(f->x),
+	    GS_TRUST_BLOCKED, NULL), 0);
+	gs_replica_set_trust(f->r, f->trust);
 	*state = f;
 	return 0;
 }
@@ -120,6 +121,8 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	gs_replica_close(&f->r);
+	gs_trust_destroy(&f->trust);
+	gs_store_close(&f->st);
 	gs_identity_destroy(&f->a);
 	gs_identity_destroy(&f->b);
 	gs_identity_destroy(&f->u);
@@ -548,7 +551,7 @@ test_equivocation(void **state)
 	assert_memory_not_equal(one->id, two->id, 32);
 	assert_int_equal(apply_c(f, one), 0);
 	assert_int_equal(apply_c(f, two), GS_EEQUIVOC);
-	assert_int_equal(gs_store_equivocation_count(gs_replica_store(f->r),
+	assert_int_equal(gs_store_equivocation_count(f->st,
 	    &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(title_of(f, one->item), "Un");
@@ -559,7 +562,7 @@ test_equivocation(void **state)
 		assert_string_equal(title_of(f, one->item), "Un");
 	}
 	/* the same proof sent again is not stored again */
-	assert_int_equal(gs_store_equivocation_count(gs_replica_store(f->r),
+	assert_int_equal(gs_store_equivocation_count(f->st,
 	    &n), 0);
 	assert_int_equal(n, 1);
 	assert_changes(f, 1);
@@ -591,7 +594,7 @@ test_equivocation_in_batch(void **state)
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.by_reason[-GS_EEQUIVOC], 1);
 	assert_string_equal(title_of(f, one->item), "Deux");
-	assert_int_equal(gs_store_equivocation_count(gs_replica_store(f->r),
+	assert_int_equal(gs_store_equivocation_count(f->st,
 	    &n), 0);
 	assert_int_equal(n, 1);
 	gs_change_destroy(&one);
@@ -624,13 +627,13 @@ test_blocked_and_untrusted(void **state)
 	assert_int_equal(gs_replica_author_count(f->r), 1);
 	assert_changes(f, 1);
 	/* a replica without a trust callback takes only its own changes */
-	gs_replica_set_trust(f->r, NULL, NULL);
+	gs_replica_set_trust(f->r, NULL);
 	{
 		struct gs_change *a2 = edit(f->a, 2, t + 2, ac, "title", "z");
 		assert_int_equal(apply_c(f, a2), GS_EUNTRUSTED);
 		gs_change_destroy(&a2);
 	}
-	gs_replica_set_trust(f->r, trust_cb, f);
+	gs_replica_set_trust(f->r, f->trust);
 	gs_change_destroy(&xc);
 	gs_change_destroy(&uc);
 	gs_change_destroy(&ac);

@@ -27,22 +27,17 @@
 #include "item.h"
 #include "itemset.h"
 #include "replica.h"
+#include "store.h"
+#include "trust.h"
 #include "view.h"
 
 struct fx {
 	char dir[256];
+	struct gs_store *st;
+	struct gs_trust *trust;
 	struct gs_replica *r;
 	struct gs_identity *b;        /* a trusted peer */
 };
-
-static int
-trust_cb(const uint8_t author[32], void *arg)
-{
-	struct fx *f = arg;
-
-	return memcmp(author, gs_identity_pk(f->b), 32) == 0 ? 0 :
-	    GS_EUNTRUSTED;
-}
 
 static int
 setup(void **state)
@@ -63,11 +58,18 @@ setup(void **state)
 	o.data_dir = site;
 	o.key_file = key;
 	o.max_drift_s = 300;
-	assert_int_equal(gs_replica_open(&o, &f->r, err, sizeof(err)), 0);
+	assert_int_equal(gs_replica_open_store(site, &f->st, err,
+	    sizeof(err)), 0);
+	assert_int_equal(gs_replica_open(&o, f->st, &f->r, err, sizeof(err)),
+	    0);
 	snprintf(bdir, sizeof(bdir), "%s/b", f->dir);
 	assert_int_equal(mkdir(bdir, 0700), 0);
 	assert_int_equal(gs_identity_create(bdir, &f->b), 0);
-	gs_replica_set_trust(f->r, trust_cb, f);
+	assert_int_equal(gs_trust_load(f->st, gs_replica_pk(f->r), &f->trust),
+	    0);
+	assert_int_equal(gs_trust_set(f->trust, gs_identity_pk(f->b),
+	    GS_TRUST_TRUSTED, NULL), 0);
+	gs_replica_set_trust(f->r, f->trust);
 	*state = f;
 	return 0;
 }
@@ -87,6 +89,8 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	gs_replica_close(&f->r);
+	gs_trust_destroy(&f->trust);
+	gs_store_close(&f->st);
 	gs_identity_destroy(&f->b);
 	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);

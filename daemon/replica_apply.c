@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * replica_apply.c: the single gate by which changes enter a site.
+ * replica_apply_one() holds every rule a change must pass, checked in the
+ * order who / which / when / what / where / store; local writes and peer
+ * batches both end there, inside a transaction, and replica_finish_tx()
+ * commits or rolls back memory together with disk.
+ */
+#include "replica_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "siteid.h"
+#include "store.h"
+#include "trust.h"
+#include "vault.h"
+
+/* ---- the rules ---- */
+
+/* The ID a root change of this type and body must carry. */
+static int
+root_item_id(const struct gs_change *c, const struct gs_fields *delta,
+    uint8_t out[16])
+{
+	const char *ev;
+	uint8_t event[16];
+
+	switch (c->type) {
+	case GS_TYPE_SITE:
+		gs_item_id_site(c->author, out);
+		return 0;
+	case GS_TYPE_RESERVATION:
+		ev = gs_fields_get(delta, "event");
+		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
+			return GS_EINVAL;
+		gs_item_id_reservation(c->author, event, out);
+		return 0;
+	default:
+		gs_item_id_new(c->author, c->seq, out);
+		return 0;
+	}
+}
+
+/*
+ * An item's ID is bound to what it is about: an edit may not move a
+ * reservation to another event (one reservation per site and event).
+ */
+static bool
+keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
+{
+	const char *ev = gs_fields_get(delta, "event");
+	uint8_t event[16], id[16];
+
+	if (c->type != GS_TYPE_RESERVATION || ev == NULL)
+		return true;
+	if (gs_unhex(ev, event, 16) != 0)
+		return false;
+	gs_item_id_reservation(c->author, event, id);
+	return memcmp(id, c->item, 16) == 0;
+}
+
+/* May c's author write this item, given the state its parents saw? */
+static int
+authorized(const struct gs_change *c, const struct gs_fields *delta,
+    const struct gs_state *seen)
+{
+	const char *ef = gs_item_editors_field(c->type);
+
+	if (memcmp(c->author, seen->owner, 32) == 0)
+		return 0;
+	if (ef == NULL || !gs_item_list_has_site(gs_fields_get(&seen->fields,
+	    ef), c->author))
+		return GS_EDENIED;
+	/* co-hosts edit the item, not the list of who may edit it */
+	if (gs_fields_get(delta, ef) != NULL)
+		return GS_EDENIED;
+	return 0;
+}
+
+static int
+check_parents(const struct gs_replica *r, const struct gs_change *c,
+    struct gs_item *it)
+{
+	(void)r;
+	for (size_t i = 0; i < c->nparents; i++) {
+		const struct gs_ichange *p = gs_item_change(it, c->parents[i]);
+		if (p == NULL)
+			return GS_ENOPARENT;
+		if (p->hlc >= c->hlc)
+			return GS_ECLOCK;  /* a child cannot precede its parent */
+	}
+	return 0;
+}
+
+/* Records proof that author signed two changes with one sequence. */
+struct equiv_ctx {
+	struct gs_replica *r;
+	const struct gs_change *c;
+	int ret;
+};
+
+static int
+on_equiv_row(const struct gs_stored_change *old, void *arg)
+{
+	struct equiv_ctx *e = arg;
+	char sid[GS_SITEID_SHORT];
+	int64_t before = 0, after = 0;
+
+	if (memcmp(old->id, e->c->id, 32) == 0) {
+		e->ret = GS_EDUP;
+		return 0;
+	}
+	gs_store_equivocation_count(e->r->store, &before);
+	gs_store_equivocation_add(e->r->store, e->c->author, e->c->seq,
+	    old->header, old->header_len, old->sig, e->c->header,
+	    e->c->header_len, e->c->sig);
+	gs_store_equivocation_count(e->r->store, &after);
+	if (after > before) {   /* one proof and one log line per (author, seq) */
+		gs_siteid_short(e->c->author, sid);
+		log_warnx("replica: site %s signed two different changes with "
+		    "sequence %llu (equivocation); keeping the first", sid,
+		    (unsigned long long)e->c->seq);
+	}
+	e->ret = GS_EEQUIVOC;
+	return 0;
+}
+
+static int
+seen_before(struct gs_replica *r, const struct gs_change *c)
+{
+	struct equiv_ctx e = { r, c, GS_EDUP };
+	int rc = gs_store_change_by_seq(r->store, c->author, c->seq,
+	    on_equiv_row, &e);
+	return rc != 0 && rc != GS_ENOTFOUND ? rc : e.ret;
+}
+
+/*
+ * An event or resource created by (author, seq) has an ID derived from
+ * them (root_item_id, checked below), and seq was just found new: no item
+ * can have that ID yet, so there is nothing to look up.
+ */
+static bool
+fresh_root(const struct gs_change *c)
+{
+	return c->nparents == 0 &&
+	    (c->type == GS_TYPE_EVENT || c->type == GS_TYPE_RESOURCE);
+}
+
+int
+replica_apply_one(struct gs_replica *r, struct gs_change **cp)
+{
+	struct gs_change *c = *cp;
+	struct gs_fields delta;
+	struct gs_state seen;
+	struct gs_stored_change row;
+	struct gs_item *it;
+	const char *del;
+	uint8_t item[16], *sealed = NULL;
+	size_t sealed_len = 0;
+	uint64_t held;
+	int ret;
+
+	gs_fields_init(&delta);
+	memset(&seen, 0, sizeof(seen));
+	/* who (an unknown author is noted pending once the batch ends) */
+	ret = gs_replica_author_ok(r, c->author);
+	if (ret == GS_EUNTRUSTED && r->trust != NULL &&
+	    gs_seqmap_raise(&r->unknown, c->author, 1) != 0)
+		ret = GS_ENOMEM;
+	if (ret != 0)
+		goto out;
+	/* which sequence */
+	held = gs_replica_seq(r, c->author);
+	if (c->seq <= held) {
+		ret = seen_before(r, c);
+		goto out;
+	}
+	ret = GS_EGAP;
+	if (c->seq != held + 1)
+		goto out;
+	/* when */
+	ret = GS_ECLOCK;
+	if (GS_HLC_MS(c->hlc) > gs_wall_ms() + r->clock.max_drift_ms)
+		goto out;
+	/* what */
+	ret = GS_EPROTO;
+	if (c->body == NULL || gs_fields_decode(c->body, c->body_len, &delta))
+		goto out;
+	ret = GS_EINVAL;
+	if (gs_item_check_delta(c->type, &delta, c->nparents == 0, NULL) != 0)
+		goto out;
+	del = gs_fields_get(&delta, GS_FIELD_DELETED);
+	if (c->deleted != (del != NULL && strcmp(del, "1") == 0))
+		goto out;
+	/* where */
+	it = NULL;
+	ret = fresh_root(c) ? GS_ENOTFOUND : gs_replica_item_full(r, c->item, &it);
+	if (ret != 0 && ret != GS_ENOTFOUND && ret != GS_ECORRUPT)
+		goto out;       /* a storage error */
+	if (c->nparents == 0) {
+		ret = GS_EINVAL;
+		if (root_item_id(c, &delta, item) != 0 ||
+		    memcmp(item, c->item, 16) != 0)
+			goto out;
+		ret = GS_EEXISTS;
+		if (it != NULL)
+			goto out;
+	} else {
+		ret = GS_ENOPARENT;
+		if (it == NULL)
+			goto out;
+		ret = GS_EINVAL;
+		if (it->type != c->type || !keeps_identity(c, &delta))
+			goto out;
+		ret = GS_ETOOBIG;
+		if (it->n >= GS_MAX_ITEM_CHANGES)
+			goto out;
+		ret = check_parents(r, c, it);
+		if (ret != 0)
+			goto out;
+		ret = gs_item_state_at(it, (const uint8_t (*)[32])c->parents,
+		    c->nparents, &seen);
+		if (ret != 0)
+			goto out;
+		ret = authorized(c, &delta, &seen);
+		if (ret != 0)
+			goto out;
+	}
+	/* store */
+	ret = gs_vault_seal(r->vault, c->id, 32, c->body, c->body_len,
+	    &sealed, &sealed_len);
+	if (ret != 0)
+		goto out;
+	memset(&row, 0, sizeof(row));
+	memcpy(row.id, c->id, 32);
+	memcpy(row.item, c->item, 16);
+	row.type = c->type;
+	memcpy(row.author, c->author, 32);
+	row.seq = c->seq;
+	row.hlc = c->hlc;
+	row.deleted = c->deleted;
+	row.parents = (const uint8_t *)c->parents;
+	row.nparents = c->nparents;
+	row.header = c->header;
+	row.header_len = c->header_len;
+	row.sig = c->sig;
+	row.sealed_body = sealed;
+	row.sealed_len = sealed_len;
+	ret = gs_store_change_insert(r->store, &row);
+	if (ret == 0 && it == NULL)
+		ret = gs_itemset_create(r->items, c->item, c->type, &it);
+	if (ret == 0)
+		ret = gs_item_add(it, c->id, c->author, c->seq, c->hlc,
+		    (const uint8_t (*)[32])c->parents, c->nparents, &delta, 0);
+	if (ret == 0)
+		ret = replica_touch(r, it);
+	r->loaded_full = true;
+	if (ret == 0)
+		ret = gs_seqmap_raise(&r->authors, c->author, c->seq);
+	if (ret != 0)
+		goto out;
+	r->nchanges++;
+	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0)
+		gs_hlc_observe(&r->clock, c->hlc, gs_wall_ms());
+	/* keep it for the hook, which runs after the commit */
+	if (r->npending == r->cappending) {
+		size_t ncap = r->cappending ? r->cappending * 2 : 64;
+		struct gs_change **np = realloc(r->pending, ncap * sizeof(*np));
+		if (np == NULL) {
+			ret = GS_ENOMEM;
+			goto out;
+		}
+		r->pending = np;
+		r->cappending = ncap;
+	}
+	r->pending[r->npending++] = c;
+	*cp = NULL;
+out:
+	free(sealed);
+	gs_fields_clear(&delta);
+	gs_state_clear(&seen);
+	return ret;
+}
+
+static int
+is_storage_error(int rc)
+{
+	return rc == GS_EFULL || rc == GS_EREADONLY || rc == GS_EDB ||
+	    rc == GS_EBUSY || rc == GS_ENOMEM || rc == GS_EIO;
+}
+
+/* Commits, then tells the hook; on failure rolls back memory too. */
+static int
+end_tx(struct gs_replica *r, int ret, const uint8_t *from)
+{
+	int rc;
+
+	if (ret != 0 && !is_storage_error(ret)) {
+		/* refused before anything was stored: memory is untouched */
+		gs_store_rollback(r->store);
+		replica_pending_clear(r);
+		replica_untouch(r);
+		return ret;
+	}
+	r->busy = true;
+	if (ret == 0)
+		ret = replica_flush_touched(r);
+	if (ret == 0)
+		ret = gs_store_commit(r->store);
+	replica_untouch(r);
+	if (ret != 0) {
+		gs_store_rollback(r->store);
+		replica_pending_clear(r);
+		rc = replica_reload(r);
+		if (rc != 0)
+			log_warnx("replica: reloading after rollback: %s",
+			    gs_strerror(rc));
+		return ret;
+	}
+	for (size_t i = 0; i < r->npending; i++)
+		if (r->hook != NULL)
+			r->hook(r->pending[i], from, r->hook_arg);
+	replica_pending_clear(r);
+	return 0;
+}
+
+/*
+ * Records the untrusted authors the batch met as pending sites. This
+ * writes to the store, so it runs after the batch's transaction ended,
+ * whichever way: a rollback cannot leave trust in memory and on disk
+ * disagreeing.
+ */
+static void
+note_unknown(struct gs_replica *r)
+{
+	for (size_t i = 0; r->trust != NULL && i < r->unknown.n; i++)
+		gs_trust_note_unknown(r->trust, r->unknown.v[i].pk);
+	gs_seqmap_clear(&r->unknown);
+}
+
+int
+replica_finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
+{
+	ret = end_tx(r, ret, from);
+	note_unknown(r);
+	return ret;
+}
+
+int
+gs_replica_apply_verified(struct gs_replica *r, struct gs_change **cs,
+    const int *vrc, size_t n, const uint8_t from[32],
+    struct gs_apply_stats *st)
+{
+	int ret, rc;
+
+	ret = gs_store_begin(r->store);
+	if (ret != 0) {
+		for (size_t i = 0; i < n; i++)
+			gs_change_destroy(&cs[i]);
+		return ret;
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		rc = vrc[i];
+		if (rc == 0)
+			rc = cs[i] != NULL ? replica_apply_one(r, &cs[i]) : GS_EPROTO;
+		if (rc == 0) {
+			st->applied++;
+		} else if (rc == GS_EDUP) {
+			st->dup++;
+		} else if (is_storage_error(rc)) {
+			ret = rc;
+		} else {
+			st->refused++;
+			if (-rc > 0 && -rc < GS_REASONS)
+				st->by_reason[-rc]++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		gs_change_destroy(&cs[i]);
+	return replica_finish_tx(r, ret, from);
+}
+
+int
+gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
+    size_t n, const uint8_t from[32], struct gs_apply_stats *st)
+{
+	struct gs_change **cs;
+	int *vrc, ret = GS_ENOMEM;
+
+	cs = calloc(n ? n : 1, sizeof(*cs));
+	vrc = calloc(n ? n : 1, sizeof(*vrc));
+	if (cs != NULL && vrc != NULL) {
+		for (size_t i = 0; i < n; i++)
+			vrc[i] = gs_change_verify_wire(&w[i], &cs[i]);
+		ret = gs_replica_apply_verified(r, cs, vrc, n, from, st);
+	}
+	free(cs);
+	free(vrc);
+	return ret;
+}
+
