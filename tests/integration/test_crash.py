@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Crashes (RELIABILITY.md 14-15): kill -9 at random points of a large
+"""Crashes (docs/internals/reliability.md, "Crashes" 14-15): kill -9 at random points of a large
 initial sync, repeated, and kill -9 during local writes. Nothing
 acknowledged is lost, nothing is half-applied, and the database stays
 sound."""

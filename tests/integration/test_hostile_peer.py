@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Hostile peers over the real wire (RELIABILITY.md, "Bad input from a
-peer" 1-4 and 12, "Refused connections" 13).
+"""Hostile peers over the real wire (docs/internals/reliability.md, "Bad
+input from a peer" 1-4 and 12, "Refused connections" 13).
 
 Site A is the target. B is a trusted peer of A whose key gs_junk borrows
 (B's own daemon is stopped, so every message from B's key is ours). C is

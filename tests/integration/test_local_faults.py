@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Bad local conditions (RELIABILITY.md 17-19, 24): a full disk, a
-read-only data dir, a corrupted database, and 1,000 concurrent CLI calls
-while syncing. Each gets a clear error, loses nothing, and the daemon
+"""Bad local conditions (docs/internals/reliability.md 17-19, 24): a full
+disk, a read-only data dir, a corrupted database, and 1,000 concurrent CLI
+calls while syncing. Each gets a clear error, loses nothing, and the daemon
 keeps serving."""
 import concurrent.futures
 import os

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Partitions (RELIABILITY.md case 16): real daemons, each in its own
+"""Partitions (docs/internals/reliability.md, "Partitions" 16): real daemons, each in its own
 network namespace on a private bridge (netns.py), with the network itself
 broken rather than the peer links: a link cut and healed in the middle of
 a 5,000-change initial sync, a link flapping while both sides write, and

@@ -2,8 +2,9 @@
 /*
  * gs_junk: test-only hostile peer. Connects to a target daemon over CURVE
  * as an existing (trusted) site, whose key it loads from that site's data
- * dir, and sends bad input of one kind (RELIABILITY.md "Bad input from a
- * peer" 1-4 and 12); or tries to connect without being let in (case 13).
+ * dir, and sends bad input of one kind (docs/internals/reliability.md,
+ * "Bad input from a peer" 1-4 and 12); or tries to connect without being
+ * let in ("Refused connections" 13).
  *
  *   gs_junk MODE KEY_DIR TARGET_ENDPOINT TARGET_SITE_ID [COUNT [SEED]]
  *
