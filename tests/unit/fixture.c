@@ -19,7 +19,16 @@
 #include <cmocka.h>
 
 #include "err.h"
+#include "crypto.h"
 #include "hlc.h"
+#include "log.h"
+
+int
+fx_init(void)
+{
+	gs_log_level = GS_LOG_ERROR;
+	return gs_crypto_init() == 0 ? 0 : -1;
+}
 
 /* ---- folders and identities ---- */
 
@@ -295,6 +304,19 @@ fx_write(struct fx *f, struct gs_item *it, int type, uint8_t out[16],
 	rc = gs_replica_write(f->r, it, type, &d, false, NULL, 0, &v, out);
 	gs_fields_clear(&d);
 	return rc;
+}
+
+void
+fx_seats(struct fx *f, const uint8_t event[16], struct gs_seat_count *out)
+{
+	struct gs_item *ev = gs_replica_item(f->r, event);
+	struct gs_seats *s = gs_seats_build(f->r);
+
+	assert_non_null(ev);
+	assert_non_null(s);
+	gs_seats_count(f->r, s, event, gs_item_state(ev), out);
+	gs_seats_free(&s);
+	assert_null(s);
 }
 
 const char *

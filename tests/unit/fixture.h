@@ -25,6 +25,7 @@
 #include "replica.h"
 #include "store.h"
 #include "trust.h"
+#include "view.h"
 
 /* Milliseconds in a day, for clocks a day ahead or behind. */
 #define FX_DAY_MS (24ull * 3600 * 1000)
@@ -42,6 +43,12 @@ struct fx {
 	struct gs_identity *u;        /* unknown: untrusted */
 	struct gs_identity *x;        /* blocked */
 };
+
+/*
+ * What every unit test's main() does first: quiet logs (errors only) and
+ * the crypto library initialised. Returns 0, or -1 if crypto fails.
+ */
+int fx_init(void);
 
 /*
  * cmocka setup and teardown: a new site in a fresh folder, opened, with A
@@ -113,6 +120,9 @@ int fx_apply_c(struct fx *f, const struct gs_change *c);
  */
 int fx_write(struct fx *f, struct gs_item *it, int type, uint8_t out[16],
     const char *name, ...);
+/* Counts the seats held on event, which the replica must hold. */
+void fx_seats(struct fx *f, const uint8_t event[16],
+    struct gs_seat_count *out);
 /* The item's title, or NULL if there is no such item or title. */
 const char *fx_title_of(struct fx *f, const uint8_t item[16]);
 

@@ -35,7 +35,6 @@
 #include "identity.h"
 #include "item.h"
 #include "itemset.h"
-#include "log.h"
 #include "replica.h"
 #include "store.h"
 
@@ -710,8 +709,7 @@ main(void)
 		FX_TEST(test_flood),
 	};
 
-	gs_log_level = GS_LOG_ERROR;
-	if (gs_crypto_init() != 0)
+	if (fx_init() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,14 +53,9 @@ reserve(struct fx *f, struct gs_item *it, const char *event,
 static long
 seats_on(struct fx *f, const uint8_t event[16])
 {
-	struct gs_item *ev = gs_replica_item(f->r, event);
-	struct gs_seats *s = gs_seats_build(f->r);
 	struct gs_seat_count sc;
 
-	assert_non_null(ev);
-	assert_non_null(s);
-	gs_seats_count(f->r, s, event, gs_item_state(ev), &sc);
-	gs_seats_free(&s);
+	fx_seats(f, event, &sc);
 	return sc.total;
 }
 
@@ -140,7 +135,7 @@ main(void)
 		FX_TEST(test_refused_write_keeps_items),
 	};
 
-	if (gs_crypto_init() != 0)
+	if (fx_init() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

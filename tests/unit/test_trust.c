@@ -22,7 +22,6 @@
 #include "crypto.h"
 #include "err.h"
 #include "identity.h"
-#include "log.h"
 #include "replica.h"
 #include "store.h"
 #include "trust.h"
@@ -355,8 +354,7 @@ main(void)
 		FX_TEST(test_persistence),
 	};
 
-	gs_log_level = GS_LOG_ERROR;
-	if (gs_crypto_init() != 0)
+	if (fx_init() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,6 @@
 #include "err.h"
 #include "hlc.h"
 #include "item.h"
-#include "log.h"
 #include "replica.h"
 #include "siteid.h"
 #include "view.h"
@@ -415,19 +414,6 @@ on_seat_event(const uint8_t event[16], void *arg)
 }
 
 static void
-count(struct fx *f, const uint8_t event[16], struct gs_seat_count *sc)
-{
-	struct gs_item *ev = gs_replica_item(f->r, event);
-	struct gs_seats *s = gs_seats_build(f->r);
-
-	assert_non_null(ev);
-	assert_non_null(s);
-	gs_seats_count(f->r, s, event, gs_item_state(ev), sc);
-	gs_seats_free(&s);
-	assert_null(s);
-}
-
-static void
 test_seats(void **state)
 {
 	struct fx *f = *state;
@@ -447,7 +433,7 @@ test_seats(void **state)
 	    "Sortie", NULL), 0);
 	gs_hex(ev, 16, evhex);
 	gs_hex(open, 16, openhex);
-	count(f, ev, &sc);
+	fx_seats(f, ev, &sc);
 	assert_true(sc.has_capacity);
 	assert_int_equal(sc.capacity, 4);
 	assert_int_equal(sc.total, 0);
@@ -459,7 +445,7 @@ test_seats(void **state)
 	c = by_b(f, GS_TYPE_RESERVATION, rid, 1, T0, NULL, "event", evhex,
 	    "seats", "2", NULL);
 	gs_change_destroy(&c);
-	count(f, ev, &sc);
+	fx_seats(f, ev, &sc);
 	assert_int_equal(sc.capacity, 4);
 	assert_int_equal(sc.total, 5);
 	assert_int_equal(sc.mine, 3);
@@ -481,7 +467,7 @@ test_seats(void **state)
 	/* no capacity: no limit, and capacity and left are null */
 	assert_int_equal(fx_write(f, NULL, GS_TYPE_RESERVATION, NULL, "event",
 	    openhex, "seats", "7", NULL), 0);
-	count(f, open, &sc);
+	fx_seats(f, open, &sc);
 	assert_false(sc.has_capacity);
 	assert_int_equal(sc.total, 7);
 	assert_int_equal(sc.overbooked, 0);
@@ -500,13 +486,13 @@ test_seats(void **state)
 	gs_seats_free(&s);
 	/* a blocked site's seats are not counted */
 	fx_trust(f, gs_identity_pk(f->b), GS_TRUST_BLOCKED);
-	count(f, ev, &sc);
+	fx_seats(f, ev, &sc);
 	assert_int_equal(sc.total, 3);
 	assert_int_equal(sc.overbooked, 0);
 	/* a reservation given back (0 seats) holds nothing */
 	assert_int_equal(fx_write(f, NULL, GS_TYPE_RESERVATION, NULL, "event",
 	    evhex, "seats", "0", NULL), 0);
-	count(f, ev, &sc);
+	fx_seats(f, ev, &sc);
 	assert_int_equal(sc.total, 0);
 	assert_int_equal(sc.mine, 0);
 }
@@ -522,8 +508,7 @@ main(void)
 		FX_TEST(test_seats),
 	};
 
-	gs_log_level = GS_LOG_ERROR;
-	if (gs_crypto_init() != 0)
+	if (fx_init() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
