@@ -58,7 +58,8 @@ struct scenario {
 	const char *only;                /* NULL: merge all; else these heads */
 	int rc;                          /* what gs_merge returns */
 	/* the state expected when rc is 0 */
-	const char *fields[2 * MAXF + 1];/* name, value, ..., NULL: all of them */
+	/* name, value, ..., NULL: every field of the state */
+	const char *fields[2 * MAXF + 1];
 	bool deleted;
 	struct mconf conflicts[MAXCONF]; /* ascending by field; ends at NULL */
 	const char *heads;               /* tags, ascending */
@@ -80,7 +81,8 @@ static const struct scenario scenarios[] = {
 		.ch = {
 			{ 'r', 1, 100, "", { "title", "A", "kind", "outing" } },
 			{ 'b', 2, 200, "r", { "title", "B" } },
-			{ 'c', 1, 300, "b", { "place", "Musée", "title", "C" } },
+			{ 'c', 1, 300, "b", { "place", "Musée",
+			    "title", "C" } },
 			{ 'a', 2, 400, "c", { "place", "" } },
 		},
 		.fields = { "title", "C", "kind", "outing" },
@@ -147,7 +149,8 @@ static const struct scenario scenarios[] = {
 		.heads = "dx",
 	},
 	{
-		.name = "conflict: clearing versus setting; \"\" winning clears",
+		.name = "conflict: clearing versus setting; \"\" winning "
+		    "clears",
 		.ch = {
 			{ 'r', 1, 100, "", { "title", "A", "place", "Gare" } },
 			{ 'x', 5, 200, "r", { "place", "Parc" } },
@@ -169,7 +172,8 @@ static const struct scenario scenarios[] = {
 		},
 		.fields = { "title", "C" },
 		.conflicts = {
-			{ "title", { { "C", 'd' }, { "D", 'e' }, { "B", 'x' } } },
+			{ "title", { { "C", 'd' }, { "D", 'e' },
+			    { "B", 'x' } } },
 		},
 		.heads = "dex",
 	},
@@ -186,7 +190,8 @@ static const struct scenario scenarios[] = {
 		.heads = "z",
 	},
 	{
-		.name = "resolution: a third site's later edit with a new value",
+		.name = "resolution: a third site's later edit with a new "
+		    "value",
 		.ch = {
 			{ 'r', 1, 100, "", { "title", "A" } },
 			{ 'x', 2, 200, "r", { "title", "B" } },
@@ -290,7 +295,8 @@ static const struct scenario scenarios[] = {
 		.heads = "dex",
 	},
 	{
-		.name = "delete resolution: \"_deleted\" = \"0\" keeps the item",
+		.name = "delete resolution: \"_deleted\" = \"0\" keeps the "
+		    "item",
 		.ch = {
 			{ 'r', 1, 100, "", { "title", "A" } },
 			{ 'x', 2, 400, "r", { "_deleted", "1" } },
@@ -343,8 +349,8 @@ static const struct scenario scenarios[] = {
 		.fields = { "title", "B", "kind", "physical", "place", "Musée",
 		    "price", "gratuit" },
 		.conflicts = {
-			{ "_deleted", { { "0", 'i' }, { "0", 'h' }, { "1", 'g' },
-			    { "0", 'f' } } },
+			{ "_deleted", { { "0", 'i' }, { "0", 'h' },
+			    { "1", 'g' }, { "0", 'f' } } },
 			{ "place", { { "Musée", 'e' }, { "Parc", 'd' } } },
 			{ "title", { { "B", 'i' }, { "C", 'c' } } },
 		},
@@ -543,7 +549,8 @@ check(const struct scenario *s, const struct gs_state *st)
 		for (k = 0; k < MAXCAND && w->cand[k].value != NULL; k++) {
 			const struct mc *by = row_of(s, w->cand[k].change);
 			assert_true(k < cf->ncand);
-			assert_string_equal(cf->cand[k].value, w->cand[k].value);
+			assert_string_equal(cf->cand[k].value,
+			    w->cand[k].value);
 			assert_id(cf->cand[k].change, by->tag);
 			assert_int_equal(cf->cand[k].author[0], by->author);
 			assert_int_equal(cf->cand[k].hlc, by->hlc);

@@ -55,7 +55,7 @@ struct tally {
 	size_t n, pending, trusted, blocked;
 	uint8_t last[32];             /* the previous key seen */
 	int sorted;                   /* every key greater than the last */
-	size_t stop_at;               /* return 7 at this site (1-based); 0 never */
+	size_t stop_at;               /* 1-based site to return 7 at; 0: none */
 };
 
 static int
