@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +22,9 @@
 #include "err.h"
 #include "store.h"
 
-struct fx {
+#include "fixture.h"
+
+struct store_fx {
 	char dir[64];
 	char path[128];
 	struct gs_store *st;
@@ -54,23 +55,13 @@ struct collect {
 };
 
 static int
-rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
 setup(void **state)
 {
-	struct fx *fx;
+	struct store_fx *fx;
 
 	fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gs_store_XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fx_tmpdir(fx->dir, sizeof(fx->dir), "store");
 	snprintf(fx->path, sizeof(fx->path), "%s/site.db", fx->dir);
 	*state = fx;
 	return 0;
@@ -79,17 +70,17 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 
 	gs_store_close(&fx->st);
 	chmod(fx->dir, 0700);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	fx_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
 
 static void
-open_migrated(struct fx *fx)
+open_migrated(struct store_fx *fx)
 {
 	assert_int_equal(gs_store_open(fx->path, &fx->st), 0);
 	assert_int_equal(gs_store_migrate(fx->st), 0);
@@ -193,7 +184,7 @@ equal_cb(const struct gs_stored_change *c, void *arg)
 static void
 test_new_db(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct stat sb;
 	char wal[160];
 	uint8_t *val = NULL;
@@ -257,7 +248,7 @@ test_new_db(void **state)
 static void
 test_version_newer(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	char wal[160];
 	uint8_t be[4] = { 0, 0, 0, 99 };
 	int fd;
@@ -286,7 +277,7 @@ test_version_newer(void **state)
 static void
 test_changes(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct tchange t[6];
 	struct tchange dup, eq;
 	struct collect *col;
@@ -419,7 +410,7 @@ nest_cb(const struct gs_stored_change *c, void *arg)
 static void
 test_nested(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct tchange a;
 	struct nest n;
 	int64_t count;
@@ -466,7 +457,7 @@ sum_cb(const uint8_t author[32], uint64_t seq, void *arg)
 static void
 test_summary(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	static const uint8_t authors[] = { 0x90, 0x05, 0xff, 0x40 };
 	static const uint64_t maxseq[] = { 3, 7, 1, 4 };
 	struct tchange t;
@@ -504,7 +495,7 @@ test_summary(void **state)
 static void
 test_transactions(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct tchange t;
 	int64_t count;
 	uint64_t q;
@@ -569,7 +560,7 @@ site_cb(const struct gs_site_row *s, void *arg)
 static void
 test_sites(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct gs_site_row a, b, got;
 	struct site_list l;
 
@@ -643,7 +634,7 @@ peer_cb(const struct gs_peer_row *p, void *arg)
 static void
 test_peers(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct gs_peer_row p;
 	struct peer_list l;
 	uint8_t pk2[32];
@@ -700,7 +691,7 @@ test_peers(void **state)
 static void
 test_equivocations(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	uint8_t author[32], sa[64], sb[64];
 	uint8_t ha[50], hb[60], hc[60];
 	int64_t count = -1;
@@ -734,7 +725,7 @@ test_equivocations(void **state)
 static void
 test_garbage(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	uint8_t buf[8192];
 	uint32_t x = 0x12345678;
 	size_t i;
@@ -756,7 +747,7 @@ test_garbage(void **state)
 static void
 test_reopen(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct tchange t;
 	uint8_t *val = NULL;
 	size_t len = 0;
@@ -810,7 +801,7 @@ perms_enforced(const char *rodir)
 static void
 test_readonly(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	char rodir[96], path[128];
 
 	/* A database, then a read-only file. */
@@ -862,7 +853,7 @@ page_cb(const struct gs_stored_change *c, void *arg)
 static void
 test_batches(void **state)
 {
-	struct fx *fx = *state;
+	struct store_fx *fx = *state;
 	struct tchange t;
 	struct pager pg;
 	struct sum s;

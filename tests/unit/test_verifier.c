@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * test_verifier.c: unit tests of the verification thread pool
- * (daemon/verifier.c) on a private libev loop: results come back in
- * submission order with several threads even when a later, smaller job
- * finishes first; a forged signature, a swapped body and a garbage header
- * are reported with their codes, next to valid changes; a full queue
- * refuses with GS_EBUSY; the done callback may submit again; and
- * destroying the pool with jobs pending joins
- * the threads and frees every job without delivering it (checked under
- * ASan by the sanitizer build).
+ * (daemon/verifier.c) on a private libev loop, with changes signed and
+ * put in their wire form by the shared fixture's helpers (fixture.h):
+ * results come back in submission order with several threads even when
+ * a later, smaller job finishes first; a forged signature, a swapped body
+ * and a garbage header are reported with their codes, next to valid
+ * changes; a full queue refuses with GS_EBUSY; the done callback may
+ * submit again; and destroying the pool with jobs pending joins the
+ * threads and frees every job without delivering it (checked under ASan
+ * by the sanitizer build).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,9 +29,11 @@
 #include "replica.h"
 #include "verifier.h"
 
+#include "fixture.h"
+
 #define BODY "{\"title\":\"Atelier\"}"
 
-struct fx {
+struct pool_fx {
 	struct ev_loop *loop;
 	uint8_t *sk;                  /* secure memory */
 	uint8_t pk[32];
@@ -51,7 +54,7 @@ struct fx {
 
 /* A job's context: its index, and the first seq it carries. */
 struct user {
-	struct fx *f;
+	struct pool_fx *f;
 	size_t index;
 	uint64_t first_seq;
 };
@@ -68,7 +71,7 @@ user_free(void *arg)
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct pool_fx *f = calloc(1, sizeof(*f));
 	uint8_t item[16] = { 1 };
 
 	assert_non_null(f);
@@ -82,9 +85,9 @@ setup(void **state)
 	f->made = calloc(f->nmade, sizeof(*f->made));
 	assert_non_null(f->made);
 	for (size_t i = 0; i < f->nmade; i++)
-		assert_int_equal(gs_change_new(f->sk, item, GS_TYPE_EVENT,
-		    i + 1, 1000 + i, NULL, 0, false, (const uint8_t *)BODY,
-		    strlen(BODY), &f->made[i]), 0);
+		f->made[i] = fx_sign(f->sk, item, GS_TYPE_EVENT, i + 1,
+		    1000 + i, NULL, 0, false, (const uint8_t *)BODY,
+		    strlen(BODY));
 	*state = f;
 	return 0;
 }
@@ -92,7 +95,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 
 	for (size_t i = 0; i < f->nmade; i++)
 		gs_change_destroy(&f->made[i]);
@@ -103,23 +106,9 @@ teardown(void **state)
 	return 0;
 }
 
-static struct gs_wire_change
-wire_of(const struct gs_change *c)
-{
-	struct gs_wire_change w;
-
-	w.header = c->header;
-	w.header_len = c->header_len;
-	w.sig = c->sig;
-	w.sig_len = 64;
-	w.body = c->body;
-	w.body_len = c->body_len;
-	return w;
-}
-
 /* A job carrying changes first_seq .. first_seq + n - 1. */
 static struct gs_verify_job *
-make_job(struct fx *f, size_t index, uint64_t first_seq, size_t n)
+make_job(struct pool_fx *f, size_t index, uint64_t first_seq, size_t n)
 {
 	struct gs_verify_job *j;
 	struct user *u = calloc(1, sizeof(*u));
@@ -131,14 +120,14 @@ make_job(struct fx *f, size_t index, uint64_t first_seq, size_t n)
 	u->first_seq = first_seq;
 	assert_int_equal(gs_verify_job_new(n, n * 512, u, user_free, &j), 0);
 	for (size_t i = 0; i < n; i++) {
-		w = wire_of(f->made[first_seq - 1 + i]);
+		w = fx_wire(f->made[first_seq - 1 + i]);
 		assert_int_equal(gs_verify_job_add(j, &w), 0);
 	}
 	return j;
 }
 
 static void
-on_job(struct fx *f, struct gs_verify_job *j)
+on_job(struct pool_fx *f, struct gs_verify_job *j)
 {
 	struct user *u = gs_verify_job_user(j);
 	struct gs_change **cs = gs_verify_job_changes(j);
@@ -167,7 +156,7 @@ on_job(struct fx *f, struct gs_verify_job *j)
 static void
 on_done(struct gs_verify_job **jobs, size_t n, void *arg)
 {
-	struct fx *f = arg;
+	struct pool_fx *f = arg;
 
 	assert_in_range(n, 1, GS_VERIFIER_DELIVER_MAX);
 	f->calls++;
@@ -183,7 +172,7 @@ on_done(struct gs_verify_job **jobs, size_t n, void *arg)
 }
 
 static struct gs_verifier *
-pool(struct fx *f, unsigned threads, size_t max_jobs)
+pool(struct pool_fx *f, unsigned threads, size_t max_jobs)
 {
 	struct gs_verifier_opts o;
 	struct gs_verifier *v;
@@ -200,7 +189,7 @@ pool(struct fx *f, unsigned threads, size_t max_jobs)
 static void
 test_order(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 3, 0);
 	struct gs_verify_job *j;
 	uint64_t seq = 1;
@@ -232,7 +221,7 @@ test_order(void **state)
 static void
 test_bad_changes(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 2, 0);
 	struct gs_verify_job *j;
 	struct gs_wire_change w;
@@ -243,22 +232,22 @@ test_bad_changes(void **state)
 	u->f = f;
 	u->first_seq = 1;
 	assert_int_equal(gs_verify_job_new(5, 5 * 512, u, user_free, &j), 0);
-	w = wire_of(f->made[0]);
+	w = fx_wire(f->made[0]);
 	assert_int_equal(gs_verify_job_add(j, &w), 0);
-	w = wire_of(f->made[1]);
+	w = fx_wire(f->made[1]);
 	memcpy(sig, w.sig, 64);
 	sig[10] ^= 0x40;
 	w.sig = sig;
 	assert_int_equal(gs_verify_job_add(j, &w), 0);
-	w = wire_of(f->made[2]);
+	w = fx_wire(f->made[2]);
 	w.body = body;
 	w.body_len = strlen((char *)body);
 	assert_int_equal(gs_verify_job_add(j, &w), 0);
-	w = wire_of(f->made[3]);
+	w = fx_wire(f->made[3]);
 	w.header = junk;
 	w.header_len = 4;
 	assert_int_equal(gs_verify_job_add(j, &w), 0);
-	w = wire_of(f->made[4]);
+	w = fx_wire(f->made[4]);
 	assert_int_equal(gs_verify_job_add(j, &w), 0);
 	/* the job is full: a sixth change does not fit */
 	assert_int_equal(gs_verify_job_add(j, &w), GS_EINVAL);
@@ -286,7 +275,7 @@ test_bad_changes(void **state)
 static void
 test_backpressure(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 1, 2);
 	struct gs_verify_job *j;
 
@@ -315,7 +304,7 @@ test_backpressure(void **state)
 static void
 test_submit_from_callback(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 2, 0);
 	struct gs_verify_job *j = make_job(f, 0, 1, 10);
 
@@ -335,7 +324,7 @@ test_submit_from_callback(void **state)
 static void
 test_shutdown_pending(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 2, 0);
 	struct gs_verify_job *j;
 	size_t njobs = 0;
@@ -358,7 +347,7 @@ test_shutdown_pending(void **state)
 static void
 test_thread_count(void **state)
 {
-	struct fx *f = *state;
+	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 9, 0);
 
 	assert_int_equal(gs_verifier_threads(v), GS_VERIFIER_MAX_THREADS);

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_replica_apply.c: the replica's apply gate (daemon/replica_apply.c,
+ * gs_replica_apply) against the cases of docs/internals/reliability.md,
+ * "Bad input from a peer", on the shared fixture's throw-away site
+ * (fixture.h).
+ * Site A and site B are trusted peers, U is unknown (untrusted) and X
+ * blocked; each signs its own changes with gs_change_new. Every case checks the
+ * refusal reason counted in gs_apply_stats and that the replica's state
+ * (changes, authors, item fields) is what it was: garbage and truncated
+ * headers, oversized headers and bodies, forged signatures, a body
+ * swapped under a valid signature, a change claiming another author,
+ * replays, gaps, missing parents, equivocation, blocked and unknown
+ * authors, edits by a non-owner with and without co-host rights, HLC a
+ * day ahead or behind, escape sequences and invalid UTF-8 in a title, a
+ * mixed batch, and a flood of 100,000 garbage changes. Each test works in
+ * its own mkdtemp folder, removed afterwards.
+ */
+#include <malloc.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "change.h"
+#include "crypto.h"
+#include "err.h"
+#include "fields.h"
+#include "hlc.h"
+#include "identity.h"
+#include "item.h"
+#include "itemset.h"
+#include "replica.h"
+#include "store.h"
+
+#include "fixture.h"
+
+/* The replica holds exactly n changes (memory and store alike). */
+static void
+assert_changes(struct fx *f, uint64_t n)
+{
+	assert_int_equal(gs_replica_change_count(f->r), n);
+}
+
+/* ---- garbage, sizes, signatures ---- */
+
+static void
+test_garbage_and_truncated(void **state)
+{
+	struct fx *f = *state;
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_wire_change w;
+	struct gs_apply_stats st;
+	uint8_t junk[300];
+	int rc;
+
+	/* every strict prefix of a valid header */
+	for (size_t cut = 0; cut < c->header_len; cut++) {
+		w = fx_wire(c);
+		w.header_len = cut;
+		rc = fx_apply_w(f, &w);
+		assert_true(rc == GS_EPROTO || rc == GS_EBADSIG);
+	}
+	/* random bytes as header, a short and an empty signature */
+	gs_random(junk, sizeof(junk));
+	w = fx_wire(c);
+	w.header = junk;
+	w.header_len = sizeof(junk);
+	rc = fx_apply_w(f, &w);
+	assert_true(rc == GS_EPROTO || rc == GS_EBADSIG);
+	w = fx_wire(c);
+	w.sig_len = 63;
+	rc = fx_apply_w(f, &w);
+	assert_true(rc == GS_EPROTO || rc == GS_EBADSIG);
+	w = fx_wire(c);
+	w.sig = NULL;
+	w.sig_len = 0;
+	rc = fx_apply_w(f, &w);
+	assert_true(rc == GS_EPROTO || rc == GS_EBADSIG);
+	/* a NULL header with a length of 0 */
+	w = fx_wire(c);
+	w.header = NULL;
+	w.header_len = 0;
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	/* a body that is not a gs.Body at all (hash matches: signed so) */
+	{
+		struct gs_change *g;
+		uint8_t item[16];
+		gs_item_id_new(gs_identity_pk(f->a), 1, item);
+		g = fx_sign(gs_identity_sk(f->a), item, GS_TYPE_EVENT, 1,
+		    fx_now_hlc(), NULL, 0, false, junk, 40);
+		assert_int_equal(fx_apply_c(f, g), GS_EPROTO);
+		gs_change_destroy(&g);
+	}
+	/* a pruned body (absent) cannot be applied */
+	w = fx_wire(c);
+	w.body = NULL;
+	w.body_len = 0;
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	assert_changes(f, 0);
+	assert_int_equal(gs_replica_author_count(f->r), 0);
+	/* the honest change still goes in afterwards */
+	assert_int_equal(fx_apply_c(f, c), 0);
+	assert_changes(f, 1);
+	/* an empty batch is no error */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(gs_replica_apply(f->r, NULL, 0, gs_identity_pk(f->a),
+	    &st), 0);
+	assert_int_equal(st.applied + st.refused + st.dup, 0);
+	gs_change_destroy(&c);
+}
+
+static void
+test_oversized(void **state)
+{
+	struct fx *f = *state;
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_wire_change w;
+	uint8_t *big;
+	size_t blen = GS_MAX_BODY + 1;
+	int rc;
+
+	big = malloc(blen);
+	assert_non_null(big);
+	memset(big, 0x0a, blen);
+	/* a header over GS_MAX_HEADER: the valid one, padded */
+	memcpy(big, c->header, c->header_len);
+	w = fx_wire(c);
+	w.header = big;
+	w.header_len = GS_MAX_HEADER + 1;
+	rc = fx_apply_w(f, &w);
+	assert_true(rc == GS_ETOOBIG || rc == GS_EPROTO);
+	/* a body over GS_MAX_BODY under a valid header and signature */
+	w = fx_wire(c);
+	w.body = big;
+	w.body_len = blen;
+	assert_int_equal(fx_apply_w(f, &w), GS_ETOOBIG);
+	/* gs_change_new refuses to sign one */
+	{
+		struct gs_change *o = NULL;
+		assert_int_equal(gs_change_new(gs_identity_sk(f->a), c->item,
+		    GS_TYPE_EVENT, 1, fx_now_hlc(), NULL, 0, false, big, blen,
+		    &o), GS_EINVAL);
+		assert_null(o);
+	}
+	free(big);
+	assert_changes(f, 0);
+	gs_change_destroy(&c);
+}
+
+static void
+test_forged_signature(void **state)
+{
+	struct fx *f = *state;
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_wire_change w;
+	uint8_t sig[64];
+
+	for (int bit = 0; bit < 512; bit += 37) {
+		memcpy(sig, c->sig, 64);
+		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		w = fx_wire(c);
+		w.sig = sig;
+		assert_int_equal(fx_apply_w(f, &w), GS_EBADSIG);
+	}
+	/* a flipped header bit breaks the signature too (or the parse) */
+	{
+		uint8_t *h = malloc(c->header_len);
+		int rc;
+		assert_non_null(h);
+		memcpy(h, c->header, c->header_len);
+		h[c->header_len - 1] ^= 0x01;   /* the deleted flag */
+		w = fx_wire(c);
+		w.header = h;
+		rc = fx_apply_w(f, &w);
+		assert_true(rc == GS_EBADSIG || rc == GS_EPROTO);
+		free(h);
+	}
+	assert_changes(f, 0);
+	assert_null(fx_title_of(f, c->item));
+	gs_change_destroy(&c);
+}
+
+static void
+test_body_swapped(void **state)
+{
+	struct fx *f = *state;
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_change *o = fx_root_event(f->a, 1, fx_now_hlc(),
+	    "Autre titre");
+	struct gs_wire_change w = fx_wire(c);
+
+	/* valid signature over c's header, but the body of o */
+	w.body = o->body;
+	w.body_len = o->body_len;
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADHASH);
+	assert_changes(f, 0);
+	/* the body cut by one byte */
+	w = fx_wire(c);
+	w.body_len--;
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADHASH);
+	assert_changes(f, 0);
+	assert_int_equal(fx_apply_c(f, c), 0);
+	assert_string_equal(fx_title_of(f, c->item), "Atelier");
+	gs_change_destroy(&c);
+	gs_change_destroy(&o);
+}
+
+static void
+test_claims_other_author(void **state)
+{
+	struct fx *f = *state;
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_wire_change w = fx_wire(c);
+	uint8_t sig[64];
+
+	/* header says author A; U signs it */
+	assert_int_equal(gs_sign(gs_identity_sk(f->u), c->header,
+	    c->header_len, sig), 0);
+	w.sig = sig;
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADSIG);
+	/* and B, a trusted site, cannot sign for A either */
+	assert_int_equal(gs_sign(gs_identity_sk(f->b), c->header,
+	    c->header_len, sig), 0);
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADSIG);
+	assert_changes(f, 0);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->a)), 0);
+	gs_change_destroy(&c);
+}
+
+/* ---- sequences and parents ---- */
+
+static void
+test_replay(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *c1 = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *c2 = fx_edit(f->a, 2, t + 1, c1, "title",
+	    "Atelier 2");
+
+	assert_int_equal(fx_apply_c(f, c1), 0);
+	assert_int_equal(fx_apply_c(f, c2), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fx_apply_c(f, c1), GS_EDUP);
+		assert_int_equal(fx_apply_c(f, c2), GS_EDUP);
+	}
+	assert_changes(f, 2);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->a)), 2);
+	assert_string_equal(fx_title_of(f, c1->item), "Atelier 2");
+	gs_change_destroy(&c1);
+	gs_change_destroy(&c2);
+}
+
+static void
+test_sequence_gap(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *c1 = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *c2 = fx_edit(f->a, 2, t + 1, c1, "title", "deux");
+	struct gs_change *c3 = fx_edit(f->a, 3, t + 2, c2, "title", "trois");
+	struct gs_change *r2 = fx_root_event(f->b, 2, t, "B sans 1");
+
+	assert_int_equal(fx_apply_c(f, r2), GS_EGAP);   /* B starts at 2 */
+	assert_int_equal(fx_apply_c(f, c1), 0);
+	assert_int_equal(fx_apply_c(f, c3), GS_EGAP);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->a)), 1);
+	assert_int_equal(fx_apply_c(f, c2), 0);
+	assert_int_equal(fx_apply_c(f, c3), 0);
+	assert_string_equal(fx_title_of(f, c1->item), "trois");
+	assert_changes(f, 3);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->b)), 0);
+	gs_change_destroy(&c1);
+	gs_change_destroy(&c2);
+	gs_change_destroy(&c3);
+	gs_change_destroy(&r2);
+}
+
+static void
+test_missing_parent(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *c1 = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *bogus = fx_root_event(f->a, 1, t, "jamais vu");
+	struct gs_change *e, *orphan;
+	uint8_t *b = NULL, fake[32];
+	size_t blen;
+
+	assert_int_equal(fx_apply_c(f, c1), 0);
+	/* an edit of the held item naming a parent nobody has */
+	gs_random(fake, sizeof(fake));
+	fx_body_kv(&b, &blen, "title", "x", NULL);
+	e = fx_sign(gs_identity_sk(f->a), c1->item, GS_TYPE_EVENT, 2, t + 1,
+	    (const uint8_t (*)[32])fake, 1, false, b, blen);
+	assert_int_equal(fx_apply_c(f, e), GS_ENOPARENT);
+	/* an edit of an item not held at all */
+	orphan = fx_edit(f->b, 1, t + 1, bogus, "title", "y");
+	assert_int_equal(fx_apply_c(f, orphan), GS_ENOPARENT);
+	assert_changes(f, 1);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->b)), 0);
+	assert_string_equal(fx_title_of(f, c1->item), "Atelier");
+	free(b);
+	gs_change_destroy(&c1);
+	gs_change_destroy(&bogus);
+	gs_change_destroy(&e);
+	gs_change_destroy(&orphan);
+}
+
+static void
+test_equivocation(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *one = fx_root_event(f->a, 1, t, "Un");
+	struct gs_change *two = fx_root_event(f->a, 1, t, "Deux");
+	struct gs_change *next;
+	int64_t n = -1;
+
+	assert_memory_not_equal(one->id, two->id, 32);
+	assert_int_equal(fx_apply_c(f, one), 0);
+	assert_int_equal(fx_apply_c(f, two), GS_EEQUIVOC);
+	assert_int_equal(gs_store_equivocation_count(f->st,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(fx_title_of(f, one->item), "Un");
+	/* never flips, whatever the order that follows */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fx_apply_c(f, one), GS_EDUP);
+		assert_int_equal(fx_apply_c(f, two), GS_EEQUIVOC);
+		assert_string_equal(fx_title_of(f, one->item), "Un");
+	}
+	/* the same proof sent again is not stored again */
+	assert_int_equal(gs_store_equivocation_count(f->st,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_changes(f, 1);
+	/* the author's next change still builds on the first */
+	next = fx_edit(f->a, 2, t + 1, one, "title", "Un bis");
+	assert_int_equal(fx_apply_c(f, next), 0);
+	assert_string_equal(fx_title_of(f, one->item), "Un bis");
+	gs_change_destroy(&one);
+	gs_change_destroy(&two);
+	gs_change_destroy(&next);
+}
+
+/* Both of an equivocating pair in one batch: the first wins. */
+static void
+test_equivocation_in_batch(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *one = fx_root_event(f->a, 1, t, "Un");
+	struct gs_change *two = fx_root_event(f->a, 1, t, "Deux");
+	struct gs_wire_change w[2] = { fx_wire(two), fx_wire(one) };
+	struct gs_apply_stats st;
+	int64_t n = -1;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(gs_replica_apply(f->r, w, 2, gs_identity_pk(f->b),
+	    &st), 0);
+	assert_int_equal(st.applied, 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.by_reason[-GS_EEQUIVOC], 1);
+	assert_string_equal(fx_title_of(f, one->item), "Deux");
+	assert_int_equal(gs_store_equivocation_count(f->st,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	gs_change_destroy(&one);
+	gs_change_destroy(&two);
+}
+
+/* ---- who may write ---- */
+
+static void
+test_blocked_and_untrusted(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *xc = fx_root_event(f->x, 1, t, "bloqué");
+	struct gs_change *uc = fx_root_event(f->u, 1, t, "inconnu");
+	struct gs_change *ac = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *ue;
+
+	assert_int_equal(fx_apply_c(f, xc), GS_EBLOCKED);
+	assert_int_equal(fx_apply_c(f, uc), GS_EUNTRUSTED);
+	/* no per-author state kept for them */
+	assert_int_equal(gs_replica_author_count(f->r), 0);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->u)), 0);
+	assert_null(fx_title_of(f, uc->item));
+	/* nor may they edit a trusted site's item */
+	assert_int_equal(fx_apply_c(f, ac), 0);
+	ue = fx_edit(f->u, 1, t + 1, ac, "title", "pris");
+	assert_int_equal(fx_apply_c(f, ue), GS_EUNTRUSTED);
+	assert_string_equal(fx_title_of(f, ac->item), "Atelier");
+	assert_int_equal(gs_replica_author_count(f->r), 1);
+	assert_changes(f, 1);
+	/* a replica without a trust callback takes only its own changes */
+	fx_trust(f, NULL, FX_NO_TRUST);
+	{
+		struct gs_change *a2 = fx_edit(f->a, 2, t + 2, ac, "title",
+		    "z");
+		assert_int_equal(fx_apply_c(f, a2), GS_EUNTRUSTED);
+		gs_change_destroy(&a2);
+	}
+	fx_trust(f, NULL, 0);
+	gs_change_destroy(&xc);
+	gs_change_destroy(&uc);
+	gs_change_destroy(&ac);
+	gs_change_destroy(&ue);
+}
+
+static void
+test_edit_rights(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *b1, *cohost, *b2, *b3, *b4;
+
+	assert_int_equal(fx_apply_c(f, root), 0);
+	/* B is neither owner nor co-host */
+	b1 = fx_edit(f->b, 1, t + 1, root, "title", "volé");
+	assert_int_equal(fx_apply_c(f, b1), GS_EDENIED);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->b)), 0);
+	/* A lists B as co-host */
+	cohost = fx_edit(f->a, 2, t + 2, root, "cohosts",
+	    gs_identity_siteid(f->b));
+	assert_int_equal(fx_apply_c(f, cohost), 0);
+	/* B's edit on top of that is accepted (b1 used seq 1, never held) */
+	b2 = fx_edit(f->b, 1, t + 3, cohost, "title", "Atelier partagé");
+	assert_int_equal(fx_apply_c(f, b2), 0);
+	assert_string_equal(fx_title_of(f, root->item), "Atelier partagé");
+	/* co-hosts may not change who may edit */
+	b3 = fx_edit(f->b, 2, t + 4, b2, "cohosts", "");
+	assert_int_equal(fx_apply_c(f, b3), GS_EDENIED);
+	/* rights are judged on the state the parents saw: the root alone */
+	b4 = fx_edit(f->b, 2, t + 4, root, "title", "avant co-hôte");
+	assert_int_equal(fx_apply_c(f, b4), GS_EDENIED);
+	assert_string_equal(fx_title_of(f, root->item), "Atelier partagé");
+	assert_changes(f, 3);
+	gs_change_destroy(&root);
+	gs_change_destroy(&b1);
+	gs_change_destroy(&cohost);
+	gs_change_destroy(&b2);
+	gs_change_destroy(&b3);
+	gs_change_destroy(&b4);
+}
+
+/* ---- clocks ---- */
+
+static void
+test_clock(void **state)
+{
+	struct fx *f = *state;
+	uint64_t now = gs_wall_ms();
+	struct gs_change *fut = fx_root_event(f->a, 1,
+	    GS_HLC_MAKE(now + FX_DAY_MS, 0), "demain");
+	struct gs_change *past = fx_root_event(f->a, 1,
+	    GS_HLC_MAKE(now - FX_DAY_MS, 0), "hier");
+	struct gs_change *same, *before, *after;
+
+	assert_int_equal(fx_apply_c(f, fut), GS_ECLOCK);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->a)), 0);
+	/* a day late is fine: sites stay offline for days */
+	assert_int_equal(fx_apply_c(f, past), 0);
+	/* a child must come after its parent */
+	same = fx_edit(f->a, 2, past->hlc, past, "title", "même instant");
+	assert_int_equal(fx_apply_c(f, same), GS_ECLOCK);
+	before = fx_edit(f->a, 2, past->hlc - (1000ull << 16), past, "title",
+	    "avant");
+	assert_int_equal(fx_apply_c(f, before), GS_ECLOCK);
+	after = fx_edit(f->a, 2, past->hlc + 1, past, "title", "après");
+	assert_int_equal(fx_apply_c(f, after), 0);
+	assert_string_equal(fx_title_of(f, past->item), "après");
+	assert_changes(f, 2);
+	gs_change_destroy(&fut);
+	gs_change_destroy(&past);
+	gs_change_destroy(&same);
+	gs_change_destroy(&before);
+	gs_change_destroy(&after);
+}
+
+/* ---- text ---- */
+
+/* A one-field gs.Body built by hand (the encoder may refuse it). */
+static size_t
+raw_body(uint8_t *out, const char *name, const char *val, size_t vl)
+{
+	size_t nl = strlen(name), o = 0;
+
+	out[o++] = 0x0a;
+	out[o++] = (uint8_t)(2 + nl + 2 + vl);
+	out[o++] = 0x0a;
+	out[o++] = (uint8_t)nl;
+	memcpy(out + o, name, nl);
+	o += nl;
+	out[o++] = 0x12;
+	out[o++] = (uint8_t)vl;
+	memcpy(out + o, val, vl);
+	return o + vl;
+}
+
+static void
+test_hostile_text(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	static const char *const bad_titles[] = {
+		"\x1b[2J\x1b[HAtelier",            /* clear screen */
+		"Atelier\x1b]0;titre\x07",         /* window title */
+		"Atelier\r\nFaux: oui",            /* line injection */
+		"Atelier\xc2\x9b" "31m",           /* C1 CSI */
+		"Atelier\x7f",
+	};
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *c;
+	uint8_t *b = NULL, raw[128];
+	size_t blen;
+
+	for (size_t i = 0; i < sizeof(bad_titles) / sizeof(*bad_titles); i++) {
+		uint8_t item[16];
+		gs_item_id_new(gs_identity_pk(f->a), 1, item);
+		fx_body_kv(&b, &blen, "kind", "workshop", "start",
+		    "2025-03-01T14:00:00+01:00", "title", bad_titles[i], NULL);
+		c = fx_sign(gs_identity_sk(f->a), item, GS_TYPE_EVENT, 1, t,
+		    NULL, 0, false, b, blen);
+		assert_int_equal(fx_apply_c(f, c), GS_EINVAL);
+		gs_change_destroy(&c);
+		free(b);
+		b = NULL;
+	}
+	assert_changes(f, 0);
+	assert_int_equal(fx_apply_c(f, root), 0);
+	/* invalid UTF-8 and a NUL inside a value: not a canonical body */
+	blen = raw_body(raw, "title", "Ate\xc3\x28lier", 9);
+	c = fx_sign(gs_identity_sk(f->a), root->item, GS_TYPE_EVENT, 2, t + 1,
+	    (const uint8_t (*)[32])root->id, 1, false, raw, blen);
+	assert_int_equal(fx_apply_c(f, c), GS_EPROTO);
+	gs_change_destroy(&c);
+	blen = raw_body(raw, "title", "Ate\0lier", 8);
+	c = fx_sign(gs_identity_sk(f->a), root->item, GS_TYPE_EVENT, 2, t + 1,
+	    (const uint8_t (*)[32])root->id, 1, false, raw, blen);
+	assert_int_equal(fx_apply_c(f, c), GS_EPROTO);
+	gs_change_destroy(&c);
+	/* an escape sequence in an edit, and an unknown field */
+	c = fx_edit(f->a, 2, t + 1, root, "title", "\x1b[5mclignote");
+	assert_int_equal(fx_apply_c(f, c), GS_EINVAL);
+	gs_change_destroy(&c);
+	c = fx_edit(f->a, 2, t + 1, root, "diagnosis", "x");
+	assert_int_equal(fx_apply_c(f, c), GS_EINVAL);
+	gs_change_destroy(&c);
+	/* a title over its 200-byte limit */
+	{
+		char longt[260];
+		memset(longt, 'a', sizeof(longt) - 1);
+		longt[sizeof(longt) - 1] = '\0';
+		c = fx_edit(f->a, 2, t + 1, root, "title", longt);
+		assert_int_equal(fx_apply_c(f, c), GS_EINVAL);
+		gs_change_destroy(&c);
+	}
+	assert_string_equal(fx_title_of(f, root->item), "Atelier");
+	assert_changes(f, 1);
+	gs_change_destroy(&root);
+}
+
+/* ---- batches ---- */
+
+static void
+test_mixed_batch(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *a1 = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *a2 = fx_edit(f->a, 2, t + 1, a1, "title",
+	    "Atelier 2");
+	struct gs_change *a5 = fx_edit(f->a, 5, t + 2, a1, "title", "trou");
+	struct gs_change *u1 = fx_root_event(f->u, 1, t, "inconnu");
+	struct gs_change *b1 = fx_root_event(f->b, 1, t, "B");
+	struct gs_wire_change w[7];
+	struct gs_apply_stats st;
+	uint8_t sig[64];
+
+	memcpy(sig, b1->sig, 64);
+	sig[0] ^= 0x04;
+	w[0] = fx_wire(a1);
+	w[1] = fx_wire(b1);
+	w[1].sig = sig;                       /* forged */
+	w[2] = fx_wire(a2);
+	w[3] = fx_wire(a5);                      /* gap */
+	w[4] = fx_wire(u1);                      /* untrusted */
+	w[5] = fx_wire(a1);                      /* replay inside the batch */
+	w[6] = fx_wire(b1);                      /* the honest B */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(gs_replica_apply(f->r, w, 7, gs_identity_pk(f->b),
+	    &st), 0);
+	assert_int_equal(st.applied, 3);
+	assert_int_equal(st.dup, 1);
+	assert_int_equal(st.refused, 3);
+	assert_int_equal(st.by_reason[-GS_EBADSIG], 1);
+	assert_int_equal(st.by_reason[-GS_EGAP], 1);
+	assert_int_equal(st.by_reason[-GS_EUNTRUSTED], 1);
+	assert_changes(f, 3);
+	assert_string_equal(fx_title_of(f, a1->item), "Atelier 2");
+	assert_string_equal(fx_title_of(f, b1->item), "B");
+	assert_null(fx_title_of(f, u1->item));
+	gs_change_destroy(&a1);
+	gs_change_destroy(&a2);
+	gs_change_destroy(&a5);
+	gs_change_destroy(&u1);
+	gs_change_destroy(&b1);
+}
+
+static size_t
+heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+static void
+test_flood(void **state)
+{
+	struct fx *f = *state;
+	enum { TOTAL = 100000, BATCH = 1000, SLOT = 160 };
+	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
+	struct gs_change *c2;
+	struct gs_wire_change *w = calloc(BATCH, sizeof(*w));
+	uint8_t *buf = malloc((size_t)BATCH * SLOT);
+	struct gs_apply_stats st;
+	unsigned applied = 0, refused = 0, dup = 0;
+	size_t heap0 = 0, heap1;
+
+	assert_non_null(w);
+	assert_non_null(buf);
+	assert_int_equal(fx_apply_c(f, c), 0);
+	for (int round = 0; round < TOTAL / BATCH; round++) {
+		gs_random(buf, (size_t)BATCH * SLOT);
+		for (int i = 0; i < BATCH; i++) {
+			uint8_t *s = buf + (size_t)i * SLOT;
+			size_t hl = 1 + s[0] % 64;
+			w[i].header = s + 1;
+			w[i].header_len = hl;
+			/* some look like a header: field 1, varint 1 */
+			if (i % 3 == 0) {
+				s[1] = 0x08;
+				s[2] = 0x01;
+			}
+			w[i].sig = s + 1 + 64;
+			w[i].sig_len = 64;
+			w[i].body = (i % 2) ? s + 1 + 128 : NULL;
+			w[i].body_len = (i % 2) ? 31 : 0;
+		}
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(gs_replica_apply(f->r, w, BATCH,
+		    gs_identity_pk(f->b), &st), 0);
+		applied += st.applied;
+		refused += st.refused;
+		dup += st.dup;
+		assert_int_equal(st.by_reason[-GS_EPROTO] +
+		    st.by_reason[-GS_EBADSIG], st.refused);
+		if (round == 9)
+			heap0 = heap_in_use();  /* after the caches warmed up */
+	}
+	heap1 = heap_in_use();
+	assert_int_equal(applied, 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(refused, TOTAL);
+	/* memory bounded: refusals keep nothing (16 MiB of slack) */
+	assert_true(heap1 < heap0 + (16u << 20));
+	/* the state is intact and the replica still serves */
+	assert_changes(f, 1);
+	assert_int_equal(gs_replica_author_count(f->r), 1);
+	assert_string_equal(fx_title_of(f, c->item), "Atelier");
+	c2 = fx_edit(f->a, 2, c->hlc + 1, c, "title", "Atelier après");
+	assert_int_equal(fx_apply_c(f, c2), 0);
+	assert_string_equal(fx_title_of(f, c->item), "Atelier après");
+	free(w);
+	free(buf);
+	gs_change_destroy(&c);
+	gs_change_destroy(&c2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FX_TEST(test_garbage_and_truncated),
+		FX_TEST(test_oversized),
+		FX_TEST(test_forged_signature),
+		FX_TEST(test_body_swapped),
+		FX_TEST(test_claims_other_author),
+		FX_TEST(test_replay),
+		FX_TEST(test_sequence_gap),
+		FX_TEST(test_missing_parent),
+		FX_TEST(test_equivocation),
+		FX_TEST(test_equivocation_in_batch),
+		FX_TEST(test_blocked_and_untrusted),
+		FX_TEST(test_edit_rights),
+		FX_TEST(test_clock),
+		FX_TEST(test_hostile_text),
+		FX_TEST(test_mixed_batch),
+		FX_TEST(test_flood),
+	};
+
+	if (fx_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
