@@ -26,6 +26,7 @@
 #include "err.h"
 #include "log.h"
 #include "pbuf.h"
+#include "replica.h"
 #include "siteid.h"
 #include "transport.h"
 #include "view.h"
@@ -77,7 +78,8 @@ static const struct {
 	{ GS_EDENIED, GS__STATUS__REFUSED, NULL, "seuls le site propriétaire "
 	    "et ses co-organisateurs peuvent modifier cet élément" },
 	{ GS_ENOTFOUND, GS__STATUS__NOT_FOUND, "item", "élément introuvable" },
-	{ GS_EDELETED, GS__STATUS__REFUSED, "item", "cet élément est supprimé" },
+	{ GS_EDELETED, GS__STATUS__REFUSED, "item",
+	    "cet élément est supprimé" },
 	{ GS_ECORRUPT, GS__STATUS__REFUSED, "item", "les données de cet "
 	    "élément sont altérées sur le disque : elles ne sont pas "
 	    "affichées (voir les journaux du démon)" },
@@ -136,6 +138,20 @@ ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
 		ctl_fail(r, GS__STATUS__INVALID, "site", "identifiant de site "
 		    "« %.70s » invalide : 56 caractères A-Z et 2-7, par "
 		    "groupes de 7 (gemsync id sur l'autre site)", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_other_site_param(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, uint8_t pk[32])
+{
+	if (ctl_site_param(q, r, pk) != 0)
+		return -1;
+	if (memcmp(pk, gs_replica_pk(d->replica), 32) == 0) {
+		ctl_fail(r, GS__STATUS__INVALID, "site", "c'est l'identifiant "
+		    "de ce site-ci");
 		return -1;
 	}
 	return 0;

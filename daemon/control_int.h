@@ -26,7 +26,7 @@ struct ctl_request {
 struct ctl_reply {
 	Gs__Status status;
 	char error[400];                /* French, when status is not OK */
-	char field[GS_FIELD_NAME_MAX + 1];  /* offending field, or "" */
+	char field[GS_FIELD_NAME_MAX + 1];  /* offending field or "" */
 	json_t *json;                   /* owned */
 	char *text;                     /* owned: the reply as JSON text, instead */
 };
@@ -57,6 +57,10 @@ void ctl_fail_err(struct ctl_reply *r, int err,
  */
 int ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
     uint8_t pk[32]);
+
+/* As ctl_site_param(), and refuses this site's own ID. */
+int ctl_other_site_param(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, uint8_t pk[32]);
 
 /* A Unix time as an RFC 3339 UTC string, or JSON null when t <= 0. */
 json_t *ctl_time_or_null(int64_t t);

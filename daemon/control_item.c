@@ -26,7 +26,8 @@ need_type(const struct ctl_request *q, struct ctl_reply *r, int *type)
 
 	*type = t ? gs_item_type_parse(t) : GS_EINVAL;
 	if (*type < 0 || *type == GS_TYPE_RESERVATION) {
-		ctl_fail(r, GS__STATUS__INVALID, "type", "type « %s » inconnu : "
+		ctl_fail(r, GS__STATUS__INVALID, "type",
+		    "type « %s » inconnu : "
 		    "event, resource ou site", t ? t : "");
 		return -1;
 	}
@@ -43,7 +44,8 @@ need_item(struct gs_daemon *d, const struct ctl_request *q, struct ctl_reply *r,
 	int rc;
 
 	if (p == NULL) {
-		ctl_fail(r, GS__STATUS__INVALID, "item", "identifiant d'élément "
+		ctl_fail(r, GS__STATUS__INVALID, "item",
+		    "identifiant d'élément "
 		    "manquant");
 		return NULL;
 	}
@@ -75,7 +77,8 @@ collect_fields(const struct ctl_request *q, struct ctl_reply *r,
 		eq = strchr(p->value, '=');
 		n = eq ? (size_t)(eq - p->value) : 0;
 		if (eq == NULL || n == 0 || n > GS_FIELD_NAME_MAX) {
-			ctl_fail(r, GS__STATUS__INVALID, NULL, "champ mal formé "
+			ctl_fail(r, GS__STATUS__INVALID, NULL,
+			    "champ mal formé "
 			    "« %.40s » : attendu NOM=VALEUR", p->value);
 			return -1;
 		}
@@ -99,7 +102,8 @@ reply_item(struct gs_daemon *d, struct ctl_reply *r, const uint8_t id[16])
 	struct gs_item *it = gs_replica_item(d->replica, id);
 
 	if (it == NULL) {
-		ctl_fail(r, GS__STATUS__NOT_FOUND, "item", "élément introuvable");
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "item",
+		    "élément introuvable");
 		return;
 	}
 	r->text = gs_view_item_text(d->replica, it);
@@ -166,7 +170,8 @@ ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
 	    collect_fields(q, r, &delta) != 0)
 		goto out;
 	if (delta.n == 0) {
-		ctl_fail(r, GS__STATUS__INVALID, NULL, "rien à modifier : donnez "
+		ctl_fail(r, GS__STATUS__INVALID, NULL,
+		    "rien à modifier : donnez "
 		    "au moins un champ");
 		goto out;
 	}
@@ -224,7 +229,8 @@ ctl_item_show(struct gs_daemon *d, const struct ctl_request *q,
 		return;
 	}
 	if (!visible(gs_item_state(it)->owner, d)) {
-		ctl_fail(r, GS__STATUS__NOT_FOUND, "item", "cet élément appartient "
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "item",
+		    "cet élément appartient "
 		    "à un site bloqué");
 		return;
 	}
@@ -307,12 +313,14 @@ ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
 	}
 	cancelled = gs_fields_get(&st->fields, "cancelled");
 	if (seats == NULL) {
-		ctl_fail(r, GS__STATUS__INVALID, "seats", "nombre de places manquant");
+		ctl_fail(r, GS__STATUS__INVALID, "seats",
+		    "nombre de places manquant");
 		goto out;
 	}
 	if (strcmp(seats, "0") != 0 && (st->deleted || (cancelled != NULL &&
 	    strcmp(cancelled, "yes") == 0))) {
-		ctl_fail(r, GS__STATUS__REFUSED, "item", "cet événement est annulé : "
+		ctl_fail(r, GS__STATUS__REFUSED, "item",
+		    "cet événement est annulé : "
 		    "on ne peut plus y réserver de places");
 		goto out;
 	}
@@ -471,7 +479,8 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 		if (strcmp(p->name, "f") != 0)
 			continue;
 		if (n == 0 || n > GS_FIELD_NAME_MAX) {
-			ctl_fail(r, GS__STATUS__INVALID, NULL, "champ mal formé "
+			ctl_fail(r, GS__STATUS__INVALID, NULL,
+			    "champ mal formé "
 			    "« %.40s » : attendu NOM=VALEUR", p->value);
 			goto out;
 		}

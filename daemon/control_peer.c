@@ -26,16 +26,12 @@ ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32];
 	int rc;
 
-	if (ctl_site_param(q, r, pk) != 0)
+	if (ctl_other_site_param(d, q, r, pk) != 0)
 		return;
-	if (memcmp(pk, gs_replica_pk(d->replica), 32) == 0) {
-		ctl_fail(r, GS__STATUS__INVALID, "site", "c'est l'identifiant "
-		    "de ce site-ci");
-		return;
-	}
 	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
 	    strchr(ep + 6, ':') == NULL) {
-		ctl_fail(r, GS__STATUS__INVALID, "endpoint", "adresse « %.60s » "
+		ctl_fail(r, GS__STATUS__INVALID, "endpoint",
+		    "adresse « %.60s » "
 		    "invalide : attendu tcp://HÔTE:PORT", ep ? ep : "");
 		return;
 	}

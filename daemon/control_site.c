@@ -273,13 +273,8 @@ site_set(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32], curve[32];
 	int rc;
 
-	if (ctl_site_param(q, r, pk) != 0)
+	if (ctl_other_site_param(d, q, r, pk) != 0)
 		return;
-	if (memcmp(pk, gs_replica_pk(d->replica), 32) == 0) {
-		ctl_fail(r, GS__STATUS__INVALID, "site", "c'est l'identifiant "
-		    "de ce site-ci");
-		return;
-	}
 	rc = gs_trust_set(gs_gossip_trust(d->gossip), pk, trust, NULL);
 	if (rc != 0) {
 		ctl_fail_err(r, rc, NULL);
