@@ -37,4 +37,18 @@ struct gs_daemon {
 	ev_timer idle;                    /* gives memory back when idle */
 };
 
+struct gs_replica_opts;
+
+/*
+ * Opens the site of o->data_dir into d: the store, the replica on it,
+ * and the trust decisions read from the store and lent to the replica,
+ * in that order. Returns 0, or an error with err set in French (see
+ * gs_replica_open_store and gs_replica_open); what was opened stays in d
+ * for gs_daemon_close_site().
+ */
+int gs_daemon_open_site(struct gs_daemon *d, const struct gs_replica_opts *o,
+    char *err, size_t errlen);
+/* Closes what gs_daemon_open_site() opened, in reverse. Idempotent. */
+void gs_daemon_close_site(struct gs_daemon *d);
+
 #endif

@@ -12,7 +12,7 @@
  * pushed at once to connected peers that are exactly one change behind
  * for that author; anything a push misses, the next round repairs.
  */
-#include "gossip_int.h"
+#include "gossip.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,8 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <ev.h>
+
 #include "config.h"
-#include "control.pb-c.h"
 #include "crypto.h"
 #include "err.h"
 #include "hlc.h"
@@ -35,7 +36,7 @@
 #include "store.h"
 #include "transport.h"
 #include "trust.h"
-#include "view.h"
+#include "verifier.h"
 
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
@@ -49,7 +50,86 @@
 #define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
+#define ROUTE_MAX 256
+#define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
 
+/* One peer: a site we dial, or a trusted site that dialled us. */
+struct peer {
+	struct gs_gossip *g;              /* lent */
+	uint8_t pk[32];
+	uint8_t curve[32];
+	char *endpoint;                   /* owned; NULL: inbound only */
+	char *label;                      /* owned; admin's name for it */
+	bool introducer;
+	bool configured;                  /* in the peers table */
+	int64_t added, last_seen, last_sync;
+	int64_t saved_seen, saved_sync;   /* what the store holds */
+	struct gs_endpoint *dealer;       /* owned; NULL without endpoint */
+	bool was_connected;
+	ev_tstamp down_since;             /* dealer not connected since */
+	double redial_s;                  /* current redial delay */
+	uint8_t route[ROUTE_MAX];         /* inbound route through our ROUTER */
+	size_t route_len;
+	ev_tstamp route_seen;
+	/* what we know the peer holds (its last summary, plus what we sent) */
+	struct gs_seqmap known;
+	bool have_known;
+	uint8_t known_digest[32];         /* digest of its last full summary */
+	bool has_digest;
+	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
+	size_t nunwanted;
+	/* sending to the peer */
+	unsigned granted;                 /* credit the peer gave in its summary */
+	ev_tstamp summary_at;             /* when that summary came */
+	unsigned credit;
+	int64_t cursor;
+	bool sending;
+	unsigned inflight;
+	/* counters */
+	uint64_t they_lack, we_lack;
+	uint64_t applied;
+	uint64_t refused;
+	unsigned by_reason[GS_REASONS];
+	ev_tstamp last_reround;
+	unsigned verifying;               /* batches in the verifier */
+};
+
+struct gs_gossip {
+	struct gs_daemon *d;              /* lent */
+	struct gs_trust *trust;           /* lent by the daemon */
+	struct gs_endpoint *listener;     /* owned */
+	struct gs_verifier *verifier;     /* owned: checks received batches */
+	uint8_t curve_pk[32];
+	uint8_t *curve_sk;                /* owned, guarded memory */
+	struct peer **peers;              /* owned */
+	size_t npeers, cappeers;
+	ev_timer round_timer;
+	ev_timer tick;
+	uint64_t rounds;
+	uint64_t refused;                 /* all peers, for the log window */
+	uint64_t refused_logged;
+	ev_tstamp last_refusal_log;
+	struct {
+		uint8_t curve[32];
+		ev_tstamp when;
+	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
+	unsigned zap_next;
+};
+
+/* The peer with this site key (lent), or NULL. */
+static struct peer *find_peer(struct gs_gossip *g, const uint8_t pk[32]);
+/* A new peer for a valid site key (owned by g), or NULL. */
+static struct peer *peer_new(struct gs_gossip *g, const uint8_t pk[32]);
+/* (Re)opens p's DEALER to its endpoint, if it has one. */
+static int peer_connect(struct gs_gossip *g, struct peer *p);
+/* Closes and frees p (never from p's own message callback). */
+static void peer_drop(struct gs_gossip *g, struct peer *p);
+/* 1 if p can be reached now, by our DEALER or its route to us. */
+static bool peer_connected(const struct peer *p);
+/* Sends p the sites we trust. */
+static void send_intro(struct gs_gossip *g, struct peer *p);
+/* Starts an anti-entropy round with p. */
+static void start_round(struct gs_gossip *g, struct peer *p);
 
 /* ---- small helpers ---- */
 
@@ -71,8 +151,8 @@ set_known(struct peer *p, const uint8_t pk[32], uint64_t seq)
 	return gs_seqmap_raise(&p->known, pk, seq);
 }
 
-struct peer *
-gs_gossip_find_peer(struct gs_gossip *g, const uint8_t pk[32])
+static struct peer *
+find_peer(struct gs_gossip *g, const uint8_t pk[32])
 {
 	for (size_t i = 0; i < g->npeers; i++)
 		if (memcmp(g->peers[i]->pk, pk, 32) == 0)
@@ -80,8 +160,8 @@ gs_gossip_find_peer(struct gs_gossip *g, const uint8_t pk[32])
 	return NULL;
 }
 
-bool
-gs_gossip_peer_connected(const struct peer *p)
+static bool
+peer_connected(const struct peer *p)
 {
 	ev_tstamp now = ev_now(p->g->d->loop);
 
@@ -326,8 +406,8 @@ on_intro_site(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
-void
-gs_gossip_send_intro(struct gs_gossip *g, struct peer *p)
+static void
+send_intro(struct gs_gossip *g, struct peer *p)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
@@ -839,7 +919,7 @@ on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 		}
 		memset(&st, 0, sizeof(st));
 		rc = apply_run(g, jobs + i, run, ctx->from, &st);
-		p = gs_gossip_find_peer(g, ctx->from);
+		p = find_peer(g, ctx->from);
 		if (p != NULL)
 			p->verifying = p->verifying > run ?
 			    p->verifying - (unsigned)run : 0;
@@ -1020,7 +1100,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			break;
 		}
 		/* introductions go both ways, whoever dialled */
-		gs_gossip_send_intro(g, p);
+		send_intro(g, p);
 		break;
 	case GS__PEER_MSG__MSG_SUMMARY:
 		on_summary(g, p, m->summary);
@@ -1067,8 +1147,8 @@ on_listener_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	s = gs_trust_by_curve(g->trust, m->curve_pk);
 	if (s == NULL || s->trust != GS_TRUST_TRUSTED)
 		return;   /* trust withdrawn since the handshake */
-	p = gs_gossip_find_peer(g, s->pk);
-	if (p == NULL && (p = gs_gossip_peer_new(g, s->pk)) == NULL)
+	p = find_peer(g, s->pk);
+	if (p == NULL && (p = peer_new(g, s->pk)) == NULL)
 		return;
 	memcpy(p->route, m->route, m->route_len);
 	p->route_len = m->route_len;
@@ -1135,8 +1215,8 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 
 /* ---- peers ---- */
 
-struct peer *
-gs_gossip_peer_new(struct gs_gossip *g, const uint8_t pk[32])
+static struct peer *
+peer_new(struct gs_gossip *g, const uint8_t pk[32])
 {
 	struct peer *p;
 
@@ -1160,8 +1240,8 @@ gs_gossip_peer_new(struct gs_gossip *g, const uint8_t pk[32])
 	return p;
 }
 
-void
-gs_gossip_peer_drop(struct gs_gossip *g, struct peer *p)
+static void
+peer_drop(struct gs_gossip *g, struct peer *p)
 {
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i] != p)
@@ -1187,8 +1267,8 @@ on_dealer_up(struct gs_endpoint *ep, void *arg)
 	}
 }
 
-int
-gs_gossip_peer_connect(struct gs_gossip *g, struct peer *p)
+static int
+peer_connect(struct gs_gossip *g, struct peer *p)
 {
 	int rc;
 	char sid[GS_SITEID_SHORT];
@@ -1213,7 +1293,7 @@ static int
 on_peer_row(const struct gs_peer_row *row, void *arg)
 {
 	struct gs_gossip *g = arg;
-	struct peer *p = gs_gossip_peer_new(g, row->pk);
+	struct peer *p = peer_new(g, row->pk);
 
 	if (p == NULL)
 		return 0;
@@ -1228,8 +1308,8 @@ on_peer_row(const struct gs_peer_row *row, void *arg)
 }
 
 /* Starts a round with p: summary out, the rest follows from replies. */
-void
-gs_gossip_start_round(struct gs_gossip *g, struct peer *p)
+static void
+start_round(struct gs_gossip *g, struct peer *p)
 {
 	if (send_summary(g, p, true) == 0)
 		g->rounds++;
@@ -1239,8 +1319,8 @@ static void
 on_connected(struct gs_gossip *g, struct peer *p)
 {
 	send_hello(p);
-	gs_gossip_send_intro(g, p);
-	gs_gossip_start_round(g, p);
+	send_intro(g, p);
+	start_round(g, p);
 }
 
 static void
@@ -1264,7 +1344,7 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (size_t i = 0; i < g->npeers && n < 64; i++)
-		if (gs_gossip_peer_connected(g->peers[i]) &&
+		if (peer_connected(g->peers[i]) &&
 		    gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
 			pick[n++] = g->peers[i];
 	/* a random subset of fanout peers (partial Fisher-Yates) */
@@ -1273,7 +1353,7 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 		struct peer *t = pick[i];
 		pick[i] = pick[j];
 		pick[j] = t;
-		gs_gossip_start_round(g, pick[i]);
+		start_round(g, pick[i]);
 	}
 	arm_round(g);
 }
@@ -1301,7 +1381,7 @@ redial(struct gs_gossip *g, struct peer *p, bool up)
 	}
 	if (now - p->down_since < p->redial_s)
 		return;
-	gs_gossip_peer_connect(g, p);
+	peer_connect(g, p);
 	p->down_since = now;
 	p->redial_s = p->redial_s * 2 > REDIAL_MAX_S ? REDIAL_MAX_S :
 	    p->redial_s * 2;
@@ -1336,7 +1416,7 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 /* ---- push ---- */
 
 /*
- * Can a push reach p now? Unlike gs_gossip_peer_connected(), an inbound
+ * Can a push reach p now? Unlike peer_connected(), an inbound
  * route counts however long the peer has been quiet: the ROUTER is
  * MANDATORY, so a route whose connection is gone fails the send at once
  * (and is forgotten), while a quiet but live one delivers. Waiting for the
@@ -1430,7 +1510,7 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 	}
 	for (size_t i = 0; i < g->npeers; i++)
 		if (gs_trust_author_ok(g->trust, g->peers[i]->pk) == 0)
-			gs_gossip_peer_connect(g, g->peers[i]);
+			peer_connect(g, g->peers[i]);
 	ev_timer_init(&g->round_timer, on_round, 1.0, 0.0);
 	g->round_timer.data = g;
 	arm_round(g);
@@ -1491,24 +1571,159 @@ count_pending_sites(const struct gs_trust_site *s, void *arg)
 }
 
 void
-gs_gossip_status(struct gs_gossip *g, json_t *o)
+gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 {
-	size_t connected = 0, configured = 0, pending = 0;
-
+	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i]->configured)
-			configured++;
-		if (gs_gossip_peer_connected(g->peers[i]))
-			connected++;
+			s->peers++;
+		if (peer_connected(g->peers[i]))
+			s->connected++;
 	}
 	gs_store_pending_foreach(g->d->store,
-	    count_pending, &pending);
-	gs_trust_foreach(g->trust, count_pending_sites, &pending);
-	json_object_set_new(o, "peers", json_integer((json_int_t)configured));
-	json_object_set_new(o, "peers_connected",
-	    json_integer((json_int_t)connected));
-	json_object_set_new(o, "pending_sites",
-	    json_integer((json_int_t)pending));
-	json_object_set_new(o, "refused", json_integer((json_int_t)g->refused));
-	json_object_set_new(o, "rounds", json_integer((json_int_t)g->rounds));
+	    count_pending, &s->pending);
+	gs_trust_foreach(g->trust, count_pending_sites, &s->pending);
+	s->refused = g->refused;
+	s->rounds = g->rounds;
+}
+
+/* ---- verbs for the control commands ---- */
+
+/* Tells every connected peer the sites we now trust. */
+static void
+intro_all(struct gs_gossip *g)
+{
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			send_intro(g, g->peers[i]);
+}
+
+void
+gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
+{
+	const struct gs_trust_site *s = gs_trust_get(g->trust, pk);
+	int trust = s != NULL ? s->trust : GS_TRUST_PENDING;
+	struct peer *p = find_peer(g, pk);
+
+	if (trust == GS_TRUST_BLOCKED && p != NULL) {
+		/* drop the connection; the peer row stays for the record */
+		gs_transport_close(&p->dealer);
+		p->route_len = 0;
+		p->sending = false;
+		p->have_known = false;
+		p->has_digest = false;
+	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
+		peer_connect(g, p);
+	}
+	intro_all(g);
+	if (trust == GS_TRUST_TRUSTED)
+		for (size_t i = 0; i < g->npeers; i++)
+			if (peer_connected(g->peers[i]))
+				start_round(g, g->peers[i]);
+}
+
+int
+gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label, bool introducer)
+{
+	struct gs_store *st = g->d->store;
+	struct gs_peer_row row;
+	struct peer *p;
+	uint8_t curve[32];
+	char *ep, *lb;
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	memcpy(row.pk, pk, 32);
+	row.endpoint = endpoint;
+	row.name = label ? label : "";
+	row.introducer = introducer;
+	row.added = time(NULL);
+	ret = gs_store_peer_put(st, &row);
+	if (ret != 0)
+		goto out;
+	if (gs_pk_to_curve(pk, curve) == 0)
+		gs_store_pending_remove(st, curve);
+	ret = GS_ENOMEM;
+	p = find_peer(g, pk);
+	if (p == NULL && (p = peer_new(g, pk)) == NULL)
+		goto out;
+	ep = strdup(endpoint);
+	lb = strdup(row.name);
+	free(p->endpoint);
+	free(p->label);
+	p->endpoint = ep;
+	p->label = lb;
+	p->introducer = row.introducer;
+	p->configured = true;
+	p->added = row.added;
+	peer_connect(g, p);
+	intro_all(g);
+	ret = 0;
+out:
+	return ret;
+}
+
+int
+gs_gossip_peer_remove(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p;
+	int ret;
+
+	ret = gs_store_peer_remove(g->d->store, pk);
+	if (ret != 0)
+		goto out;
+	p = find_peer(g, pk);
+	if (p != NULL)
+		peer_drop(g, p);
+out:
+	return ret;
+}
+
+int
+gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
+{
+	struct gs_peer_info info;
+	int rc;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+
+		memset(&info, 0, sizeof(info));
+		info.pk = p->pk;
+		info.label = p->label;
+		info.endpoint = p->endpoint;
+		info.introducer = p->introducer;
+		info.configured = p->configured;
+		info.connected = peer_connected(p);
+		info.last_seen = p->last_seen;
+		info.last_sync = p->last_sync;
+		info.they_lack = p->they_lack;
+		info.we_lack = p->we_lack;
+		info.applied = p->applied;
+		info.refused = p->refused;
+		info.by_reason = p->by_reason;
+		rc = cb(&info, arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+size_t
+gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk)
+{
+	size_t started = 0;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		if (pk != NULL && memcmp(p->pk, pk, 32) != 0)
+			continue;
+		if (!peer_connected(p) ||
+		    gs_trust_author_ok(g->trust, p->pk) != 0)
+			continue;
+		start_round(g, p);
+		started++;
+	}
+	return started;
 }

@@ -1,53 +1,95 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * gossip.h: site-to-site replication (DESIGN §3, §6). Holds the peers and
- * the trust decisions, runs the peer protocol (proto/peer.proto) over the
- * transport: hello, Scuttlebutt summaries, batches bounded in bytes and
- * count under credit-based flow control, eager push of new changes, and
- * jittered anti-entropy rounds. It also serves the control commands about
- * peers, sites and sync.
+ * lends the trust decisions, runs the peer protocol (proto/peer.proto)
+ * over the transport: hello, Scuttlebutt summaries, batches bounded in
+ * bytes and count under credit-based flow control, eager push of new
+ * changes, and jittered anti-entropy rounds. The control commands about
+ * peers, sites and sync live in control_peer.c and control_site.c; they
+ * reach gossip only through the typed verbs below.
  */
 #ifndef GS_GOSSIP_H
 #define GS_GOSSIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "daemon.h"
+#include "replica.h"
 
 #define GS_PEER_VERSION 1
 
 struct gs_gossip;
+struct gs_trust;
 
-/* A control command handed to gossip by control.c. */
-struct gs_ctl_call {
-	const char *command;
-	const char **names;       /* parameter names (lent) */
-	const char **values;      /* parameter values (lent) */
-	size_t nparams;
-	int status;               /* out: gs.Status */
-	char error[400];          /* out: French message when status != OK */
-	char field[33];           /* out: offending field, if any */
-	json_t *json;             /* out: result (owned by the caller) */
+/* One peer as the control commands see it: a snapshot, all lent. */
+struct gs_peer_info {
+	const uint8_t *pk;                /* site key, 32 bytes */
+	const char *label;                /* admin's name; may be NULL or "" */
+	const char *endpoint;             /* NULL: inbound only */
+	bool introducer;
+	bool configured;                  /* in the peers table (peer add) */
+	bool connected;                   /* reachable now */
+	int64_t last_seen, last_sync;     /* Unix seconds; 0: never */
+	uint64_t they_lack, we_lack;
+	uint64_t applied, refused;
+	const unsigned *by_reason;        /* GS_REASONS counts, by -GS_E* */
 };
 
+/* Counters for the status command. */
+struct gs_gossip_stats {
+	size_t peers;                     /* configured peers */
+	size_t connected;                 /* peers reachable now */
+	size_t pending;                   /* sites waiting for a decision */
+	uint64_t refused;                 /* changes refused, all peers */
+	uint64_t rounds;                  /* anti-entropy rounds started */
+};
+
+typedef int (*gs_peer_cb)(const struct gs_peer_info *p, void *arg);
+
 /*
- * Loads peers and trust from the store, binds the listen endpoint (if
- * configured) behind the ZAP allowlist, connects to every peer and arms
- * the anti-entropy timer. Returns 0 and *out, or GS_EIO (listen failed).
+ * Loads peers from d->store (the trust decisions are d->trust, lent),
+ * binds the listen endpoint (if configured) behind the ZAP allowlist,
+ * connects to every peer and arms the anti-entropy timer. Returns 0 and *out, or GS_EIO (listen failed).
  */
 int gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out);
 /* Closes every peer socket and the listener; sets *g to NULL. */
 void gs_gossip_stop(struct gs_gossip **g);
 
-/* Adds peers, pending sites and traffic counters to a status object. */
-void gs_gossip_status(struct gs_gossip *g, json_t *status);
 /*
- * Serves peer.*, site.*, sync commands. Returns 0 when the command is
- * one of them (call filled), GS_ENOTFOUND otherwise.
+ * Acts on a new trust decision about pk, already recorded in the trust
+ * table: a blocked peer is disconnected (its row stays), a trusted one is
+ * dialled; connected peers get our new introductions and, when pk became
+ * trusted, a round each.
  */
-int gs_gossip_control(struct gs_gossip *g, struct gs_ctl_call *call);
+void gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32]);
+
+/*
+ * Records pk as a peer at endpoint (tcp://HOST:PORT, checked by the
+ * caller) with the admin's label (copied) and dials it; pk must already be
+ * trusted. Replaces the endpoint and label of a known peer. Returns 0, a
+ * store error (nothing in memory changed) or GS_ENOMEM.
+ */
+int gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label, bool introducer);
+/*
+ * Forgets the peer pk: its row, its connection and its counters. Returns
+ * 0, GS_ENOTFOUND if pk is not in the peers table, or a store error.
+ */
+int gs_gossip_peer_remove(struct gs_gossip *g, const uint8_t pk[32]);
+/*
+ * Calls cb for every peer, configured or only inbound, in no set order,
+ * until cb returns non-zero, which is returned. The info is valid during
+ * the call only.
+ */
+int gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg);
+/*
+ * Starts an anti-entropy round with every connected, trusted peer, or
+ * with pk only when pk is not NULL. Returns how many rounds started.
+ */
+size_t gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk);
+/* Fills *s with the counters of the status command. */
+void gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s);
 
 #endif

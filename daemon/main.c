@@ -32,7 +32,6 @@
 #include "siteid.h"
 #include "store.h"
 #include "transport.h"
-#include "trust.h"
 
 #define DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
 #define CHECKPOINT_S 300.0
@@ -269,23 +268,12 @@ run_daemon(struct gs_daemon *d)
 	o.key_file = d->cfg->key_file;
 	o.passphrase = pass;
 	o.max_drift_s = d->cfg->max_drift_s;
-	rc = gs_replica_open_store(d->cfg->data_dir, &d->store, err,
-	    sizeof(err));
-	if (rc == 0)
-		rc = gs_replica_open(&o, d->store, &d->replica, err,
-		    sizeof(err));
+	rc = gs_daemon_open_site(d, &o, err, sizeof(err));
 	free_passphrase(pass);
 	if (rc != 0) {
 		fprintf(stderr, "gemsyncd: %s\n", err);
 		return 1;
 	}
-	rc = gs_trust_load(d->store, gs_replica_pk(d->replica), &d->trust);
-	if (rc != 0) {
-		fprintf(stderr, "gemsyncd: lecture des sites connus : %s\n",
-		    gs_strerror(rc));
-		return 1;
-	}
-	gs_replica_set_trust(d->replica, d->trust);
 	d->loop = EV_DEFAULT;
 	gs_transport_opts_default(&to);
 	to.max_frame = d->cfg->max_frame;
@@ -354,9 +342,7 @@ daemon_cleanup(struct gs_daemon *d)
 	gs_gossip_stop(&d->gossip);
 	gs_control_stop(&d->control);
 	gs_transport_destroy(&d->transport);
-	gs_replica_close(&d->replica);
-	gs_trust_destroy(&d->trust);
-	gs_store_close(&d->store);
+	gs_daemon_close_site(d);
 	gs_config_destroy(&d->cfg);
 }
 

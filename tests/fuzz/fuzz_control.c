@@ -37,9 +37,7 @@
 #include "item.h"
 #include "log.h"
 #include "replica.h"
-#include "store.h"
 #include "transport.h"
-#include "trust.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,9 +70,7 @@ teardown(void)
 	if (d->loop != NULL)
 		ev_loop_destroy(d->loop);
 	d->loop = NULL;
-	gs_replica_close(&d->replica);
-	gs_trust_destroy(&d->trust);
-	gs_store_close(&d->store);
+	gs_daemon_close_site(d);
 	gs_config_destroy(&d->cfg);
 	if (fz_dir[0] != '\0')
 		nftw(fz_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -141,12 +137,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	o.data_dir = site;
 	o.key_file = key;
 	o.max_drift_s = 300;
-	if (gs_replica_open_store(site, &d->store, err, sizeof(err)) != 0 ||
-	    gs_replica_open(&o, d->store, &d->replica, err, sizeof(err)) != 0)
+	if (gs_daemon_open_site(d, &o, err, sizeof(err)) != 0)
 		die("open site", err);
-	if (gs_trust_load(d->store, gs_replica_pk(d->replica), &d->trust) != 0)
-		die("trust", "load");
-	gs_replica_set_trust(d->replica, d->trust);
 	if (gs_config_load(NULL, &d->cfg, err, sizeof(err)) != 0)
 		die("config", err);
 	dd = strdup(site);

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * control_item.c: the control commands about items (item add, edit,
+ * delete, show, list), events (cancel, reserve) and conflicts (list, show,
+ * resolve). Writes go through the replica's one write path; replies are
+ * the view's JSON (view.h), and errors name the field and the rule.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "control_int.h"
+#include "crypto.h"
+#include "err.h"
+#include "gossip.h"
+#include "hlc.h"
+#include "replica.h"
+#include "view.h"
+
+static int
+need_type(const struct ctl_request *q, struct ctl_reply *r, int *type)
+{
+	const char *t = ctl_param(q, "type");
+
+	*type = t ? gs_item_type_parse(t) : GS_EINVAL;
+	if (*type < 0 || *type == GS_TYPE_RESERVATION) {
+		ctl_fail(r, GS__STATUS__INVALID, "type",
+		    "type « %s » inconnu : "
+		    "event, resource ou site", t ? t : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the item named by the "item" parameter. */
+static struct gs_item *
+need_item(struct gs_daemon *d, const struct ctl_request *q, struct ctl_reply *r,
+    int type)
+{
+	const char *p = ctl_param(q, "item");
+	struct gs_item *it = NULL;
+	int rc;
+
+	if (p == NULL) {
+		ctl_fail(r, GS__STATUS__INVALID, "item",
+		    "identifiant d'élément "
+		    "manquant");
+		return NULL;
+	}
+	rc = gs_replica_find(d->replica, p, type, &it);
+	if (rc == GS_EINVAL)
+		ctl_fail(r, GS__STATUS__INVALID, "item", "identifiant « %s » "
+		    "invalide ou ambigu : donnez au moins 6 chiffres "
+		    "hexadécimaux, davantage s'il en désigne plusieurs", p);
+	else if (rc != 0)
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "item", "aucun élément %s "
+		    "d'identifiant %s", type ? gs_item_type_name(type) : "",
+		    p);
+	return rc == 0 ? it : NULL;
+}
+
+/* Collects "f" parameters (name=value) into a delta. */
+static int
+collect_fields(const struct ctl_request *q, struct ctl_reply *r,
+    struct gs_fields *delta)
+{
+	for (size_t i = 0; i < q->pb->n_params; i++) {
+		const Gs__Param *p = q->pb->params[i];
+		const char *eq;
+		char name[GS_FIELD_NAME_MAX + 1];
+		size_t n;
+
+		if (strcmp(p->name, "f") != 0)
+			continue;
+		eq = strchr(p->value, '=');
+		n = eq ? (size_t)(eq - p->value) : 0;
+		if (eq == NULL || n == 0 || n > GS_FIELD_NAME_MAX) {
+			ctl_fail(r, GS__STATUS__INVALID, NULL,
+			    "champ mal formé "
+			    "« %.40s » : attendu NOM=VALEUR", p->value);
+			return -1;
+		}
+		memcpy(name, p->value, n);
+		name[n] = '\0';
+		if (strcmp(name, GS_FIELD_DELETED) == 0) {
+			ctl_fail(r, GS__STATUS__INVALID, name, "champ réservé");
+			return -1;
+		}
+		if (gs_fields_set(delta, name, eq + 1) != 0) {
+			ctl_fail_err(r, GS_ENOMEM, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+reply_item(struct gs_daemon *d, struct ctl_reply *r, const uint8_t id[16])
+{
+	struct gs_item *it = gs_replica_item(d->replica, id);
+
+	if (it == NULL) {
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "item",
+		    "élément introuvable");
+		return;
+	}
+	r->text = gs_view_item_text(d->replica, it);
+}
+
+
+/*
+ * The state of an item an admin may see: readable, and not owned by a
+ * blocked site. NULL after failing r otherwise.
+ */
+static const struct gs_state *
+need_shown(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it)
+{
+	const struct gs_state *st;
+
+	if (it->corrupt || (st = gs_item_state(it)) == NULL) {
+		ctl_fail_err(r, GS_ECORRUPT, NULL);
+		return NULL;
+	}
+	if (!gs_replica_visible(d->replica, st->owner)) {
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "item", "cet élément "
+		    "appartient à un site bloqué");
+		return NULL;
+	}
+	return st;
+}
+
+/* Writes a local change and replies with the item, or with why not. */
+static void
+write_reply(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it,
+    int type, const struct gs_fields *delta, bool deleted)
+{
+	struct gs_verr v;
+	uint8_t id[16];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	rc = gs_replica_write(d->replica, it, type, delta, deleted, NULL, 0,
+	    &v, id);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		reply_item(d, r, id);
+}
+
+void
+ctl_item_add(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_fields delta;
+	int type;
+
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 || collect_fields(q, r, &delta) != 0)
+		goto out;
+	if (type == GS_TYPE_SITE) {
+		ctl_fail(r, GS__STATUS__INVALID, "type", "le profil du site se "
+		    "règle dans la configuration ([site])");
+		goto out;
+	}
+	write_reply(d, r, NULL, type, &delta, false);
+out:
+	gs_fields_clear(&delta);
+}
+
+void
+ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_fields delta;
+	struct gs_item *it;
+	int type;
+
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL ||
+	    collect_fields(q, r, &delta) != 0)
+		goto out;
+	if (delta.n == 0) {
+		ctl_fail(r, GS__STATUS__INVALID, NULL,
+		    "rien à modifier : donnez "
+		    "au moins un champ");
+		goto out;
+	}
+	write_reply(d, r, it, type, &delta, false);
+out:
+	gs_fields_clear(&delta);
+}
+
+void
+ctl_event_cancel(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_fields delta;
+	struct gs_item *it;
+
+	gs_fields_init(&delta);
+	if ((it = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+		goto out;
+	if (gs_fields_set(&delta, "cancelled", "yes") != 0) {
+		ctl_fail_err(r, GS_ENOMEM, NULL);
+		goto out;
+	}
+	write_reply(d, r, it, GS_TYPE_EVENT, &delta, false);
+out:
+	gs_fields_clear(&delta);
+}
+
+void
+ctl_item_delete(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_fields none;
+	struct gs_item *it;
+	int type;
+
+	gs_fields_init(&none);
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL)
+		return;
+	write_reply(d, r, it, type, &none, true);
+}
+
+void
+ctl_item_show(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_item *it;
+	int type;
+
+	if (need_type(q, r, &type) != 0 ||
+	    (it = need_item(d, q, r, type)) == NULL ||
+	    need_shown(d, r, it) == NULL)
+		return;
+	r->text = gs_view_item_text(d->replica, it);
+}
+
+/* Parses a --from/--to bound: RFC 3339, or a date (day start or end, UTC). */
+static int
+parse_bound(const char *s, int end_of_day, int64_t *ms)
+{
+	char buf[40];
+
+	if (strlen(s) == 10) {
+		snprintf(buf, sizeof(buf), "%sT%s", s,
+		    end_of_day ? "23:59:59.999Z" : "00:00:00Z");
+		s = buf;
+	}
+	return gs_time_parse(s, ms);
+}
+
+void
+ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_list_filter f;
+	const char *from = ctl_param(q, "from"), *to = ctl_param(q, "to");
+	const char *all = ctl_param(q, "all");
+	int type;
+
+	if (need_type(q, r, &type) != 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	if (from != NULL) {
+		if (parse_bound(from, 0, &f.from_ms) != 0) {
+			ctl_fail(r, GS__STATUS__INVALID, "from", "date « %s » "
+			    "invalide : AAAA-MM-JJ ou RFC 3339 avec décalage",
+			    from);
+			return;
+		}
+		f.has_from = true;
+	}
+	if (to != NULL) {
+		if (parse_bound(to, 1, &f.to_ms) != 0) {
+			ctl_fail(r, GS__STATUS__INVALID, "to", "date « %s » "
+			    "invalide : AAAA-MM-JJ ou RFC 3339 avec décalage", to);
+			return;
+		}
+		f.has_to = true;
+	}
+	f.kind = ctl_param(q, "kind");
+	f.town = ctl_param(q, "town");
+	f.q = ctl_param(q, "q");
+	f.all = all != NULL && strcmp(all, "1") == 0;
+	f.now_ms = (int64_t)gs_wall_ms();
+	r->text = gs_view_list(d->replica, type, &f);
+	if (r->text == NULL)
+		ctl_fail_err(r, GS_ENOMEM, NULL);
+}
+
+void
+ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const char *seats = ctl_param(q, "seats"), *note = ctl_param(q, "note");
+	const struct gs_state *st;
+	const char *cancelled;
+	struct gs_fields delta;
+	struct gs_item *ev;
+	struct gs_verr v;
+	char hex[33];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if ((ev = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+		goto out;
+	if (ev->corrupt || (st = gs_item_state(ev)) == NULL) {
+		ctl_fail_err(r, GS_ECORRUPT, NULL);
+		goto out;
+	}
+	cancelled = gs_fields_get(&st->fields, "cancelled");
+	if (seats == NULL) {
+		ctl_fail(r, GS__STATUS__INVALID, "seats",
+		    "nombre de places manquant");
+		goto out;
+	}
+	if (strcmp(seats, "0") != 0 && (st->deleted || (cancelled != NULL &&
+	    strcmp(cancelled, "yes") == 0))) {
+		ctl_fail(r, GS__STATUS__REFUSED, "item",
+		    "cet événement est annulé : "
+		    "on ne peut plus y réserver de places");
+		goto out;
+	}
+	gs_hex(ev->id, 16, hex);
+	rc = gs_fields_set(&delta, "event", hex);
+	if (rc == 0)
+		rc = gs_fields_set(&delta, "seats", seats);
+	if (rc == 0)
+		rc = gs_fields_set(&delta, "note", note ? note : "");
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_RESERVATION,
+		    &delta, false, NULL, 0, &v, NULL);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		r->text = gs_view_item_text(d->replica, ev);
+out:
+	gs_fields_clear(&delta);
+}
+
+static const char *
+item_title(const struct gs_state *st)
+{
+	const char *t = gs_fields_get(&st->fields, "title");
+
+	if (t == NULL)
+		t = gs_fields_get(&st->fields, "name");
+	return t ? t : "";
+}
+
+/* The conflicted items of visible sites, as rows for conflicts list. */
+struct conflict_rows {
+	struct gs_replica *replica;
+	json_t *arr;
+};
+
+static int
+on_conflict_item(struct gs_item *it, void *arg)
+{
+	struct conflict_rows *x = arg;
+	json_t *fields;
+	const struct gs_state *st;
+	size_t ncand = 0;
+	char hex[33];
+
+	if (it->corrupt || (st = gs_item_state(it)) == NULL ||
+	    st->nconflicts == 0 || !gs_replica_visible(x->replica, st->owner))
+		return 0;
+	fields = json_array();
+	for (size_t i = 0; i < st->nconflicts; i++) {
+		json_array_append_new(fields,
+		    json_string(st->conflicts[i].field));
+		ncand += st->conflicts[i].ncand;
+	}
+	gs_hex(it->id, 16, hex);
+	json_array_append_new(x->arr, json_pack("{s:s,s:s,s:s,s:o,s:I}",
+	    "item", hex, "type", gs_item_type_name(it->type),
+	    "title", item_title(st), "fields", fields,
+	    "candidates", (json_int_t)ncand));
+	return 0;
+}
+
+static int
+cmp_conflict_rows(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "item")),
+	    json_string_value(json_object_get(y, "item")));
+}
+
+void
+ctl_conflicts_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	json_t *arr = json_array(), *sorted = json_array();
+	struct conflict_rows x = { d->replica, arr };
+	json_t **rows;
+	size_t n;
+
+	(void)q;
+	gs_replica_foreach(d->replica, GS_ITEMS_CONFLICTED, on_conflict_item,
+	    &x);
+	/* the item set is a hash table: order the rows by item ID */
+	n = json_array_size(arr);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (rows != NULL) {
+		for (size_t i = 0; i < n; i++)
+			rows[i] = json_array_get(arr, i);
+		qsort(rows, n, sizeof(*rows), cmp_conflict_rows);
+		for (size_t i = 0; i < n; i++)
+			json_array_append(sorted, rows[i]);
+		free(rows);
+		r->json = json_pack("{s:o}", "conflicts", sorted);
+	} else {
+		json_decref(sorted);
+	}
+	json_decref(arr);
+}
+
+void
+ctl_conflicts_show(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const struct gs_state *st;
+	struct gs_item *it;
+	json_t *view;
+
+	if ((it = need_item(d, q, r, 0)) == NULL ||
+	    (st = need_shown(d, r, it)) == NULL)
+		return;
+	view = gs_view_item(d->replica, it);
+	if (view == NULL)
+		return;
+	r->json = json_pack("{s:O,s:O,s:s,s:O}", "item",
+	    json_object_get(view, "id"), "type", json_object_get(view, "type"),
+	    "title", item_title(st), "conflicts",
+	    json_object_get(view, "conflicts"));
+	json_decref(view);
+}
+
+/* Finds the change named by a hex prefix among an item's changes. */
+static int
+find_change(const struct gs_item *it, const char *prefix, uint8_t out[32])
+{
+	size_t len = strlen(prefix), found = 0;
+	char hex[65];
+
+	if (len < 8 || len > 64 ||
+	    strspn(prefix, "0123456789abcdefABCDEF") != len)
+		return GS_EINVAL;
+	for (size_t i = 0; i < it->n; i++) {
+		gs_hex(it->ch[i].id, 32, hex);
+		if (strncasecmp(hex, prefix, len) != 0)
+			continue;
+		memcpy(out, it->ch[i].id, 32);
+		found++;
+	}
+	return found == 1 ? 0 : found == 0 ? GS_ENOTFOUND : GS_EINVAL;
+}
+
+void
+ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const char *take = ctl_param(q, "take");
+	struct gs_fields set;
+	struct gs_item *it;
+	struct gs_verr v;
+	uint8_t change[32];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&set);
+	if ((it = need_item(d, q, r, 0)) == NULL)
+		goto out;
+	for (size_t i = 0; i < q->pb->n_params; i++) {
+		const Gs__Param *p = q->pb->params[i];
+		const char *eq = strchr(p->value, '=');
+		char name[GS_FIELD_NAME_MAX + 1];
+		size_t n = eq ? (size_t)(eq - p->value) : 0;
+		if (strcmp(p->name, "f") != 0)
+			continue;
+		if (n == 0 || n > GS_FIELD_NAME_MAX) {
+			ctl_fail(r, GS__STATUS__INVALID, NULL,
+			    "champ mal formé "
+			    "« %.40s » : attendu NOM=VALEUR", p->value);
+			goto out;
+		}
+		memcpy(name, p->value, n);
+		name[n] = '\0';
+		if (gs_fields_set(&set, name, eq + 1) != 0)
+			goto out;
+	}
+	if ((take == NULL) == (set.n == 0)) {
+		ctl_fail(r, GS__STATUS__INVALID, "take", "donnez soit une "
+		    "modification à retenir (take), soit des valeurs (FIELD=VALUE)");
+		goto out;
+	}
+	if (take != NULL) {
+		rc = gs_replica_item_full(d->replica, it->id, &it);
+		if (rc != 0) {
+			ctl_fail_err(r, rc, NULL);
+			goto out;
+		}
+		rc = find_change(it, take, change);
+		if (rc != 0) {
+			ctl_fail(r, rc == GS_ENOTFOUND ? GS__STATUS__NOT_FOUND :
+			    GS__STATUS__INVALID, "take", "modification « %.64s » "
+			    "%s", take, rc == GS_ENOTFOUND ? "introuvable pour cet "
+			    "élément" : "invalide ou ambiguë (8 chiffres "
+			    "hexadécimaux au moins)");
+			goto out;
+		}
+	}
+	rc = gs_replica_resolve(d->replica, it, take ? change : NULL,
+	    set.n ? &set : NULL, &v);
+	if (rc == GS_ENOTFOUND)
+		ctl_fail(r, GS__STATUS__NOT_FOUND, take ? "take" : "item", take ?
+		    "cette modification n'est candidate dans aucun conflit de "
+		    "l'élément" : "cet élément n'a pas de conflit");
+	else if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		r->text = gs_view_item_text(d->replica, it);
+out:
+	gs_fields_clear(&set);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * control_peer.c: the control commands about peers (peer add, remove,
+ * list) and sync. They check the request, record trust through
+ * gs_gossip_trust() and leave the connections to gossip's verbs.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "err.h"
+#include "gossip.h"
+#include "replica.h"
+#include "trust.h"
+#include "view.h"
+
+void
+ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const char *ep = ctl_param(q, "endpoint"), *name = ctl_param(q, "name");
+	const char *intro = ctl_param(q, "introducer");
+	bool introducer = intro != NULL && strcmp(intro, "1") == 0;
+	uint8_t pk[32];
+	int rc;
+
+	if (ctl_other_site_param(d, q, r, pk) != 0)
+		return;
+	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
+	    strchr(ep + 6, ':') == NULL) {
+		ctl_fail(r, GS__STATUS__INVALID, "endpoint",
+		    "adresse « %.60s » "
+		    "invalide : attendu tcp://HÔTE:PORT", ep ? ep : "");
+		return;
+	}
+	if (name != NULL && strlen(name) > 100) {
+		ctl_fail(r, GS__STATUS__INVALID, "name", "nom trop long "
+		    "(100 octets au plus)");
+		return;
+	}
+	rc = gs_trust_set(d->trust, pk, GS_TRUST_TRUSTED,
+	    NULL);
+	if (rc == 0)
+		rc = gs_gossip_peer_add(d->gossip, pk, ep, name, introducer);
+	if (rc != 0) {
+		ctl_fail_err(r, rc, NULL);
+		return;
+	}
+	r->json = json_pack("{s:o,s:s,s:b}", "site_id", ctl_site_id_json(pk),
+	    "endpoint", ep, "introducer", introducer);
+}
+
+void
+ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	uint8_t pk[32];
+	int rc;
+
+	if (ctl_site_param(q, r, pk) != 0)
+		return;
+	rc = gs_gossip_peer_remove(d->gossip, pk);
+	if (rc == GS_ENOTFOUND) {
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
+		    "un pair");
+		return;
+	}
+	if (rc != 0) {
+		ctl_fail_err(r, rc, NULL);
+		return;
+	}
+	r->json = json_pack("{s:o,s:b}", "site_id", ctl_site_id_json(pk),
+	    "removed", 1);
+}
+
+static json_t *
+reasons_json(const unsigned by_reason[GS_REASONS])
+{
+	json_t *o = json_object();
+
+	for (int i = 1; i < GS_REASONS; i++)
+		if (by_reason[i] > 0)
+			json_object_set_new(o, gs_errname(-i),
+			    json_integer(by_reason[i]));
+	return o;
+}
+
+struct peer_list_ctx {
+	struct gs_daemon *d;
+	json_t *arr;
+};
+
+static int
+on_peer(const struct gs_peer_info *p, void *arg)
+{
+	struct peer_list_ctx *l = arg;
+	const char *profile;
+
+	if (!p->configured)
+		return 0;
+	profile = gs_view_site_name(l->d->replica, p->pk);
+	json_array_append_new(l->arr, json_pack(
+	    "{s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
+	    "site_id", ctl_site_id_json(p->pk),
+	    "name", p->label && p->label[0] ? p->label : profile,
+	    "profile_name", profile,
+	    "endpoint", p->endpoint ? p->endpoint : "",
+	    "introducer", p->introducer,
+	    "connected", p->connected,
+	    "last_seen", ctl_time_or_null(p->last_seen),
+	    "last_sync", ctl_time_or_null(p->last_sync),
+	    "they_lack", (json_int_t)p->they_lack,
+	    "we_lack", (json_int_t)p->we_lack,
+	    "applied", (json_int_t)p->applied,
+	    "refused", (json_int_t)p->refused,
+	    "refused_by_reason", reasons_json(p->by_reason)));
+	return 0;
+}
+
+void
+ctl_peer_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct peer_list_ctx l = { d, json_array() };
+
+	(void)q;
+	gs_gossip_peer_foreach(d->gossip, on_peer, &l);
+	r->json = json_pack("{s:o}", "peers", l.arr);
+}
+
+void
+ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	bool one = ctl_param(q, "site") != NULL;
+	uint8_t pk[32];
+	size_t started;
+
+	if (one && ctl_site_param(q, r, pk) != 0)
+		return;
+	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
+	if (one && started == 0) {
+		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce pair n'est pas "
+		    "connecté en ce moment : la synchronisation reprendra dès "
+		    "qu'il sera joignable");
+		return;
+	}
+	r->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);
+}

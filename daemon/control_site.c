@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * control_site.c: the control commands about this site (ping, id, status)
+ * and about other sites (site list, pending, trust, block). Trust is
+ * reached through gs_gossip_trust() only, and every decision is handed
+ * back to gossip with gs_gossip_trust_changed() so that it acts on it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "control_int.h"
+#include "crypto.h"
+#include "err.h"
+#include "gossip.h"
+#include "replica.h"
+#include "seqmap.h"
+#include "siteid.h"
+#include "store.h"
+#include "transport.h"
+#include "trust.h"
+#include "view.h"
+
+void
+ctl_ping(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	(void)q;
+	r->json = json_pack("{s:s,s:i}", "site_id",
+	    gs_identity_siteid(gs_replica_identity(d->replica)), "version",
+	    GS_CONTROL_VERSION);
+}
+
+void
+ctl_id(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	char sid[GS_SITEID_SHORT], hex[65];
+	uint8_t curve[32];
+	const uint8_t *pk = gs_replica_pk(d->replica);
+
+	(void)q;
+	gs_siteid_short(pk, sid);
+	if (gs_pk_to_curve(pk, curve) != 0)
+		memset(curve, 0, sizeof(curve));
+	gs_hex(curve, 32, hex);
+	r->json = json_pack("{s:s,s:s,s:s}", "site_id",
+	    gs_identity_siteid(gs_replica_identity(d->replica)), "short", sid,
+	    "transport_key", hex);
+}
+
+struct seat_warn {
+	struct gs_daemon *d;
+	struct gs_seats *seats;
+	json_t *overbooked, *cancelled;
+};
+
+static int
+on_seat_warn(const uint8_t event[16], void *arg)
+{
+	struct seat_warn *w = arg;
+	struct gs_item *it = gs_replica_item(w->d->replica, event);
+	const uint8_t *me = gs_replica_pk(w->d->replica);
+	const struct gs_state *st;
+	struct gs_seat_count sc;
+	const char *title, *cancelled;
+	char hex[33];
+
+	if (it == NULL || it->type != GS_TYPE_EVENT || it->corrupt ||
+	    (st = gs_item_state(it)) == NULL)
+		return 0;
+	gs_seats_count(w->d->replica, w->seats, it->id, st, &sc);
+	title = gs_fields_get(&st->fields, "title");
+	cancelled = gs_fields_get(&st->fields, "cancelled");
+	gs_hex(it->id, 16, hex);
+	if (sc.overbooked > 0 && memcmp(st->owner, me, 32) == 0 && !st->deleted)
+		json_array_append_new(w->overbooked, json_pack("{s:s,s:s,s:I}",
+		    "id", hex, "title", title ? title : "",
+		    "by", (json_int_t)sc.overbooked));
+	if (sc.mine > 0 && (st->deleted ||
+	    (cancelled != NULL && strcmp(cancelled, "yes") == 0)))
+		json_array_append_new(w->cancelled, json_pack("{s:s,s:s,s:I}",
+		    "id", hex, "title", title ? title : "",
+		    "seats", (json_int_t)sc.mine));
+	return 0;
+}
+
+/* Overbooked events we host; cancelled events we hold seats on. */
+static void
+seat_warnings(struct gs_daemon *d, json_t *o)
+{
+	struct seat_warn w = { d, gs_seats_build(d->replica), json_array(),
+	    json_array() };
+
+	/* only events someone holds seats on can be overbooked */
+	if (w.seats != NULL)
+		gs_seats_events(w.seats, on_seat_warn, &w);
+	gs_seats_free(&w.seats);
+	json_object_set_new(o, "overbooked", w.overbooked);
+	json_object_set_new(o, "cancelled_with_seats", w.cancelled);
+}
+
+/* Adds the peers, pending sites and traffic counters of gossip. */
+static void
+gossip_status(struct gs_gossip *g, json_t *o)
+{
+	struct gs_gossip_stats s;
+
+	gs_gossip_stats(g, &s);
+	json_object_set_new(o, "peers", json_integer((json_int_t)s.peers));
+	json_object_set_new(o, "peers_connected",
+	    json_integer((json_int_t)s.connected));
+	json_object_set_new(o, "pending_sites",
+	    json_integer((json_int_t)s.pending));
+	json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
+	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
+}
+
+void
+ctl_status(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_replica *rp = d->replica;
+	size_t conflicts;
+	int64_t equiv = 0;
+	uint64_t sent = 0, received = 0;
+	json_t *o, *counts;
+
+	(void)q;
+	conflicts = gs_replica_count(rp, GS_ITEMS_CONFLICTED);
+	gs_store_equivocation_count(d->store, &equiv);
+	gs_transport_counters(d->transport, &sent, &received);
+	counts = json_pack("{s:I,s:I,s:I,s:I}",
+	    "event", (json_int_t)gs_replica_count(rp, GS_TYPE_EVENT),
+	    "resource", (json_int_t)gs_replica_count(rp, GS_TYPE_RESOURCE),
+	    "site", (json_int_t)gs_replica_count(rp, GS_TYPE_SITE),
+	    "reservation",
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "site_id", gs_identity_siteid(gs_replica_identity(d->replica)),
+	    "name", gs_view_site_name(d->replica, gs_replica_pk(d->replica)),
+	    "version", PROJECT_VERSION,
+	    "data_dir", d->cfg->data_dir,
+	    "listen", d->cfg->listen,
+	    "uptime_s", (json_int_t)(time(NULL) - d->started),
+	    "items", counts,
+	    "changes", (json_int_t)gs_replica_change_count(d->replica),
+	    "conflicts", (json_int_t)conflicts,
+	    "equivocations", (json_int_t)equiv,
+	    "corrupt", (json_int_t)gs_replica_corrupt_count(d->replica),
+	    "bytes_sent", (json_int_t)sent,
+	    "bytes_received", (json_int_t)received);
+	if (o != NULL && d->gossip != NULL)
+		gossip_status(d->gossip, o);
+	if (o != NULL) {
+		json_object_set_new(o, "seq", json_integer((json_int_t)
+		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
+		seat_warnings(d, o);
+	}
+	r->json = o;
+}
+
+static const char *
+trust_name(int t)
+{
+	return t == GS_TRUST_TRUSTED ? "trusted" : t == GS_TRUST_BLOCKED ?
+	    "blocked" : "pending";
+}
+
+static json_t *
+site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
+    const uint8_t *introducer, const struct gs_seqmap *owned)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st = NULL;
+	const char *town = "";
+
+	gs_item_id_site(pk, id);
+	it = gs_replica_item(d->replica, id);
+	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
+	    gs_fields_get(&st->fields, "town") != NULL)
+		town = gs_fields_get(&st->fields, "town");
+	return json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
+	    "site_id", ctl_site_id_json(pk),
+	    "name", gs_view_site_name(d->replica, pk),
+	    "town", town,
+	    "trust", trust,
+	    "introduced_by", introducer ? ctl_site_id_json(introducer) :
+	    json_null(),
+	    "items", (json_int_t)gs_seqmap_get(owned, pk));
+}
+
+struct site_list_ctx {
+	struct gs_daemon *d;
+	json_t *arr;
+	int only_pending;
+	struct gs_seqmap owned;      /* owner -> live events and resources */
+};
+
+static int
+on_site_list(const struct gs_trust_site *s, void *arg)
+{
+	struct site_list_ctx *l = arg;
+	json_t *e;
+
+	if (l->only_pending && s->trust != GS_TRUST_PENDING)
+		return 0;
+	e = site_entry(l->d, s->pk, trust_name(s->trust),
+	    s->introduced ? s->introducer : NULL, &l->owned);
+	if (l->only_pending) {
+		json_object_set_new(e, "transport_key", json_null());
+		json_object_set_new(e, "source", json_string("gossip"));
+		json_object_set_new(e, "first_attempt",
+		    ctl_time_or_null(s->first_seen));
+	}
+	json_array_append_new(l->arr, e);
+	return 0;
+}
+
+void
+ctl_site_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct site_list_ctx l = { d, json_array(), 0, { NULL, 0, 0 } };
+
+	(void)q;
+	gs_replica_owned_counts(d->replica, &l.owned);
+	json_array_append_new(l.arr, site_entry(d, gs_replica_pk(d->replica),
+	    "self", NULL, &l.owned));
+	gs_trust_foreach(d->trust, on_site_list, &l);
+	gs_seqmap_free(&l.owned);
+	r->json = json_pack("{s:o}", "sites", l.arr);
+}
+
+static int
+on_pending_row(const struct gs_pending_row *row, void *arg)
+{
+	struct site_list_ctx *l = arg;
+	char hex[65];
+
+	gs_hex(row->curve, 32, hex);
+	json_array_append_new(l->arr, json_pack(
+	    "{s:n,s:s,s:s,s:s,s:o,s:o,s:I}",
+	    "site_id", "transport_key", hex, "source", "connection",
+	    "address", row->address,
+	    "first_attempt", ctl_time_or_null(row->first_attempt),
+	    "last_attempt", ctl_time_or_null(row->last_attempt),
+	    "attempts", (json_int_t)row->attempts));
+	return 0;
+}
+
+void
+ctl_site_pending(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct site_list_ctx l = { d, json_array(), 1, { NULL, 0, 0 } };
+
+	(void)q;
+	gs_store_pending_foreach(d->store,
+	    on_pending_row, &l);
+	gs_trust_foreach(d->trust, on_site_list, &l);
+	r->json = json_pack("{s:o}", "pending", l.arr);
+}
+
+/* Records a trust decision about the "site" parameter, then lets gossip act. */
+static void
+site_set(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, int trust)
+{
+	uint8_t pk[32], curve[32];
+	int rc;
+
+	if (ctl_other_site_param(d, q, r, pk) != 0)
+		return;
+	rc = gs_trust_set(d->trust, pk, trust, NULL);
+	if (rc != 0) {
+		ctl_fail_err(r, rc, NULL);
+		return;
+	}
+	if (gs_pk_to_curve(pk, curve) == 0)
+		gs_store_pending_remove(d->store, curve);
+	gs_gossip_trust_changed(d->gossip, pk);
+	r->json = json_pack("{s:o,s:s}", "site_id", ctl_site_id_json(pk),
+	    "trust", trust_name(trust));
+}
+
+void
+ctl_site_trust(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	site_set(d, q, r, GS_TRUST_TRUSTED);
+}
+
+void
+ctl_site_block(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	site_set(d, q, r, GS_TRUST_BLOCKED);
+}

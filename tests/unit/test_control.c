@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_control.c: unit tests for the control dispatch, through
+ * gs_control_handle() (control.h) with encoded requests and decoded
+ * replies. A throw-away site is created in a mkdtemp() folder and opened
+ * into a daemon context without sockets of its own: a transport with no
+ * control endpoint and a gossip that does not listen, so that the peer
+ * and site commands are served. The folder is removed at the end.
+ */
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ev.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "control.h"
+#include "control.pb-c.h"
+#include "crypto.h"
+#include "daemon.h"
+#include "err.h"
+#include "gossip.h"
+#include "log.h"
+#include "replica.h"
+#include "siteid.h"
+#include "transport.h"
+
+#define NPARAMS_MAX 200
+
+struct fixture {
+	struct gs_daemon d;
+	char dir[256];
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	struct gs_daemon *d = &fx->d;
+
+	gs_gossip_stop(&d->gossip);
+	gs_transport_destroy(&d->transport);
+	if (d->loop != NULL)
+		ev_loop_destroy(d->loop);
+	gs_daemon_close_site(d);
+	gs_config_destroy(&d->cfg);
+	if (fx->dir[0] != '\0')
+		nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* Replaces a string of the configuration. */
+static void
+set_cfg(char **field, const char *value)
+{
+	char *v = strdup(value);
+
+	assert_non_null(v);
+	free(*field);
+	*field = v;
+}
+
+static int
+setup(void **state)
+{
+	struct gs_transport_opts to;
+	struct gs_replica_opts o;
+	char site[320], key[320], err[512];
+	struct fixture *fx;
+	struct gs_daemon *d;
+
+	gs_log_level = GS_LOG_ERROR;
+	assert_int_equal(gs_crypto_init(), 0);
+	fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	*state = fx;
+	d = &fx->d;
+	snprintf(fx->dir, sizeof(fx->dir), "%s/gs-test-control-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(site, sizeof(site), "%s/site", fx->dir);
+	snprintf(key, sizeof(key), "%s/storage.key", fx->dir);
+	assert_int_equal(gs_replica_init_site(site, key, NULL, err,
+	    sizeof(err)), 0);
+	memset(&o, 0, sizeof(o));
+	o.data_dir = site;
+	o.key_file = key;
+	o.max_drift_s = 300;
+	assert_int_equal(gs_daemon_open_site(d, &o, err, sizeof(err)), 0);
+	assert_int_equal(gs_config_load(NULL, &d->cfg, err, sizeof(err)), 0);
+	set_cfg(&d->cfg->data_dir, site);
+	set_cfg(&d->cfg->listen, "");
+	d->loop = ev_loop_new(0);
+	assert_non_null(d->loop);
+	gs_transport_opts_default(&to);
+	assert_int_equal(gs_transport_new(d->loop, &to, &d->transport), 0);
+	d->started = time(NULL);
+	assert_int_equal(gs_gossip_start(d, &d->gossip), 0);
+	return 0;
+}
+
+/*
+ * Sends command with params (name, value, ..., NULL) at version and
+ * returns the decoded reply (free with gs__response__free_unpacked).
+ */
+static Gs__Response *
+call_v(struct gs_daemon *d, uint32_t version, const char *command,
+    const char *const *kv)
+{
+	Gs__Request req = GS__REQUEST__INIT;
+	Gs__Param params[NPARAMS_MAX], *pp[NPARAMS_MAX];
+	Gs__Response *resp;
+	uint8_t *buf, *out = NULL;
+	size_t n = 0, len, outlen = 0;
+
+	for (; kv != NULL && kv[2 * n] != NULL; n++) {
+		assert_true(n < NPARAMS_MAX);
+		gs__param__init(&params[n]);
+		params[n].name = (char *)kv[2 * n];
+		params[n].value = (char *)kv[2 * n + 1];
+		pp[n] = &params[n];
+	}
+	req.version = version;
+	req.command = (char *)command;
+	req.n_params = n;
+	req.params = pp;
+	len = gs__request__get_packed_size(&req);
+	buf = malloc(len ? len : 1);
+	assert_non_null(buf);
+	gs__request__pack(&req, buf);
+	assert_int_equal(gs_control_handle(d, buf, len, &out, &outlen), 0);
+	free(buf);
+	resp = gs__response__unpack(NULL, outlen, out);
+	free(out);
+	assert_non_null(resp);
+	assert_int_equal(resp->version, GS_CONTROL_VERSION);
+	return resp;
+}
+
+static Gs__Response *
+call(struct gs_daemon *d, const char *command, const char *const *kv)
+{
+	return call_v(d, GS_CONTROL_VERSION, command, kv);
+}
+
+/* The JSON of an OK reply (json_decref it). */
+static json_t *
+ok_json(Gs__Response *resp)
+{
+	json_t *j;
+
+	assert_int_equal(resp->status, GS__STATUS__OK);
+	assert_non_null(resp->json);
+	j = json_loads(resp->json, 0, NULL);
+	assert_non_null(j);
+	gs__response__free_unpacked(resp, NULL);
+	return j;
+}
+
+/* Checks a failed reply's status, field ("" for none) and message start. */
+static void
+assert_fails(Gs__Response *resp, Gs__Status status, const char *field,
+    const char *message)
+{
+	assert_int_equal(resp->status, status);
+	assert_null(resp->json);
+	assert_non_null(resp->error);
+	assert_memory_equal(resp->error, message, strlen(message));
+	assert_string_equal(resp->field ? resp->field : "", field);
+	gs__response__free_unpacked(resp, NULL);
+}
+
+static void
+test_unknown_command(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_fails(call(&fx->d, "item.frobnicate", NULL),
+	    GS__STATUS__INVALID, "", "commande inconnue « item.frobnicate »");
+}
+
+static void
+test_wrong_version(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_fails(call_v(&fx->d, GS_CONTROL_VERSION + 1, "ping", NULL),
+	    GS__STATUS__BAD_VERSION, "", "version de protocole 2 non prise "
+	    "en charge (le démon parle la version 1)");
+}
+
+static void
+test_too_many_params(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *kv[2 * 129 + 1];
+
+	for (size_t i = 0; i < 129; i++) {
+		kv[2 * i] = "q";
+		kv[2 * i + 1] = "x";
+	}
+	kv[2 * 129] = NULL;
+	assert_fails(call(&fx->d, "ping", kv), GS__STATUS__INVALID, "",
+	    "trop de paramètres");
+}
+
+static void
+test_unreadable(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff };
+	Gs__Response *resp;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+
+	assert_int_equal(gs_control_handle(&fx->d, junk, sizeof(junk), &out,
+	    &outlen), 0);
+	resp = gs__response__unpack(NULL, outlen, out);
+	free(out);
+	assert_non_null(resp);
+	assert_fails(resp, GS__STATUS__INVALID, "", "requête illisible");
+}
+
+static void
+test_ping(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *j = ok_json(call(&fx->d, "ping", NULL));
+	char sid[GS_SITEID_SIZE];
+
+	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
+	assert_string_equal(json_string_value(json_object_get(j, "site_id")),
+	    sid);
+	assert_int_equal(json_integer_value(json_object_get(j, "version")),
+	    GS_CONTROL_VERSION);
+	assert_int_equal(json_object_size(j), 2);
+	json_decref(j);
+}
+
+static void
+test_peer_add_list_remove(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t pk[GS_PK_LEN], *sk = gs_secure_alloc(64);
+	char sid[GS_SITEID_SIZE];
+	json_t *j, *peers, *p;
+
+	assert_non_null(sk);
+	assert_int_equal(gs_sign_keypair(pk, sk), 0);
+	gs_secure_free(sk);
+	gs_siteid_encode(pk, sid);
+	{
+		const char *kv[] = { "site", sid, "endpoint",
+		    "tcp://127.0.0.1:9", "name", "Voisins", "introducer", "1",
+		    NULL };
+		j = ok_json(call(&fx->d, "peer.add", kv));
+	}
+	assert_string_equal(json_string_value(json_object_get(j, "site_id")),
+	    sid);
+	assert_string_equal(json_string_value(json_object_get(j, "endpoint")),
+	    "tcp://127.0.0.1:9");
+	assert_true(json_is_true(json_object_get(j, "introducer")));
+	assert_int_equal(json_object_size(j), 3);
+	json_decref(j);
+
+	j = ok_json(call(&fx->d, "peer.list", NULL));
+	peers = json_object_get(j, "peers");
+	assert_int_equal(json_array_size(peers), 1);
+	p = json_array_get(peers, 0);
+	assert_string_equal(json_string_value(json_object_get(p, "name")),
+	    "Voisins");
+	assert_true(json_is_false(json_object_get(p, "connected")));
+	assert_true(json_is_null(json_object_get(p, "last_sync")));
+	assert_int_equal(json_object_size(json_object_get(p,
+	    "refused_by_reason")), 0);
+	assert_int_equal(json_object_size(p), 13);
+	json_decref(j);
+
+	j = ok_json(call(&fx->d, "site.list", NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "sites")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "sites"), 1), "trust")), "trusted");
+	json_decref(j);
+
+	{
+		const char *kv[] = { "site", sid, NULL };
+		j = ok_json(call(&fx->d, "peer.remove", kv));
+		assert_true(json_is_true(json_object_get(j, "removed")));
+		json_decref(j);
+		assert_fails(call(&fx->d, "peer.remove", kv),
+		    GS__STATUS__NOT_FOUND, "site", "ce site n'est pas un pair");
+	}
+}
+
+static void
+test_site_errors(void **state)
+{
+	struct fixture *fx = *state;
+	char sid[GS_SITEID_SIZE];
+
+	assert_fails(call(&fx->d, "site.trust", NULL), GS__STATUS__INVALID,
+	    "site", "identifiant de site manquant");
+	{
+		const char *kv[] = { "site", "AAAA", NULL };
+		assert_fails(call(&fx->d, "site.block", kv),
+		    GS__STATUS__INVALID, "site", "identifiant de site « AAAA » "
+		    "invalide");
+	}
+	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
+	}
+}
+
+static void
+test_no_gossip(void **state)
+{
+	struct fixture *fx = *state;
+	struct gs_gossip *g = fx->d.gossip;
+	json_t *j;
+
+	/* without gossip, peer commands are unknown; the others still work */
+	fx->d.gossip = NULL;
+	assert_fails(call(&fx->d, "peer.list", NULL), GS__STATUS__INVALID, "",
+	    "commande inconnue « peer.list »");
+	j = ok_json(call(&fx->d, "status", NULL));
+	assert_null(json_object_get(j, "peers"));
+	json_decref(j);
+	fx->d.gossip = g;
+	j = ok_json(call(&fx->d, "status", NULL));
+	assert_int_equal(json_integer_value(json_object_get(j, "peers")), 0);
+	assert_non_null(json_object_get(j, "rounds"));
+	json_decref(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_wrong_version),
+		cmocka_unit_test(test_too_many_params),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_ping),
+		cmocka_unit_test(test_peer_add_list_remove),
+		cmocka_unit_test(test_site_errors),
+		cmocka_unit_test(test_no_gossip),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
