@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * opts.c: option parsing for the CLI commands, and the small name/value
- * list (gs_kv) that carries both request parameters and item fields. The
+ * list (cli_kv) that carries both request parameters and item fields. The
  * parser is ours rather than getopt_long's so that errors are in French,
  * name the option, and exit 2, and so that options keep their order.
  */
@@ -12,9 +12,9 @@
 #include <string.h>
 
 static int
-kv_grow(struct gs_kv *kv)
+kv_grow(struct cli_kv *kv)
 {
-	struct gs_kv_pair *v;
+	struct cli_kv_pair *v;
 	size_t cap;
 
 	if (kv->n < kv->cap)
@@ -29,7 +29,7 @@ kv_grow(struct gs_kv *kv)
 }
 
 int
-gs_kv_add(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_add(struct cli_kv *kv, const char *name, const char *value)
 {
 	char *n = NULL, *v = NULL;
 	int ret = -1;
@@ -51,8 +51,8 @@ out:
 	return ret;
 }
 
-static struct gs_kv_pair *
-kv_find(const struct gs_kv *kv, const char *name)
+static struct cli_kv_pair *
+kv_find(const struct cli_kv *kv, const char *name)
 {
 	for (size_t i = 0; i < kv->n; i++)
 		if (strcmp(kv->v[i].name, name) == 0)
@@ -61,13 +61,13 @@ kv_find(const struct gs_kv *kv, const char *name)
 }
 
 int
-gs_kv_set(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_set(struct cli_kv *kv, const char *name, const char *value)
 {
-	struct gs_kv_pair *p = kv_find(kv, name);
+	struct cli_kv_pair *p = kv_find(kv, name);
 	char *v;
 
 	if (p == NULL)
-		return gs_kv_add(kv, name, value);
+		return cli_kv_add(kv, name, value);
 	v = strdup(value);
 	if (v == NULL)
 		return -1;
@@ -77,13 +77,13 @@ gs_kv_set(struct gs_kv *kv, const char *name, const char *value)
 }
 
 int
-gs_kv_join(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_join(struct cli_kv *kv, const char *name, const char *value)
 {
-	struct gs_kv_pair *p = kv_find(kv, name);
+	struct cli_kv_pair *p = kv_find(kv, name);
 	char *v = NULL;
 
 	if (p == NULL || p->value[0] == '\0')
-		return gs_kv_set(kv, name, value);
+		return cli_kv_set(kv, name, value);
 	if (asprintf(&v, "%s,%s", p->value, value) < 0)
 		return -1;
 	free(p->value);
@@ -92,15 +92,15 @@ gs_kv_join(struct gs_kv *kv, const char *name, const char *value)
 }
 
 const char *
-gs_kv_get(const struct gs_kv *kv, const char *name)
+cli_kv_get(const struct cli_kv *kv, const char *name)
 {
-	const struct gs_kv_pair *p = kv_find(kv, name);
+	const struct cli_kv_pair *p = kv_find(kv, name);
 
 	return p != NULL ? p->value : NULL;
 }
 
 void
-gs_kv_clear(struct gs_kv *kv)
+cli_kv_clear(struct cli_kv *kv)
 {
 	for (size_t i = 0; i < kv->n; i++) {
 		free(kv->v[i].name);
@@ -113,34 +113,34 @@ gs_kv_clear(struct gs_kv *kv)
 
 /* Global options accepted after the command too. */
 enum { OPT_JSON = -100, OPT_CONFIG };
-static const struct gs_opt global_opts[] = {
+static const struct cli_opt global_opts[] = {
 	{ "json", 0, OPT_JSON },
 	{ "config", 1, OPT_CONFIG },
 	{ NULL, 0, 0 },
 };
 
-static const struct gs_opt *
-find_opt(const struct gs_opt *specs, const char *name, size_t len)
+static const struct cli_opt *
+find_opt(const struct cli_opt *specs, const char *name, size_t len)
 {
-	for (const struct gs_opt *o = specs; o != NULL && o->name != NULL;
+	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
 	    o++)
 		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
 			return o;
-	for (const struct gs_opt *o = global_opts; o->name != NULL; o++)
+	for (const struct cli_opt *o = global_opts; o->name != NULL; o++)
 		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
 			return o;
 	return NULL;
 }
 
 int
-gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs,
-    int argc, char **argv, gs_opt_fn fn, void *arg, char **pos, int maxpos,
+cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs,
+    int argc, char **argv, cli_opt_fn fn, void *arg, char **pos, int maxpos,
     int *npos)
 {
-	const struct gs_opt *o;
+	const struct cli_opt *o;
 	const char *a, *eq, *value;
-	int ret = GS_EXIT_USAGE;
+	int ret = CLI_EXIT_USAGE;
 	int only_pos = 0, rc;
 	size_t len;
 
@@ -149,7 +149,7 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 		a = argv[i];
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
 			if (*npos >= maxpos) {
-				ret = gs_cli_usage(cmd, "argument en trop : "
+				ret = cli_usage(cmd, "argument en trop : "
 				    "« %s »", a);
 				goto out;
 			}
@@ -161,14 +161,14 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 			continue;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			gs_cli_cmd_help(cmd);
+			cli_help(cmd);
 			ret = -1;
 			goto out;
 		}
 		if (strcmp(a, "-c") == 0) {
 			a = "--config";
 		} else if (a[1] != '-') {
-			ret = gs_cli_usage(cmd, "option inconnue : %s", a);
+			ret = cli_usage(cmd, "option inconnue : %s", a);
 			goto out;
 		}
 		a += 2;
@@ -176,7 +176,7 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 		len = eq != NULL ? (size_t)(eq - a) : strlen(a);
 		o = find_opt(specs, a, len);
 		if (o == NULL) {
-			ret = gs_cli_usage(cmd, "option inconnue : --%.*s",
+			ret = cli_usage(cmd, "option inconnue : --%.*s",
 			    (int)len, a);
 			goto out;
 		}
@@ -188,12 +188,12 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 			    strncmp(argv[i + 1], "--", 2) != 0) {
 				value = argv[++i];
 			} else {
-				ret = gs_cli_usage(cmd, "l'option --%s demande "
+				ret = cli_usage(cmd, "l'option --%s demande "
 				    "une valeur", o->name);
 				goto out;
 			}
 		} else if (eq != NULL) {
-			ret = gs_cli_usage(cmd, "l'option --%s ne prend pas "
+			ret = cli_usage(cmd, "l'option --%s ne prend pas "
 			    "de valeur", o->name);
 			goto out;
 		}
@@ -218,30 +218,30 @@ out:
 }
 
 int
-gs_opts_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs, gs_opt_fn fn, void *arg,
+cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs, cli_opt_fn fn, void *arg,
     int argc, char **argv, char **pos, int want, const char *missing)
 {
 	int npos = 0, rc;
 
-	rc = gs_opts_parse(cli, cmd, specs, argc, argv, fn, arg, pos, want,
+	rc = cli_opts_parse(cli, cmd, specs, argc, argv, fn, arg, pos, want,
 	    &npos);
 	if (rc == 0 && npos != want)
-		rc = gs_cli_usage(cmd, "%s", missing);
+		rc = cli_usage(cmd, "%s", missing);
 	return rc;
 }
 
 int
-gs_opts_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
-    char **argv, const char *missing, struct gs_kv *params,
+cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv, const char *missing, struct cli_kv *params,
     const char *name)
 {
 	char *pos[1];
 	int rc;
 
-	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 1,
+	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 1,
 	    missing);
-	if (rc == 0 && gs_kv_add(params, name, pos[0]) < 0)
-		rc = gs_cli_nomem();
+	if (rc == 0 && cli_kv_add(params, name, pos[0]) < 0)
+		rc = cli_nomem();
 	return rc;
 }
