@@ -22,8 +22,8 @@
 #include <zmq.h>
 
 #include "control.pb-c.h"
+#include "version.h"
 
-#define GS_CTL_VERSION 1
 #define CLI_CTL_MAXMSG (16 * 1024 * 1024)
 
 static void
@@ -110,7 +110,7 @@ build_request(Gs__Request *req, const char *command,
 	size_t n = params != NULL ? params->n : 0;
 
 	gs__request__init(req);
-	req->version = GS_CTL_VERSION;
+	req->version = GS_CONTROL_VERSION;
 	req->command = (char *)command;
 	if (n == 0)
 		return 0;
@@ -269,10 +269,10 @@ cli_call(struct cli_ctx *cli, const char *command,
 		ret = report_status(resp);
 		goto out;
 	}
-	if (resp->version != GS_CTL_VERSION) {
+	if (resp->version != GS_CONTROL_VERSION) {
 		fprintf(stderr, "gemsync: gemsyncd répond en version %u du "
 		    "protocole de contrôle, gemsync parle la version %d\n",
-		    resp->version, GS_CTL_VERSION);
+		    resp->version, GS_CONTROL_VERSION);
 		ret = CLI_EXIT_REFUSED;
 		goto out;
 	}
