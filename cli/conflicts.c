@@ -47,9 +47,9 @@ print_list(const json_t *conflicts)
 		return cli_nomem();
 	json_array_foreach(conflicts, i, c) {
 		snprintf(shortid, sizeof(shortid), "%s",
-		    cli_json_str(c, "item") != NULL ? cli_json_str(c, "item") :
+		    cli_doc_str(c, "item") != NULL ? cli_doc_str(c, "item") :
 		    "?");
-		title = cli_out_clean_cut(cli_json_str(c, "title"), 40);
+		title = cli_out_clean_cut(cli_doc_str(c, "title"), 40);
 		fields = strdup("");
 		json_array_foreach(json_object_get(c, "fields"), k, f) {
 			if (fields == NULL)
@@ -64,7 +64,7 @@ print_list(const json_t *conflicts)
 		cli_out_int_or_dash(json_object_get(c, "candidates"), count,
 		    sizeof(count));
 		const char *row[] = { shortid,
-		    cli_item_type_fr(cli_json_str(c, "type")),
+		    cli_item_type_fr(cli_doc_str(c, "type")),
 		    title != NULL && title[0] != '\0' ? title : "-",
 		    fields != NULL ? fields : "?", count };
 		if (title == NULL || fields == NULL ||
@@ -129,13 +129,13 @@ print_candidate(const char *field, const json_t *c, int winner)
 	char *name, *change;
 
 	printf("  %s ", winner ? "*" : " ");
-	print_value(field, cli_json_str(c, "value"));
-	name = cli_out_clean_cut(cli_json_str(c, "author_name"), 60);
-	change = cli_out_clean(cli_json_str(c, "change"));
+	print_value(field, cli_doc_str(c, "value"));
+	name = cli_out_clean_cut(cli_doc_str(c, "author_name"), 60);
+	change = cli_out_clean(cli_doc_str(c, "change"));
 	if (change != NULL && strlen(change) > 12)
 		change[12] = '\0';
-	cli_out_short_id(cli_json_str(c, "author"), sid);
-	cli_out_localtime(cli_json_str(c, "time"), when, sizeof(when));
+	cli_out_short_id(cli_doc_str(c, "author"), sid);
+	cli_out_localtime(cli_doc_str(c, "time"), when, sizeof(when));
 	if (name != NULL && name[0] != '\0')
 		printf("      par %s (%s), %s, changement %s\n", name, sid, when,
 		    change != NULL && change[0] != '\0' ? change : "?");
@@ -149,18 +149,18 @@ print_candidate(const char *field, const json_t *c, int winner)
 static void
 print_show(const json_t *root, const json_t *conflicts)
 {
-	const char *type = cli_json_str(root, "type");
+	const char *type = cli_doc_str(root, "type");
 	const char *tfr = cli_item_type_fr(type), *field, *label;
 	const json_t *c, *cand;
 	char *id, *title, *cfield;
 	size_t i, k;
 
-	id = cli_out_clean(cli_json_str(root, "item"));
+	id = cli_out_clean(cli_doc_str(root, "item"));
 	if (id != NULL && id[0] == '\0') {
 		free(id);
 		id = NULL;
 	}
-	title = cli_out_clean_cut(cli_json_str(root, "title"), 80);
+	title = cli_out_clean_cut(cli_doc_str(root, "title"), 80);
 	/* Capitalize the French type: all start with an ASCII or "é". */
 	if (strcmp(tfr, "événement") == 0)
 		printf("Événement");
@@ -174,7 +174,7 @@ print_show(const json_t *root, const json_t *conflicts)
 		goto out;
 	}
 	json_array_foreach(conflicts, i, c) {
-		field = cli_json_str(c, "field");
+		field = cli_doc_str(c, "field");
 		cfield = cli_out_clean(field);
 		label = field != NULL ? cli_item_label(type, field) : NULL;
 		if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
@@ -297,7 +297,7 @@ cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	ret = cli_doc(cli, "conflicts.resolve", &params, &root);
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
-	id = cli_out_clean(cli_json_str(root, "id"));
+	id = cli_out_clean(cli_doc_str(root, "id"));
 	printf("Conflit résolu : %s\n", id != NULL ? id : "?");
 	left = json_array_size(json_object_get(root, "conflicts"));
 	if (left > 0)

@@ -89,10 +89,10 @@ static const struct cli_opt list_opts[] = {
 static char *
 list_title(const json_t *item, const json_t *fields)
 {
-	const char *cancelled = cli_json_str(fields, "cancelled");
+	const char *cancelled = cli_doc_str(fields, "cancelled");
 	char *cut, *title = NULL;
 
-	cut = cli_out_clean_cut(cli_json_str(fields, "title"), 40);
+	cut = cli_out_clean_cut(cli_doc_str(fields, "title"), 40);
 	if (cut == NULL)
 		return NULL;
 	if (asprintf(&title, "%s%s%s%s", cut,
@@ -130,15 +130,15 @@ print_events(const json_t *items, const struct cli_kv *params)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		cli_out_wallclock(cli_json_str(fields, "start"), start,
+		cli_out_wallclock(cli_doc_str(fields, "start"), start,
 		    sizeof(start));
-		kind = cli_json_str(fields, "kind");
+		kind = cli_doc_str(fields, "kind");
 		fr = cli_item_value_fr("event", "kind", kind);
-		cap = cli_json_str(fields, "capacity");
-		id = cli_json_str(item, "id");
+		cap = cli_doc_str(fields, "capacity");
+		id = cli_doc_str(item, "id");
 		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
 		title = list_title(item, fields);
-		place = cli_out_clean_cut(cli_json_str(fields, "place"), 30);
+		place = cli_out_clean_cut(cli_doc_str(fields, "place"), 30);
 		const char *row[] = { start, title != NULL ? title : "?",
 		    fr != NULL ? fr : kind != NULL ? kind : "-",
 		    place != NULL && place[0] != '\0' ? place : "-",
@@ -207,10 +207,10 @@ held_lines(const json_t *held)
 	json_array_foreach(held, i, h) {
 		if (all == NULL)
 			break;
-		who = site_label(cli_json_str(h, "site_name"),
-		    cli_json_str(h, "site"));
-		note = cli_out_clean_cut(cli_json_str(h, "note"), 60);
-		n = cli_json_int(h, "seats", -1);
+		who = site_label(cli_doc_str(h, "site_name"),
+		    cli_doc_str(h, "site"));
+		note = cli_out_clean_cut(cli_doc_str(h, "note"), 60);
+		n = cli_doc_int(h, "seats", -1);
 		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
 		if (asprintf(&next, "%s%s%s : %s place%s%s%s", all,
 		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
@@ -237,10 +237,10 @@ cli_event_print_seats(const json_t *item, size_t width)
 
 	if (!json_is_object(seats))
 		return;
-	cap = cli_json_int(seats, "capacity", -1);
-	total = cli_json_int(seats, "total", -1);
-	left = cli_json_int(seats, "left", -1);
-	over = cli_json_int(seats, "overbooked", -1);
+	cap = cli_doc_int(seats, "capacity", -1);
+	total = cli_doc_int(seats, "total", -1);
+	left = cli_doc_int(seats, "left", -1);
+	over = cli_doc_int(seats, "overbooked", -1);
 	if (json_array_size(held) == 0) {
 		cli_out_lv(SEATS_HELD, width, "aucune", NULL);
 	} else {
@@ -296,14 +296,14 @@ static void
 print_reserved(const json_t *item, const char *seats)
 {
 	const json_t *st = json_object_get(item, "seats");
-	const char *cancelled = cli_json_str(json_object_get(item, "fields"),
+	const char *cancelled = cli_doc_str(json_object_get(item, "fields"),
 	    "cancelled");
 	char *title, *id;
 	long long n = strtoll(seats, NULL, 10), left, over;
 
-	title = cli_out_clean_cut(cli_json_str(json_object_get(item, "fields"),
+	title = cli_out_clean_cut(cli_doc_str(json_object_get(item, "fields"),
 	    "title"), 60);
-	id = cli_out_clean(cli_json_str(item, "id"));
+	id = cli_out_clean(cli_doc_str(item, "id"));
 	if (n == 0)
 		printf("Réservation annulée : « %s » (%s)\n",
 		    title != NULL ? title : "?", id != NULL ? id : "?");
@@ -312,8 +312,8 @@ print_reserved(const json_t *item, const char *seats)
 		    "Ce site tient maintenant %lld place%s.\n",
 		    title != NULL ? title : "?", id != NULL ? id : "?", n,
 		    n > 1 ? "s" : "");
-	left = cli_json_int(st, "left", -1);
-	over = cli_json_int(st, "overbooked", -1);
+	left = cli_doc_int(st, "left", -1);
+	over = cli_doc_int(st, "overbooked", -1);
 	if (left >= 0)
 		printf("Places restantes : %lld\n", left);
 	else if (json_is_object(st))

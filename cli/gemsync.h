@@ -6,7 +6,8 @@
  * its own file (init.c, status.c, event.c, resource.c, with the item logic
  * common to events and resources in item.c). ctl.c is the only file that
  * talks to gemsyncd (one gs.Request, one gs.Response on the control
- * socket); out.c renders daemon text for humans; opts.c parses options.
+ * socket), and doc.c reads the JSON documents it answers with; out.c
+ * renders daemon text for humans; opts.c parses options.
  * Handlers return the process exit code (enum cli_exit).
  */
 #ifndef CLI_GEMSYNC_H
@@ -145,6 +146,33 @@ int cli_call(struct cli_ctx *cli, const char *command,
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
 void cli_print_down(const struct cli_ctx *cli);
 
+/* Reply documents (doc.c), on top of cli_call. */
+/*
+ * Sends command with params. With --json prints the document exactly as
+ * received and leaves *root NULL; otherwise sets *root to the parsed
+ * object (owned by the caller). Returns the exit code (3 when the
+ * document is not a JSON object).
+ */
+int cli_doc(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, json_t **root);
+/*
+ * cli_doc, then sets *arr to the member key of the document (lent from
+ * *root), which must be an array: otherwise prints why and returns 3.
+ * With --json *root and *arr stay NULL.
+ */
+int cli_doc_array(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, const char *key, json_t **root,
+    const json_t **arr);
+/* Returns the string member key of obj, or NULL (lent). */
+const char *cli_doc_str(const json_t *obj, const char *key);
+/* Returns the integer member key of obj, or dflt when absent or not an
+ * integer. */
+long long cli_doc_int(const json_t *obj, const char *key, long long dflt);
+/* Prints "mémoire insuffisante" on stderr; returns 1. */
+int cli_nomem(void);
+/* Prints "document JSON de gemsyncd illisible" on stderr; returns 3. */
+int cli_baddoc(void);
+
 /*
  * Output helpers (out.c). Everything that came from the daemon goes
  * through cli_out_clean() before being printed.
@@ -240,22 +268,6 @@ int cli_cmd_conflicts_resolve(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 
 /*
- * Sends command with params. With --json prints the document exactly as
- * received and leaves *root NULL; otherwise sets *root to the parsed
- * object (owned by the caller). Returns the exit code (3 when the
- * document is not a JSON object).
- */
-int cli_doc(struct cli_ctx *cli, const char *command,
-    const struct cli_kv *params, json_t **root);
-/*
- * cli_doc, then sets *arr to the member key of the document (lent from
- * *root), which must be an array: otherwise prints why and returns 3.
- * With --json *root and *arr stay NULL.
- */
-int cli_doc_array(struct cli_ctx *cli, const char *command,
-    const struct cli_kv *params, const char *key, json_t **root,
-    const json_t **arr);
-/*
  * conflicts list, peer list, site list, site pending: no option and no
  * argument; sends command, then with --json prints the document, otherwise
  * returns print's exit code for the array member key (lent).
@@ -270,10 +282,6 @@ int cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
  */
 int cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, const char *command, const char *done);
-/* Prints "mémoire insuffisante" on stderr; returns 1. */
-int cli_nomem(void);
-/* Prints "document JSON de gemsyncd illisible" on stderr; returns 3. */
-int cli_baddoc(void);
 /*
  * Formats a UTC RFC 3339 time (or JSON null / absent) for a table: local
  * "YYYY-MM-DD HH:MM:SS", or "jamais" when v is not a string.
@@ -332,11 +340,6 @@ int cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 int cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const char *type, const struct cli_opt *specs, int argc, char **argv,
     void (*print)(const json_t *items, const struct cli_kv *params));
-/* Returns the string member key of obj, or NULL (lent). */
-const char *cli_json_str(const json_t *obj, const char *key);
-/* Returns the integer member key of obj, or dflt when absent or not an
- * integer. */
-long long cli_json_int(const json_t *obj, const char *key, long long dflt);
 
 /* French label of a field, or NULL when unknown. */
 const char *cli_item_label(const char *type, const char *field);

@@ -214,7 +214,7 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		goto out;
 	}
 	doc = json_loads(json, 0, &jerr);
-	id = cli_out_clean(cli_json_str(doc, "site_id"));
+	id = cli_out_clean(cli_doc_str(doc, "site_id"));
 	if (doc == NULL || id == NULL || id[0] == '\0') {
 		ret = cli_baddoc();
 		goto out;

@@ -176,80 +176,6 @@ cli_item_value_fr(const char *type, const char *field, const char *value)
 	return NULL;
 }
 
-const char *
-cli_json_str(const json_t *obj, const char *key)
-{
-	const json_t *v;
-
-	if (!json_is_object(obj))
-		return NULL;
-	v = json_object_get(obj, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-long long
-cli_json_int(const json_t *obj, const char *key, long long dflt)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
-}
-
-/* Parses the daemon's document; prints why and returns 3 when unreadable. */
-static int
-parse_doc(const char *json, json_t **root)
-{
-	json_error_t jerr;
-
-	*root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
-	if (*root == NULL || !json_is_object(*root)) {
-		json_decref(*root);
-		*root = NULL;
-		return cli_baddoc();
-	}
-	return CLI_EXIT_OK;
-}
-
-int
-cli_doc(struct cli_ctx *cli, const char *command, const struct cli_kv *params,
-    json_t **root)
-{
-	char *json = NULL;
-	int ret;
-
-	*root = NULL;
-	ret = cli_call(cli, command, params, 0, &json);
-	if (ret != CLI_EXIT_OK)
-		goto out;
-	if (cli->json) {
-		printf("%s\n", json);
-		goto out;
-	}
-	ret = parse_doc(json, root);
-out:
-	free(json);
-	return ret;
-}
-
-int
-cli_doc_array(struct cli_ctx *cli, const char *command,
-    const struct cli_kv *params, const char *key, json_t **root,
-    const json_t **arr)
-{
-	int ret;
-
-	*arr = NULL;
-	ret = cli_doc(cli, command, params, root);
-	if (ret != CLI_EXIT_OK || *root == NULL)
-		return ret;
-	*arr = json_object_get(*root, key);
-	if (!json_is_array(*arr)) {
-		*arr = NULL;
-		return cli_baddoc();
-	}
-	return CLI_EXIT_OK;
-}
-
 int
 cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv, const char *command, const char *key,
@@ -324,7 +250,7 @@ find_conflict(const json_t *conflicts, const char *field)
 	const json_t *c;
 
 	json_array_foreach(conflicts, i, c) {
-		const char *f = cli_json_str(c, "field");
+		const char *f = cli_doc_str(c, "field");
 		if (f != NULL && strcmp(f, field) == 0)
 			return c;
 	}
@@ -357,12 +283,12 @@ print_candidates(const json_t *conflict, size_t width)
 	size_t i;
 
 	json_array_foreach(cands, i, c) {
-		val = cli_out_clean_cut(deleted_fr(cli_json_str(conflict,
-		    "field"), cli_json_str(c, "value")), 200);
-		name = cli_out_clean_cut(cli_json_str(c, "author_name"), 60);
-		change = cli_out_clean_cut(cli_json_str(c, "change"), 13);
-		cli_out_short_id(cli_json_str(c, "author"), sid);
-		cli_out_localtime(cli_json_str(c, "time"), when, sizeof(when));
+		val = cli_out_clean_cut(deleted_fr(cli_doc_str(conflict,
+		    "field"), cli_doc_str(c, "value")), 200);
+		name = cli_out_clean_cut(cli_doc_str(c, "author_name"), 60);
+		change = cli_out_clean_cut(cli_doc_str(c, "change"), 13);
+		cli_out_short_id(cli_doc_str(c, "author"), sid);
+		cli_out_localtime(cli_doc_str(c, "time"), when, sizeof(when));
 		/* 12 hex of the change: what `conflicts resolve --take` wants. */
 		if (change != NULL && strlen(change) > 12)
 			change[12] = '\0';
@@ -415,7 +341,7 @@ print_item(const json_t *item)
 {
 	static const char *const tail[] = { "ID", "Propriétaire", "Créé le",
 	    "Modifié le", "Modifications", "Supprimé" };
-	const char *type = cli_json_str(item, "type");
+	const char *type = cli_doc_str(item, "type");
 	const struct label *known = labels_of(type);
 	const json_t *fields = json_object_get(item, "fields");
 	const json_t *conflicts = json_object_get(item, "conflicts");
@@ -436,7 +362,7 @@ print_item(const json_t *item)
 			width = w;
 	}
 	json_array_foreach(conflicts, i, c) {
-		f = cli_json_str(c, "field");
+		f = cli_doc_str(c, "field");
 		const char *l = f != NULL ? cli_item_label(type, f) : NULL;
 		size_t w = l != NULL ? cli_out_width(l) :
 		    f != NULL ? cli_out_width(f) : 0;
@@ -448,12 +374,12 @@ print_item(const json_t *item)
 		width = cli_event_seats_width();
 	width++;        /* the colon */
 
-	cancelled = cli_json_str(fields, "cancelled");
+	cancelled = cli_doc_str(fields, "cancelled");
 	if (type != NULL && strcmp(type, "event") == 0 && cancelled != NULL &&
 	    strcmp(cancelled, "yes") == 0)
 		puts("ANNULÉ — cet événement n'aura pas lieu.");
-	cli_out_lv("ID", width, cli_json_str(item, "id") != NULL ?
-	    cli_json_str(item, "id") : "?", NULL);
+	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
+	    cli_doc_str(item, "id") : "?", NULL);
 	/* Known fields in their usual order, then any others by name. */
 	for (const struct label *l = known; l != NULL && l->field != NULL;
 	    l++) {
@@ -473,7 +399,7 @@ print_item(const json_t *item)
 	}
 	/* Conflicts on fields that have no value (or are not fields). */
 	json_array_foreach(conflicts, i, c) {
-		f = cli_json_str(c, "field");
+		f = cli_doc_str(c, "field");
 		if (f == NULL || json_object_get(fields, f) != NULL ||
 		    (known != NULL && lookup(known, f) != NULL))
 			continue;
@@ -484,18 +410,18 @@ print_item(const json_t *item)
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);
 
-	owner_name = cli_json_str(item, "owner_name");
+	owner_name = cli_doc_str(item, "owner_name");
 	name = cli_out_clean_cut(owner_name, 80);
-	cli_out_short_id(cli_json_str(item, "owner"), sid);
+	cli_out_short_id(cli_doc_str(item, "owner"), sid);
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
 	else
 		snprintf(owner, sizeof(owner), "site %s", sid);
 	free(name);
 	cli_out_lv("Propriétaire", width, owner, NULL);
-	cli_out_localtime(cli_json_str(item, "created"), when, sizeof(when));
+	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));
 	cli_out_lv("Créé le", width, when, NULL);
-	cli_out_localtime(cli_json_str(item, "updated"), when, sizeof(when));
+	cli_out_localtime(cli_doc_str(item, "updated"), when, sizeof(when));
 	cli_out_lv("Modifié le", width, when, NULL);
 	v = json_object_get(item, "changes");
 	if (json_is_integer(v)) {
@@ -506,27 +432,13 @@ print_item(const json_t *item)
 	if (json_is_true(json_object_get(item, "deleted")))
 		cli_out_lv("Supprimé", width, "oui", NULL);
 	if (json_array_size(conflicts) > 0) {
-		name = cli_out_clean(cli_json_str(item, "id"));
+		name = cli_out_clean(cli_doc_str(item, "id"));
 		printf("\nEn conflit : voyez gemsync conflicts show %s\n"
 		    "puis tranchez avec gemsync conflicts resolve %s --take "
 		    "CHANGEMENT\n(les 12 caractères entre crochets).\n",
 		    name != NULL ? name : "ITEM", name != NULL ? name : "ITEM");
 		free(name);
 	}
-}
-
-int
-cli_nomem(void)
-{
-	fprintf(stderr, "gemsync: mémoire insuffisante\n");
-	return CLI_EXIT_REFUSED;
-}
-
-int
-cli_baddoc(void)
-{
-	fprintf(stderr, "gemsync: document JSON de gemsyncd illisible\n");
-	return CLI_EXIT_DOWN;
 }
 
 /* Option ids beyond the field table. */

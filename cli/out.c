@@ -220,7 +220,7 @@ cli_out_int_or_dash(const json_t *v, char *out, size_t outlen)
 void
 cli_out_done(const char *what, const json_t *obj, const char *key)
 {
-	char *v = cli_out_clean(cli_json_str(obj, key));
+	char *v = cli_out_clean(cli_doc_str(obj, key));
 
 	printf("%s : %s\n", what, v != NULL ? v : "?");
 	free(v);

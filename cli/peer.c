@@ -68,8 +68,8 @@ cli_cmd_peer_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	ret = cli_doc(cli, "peer.add", &params, &root);
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
-	site = cli_out_clean(cli_json_str(root, "site_id"));
-	ep = cli_out_clean(cli_json_str(root, "endpoint"));
+	site = cli_out_clean(cli_doc_str(root, "site_id"));
+	ep = cli_out_clean(cli_doc_str(root, "endpoint"));
 	printf("Pair ajouté : %s sur %s%s\n", site != NULL ? site : "?",
 	    ep != NULL ? ep : "?",
 	    json_is_true(json_object_get(root, "introducer")) ?
@@ -134,25 +134,25 @@ print_peers(const json_t *peers)
 	if (cli_table_init(&t, 8, hdr) < 0)
 		return cli_nomem();
 	json_array_foreach(peers, i, p) {
-		name = cli_out_clean_cut(cli_json_str(p, "name"), 30);
+		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
 		if (name != NULL && asprintf(&label, "%s%s",
 		    name[0] != '\0' ? name : "-",
 		    json_is_true(json_object_get(p, "introducer")) ?
 		    " (introducteur)" : "") < 0)
 			label = NULL;
-		cli_out_short_id(cli_json_str(p, "site_id"), sid);
+		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
 		cli_out_time_or_never(json_object_get(p, "last_seen"), seen,
 		    sizeof(seen));
 		cli_out_time_or_never(json_object_get(p, "last_sync"), synced,
 		    sizeof(synced));
 		snprintf(lag, sizeof(lag), "eux %lld / nous %lld",
-		    cli_json_int(p, "they_lack", 0), cli_json_int(p, "we_lack", 0));
-		snprintf(refused, sizeof(refused), "%lld", cli_json_int(p, "refused", 0));
-		if (cli_json_int(p, "refused", 0) > 0)
+		    cli_doc_int(p, "they_lack", 0), cli_doc_int(p, "we_lack", 0));
+		snprintf(refused, sizeof(refused), "%lld", cli_doc_int(p, "refused", 0));
+		if (cli_doc_int(p, "refused", 0) > 0)
 			any_refused = 1;
 		const char *row[] = { label != NULL ? label : "?", sid,
-		    cli_json_str(p, "endpoint") != NULL ?
-		    cli_json_str(p, "endpoint") : "-",
+		    cli_doc_str(p, "endpoint") != NULL ?
+		    cli_doc_str(p, "endpoint") : "-",
 		    json_is_true(json_object_get(p, "connected")) ?
 		    "connecté" : "déconnecté", seen, synced, lag, refused };
 		if (cli_table_row(&t, row) < 0) {
@@ -169,9 +169,9 @@ print_peers(const json_t *peers)
 	if (any_refused)
 		fputc('\n', stdout);
 	json_array_foreach(peers, i, p) {
-		if (cli_json_int(p, "refused", 0) <= 0)
+		if (cli_doc_int(p, "refused", 0) <= 0)
 			continue;
-		cli_out_short_id(cli_json_str(p, "site_id"), sid);
+		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
 		why = reasons(json_object_get(p, "refused_by_reason"));
 		printf("Refus de %s : %s\n", sid,
 		    why != NULL && why[0] != '\0' ? why : "?");

@@ -90,13 +90,13 @@ print_resources(const json_t *items, const struct cli_kv *params)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		kind = cli_json_str(fields, "kind");
+		kind = cli_doc_str(fields, "kind");
 		fr = cli_item_value_fr("resource", "kind", kind);
-		id = cli_json_str(item, "id");
+		id = cli_doc_str(item, "id");
 		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
-		name = cli_out_clean_cut(cli_json_str(fields, "name"), 40);
-		town = cli_out_clean_cut(cli_json_str(fields, "town"), 25);
-		phone = cli_json_str(fields, "phone");
+		name = cli_out_clean_cut(cli_doc_str(fields, "name"), 40);
+		town = cli_out_clean_cut(cli_doc_str(fields, "town"), 25);
+		phone = cli_doc_str(fields, "phone");
 		if (name != NULL && asprintf(&marked, "%s%s%s", name,
 		    json_is_true(json_object_get(item, "deleted")) ?
 		    " (supprimée)" : "",

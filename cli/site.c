@@ -35,8 +35,8 @@ trust_fr(const char *trust)
 static void
 introducer(const json_t *s, char out[GS_SITEID_SHORT])
 {
-	if (cli_json_str(s, "introduced_by") != NULL)
-		cli_out_short_id(cli_json_str(s, "introduced_by"), out);
+	if (cli_doc_str(s, "introduced_by") != NULL)
+		cli_out_short_id(cli_doc_str(s, "introduced_by"), out);
 	else
 		memcpy(out, "-", 2);
 }
@@ -56,15 +56,15 @@ print_sites(const json_t *sites)
 	if (cli_table_init(&t, 6, hdr) < 0)
 		return cli_nomem();
 	json_array_foreach(sites, i, s) {
-		name = cli_out_clean_cut(cli_json_str(s, "name"), 30);
-		town = cli_out_clean_cut(cli_json_str(s, "town"), 25);
-		cli_out_short_id(cli_json_str(s, "site_id"), sid);
+		name = cli_out_clean_cut(cli_doc_str(s, "name"), 30);
+		town = cli_out_clean_cut(cli_doc_str(s, "town"), 25);
+		cli_out_short_id(cli_doc_str(s, "site_id"), sid);
 		introducer(s, intro);
 		cli_out_int_or_dash(json_object_get(s, "items"), n, sizeof(n));
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    trust_fr(cli_json_str(s, "trust")), n, intro, sid };
+		    trust_fr(cli_doc_str(s, "trust")), n, intro, sid };
 		if (cli_table_row(&t, row) < 0)
 			ret = CLI_EXIT_REFUSED;
 		free(name);
@@ -107,7 +107,7 @@ cli_cmd_site_block(struct cli_ctx *cli, const struct cli_cmd *cmd,
 static int
 is_gossip(const json_t *p)
 {
-	const char *src = cli_json_str(p, "source");
+	const char *src = cli_doc_str(p, "source");
 
 	return src != NULL && strcmp(src, "gossip") == 0;
 }
@@ -129,16 +129,16 @@ table_gossip(const json_t *pending, struct cli_table *t)
 	json_array_foreach(pending, i, p) {
 		if (!is_gossip(p))
 			continue;
-		name = cli_out_clean_cut(cli_json_str(p, "name"), 30);
-		town = cli_out_clean_cut(cli_json_str(p, "town"), 25);
+		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
+		town = cli_out_clean_cut(cli_doc_str(p, "town"), 25);
 		introducer(p, intro);
 		cli_out_time_or_never(json_object_get(p, "first_attempt"), when,
 		    sizeof(when));
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-", intro, when,
-		    cli_json_str(p, "site_id") != NULL ?
-		    cli_json_str(p, "site_id") : "?" };
+		    cli_doc_str(p, "site_id") != NULL ?
+		    cli_doc_str(p, "site_id") : "?" };
 		rc = cli_table_row(t, row);
 		free(name);
 		free(town);
@@ -165,7 +165,7 @@ table_conn(const json_t *pending, struct cli_table *t)
 		if (is_gossip(p))
 			continue;
 		/* 16 hex are enough to tell keys apart; --json has all 64. */
-		clean = cli_out_clean(cli_json_str(p, "transport_key"));
+		clean = cli_out_clean(cli_doc_str(p, "transport_key"));
 		if (clean == NULL)
 			return -1;
 		if (strlen(clean) > 16)
@@ -179,8 +179,8 @@ table_conn(const json_t *pending, struct cli_table *t)
 		    sizeof(last));
 		cli_out_int_or_dash(json_object_get(p, "attempts"), count,
 		    sizeof(count));
-		const char *row[] = { key, cli_json_str(p, "address") != NULL ?
-		    cli_json_str(p, "address") : "-", count, first, last };
+		const char *row[] = { key, cli_doc_str(p, "address") != NULL ?
+		    cli_doc_str(p, "address") : "-", count, first, last };
 		if (cli_table_row(t, row) < 0)
 			return -1;
 	}

@@ -32,7 +32,7 @@ line(const char *label, const char *value)
 static long long
 num(const json_t *obj, const char *key)
 {
-	return cli_json_int(obj, key, -1);
+	return cli_doc_int(obj, key, -1);
 }
 
 static void
@@ -98,8 +98,8 @@ events_block(const char *title, const json_t *arr, const char *key,
 		return;
 	printf("\n%s :\n", title);
 	json_array_foreach(arr, i, e) {
-		t = cli_out_clean_cut(cli_json_str(e, "title"), 60);
-		short_item(cli_json_str(e, "id"), shortid);
+		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
+		short_item(cli_doc_str(e, "id"), shortid);
 		printf("  « %s » (%s) : %lld %s\n", t != NULL ? t : "?",
 		    shortid, num(e, key) < 0 ? 0 : num(e, key), unit);
 		free(t);
@@ -110,8 +110,8 @@ static void
 print_status(const json_t *st)
 {
 	const json_t *items = json_object_get(st, "items");
-	const char *name = cli_json_str(st, "name");
-	const char *sid = cli_json_str(st, "site_id");
+	const char *name = cli_doc_str(st, "name");
+	const char *sid = cli_doc_str(st, "site_id");
 	char shortid[GS_SITEID_SHORT], buf[256];
 
 	if (name != NULL || sid != NULL) {
@@ -122,12 +122,12 @@ print_status(const json_t *st)
 	}
 	if (sid != NULL)
 		line("Identifiant", sid);
-	if (cli_json_str(st, "version") != NULL)
-		line("Version", cli_json_str(st, "version"));
-	if (cli_json_str(st, "data_dir") != NULL)
-		line("Données", cli_json_str(st, "data_dir"));
-	if (cli_json_str(st, "listen") != NULL)
-		line("Écoute", cli_json_str(st, "listen"));
+	if (cli_doc_str(st, "version") != NULL)
+		line("Version", cli_doc_str(st, "version"));
+	if (cli_doc_str(st, "data_dir") != NULL)
+		line("Données", cli_doc_str(st, "data_dir"));
+	if (cli_doc_str(st, "listen") != NULL)
+		line("Écoute", cli_doc_str(st, "listen"));
 	uptime(st);
 	if (json_is_object(items)) {
 		snprintf(buf, sizeof(buf), "%lld événement(s), %lld "
