@@ -31,14 +31,15 @@ enum cli_exit {
 struct cli_ctx {
 	const char *conf_path;    /* configuration file (lent from argv/env) */
 	int conf_explicit;        /* given by -c or GEMSYNC_CONF: must exist */
-	int loaded;               /* cli_config() already ran */
-	char *data_dir;           /* [daemon] data_dir, owned */
-	char *control;            /* [daemon] control endpoint, owned */
+	struct gs_config *cfg;    /* read by cli_config(), owned; NULL before */
+	const char *data_dir;     /* [daemon] data_dir (lent from cfg) */
+	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
 };
 
 struct cli_cmd;
+struct gs_config;
 typedef int (*cli_fn)(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv);
 
@@ -52,9 +53,11 @@ struct cli_cmd {
 };
 
 /*
- * Reads the configuration ([daemon] data_dir and control) and
- * GEMSYNC_TIMEOUT once. Returns 0, or 2 after printing why (missing or
- * invalid explicit file, syntax error with its line, bad timeout).
+ * Reads the configuration with the daemon's own module (gs_config_load,
+ * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.
+ * A missing default file means the defaults. Returns 0, or 2 after
+ * printing why (missing or invalid explicit file, a bad setting with its
+ * line, bad timeout).
  */
 int cli_config(struct cli_ctx *cli);
 /* Prints the --help text of cmd to stdout. */

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
+#include "config.h"
+#include "err.h"
 
 #define CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
-#define CLI_DEFAULT_DATA "/var/lib/gemsync"
 #define CLI_DEFAULT_TIMEOUT 30
 
 #define EVENT_FIELDS \
@@ -261,26 +261,6 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-/* inih callback: keeps [daemon] data_dir and control, ignores the rest. */
-static int
-on_ini(void *user, const char *section, const char *name, const char *value)
-{
-	struct cli_ctx *cli = user;
-	char **dst = NULL;
-
-	if (strcmp(section, "daemon") != 0)
-		return 1;
-	if (strcmp(name, "data_dir") == 0)
-		dst = &cli->data_dir;
-	else if (strcmp(name, "control") == 0)
-		dst = &cli->control;
-	if (dst == NULL)
-		return 1;
-	free(*dst);
-	*dst = strdup(value);
-	return *dst != NULL;
-}
-
 static int
 parse_timeout(struct cli_ctx *cli)
 {
@@ -307,52 +287,32 @@ parse_timeout(struct cli_ctx *cli)
 int
 cli_config(struct cli_ctx *cli)
 {
+	char err[512];
 	int ret = CLI_EXIT_USAGE;
-	FILE *fp = NULL;
 	int rc;
 
-	if (cli->loaded)
+	if (cli->cfg != NULL)
 		return CLI_EXIT_OK;
 	if (parse_timeout(cli) < 0)
 		goto out;
-	fp = fopen(cli->conf_path, "r");
-	if (fp == NULL && (errno != ENOENT || cli->conf_explicit)) {
+	rc = gs_config_load(cli->conf_path, &cli->cfg, err, sizeof(err));
+	/* The default file is optional: without it, the defaults apply. */
+	if (rc == GS_ENOTFOUND && !cli->conf_explicit)
+		rc = gs_config_load(NULL, &cli->cfg, err, sizeof(err));
+	if (rc == GS_ENOTFOUND || rc == GS_EIO) {
 		fprintf(stderr, "gemsync: impossible de lire la configuration "
-		    "%s : %s\n", cli->conf_path, strerror(errno));
+		    "%s\n", err);
 		goto out;
 	}
-	if (fp != NULL) {
-		rc = ini_parse_file(fp, on_ini, cli);
-		if (rc > 0) {
-			fprintf(stderr, "gemsync: %s, ligne %d : erreur de "
-			    "syntaxe\n", cli->conf_path, rc);
-			goto out;
-		}
-		if (rc != 0) {
-			fprintf(stderr, "gemsync: impossible de lire la "
-			    "configuration %s\n", cli->conf_path);
-			goto out;
-		}
+	if (rc != 0) {
+		fprintf(stderr, "gemsync: configuration : %s\n",
+		    err[0] != '\0' ? err : gs_strerror(rc));
+		goto out;
 	}
-	if (cli->data_dir == NULL || cli->data_dir[0] == '\0') {
-		free(cli->data_dir);
-		cli->data_dir = strdup(CLI_DEFAULT_DATA);
-		if (cli->data_dir == NULL)
-			goto out;
-	}
-	if (cli->control == NULL || cli->control[0] == '\0') {
-		free(cli->control);
-		if (asprintf(&cli->control, "ipc://%s/control.sock",
-		    cli->data_dir) < 0) {
-			cli->control = NULL;
-			goto out;
-		}
-	}
-	cli->loaded = 1;
+	cli->data_dir = cli->cfg->data_dir;
+	cli->control = cli->cfg->control;
 	ret = CLI_EXIT_OK;
 out:
-	if (fp != NULL)
-		fclose(fp);
 	return ret;
 }
 
@@ -467,7 +427,6 @@ main(int argc, char **argv)
 	i += nwords;
 	ret = cmd->fn(&cli, cmd, argc - i, argv + i);
 out:
-	free(cli.data_dir);
-	free(cli.control);
+	gs_config_destroy(&cli.cfg);
 	return ret;
 }
