@@ -228,9 +228,12 @@ out:
 enum { OPT_TAKE, OPT_SET };
 
 static const struct cli_opt resolve_opts[] = {
-	{ "take", 1, OPT_TAKE },
-	{ "set", 1, OPT_SET },
-	{ NULL, 0, 0 },
+	{ "take", "CHANGEMENT", OPT_TAKE, "garde les valeurs de ce changement "
+	  "(les 12\ncaractères que montre gemsync conflicts show)", 0 },
+	{ "set", "CHAMP=VALEUR", OPT_SET, "donne cette valeur au champ "
+	  "(répétable) ;\n_deleted=1 garde la suppression, _deleted=0\ngarde "
+	  "l'élément", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct resolve_ctx {

@@ -13,26 +13,40 @@
 
 #include "siteid.h"
 
-static const struct cli_item_field_opt event_fields[] = {
-	{ "title", "title", 0 },
-	{ "kind", "kind", 0 },
-	{ "start", "start", 0 },
-	{ "end", "end", 0 },
-	{ "place", "place", 0 },
-	{ "capacity", "capacity", 0 },
-	{ "languages", "languages", 0 },
-	{ "easy-read", "easy_read", 0 },
-	{ "audience", "audience", 0 },
-	{ "companion", "companion", 0 },
-	{ "accessibility", "accessibility", 0 },
-	{ "price", "price", 0 },
-	{ "contact-role", "contact_role", 0 },
-	{ "description", "description", 0 },
-	{ "cohost", "cohosts", 1 },
-	{ NULL, NULL, 0 },
+/* The fields of an event: label in show, option and its help. */
+static const struct cli_item_field event_fields[] = {
+	{ "title", "Titre", "title", "T", "titre (obligatoire à l'ajout)", 0 },
+	{ "kind", "Type", "kind", "K", "workshop, outing, physical, "
+	  "discussion, convivial,\nautonomy, meeting ou other (obligatoire "
+	  "à l'ajout)", 0 },
+	{ "start", "Début", "start", "S",
+	  "début, RFC 3339 (2026-12-01T14:00:00+01:00)", 0 },
+	{ "end", "Fin", "end", "E", "fin, après le début", 0 },
+	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
+	{ "capacity", "Places", "capacity", "N",
+	  "nombre de places (entier >= 0)", 0 },
+	{ "languages", "Langues", "languages", "L",
+	  "langues, séparées par des virgules (fr,en)", 0 },
+	{ "easy_read", "Facile à lire (FALC)", "easy-read", "yes|no",
+	  "texte facile à lire (FALC)", 0 },
+	{ "audience", "Public", "audience", "A",
+	  "members, families ou public", 0 },
+	{ "companion", "Accompagnant bienvenu", "companion", "yes|no",
+	  "un proche peut venir", 0 },
+	{ "accessibility", "Accessibilité", "accessibility", "A",
+	  "accessibilité, transports", 0 },
+	{ "price", "Prix", "price", "P", "prix (« gratuit »...)", 0 },
+	{ "contact_role", "Contact", "contact-role", "R",
+	  "qui contacter (rôle, pas de nom)", 0 },
+	{ "description", "Description", "description", "D", "description",
+	  0 },
+	{ "cohosts", "Co-organisateurs", "cohost", "SITE-ID",
+	  "site co-organisateur (répétable)", 1 },
+	{ "cancelled", "Annulé", NULL, NULL, NULL, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
-static const struct cli_item_kind event_kind = {
+const struct cli_item_kind cli_event_kind = {
 	"event", event_fields, "Événement ajouté", "Événement modifié",
 	"Événement supprimé",
 };
@@ -41,21 +55,21 @@ int
 cli_cmd_event_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
-	return cli_item_add(cli, cmd, &event_kind, argc, argv);
+	return cli_item_add(cli, cmd, &cli_event_kind, argc, argv);
 }
 
 int
 cli_cmd_event_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_edit(cli, cmd, &event_kind, argc, argv);
+	return cli_item_edit(cli, cmd, &cli_event_kind, argc, argv);
 }
 
 int
 cli_cmd_event_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &event_kind, "item.show", NULL, argc,
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL, argc,
 	    argv);
 }
 
@@ -63,7 +77,7 @@ int
 cli_cmd_event_cancel(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &event_kind, "event.cancel",
+	return cli_item_one(cli, cmd, &cli_event_kind, "event.cancel",
 	    "Événement annulé", argc, argv);
 }
 
@@ -71,18 +85,20 @@ int
 cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &event_kind, "item.delete",
-	    event_kind.deleted, argc, argv);
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.delete",
+	    cli_event_kind.deleted, argc, argv);
 }
 
 enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_ALL };
 
 static const struct cli_opt list_opts[] = {
-	{ "from", 1, OPT_FROM },
-	{ "to", 1, OPT_TO },
-	{ "kind", 1, OPT_KIND },
-	{ "all", 0, OPT_ALL },
-	{ NULL, 0, 0 },
+	{ "from", "DATE", OPT_FROM,
+	  "à partir de cette date (YYYY-MM-DD ou RFC 3339)", 0 },
+	{ "to", "DATE", OPT_TO, "jusqu'à cette date", 0 },
+	{ "kind", "K", OPT_KIND, "seulement ce type d'événement", 0 },
+	{ "all", NULL, OPT_ALL, "aussi les événements passés et supprimés",
+	  0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 /* Title as listed: cut, then marked when cancelled, deleted or in conflict. */
@@ -268,9 +284,11 @@ cli_event_print_seats(const json_t *item, size_t width)
 enum { OPT_SEATS, OPT_NOTE };
 
 static const struct cli_opt reserve_opts[] = {
-	{ "seats", 1, OPT_SEATS },
-	{ "note", 1, OPT_NOTE },
-	{ NULL, 0, 0 },
+	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
+	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
+	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
+	  "de\npersonnes : seulement des nombres)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct reserve_ctx {

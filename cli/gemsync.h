@@ -27,6 +27,9 @@ enum cli_exit {
 	CLI_EXIT_INVALID = 5,      /* INVALID: a field broke a rule */
 };
 
+/* The configuration file when neither -c nor GEMSYNC_CONF names one. */
+#define CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
+
 /* The resolved command line and configuration, passed to every handler. */
 struct cli_ctx {
 	const char *conf_path;    /* configuration file (lent from argv/env) */
@@ -39,6 +42,7 @@ struct cli_ctx {
 };
 
 struct cli_cmd;
+struct cli_opt;
 struct gs_config;
 typedef int (*cli_fn)(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv);
@@ -49,7 +53,8 @@ struct cli_cmd {
 	cli_fn fn;             /* handler; argv holds the words' arguments */
 	const char *help;         /* one line, French */
 	const char *usage;        /* arguments after the words, or NULL */
-	const char *options;      /* option lines for --help, or NULL */
+	const char *notes;        /* text printed after the options in
+	                           * --help (what an argument is), or NULL */
 };
 
 /*
@@ -60,8 +65,13 @@ struct cli_cmd {
  * line, bad timeout).
  */
 int cli_config(struct cli_ctx *cli);
-/* Prints the --help text of cmd to stdout. */
-void cli_help(const struct cli_cmd *cmd);
+/*
+ * Prints the --help text of cmd to stdout: usage, role, the lines of
+ * specs (the options the command's parser was given, help from the
+ * specs themselves), cmd's notes, then the global options and the exit
+ * codes. cmd NULL prints the main help (specs unused).
+ */
+void cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs);
 /* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -88,20 +98,35 @@ const char *cli_kv_get(const struct cli_kv *kv, const char *name);
 void cli_kv_clear(struct cli_kv *kv);
 
 /*
- * Option parsing. Each spec names a long option (without "--"), whether it
- * takes a value, and an id the caller switches on. "--name value" and
- * "--name=value" are both accepted; a value that starts with "--" must use
- * the "=" form. "--json", "-c FILE" and "--config FILE" are accepted
- * everywhere and applied to cli. "-h"/"--help" print the
+ * Option parsing. Each spec names a long option (without "--"), the
+ * placeholder of its value (NULL for a flag), an id the caller switches
+ * on, and its help: the one description of the option, from which --help
+ * is printed. "--name value" and "--name=value" are both accepted; a
+ * value that starts with "--" must use the "=" form. The global options
+ * (cli_global_opts: "-c"/"--config FILE", "--json", "-h"/"--help") are
+ * accepted everywhere, by the same parser; "-h"/"--help" print the
  * command's help. Positional arguments are gathered in pos (up to maxpos).
  */
 struct cli_opt {
 	const char *name;         /* long name, without "--" */
-	int has_arg;              /* 1 if it takes a value */
+	const char *arg;          /* value placeholder ("N"), NULL: a flag */
 	int id;                   /* returned to the callback */
+	const char *help;         /* French; "\n" starts a continuation line */
+	char short_name;          /* 'c' for "-c", or 0 */
 };
+/* The global options, NULL-terminated. */
+extern const struct cli_opt cli_global_opts[];
 typedef int (*cli_opt_fn)(void *arg, int id, const char *name,
     const char *value);
+/*
+ * Parses the global options before the command in argv and sets *used to
+ * the index of the first argument that is not one (the command). Returns
+ * 0, CLI_EXIT_USAGE after printing the error, or -1 after printing the
+ * main help (the caller then exits 0).
+ */
+int cli_opts_global(struct cli_ctx *cli, int argc, char **argv, int *used);
+/* Prints one help line per spec, the text starting after width columns. */
+void cli_opts_help(const struct cli_opt *specs, int width);
 /*
  * Parses argv against specs (terminated by a NULL name). fn is called for
  * each option in order; a non-zero return stops parsing and is returned.
@@ -310,21 +335,29 @@ void cli_event_print_seats(const json_t *item, size_t width);
 size_t cli_event_seats_width(void);
 
 /*
- * Item commands shared by events and resources (item.c). A field option
- * maps "--opt value" to field "name" (joined with "," when join is set).
+ * Item commands shared by events and resources (item.c). Each item type
+ * has one table of its fields (event.c, resource.c, site.c), in the order
+ * `show` prints them: the field's name, its French label, and its option
+ * with the option's help. A new field is one row.
  */
-struct cli_item_field_opt {
-	const char *opt;          /* option name, e.g. "easy-read" */
+struct cli_item_field {
 	const char *field;        /* field name, e.g. "easy_read" */
+	const char *label;        /* French label, e.g. "Facile à lire (FALC)" */
+	const char *opt;          /* option, e.g. "easy-read"; NULL: none */
+	const char *arg;          /* the option's value placeholder */
+	const char *help;         /* the option's help line(s) */
 	int join;                 /* repeatable: values joined with "," */
 };
 struct cli_item_kind {
-	const char *type;         /* "event" or "resource" */
-	const struct cli_item_field_opt *fields;   /* NULL-terminated */
+	const char *type;         /* "event", "resource" or "site" */
+	const struct cli_item_field *fields;   /* ended by a NULL field */
 	const char *added;        /* "Événement ajouté" ... */
 	const char *edited;
 	const char *deleted;
 };
+extern const struct cli_item_kind cli_event_kind;
+extern const struct cli_item_kind cli_resource_kind;
+extern const struct cli_item_kind cli_site_kind;
 int cli_item_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int argc, char **argv);
 int cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,

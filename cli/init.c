@@ -21,8 +21,9 @@
 enum { OPT_PASSPHRASE_FILE };
 
 static const struct cli_opt init_opts[] = {
-	{ "passphrase-file", 1, OPT_PASSPHRASE_FILE },
-	{ NULL, 0, 0 },
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "protège la clé de "
+	  "stockage par la phrase\nsecrète contenue dans F", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static int

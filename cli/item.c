@@ -22,53 +22,6 @@ struct label {
 	const char *label;
 };
 
-static const struct label event_labels[] = {
-	{ "title", "Titre" },
-	{ "kind", "Type" },
-	{ "start", "Début" },
-	{ "end", "Fin" },
-	{ "place", "Lieu" },
-	{ "capacity", "Places" },
-	{ "languages", "Langues" },
-	{ "easy_read", "Facile à lire (FALC)" },
-	{ "audience", "Public" },
-	{ "companion", "Accompagnant bienvenu" },
-	{ "accessibility", "Accessibilité" },
-	{ "price", "Prix" },
-	{ "contact_role", "Contact" },
-	{ "description", "Description" },
-	{ "cohosts", "Co-organisateurs" },
-	{ "cancelled", "Annulé" },
-	{ NULL, NULL },
-};
-
-static const struct label resource_labels[] = {
-	{ "name", "Nom" },
-	{ "kind", "Type" },
-	{ "address", "Adresse" },
-	{ "postcode", "Code postal" },
-	{ "town", "Ville" },
-	{ "phone", "Téléphone" },
-	{ "email", "Courriel" },
-	{ "url", "Site web" },
-	{ "hours", "Horaires" },
-	{ "languages", "Langues" },
-	{ "description", "Description" },
-	{ "editors", "Éditeurs" },
-	{ NULL, NULL },
-};
-
-static const struct label site_labels[] = {
-	{ "name", "Nom" },
-	{ "town", "Ville" },
-	{ "department", "Département" },
-	{ "endpoints", "Adresses réseau" },
-	{ "languages", "Langues" },
-	{ "hours", "Horaires" },
-	{ "description", "Description" },
-	{ NULL, NULL },
-};
-
 static const struct label event_kinds[] = {
 	{ "workshop", "atelier" },
 	{ "outing", "sortie" },
@@ -115,17 +68,28 @@ lookup(const struct label *t, const char *key)
 	return NULL;
 }
 
-static const struct label *
-labels_of(const char *type)
+/* The field table of an item type, or NULL. */
+static const struct cli_item_field *
+fields_of(const char *type)
 {
-	if (type == NULL)
-		return NULL;
-	if (strcmp(type, "event") == 0)
-		return event_labels;
-	if (strcmp(type, "resource") == 0)
-		return resource_labels;
-	if (strcmp(type, "site") == 0)
-		return site_labels;
+	static const struct cli_item_kind *const kinds[] = {
+		&cli_event_kind, &cli_resource_kind, &cli_site_kind,
+	};
+
+	for (size_t i = 0; type != NULL && i < sizeof(kinds) / sizeof(kinds[0]);
+	    i++)
+		if (strcmp(kinds[i]->type, type) == 0)
+			return kinds[i]->fields;
+	return NULL;
+}
+
+/* The French label of field in the table t, or NULL. */
+static const char *
+field_label(const struct cli_item_field *t, const char *field)
+{
+	for (; t != NULL && t->field != NULL; t++)
+		if (strcmp(t->field, field) == 0)
+			return t->label;
 	return NULL;
 }
 
@@ -148,11 +112,9 @@ cli_item_type_fr(const char *type)
 const char *
 cli_item_label(const char *type, const char *field)
 {
-	const struct label *t = labels_of(type);
-
 	if (field != NULL && strcmp(field, "_deleted") == 0)
 		return "Suppression";
-	return t != NULL ? lookup(t, field) : NULL;
+	return field != NULL ? field_label(fields_of(type), field) : NULL;
 }
 
 const char *
@@ -342,7 +304,7 @@ print_item(const json_t *item)
 	static const char *const tail[] = { "ID", "Propriétaire", "Créé le",
 	    "Modifié le", "Modifications", "Supprimé" };
 	const char *type = cli_doc_str(item, "type");
-	const struct label *known = labels_of(type);
+	const struct cli_item_field *known = fields_of(type);
 	const json_t *fields = json_object_get(item, "fields");
 	const json_t *conflicts = json_object_get(item, "conflicts");
 	const json_t *v, *c;
@@ -381,8 +343,8 @@ print_item(const json_t *item)
 	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
 	    cli_doc_str(item, "id") : "?", NULL);
 	/* Known fields in their usual order, then any others by name. */
-	for (const struct label *l = known; l != NULL && l->field != NULL;
-	    l++) {
+	for (const struct cli_item_field *l = known;
+	    l != NULL && l->field != NULL; l++) {
 		v = json_object_get(fields, l->field);
 		if (json_is_string(v))
 			print_field(type, l->field, json_string_value(v),
@@ -391,7 +353,7 @@ print_item(const json_t *item)
 			print_field(type, l->field, NULL, conflicts, width);
 	}
 	json_object_foreach((json_t *)fields, key, v) {
-		if (known != NULL && lookup(known, key) != NULL)
+		if (field_label(known, key) != NULL)
 			continue;
 		if (json_is_string(v))
 			print_field(type, key, json_string_value(v), conflicts,
@@ -401,7 +363,7 @@ print_item(const json_t *item)
 	json_array_foreach(conflicts, i, c) {
 		f = cli_doc_str(c, "field");
 		if (f == NULL || json_object_get(fields, f) != NULL ||
-		    (known != NULL && lookup(known, f) != NULL))
+		    field_label(known, f) != NULL)
 			continue;
 		print_field(type, f, strcmp(f, "_deleted") == 0 ?
 		    (json_is_true(json_object_get(item, "deleted")) ?
@@ -454,7 +416,7 @@ static int
 on_field_opt(void *arg, int id, const char *name, const char *value)
 {
 	struct edit_ctx *ctx = arg;
-	const struct cli_item_field_opt *fo;
+	const struct cli_item_field *fo;
 	const char *eq;
 	char *fname = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
@@ -491,26 +453,39 @@ out:
 	return ret;
 }
 
-/* Builds the option table of k (+ --field, and --clear when editing). */
+/* The options that follow the field options of add and edit. */
+static const struct cli_opt extra_opts[] = {
+	{ "field", "NOM=VALEUR", OPT_FIELD,
+	  "n'importe quel champ (répétable)", 0 },
+	{ "clear", "CHAMP", OPT_CLEAR, "efface le champ (répétable)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/*
+ * Builds the option table of k from its field table (the option's id is
+ * the field's row), then --field, and --clear when editing.
+ */
 static struct cli_opt *
 field_specs(const struct cli_item_kind *k, int edit)
 {
 	struct cli_opt *specs;
 	size_t n = 0, i;
 
-	while (k->fields[n].opt != NULL)
+	while (k->fields[n].field != NULL)
 		n++;
 	specs = calloc(n + 3, sizeof(*specs));
 	if (specs == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		specs[i].name = k->fields[i].opt;
-		specs[i].has_arg = 1;
-		specs[i].id = (int)i;
+	n = 0;
+	for (i = 0; k->fields[i].field != NULL; i++) {
+		if (k->fields[i].opt == NULL)
+			continue;
+		specs[n++] = (struct cli_opt){ k->fields[i].opt,
+		    k->fields[i].arg, (int)i, k->fields[i].help, 0 };
 	}
-	specs[i++] = (struct cli_opt){ "field", 1, OPT_FIELD };
+	specs[n++] = extra_opts[0];
 	if (edit)
-		specs[i++] = (struct cli_opt){ "clear", 1, OPT_CLEAR };
+		specs[n++] = extra_opts[1];
 	return specs;
 }
 

@@ -17,47 +17,13 @@
 #include "config.h"
 #include "err.h"
 
-#define CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
 #define CLI_DEFAULT_TIMEOUT 30
+/* Where the help of options starts: after "  " and the widest head. */
+#define OPT_WIDTH 18
+#define GLOBAL_WIDTH 20
 
-#define EVENT_FIELDS \
-	"  --title T           titre (obligatoire à l'ajout)\n" \
-	"  --kind K            workshop, outing, physical, discussion, convivial,\n" \
-	"                      autonomy, meeting ou other (obligatoire à l'ajout)\n" \
-	"  --start S           début, RFC 3339 (2026-12-01T14:00:00+01:00)\n" \
-	"  --end E             fin, après le début\n" \
-	"  --place P           lieu de rendez-vous\n" \
-	"  --capacity N        nombre de places (entier >= 0)\n" \
-	"  --languages L       langues, séparées par des virgules (fr,en)\n" \
-	"  --easy-read yes|no  texte facile à lire (FALC)\n" \
-	"  --audience A        members, families ou public\n" \
-	"  --companion yes|no  un proche peut venir\n" \
-	"  --accessibility A   accessibilité, transports\n" \
-	"  --price P           prix (« gratuit »...)\n" \
-	"  --contact-role R    qui contacter (rôle, pas de nom)\n" \
-	"  --description D     description\n" \
-	"  --cohost SITE-ID    site co-organisateur (répétable)\n" \
-	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
-
-#define RESOURCE_FIELDS \
-	"  --name N            nom (obligatoire à l'ajout)\n" \
-	"  --kind K            gem, clubhouse, recovery-college, respite, helpline,\n" \
-	"                      public-service, association ou other (obligatoire)\n" \
-	"  --address A         adresse\n" \
-	"  --postcode P        code postal (5 chiffres)\n" \
-	"  --town T            ville\n" \
-	"  --phone P           téléphone\n" \
-	"  --email E           courriel\n" \
-	"  --url U             site web (http ou https)\n" \
-	"  --hours H           horaires\n" \
-	"  --languages L       langues, séparées par des virgules\n" \
-	"  --description D     description\n" \
-	"  --editor SITE-ID    site autorisé à modifier (répétable)\n" \
-	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
-
-#define EDIT_EXTRA \
-	"  --clear CHAMP       efface le champ (répétable)\n" \
-	"Seuls les champs donnés sont modifiés.\n"
+#define EDIT_NOTES \
+	"Seuls les champs donnés sont modifiés.\n" ITEM_ARG
 
 #define ITEM_ARG \
 	"ITEM est l'identifiant de l'élément, ou un préfixe unique d'au moins\n" \
@@ -66,28 +32,22 @@
 static const struct cli_cmd commands[] = {
 	{ { "init", NULL, NULL }, cli_cmd_init,
 	  "crée l'identité et la base du site (lance gemsyncd --init)",
-	  "[--passphrase-file FICHIER]",
-	  "  --passphrase-file F  protège la clé de stockage par la phrase\n"
-	  "                       secrète contenue dans F\n" },
+	  "[--passphrase-file FICHIER]", NULL },
 	{ { "id", NULL, NULL }, cli_cmd_id,
 	  "affiche l'identifiant du site", NULL, NULL },
 	{ { "status", NULL, NULL }, cli_cmd_status,
 	  "affiche l'état de gemsyncd (commande par défaut)", NULL, NULL },
 	{ { "event", "add", NULL }, cli_cmd_event_add,
 	  "ajoute un événement", "--title T --kind K --start S [OPTIONS]",
-	  EVENT_FIELDS },
+	  NULL },
 	{ { "event", "list", NULL }, cli_cmd_event_list,
 	  "liste les événements à venir",
-	  "[--from DATE] [--to DATE] [--kind K] [--all]",
-	  "  --from DATE         à partir de cette date (YYYY-MM-DD ou RFC 3339)\n"
-	  "  --to DATE           jusqu'à cette date\n"
-	  "  --kind K            seulement ce type d'événement\n"
-	  "  --all               aussi les événements passés et supprimés\n" },
+	  "[--from DATE] [--to DATE] [--kind K] [--all]", NULL },
 	{ { "event", "show", NULL }, cli_cmd_event_show,
 	  "affiche un événement", "ITEM", ITEM_ARG },
 	{ { "event", "edit", NULL }, cli_cmd_event_edit,
 	  "modifie un événement", "ITEM [OPTIONS]",
-	  EVENT_FIELDS EDIT_EXTRA ITEM_ARG },
+	  EDIT_NOTES },
 	{ { "event", "cancel", NULL }, cli_cmd_event_cancel,
 	  "annule un événement (il reste visible, marqué annulé)", "ITEM",
 	  ITEM_ARG },
@@ -96,27 +56,19 @@ static const struct cli_cmd commands[] = {
 	{ { "event", "reserve", NULL }, cli_cmd_event_reserve,
 	  "réserve des places pour ce site (0 annule la réservation)",
 	  "EVENT --seats N [--note TEXTE]",
-	  "  --seats N           nombre de places que ce site tient (0 à 10000 ;\n"
-	  "                      remplace la réservation précédente, 0 l'annule)\n"
-	  "  --note TEXTE        note pour l'organisateur (pas de noms de\n"
-	  "                      personnes : seulement des nombres)\n"
 	  "EVENT est un ID d'événement ou un préfixe unique d'au moins 6\n"
 	  "caractères hexadécimaux.\n" },
 	{ { "resource", "add", NULL }, cli_cmd_resource_add,
 	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
-	  RESOURCE_FIELDS },
+	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE] [--all]",
-	  "  --kind K            seulement ce type de ressource\n"
-	  "  --town T            seulement cette ville\n"
-	  "  --search TEXTE      recherche dans le texte\n"
-	  "  --all               inclut les ressources supprimées\n" },
+	  "[--kind K] [--town T] [--search TEXTE] [--all]", NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  "affiche une ressource", "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
 	  "modifie une ressource", "ITEM [OPTIONS]",
-	  RESOURCE_FIELDS EDIT_EXTRA ITEM_ARG },
+	  EDIT_NOTES },
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  "supprime une ressource", "ITEM", ITEM_ARG },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
@@ -127,18 +79,11 @@ static const struct cli_cmd commands[] = {
 	{ { "conflicts", "resolve", NULL }, cli_cmd_conflicts_resolve,
 	  "tranche un conflit",
 	  "ITEM (--take CHANGEMENT | --set CHAMP=VALEUR ...)",
-	  "  --take CHANGEMENT   garde les valeurs de ce changement (les 12\n"
-	  "                      caractères que montre gemsync conflicts show)\n"
-	  "  --set CHAMP=VALEUR  donne cette valeur au champ (répétable) ;\n"
-	  "                      _deleted=1 garde la suppression, _deleted=0\n"
-	  "                      garde l'élément\n"
 	  "Donnez soit --take, soit --set. Les champs en conflit non nommés\n"
 	  "gardent la valeur retenue.\n" ITEM_ARG },
 	{ { "peer", "add", NULL }, cli_cmd_peer_add,
 	  "ajoute un pair (et lui fait confiance)",
 	  "SITE-ID tcp://HÔTE:PORT [--name NOM] [--introducer]",
-	  "  --name NOM          nom à afficher pour ce pair\n"
-	  "  --introducer        accepte les sites que ce pair présente\n"
 	  "SITE-ID est l'identifiant complet que « gemsync id » affiche sur\n"
 	  "l'autre site.\n" },
 	{ { "peer", "list", NULL }, cli_cmd_peer_list,
@@ -155,8 +100,7 @@ static const struct cli_cmd commands[] = {
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  "liste les sites qui attendent votre décision", NULL, NULL },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
-	  "lance une synchronisation maintenant", "[--peer SITE-ID]",
-	  "  --peer SITE-ID      seulement avec ce pair\n" },
+	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -181,28 +125,26 @@ cmd_name(const struct cli_cmd *cmd, char *out, size_t outlen)
 }
 
 static void
-print_main_help(FILE *fp)
+print_main_help(void)
 {
 	char name[64];
 
 	fputs("Usage : gemsync [-c FICHIER] [--json] COMMANDE [ARGUMENTS]\n\n"
 	    "Administre le site gemsync local en parlant à gemsyncd sur son\n"
 	    "socket de contrôle. Sans commande : gemsync status.\n\n"
-	    "Commandes :\n", fp);
+	    "Commandes :\n", stdout);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		cmd_name(&commands[i], name, sizeof(name));
-		fprintf(fp, "  %-17s %s\n", name, commands[i].help);
+		printf("  %-17s %s\n", name, commands[i].help);
 	}
-	fputs("\nOptions :\n"
-	    "  -c, --config FICHIER  configuration (défaut : $GEMSYNC_CONF,\n"
-	    "                        sinon " CLI_DEFAULT_CONF ")\n"
-	    "  --json                affiche le document JSON de gemsyncd\n"
-	    "  -h, --help            cette aide (aussi : gemsync COMMANDE --help)\n"
+	fputs("\nOptions :\n", stdout);
+	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
+	fputs("Aide d'une commande : gemsync COMMANDE --help\n"
 	    "\nEnvironnement :\n"
 	    "  GEMSYNC_CONF     fichier de configuration\n"
 	    "  GEMSYNC_TIMEOUT  délai d'attente de gemsyncd en secondes (30)\n\n",
-	    fp);
-	fputs(exit_codes, fp);
+	    stdout);
+	fputs(exit_codes, stdout);
 }
 
 static void
@@ -224,21 +166,27 @@ print_group_help(FILE *fp, const char *group)
 }
 
 void
-cli_help(const struct cli_cmd *cmd)
+cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 {
 	char name[64];
 
+	if (cmd == NULL) {
+		print_main_help();
+		return;
+	}
 	cmd_name(cmd, name, sizeof(name));
 	printf("Usage : gemsync [-c FICHIER] [--json] %s%s%s\n\n", name,
 	    cmd->usage != NULL ? " " : "",
 	    cmd->usage != NULL ? cmd->usage : "");
 	printf("Rôle : %s.\n", cmd->help);
-	if (cmd->options != NULL)
-		printf("\n%s", cmd->options);
-	printf("\nOptions communes :\n"
-	    "  -c, --config FICHIER  configuration\n"
-	    "  --json                affiche le document JSON de gemsyncd\n"
-	    "  -h, --help            cette aide\n\n%s", exit_codes);
+	if ((specs != NULL && specs->name != NULL) || cmd->notes != NULL)
+		putchar('\n');
+	cli_opts_help(specs, OPT_WIDTH);
+	if (cmd->notes != NULL)
+		fputs(cmd->notes, stdout);
+	fputs("\nOptions communes :\n", stdout);
+	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
+	printf("\n%s", exit_codes);
 }
 
 int
@@ -353,7 +301,7 @@ main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	char *status_argv[] = { NULL };
 	int ret = CLI_EXIT_USAGE;
-	int i = 1, nwords;
+	int i = 0, nwords, rc;
 
 	cli.conf_path = getenv("GEMSYNC_CONF");
 	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
@@ -361,39 +309,12 @@ main(int argc, char **argv)
 		cli.conf_path = CLI_DEFAULT_CONF;
 
 	/* Global options, before the command. */
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if (is_help(argv[i])) {
-			print_main_help(stdout);
-			ret = CLI_EXIT_OK;
-			goto out;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			cli.json = 1;
-		} else if (strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) {
-			if (i + 1 >= argc) {
-				ret = cli_usage(NULL, "l'option %s demande "
-				    "un fichier", argv[i]);
-				goto out;
-			}
-			cli.conf_path = argv[++i];
-			cli.conf_explicit = 1;
-		} else if (strncmp(argv[i], "--config=", 9) == 0) {
-			cli.conf_path = argv[i] + 9;
-			cli.conf_explicit = 1;
-		} else if (strncmp(argv[i], "-c", 2) == 0) {
-			cli.conf_path = argv[i] + 2;
-			cli.conf_explicit = 1;
-		} else {
-			ret = cli_usage(NULL, "option inconnue : %s",
-			    argv[i]);
-			goto out;
-		}
+	rc = cli_opts_global(&cli, argc - 1, argv + 1, &i);
+	if (rc != 0) {
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
+		goto out;
 	}
+	i++;		/* argv[0] */
 
 	if (i >= argc) {
 		ret = cli_cmd_status(&cli, find_cmd("status", NULL), 0,

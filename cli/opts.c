@@ -111,43 +111,64 @@ cli_kv_clear(struct cli_kv *kv)
 	kv->n = kv->cap = 0;
 }
 
-/* Global options accepted after the command too. */
-enum { OPT_JSON = -100, OPT_CONFIG };
-static const struct cli_opt global_opts[] = {
-	{ "json", 0, OPT_JSON },
-	{ "config", 1, OPT_CONFIG },
-	{ NULL, 0, 0 },
+/*
+ * The global options: the one table for the parser and for the help of
+ * every command. They are accepted before the command and after it.
+ */
+enum { OPT_JSON = -100, OPT_CONFIG, OPT_HELP };
+const struct cli_opt cli_global_opts[] = {
+	{ "config", "FICHIER", OPT_CONFIG, "configuration (défaut : "
+	  "$GEMSYNC_CONF,\nsinon " CLI_DEFAULT_CONF ")", 'c' },
+	{ "json", NULL, OPT_JSON, "affiche le document JSON de gemsyncd", 0 },
+	{ "help", NULL, OPT_HELP, "cette aide", 'h' },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
+/* The spec of "--name" (len characters) or of "-s" (len 0), or NULL. */
 static const struct cli_opt *
-find_opt(const struct cli_opt *specs, const char *name, size_t len)
+find_in(const struct cli_opt *specs, const char *name, size_t len, char s)
 {
 	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
-	    o++)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+	    o++) {
+		if (len == 0 && o->short_name != '\0' && o->short_name == s)
 			return o;
-	for (const struct cli_opt *o = global_opts; o->name != NULL; o++)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+		if (len > 0 && strlen(o->name) == len &&
+		    strncmp(o->name, name, len) == 0)
 			return o;
+	}
 	return NULL;
 }
 
-int
-cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
-    const struct cli_opt *specs,
-    int argc, char **argv, cli_opt_fn fn, void *arg, char **pos, int maxpos,
-    int *npos)
+static const struct cli_opt *
+find_opt(const struct cli_opt *specs, const char *name, size_t len, char s)
+{
+	const struct cli_opt *o = find_in(specs, name, len, s);
+
+	return o != NULL ? o : find_in(cli_global_opts, name, len, s);
+}
+
+/*
+ * The one parser, for the global options before the command (cmd and
+ * specs NULL, stop set: returns at the first argument that is not an
+ * option, which *npos then indexes) and for a command's arguments.
+ */
+static int
+parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs, int argc, char **argv, cli_opt_fn fn,
+    void *arg, char **pos, int maxpos, int *npos, int stop)
 {
 	const struct cli_opt *o;
 	const char *a, *eq, *value;
 	int ret = CLI_EXIT_USAGE;
-	int only_pos = 0, rc;
+	int only_pos = 0, rc, i;
 	size_t len;
 
 	*npos = 0;
-	for (int i = 0; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		a = argv[i];
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			if (stop)
+				break;
 			if (*npos >= maxpos) {
 				ret = cli_usage(cmd, "argument en trop : "
 				    "« %s »", a);
@@ -160,28 +181,28 @@ cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			only_pos = 1;
 			continue;
 		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			cli_help(cmd);
-			ret = -1;
-			goto out;
-		}
-		if (strcmp(a, "-c") == 0) {
-			a = "--config";
-		} else if (a[1] != '-') {
-			ret = cli_usage(cmd, "option inconnue : %s", a);
-			goto out;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		o = find_opt(specs, a, len);
-		if (o == NULL) {
-			ret = cli_usage(cmd, "option inconnue : --%.*s",
-			    (int)len, a);
-			goto out;
+		if (a[1] != '-') {
+			/* "-c FILE", "-cFILE", "-h" */
+			o = find_opt(specs, NULL, 0, a[1]);
+			eq = o != NULL && o->arg != NULL && a[2] != '\0' ?
+			    a + 1 : NULL;
+			if (o == NULL || (a[2] != '\0' && eq == NULL)) {
+				ret = cli_usage(cmd, "option inconnue : %s", a);
+				goto out;
+			}
+		} else {
+			a += 2;
+			eq = strchr(a, '=');
+			len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+			o = len > 0 ? find_opt(specs, a, len, 0) : NULL;
+			if (o == NULL) {
+				ret = cli_usage(cmd, "option inconnue : --%.*s",
+				    (int)len, a);
+				goto out;
+			}
 		}
 		value = NULL;
-		if (o->has_arg) {
+		if (o->arg != NULL) {
 			if (eq != NULL) {
 				value = eq + 1;
 			} else if (i + 1 < argc &&
@@ -197,24 +218,78 @@ cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			    "de valeur", o->name);
 			goto out;
 		}
-		if (o->id == OPT_JSON) {
+		switch (o->id) {
+		case OPT_HELP:
+			cli_help(cmd, specs);
+			ret = -1;
+			goto out;
+		case OPT_JSON:
 			cli->json = 1;
-			continue;
-		}
-		if (o->id == OPT_CONFIG) {
+			break;
+		case OPT_CONFIG:
 			cli->conf_path = value;
 			cli->conf_explicit = 1;
-			continue;
-		}
-		rc = fn != NULL ? fn(arg, o->id, o->name, value) : 0;
-		if (rc != 0) {
-			ret = rc;
-			goto out;
+			break;
+		default:
+			rc = fn != NULL ? fn(arg, o->id, o->name, value) : 0;
+			if (rc != 0) {
+				ret = rc;
+				goto out;
+			}
 		}
 	}
+	if (stop)
+		*npos = i;
 	ret = 0;
 out:
 	return ret;
+}
+
+int
+cli_opts_global(struct cli_ctx *cli, int argc, char **argv, int *used)
+{
+	return parse(cli, NULL, NULL, argc, argv, NULL, NULL, NULL, 0, used,
+	    1);
+}
+
+int
+cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs,
+    int argc, char **argv, cli_opt_fn fn, void *arg, char **pos, int maxpos,
+    int *npos)
+{
+	return parse(cli, cmd, specs, argc, argv, fn, arg, pos, maxpos, npos,
+	    0);
+}
+
+/* Prints one option line: "  -c, --config FICHIER  help...". */
+static void
+print_opt(const struct cli_opt *o, int width)
+{
+	char head[64], sh[5] = "";
+	const char *h = o->help != NULL ? o->help : "", *nl;
+
+	if (o->short_name != '\0')
+		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
+	snprintf(head, sizeof(head), "%s--%s%s%s", sh, o->name,
+	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	printf("  %-*s  ", width, head);
+	/* Continuation lines are indented to the help column. */
+	while ((nl = strchr(h, '\n')) != NULL) {
+		printf("%.*s\n%*s", (int)(nl - h), h,
+		    4 + (int)(strlen(head) > (size_t)width ?
+		    strlen(head) : (size_t)width), "");
+		h = nl + 1;
+	}
+	printf("%s\n", h);
+}
+
+void
+cli_opts_help(const struct cli_opt *specs, int width)
+{
+	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
+	    o++)
+		print_opt(o, width);
 }
 
 int

@@ -18,9 +18,10 @@
 enum { OPT_NAME, OPT_INTRODUCER };
 
 static const struct cli_opt add_opts[] = {
-	{ "name", 1, OPT_NAME },
-	{ "introducer", 0, OPT_INTRODUCER },
-	{ NULL, 0, 0 },
+	{ "name", "NOM", OPT_NAME, "nom à afficher pour ce pair", 0 },
+	{ "introducer", NULL, OPT_INTRODUCER,
+	  "accepte les sites que ce pair présente", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct add_ctx {

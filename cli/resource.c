@@ -10,23 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_item_field_opt resource_fields[] = {
-	{ "name", "name", 0 },
-	{ "kind", "kind", 0 },
-	{ "address", "address", 0 },
-	{ "postcode", "postcode", 0 },
-	{ "town", "town", 0 },
-	{ "phone", "phone", 0 },
-	{ "email", "email", 0 },
-	{ "url", "url", 0 },
-	{ "hours", "hours", 0 },
-	{ "languages", "languages", 0 },
-	{ "description", "description", 0 },
-	{ "editor", "editors", 1 },
-	{ NULL, NULL, 0 },
+/* The fields of a resource: label in show, option and its help. */
+static const struct cli_item_field resource_fields[] = {
+	{ "name", "Nom", "name", "N", "nom (obligatoire à l'ajout)", 0 },
+	{ "kind", "Type", "kind", "K", "gem, clubhouse, recovery-college, "
+	  "respite, helpline,\npublic-service, association ou other "
+	  "(obligatoire)", 0 },
+	{ "address", "Adresse", "address", "A", "adresse", 0 },
+	{ "postcode", "Code postal", "postcode", "P",
+	  "code postal (5 chiffres)", 0 },
+	{ "town", "Ville", "town", "T", "ville", 0 },
+	{ "phone", "Téléphone", "phone", "P", "téléphone", 0 },
+	{ "email", "Courriel", "email", "E", "courriel", 0 },
+	{ "url", "Site web", "url", "U", "site web (http ou https)", 0 },
+	{ "hours", "Horaires", "hours", "H", "horaires", 0 },
+	{ "languages", "Langues", "languages", "L",
+	  "langues, séparées par des virgules", 0 },
+	{ "description", "Description", "description", "D", "description",
+	  0 },
+	{ "editors", "Éditeurs", "editor", "SITE-ID",
+	  "site autorisé à modifier (répétable)", 1 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
-static const struct cli_item_kind resource_kind = {
+const struct cli_item_kind cli_resource_kind = {
 	"resource", resource_fields, "Ressource ajoutée", "Ressource modifiée",
 	"Ressource supprimée",
 };
@@ -35,21 +42,21 @@ int
 cli_cmd_resource_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_add(cli, cmd, &resource_kind, argc, argv);
+	return cli_item_add(cli, cmd, &cli_resource_kind, argc, argv);
 }
 
 int
 cli_cmd_resource_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_edit(cli, cmd, &resource_kind, argc, argv);
+	return cli_item_edit(cli, cmd, &cli_resource_kind, argc, argv);
 }
 
 int
 cli_cmd_resource_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &resource_kind, "item.show", NULL, argc,
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.show", NULL, argc,
 	    argv);
 }
 
@@ -57,16 +64,16 @@ int
 cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &resource_kind, "item.delete",
-	    resource_kind.deleted, argc, argv);
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete",
+	    cli_resource_kind.deleted, argc, argv);
 }
 
 static const struct cli_opt list_opts[] = {
-	{ "kind", 1, 0 },
-	{ "town", 1, 0 },
-	{ "search", 1, 0 },
-	{ "all", 0, 0 },
-	{ NULL, 0, 0 },
+	{ "kind", "K", 0, "seulement ce type de ressource", 0 },
+	{ "town", "T", 0, "seulement cette ville", 0 },
+	{ "search", "TEXTE", 0, "recherche dans le texte", 0 },
+	{ "all", NULL, 0, "inclut les ressources supprimées", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static void

@@ -15,6 +15,22 @@
 
 #include "siteid.h"
 
+/* The fields of a site's profile item, for show and conflicts show. */
+static const struct cli_item_field site_fields[] = {
+	{ "name", "Nom", NULL, NULL, NULL, 0 },
+	{ "town", "Ville", NULL, NULL, NULL, 0 },
+	{ "department", "Département", NULL, NULL, NULL, 0 },
+	{ "endpoints", "Adresses réseau", NULL, NULL, NULL, 0 },
+	{ "languages", "Langues", NULL, NULL, NULL, 0 },
+	{ "hours", "Horaires", NULL, NULL, NULL, 0 },
+	{ "description", "Description", NULL, NULL, NULL, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
+};
+
+const struct cli_item_kind cli_site_kind = {
+	"site", site_fields, NULL, NULL, NULL,
+};
+
 static const char *
 trust_fr(const char *trust)
 {

@@ -14,8 +14,8 @@
 enum { OPT_PEER };
 
 static const struct cli_opt sync_opts[] = {
-	{ "peer", 1, OPT_PEER },
-	{ NULL, 0, 0 },
+	{ "peer", "SITE-ID", OPT_PEER, "seulement avec ce pair", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static int
