@@ -30,9 +30,8 @@ cli_doc_int(const json_t *obj, const char *key, long long dflt)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
 }
 
-/* Parses the daemon's document; prints why and returns 3 when unreadable. */
-static int
-parse_doc(const char *json, json_t **root)
+int
+cli_doc_parse(const char *json, json_t **root)
 {
 	json_error_t jerr;
 
@@ -60,7 +59,7 @@ cli_doc(struct cli_ctx *cli, const char *command, const struct cli_kv *params,
 		printf("%s\n", json);
 		goto out;
 	}
-	ret = parse_doc(json, root);
+	ret = cli_doc_parse(json, root);
 out:
 	free(json);
 	return ret;

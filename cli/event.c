@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * event.c: `gemsync event add|list|show|edit|cancel|delete`. The field
- * options of an event and its list table live here; requests and the show
- * block are in item.c. The list shows each event's own wall-clock time
+ * event.c: `gemsync event add|list|show|edit|cancel|delete|reserve`.
+ * The field table of an event (each field's label, option and help: a
+ * new field is one row) and its list table live here; requests and the
+ * show block are in item.c. The list shows each event's own wall-clock time
  * (the offset it was written with), as people read it on a poster.
  */
 #include "gemsync.h"

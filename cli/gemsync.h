@@ -125,6 +125,9 @@ typedef int (*cli_opt_fn)(void *arg, int id, const char *name,
  * main help (the caller then exits 0).
  */
 int cli_opts_global(struct cli_ctx *cli, int argc, char **argv, int *used);
+/* A cli_opt_fn for a command with one option: stores the option's value
+ * (lent from argv) in *(const char **)arg. */
+int cli_opt_store(void *arg, int id, const char *name, const char *value);
 /* Prints one help line per spec, the text starting after width columns. */
 void cli_opts_help(const struct cli_opt *specs, int width);
 /*
@@ -191,6 +194,12 @@ int cli_doc(struct cli_ctx *cli, const char *command,
 int cli_doc_array(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, const char *key, json_t **root,
     const json_t **arr);
+/*
+ * Parses a document received with cli_call into *root (owned by the
+ * caller). Returns 0, or 3 after printing why when it is not a JSON
+ * object (*root then NULL).
+ */
+int cli_doc_parse(const char *json, json_t **root);
 /* Returns the string member key of obj, or NULL (lent). */
 const char *cli_doc_str(const json_t *obj, const char *key);
 /* Returns the integer member key of obj, or dflt when absent or not an

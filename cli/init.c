@@ -26,17 +26,6 @@ static const struct cli_opt init_opts[] = {
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
-static int
-on_init_opt(void *arg, int id, const char *name, const char *value)
-{
-	const char **passfile = arg;
-
-	(void)id;
-	(void)name;
-	*passfile = value;
-	return 0;
-}
-
 /*
  * Finds gemsyncd beside the running gemsync: the same directory, the
  * build tree (cli/../daemon/) or an install (bin/../sbin/). Writes the path
@@ -79,7 +68,7 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, n = 0, rc;
 
-	rc = cli_opts_args(cli, cmd, init_opts, on_init_opt, &passfile, argc,
+	rc = cli_opts_args(cli, cmd, init_opts, cli_opt_store, &passfile, argc,
 	    argv, pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
@@ -185,7 +174,6 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 {
 	char raw[GS_SITEID_SIZE + 64];
 	json_t *doc = NULL;
-	json_error_t jerr;
 	char *json = NULL, *id = NULL;
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc, err;
@@ -214,9 +202,11 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		printf("%s\n", json);
 		goto out;
 	}
-	doc = json_loads(json, 0, &jerr);
+	ret = cli_doc_parse(json, &doc);
+	if (ret != CLI_EXIT_OK)
+		goto out;
 	id = cli_out_clean(cli_doc_str(doc, "site_id"));
-	if (doc == NULL || id == NULL || id[0] == '\0') {
+	if (id == NULL || id[0] == '\0') {
 		ret = cli_baddoc();
 		goto out;
 	}

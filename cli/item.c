@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * item.c: what `gemsync event ...` and `gemsync resource ...` share. The
- * field options of each type come from a table (event.c, resource.c);
- * this file turns them into item.add / item.edit / item.show / item.list
- * requests (docs/control.md) and renders the item objects the daemon
+ * fields of each type (label, option, help) come from one table per type
+ * (event.c, resource.c, site.c); this file turns their options into
+ * item.add / item.edit / item.show / item.list requests
+ * (docs/control.md) and renders the item objects the daemon
  * returns: the "label: value" block of show, with conflicts, and the
  * confirmation lines. The daemon validates the fields; the CLI only
  * checks the shape of the command line.

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * main.c: entry point of gemsync, the admin CLI. It parses the global
- * options, finds the command in the table of {words, handler, help} (as
- * wireguard-tools' wg does) and runs its handler, which returns the exit
- * code. The configuration is read lazily (cli_config) so that --help
+ * options (with opts.c's parser), finds the command in the table of
+ * {words, handler, help} (as wireguard-tools' wg does) and runs its
+ * handler, which returns the exit code. The configuration is read lazily (cli_config) so that --help
  * works without one and so that -c may also follow the command.
  */
 #include "gemsync.h"

@@ -3,7 +3,11 @@
  * opts.c: option parsing for the CLI commands, and the small name/value
  * list (cli_kv) that carries both request parameters and item fields. The
  * parser is ours rather than getopt_long's so that errors are in French,
- * name the option, and exit 2, and so that options keep their order.
+ * name the option, and exit 2, and so that options keep their order. One
+ * parser reads the global options, before the command and after it, and
+ * every command's own; each option spec carries its help, and --help is
+ * printed from the specs the parser was given, so an option is described
+ * in one place only.
  */
 #include "gemsync.h"
 
@@ -290,6 +294,17 @@ cli_opts_help(const struct cli_opt *specs, int width)
 	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
 	    o++)
 		print_opt(o, width);
+}
+
+int
+cli_opt_store(void *arg, int id, const char *name, const char *value)
+{
+	const char **dst = arg;
+
+	(void)id;
+	(void)name;
+	*dst = value;
+	return 0;
 }
 
 int

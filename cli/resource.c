@@ -2,7 +2,8 @@
 /*
  * resource.c: `gemsync resource add|list|show|edit|delete`, the shared
  * directory of places and services (GEMs, clubhouses, helplines...). The
- * field options and the list table live here; the rest is in item.c.
+ * field table (each field's label, option and help) and the list table
+ * live here; the rest is in item.c.
  */
 #include "gemsync.h"
 

@@ -6,6 +6,8 @@
  * gossip its full site ID, for a refused connection its transport key,
  * which the admin compares with `gemsync id --json` on the other site
  * before trusting it. Full identifiers stay in --json; tables cut them.
+ * The labels of a site profile's fields (for show and conflicts show)
+ * are its field table here.
  */
 #include "gemsync.h"
 

@@ -177,8 +177,6 @@ cli_cmd_status(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	json_t *doc = NULL;
-	json_error_t jerr;
-	char *json = NULL;
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
@@ -187,21 +185,10 @@ cli_cmd_status(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = cli_call(cli, "status", NULL, 0, &json);
-	if (ret != CLI_EXIT_OK)
-		goto out;
-	if (cli->json) {
-		printf("%s\n", json);
-		goto out;
-	}
-	doc = json_loads(json, 0, &jerr);
-	if (!json_is_object(doc)) {
-		ret = cli_baddoc();
-		goto out;
-	}
-	print_status(doc);
+	ret = cli_doc(cli, "status", NULL, &doc);
+	if (ret == CLI_EXIT_OK && doc != NULL)
+		print_status(doc);
 out:
-	free(json);
 	json_decref(doc);
 	return ret;
 }

@@ -18,17 +18,6 @@ static const struct cli_opt sync_opts[] = {
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
-static int
-on_sync_opt(void *arg, int id, const char *name, const char *value)
-{
-	const char **peer = arg;
-
-	(void)id;
-	(void)name;
-	*peer = value;
-	return 0;
-}
-
 int
 cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
@@ -41,7 +30,7 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	long long n;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_args(cli, cmd, sync_opts, on_sync_opt, &peer, argc, argv,
+	rc = cli_opts_args(cli, cmd, sync_opts, cli_opt_store, &peer, argc, argv,
 	    pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
