@@ -3,8 +3,9 @@
  * main.c: entry point of gemsync, the admin CLI. It parses the global
  * options (with opts.c's parser), finds the command in the table of
  * {words, handler, help} (as wireguard-tools' wg does) and runs its
- * handler, which returns the exit code. The configuration is read lazily (cli_config) so that --help
- * works without one and so that -c may also follow the command.
+ * handler, which returns the exit code. The configuration is read
+ * lazily (cli_config) so that --help works without one and so that -c
+ * may also follow the command.
  */
 #include "gemsync.h"
 
