@@ -32,24 +32,24 @@ print_list(const json_t *conflicts)
 {
 	static const char *const hdr[] = { "ID", "TYPE", "TITRE", "CHAMPS",
 	    "CANDIDATS" };
-	struct gs_table t;
+	struct cli_table t;
 	const json_t *c, *f;
 	char shortid[9], count[32];
 	char *title, *fields = NULL, *next = NULL;
-	int ret = GS_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 	size_t i, k;
 
 	if (json_array_size(conflicts) == 0) {
 		puts("Aucun conflit.");
-		return GS_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
-	if (gs_table_init(&t, 5, hdr) < 0)
-		return gs_cli_nomem();
+	if (cli_table_init(&t, 5, hdr) < 0)
+		return cli_nomem();
 	json_array_foreach(conflicts, i, c) {
 		snprintf(shortid, sizeof(shortid), "%s",
-		    gs_json_str(c, "item") != NULL ? gs_json_str(c, "item") :
+		    cli_doc_str(c, "item") != NULL ? cli_doc_str(c, "item") :
 		    "?");
-		title = gs_out_clean_cut(gs_json_str(c, "title"), 40);
+		title = cli_out_clean_cut(cli_doc_str(c, "title"), 40);
 		fields = strdup("");
 		json_array_foreach(json_object_get(c, "fields"), k, f) {
 			if (fields == NULL)
@@ -61,36 +61,36 @@ print_list(const json_t *conflicts)
 			fields = next;
 			next = NULL;
 		}
-		gs_out_int_or_dash(json_object_get(c, "candidates"), count,
+		cli_out_int_or_dash(json_object_get(c, "candidates"), count,
 		    sizeof(count));
 		const char *row[] = { shortid,
-		    gs_item_type_fr(gs_json_str(c, "type")),
+		    cli_item_type_fr(cli_doc_str(c, "type")),
 		    title != NULL && title[0] != '\0' ? title : "-",
 		    fields != NULL ? fields : "?", count };
 		if (title == NULL || fields == NULL ||
-		    gs_table_row(&t, row) < 0)
-			ret = GS_EXIT_REFUSED;
+		    cli_table_row(&t, row) < 0)
+			ret = CLI_EXIT_REFUSED;
 		free(title);
 		free(fields);
 		fields = NULL;
-		if (ret != GS_EXIT_OK)
+		if (ret != CLI_EXIT_OK)
 			break;
 	}
-	if (ret == GS_EXIT_OK) {
-		gs_table_print(&t);
+	if (ret == CLI_EXIT_OK) {
+		cli_table_print(&t);
 		puts("\nDétail : gemsync conflicts show ID");
 	} else {
-		gs_cli_nomem();
+		cli_nomem();
 	}
-	gs_table_free(&t);
+	cli_table_free(&t);
 	return ret;
 }
 
 int
-gs_cmd_conflicts_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_conflicts_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_cli_list(cli, cmd, argc, argv, "conflicts.list", "conflicts",
+	return cli_list(cli, cmd, argc, argv, "conflicts.list", "conflicts",
 	    print_list);
 }
 
@@ -111,8 +111,8 @@ print_value(const char *field, const char *value)
 	}
 	fputs("« ", stdout);
 	for (int first = 1; p != NULL; first = 0) {
-		line = gs_out_line(&p);
-		clean = gs_out_clean_cut(line, 200);
+		line = cli_out_line(&p);
+		clean = cli_out_clean_cut(line, 200);
 		if (!first)
 			fputs("\n      ", stdout);
 		fputs(clean != NULL ? clean : "?", stdout);
@@ -129,13 +129,13 @@ print_candidate(const char *field, const json_t *c, int winner)
 	char *name, *change;
 
 	printf("  %s ", winner ? "*" : " ");
-	print_value(field, gs_json_str(c, "value"));
-	name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
-	change = gs_out_clean(gs_json_str(c, "change"));
+	print_value(field, cli_doc_str(c, "value"));
+	name = cli_out_clean_cut(cli_doc_str(c, "author_name"), 60);
+	change = cli_out_clean(cli_doc_str(c, "change"));
 	if (change != NULL && strlen(change) > 12)
 		change[12] = '\0';
-	gs_out_short_id(gs_json_str(c, "author"), sid);
-	gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
+	cli_out_short_id(cli_doc_str(c, "author"), sid);
+	cli_out_localtime(cli_doc_str(c, "time"), when, sizeof(when));
 	if (name != NULL && name[0] != '\0')
 		printf("      par %s (%s), %s, changement %s\n", name, sid, when,
 		    change != NULL && change[0] != '\0' ? change : "?");
@@ -149,18 +149,18 @@ print_candidate(const char *field, const json_t *c, int winner)
 static void
 print_show(const json_t *root, const json_t *conflicts)
 {
-	const char *type = gs_json_str(root, "type");
-	const char *tfr = gs_item_type_fr(type), *field, *label;
+	const char *type = cli_doc_str(root, "type");
+	const char *tfr = cli_item_type_fr(type), *field, *label;
 	const json_t *c, *cand;
 	char *id, *title, *cfield;
 	size_t i, k;
 
-	id = gs_out_clean(gs_json_str(root, "item"));
+	id = cli_out_clean(cli_doc_str(root, "item"));
 	if (id != NULL && id[0] == '\0') {
 		free(id);
 		id = NULL;
 	}
-	title = gs_out_clean_cut(gs_json_str(root, "title"), 80);
+	title = cli_out_clean_cut(cli_doc_str(root, "title"), 80);
 	/* Capitalize the French type: all start with an ASCII or "é". */
 	if (strcmp(tfr, "événement") == 0)
 		printf("Événement");
@@ -174,9 +174,9 @@ print_show(const json_t *root, const json_t *conflicts)
 		goto out;
 	}
 	json_array_foreach(conflicts, i, c) {
-		field = gs_json_str(c, "field");
-		cfield = gs_out_clean(field);
-		label = field != NULL ? gs_item_label(type, field) : NULL;
+		field = cli_doc_str(c, "field");
+		cfield = cli_out_clean(field);
+		label = field != NULL ? cli_item_label(type, field) : NULL;
 		if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
 			printf("\nSuppression contre modification (%s) :\n",
 			    DELETED_FIELD);
@@ -200,44 +200,47 @@ out:
 }
 
 int
-gs_cmd_conflicts_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_conflicts_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	const json_t *conflicts;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
+	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
 	    &params, "item");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_doc_array(cli, "conflicts.show", &params, "conflicts",
+	ret = cli_doc_array(cli, "conflicts.show", &params, "conflicts",
 	    &root, &conflicts);
-	if (ret != GS_EXIT_OK || root == NULL)
+	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	print_show(root, conflicts);
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }
 
 enum { OPT_TAKE, OPT_SET };
 
-static const struct gs_opt resolve_opts[] = {
-	{ "take", 1, OPT_TAKE },
-	{ "set", 1, OPT_SET },
-	{ NULL, 0, 0 },
+static const struct cli_opt resolve_opts[] = {
+	{ "take", "CHANGEMENT", OPT_TAKE, "garde les valeurs de ce changement "
+	  "(les 12\ncaractères que montre gemsync conflicts show)", 0 },
+	{ "set", "CHAMP=VALEUR", OPT_SET, "donne cette valeur au champ "
+	  "(répétable) ;\n_deleted=1 garde la suppression, _deleted=0\ngarde "
+	  "l'élément", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct resolve_ctx {
-	const struct gs_cli_cmd *cmd;
+	const struct cli_cmd *cmd;
 	const char *take;
 	int ntake;
-	struct gs_kv sets;        /* "f" = "FIELD=VALUE", in order */
+	struct cli_kv sets;        /* "f" = "FIELD=VALUE", in order */
 };
 
 static int
@@ -254,50 +257,50 @@ on_resolve_opt(void *arg, int id, const char *name, const char *value)
 	}
 	eq = strchr(value, '=');
 	if (eq == NULL || eq == value)
-		return gs_cli_usage(r->cmd, "--set attend CHAMP=VALEUR, pas "
+		return cli_usage(r->cmd, "--set attend CHAMP=VALEUR, pas "
 		    "« %s »", value);
-	if (gs_kv_add(&r->sets, "f", value) < 0)
-		return gs_cli_nomem();
+	if (cli_kv_add(&r->sets, "f", value) < 0)
+		return cli_nomem();
 	return 0;
 }
 
 int
-gs_cmd_conflicts_resolve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	struct resolve_ctx r = { cmd, NULL, 0, { 0 } };
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1], *id = NULL;
 	size_t left;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, resolve_opts, on_resolve_opt, &r, argc,
+	rc = cli_opts_args(cli, cmd, resolve_opts, on_resolve_opt, &r, argc,
 	    argv, pos, 1, "il manque l'élément (ITEM)");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
 	if ((r.ntake > 0) == (r.sets.n > 0) || r.ntake > 1) {
-		ret = gs_cli_usage(cmd, "donnez soit un --take CHANGEMENT, soit "
+		ret = cli_usage(cmd, "donnez soit un --take CHANGEMENT, soit "
 		    "un ou plusieurs --set CHAMP=VALEUR");
 		goto out;
 	}
-	if (gs_kv_add(&params, "item", pos[0]) < 0 ||
-	    (r.take != NULL && gs_kv_add(&params, "take", r.take) < 0)) {
-		ret = gs_cli_nomem();
+	if (cli_kv_add(&params, "item", pos[0]) < 0 ||
+	    (r.take != NULL && cli_kv_add(&params, "take", r.take) < 0)) {
+		ret = cli_nomem();
 		goto out;
 	}
 	for (size_t i = 0; i < r.sets.n; i++) {
-		if (gs_kv_add(&params, "f", r.sets.v[i].value) < 0) {
-			ret = gs_cli_nomem();
+		if (cli_kv_add(&params, "f", r.sets.v[i].value) < 0) {
+			ret = cli_nomem();
 			goto out;
 		}
 	}
-	ret = gs_cli_doc(cli, "conflicts.resolve", &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
+	ret = cli_doc(cli, "conflicts.resolve", &params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
-	id = gs_out_clean(gs_json_str(root, "id"));
+	id = cli_out_clean(cli_doc_str(root, "id"));
 	printf("Conflit résolu : %s\n", id != NULL ? id : "?");
 	left = json_array_size(json_object_get(root, "conflicts"));
 	if (left > 0)
@@ -307,7 +310,7 @@ gs_cmd_conflicts_resolve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 out:
 	free(id);
 	json_decref(root);
-	gs_kv_clear(&params);
-	gs_kv_clear(&r.sets);
+	cli_kv_clear(&params);
+	cli_kv_clear(&r.sets);
 	return ret;
 }

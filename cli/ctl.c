@@ -22,12 +22,12 @@
 #include <zmq.h>
 
 #include "control.pb-c.h"
+#include "version.h"
 
-#define GS_CTL_VERSION 1
-#define GS_CTL_MAXMSG (16 * 1024 * 1024)
+#define CLI_CTL_MAXMSG (16 * 1024 * 1024)
 
 static void
-print_down(const struct gs_cli *cli, const char *detail)
+print_down(const struct cli_ctx *cli, const char *detail)
 {
 	fprintf(stderr, "gemsync: gemsyncd ne répond pas sur %s%s%s — "
 	    "démarrez-le avec : gemsyncd -c %s\n", cli->control,
@@ -36,23 +36,23 @@ print_down(const struct gs_cli *cli, const char *detail)
 }
 
 void
-gs_cli_print_down(const struct gs_cli *cli)
+cli_print_down(const struct cli_ctx *cli)
 {
 	print_down(cli, NULL);
 }
 
 /*
  * For ipc:// endpoints: 0 if a process accepts connections on the socket
- * path, GS_EXIT_DOWN otherwise (message printed unless quiet). Paths that
+ * path, CLI_EXIT_DOWN otherwise (message printed unless quiet). Paths that
  * do not fit a sockaddr_un are left to ZMQ.
  */
 static int
-check_ipc(const struct gs_cli *cli, int quiet)
+check_ipc(const struct cli_ctx *cli, int quiet)
 {
 	struct sockaddr_un sun;
 	const char *path;
 	struct stat st;
-	int ret = GS_EXIT_DOWN;
+	int ret = CLI_EXIT_DOWN;
 	int fd = -1, rc;
 
 	if (strncmp(cli->control, "ipc://", 6) != 0)
@@ -105,12 +105,12 @@ free_request(Gs__Request *req)
 /* Fills req from command and params (pointers lent). 0 or -1. */
 static int
 build_request(Gs__Request *req, const char *command,
-    const struct gs_kv *params)
+    const struct cli_kv *params)
 {
 	size_t n = params != NULL ? params->n : 0;
 
 	gs__request__init(req);
-	req->version = GS_CTL_VERSION;
+	req->version = GS_CONTROL_VERSION;
 	req->command = (char *)command;
 	if (n == 0)
 		return 0;
@@ -140,28 +140,28 @@ report_status(const Gs__Response *resp)
 
 	switch (resp->status) {
 	case GS__STATUS__NOT_FOUND:
-		code = GS_EXIT_NOTFOUND;
+		code = CLI_EXIT_NOTFOUND;
 		dflt = "élément introuvable";
 		break;
 	case GS__STATUS__INVALID:
-		code = GS_EXIT_INVALID;
+		code = CLI_EXIT_INVALID;
 		dflt = "saisie invalide";
 		break;
 	case GS__STATUS__BAD_VERSION:
-		code = GS_EXIT_REFUSED;
+		code = CLI_EXIT_REFUSED;
 		dflt = "version du protocole de contrôle refusée (gemsync et "
 		    "gemsyncd ne sont pas de la même version)";
 		break;
 	case GS__STATUS__REFUSED:
 	default:
-		code = GS_EXIT_REFUSED;
+		code = CLI_EXIT_REFUSED;
 		dflt = "refusé par gemsyncd";
 		break;
 	}
 	if (resp->error != NULL && resp->error[0] != '\0')
-		err = gs_out_clean(resp->error);
+		err = cli_out_clean(resp->error);
 	if (resp->field != NULL && resp->field[0] != '\0')
-		field = gs_out_clean(resp->field);
+		field = cli_out_clean(resp->field);
 	fprintf(stderr, "gemsync: %s", err != NULL ? err : dflt);
 	if (field != NULL)
 		fprintf(stderr, " (champ : %s)", field);
@@ -172,40 +172,40 @@ report_status(const Gs__Response *resp)
 }
 
 int
-gs_cli_call(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, int flags, char **json)
+cli_call(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json)
 {
 	Gs__Request req;
 	Gs__Response *resp = NULL;
-	int ret = GS_EXIT_DOWN;
-	int quiet = (flags & GS_CALL_QUIET_DOWN) != 0;
+	int ret = CLI_EXIT_DOWN;
+	int quiet = (flags & CLI_CALL_QUIET_DOWN) != 0;
 	void *ctx = NULL, *sock = NULL;
 	uint8_t *buf = NULL;
 	size_t len;
 	zmq_msg_t msg;
 	int msg_open = 0, more = 0, linger = 0;
-	int64_t maxmsg = GS_CTL_MAXMSG;
+	int64_t maxmsg = CLI_CTL_MAXMSG;
 	size_t moresz = sizeof(more);
 	int timed_out = 0, zmq_failed = 0;
 	char detail[64];
 
 	*json = NULL;
 	gs__request__init(&req);
-	ret = gs_cli_config(cli);
-	if (ret != GS_EXIT_OK)
+	ret = cli_config(cli);
+	if (ret != CLI_EXIT_OK)
 		goto out;
 	ret = check_ipc(cli, quiet);
-	if (ret != GS_EXIT_OK)
+	if (ret != CLI_EXIT_OK)
 		goto out;
-	ret = GS_EXIT_DOWN;
+	ret = CLI_EXIT_DOWN;
 	if (build_request(&req, command, params) < 0) {
-		gs_cli_nomem();
+		cli_nomem();
 		goto out;
 	}
 	len = gs__request__get_packed_size(&req);
 	buf = malloc(len > 0 ? len : 1);
 	if (buf == NULL) {
-		gs_cli_nomem();
+		cli_nomem();
 		goto out;
 	}
 	gs__request__pack(&req, buf);
@@ -232,7 +232,7 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 	if (zmq_connect(sock, cli->control) < 0) {
 		fprintf(stderr, "gemsync: point de contrôle invalide « %s » : "
 		    "%s\n", cli->control, zmq_strerror(zmq_errno()));
-		ret = GS_EXIT_USAGE;
+		ret = CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (zmq_send(sock, buf, len, 0) < 0) {
@@ -255,7 +255,7 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 		goto out;
 	}
 	if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &moresz) < 0 || more ||
-	    zmq_msg_size(&msg) > GS_CTL_MAXMSG) {
+	    zmq_msg_size(&msg) > CLI_CTL_MAXMSG) {
 		fprintf(stderr, "gemsync: réponse de gemsyncd mal formée\n");
 		goto out;
 	}
@@ -269,11 +269,11 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 		ret = report_status(resp);
 		goto out;
 	}
-	if (resp->version != GS_CTL_VERSION) {
+	if (resp->version != GS_CONTROL_VERSION) {
 		fprintf(stderr, "gemsync: gemsyncd répond en version %u du "
 		    "protocole de contrôle, gemsync parle la version %d\n",
-		    resp->version, GS_CTL_VERSION);
-		ret = GS_EXIT_REFUSED;
+		    resp->version, GS_CONTROL_VERSION);
+		ret = CLI_EXIT_REFUSED;
 		goto out;
 	}
 	/*
@@ -287,10 +287,10 @@ gs_cli_call(struct gs_cli *cli, const char *command,
 		*json = strdup("{}");
 	}
 	if (*json == NULL) {
-		gs_cli_nomem();
+		cli_nomem();
 		goto out;
 	}
-	ret = GS_EXIT_OK;
+	ret = CLI_EXIT_OK;
 	goto out;
 
 out:

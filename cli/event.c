@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * event.c: `gemsync event add|list|show|edit|cancel|delete`. The field
- * options of an event and its list table live here; requests and the show
- * block are in item.c. The list shows each event's own wall-clock time
+ * event.c: `gemsync event add|list|show|edit|cancel|delete|reserve`.
+ * The field table of an event (each field's label, option and help: a
+ * new field is one row) and its list table live here; requests and the
+ * show block are in item.c. The list shows each event's own wall-clock time
  * (the offset it was written with), as people read it on a poster.
  */
 #include "gemsync.h"
@@ -13,86 +14,102 @@
 
 #include "siteid.h"
 
-static const struct gs_item_field_opt event_fields[] = {
-	{ "title", "title", 0 },
-	{ "kind", "kind", 0 },
-	{ "start", "start", 0 },
-	{ "end", "end", 0 },
-	{ "place", "place", 0 },
-	{ "capacity", "capacity", 0 },
-	{ "languages", "languages", 0 },
-	{ "easy-read", "easy_read", 0 },
-	{ "audience", "audience", 0 },
-	{ "companion", "companion", 0 },
-	{ "accessibility", "accessibility", 0 },
-	{ "price", "price", 0 },
-	{ "contact-role", "contact_role", 0 },
-	{ "description", "description", 0 },
-	{ "cohost", "cohosts", 1 },
-	{ NULL, NULL, 0 },
+/* The fields of an event: label in show, option and its help. */
+static const struct cli_item_field event_fields[] = {
+	{ "title", "Titre", "title", "T", "titre (obligatoire à l'ajout)", 0 },
+	{ "kind", "Type", "kind", "K", "workshop, outing, physical, "
+	  "discussion, convivial,\nautonomy, meeting ou other (obligatoire "
+	  "à l'ajout)", 0 },
+	{ "start", "Début", "start", "S",
+	  "début, RFC 3339 (2026-12-01T14:00:00+01:00)", 0 },
+	{ "end", "Fin", "end", "E", "fin, après le début", 0 },
+	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
+	{ "capacity", "Places", "capacity", "N",
+	  "nombre de places (entier >= 0)", 0 },
+	{ "languages", "Langues", "languages", "L",
+	  "langues, séparées par des virgules (fr,en)", 0 },
+	{ "easy_read", "Facile à lire (FALC)", "easy-read", "yes|no",
+	  "texte facile à lire (FALC)", 0 },
+	{ "audience", "Public", "audience", "A",
+	  "members, families ou public", 0 },
+	{ "companion", "Accompagnant bienvenu", "companion", "yes|no",
+	  "un proche peut venir", 0 },
+	{ "accessibility", "Accessibilité", "accessibility", "A",
+	  "accessibilité, transports", 0 },
+	{ "price", "Prix", "price", "P", "prix (« gratuit »...)", 0 },
+	{ "contact_role", "Contact", "contact-role", "R",
+	  "qui contacter (rôle, pas de nom)", 0 },
+	{ "description", "Description", "description", "D", "description",
+	  0 },
+	{ "cohosts", "Co-organisateurs", "cohost", "SITE-ID",
+	  "site co-organisateur (répétable)", 1 },
+	{ "cancelled", "Annulé", NULL, NULL, NULL, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
-static const struct gs_item_kind event_kind = {
+const struct cli_item_kind cli_event_kind = {
 	"event", event_fields, "Événement ajouté", "Événement modifié",
 	"Événement supprimé",
 };
 
 int
-gs_cmd_event_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_event_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
-	return gs_item_add(cli, cmd, &event_kind, argc, argv);
+	return cli_item_add(cli, cmd, &cli_event_kind, argc, argv);
 }
 
 int
-gs_cmd_event_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_edit(cli, cmd, &event_kind, argc, argv);
+	return cli_item_edit(cli, cmd, &cli_event_kind, argc, argv);
 }
 
 int
-gs_cmd_event_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_one(cli, cmd, &event_kind, "item.show", NULL, argc,
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL, argc,
 	    argv);
 }
 
 int
-gs_cmd_event_cancel(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_cancel(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_one(cli, cmd, &event_kind, "event.cancel",
+	return cli_item_one(cli, cmd, &cli_event_kind, "event.cancel",
 	    "Événement annulé", argc, argv);
 }
 
 int
-gs_cmd_event_delete(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_one(cli, cmd, &event_kind, "item.delete",
-	    event_kind.deleted, argc, argv);
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.delete",
+	    cli_event_kind.deleted, argc, argv);
 }
 
 enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_ALL };
 
-static const struct gs_opt list_opts[] = {
-	{ "from", 1, OPT_FROM },
-	{ "to", 1, OPT_TO },
-	{ "kind", 1, OPT_KIND },
-	{ "all", 0, OPT_ALL },
-	{ NULL, 0, 0 },
+static const struct cli_opt list_opts[] = {
+	{ "from", "DATE", OPT_FROM,
+	  "à partir de cette date (YYYY-MM-DD ou RFC 3339)", 0 },
+	{ "to", "DATE", OPT_TO, "jusqu'à cette date", 0 },
+	{ "kind", "K", OPT_KIND, "seulement ce type d'événement", 0 },
+	{ "all", NULL, OPT_ALL, "aussi les événements passés et supprimés",
+	  0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 /* Title as listed: cut, then marked when cancelled, deleted or in conflict. */
 static char *
 list_title(const json_t *item, const json_t *fields)
 {
-	const char *cancelled = gs_json_str(fields, "cancelled");
+	const char *cancelled = cli_doc_str(fields, "cancelled");
 	char *cut, *title = NULL;
 
-	cut = gs_out_clean_cut(gs_json_str(fields, "title"), 40);
+	cut = cli_out_clean_cut(cli_doc_str(fields, "title"), 40);
 	if (cut == NULL)
 		return NULL;
 	if (asprintf(&title, "%s%s%s%s", cut,
@@ -107,15 +124,15 @@ list_title(const json_t *item, const json_t *fields)
 }
 
 static void
-print_events(const json_t *items, const struct gs_kv *params)
+print_events(const json_t *items, const struct cli_kv *params)
 {
 	static const char *const hdr[] = { "DÉBUT", "TITRE", "TYPE", "LIEU",
 	    "PLACES", "ID" };
 	/* Past events are listed too with --all, --from or --to. */
-	int all = gs_kv_get(params, "all") != NULL ||
-	    gs_kv_get(params, "from") != NULL ||
-	    gs_kv_get(params, "to") != NULL;
-	struct gs_table t;
+	int all = cli_kv_get(params, "all") != NULL ||
+	    cli_kv_get(params, "from") != NULL ||
+	    cli_kv_get(params, "to") != NULL;
+	struct cli_table t;
 	const json_t *item, *fields;
 	const char *kind, *fr, *cap, *id;
 	char start[64], shortid[9];
@@ -126,49 +143,49 @@ print_events(const json_t *items, const struct gs_kv *params)
 		puts(all ? "Aucun événement." : "Aucun événement à venir.");
 		return;
 	}
-	if (gs_table_init(&t, 6, hdr) < 0)
+	if (cli_table_init(&t, 6, hdr) < 0)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		gs_out_wallclock(gs_json_str(fields, "start"), start,
+		cli_out_wallclock(cli_doc_str(fields, "start"), start,
 		    sizeof(start));
-		kind = gs_json_str(fields, "kind");
-		fr = gs_item_value_fr("event", "kind", kind);
-		cap = gs_json_str(fields, "capacity");
-		id = gs_json_str(item, "id");
+		kind = cli_doc_str(fields, "kind");
+		fr = cli_item_value_fr("event", "kind", kind);
+		cap = cli_doc_str(fields, "capacity");
+		id = cli_doc_str(item, "id");
 		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
 		title = list_title(item, fields);
-		place = gs_out_clean_cut(gs_json_str(fields, "place"), 30);
+		place = cli_out_clean_cut(cli_doc_str(fields, "place"), 30);
 		const char *row[] = { start, title != NULL ? title : "?",
 		    fr != NULL ? fr : kind != NULL ? kind : "-",
 		    place != NULL && place[0] != '\0' ? place : "-",
 		    cap != NULL && cap[0] != '\0' ? cap : "-", shortid };
-		if (gs_table_row(&t, row) < 0)
-			gs_cli_nomem();
+		if (cli_table_row(&t, row) < 0)
+			cli_nomem();
 		free(title);
 		free(place);
 	}
-	gs_table_print(&t);
-	gs_table_free(&t);
+	cli_table_print(&t);
+	cli_table_free(&t);
 }
 
 int
-gs_cmd_event_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_list(cli, cmd, "event", list_opts, argc, argv,
+	return cli_item_list(cli, cmd, "event", list_opts, argc, argv,
 	    print_events);
 }
 
-/* Labels of the seats block; the widest sets gs_event_seats_width(). */
+/* Labels of the seats block; the widest sets cli_event_seats_width(). */
 #define SEATS_HELD "Réservations"
 #define SEATS_TOTAL "Total réservé"
 #define SEATS_LEFT "Places restantes"
 
 size_t
-gs_event_seats_width(void)
+cli_event_seats_width(void)
 {
-	return gs_out_width(SEATS_LEFT);
+	return cli_out_width(SEATS_LEFT);
 }
 
 /* "GEM Le Rebond (abcdefg)" or "site abcdefg", sanitized, malloc'd. */
@@ -179,8 +196,8 @@ site_label(const char *name, const char *site)
 	char *clean, *out = NULL;
 	int rc;
 
-	gs_out_short_id(site != NULL ? site : "?", sid);
-	clean = gs_out_clean_cut(name, 60);
+	cli_out_short_id(site != NULL ? site : "?", sid);
+	clean = cli_out_clean_cut(name, 60);
 	if (clean == NULL)
 		return NULL;
 	if (clean[0] != '\0')
@@ -207,10 +224,10 @@ held_lines(const json_t *held)
 	json_array_foreach(held, i, h) {
 		if (all == NULL)
 			break;
-		who = site_label(gs_json_str(h, "site_name"),
-		    gs_json_str(h, "site"));
-		note = gs_out_clean_cut(gs_json_str(h, "note"), 60);
-		n = gs_json_int(h, "seats", -1);
+		who = site_label(cli_doc_str(h, "site_name"),
+		    cli_doc_str(h, "site"));
+		note = cli_out_clean_cut(cli_doc_str(h, "note"), 60);
+		n = cli_doc_int(h, "seats", -1);
 		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
 		if (asprintf(&next, "%s%s%s : %s place%s%s%s", all,
 		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
@@ -227,7 +244,7 @@ held_lines(const json_t *held)
 }
 
 void
-gs_event_print_seats(const json_t *item, size_t width)
+cli_event_print_seats(const json_t *item, size_t width)
 {
 	const json_t *seats = json_object_get(item, "seats");
 	const json_t *held = json_object_get(seats, "held");
@@ -237,15 +254,15 @@ gs_event_print_seats(const json_t *item, size_t width)
 
 	if (!json_is_object(seats))
 		return;
-	cap = gs_json_int(seats, "capacity", -1);
-	total = gs_json_int(seats, "total", -1);
-	left = gs_json_int(seats, "left", -1);
-	over = gs_json_int(seats, "overbooked", -1);
+	cap = cli_doc_int(seats, "capacity", -1);
+	total = cli_doc_int(seats, "total", -1);
+	left = cli_doc_int(seats, "left", -1);
+	over = cli_doc_int(seats, "overbooked", -1);
 	if (json_array_size(held) == 0) {
-		gs_out_lv(SEATS_HELD, width, "aucune", NULL);
+		cli_out_lv(SEATS_HELD, width, "aucune", NULL);
 	} else {
 		lines = held_lines(held);
-		gs_out_lv(SEATS_HELD, width, lines != NULL ? lines : "?", NULL);
+		cli_out_lv(SEATS_HELD, width, lines != NULL ? lines : "?", NULL);
 	}
 	if (total >= 0) {
 		if (cap >= 0)
@@ -253,13 +270,13 @@ gs_event_print_seats(const json_t *item, size_t width)
 			    cap, cap > 1 ? "s" : "");
 		else
 			snprintf(buf, sizeof(buf), "%lld", total);
-		gs_out_lv(SEATS_TOTAL, width, buf, NULL);
+		cli_out_lv(SEATS_TOTAL, width, buf, NULL);
 	}
 	if (left >= 0)
 		snprintf(buf, sizeof(buf), "%lld", left);
 	else
 		snprintf(buf, sizeof(buf), "sans limite");
-	gs_out_lv(SEATS_LEFT, width, buf, NULL);
+	cli_out_lv(SEATS_LEFT, width, buf, NULL);
 	if (over > 0)
 		printf("SURRÉSERVÉ de %lld place%s\n", over, over > 1 ? "s" : "");
 	free(lines);
@@ -267,10 +284,12 @@ gs_event_print_seats(const json_t *item, size_t width)
 
 enum { OPT_SEATS, OPT_NOTE };
 
-static const struct gs_opt reserve_opts[] = {
-	{ "seats", 1, OPT_SEATS },
-	{ "note", 1, OPT_NOTE },
-	{ NULL, 0, 0 },
+static const struct cli_opt reserve_opts[] = {
+	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
+	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
+	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
+	  "de\npersonnes : seulement des nombres)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct reserve_ctx {
@@ -296,14 +315,14 @@ static void
 print_reserved(const json_t *item, const char *seats)
 {
 	const json_t *st = json_object_get(item, "seats");
-	const char *cancelled = gs_json_str(json_object_get(item, "fields"),
+	const char *cancelled = cli_doc_str(json_object_get(item, "fields"),
 	    "cancelled");
 	char *title, *id;
 	long long n = strtoll(seats, NULL, 10), left, over;
 
-	title = gs_out_clean_cut(gs_json_str(json_object_get(item, "fields"),
+	title = cli_out_clean_cut(cli_doc_str(json_object_get(item, "fields"),
 	    "title"), 60);
-	id = gs_out_clean(gs_json_str(item, "id"));
+	id = cli_out_clean(cli_doc_str(item, "id"));
 	if (n == 0)
 		printf("Réservation annulée : « %s » (%s)\n",
 		    title != NULL ? title : "?", id != NULL ? id : "?");
@@ -312,8 +331,8 @@ print_reserved(const json_t *item, const char *seats)
 		    "Ce site tient maintenant %lld place%s.\n",
 		    title != NULL ? title : "?", id != NULL ? id : "?", n,
 		    n > 1 ? "s" : "");
-	left = gs_json_int(st, "left", -1);
-	over = gs_json_int(st, "overbooked", -1);
+	left = cli_doc_int(st, "left", -1);
+	over = cli_doc_int(st, "overbooked", -1);
 	if (left >= 0)
 		printf("Places restantes : %lld\n", left);
 	else if (json_is_object(st))
@@ -328,44 +347,44 @@ print_reserved(const json_t *item, const char *seats)
 }
 
 int
-gs_cmd_event_reserve(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	struct reserve_ctx r = { NULL, NULL };
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, reserve_opts, on_reserve_opt, &r, argc,
+	rc = cli_opts_args(cli, cmd, reserve_opts, on_reserve_opt, &r, argc,
 	    argv, pos, 1, "il manque l'événement (EVENT)");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
 	if (r.seats == NULL) {
-		ret = gs_cli_usage(cmd, "il manque le nombre de places "
+		ret = cli_usage(cmd, "il manque le nombre de places "
 		    "(--seats N, 0 pour annuler)");
 		goto out;
 	}
 	/* The range is the daemon's rule; the CLI checks the shape only. */
 	if (r.seats[0] == '\0' || strspn(r.seats, "0123456789") !=
 	    strlen(r.seats) || strlen(r.seats) > 9) {
-		ret = gs_cli_usage(cmd, "--seats attend un nombre entier de "
+		ret = cli_usage(cmd, "--seats attend un nombre entier de "
 		    "places, pas « %s »", r.seats);
 		goto out;
 	}
-	if (gs_kv_add(&params, "item", pos[0]) < 0 ||
-	    gs_kv_add(&params, "seats", r.seats) < 0 ||
-	    (r.note != NULL && gs_kv_add(&params, "note", r.note) < 0)) {
-		ret = gs_cli_nomem();
+	if (cli_kv_add(&params, "item", pos[0]) < 0 ||
+	    cli_kv_add(&params, "seats", r.seats) < 0 ||
+	    (r.note != NULL && cli_kv_add(&params, "note", r.note) < 0)) {
+		ret = cli_nomem();
 		goto out;
 	}
-	ret = gs_cli_doc(cli, "event.reserve", &params, &root);
-	if (ret == GS_EXIT_OK && root != NULL)
+	ret = cli_doc(cli, "event.reserve", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL)
 		print_reserved(root, r.seats);
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }

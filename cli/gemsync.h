@@ -6,65 +6,79 @@
  * its own file (init.c, status.c, event.c, resource.c, with the item logic
  * common to events and resources in item.c). ctl.c is the only file that
  * talks to gemsyncd (one gs.Request, one gs.Response on the control
- * socket); out.c renders daemon text for humans; opts.c parses options.
- * Handlers return the process exit code (enum gs_cli_exit).
+ * socket), and doc.c reads the JSON documents it answers with; out.c
+ * renders daemon text for humans; opts.c parses options.
+ * Handlers return the process exit code (enum cli_exit).
  */
-#ifndef GS_CLI_H
-#define GS_CLI_H
+#ifndef CLI_GEMSYNC_H
+#define CLI_GEMSYNC_H
 
 #include <stddef.h>
 
 #include <jansson.h>
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
-enum gs_cli_exit {
-	GS_EXIT_OK = 0,
-	GS_EXIT_REFUSED = 1,      /* REFUSED or BAD_VERSION from the daemon */
-	GS_EXIT_USAGE = 2,        /* bad command line or configuration */
-	GS_EXIT_DOWN = 3,         /* daemon not running or not answering */
-	GS_EXIT_NOTFOUND = 4,     /* NOT_FOUND */
-	GS_EXIT_INVALID = 5,      /* INVALID: a field broke a rule */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_REFUSED = 1,      /* REFUSED or BAD_VERSION from the daemon */
+	CLI_EXIT_USAGE = 2,        /* bad command line or configuration */
+	CLI_EXIT_DOWN = 3,         /* daemon not running or not answering */
+	CLI_EXIT_NOTFOUND = 4,     /* NOT_FOUND */
+	CLI_EXIT_INVALID = 5,      /* INVALID: a field broke a rule */
 };
 
+/* The configuration file when neither -c nor GEMSYNC_CONF names one. */
+#define CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
+
 /* The resolved command line and configuration, passed to every handler. */
-struct gs_cli {
+struct cli_ctx {
 	const char *conf_path;    /* configuration file (lent from argv/env) */
 	int conf_explicit;        /* given by -c or GEMSYNC_CONF: must exist */
-	int loaded;               /* gs_cli_config() already ran */
-	char *data_dir;           /* [daemon] data_dir, owned */
-	char *control;            /* [daemon] control endpoint, owned */
+	struct gs_config *cfg;    /* read by cli_config(), owned; NULL before */
+	const char *data_dir;     /* [daemon] data_dir (lent from cfg) */
+	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
 };
 
-struct gs_cli_cmd;
-typedef int (*gs_cli_fn)(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+struct cli_cmd;
+struct cli_opt;
+struct gs_config;
+typedef int (*cli_fn)(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv);
 
 /* One row of the command table. */
-struct gs_cli_cmd {
+struct cli_cmd {
 	const char *words[3];     /* e.g. {"event", "add", NULL} */
-	gs_cli_fn fn;             /* handler; argv holds the words' arguments */
+	cli_fn fn;             /* handler; argv holds the words' arguments */
 	const char *help;         /* one line, French */
 	const char *usage;        /* arguments after the words, or NULL */
-	const char *options;      /* option lines for --help, or NULL */
+	const char *notes;        /* text printed after the options in
+	                           * --help (what an argument is), or NULL */
 };
 
 /*
- * Reads the configuration ([daemon] data_dir and control) and
- * GEMSYNC_TIMEOUT once. Returns 0, or 2 after printing why (missing or
- * invalid explicit file, syntax error with its line, bad timeout).
+ * Reads the configuration with the daemon's own module (gs_config_load,
+ * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.
+ * A missing default file means the defaults. Returns 0, or 2 after
+ * printing why (missing or invalid explicit file, a bad setting with its
+ * line, bad timeout).
  */
-int gs_cli_config(struct gs_cli *cli);
-/* Prints the --help text of cmd to stdout. */
-void gs_cli_cmd_help(const struct gs_cli_cmd *cmd);
+int cli_config(struct cli_ctx *cli);
+/*
+ * Prints the --help text of cmd to stdout: usage, role, the lines of
+ * specs (the options the command's parser was given, help from the
+ * specs themselves), cmd's notes, then the global options and the exit
+ * codes. cmd NULL prints the main help (specs unused).
+ */
+void cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs);
 /* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
-int gs_cli_usage(const struct gs_cli_cmd *cmd, const char *fmt, ...)
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* A growable list of name/value string pairs, both owned. */
-struct gs_kv {
-	struct gs_kv_pair {
+struct cli_kv {
+	struct cli_kv_pair {
 		char *name;
 		char *value;
 	} *v;
@@ -73,194 +87,229 @@ struct gs_kv {
 };
 
 /* Appends a copy of name=value. 0, or -1 when out of memory. */
-int gs_kv_add(struct gs_kv *kv, const char *name, const char *value);
+int cli_kv_add(struct cli_kv *kv, const char *name, const char *value);
 /* Sets name to a copy of value, replacing an earlier value. 0 or -1. */
-int gs_kv_set(struct gs_kv *kv, const char *name, const char *value);
+int cli_kv_set(struct cli_kv *kv, const char *name, const char *value);
 /* Appends ",value" to name (or sets it when absent). 0 or -1. */
-int gs_kv_join(struct gs_kv *kv, const char *name, const char *value);
+int cli_kv_join(struct cli_kv *kv, const char *name, const char *value);
 /* Returns the value of name (lent) or NULL. */
-const char *gs_kv_get(const struct gs_kv *kv, const char *name);
+const char *cli_kv_get(const struct cli_kv *kv, const char *name);
 /* Frees every pair; kv is then empty and reusable. */
-void gs_kv_clear(struct gs_kv *kv);
+void cli_kv_clear(struct cli_kv *kv);
 
 /*
- * Option parsing. Each spec names a long option (without "--"), whether it
- * takes a value, and an id the caller switches on. "--name value" and
- * "--name=value" are both accepted; a value that starts with "--" must use
- * the "=" form. "--json", "-c FILE" and "--config FILE" are accepted
- * everywhere and applied to cli. "-h"/"--help" print the
+ * Option parsing. Each spec names a long option (without "--"), the
+ * placeholder of its value (NULL for a flag), an id the caller switches
+ * on, and its help: the one description of the option, from which --help
+ * is printed. "--name value" and "--name=value" are both accepted; a
+ * value that starts with "--" must use the "=" form. The global options
+ * (cli_global_opts: "-c"/"--config FILE", "--json", "-h"/"--help") are
+ * accepted everywhere, by the same parser; "-h"/"--help" print the
  * command's help. Positional arguments are gathered in pos (up to maxpos).
  */
-struct gs_opt {
+struct cli_opt {
 	const char *name;         /* long name, without "--" */
-	int has_arg;              /* 1 if it takes a value */
+	const char *arg;          /* value placeholder ("N"), NULL: a flag */
 	int id;                   /* returned to the callback */
+	const char *help;         /* French; "\n" starts a continuation line */
+	char short_name;          /* 'c' for "-c", or 0 */
 };
-typedef int (*gs_opt_fn)(void *arg, int id, const char *name,
+/* The global options, NULL-terminated. */
+extern const struct cli_opt cli_global_opts[];
+typedef int (*cli_opt_fn)(void *arg, int id, const char *name,
     const char *value);
+/*
+ * Parses the global options before the command in argv and sets *used to
+ * the index of the first argument that is not one (the command). Returns
+ * 0, CLI_EXIT_USAGE after printing the error, or -1 after printing the
+ * main help (the caller then exits 0).
+ */
+int cli_opts_global(struct cli_ctx *cli, int argc, char **argv, int *used);
+/* A cli_opt_fn for a command with one option: stores the option's value
+ * (lent from argv) in *(const char **)arg. */
+int cli_opt_store(void *arg, int id, const char *name, const char *value);
+/* Prints one help line per spec, the text starting after width columns. */
+void cli_opts_help(const struct cli_opt *specs, int width);
 /*
  * Parses argv against specs (terminated by a NULL name). fn is called for
  * each option in order; a non-zero return stops parsing and is returned.
- * Returns 0 when done, GS_EXIT_USAGE after printing the error, or -1 after
+ * Returns 0 when done, CLI_EXIT_USAGE after printing the error, or -1 after
  * printing the help (the caller then exits 0).
  */
-int gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs,
-    int argc, char **argv, gs_opt_fn fn, void *arg, char **pos, int maxpos,
+int cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs,
+    int argc, char **argv, cli_opt_fn fn, void *arg, char **pos, int maxpos,
     int *npos);
 
 /*
- * gs_opts_parse, then checks that exactly want positional arguments were
+ * cli_opts_parse, then checks that exactly want positional arguments were
  * given (into pos, room for want): otherwise prints missing as a usage
  * error (missing is unused when want is 0). Same returns as
- * gs_opts_parse: 0 to go on, GS_EXIT_USAGE (or fn's code), or -1 after
+ * cli_opts_parse: 0 to go on, CLI_EXIT_USAGE (or fn's code), or -1 after
  * printing the help.
  */
-int gs_opts_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs, gs_opt_fn fn, void *arg,
+int cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs, cli_opt_fn fn, void *arg,
     int argc, char **argv, char **pos, int want, const char *missing);
 
 /*
- * Commands with no option and one argument: gs_opts_args for one
+ * Commands with no option and one argument: cli_opts_args for one
  * positional, then appends name=ARG to params. Same returns, and 1 after
  * printing "mémoire insuffisante".
  */
-int gs_opts_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
-    char **argv, const char *missing, struct gs_kv *params,
+int cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv, const char *missing, struct cli_kv *params,
     const char *name);
 
-/* Flag for gs_cli_call: do not print the "daemon down" message. */
-#define GS_CALL_QUIET_DOWN 1
+/* Flag for cli_call: do not print the "daemon down" message. */
+#define CLI_CALL_QUIET_DOWN 1
 
 /*
  * Sends one gs.Request (version 1) with command and params to the daemon
  * and waits for its gs.Response. On OK returns 0 and sets *json to a
  * malloc'd NUL-terminated copy of the document (owned by the caller,
  * "{}" when the daemon sent none). Otherwise prints the reason to stderr
- * (unless GS_CALL_QUIET_DOWN hides the unreachable case) and returns the
+ * (unless CLI_CALL_QUIET_DOWN hides the unreachable case) and returns the
  * exit code: 1 refused, 3 unreachable, 4 not found, 5 invalid.
  */
-int gs_cli_call(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, int flags, char **json);
+int cli_call(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json);
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
-void gs_cli_print_down(const struct gs_cli *cli);
+void cli_print_down(const struct cli_ctx *cli);
 
-/*
- * Output helpers (out.c). Everything that came from the daemon goes
- * through gs_out_clean() before being printed.
- */
-/* Returns a malloc'd sanitized copy of s (NULL gives ""), or NULL. */
-char *gs_out_clean(const char *s);
-/* Writes the short form (first 7 characters) of a site ID, sanitized. */
-void gs_out_short_id(const char *site, char out[8]);
-/* Number of UTF-8 characters in s (continuation bytes not counted). */
-size_t gs_out_width(const char *s);
-/* Writes s padded with spaces to width characters (no padding if last). */
-void gs_out_pad(const char *s, size_t width);
-/*
- * Returns a malloc'd sanitized copy of s cut to at most max characters,
- * ending with "…" when cut; NULL when out of memory.
- */
-char *gs_out_clean_cut(const char *s, size_t max);
-/* Formats an RFC 3339 time as "YYYY-MM-DD HH:MM" as written (its own
- * offset), or copies the sanitized text when it is not one. */
-void gs_out_wallclock(const char *rfc3339, char *out, size_t outlen);
-/* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
-void gs_out_localtime(const char *rfc3339, char *out, size_t outlen);
-
-/*
- * Cuts the first line off *p and returns it as a malloc'd copy without
- * its "\n" or "\r\n" (NULL when out of memory). *p then points after it,
- * or is NULL once the last line is taken.
- */
-char *gs_out_line(const char **p);
-/* Writes the integer v in decimal, or "-" when v is not an integer. */
-void gs_out_int_or_dash(const json_t *v, char *out, size_t outlen);
-/* Prints "what : VALUE" with the sanitized string member key of obj
- * ("?" when absent). */
-void gs_out_done(const char *what, const json_t *obj, const char *key);
-
-/* A simple table: rows of sanitized cells, printed with aligned columns. */
-struct gs_table {
-	size_t ncols;
-	size_t nrows;             /* including the header row */
-	size_t cap;
-	char **cells;             /* nrows * ncols, owned */
-};
-/* Starts a table with the given header (ncols strings). 0 or -1. */
-int gs_table_init(struct gs_table *t, size_t ncols, const char *const *hdr);
-/* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
-int gs_table_row(struct gs_table *t, const char *const *cells);
-/* Prints the table to stdout, columns separated by two spaces. */
-void gs_table_print(const struct gs_table *t);
-/* Frees the table. */
-void gs_table_free(struct gs_table *t);
-
-/* Handlers, one group per file. */
-int gs_cmd_init(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_id(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_status(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_event_add(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_event_edit(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_event_show(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_event_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_event_cancel(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_event_delete(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_resource_add(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_resource_edit(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_resource_show(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_resource_list(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_resource_delete(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_event_reserve(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_peer_add(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_peer_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_peer_remove(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_site_list(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_site_trust(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_site_block(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_site_pending(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_sync(struct gs_cli *, const struct gs_cli_cmd *, int, char **);
-int gs_cmd_conflicts_list(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_conflicts_show(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-int gs_cmd_conflicts_resolve(struct gs_cli *, const struct gs_cli_cmd *, int,
-    char **);
-
+/* Reply documents (doc.c), on top of cli_call. */
 /*
  * Sends command with params. With --json prints the document exactly as
  * received and leaves *root NULL; otherwise sets *root to the parsed
  * object (owned by the caller). Returns the exit code (3 when the
  * document is not a JSON object).
  */
-int gs_cli_doc(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, json_t **root);
+int cli_doc(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, json_t **root);
 /*
- * gs_cli_doc, then sets *arr to the member key of the document (lent from
+ * cli_doc, then sets *arr to the member key of the document (lent from
  * *root), which must be an array: otherwise prints why and returns 3.
  * With --json *root and *arr stay NULL.
  */
-int gs_cli_doc_array(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, const char *key, json_t **root,
+int cli_doc_array(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, const char *key, json_t **root,
     const json_t **arr);
+/*
+ * Parses a document received with cli_call into *root (owned by the
+ * caller). Returns 0, or 3 after printing why when it is not a JSON
+ * object (*root then NULL).
+ */
+int cli_doc_parse(const char *json, json_t **root);
+/* Returns the string member key of obj, or NULL (lent). */
+const char *cli_doc_str(const json_t *obj, const char *key);
+/* Returns the integer member key of obj, or dflt when absent or not an
+ * integer. */
+long long cli_doc_int(const json_t *obj, const char *key, long long dflt);
+/* Prints "mémoire insuffisante" on stderr; returns 1. */
+int cli_nomem(void);
+/* Prints "document JSON de gemsyncd illisible" on stderr; returns 3. */
+int cli_baddoc(void);
+
+/*
+ * Output helpers (out.c). Everything that came from the daemon goes
+ * through cli_out_clean() before being printed.
+ */
+/* Returns a malloc'd sanitized copy of s (NULL gives ""), or NULL. */
+char *cli_out_clean(const char *s);
+/* Writes the short form (first 7 characters) of a site ID, sanitized. */
+void cli_out_short_id(const char *site, char out[8]);
+/* Number of UTF-8 characters in s (continuation bytes not counted). */
+size_t cli_out_width(const char *s);
+/* Writes s padded with spaces to width characters (no padding if last). */
+void cli_out_pad(const char *s, size_t width);
+/*
+ * Returns a malloc'd sanitized copy of s cut to at most max characters,
+ * ending with "…" when cut; NULL when out of memory.
+ */
+char *cli_out_clean_cut(const char *s, size_t max);
+/* Formats an RFC 3339 time as "YYYY-MM-DD HH:MM" as written (its own
+ * offset), or copies the sanitized text when it is not one. */
+void cli_out_wallclock(const char *rfc3339, char *out, size_t outlen);
+/* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
+void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
+
+/*
+ * Cuts the first line off *p and returns it as a malloc'd copy without
+ * its "\n" or "\r\n" (NULL when out of memory). *p then points after it,
+ * or is NULL once the last line is taken.
+ */
+char *cli_out_line(const char **p);
+/* Writes the integer v in decimal, or "-" when v is not an integer. */
+void cli_out_int_or_dash(const json_t *v, char *out, size_t outlen);
+/* Prints "what : VALUE" with the sanitized string member key of obj
+ * ("?" when absent). */
+void cli_out_done(const char *what, const json_t *obj, const char *key);
+
+/* A simple table: rows of sanitized cells, printed with aligned columns. */
+struct cli_table {
+	size_t ncols;
+	size_t nrows;             /* including the header row */
+	size_t cap;
+	char **cells;             /* nrows * ncols, owned */
+};
+/* Starts a table with the given header (ncols strings). 0 or -1. */
+int cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr);
+/* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
+int cli_table_row(struct cli_table *t, const char *const *cells);
+/* Prints the table to stdout, columns separated by two spaces. */
+void cli_table_print(const struct cli_table *t);
+/* Frees the table. */
+void cli_table_free(struct cli_table *t);
+
+/* Handlers, one group per file. */
+int cli_cmd_init(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_id(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_status(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_event_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_event_edit(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_event_show(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_event_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_event_cancel(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_event_delete(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_add(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_edit(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_show(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_delete(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_event_reserve(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_peer_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_peer_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_peer_remove(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_site_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_site_trust(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_site_block(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_site_pending(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_conflicts_show(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_conflicts_resolve(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+
 /*
  * conflicts list, peer list, site list, site pending: no option and no
  * argument; sends command, then with --json prints the document, otherwise
  * returns print's exit code for the array member key (lent).
  */
-int gs_cli_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+int cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv, const char *command, const char *key,
     int (*print)(const json_t *arr));
 /*
@@ -268,60 +317,64 @@ int gs_cli_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
  * "site" with command, then "done : SITE-ID" from the answer. Returns the
  * exit code.
  */
-int gs_cli_site_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+int cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, const char *command, const char *done);
-/* Prints "mémoire insuffisante" on stderr; returns 1. */
-int gs_cli_nomem(void);
-/* Prints "document JSON de gemsyncd illisible" on stderr; returns 3. */
-int gs_cli_baddoc(void);
 /*
  * Formats a UTC RFC 3339 time (or JSON null / absent) for a table: local
  * "YYYY-MM-DD HH:MM:SS", or "jamais" when v is not a string.
  */
-void gs_out_time_or_never(const json_t *v, char *out, size_t outlen);
+void cli_out_time_or_never(const json_t *v, char *out, size_t outlen);
 /* French name of an item type ("événement"...), or the sanitized-safe
  * input itself when unknown (lent; NULL gives "?"). */
-const char *gs_item_type_fr(const char *type);
+const char *cli_item_type_fr(const char *type);
 /*
  * Prints "Label:" padded to width + 2 columns, then the sanitized value,
  * one line per line of the value (continuation lines indented to the
  * value column), then suffix (lent, printed as is) when not NULL.
  */
-void gs_out_lv(const char *label, size_t width, const char *value,
+void cli_out_lv(const char *label, size_t width, const char *value,
     const char *suffix);
 /*
  * Prints the "seats" block of an event item object (event.c), as
  * "Label: value" lines aligned on width, and « SURRÉSERVÉ de N places »
  * when overbooked. Prints nothing when the item has no seats object.
  */
-void gs_event_print_seats(const json_t *item, size_t width);
-/* Widest label gs_event_print_seats may print (for the column width). */
-size_t gs_event_seats_width(void);
+void cli_event_print_seats(const json_t *item, size_t width);
+/* Widest label cli_event_print_seats may print (for the column width). */
+size_t cli_event_seats_width(void);
 
 /*
- * Item commands shared by events and resources (item.c). A field option
- * maps "--opt value" to field "name" (joined with "," when join is set).
+ * Item commands shared by events and resources (item.c). Each item type
+ * has one table of its fields (event.c, resource.c, site.c), in the order
+ * `show` prints them: the field's name, its French label, and its option
+ * with the option's help. A new field is one row.
  */
-struct gs_item_field_opt {
-	const char *opt;          /* option name, e.g. "easy-read" */
+struct cli_item_field {
 	const char *field;        /* field name, e.g. "easy_read" */
+	const char *label;        /* French label, e.g. "Facile à lire (FALC)" */
+	const char *opt;          /* option, e.g. "easy-read"; NULL: none */
+	const char *arg;          /* the option's value placeholder */
+	const char *help;         /* the option's help line(s) */
 	int join;                 /* repeatable: values joined with "," */
 };
-struct gs_item_kind {
-	const char *type;         /* "event" or "resource" */
-	const struct gs_item_field_opt *fields;   /* NULL-terminated */
+struct cli_item_kind {
+	const char *type;         /* "event", "resource" or "site" */
+	const struct cli_item_field *fields;   /* ended by a NULL field */
 	const char *added;        /* "Événement ajouté" ... */
 	const char *edited;
 	const char *deleted;
 };
-int gs_item_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, int argc, char **argv);
-int gs_item_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, int argc, char **argv);
+extern const struct cli_item_kind cli_event_kind;
+extern const struct cli_item_kind cli_resource_kind;
+extern const struct cli_item_kind cli_site_kind;
+int cli_item_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, int argc, char **argv);
+int cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, int argc, char **argv);
 /* show, delete, and (events) cancel: one ITEM argument. command is the
  * control command, done the confirmation (NULL: print the item). */
-int gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, const char *command, const char *done,
+int cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, const char *command, const char *done,
     int argc, char **argv);
 /*
  * event list, resource list: sends item.list with type and every option of
@@ -329,19 +382,14 @@ int gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
  * "q"). With --json prints the document, otherwise calls print with the
  * "items" array and the parameters sent (both lent). Returns the exit code.
  */
-int gs_item_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const char *type, const struct gs_opt *specs, int argc, char **argv,
-    void (*print)(const json_t *items, const struct gs_kv *params));
-/* Returns the string member key of obj, or NULL (lent). */
-const char *gs_json_str(const json_t *obj, const char *key);
-/* Returns the integer member key of obj, or dflt when absent or not an
- * integer. */
-long long gs_json_int(const json_t *obj, const char *key, long long dflt);
+int cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const char *type, const struct cli_opt *specs, int argc, char **argv,
+    void (*print)(const json_t *items, const struct cli_kv *params));
 
 /* French label of a field, or NULL when unknown. */
-const char *gs_item_label(const char *type, const char *field);
+const char *cli_item_label(const char *type, const char *field);
 /* French rendering of a coded value (kind, yes/no...), or NULL. */
-const char *gs_item_value_fr(const char *type, const char *field,
+const char *cli_item_value_fr(const char *type, const char *field,
     const char *value);
 
 #endif

@@ -20,21 +20,11 @@
 
 enum { OPT_PASSPHRASE_FILE };
 
-static const struct gs_opt init_opts[] = {
-	{ "passphrase-file", 1, OPT_PASSPHRASE_FILE },
-	{ NULL, 0, 0 },
+static const struct cli_opt init_opts[] = {
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "protège la clé de "
+	  "stockage par la phrase\nsecrète contenue dans F", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
-
-static int
-on_init_opt(void *arg, int id, const char *name, const char *value)
-{
-	const char **passfile = arg;
-
-	(void)id;
-	(void)name;
-	*passfile = value;
-	return 0;
-}
 
 /*
  * Finds gemsyncd beside the running gemsync: the same directory, the
@@ -69,19 +59,19 @@ find_daemon(char *out, size_t outlen)
 }
 
 int
-gs_cmd_init(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	const char *passfile = NULL;
 	char path[PATH_MAX];
 	char *args[7];
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, n = 0, rc;
+	int ret = CLI_EXIT_USAGE, n = 0, rc;
 
-	rc = gs_opts_args(cli, cmd, init_opts, on_init_opt, &passfile, argc,
+	rc = cli_opts_args(cli, cmd, init_opts, cli_opt_store, &passfile, argc,
 	    argv, pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
 	args[n++] = "gemsyncd";
@@ -106,14 +96,14 @@ gs_cmd_init(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 		    "(ni à côté de gemsync, ni dans le PATH)\n",
 		    strerror(errno));
 	}
-	ret = GS_EXIT_DOWN;
+	ret = CLI_EXIT_DOWN;
 out:
 	return ret;
 }
 
 /* Reads the first line of DATA_DIR/site.id into out. 0 or -1 (errno). */
 static int
-read_site_id(const struct gs_cli *cli, char *out, size_t outlen)
+read_site_id(const struct cli_ctx *cli, char *out, size_t outlen)
 {
 	char *path = NULL;
 	FILE *fp = NULL;
@@ -149,29 +139,29 @@ out:
 
 /* Prints the site ID read from site.id, in the daemon's JSON shape too. */
 static int
-print_file_id(const struct gs_cli *cli, const char *raw)
+print_file_id(const struct cli_ctx *cli, const char *raw)
 {
 	char id[GS_SITEID_SIZE], shortid[GS_SITEID_SHORT];
 	json_t *doc = NULL;
 	char *s = NULL;
-	int ret = GS_EXIT_DOWN;
+	int ret = CLI_EXIT_DOWN;
 
 	gs_sanitize(raw, id, sizeof(id));
-	gs_out_short_id(id, shortid);
+	cli_out_short_id(id, shortid);
 	if (!cli->json) {
 		printf("%s\n", id);
-		ret = GS_EXIT_OK;
+		ret = CLI_EXIT_OK;
 		goto out;
 	}
 	doc = json_pack("{s:s, s:s}", "site_id", id, "short", shortid);
 	if (doc != NULL)
 		s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (s == NULL) {
-		gs_cli_nomem();        /* exit code 3: the daemon is away */
+		cli_nomem();        /* exit code 3: the daemon is away */
 		goto out;
 	}
 	printf("%s\n", s);
-	ret = GS_EXIT_OK;
+	ret = CLI_EXIT_OK;
 out:
 	free(s);
 	json_decref(doc);
@@ -179,44 +169,45 @@ out:
 }
 
 int
-gs_cmd_id(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	char raw[GS_SITEID_SIZE + 64];
 	json_t *doc = NULL;
-	json_error_t jerr;
 	char *json = NULL, *id = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, rc, err;
+	int ret = CLI_EXIT_USAGE, rc, err;
 
-	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_call(cli, "id", NULL, GS_CALL_QUIET_DOWN, &json);
-	if (ret == GS_EXIT_DOWN) {
+	ret = cli_call(cli, "id", NULL, CLI_CALL_QUIET_DOWN, &json);
+	if (ret == CLI_EXIT_DOWN) {
 		/* The daemon is away: site.id is public, read it. */
 		if (read_site_id(cli, raw, sizeof(raw)) == 0) {
 			ret = print_file_id(cli, raw);
 			goto out;
 		}
 		err = errno;
-		gs_cli_print_down(cli);
+		cli_print_down(cli);
 		fprintf(stderr, "gemsync: et %s/site.id est illisible : %s\n",
 		    cli->data_dir, strerror(err));
 		goto out;
 	}
-	if (ret != GS_EXIT_OK)
+	if (ret != CLI_EXIT_OK)
 		goto out;
 	if (cli->json) {
 		printf("%s\n", json);
 		goto out;
 	}
-	doc = json_loads(json, 0, &jerr);
-	id = gs_out_clean(gs_json_str(doc, "site_id"));
-	if (doc == NULL || id == NULL || id[0] == '\0') {
-		ret = gs_cli_baddoc();
+	ret = cli_doc_parse(json, &doc);
+	if (ret != CLI_EXIT_OK)
+		goto out;
+	id = cli_out_clean(cli_doc_str(doc, "site_id"));
+	if (id == NULL || id[0] == '\0') {
+		ret = cli_baddoc();
 		goto out;
 	}
 	printf("%s\n", id);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * item.c: what `gemsync event ...` and `gemsync resource ...` share. The
- * field options of each type come from a table (event.c, resource.c);
- * this file turns them into item.add / item.edit / item.show / item.list
- * requests (docs/control.md) and renders the item objects the daemon
+ * fields of each type (label, option, help) come from one table per type
+ * (event.c, resource.c, site.c); this file turns their options into
+ * item.add / item.edit / item.show / item.list requests
+ * (docs/control.md) and renders the item objects the daemon
  * returns: the "label: value" block of show, with conflicts, and the
  * confirmation lines. The daemon validates the fields; the CLI only
  * checks the shape of the command line.
@@ -20,53 +21,6 @@
 struct label {
 	const char *field;
 	const char *label;
-};
-
-static const struct label event_labels[] = {
-	{ "title", "Titre" },
-	{ "kind", "Type" },
-	{ "start", "Début" },
-	{ "end", "Fin" },
-	{ "place", "Lieu" },
-	{ "capacity", "Places" },
-	{ "languages", "Langues" },
-	{ "easy_read", "Facile à lire (FALC)" },
-	{ "audience", "Public" },
-	{ "companion", "Accompagnant bienvenu" },
-	{ "accessibility", "Accessibilité" },
-	{ "price", "Prix" },
-	{ "contact_role", "Contact" },
-	{ "description", "Description" },
-	{ "cohosts", "Co-organisateurs" },
-	{ "cancelled", "Annulé" },
-	{ NULL, NULL },
-};
-
-static const struct label resource_labels[] = {
-	{ "name", "Nom" },
-	{ "kind", "Type" },
-	{ "address", "Adresse" },
-	{ "postcode", "Code postal" },
-	{ "town", "Ville" },
-	{ "phone", "Téléphone" },
-	{ "email", "Courriel" },
-	{ "url", "Site web" },
-	{ "hours", "Horaires" },
-	{ "languages", "Langues" },
-	{ "description", "Description" },
-	{ "editors", "Éditeurs" },
-	{ NULL, NULL },
-};
-
-static const struct label site_labels[] = {
-	{ "name", "Nom" },
-	{ "town", "Ville" },
-	{ "department", "Département" },
-	{ "endpoints", "Adresses réseau" },
-	{ "languages", "Langues" },
-	{ "hours", "Horaires" },
-	{ "description", "Description" },
-	{ NULL, NULL },
 };
 
 static const struct label event_kinds[] = {
@@ -115,22 +69,33 @@ lookup(const struct label *t, const char *key)
 	return NULL;
 }
 
-static const struct label *
-labels_of(const char *type)
+/* The field table of an item type, or NULL. */
+static const struct cli_item_field *
+fields_of(const char *type)
 {
-	if (type == NULL)
-		return NULL;
-	if (strcmp(type, "event") == 0)
-		return event_labels;
-	if (strcmp(type, "resource") == 0)
-		return resource_labels;
-	if (strcmp(type, "site") == 0)
-		return site_labels;
+	static const struct cli_item_kind *const kinds[] = {
+		&cli_event_kind, &cli_resource_kind, &cli_site_kind,
+	};
+
+	for (size_t i = 0; type != NULL && i < sizeof(kinds) / sizeof(kinds[0]);
+	    i++)
+		if (strcmp(kinds[i]->type, type) == 0)
+			return kinds[i]->fields;
+	return NULL;
+}
+
+/* The French label of field in the table t, or NULL. */
+static const char *
+field_label(const struct cli_item_field *t, const char *field)
+{
+	for (; t != NULL && t->field != NULL; t++)
+		if (strcmp(t->field, field) == 0)
+			return t->label;
 	return NULL;
 }
 
 const char *
-gs_item_type_fr(const char *type)
+cli_item_type_fr(const char *type)
 {
 	if (type == NULL)
 		return "?";
@@ -146,17 +111,15 @@ gs_item_type_fr(const char *type)
 }
 
 const char *
-gs_item_label(const char *type, const char *field)
+cli_item_label(const char *type, const char *field)
 {
-	const struct label *t = labels_of(type);
-
 	if (field != NULL && strcmp(field, "_deleted") == 0)
 		return "Suppression";
-	return t != NULL ? lookup(t, field) : NULL;
+	return field != NULL ? field_label(fields_of(type), field) : NULL;
 }
 
 const char *
-gs_item_value_fr(const char *type, const char *field, const char *value)
+cli_item_value_fr(const char *type, const char *field, const char *value)
 {
 	if (type == NULL || field == NULL || value == NULL)
 		return NULL;
@@ -176,97 +139,23 @@ gs_item_value_fr(const char *type, const char *field, const char *value)
 	return NULL;
 }
 
-const char *
-gs_json_str(const json_t *obj, const char *key)
-{
-	const json_t *v;
-
-	if (!json_is_object(obj))
-		return NULL;
-	v = json_object_get(obj, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-long long
-gs_json_int(const json_t *obj, const char *key, long long dflt)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
-}
-
-/* Parses the daemon's document; prints why and returns 3 when unreadable. */
-static int
-parse_doc(const char *json, json_t **root)
-{
-	json_error_t jerr;
-
-	*root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
-	if (*root == NULL || !json_is_object(*root)) {
-		json_decref(*root);
-		*root = NULL;
-		return gs_cli_baddoc();
-	}
-	return GS_EXIT_OK;
-}
-
 int
-gs_cli_doc(struct gs_cli *cli, const char *command, const struct gs_kv *params,
-    json_t **root)
-{
-	char *json = NULL;
-	int ret;
-
-	*root = NULL;
-	ret = gs_cli_call(cli, command, params, 0, &json);
-	if (ret != GS_EXIT_OK)
-		goto out;
-	if (cli->json) {
-		printf("%s\n", json);
-		goto out;
-	}
-	ret = parse_doc(json, root);
-out:
-	free(json);
-	return ret;
-}
-
-int
-gs_cli_doc_array(struct gs_cli *cli, const char *command,
-    const struct gs_kv *params, const char *key, json_t **root,
-    const json_t **arr)
-{
-	int ret;
-
-	*arr = NULL;
-	ret = gs_cli_doc(cli, command, params, root);
-	if (ret != GS_EXIT_OK || *root == NULL)
-		return ret;
-	*arr = json_object_get(*root, key);
-	if (!json_is_array(*arr)) {
-		*arr = NULL;
-		return gs_cli_baddoc();
-	}
-	return GS_EXIT_OK;
-}
-
-int
-gs_cli_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv, const char *command, const char *key,
     int (*print)(const json_t *arr))
 {
 	json_t *root = NULL;
 	const json_t *arr;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_doc_array(cli, command, NULL, key, &root, &arr);
-	if (ret == GS_EXIT_OK && root != NULL)
+	ret = cli_doc_array(cli, command, NULL, key, &root, &arr);
+	if (ret == CLI_EXIT_OK && root != NULL)
 		ret = print(arr);
 out:
 	json_decref(root);
@@ -274,25 +163,25 @@ out:
 }
 
 int
-gs_cli_site_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, const char *command, const char *done)
 {
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_one(cli, cmd, argc, argv,
+	rc = cli_opts_one(cli, cmd, argc, argv,
 	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_doc(cli, command, &params, &root);
-	if (ret == GS_EXIT_OK && root != NULL)
-		gs_out_done(done, root, "site_id");
+	ret = cli_doc(cli, command, &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL)
+		cli_out_done(done, root, "site_id");
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }
 
@@ -301,17 +190,17 @@ static const char *
 display_value(const char *type, const char *field, const char *value,
     char *buf, size_t buflen)
 {
-	const char *fr = gs_item_value_fr(type, field, value);
+	const char *fr = cli_item_value_fr(type, field, value);
 	char *clean;
 
 	if (fr != NULL) {
-		clean = gs_out_clean(value);
+		clean = cli_out_clean(value);
 		snprintf(buf, buflen, "%s (%s)", fr, clean != NULL ? clean : "?");
 		free(clean);
 		return buf;
 	}
 	if (strcmp(field, "start") == 0 || strcmp(field, "end") == 0) {
-		gs_out_wallclock(value, buf, buflen);
+		cli_out_wallclock(value, buf, buflen);
 		return buf;
 	}
 	return value;
@@ -324,7 +213,7 @@ find_conflict(const json_t *conflicts, const char *field)
 	const json_t *c;
 
 	json_array_foreach(conflicts, i, c) {
-		const char *f = gs_json_str(c, "field");
+		const char *f = cli_doc_str(c, "field");
 		if (f != NULL && strcmp(f, field) == 0)
 			return c;
 	}
@@ -357,12 +246,12 @@ print_candidates(const json_t *conflict, size_t width)
 	size_t i;
 
 	json_array_foreach(cands, i, c) {
-		val = gs_out_clean_cut(deleted_fr(gs_json_str(conflict,
-		    "field"), gs_json_str(c, "value")), 200);
-		name = gs_out_clean_cut(gs_json_str(c, "author_name"), 60);
-		change = gs_out_clean_cut(gs_json_str(c, "change"), 13);
-		gs_out_short_id(gs_json_str(c, "author"), sid);
-		gs_out_localtime(gs_json_str(c, "time"), when, sizeof(when));
+		val = cli_out_clean_cut(deleted_fr(cli_doc_str(conflict,
+		    "field"), cli_doc_str(c, "value")), 200);
+		name = cli_out_clean_cut(cli_doc_str(c, "author_name"), 60);
+		change = cli_out_clean_cut(cli_doc_str(c, "change"), 13);
+		cli_out_short_id(cli_doc_str(c, "author"), sid);
+		cli_out_localtime(cli_doc_str(c, "time"), when, sizeof(when));
 		/* 12 hex of the change: what `conflicts resolve --take` wants. */
 		if (change != NULL && strlen(change) > 12)
 			change[12] = '\0';
@@ -386,14 +275,14 @@ static void
 print_field(const char *type, const char *field, const char *value,
     const json_t *conflicts, size_t width)
 {
-	const char *label = gs_item_label(type, field);
+	const char *label = cli_item_label(type, field);
 	const json_t *conflict = find_conflict(conflicts, field);
 	char buf[256], suffix[64];
 	char *clabel = NULL;
 	size_t n;
 
 	if (label == NULL) {
-		clabel = gs_out_clean(field);
+		clabel = cli_out_clean(field);
 		label = clabel != NULL ? clabel : "?";
 	}
 	suffix[0] = '\0';
@@ -402,7 +291,7 @@ print_field(const char *type, const char *field, const char *value,
 		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
 		    n > 1 ? "s" : "");
 	}
-	gs_out_lv(label, width,
+	cli_out_lv(label, width,
 	    value != NULL ? display_value(type, field, value, buf, sizeof(buf))
 	    : "(vide)", suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
@@ -415,8 +304,8 @@ print_item(const json_t *item)
 {
 	static const char *const tail[] = { "ID", "Propriétaire", "Créé le",
 	    "Modifié le", "Modifications", "Supprimé" };
-	const char *type = gs_json_str(item, "type");
-	const struct label *known = labels_of(type);
+	const char *type = cli_doc_str(item, "type");
+	const struct cli_item_field *known = fields_of(type);
 	const json_t *fields = json_object_get(item, "fields");
 	const json_t *conflicts = json_object_get(item, "conflicts");
 	const json_t *v, *c;
@@ -427,36 +316,36 @@ print_item(const json_t *item)
 
 	/* One column for every label of the block. */
 	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
-		if (gs_out_width(tail[i]) > width)
-			width = gs_out_width(tail[i]);
+		if (cli_out_width(tail[i]) > width)
+			width = cli_out_width(tail[i]);
 	json_object_foreach((json_t *)fields, key, v) {
-		const char *l = gs_item_label(type, key);
-		size_t w = gs_out_width(l != NULL ? l : key);
+		const char *l = cli_item_label(type, key);
+		size_t w = cli_out_width(l != NULL ? l : key);
 		if (w > width)
 			width = w;
 	}
 	json_array_foreach(conflicts, i, c) {
-		f = gs_json_str(c, "field");
-		const char *l = f != NULL ? gs_item_label(type, f) : NULL;
-		size_t w = l != NULL ? gs_out_width(l) :
-		    f != NULL ? gs_out_width(f) : 0;
+		f = cli_doc_str(c, "field");
+		const char *l = f != NULL ? cli_item_label(type, f) : NULL;
+		size_t w = l != NULL ? cli_out_width(l) :
+		    f != NULL ? cli_out_width(f) : 0;
 		if (w > width)
 			width = w;
 	}
 	if (type != NULL && strcmp(type, "event") == 0 &&
-	    gs_event_seats_width() > width)
-		width = gs_event_seats_width();
+	    cli_event_seats_width() > width)
+		width = cli_event_seats_width();
 	width++;        /* the colon */
 
-	cancelled = gs_json_str(fields, "cancelled");
+	cancelled = cli_doc_str(fields, "cancelled");
 	if (type != NULL && strcmp(type, "event") == 0 && cancelled != NULL &&
 	    strcmp(cancelled, "yes") == 0)
 		puts("ANNULÉ — cet événement n'aura pas lieu.");
-	gs_out_lv("ID", width, gs_json_str(item, "id") != NULL ?
-	    gs_json_str(item, "id") : "?", NULL);
+	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
+	    cli_doc_str(item, "id") : "?", NULL);
 	/* Known fields in their usual order, then any others by name. */
-	for (const struct label *l = known; l != NULL && l->field != NULL;
-	    l++) {
+	for (const struct cli_item_field *l = known;
+	    l != NULL && l->field != NULL; l++) {
 		v = json_object_get(fields, l->field);
 		if (json_is_string(v))
 			print_field(type, l->field, json_string_value(v),
@@ -465,7 +354,7 @@ print_item(const json_t *item)
 			print_field(type, l->field, NULL, conflicts, width);
 	}
 	json_object_foreach((json_t *)fields, key, v) {
-		if (known != NULL && lookup(known, key) != NULL)
+		if (field_label(known, key) != NULL)
 			continue;
 		if (json_is_string(v))
 			print_field(type, key, json_string_value(v), conflicts,
@@ -473,40 +362,40 @@ print_item(const json_t *item)
 	}
 	/* Conflicts on fields that have no value (or are not fields). */
 	json_array_foreach(conflicts, i, c) {
-		f = gs_json_str(c, "field");
+		f = cli_doc_str(c, "field");
 		if (f == NULL || json_object_get(fields, f) != NULL ||
-		    (known != NULL && lookup(known, f) != NULL))
+		    field_label(known, f) != NULL)
 			continue;
 		print_field(type, f, strcmp(f, "_deleted") == 0 ?
 		    (json_is_true(json_object_get(item, "deleted")) ?
 		    "supprimé" : "gardé") : NULL, conflicts, width);
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
-		gs_event_print_seats(item, width);
+		cli_event_print_seats(item, width);
 
-	owner_name = gs_json_str(item, "owner_name");
-	name = gs_out_clean_cut(owner_name, 80);
-	gs_out_short_id(gs_json_str(item, "owner"), sid);
+	owner_name = cli_doc_str(item, "owner_name");
+	name = cli_out_clean_cut(owner_name, 80);
+	cli_out_short_id(cli_doc_str(item, "owner"), sid);
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
 	else
 		snprintf(owner, sizeof(owner), "site %s", sid);
 	free(name);
-	gs_out_lv("Propriétaire", width, owner, NULL);
-	gs_out_localtime(gs_json_str(item, "created"), when, sizeof(when));
-	gs_out_lv("Créé le", width, when, NULL);
-	gs_out_localtime(gs_json_str(item, "updated"), when, sizeof(when));
-	gs_out_lv("Modifié le", width, when, NULL);
+	cli_out_lv("Propriétaire", width, owner, NULL);
+	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));
+	cli_out_lv("Créé le", width, when, NULL);
+	cli_out_localtime(cli_doc_str(item, "updated"), when, sizeof(when));
+	cli_out_lv("Modifié le", width, when, NULL);
 	v = json_object_get(item, "changes");
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld",
 		    (long long)json_integer_value(v));
-		gs_out_lv("Modifications", width, num, NULL);
+		cli_out_lv("Modifications", width, num, NULL);
 	}
 	if (json_is_true(json_object_get(item, "deleted")))
-		gs_out_lv("Supprimé", width, "oui", NULL);
+		cli_out_lv("Supprimé", width, "oui", NULL);
 	if (json_array_size(conflicts) > 0) {
-		name = gs_out_clean(gs_json_str(item, "id"));
+		name = cli_out_clean(cli_doc_str(item, "id"));
 		printf("\nEn conflit : voyez gemsync conflicts show %s\n"
 		    "puis tranchez avec gemsync conflicts resolve %s --take "
 		    "CHANGEMENT\n(les 12 caractères entre crochets).\n",
@@ -515,62 +404,48 @@ print_item(const json_t *item)
 	}
 }
 
-int
-gs_cli_nomem(void)
-{
-	fprintf(stderr, "gemsync: mémoire insuffisante\n");
-	return GS_EXIT_REFUSED;
-}
-
-int
-gs_cli_baddoc(void)
-{
-	fprintf(stderr, "gemsync: document JSON de gemsyncd illisible\n");
-	return GS_EXIT_DOWN;
-}
-
 /* Option ids beyond the field table. */
 enum { OPT_FIELD = 1000, OPT_CLEAR };
 
 struct edit_ctx {
-	const struct gs_cli_cmd *cmd;
-	const struct gs_item_kind *k;
-	struct gs_kv fields;
+	const struct cli_cmd *cmd;
+	const struct cli_item_kind *k;
+	struct cli_kv fields;
 };
 
 static int
 on_field_opt(void *arg, int id, const char *name, const char *value)
 {
 	struct edit_ctx *ctx = arg;
-	const struct gs_item_field_opt *fo;
+	const struct cli_item_field *fo;
 	const char *eq;
 	char *fname = NULL;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
 	if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
-			ret = gs_cli_usage(ctx->cmd, "--clear attend un nom de "
+			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
 			    "champ, pas « %s »", value);
 			goto out;
 		}
-		rc = gs_kv_set(&ctx->fields, value, "");
+		rc = cli_kv_set(&ctx->fields, value, "");
 	} else if (id == OPT_FIELD) {
 		eq = strchr(value, '=');
 		if (eq == NULL || eq == value) {
-			ret = gs_cli_usage(ctx->cmd, "--field attend "
+			ret = cli_usage(ctx->cmd, "--field attend "
 			    "NOM=VALEUR, pas « %s »", value);
 			goto out;
 		}
 		fname = strndup(value, (size_t)(eq - value));
-		rc = fname != NULL ? gs_kv_set(&ctx->fields, fname, eq + 1) : -1;
+		rc = fname != NULL ? cli_kv_set(&ctx->fields, fname, eq + 1) : -1;
 	} else {
 		fo = &ctx->k->fields[id];
 		(void)name;
-		rc = fo->join ? gs_kv_join(&ctx->fields, fo->field, value) :
-		    gs_kv_set(&ctx->fields, fo->field, value);
+		rc = fo->join ? cli_kv_join(&ctx->fields, fo->field, value) :
+		    cli_kv_set(&ctx->fields, fo->field, value);
 	}
 	if (rc < 0) {
-		ret = gs_cli_nomem();
+		ret = cli_nomem();
 		goto out;
 	}
 	ret = 0;
@@ -579,130 +454,143 @@ out:
 	return ret;
 }
 
-/* Builds the option table of k (+ --field, and --clear when editing). */
-static struct gs_opt *
-field_specs(const struct gs_item_kind *k, int edit)
+/* The options that follow the field options of add and edit. */
+static const struct cli_opt extra_opts[] = {
+	{ "field", "NOM=VALEUR", OPT_FIELD,
+	  "n'importe quel champ (répétable)", 0 },
+	{ "clear", "CHAMP", OPT_CLEAR, "efface le champ (répétable)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/*
+ * Builds the option table of k from its field table (the option's id is
+ * the field's row), then --field, and --clear when editing.
+ */
+static struct cli_opt *
+field_specs(const struct cli_item_kind *k, int edit)
 {
-	struct gs_opt *specs;
+	struct cli_opt *specs;
 	size_t n = 0, i;
 
-	while (k->fields[n].opt != NULL)
+	while (k->fields[n].field != NULL)
 		n++;
 	specs = calloc(n + 3, sizeof(*specs));
 	if (specs == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		specs[i].name = k->fields[i].opt;
-		specs[i].has_arg = 1;
-		specs[i].id = (int)i;
+	n = 0;
+	for (i = 0; k->fields[i].field != NULL; i++) {
+		if (k->fields[i].opt == NULL)
+			continue;
+		specs[n++] = (struct cli_opt){ k->fields[i].opt,
+		    k->fields[i].arg, (int)i, k->fields[i].help, 0 };
 	}
-	specs[i++] = (struct gs_opt){ "field", 1, OPT_FIELD };
+	specs[n++] = extra_opts[0];
 	if (edit)
-		specs[i++] = (struct gs_opt){ "clear", 1, OPT_CLEAR };
+		specs[n++] = extra_opts[1];
 	return specs;
 }
 
 /* add and edit: parse field options, send, confirm. */
 static int
-add_or_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, int edit, int argc, char **argv)
+add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, int edit, int argc, char **argv)
 {
 	struct edit_ctx ctx = { cmd, k, { 0 } };
-	struct gs_kv params = { 0 };
-	struct gs_opt *specs = NULL;
+	struct cli_kv params = { 0 };
+	struct cli_opt *specs = NULL;
 	json_t *root = NULL;
 	char *pos[1], *f = NULL;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
 	specs = field_specs(k, edit);
 	if (specs == NULL) {
-		ret = gs_cli_nomem();
+		ret = cli_nomem();
 		goto out;
 	}
-	rc = gs_opts_args(cli, cmd, specs, on_field_opt, &ctx, argc, argv,
+	rc = cli_opts_args(cli, cmd, specs, on_field_opt, &ctx, argc, argv,
 	    pos, edit ? 1 : 0, "il manque l'élément à modifier (ITEM)");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
 	if (edit && ctx.fields.n == 0) {
-		ret = gs_cli_usage(cmd, "rien à modifier : donnez au moins un "
+		ret = cli_usage(cmd, "rien à modifier : donnez au moins un "
 		    "champ");
 		goto out;
 	}
-	if (gs_kv_add(&params, "type", k->type) < 0 ||
-	    (edit && gs_kv_add(&params, "item", pos[0]) < 0)) {
-		ret = gs_cli_nomem();
+	if (cli_kv_add(&params, "type", k->type) < 0 ||
+	    (edit && cli_kv_add(&params, "item", pos[0]) < 0)) {
+		ret = cli_nomem();
 		goto out;
 	}
 	for (size_t i = 0; i < ctx.fields.n; i++) {
 		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
 		    ctx.fields.v[i].value) < 0)
 			f = NULL;
-		if (f == NULL || gs_kv_add(&params, "f", f) < 0) {
-			ret = gs_cli_nomem();
+		if (f == NULL || cli_kv_add(&params, "f", f) < 0) {
+			ret = cli_nomem();
 			goto out;
 		}
 		free(f);
 		f = NULL;
 	}
-	ret = gs_cli_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
-	if (ret == GS_EXIT_OK && root != NULL)
-		gs_out_done(edit ? k->edited : k->added, root, "id");
+	ret = cli_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL)
+		cli_out_done(edit ? k->edited : k->added, root, "id");
 out:
 	json_decref(root);
 	free(f);
 	free(specs);
-	gs_kv_clear(&params);
-	gs_kv_clear(&ctx.fields);
+	cli_kv_clear(&params);
+	cli_kv_clear(&ctx.fields);
 	return ret;
 }
 
 int
-gs_item_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, int argc, char **argv)
+cli_item_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, int argc, char **argv)
 {
 	return add_or_edit(cli, cmd, k, 0, argc, argv);
 }
 
 int
-gs_item_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, int argc, char **argv)
+cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, int argc, char **argv)
 {
 	return add_or_edit(cli, cmd, k, 1, argc, argv);
 }
 
 int
-gs_item_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_item_kind *k, const char *command, const char *done,
+cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, const char *command, const char *done,
     int argc, char **argv)
 {
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
 	/* event.cancel takes only the item (docs/control.md). */
 	if (strncmp(command, "item.", 5) == 0 &&
-	    gs_kv_add(&params, "type", k->type) < 0) {
-		ret = gs_cli_nomem();
+	    cli_kv_add(&params, "type", k->type) < 0) {
+		ret = cli_nomem();
 		goto out;
 	}
-	rc = gs_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
+	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
 	    &params, "item");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_doc(cli, command, &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
+	ret = cli_doc(cli, command, &params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	if (done != NULL)
-		gs_out_done(done, root, "id");
+		cli_out_done(done, root, "id");
 	else
 		print_item(root);
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }
 
@@ -710,43 +598,43 @@ out:
 static int
 on_list_opt(void *arg, int id, const char *name, const char *value)
 {
-	struct gs_kv *params = arg;
+	struct cli_kv *params = arg;
 
 	(void)id;
 	if (strcmp(name, "search") == 0)
 		name = "q";
-	if (gs_kv_set(params, name, value != NULL ? value : "1") < 0)
-		return gs_cli_nomem();
+	if (cli_kv_set(params, name, value != NULL ? value : "1") < 0)
+		return cli_nomem();
 	return 0;
 }
 
 int
-gs_item_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const char *type, const struct gs_opt *specs, int argc, char **argv,
-    void (*print)(const json_t *items, const struct gs_kv *params))
+cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const char *type, const struct cli_opt *specs, int argc, char **argv,
+    void (*print)(const json_t *items, const struct cli_kv *params))
 {
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	const json_t *items;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	if (gs_kv_add(&params, "type", type) < 0) {
-		ret = gs_cli_nomem();
+	if (cli_kv_add(&params, "type", type) < 0) {
+		ret = cli_nomem();
 		goto out;
 	}
-	rc = gs_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
+	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
 	    pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_doc_array(cli, "item.list", &params, "items", &root,
+	ret = cli_doc_array(cli, "item.list", &params, "items", &root,
 	    &items);
-	if (ret == GS_EXIT_OK && root != NULL)
+	if (ret == CLI_EXIT_OK && root != NULL)
 		print(items, &params);
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }

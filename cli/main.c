@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * main.c: entry point of gemsync, the admin CLI. It parses the global
- * options, finds the command in the table of {words, handler, help} (as
- * wireguard-tools' wg does) and runs its handler, which returns the exit
- * code. The configuration is read lazily (gs_cli_config) so that --help
- * works without one and so that -c may also follow the command.
+ * options (with opts.c's parser), finds the command in the table of
+ * {words, handler, help} (as wireguard-tools' wg does) and runs its
+ * handler, which returns the exit code. The configuration is read
+ * lazily (cli_config) so that --help works without one and so that -c
+ * may also follow the command.
  */
 #include "gemsync.h"
 
@@ -14,149 +15,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
+#include "config.h"
+#include "err.h"
 
-#define GS_CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
-#define GS_CLI_DEFAULT_DATA "/var/lib/gemsync"
-#define GS_CLI_DEFAULT_TIMEOUT 30
+#define CLI_DEFAULT_TIMEOUT 30
+/* Where the help of options starts: after "  " and the widest head. */
+#define OPT_WIDTH 18
+#define GLOBAL_WIDTH 20
 
-#define EVENT_FIELDS \
-	"  --title T           titre (obligatoire à l'ajout)\n" \
-	"  --kind K            workshop, outing, physical, discussion, convivial,\n" \
-	"                      autonomy, meeting ou other (obligatoire à l'ajout)\n" \
-	"  --start S           début, RFC 3339 (2026-12-01T14:00:00+01:00)\n" \
-	"  --end E             fin, après le début\n" \
-	"  --place P           lieu de rendez-vous\n" \
-	"  --capacity N        nombre de places (entier >= 0)\n" \
-	"  --languages L       langues, séparées par des virgules (fr,en)\n" \
-	"  --easy-read yes|no  texte facile à lire (FALC)\n" \
-	"  --audience A        members, families ou public\n" \
-	"  --companion yes|no  un proche peut venir\n" \
-	"  --accessibility A   accessibilité, transports\n" \
-	"  --price P           prix (« gratuit »...)\n" \
-	"  --contact-role R    qui contacter (rôle, pas de nom)\n" \
-	"  --description D     description\n" \
-	"  --cohost SITE-ID    site co-organisateur (répétable)\n" \
-	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
-
-#define RESOURCE_FIELDS \
-	"  --name N            nom (obligatoire à l'ajout)\n" \
-	"  --kind K            gem, clubhouse, recovery-college, respite, helpline,\n" \
-	"                      public-service, association ou other (obligatoire)\n" \
-	"  --address A         adresse\n" \
-	"  --postcode P        code postal (5 chiffres)\n" \
-	"  --town T            ville\n" \
-	"  --phone P           téléphone\n" \
-	"  --email E           courriel\n" \
-	"  --url U             site web (http ou https)\n" \
-	"  --hours H           horaires\n" \
-	"  --languages L       langues, séparées par des virgules\n" \
-	"  --description D     description\n" \
-	"  --editor SITE-ID    site autorisé à modifier (répétable)\n" \
-	"  --field NOM=VALEUR  n'importe quel champ (répétable)\n"
-
-#define EDIT_EXTRA \
-	"  --clear CHAMP       efface le champ (répétable)\n" \
-	"Seuls les champs donnés sont modifiés.\n"
+#define EDIT_NOTES \
+	"Seuls les champs donnés sont modifiés.\n" ITEM_ARG
 
 #define ITEM_ARG \
 	"ITEM est l'identifiant de l'élément, ou un préfixe unique d'au moins\n" \
 	"6 chiffres hexadécimaux.\n"
 
-static const struct gs_cli_cmd commands[] = {
-	{ { "init", NULL, NULL }, gs_cmd_init,
+static const struct cli_cmd commands[] = {
+	{ { "init", NULL, NULL }, cli_cmd_init,
 	  "crée l'identité et la base du site (lance gemsyncd --init)",
-	  "[--passphrase-file FICHIER]",
-	  "  --passphrase-file F  protège la clé de stockage par la phrase\n"
-	  "                       secrète contenue dans F\n" },
-	{ { "id", NULL, NULL }, gs_cmd_id,
+	  "[--passphrase-file FICHIER]", NULL },
+	{ { "id", NULL, NULL }, cli_cmd_id,
 	  "affiche l'identifiant du site", NULL, NULL },
-	{ { "status", NULL, NULL }, gs_cmd_status,
+	{ { "status", NULL, NULL }, cli_cmd_status,
 	  "affiche l'état de gemsyncd (commande par défaut)", NULL, NULL },
-	{ { "event", "add", NULL }, gs_cmd_event_add,
+	{ { "event", "add", NULL }, cli_cmd_event_add,
 	  "ajoute un événement", "--title T --kind K --start S [OPTIONS]",
-	  EVENT_FIELDS },
-	{ { "event", "list", NULL }, gs_cmd_event_list,
+	  NULL },
+	{ { "event", "list", NULL }, cli_cmd_event_list,
 	  "liste les événements à venir",
-	  "[--from DATE] [--to DATE] [--kind K] [--all]",
-	  "  --from DATE         à partir de cette date (YYYY-MM-DD ou RFC 3339)\n"
-	  "  --to DATE           jusqu'à cette date\n"
-	  "  --kind K            seulement ce type d'événement\n"
-	  "  --all               aussi les événements passés et supprimés\n" },
-	{ { "event", "show", NULL }, gs_cmd_event_show,
+	  "[--from DATE] [--to DATE] [--kind K] [--all]", NULL },
+	{ { "event", "show", NULL }, cli_cmd_event_show,
 	  "affiche un événement", "ITEM", ITEM_ARG },
-	{ { "event", "edit", NULL }, gs_cmd_event_edit,
+	{ { "event", "edit", NULL }, cli_cmd_event_edit,
 	  "modifie un événement", "ITEM [OPTIONS]",
-	  EVENT_FIELDS EDIT_EXTRA ITEM_ARG },
-	{ { "event", "cancel", NULL }, gs_cmd_event_cancel,
+	  EDIT_NOTES },
+	{ { "event", "cancel", NULL }, cli_cmd_event_cancel,
 	  "annule un événement (il reste visible, marqué annulé)", "ITEM",
 	  ITEM_ARG },
-	{ { "event", "delete", NULL }, gs_cmd_event_delete,
+	{ { "event", "delete", NULL }, cli_cmd_event_delete,
 	  "supprime un événement", "ITEM", ITEM_ARG },
-	{ { "event", "reserve", NULL }, gs_cmd_event_reserve,
+	{ { "event", "reserve", NULL }, cli_cmd_event_reserve,
 	  "réserve des places pour ce site (0 annule la réservation)",
 	  "EVENT --seats N [--note TEXTE]",
-	  "  --seats N           nombre de places que ce site tient (0 à 10000 ;\n"
-	  "                      remplace la réservation précédente, 0 l'annule)\n"
-	  "  --note TEXTE        note pour l'organisateur (pas de noms de\n"
-	  "                      personnes : seulement des nombres)\n"
 	  "EVENT est un ID d'événement ou un préfixe unique d'au moins 6\n"
 	  "caractères hexadécimaux.\n" },
-	{ { "resource", "add", NULL }, gs_cmd_resource_add,
+	{ { "resource", "add", NULL }, cli_cmd_resource_add,
 	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
-	  RESOURCE_FIELDS },
-	{ { "resource", "list", NULL }, gs_cmd_resource_list,
+	  NULL },
+	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE] [--all]",
-	  "  --kind K            seulement ce type de ressource\n"
-	  "  --town T            seulement cette ville\n"
-	  "  --search TEXTE      recherche dans le texte\n"
-	  "  --all               inclut les ressources supprimées\n" },
-	{ { "resource", "show", NULL }, gs_cmd_resource_show,
+	  "[--kind K] [--town T] [--search TEXTE] [--all]", NULL },
+	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  "affiche une ressource", "ITEM", ITEM_ARG },
-	{ { "resource", "edit", NULL }, gs_cmd_resource_edit,
+	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
 	  "modifie une ressource", "ITEM [OPTIONS]",
-	  RESOURCE_FIELDS EDIT_EXTRA ITEM_ARG },
-	{ { "resource", "delete", NULL }, gs_cmd_resource_delete,
+	  EDIT_NOTES },
+	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  "supprime une ressource", "ITEM", ITEM_ARG },
-	{ { "conflicts", "list", NULL }, gs_cmd_conflicts_list,
+	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
 	  "liste les éléments en conflit", NULL, NULL },
-	{ { "conflicts", "show", NULL }, gs_cmd_conflicts_show,
+	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,
 	  "montre les valeurs en concurrence d'un élément", "ITEM",
 	  ITEM_ARG },
-	{ { "conflicts", "resolve", NULL }, gs_cmd_conflicts_resolve,
+	{ { "conflicts", "resolve", NULL }, cli_cmd_conflicts_resolve,
 	  "tranche un conflit",
 	  "ITEM (--take CHANGEMENT | --set CHAMP=VALEUR ...)",
-	  "  --take CHANGEMENT   garde les valeurs de ce changement (les 12\n"
-	  "                      caractères que montre gemsync conflicts show)\n"
-	  "  --set CHAMP=VALEUR  donne cette valeur au champ (répétable) ;\n"
-	  "                      _deleted=1 garde la suppression, _deleted=0\n"
-	  "                      garde l'élément\n"
 	  "Donnez soit --take, soit --set. Les champs en conflit non nommés\n"
 	  "gardent la valeur retenue.\n" ITEM_ARG },
-	{ { "peer", "add", NULL }, gs_cmd_peer_add,
+	{ { "peer", "add", NULL }, cli_cmd_peer_add,
 	  "ajoute un pair (et lui fait confiance)",
 	  "SITE-ID tcp://HÔTE:PORT [--name NOM] [--introducer]",
-	  "  --name NOM          nom à afficher pour ce pair\n"
-	  "  --introducer        accepte les sites que ce pair présente\n"
 	  "SITE-ID est l'identifiant complet que « gemsync id » affiche sur\n"
 	  "l'autre site.\n" },
-	{ { "peer", "list", NULL }, gs_cmd_peer_list,
+	{ { "peer", "list", NULL }, cli_cmd_peer_list,
 	  "liste les pairs et l'état de la synchronisation", NULL, NULL },
-	{ { "peer", "remove", NULL }, gs_cmd_peer_remove,
+	{ { "peer", "remove", NULL }, cli_cmd_peer_remove,
 	  "retire un pair", "SITE-ID", NULL },
-	{ { "site", "list", NULL }, gs_cmd_site_list,
+	{ { "site", "list", NULL }, cli_cmd_site_list,
 	  "liste les sites connus et la confiance accordée", NULL, NULL },
-	{ { "site", "trust", NULL }, gs_cmd_site_trust,
+	{ { "site", "trust", NULL }, cli_cmd_site_trust,
 	  "fait confiance à un site", "SITE-ID", NULL },
-	{ { "site", "block", NULL }, gs_cmd_site_block,
+	{ { "site", "block", NULL }, cli_cmd_site_block,
 	  "bloque un site (ses modifications sont refusées)", "SITE-ID",
 	  NULL },
-	{ { "site", "pending", NULL }, gs_cmd_site_pending,
+	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  "liste les sites qui attendent votre décision", NULL, NULL },
-	{ { "sync", NULL, NULL }, gs_cmd_sync,
-	  "lance une synchronisation maintenant", "[--peer SITE-ID]",
-	  "  --peer SITE-ID      seulement avec ce pair\n" },
+	{ { "sync", NULL, NULL }, cli_cmd_sync,
+	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -170,7 +115,7 @@ static const char exit_codes[] =
 	"  5  saisie invalide (un champ enfreint une règle)\n";
 
 static void
-cmd_name(const struct gs_cli_cmd *cmd, char *out, size_t outlen)
+cmd_name(const struct cli_cmd *cmd, char *out, size_t outlen)
 {
 	out[0] = '\0';
 	for (int i = 0; i < 3 && cmd->words[i] != NULL; i++) {
@@ -181,28 +126,26 @@ cmd_name(const struct gs_cli_cmd *cmd, char *out, size_t outlen)
 }
 
 static void
-print_main_help(FILE *fp)
+print_main_help(void)
 {
 	char name[64];
 
 	fputs("Usage : gemsync [-c FICHIER] [--json] COMMANDE [ARGUMENTS]\n\n"
 	    "Administre le site gemsync local en parlant à gemsyncd sur son\n"
 	    "socket de contrôle. Sans commande : gemsync status.\n\n"
-	    "Commandes :\n", fp);
+	    "Commandes :\n", stdout);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		cmd_name(&commands[i], name, sizeof(name));
-		fprintf(fp, "  %-17s %s\n", name, commands[i].help);
+		printf("  %-17s %s\n", name, commands[i].help);
 	}
-	fputs("\nOptions :\n"
-	    "  -c, --config FICHIER  configuration (défaut : $GEMSYNC_CONF,\n"
-	    "                        sinon " GS_CLI_DEFAULT_CONF ")\n"
-	    "  --json                affiche le document JSON de gemsyncd\n"
-	    "  -h, --help            cette aide (aussi : gemsync COMMANDE --help)\n"
+	fputs("\nOptions :\n", stdout);
+	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
+	fputs("Aide d'une commande : gemsync COMMANDE --help\n"
 	    "\nEnvironnement :\n"
 	    "  GEMSYNC_CONF     fichier de configuration\n"
 	    "  GEMSYNC_TIMEOUT  délai d'attente de gemsyncd en secondes (30)\n\n",
-	    fp);
-	fputs(exit_codes, fp);
+	    stdout);
+	fputs(exit_codes, stdout);
 }
 
 static void
@@ -224,25 +167,31 @@ print_group_help(FILE *fp, const char *group)
 }
 
 void
-gs_cli_cmd_help(const struct gs_cli_cmd *cmd)
+cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 {
 	char name[64];
 
+	if (cmd == NULL) {
+		print_main_help();
+		return;
+	}
 	cmd_name(cmd, name, sizeof(name));
 	printf("Usage : gemsync [-c FICHIER] [--json] %s%s%s\n\n", name,
 	    cmd->usage != NULL ? " " : "",
 	    cmd->usage != NULL ? cmd->usage : "");
 	printf("Rôle : %s.\n", cmd->help);
-	if (cmd->options != NULL)
-		printf("\n%s", cmd->options);
-	printf("\nOptions communes :\n"
-	    "  -c, --config FICHIER  configuration\n"
-	    "  --json                affiche le document JSON de gemsyncd\n"
-	    "  -h, --help            cette aide\n\n%s", exit_codes);
+	if ((specs != NULL && specs->name != NULL) || cmd->notes != NULL)
+		putchar('\n');
+	cli_opts_help(specs, OPT_WIDTH);
+	if (cmd->notes != NULL)
+		fputs(cmd->notes, stdout);
+	fputs("\nOptions communes :\n", stdout);
+	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
+	printf("\n%s", exit_codes);
 }
 
 int
-gs_cli_usage(const struct gs_cli_cmd *cmd, const char *fmt, ...)
+cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	char name[64] = "";
 	va_list ap;
@@ -258,37 +207,17 @@ gs_cli_usage(const struct gs_cli_cmd *cmd, const char *fmt, ...)
 	} else {
 		fputs("Aide : gemsync --help\n", stderr);
 	}
-	return GS_EXIT_USAGE;
-}
-
-/* inih callback: keeps [daemon] data_dir and control, ignores the rest. */
-static int
-on_ini(void *user, const char *section, const char *name, const char *value)
-{
-	struct gs_cli *cli = user;
-	char **dst = NULL;
-
-	if (strcmp(section, "daemon") != 0)
-		return 1;
-	if (strcmp(name, "data_dir") == 0)
-		dst = &cli->data_dir;
-	else if (strcmp(name, "control") == 0)
-		dst = &cli->control;
-	if (dst == NULL)
-		return 1;
-	free(*dst);
-	*dst = strdup(value);
-	return *dst != NULL;
+	return CLI_EXIT_USAGE;
 }
 
 static int
-parse_timeout(struct gs_cli *cli)
+parse_timeout(struct cli_ctx *cli)
 {
 	const char *s = getenv("GEMSYNC_TIMEOUT");
 	char *end = NULL;
 	double d;
 
-	cli->timeout_ms = GS_CLI_DEFAULT_TIMEOUT * 1000;
+	cli->timeout_ms = CLI_DEFAULT_TIMEOUT * 1000;
 	if (s == NULL || *s == '\0')
 		return 0;
 	errno = 0;
@@ -305,54 +234,34 @@ parse_timeout(struct gs_cli *cli)
 }
 
 int
-gs_cli_config(struct gs_cli *cli)
+cli_config(struct cli_ctx *cli)
 {
-	int ret = GS_EXIT_USAGE;
-	FILE *fp = NULL;
+	char err[512];
+	int ret = CLI_EXIT_USAGE;
 	int rc;
 
-	if (cli->loaded)
-		return GS_EXIT_OK;
+	if (cli->cfg != NULL)
+		return CLI_EXIT_OK;
 	if (parse_timeout(cli) < 0)
 		goto out;
-	fp = fopen(cli->conf_path, "r");
-	if (fp == NULL && (errno != ENOENT || cli->conf_explicit)) {
+	rc = gs_config_load(cli->conf_path, &cli->cfg, err, sizeof(err));
+	/* The default file is optional: without it, the defaults apply. */
+	if (rc == GS_ENOTFOUND && !cli->conf_explicit)
+		rc = gs_config_load(NULL, &cli->cfg, err, sizeof(err));
+	if (rc == GS_ENOTFOUND || rc == GS_EIO) {
 		fprintf(stderr, "gemsync: impossible de lire la configuration "
-		    "%s : %s\n", cli->conf_path, strerror(errno));
+		    "%s\n", err);
 		goto out;
 	}
-	if (fp != NULL) {
-		rc = ini_parse_file(fp, on_ini, cli);
-		if (rc > 0) {
-			fprintf(stderr, "gemsync: %s, ligne %d : erreur de "
-			    "syntaxe\n", cli->conf_path, rc);
-			goto out;
-		}
-		if (rc != 0) {
-			fprintf(stderr, "gemsync: impossible de lire la "
-			    "configuration %s\n", cli->conf_path);
-			goto out;
-		}
+	if (rc != 0) {
+		fprintf(stderr, "gemsync: configuration : %s\n",
+		    err[0] != '\0' ? err : gs_strerror(rc));
+		goto out;
 	}
-	if (cli->data_dir == NULL || cli->data_dir[0] == '\0') {
-		free(cli->data_dir);
-		cli->data_dir = strdup(GS_CLI_DEFAULT_DATA);
-		if (cli->data_dir == NULL)
-			goto out;
-	}
-	if (cli->control == NULL || cli->control[0] == '\0') {
-		free(cli->control);
-		if (asprintf(&cli->control, "ipc://%s/control.sock",
-		    cli->data_dir) < 0) {
-			cli->control = NULL;
-			goto out;
-		}
-	}
-	cli->loaded = 1;
-	ret = GS_EXIT_OK;
+	cli->data_dir = cli->cfg->data_dir;
+	cli->control = cli->cfg->control;
+	ret = CLI_EXIT_OK;
 out:
-	if (fp != NULL)
-		fclose(fp);
 	return ret;
 }
 
@@ -362,7 +271,7 @@ is_help(const char *s)
 	return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0;
 }
 
-static const struct gs_cli_cmd *
+static const struct cli_cmd *
 find_cmd(const char *w0, const char *w1)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -389,54 +298,27 @@ is_group(const char *w0)
 int
 main(int argc, char **argv)
 {
-	struct gs_cli cli = { 0 };
-	const struct gs_cli_cmd *cmd;
+	struct cli_ctx cli = { 0 };
+	const struct cli_cmd *cmd;
 	char *status_argv[] = { NULL };
-	int ret = GS_EXIT_USAGE;
-	int i = 1, nwords;
+	int ret = CLI_EXIT_USAGE;
+	int i = 0, nwords, rc;
 
 	cli.conf_path = getenv("GEMSYNC_CONF");
 	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
 	if (!cli.conf_explicit)
-		cli.conf_path = GS_CLI_DEFAULT_CONF;
+		cli.conf_path = CLI_DEFAULT_CONF;
 
 	/* Global options, before the command. */
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if (is_help(argv[i])) {
-			print_main_help(stdout);
-			ret = GS_EXIT_OK;
-			goto out;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			cli.json = 1;
-		} else if (strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) {
-			if (i + 1 >= argc) {
-				ret = gs_cli_usage(NULL, "l'option %s demande "
-				    "un fichier", argv[i]);
-				goto out;
-			}
-			cli.conf_path = argv[++i];
-			cli.conf_explicit = 1;
-		} else if (strncmp(argv[i], "--config=", 9) == 0) {
-			cli.conf_path = argv[i] + 9;
-			cli.conf_explicit = 1;
-		} else if (strncmp(argv[i], "-c", 2) == 0) {
-			cli.conf_path = argv[i] + 2;
-			cli.conf_explicit = 1;
-		} else {
-			ret = gs_cli_usage(NULL, "option inconnue : %s",
-			    argv[i]);
-			goto out;
-		}
+	rc = cli_opts_global(&cli, argc - 1, argv + 1, &i);
+	if (rc != 0) {
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
+		goto out;
 	}
+	i++;		/* argv[0] */
 
 	if (i >= argc) {
-		ret = gs_cmd_status(&cli, find_cmd("status", NULL), 0,
+		ret = cli_cmd_status(&cli, find_cmd("status", NULL), 0,
 		    status_argv);
 		goto out;
 	}
@@ -449,17 +331,17 @@ main(int argc, char **argv)
 		}
 		if (is_help(argv[i + 1])) {
 			print_group_help(stdout, argv[i]);
-			ret = GS_EXIT_OK;
+			ret = CLI_EXIT_OK;
 			goto out;
 		}
 	}
 	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 	if (cmd == NULL) {
 		if (is_group(argv[i]))
-			ret = gs_cli_usage(NULL, "commande inconnue : %s %s",
+			ret = cli_usage(NULL, "commande inconnue : %s %s",
 			    argv[i], argv[i + 1]);
 		else
-			ret = gs_cli_usage(NULL, "commande inconnue : %s",
+			ret = cli_usage(NULL, "commande inconnue : %s",
 			    argv[i]);
 		goto out;
 	}
@@ -467,7 +349,6 @@ main(int argc, char **argv)
 	i += nwords;
 	ret = cmd->fn(&cli, cmd, argc - i, argv + i);
 out:
-	free(cli.data_dir);
-	free(cli.control);
+	gs_config_destroy(&cli.cfg);
 	return ret;
 }

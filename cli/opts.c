@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * opts.c: option parsing for the CLI commands, and the small name/value
- * list (gs_kv) that carries both request parameters and item fields. The
+ * list (cli_kv) that carries both request parameters and item fields. The
  * parser is ours rather than getopt_long's so that errors are in French,
- * name the option, and exit 2, and so that options keep their order.
+ * name the option, and exit 2, and so that options keep their order. One
+ * parser reads the global options, before the command and after it, and
+ * every command's own; each option spec carries its help, and --help is
+ * printed from the specs the parser was given, so an option is described
+ * in one place only.
  */
 #include "gemsync.h"
 
@@ -12,9 +16,9 @@
 #include <string.h>
 
 static int
-kv_grow(struct gs_kv *kv)
+kv_grow(struct cli_kv *kv)
 {
-	struct gs_kv_pair *v;
+	struct cli_kv_pair *v;
 	size_t cap;
 
 	if (kv->n < kv->cap)
@@ -29,7 +33,7 @@ kv_grow(struct gs_kv *kv)
 }
 
 int
-gs_kv_add(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_add(struct cli_kv *kv, const char *name, const char *value)
 {
 	char *n = NULL, *v = NULL;
 	int ret = -1;
@@ -51,8 +55,8 @@ out:
 	return ret;
 }
 
-static struct gs_kv_pair *
-kv_find(const struct gs_kv *kv, const char *name)
+static struct cli_kv_pair *
+kv_find(const struct cli_kv *kv, const char *name)
 {
 	for (size_t i = 0; i < kv->n; i++)
 		if (strcmp(kv->v[i].name, name) == 0)
@@ -61,13 +65,13 @@ kv_find(const struct gs_kv *kv, const char *name)
 }
 
 int
-gs_kv_set(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_set(struct cli_kv *kv, const char *name, const char *value)
 {
-	struct gs_kv_pair *p = kv_find(kv, name);
+	struct cli_kv_pair *p = kv_find(kv, name);
 	char *v;
 
 	if (p == NULL)
-		return gs_kv_add(kv, name, value);
+		return cli_kv_add(kv, name, value);
 	v = strdup(value);
 	if (v == NULL)
 		return -1;
@@ -77,13 +81,13 @@ gs_kv_set(struct gs_kv *kv, const char *name, const char *value)
 }
 
 int
-gs_kv_join(struct gs_kv *kv, const char *name, const char *value)
+cli_kv_join(struct cli_kv *kv, const char *name, const char *value)
 {
-	struct gs_kv_pair *p = kv_find(kv, name);
+	struct cli_kv_pair *p = kv_find(kv, name);
 	char *v = NULL;
 
 	if (p == NULL || p->value[0] == '\0')
-		return gs_kv_set(kv, name, value);
+		return cli_kv_set(kv, name, value);
 	if (asprintf(&v, "%s,%s", p->value, value) < 0)
 		return -1;
 	free(p->value);
@@ -92,15 +96,15 @@ gs_kv_join(struct gs_kv *kv, const char *name, const char *value)
 }
 
 const char *
-gs_kv_get(const struct gs_kv *kv, const char *name)
+cli_kv_get(const struct cli_kv *kv, const char *name)
 {
-	const struct gs_kv_pair *p = kv_find(kv, name);
+	const struct cli_kv_pair *p = kv_find(kv, name);
 
 	return p != NULL ? p->value : NULL;
 }
 
 void
-gs_kv_clear(struct gs_kv *kv)
+cli_kv_clear(struct cli_kv *kv)
 {
 	for (size_t i = 0; i < kv->n; i++) {
 		free(kv->v[i].name);
@@ -111,45 +115,66 @@ gs_kv_clear(struct gs_kv *kv)
 	kv->n = kv->cap = 0;
 }
 
-/* Global options accepted after the command too. */
-enum { OPT_JSON = -100, OPT_CONFIG };
-static const struct gs_opt global_opts[] = {
-	{ "json", 0, OPT_JSON },
-	{ "config", 1, OPT_CONFIG },
-	{ NULL, 0, 0 },
+/*
+ * The global options: the one table for the parser and for the help of
+ * every command. They are accepted before the command and after it.
+ */
+enum { OPT_JSON = -100, OPT_CONFIG, OPT_HELP };
+const struct cli_opt cli_global_opts[] = {
+	{ "config", "FICHIER", OPT_CONFIG, "configuration (défaut : "
+	  "$GEMSYNC_CONF,\nsinon " CLI_DEFAULT_CONF ")", 'c' },
+	{ "json", NULL, OPT_JSON, "affiche le document JSON de gemsyncd", 0 },
+	{ "help", NULL, OPT_HELP, "cette aide", 'h' },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
-static const struct gs_opt *
-find_opt(const struct gs_opt *specs, const char *name, size_t len)
+/* The spec of "--name" (len characters) or of "-s" (len 0), or NULL. */
+static const struct cli_opt *
+find_in(const struct cli_opt *specs, const char *name, size_t len, char s)
 {
-	for (const struct gs_opt *o = specs; o != NULL && o->name != NULL;
-	    o++)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
+	    o++) {
+		if (len == 0 && o->short_name != '\0' && o->short_name == s)
 			return o;
-	for (const struct gs_opt *o = global_opts; o->name != NULL; o++)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+		if (len > 0 && strlen(o->name) == len &&
+		    strncmp(o->name, name, len) == 0)
 			return o;
+	}
 	return NULL;
 }
 
-int
-gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs,
-    int argc, char **argv, gs_opt_fn fn, void *arg, char **pos, int maxpos,
-    int *npos)
+static const struct cli_opt *
+find_opt(const struct cli_opt *specs, const char *name, size_t len, char s)
 {
-	const struct gs_opt *o;
+	const struct cli_opt *o = find_in(specs, name, len, s);
+
+	return o != NULL ? o : find_in(cli_global_opts, name, len, s);
+}
+
+/*
+ * The one parser, for the global options before the command (cmd and
+ * specs NULL, stop set: returns at the first argument that is not an
+ * option, which *npos then indexes) and for a command's arguments.
+ */
+static int
+parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs, int argc, char **argv, cli_opt_fn fn,
+    void *arg, char **pos, int maxpos, int *npos, int stop)
+{
+	const struct cli_opt *o;
 	const char *a, *eq, *value;
-	int ret = GS_EXIT_USAGE;
-	int only_pos = 0, rc;
+	int ret = CLI_EXIT_USAGE;
+	int only_pos = 0, rc, i;
 	size_t len;
 
 	*npos = 0;
-	for (int i = 0; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		a = argv[i];
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			if (stop)
+				break;
 			if (*npos >= maxpos) {
-				ret = gs_cli_usage(cmd, "argument en trop : "
+				ret = cli_usage(cmd, "argument en trop : "
 				    "« %s »", a);
 				goto out;
 			}
@@ -160,88 +185,153 @@ gs_opts_parse(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
 			only_pos = 1;
 			continue;
 		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			gs_cli_cmd_help(cmd);
-			ret = -1;
-			goto out;
-		}
-		if (strcmp(a, "-c") == 0) {
-			a = "--config";
-		} else if (a[1] != '-') {
-			ret = gs_cli_usage(cmd, "option inconnue : %s", a);
-			goto out;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		o = find_opt(specs, a, len);
-		if (o == NULL) {
-			ret = gs_cli_usage(cmd, "option inconnue : --%.*s",
-			    (int)len, a);
-			goto out;
+		if (a[1] != '-') {
+			/* "-c FILE", "-cFILE", "-h" */
+			o = find_opt(specs, NULL, 0, a[1]);
+			eq = o != NULL && o->arg != NULL && a[2] != '\0' ?
+			    a + 1 : NULL;
+			if (o == NULL || (a[2] != '\0' && eq == NULL)) {
+				ret = cli_usage(cmd, "option inconnue : %s", a);
+				goto out;
+			}
+		} else {
+			a += 2;
+			eq = strchr(a, '=');
+			len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+			o = len > 0 ? find_opt(specs, a, len, 0) : NULL;
+			if (o == NULL) {
+				ret = cli_usage(cmd, "option inconnue : --%.*s",
+				    (int)len, a);
+				goto out;
+			}
 		}
 		value = NULL;
-		if (o->has_arg) {
+		if (o->arg != NULL) {
 			if (eq != NULL) {
 				value = eq + 1;
 			} else if (i + 1 < argc &&
 			    strncmp(argv[i + 1], "--", 2) != 0) {
 				value = argv[++i];
 			} else {
-				ret = gs_cli_usage(cmd, "l'option --%s demande "
+				ret = cli_usage(cmd, "l'option --%s demande "
 				    "une valeur", o->name);
 				goto out;
 			}
 		} else if (eq != NULL) {
-			ret = gs_cli_usage(cmd, "l'option --%s ne prend pas "
+			ret = cli_usage(cmd, "l'option --%s ne prend pas "
 			    "de valeur", o->name);
 			goto out;
 		}
-		if (o->id == OPT_JSON) {
+		switch (o->id) {
+		case OPT_HELP:
+			cli_help(cmd, specs);
+			ret = -1;
+			goto out;
+		case OPT_JSON:
 			cli->json = 1;
-			continue;
-		}
-		if (o->id == OPT_CONFIG) {
+			break;
+		case OPT_CONFIG:
 			cli->conf_path = value;
 			cli->conf_explicit = 1;
-			continue;
-		}
-		rc = fn != NULL ? fn(arg, o->id, o->name, value) : 0;
-		if (rc != 0) {
-			ret = rc;
-			goto out;
+			break;
+		default:
+			rc = fn != NULL ? fn(arg, o->id, o->name, value) : 0;
+			if (rc != 0) {
+				ret = rc;
+				goto out;
+			}
 		}
 	}
+	if (stop)
+		*npos = i;
 	ret = 0;
 out:
 	return ret;
 }
 
 int
-gs_opts_args(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
-    const struct gs_opt *specs, gs_opt_fn fn, void *arg,
+cli_opts_global(struct cli_ctx *cli, int argc, char **argv, int *used)
+{
+	return parse(cli, NULL, NULL, argc, argv, NULL, NULL, NULL, 0, used,
+	    1);
+}
+
+int
+cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs,
+    int argc, char **argv, cli_opt_fn fn, void *arg, char **pos, int maxpos,
+    int *npos)
+{
+	return parse(cli, cmd, specs, argc, argv, fn, arg, pos, maxpos, npos,
+	    0);
+}
+
+/* Prints one option line: "  -c, --config FICHIER  help...". */
+static void
+print_opt(const struct cli_opt *o, int width)
+{
+	char head[64], sh[5] = "";
+	const char *h = o->help != NULL ? o->help : "", *nl;
+
+	if (o->short_name != '\0')
+		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
+	snprintf(head, sizeof(head), "%s--%s%s%s", sh, o->name,
+	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	printf("  %-*s  ", width, head);
+	/* Continuation lines are indented to the help column. */
+	while ((nl = strchr(h, '\n')) != NULL) {
+		printf("%.*s\n%*s", (int)(nl - h), h,
+		    4 + (int)(strlen(head) > (size_t)width ?
+		    strlen(head) : (size_t)width), "");
+		h = nl + 1;
+	}
+	printf("%s\n", h);
+}
+
+void
+cli_opts_help(const struct cli_opt *specs, int width)
+{
+	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL;
+	    o++)
+		print_opt(o, width);
+}
+
+int
+cli_opt_store(void *arg, int id, const char *name, const char *value)
+{
+	const char **dst = arg;
+
+	(void)id;
+	(void)name;
+	*dst = value;
+	return 0;
+}
+
+int
+cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_opt *specs, cli_opt_fn fn, void *arg,
     int argc, char **argv, char **pos, int want, const char *missing)
 {
 	int npos = 0, rc;
 
-	rc = gs_opts_parse(cli, cmd, specs, argc, argv, fn, arg, pos, want,
+	rc = cli_opts_parse(cli, cmd, specs, argc, argv, fn, arg, pos, want,
 	    &npos);
 	if (rc == 0 && npos != want)
-		rc = gs_cli_usage(cmd, "%s", missing);
+		rc = cli_usage(cmd, "%s", missing);
 	return rc;
 }
 
 int
-gs_opts_one(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
-    char **argv, const char *missing, struct gs_kv *params,
+cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv, const char *missing, struct cli_kv *params,
     const char *name)
 {
 	char *pos[1];
 	int rc;
 
-	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 1,
+	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 1,
 	    missing);
-	if (rc == 0 && gs_kv_add(params, name, pos[0]) < 0)
-		rc = gs_cli_nomem();
+	if (rc == 0 && cli_kv_add(params, name, pos[0]) < 0)
+		rc = cli_nomem();
 	return rc;
 }

@@ -36,15 +36,15 @@ clean_dup(const char *s, size_t room)
 }
 
 char *
-gs_out_clean(const char *s)
+cli_out_clean(const char *s)
 {
 	return clean_dup(s, 0);
 }
 
 void
-gs_out_short_id(const char *site, char out[8])
+cli_out_short_id(const char *site, char out[8])
 {
-	char *clean = gs_out_clean(site);
+	char *clean = cli_out_clean(site);
 	size_t i = 0, n = 0;
 
 	if (clean == NULL) {
@@ -71,7 +71,7 @@ gs_out_short_id(const char *site, char out[8])
 }
 
 size_t
-gs_out_width(const char *s)
+cli_out_width(const char *s)
 {
 	size_t n = 0;
 
@@ -82,9 +82,9 @@ gs_out_width(const char *s)
 }
 
 void
-gs_out_pad(const char *s, size_t width)
+cli_out_pad(const char *s, size_t width)
 {
-	size_t w = gs_out_width(s);
+	size_t w = cli_out_width(s);
 
 	fputs(s, stdout);
 	for (; w < width; w++)
@@ -92,7 +92,7 @@ gs_out_pad(const char *s, size_t width)
 }
 
 char *
-gs_out_clean_cut(const char *s, size_t max)
+cli_out_clean_cut(const char *s, size_t max)
 {
 	size_t n = 0, i;
 	/* Room for "…" (3 bytes) even when it replaces one ASCII byte. */
@@ -100,7 +100,7 @@ gs_out_clean_cut(const char *s, size_t max)
 
 	if (out == NULL)
 		return NULL;
-	if (max < 2 || gs_out_width(out) <= max)
+	if (max < 2 || cli_out_width(out) <= max)
 		return out;
 	/* Keep max - 1 characters, then "…". */
 	for (i = 0; out[i] != '\0'; i++) {
@@ -152,7 +152,7 @@ copy_clean(const char *s, char *out, size_t outlen)
 }
 
 void
-gs_out_wallclock(const char *s, char *out, size_t outlen)
+cli_out_wallclock(const char *s, char *out, size_t outlen)
 {
 	struct tm tm;
 
@@ -164,17 +164,17 @@ gs_out_wallclock(const char *s, char *out, size_t outlen)
 }
 
 void
-gs_out_time_or_never(const json_t *v, char *out, size_t outlen)
+cli_out_time_or_never(const json_t *v, char *out, size_t outlen)
 {
 	if (!json_is_string(v)) {
 		snprintf(out, outlen, "jamais");
 		return;
 	}
-	gs_out_localtime(json_string_value(v), out, outlen);
+	cli_out_localtime(json_string_value(v), out, outlen);
 }
 
 void
-gs_out_localtime(const char *s, char *out, size_t outlen)
+cli_out_localtime(const char *s, char *out, size_t outlen)
 {
 	const char *rest;
 	struct tm tm, lt;
@@ -196,7 +196,7 @@ gs_out_localtime(const char *s, char *out, size_t outlen)
 }
 
 char *
-gs_out_line(const char **p)
+cli_out_line(const char **p)
 {
 	const char *s = *p, *nl = strchr(s, '\n');
 	char *line;
@@ -209,7 +209,7 @@ gs_out_line(const char **p)
 }
 
 void
-gs_out_int_or_dash(const json_t *v, char *out, size_t outlen)
+cli_out_int_or_dash(const json_t *v, char *out, size_t outlen)
 {
 	if (json_is_integer(v))
 		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
@@ -218,27 +218,27 @@ gs_out_int_or_dash(const json_t *v, char *out, size_t outlen)
 }
 
 void
-gs_out_done(const char *what, const json_t *obj, const char *key)
+cli_out_done(const char *what, const json_t *obj, const char *key)
 {
-	char *v = gs_out_clean(gs_json_str(obj, key));
+	char *v = cli_out_clean(cli_doc_str(obj, key));
 
 	printf("%s : %s\n", what, v != NULL ? v : "?");
 	free(v);
 }
 
 void
-gs_out_lv(const char *label, size_t width, const char *value,
+cli_out_lv(const char *label, size_t width, const char *value,
     const char *suffix)
 {
 	const char *p = value;
 	char *line, *clean;
 
 	printf("%s:", label);
-	for (size_t w = gs_out_width(label) + 1; w < width + 2; w++)
+	for (size_t w = cli_out_width(label) + 1; w < width + 2; w++)
 		fputc(' ', stdout);
 	for (int first = 1; p != NULL; first = 0) {
-		line = gs_out_line(&p);
-		clean = gs_out_clean(line);
+		line = cli_out_line(&p);
+		clean = cli_out_clean(line);
 		if (!first)
 			printf("\n%*s", (int)width + 2, "");
 		fputs(clean != NULL ? clean : "?", stdout);
@@ -251,15 +251,15 @@ gs_out_lv(const char *label, size_t width, const char *value,
 }
 
 int
-gs_table_init(struct gs_table *t, size_t ncols, const char *const *hdr)
+cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr)
 {
 	memset(t, 0, sizeof(*t));
 	t->ncols = ncols;
-	return gs_table_row(t, hdr);
+	return cli_table_row(t, hdr);
 }
 
 int
-gs_table_row(struct gs_table *t, const char *const *cells)
+cli_table_row(struct cli_table *t, const char *const *cells)
 {
 	char **v;
 	size_t cap;
@@ -273,7 +273,7 @@ gs_table_row(struct gs_table *t, const char *const *cells)
 		t->cap = cap;
 	}
 	for (size_t c = 0; c < t->ncols; c++) {
-		char *cell = gs_out_clean(cells[c]);
+		char *cell = cli_out_clean(cells[c]);
 		if (cell == NULL) {
 			for (size_t k = 0; k < c; k++)
 				free(t->cells[t->nrows * t->ncols + k]);
@@ -286,7 +286,7 @@ gs_table_row(struct gs_table *t, const char *const *cells)
 }
 
 void
-gs_table_print(const struct gs_table *t)
+cli_table_print(const struct cli_table *t)
 {
 	size_t *w, c, r;
 
@@ -295,7 +295,7 @@ gs_table_print(const struct gs_table *t)
 		return;
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
-			size_t x = gs_out_width(t->cells[r * t->ncols + c]);
+			size_t x = cli_out_width(t->cells[r * t->ncols + c]);
 			if (x > w[c])
 				w[c] = x;
 		}
@@ -305,7 +305,7 @@ gs_table_print(const struct gs_table *t)
 			if (c + 1 == t->ncols) {
 				fputs(cell, stdout);
 			} else {
-				gs_out_pad(cell, w[c]);
+				cli_out_pad(cell, w[c]);
 				fputs("  ", stdout);
 			}
 		}
@@ -315,7 +315,7 @@ gs_table_print(const struct gs_table *t)
 }
 
 void
-gs_table_free(struct gs_table *t)
+cli_table_free(struct cli_table *t)
 {
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);

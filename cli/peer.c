@@ -17,10 +17,11 @@
 
 enum { OPT_NAME, OPT_INTRODUCER };
 
-static const struct gs_opt add_opts[] = {
-	{ "name", 1, OPT_NAME },
-	{ "introducer", 0, OPT_INTRODUCER },
-	{ NULL, 0, 0 },
+static const struct cli_opt add_opts[] = {
+	{ "name", "NOM", OPT_NAME, "nom à afficher pour ce pair", 0 },
+	{ "introducer", NULL, OPT_INTRODUCER,
+	  "accepte les sites que ce pair présente", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 struct add_ctx {
@@ -42,34 +43,34 @@ on_add_opt(void *arg, int id, const char *name, const char *value)
 }
 
 int
-gs_cmd_peer_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_peer_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	struct add_ctx a = { NULL, 0 };
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[2], *site = NULL, *ep = NULL;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, add_opts, on_add_opt, &a, argc, argv, pos,
+	rc = cli_opts_args(cli, cmd, add_opts, on_add_opt, &a, argc, argv, pos,
 	    2, "il faut l'identifiant du site et son adresse "
 	    "(SITE-ID tcp://HÔTE:PORT)");
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	if (gs_kv_add(&params, "site", pos[0]) < 0 ||
-	    gs_kv_add(&params, "endpoint", pos[1]) < 0 ||
-	    (a.name != NULL && gs_kv_add(&params, "name", a.name) < 0) ||
-	    (a.introducer && gs_kv_add(&params, "introducer", "1") < 0)) {
-		ret = gs_cli_nomem();
+	if (cli_kv_add(&params, "site", pos[0]) < 0 ||
+	    cli_kv_add(&params, "endpoint", pos[1]) < 0 ||
+	    (a.name != NULL && cli_kv_add(&params, "name", a.name) < 0) ||
+	    (a.introducer && cli_kv_add(&params, "introducer", "1") < 0)) {
+		ret = cli_nomem();
 		goto out;
 	}
-	ret = gs_cli_doc(cli, "peer.add", &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
+	ret = cli_doc(cli, "peer.add", &params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
-	site = gs_out_clean(gs_json_str(root, "site_id"));
-	ep = gs_out_clean(gs_json_str(root, "endpoint"));
+	site = cli_out_clean(cli_doc_str(root, "site_id"));
+	ep = cli_out_clean(cli_doc_str(root, "endpoint"));
 	printf("Pair ajouté : %s sur %s%s\n", site != NULL ? site : "?",
 	    ep != NULL ? ep : "?",
 	    json_is_true(json_object_get(root, "introducer")) ?
@@ -78,15 +79,15 @@ out:
 	free(site);
 	free(ep);
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }
 
 int
-gs_cmd_peer_remove(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_peer_remove(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_cli_site_one(cli, cmd, argc, argv, "peer.remove",
+	return cli_site_one(cli, cmd, argc, argv, "peer.remove",
 	    "Pair retiré");
 }
 
@@ -101,7 +102,7 @@ reasons(const json_t *by)
 	json_object_foreach((json_t *)by, key, v) {
 		if (all == NULL)
 			break;
-		k = gs_out_clean(key);
+		k = cli_out_clean(key);
 		if (asprintf(&next, "%s%s%s %lld", all, all[0] ? ", " : "",
 		    k != NULL ? k : "?", json_is_integer(v) ?
 		    (long long)json_integer_value(v) : 0) < 0)
@@ -119,43 +120,43 @@ print_peers(const json_t *peers)
 {
 	static const char *const hdr[] = { "NOM", "SITE", "ADRESSE", "ÉTAT",
 	    "VU", "SYNCHRO", "RETARD", "REFUS" };
-	struct gs_table t;
+	struct cli_table t;
 	const json_t *p;
 	char sid[GS_SITEID_SHORT], seen[64], synced[64], lag[64], refused[32];
 	char *name, *label = NULL, *why;
-	int ret = GS_EXIT_REFUSED, any_refused = 0;
+	int ret = CLI_EXIT_REFUSED, any_refused = 0;
 	size_t i;
 
 	if (json_array_size(peers) == 0) {
 		puts("Aucun pair. Ajoutez-en un avec : gemsync peer add SITE-ID "
 		    "tcp://HÔTE:PORT");
-		return GS_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
-	if (gs_table_init(&t, 8, hdr) < 0)
-		return gs_cli_nomem();
+	if (cli_table_init(&t, 8, hdr) < 0)
+		return cli_nomem();
 	json_array_foreach(peers, i, p) {
-		name = gs_out_clean_cut(gs_json_str(p, "name"), 30);
+		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
 		if (name != NULL && asprintf(&label, "%s%s",
 		    name[0] != '\0' ? name : "-",
 		    json_is_true(json_object_get(p, "introducer")) ?
 		    " (introducteur)" : "") < 0)
 			label = NULL;
-		gs_out_short_id(gs_json_str(p, "site_id"), sid);
-		gs_out_time_or_never(json_object_get(p, "last_seen"), seen,
+		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
+		cli_out_time_or_never(json_object_get(p, "last_seen"), seen,
 		    sizeof(seen));
-		gs_out_time_or_never(json_object_get(p, "last_sync"), synced,
+		cli_out_time_or_never(json_object_get(p, "last_sync"), synced,
 		    sizeof(synced));
 		snprintf(lag, sizeof(lag), "eux %lld / nous %lld",
-		    gs_json_int(p, "they_lack", 0), gs_json_int(p, "we_lack", 0));
-		snprintf(refused, sizeof(refused), "%lld", gs_json_int(p, "refused", 0));
-		if (gs_json_int(p, "refused", 0) > 0)
+		    cli_doc_int(p, "they_lack", 0), cli_doc_int(p, "we_lack", 0));
+		snprintf(refused, sizeof(refused), "%lld", cli_doc_int(p, "refused", 0));
+		if (cli_doc_int(p, "refused", 0) > 0)
 			any_refused = 1;
 		const char *row[] = { label != NULL ? label : "?", sid,
-		    gs_json_str(p, "endpoint") != NULL ?
-		    gs_json_str(p, "endpoint") : "-",
+		    cli_doc_str(p, "endpoint") != NULL ?
+		    cli_doc_str(p, "endpoint") : "-",
 		    json_is_true(json_object_get(p, "connected")) ?
 		    "connecté" : "déconnecté", seen, synced, lag, refused };
-		if (gs_table_row(&t, row) < 0) {
+		if (cli_table_row(&t, row) < 0) {
 			free(name);
 			free(label);
 			goto out;
@@ -164,32 +165,32 @@ print_peers(const json_t *peers)
 		free(label);
 		label = NULL;
 	}
-	gs_table_print(&t);
+	cli_table_print(&t);
 	/* Why changes were refused: the first thing to check on a complaint. */
 	if (any_refused)
 		fputc('\n', stdout);
 	json_array_foreach(peers, i, p) {
-		if (gs_json_int(p, "refused", 0) <= 0)
+		if (cli_doc_int(p, "refused", 0) <= 0)
 			continue;
-		gs_out_short_id(gs_json_str(p, "site_id"), sid);
+		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
 		why = reasons(json_object_get(p, "refused_by_reason"));
 		printf("Refus de %s : %s\n", sid,
 		    why != NULL && why[0] != '\0' ? why : "?");
 		free(why);
 	}
 	puts("\nRETARD : modifications qui manquent à eux / à nous.");
-	ret = GS_EXIT_OK;
+	ret = CLI_EXIT_OK;
 out:
-	gs_table_free(&t);
-	if (ret != GS_EXIT_OK)
-		gs_cli_nomem();
+	cli_table_free(&t);
+	if (ret != CLI_EXIT_OK)
+		cli_nomem();
 	return ret;
 }
 
 int
-gs_cmd_peer_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_peer_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
-	return gs_cli_list(cli, cmd, argc, argv, "peer.list", "peers",
+	return cli_list(cli, cmd, argc, argv, "peer.list", "peers",
 	    print_peers);
 }

@@ -2,7 +2,8 @@
 /*
  * resource.c: `gemsync resource add|list|show|edit|delete`, the shared
  * directory of places and services (GEMs, clubhouses, helplines...). The
- * field options and the list table live here; the rest is in item.c.
+ * field table (each field's label, option and help) and the list table
+ * live here; the rest is in item.c.
  */
 #include "gemsync.h"
 
@@ -10,71 +11,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct gs_item_field_opt resource_fields[] = {
-	{ "name", "name", 0 },
-	{ "kind", "kind", 0 },
-	{ "address", "address", 0 },
-	{ "postcode", "postcode", 0 },
-	{ "town", "town", 0 },
-	{ "phone", "phone", 0 },
-	{ "email", "email", 0 },
-	{ "url", "url", 0 },
-	{ "hours", "hours", 0 },
-	{ "languages", "languages", 0 },
-	{ "description", "description", 0 },
-	{ "editor", "editors", 1 },
-	{ NULL, NULL, 0 },
+/* The fields of a resource: label in show, option and its help. */
+static const struct cli_item_field resource_fields[] = {
+	{ "name", "Nom", "name", "N", "nom (obligatoire à l'ajout)", 0 },
+	{ "kind", "Type", "kind", "K", "gem, clubhouse, recovery-college, "
+	  "respite, helpline,\npublic-service, association ou other "
+	  "(obligatoire)", 0 },
+	{ "address", "Adresse", "address", "A", "adresse", 0 },
+	{ "postcode", "Code postal", "postcode", "P",
+	  "code postal (5 chiffres)", 0 },
+	{ "town", "Ville", "town", "T", "ville", 0 },
+	{ "phone", "Téléphone", "phone", "P", "téléphone", 0 },
+	{ "email", "Courriel", "email", "E", "courriel", 0 },
+	{ "url", "Site web", "url", "U", "site web (http ou https)", 0 },
+	{ "hours", "Horaires", "hours", "H", "horaires", 0 },
+	{ "languages", "Langues", "languages", "L",
+	  "langues, séparées par des virgules", 0 },
+	{ "description", "Description", "description", "D", "description",
+	  0 },
+	{ "editors", "Éditeurs", "editor", "SITE-ID",
+	  "site autorisé à modifier (répétable)", 1 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
-static const struct gs_item_kind resource_kind = {
+const struct cli_item_kind cli_resource_kind = {
 	"resource", resource_fields, "Ressource ajoutée", "Ressource modifiée",
 	"Ressource supprimée",
 };
 
 int
-gs_cmd_resource_add(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_resource_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_add(cli, cmd, &resource_kind, argc, argv);
+	return cli_item_add(cli, cmd, &cli_resource_kind, argc, argv);
 }
 
 int
-gs_cmd_resource_edit(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_resource_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_edit(cli, cmd, &resource_kind, argc, argv);
+	return cli_item_edit(cli, cmd, &cli_resource_kind, argc, argv);
 }
 
 int
-gs_cmd_resource_show(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_resource_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_one(cli, cmd, &resource_kind, "item.show", NULL, argc,
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.show", NULL, argc,
 	    argv);
 }
 
 int
-gs_cmd_resource_delete(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_one(cli, cmd, &resource_kind, "item.delete",
-	    resource_kind.deleted, argc, argv);
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete",
+	    cli_resource_kind.deleted, argc, argv);
 }
 
-static const struct gs_opt list_opts[] = {
-	{ "kind", 1, 0 },
-	{ "town", 1, 0 },
-	{ "search", 1, 0 },
-	{ "all", 0, 0 },
-	{ NULL, 0, 0 },
+static const struct cli_opt list_opts[] = {
+	{ "kind", "K", 0, "seulement ce type de ressource", 0 },
+	{ "town", "T", 0, "seulement cette ville", 0 },
+	{ "search", "TEXTE", 0, "recherche dans le texte", 0 },
+	{ "all", NULL, 0, "inclut les ressources supprimées", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static void
-print_resources(const json_t *items, const struct gs_kv *params)
+print_resources(const json_t *items, const struct cli_kv *params)
 {
 	static const char *const hdr[] = { "NOM", "TYPE", "VILLE",
 	    "TÉLÉPHONE", "ID" };
-	struct gs_table t;
+	struct cli_table t;
 	const json_t *item, *fields;
 	const char *kind, *fr, *id, *phone;
 	char shortid[9];
@@ -86,17 +94,17 @@ print_resources(const json_t *items, const struct gs_kv *params)
 		puts("Aucune ressource.");
 		return;
 	}
-	if (gs_table_init(&t, 5, hdr) < 0)
+	if (cli_table_init(&t, 5, hdr) < 0)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		kind = gs_json_str(fields, "kind");
-		fr = gs_item_value_fr("resource", "kind", kind);
-		id = gs_json_str(item, "id");
+		kind = cli_doc_str(fields, "kind");
+		fr = cli_item_value_fr("resource", "kind", kind);
+		id = cli_doc_str(item, "id");
 		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
-		name = gs_out_clean_cut(gs_json_str(fields, "name"), 40);
-		town = gs_out_clean_cut(gs_json_str(fields, "town"), 25);
-		phone = gs_json_str(fields, "phone");
+		name = cli_out_clean_cut(cli_doc_str(fields, "name"), 40);
+		town = cli_out_clean_cut(cli_doc_str(fields, "town"), 25);
+		phone = cli_doc_str(fields, "phone");
 		if (name != NULL && asprintf(&marked, "%s%s%s", name,
 		    json_is_true(json_object_get(item, "deleted")) ?
 		    " (supprimée)" : "",
@@ -107,21 +115,21 @@ print_resources(const json_t *items, const struct gs_kv *params)
 		    fr != NULL ? fr : kind != NULL ? kind : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
 		    phone != NULL && phone[0] != '\0' ? phone : "-", shortid };
-		if (gs_table_row(&t, row) < 0)
-			gs_cli_nomem();
+		if (cli_table_row(&t, row) < 0)
+			cli_nomem();
 		free(name);
 		free(town);
 		free(marked);
 		marked = NULL;
 	}
-	gs_table_print(&t);
-	gs_table_free(&t);
+	cli_table_print(&t);
+	cli_table_free(&t);
 }
 
 int
-gs_cmd_resource_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_resource_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_item_list(cli, cmd, "resource", list_opts, argc, argv,
+	return cli_item_list(cli, cmd, "resource", list_opts, argc, argv,
 	    print_resources);
 }

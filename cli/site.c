@@ -6,6 +6,8 @@
  * gossip its full site ID, for a refused connection its transport key,
  * which the admin compares with `gemsync id --json` on the other site
  * before trusting it. Full identifiers stay in --json; tables cut them.
+ * The labels of a site profile's fields (for show and conflicts show)
+ * are its field table here.
  */
 #include "gemsync.h"
 
@@ -14,6 +16,22 @@
 #include <string.h>
 
 #include "siteid.h"
+
+/* The fields of a site's profile item, for show and conflicts show. */
+static const struct cli_item_field site_fields[] = {
+	{ "name", "Nom", NULL, NULL, NULL, 0 },
+	{ "town", "Ville", NULL, NULL, NULL, 0 },
+	{ "department", "Département", NULL, NULL, NULL, 0 },
+	{ "endpoints", "Adresses réseau", NULL, NULL, NULL, 0 },
+	{ "languages", "Langues", NULL, NULL, NULL, 0 },
+	{ "hours", "Horaires", NULL, NULL, NULL, 0 },
+	{ "description", "Description", NULL, NULL, NULL, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
+};
+
+const struct cli_item_kind cli_site_kind = {
+	"site", site_fields, NULL, NULL, NULL,
+};
 
 static const char *
 trust_fr(const char *trust)
@@ -35,8 +53,8 @@ trust_fr(const char *trust)
 static void
 introducer(const json_t *s, char out[GS_SITEID_SHORT])
 {
-	if (gs_json_str(s, "introduced_by") != NULL)
-		gs_out_short_id(gs_json_str(s, "introduced_by"), out);
+	if (cli_doc_str(s, "introduced_by") != NULL)
+		cli_out_short_id(cli_doc_str(s, "introduced_by"), out);
 	else
 		memcpy(out, "-", 2);
 }
@@ -46,75 +64,75 @@ print_sites(const json_t *sites)
 {
 	static const char *const hdr[] = { "NOM", "VILLE", "CONFIANCE",
 	    "ÉLÉMENTS", "INTRODUIT PAR", "SITE" };
-	struct gs_table t;
+	struct cli_table t;
 	const json_t *s;
 	char sid[GS_SITEID_SHORT], intro[GS_SITEID_SHORT], n[32];
 	char *name, *town;
-	int ret = GS_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 	size_t i;
 
-	if (gs_table_init(&t, 6, hdr) < 0)
-		return gs_cli_nomem();
+	if (cli_table_init(&t, 6, hdr) < 0)
+		return cli_nomem();
 	json_array_foreach(sites, i, s) {
-		name = gs_out_clean_cut(gs_json_str(s, "name"), 30);
-		town = gs_out_clean_cut(gs_json_str(s, "town"), 25);
-		gs_out_short_id(gs_json_str(s, "site_id"), sid);
+		name = cli_out_clean_cut(cli_doc_str(s, "name"), 30);
+		town = cli_out_clean_cut(cli_doc_str(s, "town"), 25);
+		cli_out_short_id(cli_doc_str(s, "site_id"), sid);
 		introducer(s, intro);
-		gs_out_int_or_dash(json_object_get(s, "items"), n, sizeof(n));
+		cli_out_int_or_dash(json_object_get(s, "items"), n, sizeof(n));
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    trust_fr(gs_json_str(s, "trust")), n, intro, sid };
-		if (gs_table_row(&t, row) < 0)
-			ret = GS_EXIT_REFUSED;
+		    trust_fr(cli_doc_str(s, "trust")), n, intro, sid };
+		if (cli_table_row(&t, row) < 0)
+			ret = CLI_EXIT_REFUSED;
 		free(name);
 		free(town);
-		if (ret != GS_EXIT_OK)
+		if (ret != CLI_EXIT_OK)
 			break;
 	}
-	if (ret == GS_EXIT_OK)
-		gs_table_print(&t);
+	if (ret == CLI_EXIT_OK)
+		cli_table_print(&t);
 	else
-		gs_cli_nomem();
-	gs_table_free(&t);
+		cli_nomem();
+	cli_table_free(&t);
 	return ret;
 }
 
 int
-gs_cmd_site_list(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_site_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
-	return gs_cli_list(cli, cmd, argc, argv, "site.list", "sites",
+	return cli_list(cli, cmd, argc, argv, "site.list", "sites",
 	    print_sites);
 }
 
 int
-gs_cmd_site_trust(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_site_trust(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_cli_site_one(cli, cmd, argc, argv, "site.trust",
+	return cli_site_one(cli, cmd, argc, argv, "site.trust",
 	    "Site de confiance");
 }
 
 int
-gs_cmd_site_block(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_site_block(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_cli_site_one(cli, cmd, argc, argv, "site.block",
+	return cli_site_one(cli, cmd, argc, argv, "site.block",
 	    "Site bloqué");
 }
 
 static int
 is_gossip(const json_t *p)
 {
-	const char *src = gs_json_str(p, "source");
+	const char *src = cli_doc_str(p, "source");
 
 	return src != NULL && strcmp(src, "gossip") == 0;
 }
 
 /* Sites heard of from peers: the full site ID, to copy into site trust. */
 static int
-table_gossip(const json_t *pending, struct gs_table *t)
+table_gossip(const json_t *pending, struct cli_table *t)
 {
 	static const char *const hdr[] = { "NOM", "VILLE", "INTRODUIT PAR",
 	    "VU LE", "SITE" };
@@ -124,22 +142,22 @@ table_gossip(const json_t *pending, struct gs_table *t)
 	int rc = 0;
 	size_t i;
 
-	if (gs_table_init(t, 5, hdr) < 0)
+	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
 		if (!is_gossip(p))
 			continue;
-		name = gs_out_clean_cut(gs_json_str(p, "name"), 30);
-		town = gs_out_clean_cut(gs_json_str(p, "town"), 25);
+		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
+		town = cli_out_clean_cut(cli_doc_str(p, "town"), 25);
 		introducer(p, intro);
-		gs_out_time_or_never(json_object_get(p, "first_attempt"), when,
+		cli_out_time_or_never(json_object_get(p, "first_attempt"), when,
 		    sizeof(when));
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-", intro, when,
-		    gs_json_str(p, "site_id") != NULL ?
-		    gs_json_str(p, "site_id") : "?" };
-		rc = gs_table_row(t, row);
+		    cli_doc_str(p, "site_id") != NULL ?
+		    cli_doc_str(p, "site_id") : "?" };
+		rc = cli_table_row(t, row);
 		free(name);
 		free(town);
 		if (rc < 0)
@@ -150,7 +168,7 @@ table_gossip(const json_t *pending, struct gs_table *t)
 
 /* Refused connections: who knocked, from where, how often. */
 static int
-table_conn(const json_t *pending, struct gs_table *t)
+table_conn(const json_t *pending, struct cli_table *t)
 {
 	static const char *const hdr[] = { "CLÉ DE TRANSPORT", "ADRESSE",
 	    "TENTATIVES", "PREMIÈRE", "DERNIÈRE" };
@@ -159,13 +177,13 @@ table_conn(const json_t *pending, struct gs_table *t)
 	char *clean;
 	size_t i;
 
-	if (gs_table_init(t, 5, hdr) < 0)
+	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
 		if (is_gossip(p))
 			continue;
 		/* 16 hex are enough to tell keys apart; --json has all 64. */
-		clean = gs_out_clean(gs_json_str(p, "transport_key"));
+		clean = cli_out_clean(cli_doc_str(p, "transport_key"));
 		if (clean == NULL)
 			return -1;
 		if (strlen(clean) > 16)
@@ -173,15 +191,15 @@ table_conn(const json_t *pending, struct gs_table *t)
 		else
 			snprintf(key, sizeof(key), "%s", clean[0] ? clean : "?");
 		free(clean);
-		gs_out_time_or_never(json_object_get(p, "first_attempt"), first,
+		cli_out_time_or_never(json_object_get(p, "first_attempt"), first,
 		    sizeof(first));
-		gs_out_time_or_never(json_object_get(p, "last_attempt"), last,
+		cli_out_time_or_never(json_object_get(p, "last_attempt"), last,
 		    sizeof(last));
-		gs_out_int_or_dash(json_object_get(p, "attempts"), count,
+		cli_out_int_or_dash(json_object_get(p, "attempts"), count,
 		    sizeof(count));
-		const char *row[] = { key, gs_json_str(p, "address") != NULL ?
-		    gs_json_str(p, "address") : "-", count, first, last };
-		if (gs_table_row(t, row) < 0)
+		const char *row[] = { key, cli_doc_str(p, "address") != NULL ?
+		    cli_doc_str(p, "address") : "-", count, first, last };
+		if (cli_table_row(t, row) < 0)
 			return -1;
 	}
 	return 0;
@@ -190,26 +208,26 @@ table_conn(const json_t *pending, struct gs_table *t)
 static int
 print_pending(const json_t *pending)
 {
-	struct gs_table g = { 0 }, c = { 0 };
-	int ret = GS_EXIT_REFUSED;
+	struct cli_table g = { 0 }, c = { 0 };
+	int ret = CLI_EXIT_REFUSED;
 
 	if (json_array_size(pending) == 0) {
 		puts("Aucun site en attente.");
-		return GS_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (table_gossip(pending, &g) < 0 || table_conn(pending, &c) < 0) {
-		gs_cli_nomem();
+		cli_nomem();
 		goto out;
 	}
 	if (g.nrows > 1) {
 		puts("Sites connus par d'autres sites, pas encore acceptés :");
-		gs_table_print(&g);
+		cli_table_print(&g);
 	}
 	if (c.nrows > 1) {
 		if (g.nrows > 1)
 			fputc('\n', stdout);
 		puts("Connexions refusées (sites inconnus) :");
-		gs_table_print(&c);
+		cli_table_print(&c);
 	}
 	puts("\nAvant d'accepter un site, vérifiez son identité avec son "
 	    "responsable :\n"
@@ -220,17 +238,17 @@ print_pending(const json_t *pending)
 	    "  gemsync site trust SITE-ID\n"
 	    "  gemsync peer add SITE-ID tcp://HÔTE:PORT\n"
 	    "Pour refuser : gemsync site block SITE-ID");
-	ret = GS_EXIT_OK;
+	ret = CLI_EXIT_OK;
 out:
-	gs_table_free(&g);
-	gs_table_free(&c);
+	cli_table_free(&g);
+	cli_table_free(&c);
 	return ret;
 }
 
 int
-gs_cmd_site_pending(struct gs_cli *cli, const struct gs_cli_cmd *cmd,
+cli_cmd_site_pending(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return gs_cli_list(cli, cmd, argc, argv, "site.pending", "pending",
+	return cli_list(cli, cmd, argc, argv, "site.pending", "pending",
 	    print_pending);
 }

@@ -19,10 +19,10 @@
 static void
 line(const char *label, const char *value)
 {
-	char *clean = gs_out_clean(value);
+	char *clean = cli_out_clean(value);
 
 	printf("%s:", label);
-	for (size_t w = gs_out_width(label) + 1; w < LABEL_W; w++)
+	for (size_t w = cli_out_width(label) + 1; w < LABEL_W; w++)
 		fputc(' ', stdout);
 	printf("%s\n", clean != NULL ? clean : "?");
 	free(clean);
@@ -32,7 +32,7 @@ line(const char *label, const char *value)
 static long long
 num(const json_t *obj, const char *key)
 {
-	return gs_json_int(obj, key, -1);
+	return cli_doc_int(obj, key, -1);
 }
 
 static void
@@ -98,8 +98,8 @@ events_block(const char *title, const json_t *arr, const char *key,
 		return;
 	printf("\n%s :\n", title);
 	json_array_foreach(arr, i, e) {
-		t = gs_out_clean_cut(gs_json_str(e, "title"), 60);
-		short_item(gs_json_str(e, "id"), shortid);
+		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
+		short_item(cli_doc_str(e, "id"), shortid);
 		printf("  « %s » (%s) : %lld %s\n", t != NULL ? t : "?",
 		    shortid, num(e, key) < 0 ? 0 : num(e, key), unit);
 		free(t);
@@ -110,24 +110,24 @@ static void
 print_status(const json_t *st)
 {
 	const json_t *items = json_object_get(st, "items");
-	const char *name = gs_json_str(st, "name");
-	const char *sid = gs_json_str(st, "site_id");
+	const char *name = cli_doc_str(st, "name");
+	const char *sid = cli_doc_str(st, "site_id");
 	char shortid[GS_SITEID_SHORT], buf[256];
 
 	if (name != NULL || sid != NULL) {
-		gs_out_short_id(sid != NULL ? sid : "?", shortid);
+		cli_out_short_id(sid != NULL ? sid : "?", shortid);
 		snprintf(buf, sizeof(buf), "%.120s (%s)",
 		    name != NULL && name[0] ? name : "sans nom", shortid);
 		line("Site", buf);
 	}
 	if (sid != NULL)
 		line("Identifiant", sid);
-	if (gs_json_str(st, "version") != NULL)
-		line("Version", gs_json_str(st, "version"));
-	if (gs_json_str(st, "data_dir") != NULL)
-		line("Données", gs_json_str(st, "data_dir"));
-	if (gs_json_str(st, "listen") != NULL)
-		line("Écoute", gs_json_str(st, "listen"));
+	if (cli_doc_str(st, "version") != NULL)
+		line("Version", cli_doc_str(st, "version"));
+	if (cli_doc_str(st, "data_dir") != NULL)
+		line("Données", cli_doc_str(st, "data_dir"));
+	if (cli_doc_str(st, "listen") != NULL)
+		line("Écoute", cli_doc_str(st, "listen"));
 	uptime(st);
 	if (json_is_object(items)) {
 		snprintf(buf, sizeof(buf), "%lld événement(s), %lld "
@@ -173,35 +173,22 @@ print_status(const json_t *st)
 }
 
 int
-gs_cmd_status(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_status(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	json_t *doc = NULL;
-	json_error_t jerr;
-	char *json = NULL;
 	char *pos[1];
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = gs_cli_call(cli, "status", NULL, 0, &json);
-	if (ret != GS_EXIT_OK)
-		goto out;
-	if (cli->json) {
-		printf("%s\n", json);
-		goto out;
-	}
-	doc = json_loads(json, 0, &jerr);
-	if (!json_is_object(doc)) {
-		ret = gs_cli_baddoc();
-		goto out;
-	}
-	print_status(doc);
+	ret = cli_doc(cli, "status", NULL, &doc);
+	if (ret == CLI_EXIT_OK && doc != NULL)
+		print_status(doc);
 out:
-	free(json);
 	json_decref(doc);
 	return ret;
 }

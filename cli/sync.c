@@ -13,50 +13,39 @@
 
 enum { OPT_PEER };
 
-static const struct gs_opt sync_opts[] = {
-	{ "peer", 1, OPT_PEER },
-	{ NULL, 0, 0 },
+static const struct cli_opt sync_opts[] = {
+	{ "peer", "SITE-ID", OPT_PEER, "seulement avec ce pair", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
-static int
-on_sync_opt(void *arg, int id, const char *name, const char *value)
-{
-	const char **peer = arg;
-
-	(void)id;
-	(void)name;
-	*peer = value;
-	return 0;
-}
-
 int
-gs_cmd_sync(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
+cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
-	struct gs_kv params = { 0 };
+	struct cli_kv params = { 0 };
 	const char *peer = NULL;
 	const json_t *v;
 	json_t *root = NULL;
 	char *pos[1];
 	long long n;
-	int ret = GS_EXIT_USAGE, rc;
+	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = gs_opts_args(cli, cmd, sync_opts, on_sync_opt, &peer, argc, argv,
+	rc = cli_opts_args(cli, cmd, sync_opts, cli_opt_store, &peer, argc, argv,
 	    pos, 0, NULL);
 	if (rc != 0) {
-		ret = rc < 0 ? GS_EXIT_OK : rc;
+		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	if (peer != NULL && gs_kv_add(&params, "site", peer) < 0) {
-		ret = gs_cli_nomem();
+	if (peer != NULL && cli_kv_add(&params, "site", peer) < 0) {
+		ret = cli_nomem();
 		goto out;
 	}
-	ret = gs_cli_doc(cli, "sync", &params, &root);
-	if (ret != GS_EXIT_OK || root == NULL)
+	ret = cli_doc(cli, "sync", &params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	v = json_object_get(root, "rounds_started");
 	if (!json_is_integer(v)) {
-		ret = gs_cli_baddoc();
+		ret = cli_baddoc();
 		goto out;
 	}
 	n = (long long)json_integer_value(v);
@@ -68,6 +57,6 @@ gs_cmd_sync(struct gs_cli *cli, const struct gs_cli_cmd *cmd, int argc,
 		    "list pour suivre).\n", n, n > 1 ? "s" : "");
 out:
 	json_decref(root);
-	gs_kv_clear(&params);
+	cli_kv_clear(&params);
 	return ret;
 }

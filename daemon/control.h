@@ -12,8 +12,7 @@
 #include <stdint.h>
 
 #include "daemon.h"
-
-#define GS_CONTROL_VERSION 1
+#include "version.h"      /* GS_CONTROL_VERSION */
 
 struct gs_control;
 
