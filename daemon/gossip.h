@@ -17,8 +17,7 @@
 
 #include "daemon.h"
 #include "replica.h"
-
-#define GS_PEER_VERSION 1
+#include "version.h"
 
 struct gs_gossip;
 struct gs_trust;

@@ -52,11 +52,11 @@
 #include "peer.pb-c.h"
 #include "siteid.h"
 #include "transport.h"
+#include "version.h"
 
 #define FRAME_MAX (64u << 20)        /* our own transport's limit */
 #define DAEMON_MAX_FRAME (4u << 20)  /* the daemon's default max_frame */
 #define SEND_TRIES 200000            /* EBUSY retries for one frame */
-#define PEER_VERSION 1               /* GS_PEER_VERSION of gossip.h */
 #define PROBE_WAIT_S 120.0
 #define REFUSED_WAIT_MS 3000
 
@@ -338,7 +338,7 @@ probe(struct junk *j)
 
 	wb_uint(&in, 2, 1);   /* reply_wanted, no entries */
 	wb_uint(&in, 3, 0);   /* no credit: we want no batches */
-	wb_peermsg(&m, PEER_VERSION, 3, &in);
+	wb_peermsg(&m, GS_PEER_VERSION, 3, &in);
 	while (ev_time() - start < PROBE_WAIT_S) {
 		if (j->summaries > before) {
 			answered = 1;
