@@ -51,7 +51,7 @@ struct gs_item {
 	bool full;                  /* ch holds every change */
 	struct gs_ichange *ch;      /* owned, in apply order; full items only */
 	size_t n;                   /* changes in ch */
-	int corrupt;                /* a stored body or state failed authentication */
+	int corrupt;                /* stored data failed authentication */
 
 	/* private: item.c, itemset.c and replica*.c only */
 	size_t cap;                 /* room in ch */

@@ -45,6 +45,7 @@ struct field_def {
 	size_t max_len;         /* bytes */
 	rule_fn rule;           /* NULL: free text */
 	enum too_long say;
+	const char *one_of;     /* NULL, or the only values, ", " between */
 };
 
 /* A rule across the fields of a whole state: NULL, or the rule broken
@@ -115,39 +116,6 @@ each_element(const char *list, int (*fn)(const char *e, size_t len,
 }
 
 /* ---- rules ---------------------------------------------------------- */
-
-static const char *
-rule_event_kind(const char *v)
-{
-	static const char *kinds[] = { "workshop", "outing", "physical",
-	    "discussion", "convivial", "autonomy", "meeting", "other" };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(v, kinds[i]) == 0)
-			return NULL;
-	return "doit être l'un de : workshop, outing, physical, discussion, "
-	    "convivial, autonomy, meeting, other";
-}
-
-static const char *
-rule_resource_kind(const char *v)
-{
-	static const char *kinds[] = { "gem", "clubhouse", "recovery-college",
-	    "respite", "helpline", "public-service", "association", "other" };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(v, kinds[i]) == 0)
-			return NULL;
-	return "doit être l'un de : gem, clubhouse, recovery-college, "
-	    "respite, helpline, public-service, association, other";
-}
-
-static const char *
-rule_audience(const char *v)
-{
-	if (strcmp(v, "members") == 0 || strcmp(v, "families") == 0 ||
-	    strcmp(v, "public") == 0)
-		return NULL;
-	return "doit être l'un de : members, families, public";
-}
 
 static const char *
 rule_yesno(const char *v)
@@ -515,59 +483,64 @@ event_state_rule(const struct gs_fields *state, const char **field)
 
 /*
  * One row a field, by name. Columns: name, required, text kind, limit in
- * bytes, rule (NULL: free text), and what an over-long value is told
+ * bytes, rule (NULL: free text), what an over-long value is told
  * (SAY_BYTES: "<limit> octets au plus"; SAY_VALUE: the rule bounds the
- * value anyway). A field the CLI shows also has its label and help in
- * the CLI's tables.
+ * value anyway), and for an enumeration its values (the rule then is
+ * "doit être l'un de : <values>"). A field the CLI shows also has its
+ * label and help in the CLI's tables.
  */
 static const struct field_def event_fields[] = {
-	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES },
-	{ "audience", false, LINE, 32, rule_audience, SAY_VALUE },
-	{ "cancelled", false, LINE, 8, rule_yesno, SAY_VALUE },
-	{ "capacity", false, LINE, 16, rule_capacity, SAY_VALUE },
-	{ "cohosts", false, LINE, 1400, rule_sites, SAY_VALUE },
-	{ "companion", false, LINE, 8, rule_yesno, SAY_VALUE },
-	{ "contact_role", false, LINE, 100, NULL, SAY_BYTES },
-	{ "description", false, MULTI, 4000, NULL, SAY_BYTES },
-	{ "easy_read", false, LINE, 8, rule_yesno, SAY_VALUE },
-	{ "end", false, LINE, 64, rule_datetime, SAY_VALUE },
-	{ "kind", true, LINE, 32, rule_event_kind, SAY_VALUE },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE },
-	{ "place", false, LINE, 300, NULL, SAY_BYTES },
-	{ "price", false, LINE, 100, NULL, SAY_BYTES },
-	{ "start", true, LINE, 64, rule_datetime, SAY_VALUE },
-	{ "title", true, LINE, 200, NULL, SAY_BYTES },
+	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL },
+	{ "audience", false, LINE, 32, NULL, SAY_VALUE,
+	    "members, families, public" },
+	{ "cancelled", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "capacity", false, LINE, 16, rule_capacity, SAY_VALUE, NULL },
+	{ "cohosts", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
+	{ "companion", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "contact_role", false, LINE, 100, NULL, SAY_BYTES, NULL },
+	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL },
+	{ "easy_read", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "end", false, LINE, 64, rule_datetime, SAY_VALUE, NULL },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, "workshop, outing, "
+	    "physical, discussion, convivial, autonomy, meeting, other" },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
+	{ "place", false, LINE, 300, NULL, SAY_BYTES, NULL },
+	{ "price", false, LINE, 100, NULL, SAY_BYTES, NULL },
+	{ "start", true, LINE, 64, rule_datetime, SAY_VALUE, NULL },
+	{ "title", true, LINE, 200, NULL, SAY_BYTES, NULL },
 };
 
 static const struct field_def resource_fields[] = {
-	{ "address", false, LINE, 300, NULL, SAY_BYTES },
-	{ "description", false, MULTI, 4000, NULL, SAY_BYTES },
-	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE },
-	{ "email", false, LINE, 254, rule_email, SAY_BYTES },
-	{ "hours", false, MULTI, 500, NULL, SAY_BYTES },
-	{ "kind", true, LINE, 32, rule_resource_kind, SAY_VALUE },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE },
-	{ "name", true, LINE, 200, NULL, SAY_BYTES },
-	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES },
-	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE },
-	{ "town", false, LINE, 100, NULL, SAY_BYTES },
-	{ "url", false, LINE, 500, rule_url, SAY_BYTES },
+	{ "address", false, LINE, 300, NULL, SAY_BYTES, NULL },
+	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL },
+	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
+	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL },
+	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, "gem, clubhouse, "
+	    "recovery-college, respite, helpline, public-service, association, "
+	    "other" },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
+	{ "name", true, LINE, 200, NULL, SAY_BYTES, NULL },
+	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL },
+	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL },
+	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL },
+	{ "url", false, LINE, 500, rule_url, SAY_BYTES, NULL },
 };
 
 static const struct field_def site_fields[] = {
-	{ "department", false, LINE, 8, rule_department, SAY_VALUE },
-	{ "description", false, MULTI, 2000, NULL, SAY_BYTES },
-	{ "endpoints", false, LINE, 1400, rule_endpoints, SAY_VALUE },
-	{ "hours", false, MULTI, 500, NULL, SAY_BYTES },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE },
-	{ "name", true, LINE, 100, NULL, SAY_BYTES },
-	{ "town", false, LINE, 100, NULL, SAY_BYTES },
+	{ "department", false, LINE, 8, rule_department, SAY_VALUE, NULL },
+	{ "description", false, MULTI, 2000, NULL, SAY_BYTES, NULL },
+	{ "endpoints", false, LINE, 1400, rule_endpoints, SAY_VALUE, NULL },
+	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
+	{ "name", true, LINE, 100, NULL, SAY_BYTES, NULL },
+	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL },
 };
 
 static const struct field_def reservation_fields[] = {
-	{ "event", true, LINE, 64, rule_hex32, SAY_VALUE },
-	{ "note", false, LINE, 200, NULL, SAY_BYTES },
-	{ "seats", true, LINE, 16, rule_seats, SAY_VALUE },
+	{ "event", true, LINE, 64, rule_hex32, SAY_VALUE, NULL },
+	{ "note", false, LINE, 200, NULL, SAY_BYTES, NULL },
+	{ "seats", true, LINE, 16, rule_seats, SAY_VALUE, NULL },
 };
 
 struct type_def {
@@ -576,7 +549,7 @@ struct type_def {
 	const struct field_def *fields;
 	size_t nfields;
 	const char *editors;    /* see gs_item_editors_field() */
-	bool owned;             /* counted in the items a site lists as its own */
+	bool owned;             /* counted among the items a site owns */
 	state_rule_fn state_rule;   /* NULL: no rule across fields */
 };
 
@@ -625,6 +598,32 @@ fail(struct gs_verr *err, const char *field, const char *rule)
 		snprintf(err->rule, sizeof(err->rule), "%s", rule);
 	}
 	return GS_EINVAL;
+}
+
+/* 1 if v is one of the words in list (", " between them), else 0. */
+static int
+is_one_of(const char *v, const char *list)
+{
+	size_t vlen = strlen(v);
+
+	for (const char *p = list;;) {
+		size_t len = strcspn(p, ",");
+		if (len == vlen && memcmp(p, v, len) == 0)
+			return 1;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 2;
+	}
+}
+
+/* Refuses a value that is not one of fd's values, naming them. */
+static int
+fail_one_of(struct gs_verr *err, const struct field_def *fd)
+{
+	char why[sizeof(err->rule)];
+
+	snprintf(why, sizeof(why), "doit être l'un de : %s", fd->one_of);
+	return fail(err, fd->name, why);
 }
 
 /* Refuses a value longer than fd allows, as fd says to. */
@@ -733,6 +732,8 @@ gs_item_check_field(int type, const char *name, const char *value,
 	why = check_controls(value, fd->text);
 	if (why != NULL)
 		return fail(err, name, why);
+	if (fd->one_of != NULL && !is_one_of(value, fd->one_of))
+		return fail_one_of(err, fd);
 	if (fd->rule != NULL) {
 		why = fd->rule(value);
 		if (why != NULL)

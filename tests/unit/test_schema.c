@@ -609,6 +609,31 @@ test_too_long(void **state)
 	assert_string_equal(err.rule, "valeur trop longue pour ce champ");
 }
 
+/* An enumeration takes whole values only, and names them when refused. */
+static void
+test_one_of(void **state)
+{
+	struct gs_verr err;
+
+	(void)state;
+	OK(EV, "kind", "workshop");
+	OK(EV, "kind", "other");
+	KO(EV, "kind", "work");
+	KO(EV, "kind", "workshop,");
+	KO(EV, "kind", "workshop, outing");
+	KO(RES, "kind", "workshop");
+	OK(RES, "kind", "recovery-college");
+	assert_int_equal(gs_item_check_field(EV, "audience", "tous", &err),
+	    GS_EINVAL);
+	assert_string_equal(err.rule,
+	    "doit être l'un de : members, families, public");
+	assert_int_equal(gs_item_check_field(RES, "kind", "x", &err),
+	    GS_EINVAL);
+	assert_string_equal(err.rule, "doit être l'un de : gem, clubhouse, "
+	    "recovery-college, respite, helpline, public-service, "
+	    "association, other");
+}
+
 /* The store is given every type, and events and resources as owned. */
 static void
 test_store_types(void **state)
@@ -656,6 +681,7 @@ main(void)
 		cmocka_unit_test(test_state_end_after_start),
 		cmocka_unit_test(test_list_has_site),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_one_of),
 		cmocka_unit_test(test_store_types),
 		cmocka_unit_test(test_reservation_event_hex),
 	};
