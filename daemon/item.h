@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * item.h: item types and their fields, and the validation rules every
- * field obeys. One table per type lists its fields with their rules, so a
- * new type costs one table. No field describes a member's health or
- * identity: unknown fields are refused.
+ * item.h: an item as the daemon holds it in memory: its ID and type, its
+ * changes (headers and decoded deltas, never sealed bytes) and its merged
+ * state, with the methods that add a change and compute a state; and the
+ * derivation of item IDs.
  *
- * A change body is a delta: the fields it writes. The reserved field
- * "_deleted" ("1" or "0") is written by deletions and by conflict
- * resolutions that settle a delete-versus-edit conflict.
+ * The fields of struct gs_item come in two parts, as in libuv's handles:
+ * the public ones any module may read, and the cache's bookkeeping, which
+ * only item.c, itemset.c and the replica (replica*.c) touch; others go
+ * through the accessors below.
+ *
+ * For the types, their fields and rules see schema.h; for hex and times,
+ * textfmt.h (both included here, as most users of items need them).
  */
 #ifndef GS_ITEM_H
 #define GS_ITEM_H
@@ -17,64 +21,96 @@
 #include <stdint.h>
 
 #include "fields.h"
+#include "schema.h"
+#include "state.h"
+#include "textfmt.h"
 
-enum gs_item_type {
-	GS_TYPE_EVENT = 1,
-	GS_TYPE_RESOURCE = 2,
-	GS_TYPE_SITE = 3,
-	GS_TYPE_RESERVATION = 4,
-};
-#define GS_TYPE_MIN 1
-#define GS_TYPE_MAX 4
-
-#define GS_ITEM_ID_LEN 16
-#define GS_FIELD_DELETED "_deleted"
-
-/* What failed validation: the field and the rule, in French. */
-struct gs_verr {
-	char field[GS_FIELD_NAME_MAX + 1];
-	char rule[200];
+/* One change of an item, as kept in memory. */
+struct gs_ichange {
+	uint8_t id[32];
+	uint8_t author[32];
+	uint64_t seq;
+	uint64_t hlc;
+	uint8_t (*parents)[32];     /* owned */
+	size_t nparents;
+	struct gs_fields delta;     /* owned; empty if the body is unreadable */
 };
 
-/* "event", "resource", "site", "reservation", or NULL if unknown. */
-const char *gs_item_type_name(int type);
-/* The type named s, or GS_EINVAL. */
-int gs_item_type_parse(const char *s);
+/*
+ * An item. A full item holds every change (loaded from the store, or
+ * created by its first change); a light one holds only the merged state
+ * read from the items table, which is enough to show it. The replica
+ * turns a light item into a full one in place when a change must be
+ * checked against it, so pointers stay valid until the cache is trimmed
+ * (between two turns of the event loop, never during a request).
+ */
+struct gs_item {
+	/* public, read-only */
+	uint8_t id[GS_ITEM_ID_LEN];
+	int type;                   /* enum gs_item_type */
+	bool full;                  /* ch holds every change */
+	struct gs_ichange *ch;      /* owned, in apply order; full items only */
+	size_t n;                   /* changes in ch */
+	int corrupt;                /* stored data failed authentication */
+
+	/* private: item.c, itemset.c and replica*.c only */
+	size_t cap;                 /* room in ch */
+	int dirty;                  /* state is stale (full items only) */
+	bool stored;                /* has a row in the items table */
+	bool touched;               /* written by the open transaction */
+	int64_t received_ms;        /* first stored here, 0 if not yet */
+	struct gs_state state;      /* valid when !dirty; see gs_item_state() */
+};
+
+/* Calls cb for every item; stops on non-zero. */
+typedef int (*gs_item_cb)(struct gs_item *it, void *arg);
 
 /*
- * Checks one field of an item of the given type: the name is known for
- * the type and the value follows its rule (length, format, enumeration).
- * An empty value clears an optional field and is accepted for it.
- * Returns 0 or GS_EINVAL with err filled (err may be NULL).
+ * Creates a light, empty item. Returns 0 and *out (the caller's, freed
+ * with gs_item_destroy), or GS_ENOMEM.
  */
-int gs_item_check_field(int type, const char *name, const char *value,
-    struct gs_verr *err);
-/*
- * Checks a change body (delta). Every field passes gs_item_check_field;
- * a root change (root true) must also carry every required field.
- * "_deleted" must be "0" or "1". Returns 0 or GS_EINVAL with err filled.
- */
-int gs_item_check_delta(int type, const struct gs_fields *delta, bool root,
-    struct gs_verr *err);
-/*
- * Checks a whole item state: required fields present and non-empty, and
- * the rules across fields (an event ends after it starts). Returns 0 or
- * GS_EINVAL with err filled.
- */
-int gs_item_check_state(int type, const struct gs_fields *state,
-    struct gs_verr *err);
+int gs_item_new(const uint8_t id[GS_ITEM_ID_LEN], int type,
+    struct gs_item **out);
+/* Frees the item, its changes and its state; sets *it to NULL. NULL ok. */
+void gs_item_destroy(struct gs_item **it);
 
 /*
- * The field listing the sites, besides the owner, that may edit an item of
- * this type ("cohosts" for events, "editors" for resources), or NULL when
- * only the owner may write (site profiles, reservations).
+ * Adds a change to an item, making it full. delta is moved into the item
+ * (left empty); parents are copied. corrupt marks the item corrupt (the
+ * change's body failed authentication). Returns 0 or GS_ENOMEM (the item
+ * is then unchanged).
  */
-const char *gs_item_editors_field(int type);
+int gs_item_add(struct gs_item *it, const uint8_t id[32],
+    const uint8_t author[32], uint64_t seq, uint64_t hlc,
+    const uint8_t (*parents)[32], size_t nparents, struct gs_fields *delta,
+    int corrupt);
+/* Drops the changes of an item, making it light again. */
+void gs_item_forget_changes(struct gs_item *it);
+
 /*
- * 1 if the comma-separated list of site IDs in value contains pk, 0
- * otherwise (including when value is NULL).
+ * The merged state of an item (lent; valid until the item changes), or
+ * NULL if it cannot be computed (then the item is treated as corrupt).
+ * The functions below it need a full item.
  */
-int gs_item_list_has_site(const char *value, const uint8_t pk[32]);
+const struct gs_state *gs_item_state(struct gs_item *it);
+/* 1 if the item holds the change, 0 otherwise. */
+int gs_item_has_change(const struct gs_item *it, const uint8_t id[32]);
+/* The change with this ID (lent) or NULL. */
+const struct gs_ichange *gs_item_change(const struct gs_item *it,
+    const uint8_t id[32]);
+/*
+ * The state a change whose parents are given saw: the merge of those
+ * parents and their ancestors. out must be zeroed; the caller clears it.
+ * Returns 0, GS_ENOPARENT, GS_EINVAL, GS_ENOMEM.
+ */
+int gs_item_state_at(struct gs_item *it, const uint8_t (*parents)[32],
+    size_t nparents, struct gs_state *out);
+
+/*
+ * When the item was first stored on this site (ms since the epoch), or 0
+ * if it has not been yet.
+ */
+int64_t gs_item_received_ms(const struct gs_item *it);
 
 /* The 16-byte ID of an item created by author's change number seq. */
 void gs_item_id_new(const uint8_t author[32], uint64_t seq,
@@ -84,16 +120,5 @@ void gs_item_id_site(const uint8_t author[32], uint8_t out[GS_ITEM_ID_LEN]);
 /* The 16-byte ID of author's reservation on event (one per site and event). */
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);
-
-/*
- * Parses an RFC 3339 date-time with offset into milliseconds since the
- * Unix epoch. Returns 0 or GS_EINVAL.
- */
-int gs_time_parse(const char *s, int64_t *ms);
-
-/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
-void gs_hex(const uint8_t *bin, size_t len, char *out);
-/* Parses exactly 2 * len hex digits (any case). 0 or GS_EINVAL. */
-int gs_unhex(const char *hex, uint8_t *bin, size_t len);
 
 #endif

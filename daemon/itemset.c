@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * itemset.c: the item cache, an open-addressing hash table keyed by the
- * random 16-byte item IDs (the first 8 bytes are already uniform). A full
- * item's merged state is recomputed lazily when a change arrives.
+ * random 16-byte item IDs (the first 8 bytes are already uniform).
  */
 #include "itemset.h"
 
@@ -10,8 +9,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "item.h"
-#include "log.h"
 
 struct gs_itemset {
 	struct gs_item **slots;   /* owned; NULL = empty */
@@ -47,36 +44,12 @@ gs_itemset_new(struct gs_itemset **out)
 }
 
 void
-gs_item_forget_changes(struct gs_item *it)
-{
-	for (size_t i = 0; i < it->n; i++) {
-		free(it->ch[i].parents);
-		gs_fields_clear(&it->ch[i].delta);
-	}
-	free(it->ch);
-	it->ch = NULL;
-	it->n = it->cap = 0;
-	it->full = false;
-}
-
-static void
-item_free(struct gs_item *it)
-{
-	if (it == NULL)
-		return;
-	gs_item_forget_changes(it);
-	gs_state_clear(&it->state);
-	free(it);
-}
-
-void
 gs_itemset_clear(struct gs_itemset *s)
 {
 	if (s->n == 0)
 		return;
 	for (size_t i = 0; i < s->cap; i++) {
-		item_free(s->slots[i]);
-		s->slots[i] = NULL;
+		gs_item_destroy(&s->slots[i]);
 	}
 	s->n = 0;
 }
@@ -85,7 +58,7 @@ void
 gs_itemset_free_retired(struct gs_itemset *s)
 {
 	for (size_t i = 0; i < s->nretired; i++)
-		item_free(s->retired[i]);
+		gs_item_destroy(&s->retired[i]);
 	s->nretired = 0;
 }
 
@@ -179,112 +152,11 @@ gs_itemset_create(struct gs_itemset *s, const uint8_t id[16], int type,
 	slot = find_slot(s, id);
 	if (s->slots[slot] != NULL)
 		return GS_EEXISTS;
-	if ((it = calloc(1, sizeof(*it))) == NULL)
+	if (gs_item_new(id, type, &it) != 0)
 		return GS_ENOMEM;
-	memcpy(it->id, id, 16);
-	it->type = type;
 	s->slots[slot] = it;
 	s->n++;
 	*out = it;
 	return 0;
 }
 
-int
-gs_item_add(struct gs_item *it, const uint8_t id[32],
-    const uint8_t author[32], uint64_t seq, uint64_t hlc,
-    const uint8_t (*parents)[32], size_t nparents, struct gs_fields *delta,
-    int corrupt)
-{
-	struct gs_ichange *c;
-
-	if (it->n == it->cap) {
-		size_t ncap = it->cap ? it->cap * 2 : 4;
-		struct gs_ichange *nc = realloc(it->ch, ncap * sizeof(*nc));
-		if (nc == NULL)
-			return GS_ENOMEM;
-		it->ch = nc;
-		it->cap = ncap;
-	}
-	c = &it->ch[it->n];
-	memset(c, 0, sizeof(*c));
-	if (nparents > 0) {
-		if ((c->parents = malloc(nparents * 32)) == NULL)
-			return GS_ENOMEM;
-		memcpy(c->parents, parents, nparents * 32);
-	}
-	memcpy(c->id, id, 32);
-	memcpy(c->author, author, 32);
-	c->seq = seq;
-	c->hlc = hlc;
-	c->nparents = nparents;
-	c->delta = *delta;
-	gs_fields_init(delta);
-	it->n++;
-	it->full = true;
-	it->corrupt |= corrupt;
-	it->dirty = 1;
-	return 0;
-}
-
-/* Merges the item's changes (all, or below heads) into out. */
-static int
-merge_item(struct gs_item *it, const uint8_t (*heads)[32], size_t nheads,
-    struct gs_state *out)
-{
-	struct gs_mchange *mc;
-	int ret;
-
-	if ((mc = calloc(it->n, sizeof(*mc))) == NULL)
-		return GS_ENOMEM;
-	for (size_t i = 0; i < it->n; i++) {
-		memcpy(mc[i].id, it->ch[i].id, 32);
-		memcpy(mc[i].author, it->ch[i].author, 32);
-		mc[i].hlc = it->ch[i].hlc;
-		mc[i].nparents = it->ch[i].nparents;
-		mc[i].parents = (const uint8_t (*)[32])it->ch[i].parents;
-		mc[i].delta = &it->ch[i].delta;
-	}
-	ret = gs_merge(mc, it->n, heads, nheads, out);
-	free(mc);
-	return ret;
-}
-
-const struct gs_state *
-gs_item_state(struct gs_item *it)
-{
-	int rc;
-
-	if (!it->dirty)
-		return it->corrupt && !it->full ? NULL : &it->state;
-	gs_state_clear(&it->state);
-	rc = merge_item(it, NULL, 0, &it->state);
-	if (rc != 0) {
-		log_warnx("itemset: cannot merge an item: %s", gs_strerror(rc));
-		it->corrupt = 1;
-		return NULL;
-	}
-	it->dirty = 0;
-	return &it->state;
-}
-
-const struct gs_ichange *
-gs_item_change(const struct gs_item *it, const uint8_t id[32])
-{
-	for (size_t i = 0; i < it->n; i++)
-		if (memcmp(it->ch[i].id, id, 32) == 0)
-			return &it->ch[i];
-	return NULL;
-}
-
-int
-gs_item_has_change(const struct gs_item *it, const uint8_t id[32])
-{
-	return gs_item_change(it, id) != NULL;
-}
-
-int
-gs_item_state_at(struct gs_item *it, const uint8_t (*parents)[32],
-    size_t nparents, struct gs_state *out)
-{
-	return merge_item(it, parents, nparents, out);
-}

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "item.h"
+#include "schema.h"
 
 /* One selected change, in ID order; index i in every array below. */
 struct node {
@@ -263,16 +263,6 @@ add_candidate(struct gs_conflict *c, const struct node *nd, const char *v)
 	return 0;
 }
 
-static void
-conflict_clear(struct gs_conflict *c)
-{
-	for (size_t i = 0; i < c->ncand; i++)
-		free(c->cand[i].value);
-	free(c->cand);
-	free(c->field);
-	memset(c, 0, sizeof(*c));
-}
-
 static const char *
 delta_get(const struct node *nd, const char *name)
 {
@@ -397,7 +387,7 @@ merge_field(const struct ctx *cx, const char *name, uint64_t *lw,
 out:
 	free(unseen);
 	if (ret != 0)
-		conflict_clear(conf);
+		gs_conflict_clear(conf);
 	return ret;
 }
 
@@ -550,37 +540,4 @@ out:
 	if (ret != 0)
 		gs_state_clear(out);
 	return ret;
-}
-
-void
-gs_state_clear(struct gs_state *s)
-{
-	if (s == NULL)
-		return;
-	gs_fields_clear(&s->fields);
-	free(s->heads);
-	for (size_t i = 0; i < s->nconflicts; i++)
-		conflict_clear(&s->conflicts[i]);
-	free(s->conflicts);
-	memset(s, 0, sizeof(*s));
-}
-
-const struct gs_conflict *
-gs_state_conflict(const struct gs_state *s, const char *field)
-{
-	size_t lo = 0, hi;
-
-	assert(s && field);
-	hi = s->nconflicts;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->conflicts[mid].field, field);
-		if (c == 0)
-			return &s->conflicts[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "fields.h"
+#include "state.h"
 
 /* One change of an item, as the merge sees it. Everything is lent. */
 struct gs_mchange {
@@ -31,33 +32,6 @@ struct gs_mchange {
 	size_t nparents;
 	const uint8_t (*parents)[32];
 	const struct gs_fields *delta;    /* fields written, "_deleted" included */
-};
-
-struct gs_candidate {
-	char *value;            /* owned */
-	uint8_t change[32];     /* the change that wrote it */
-	uint8_t author[32];
-	uint64_t hlc;
-};
-
-struct gs_conflict {
-	char *field;                  /* owned; "_deleted" for delete vs edit */
-	struct gs_candidate *cand;    /* owned; winner first, then by the same order */
-	size_t ncand;
-};
-
-struct gs_state {
-	uint8_t owner[32];            /* author of the root change */
-	uint8_t root[32];             /* ID of the root change */
-	struct gs_fields fields;      /* winning values; no "_deleted" */
-	bool deleted;                 /* the winning "_deleted" is "1" */
-	uint8_t (*heads)[32];         /* owned; ascending */
-	size_t nheads;
-	struct gs_conflict *conflicts;/* owned; ascending by field name */
-	size_t nconflicts;
-	uint64_t created_hlc;         /* HLC of the root */
-	uint64_t updated_hlc;         /* greatest HLC among the changes merged */
-	size_t nchanges;              /* changes merged */
 };
 
 /*
@@ -71,12 +45,5 @@ struct gs_state {
  */
 int gs_merge(const struct gs_mchange *changes, size_t n,
     const uint8_t (*heads)[32], size_t nheads, struct gs_state *out);
-
-/* Frees everything the state owns and zeroes it. Accepts NULL. */
-void gs_state_clear(struct gs_state *s);
-
-/* The conflict on field, or NULL. */
-const struct gs_conflict *gs_state_conflict(const struct gs_state *s,
-    const char *field);
 
 #endif

@@ -160,6 +160,7 @@ gs_replica_init_site(const char *data_dir, const char *key_file,
 	size_t kclen;
 	char dbpath[4096], keypath[4096];
 	struct stat sb;
+	struct gs_store_types types;
 	int ret;
 
 	ret = path_join(dbpath, sizeof(dbpath), data_dir, "gemsync.db");
@@ -193,7 +194,8 @@ gs_replica_init_site(const char *data_dir, const char *key_file,
 		    gs_strerror(ret));
 		goto out;
 	}
-	ret = gs_store_open(dbpath, &st);
+	gs_schema_store_types(&types);
+	ret = gs_store_open(dbpath, &types, &st);
 	if (ret == 0)
 		ret = gs_store_migrate(st);
 	if (ret == 0)
@@ -254,6 +256,7 @@ gs_replica_open_store(const char *data_dir, struct gs_store **out,
 {
 	char dbpath[4096];
 	struct stat sb;
+	struct gs_store_types types;
 	int ret;
 
 	*out = NULL;
@@ -267,7 +270,8 @@ gs_replica_open_store(const char *data_dir, struct gs_store **out,
 		    "« gemsync init » (ou gemsyncd --init)", data_dir);
 		return GS_ENOTFOUND;
 	}
-	ret = gs_store_open(dbpath, out);
+	gs_schema_store_types(&types);
+	ret = gs_store_open(dbpath, &types, out);
 	if (ret != 0)
 		snprintf(err, errlen, "base de données %s : %s", dbpath,
 		    gs_strerror(ret));

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * state.c: packing and unpacking gs_state with protobuf-c. Unpacking goes
- * through a byte budget, since the bytes come from the disk.
+ * state.c: an item's merged state: freeing it, finding a conflict in it,
+ * and packing and unpacking it with protobuf-c. Unpacking goes through a
+ * byte budget, since the bytes come from the disk.
  */
 #include "state.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,4 +203,47 @@ gs_state_decode(const uint8_t *buf, size_t len, struct gs_state *out)
 	if (ret != 0)
 		gs_state_clear(out);
 	return ret;
+}
+
+void
+gs_conflict_clear(struct gs_conflict *c)
+{
+	for (size_t i = 0; i < c->ncand; i++)
+		free(c->cand[i].value);
+	free(c->cand);
+	free(c->field);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+gs_state_clear(struct gs_state *s)
+{
+	if (s == NULL)
+		return;
+	gs_fields_clear(&s->fields);
+	free(s->heads);
+	for (size_t i = 0; i < s->nconflicts; i++)
+		gs_conflict_clear(&s->conflicts[i]);
+	free(s->conflicts);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct gs_conflict *
+gs_state_conflict(const struct gs_state *s, const char *field)
+{
+	size_t lo = 0, hi;
+
+	assert(s && field);
+	hi = s->nconflicts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->conflicts[mid].field, field);
+		if (c == 0)
+			return &s->conflicts[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }

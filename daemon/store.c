@@ -146,10 +146,14 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 #define ITEM_COLS "id, type, nchanges, nconflicts, received, state"
 /*
  * Items are indexed by (type, id), which lists a type in ID order; a
- * lookup by ID alone seeks once per type. The rows themselves (a sealed
- * state each, about a page fifth) are appended in rowid order.
+ * lookup by ID alone seeks once per type, so it names the stored types.
+ * The rows themselves (a sealed state each, about a page fifth) are
+ * appended in rowid order. The type lists come from the schema
+ * (struct gs_store_types): a statement's text names them by these
+ * markers, which prepare_schema replaces with "(1, 2, ...)" once.
  */
-#define ITEM_TYPES "(1, 2, 3, 4)"
+#define STORED_TYPES "{stored}"
+#define OWNED_TYPES "{owned}"
 
 /*
  * Settings of every connection, in order:
@@ -291,11 +295,11 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "state = excluded.state, owner = excluded.owner, "
 	    "deleted = excluded.deleted",
 	[SS_ITEM_COUNT_OWNED] = "SELECT owner, COUNT(*) FROM items "
-	    "WHERE type IN (1, 2) AND deleted = 0 GROUP BY owner",
+	    "WHERE type IN " OWNED_TYPES " AND deleted = 0 GROUP BY owner",
 	[SS_ITEM_GET] = "SELECT " ITEM_COLS " FROM items "
-	    "WHERE type IN " ITEM_TYPES " AND id = ?1",
+	    "WHERE type IN " STORED_TYPES " AND id = ?1",
 	[SS_ITEM_RANGE] = "SELECT " ITEM_COLS " FROM items "
-	    "WHERE type IN " ITEM_TYPES " AND id BETWEEN ?1 AND ?2 "
+	    "WHERE type IN " STORED_TYPES " AND id BETWEEN ?1 AND ?2 "
 	    "AND (?3 = 0 OR type = ?3) ORDER BY id LIMIT 2",
 	[SS_ITEMS_ALL] = "SELECT " ITEM_COLS " FROM items ORDER BY type, id",
 	[SS_ITEMS_OF_TYPE] = "SELECT " ITEM_COLS " FROM items "
@@ -319,6 +323,8 @@ struct gs_store {
 	bool migrated;                     /* schema statements are prepared */
 	sqlite3_stmt *base[BS__COUNT];     /* prepared by open */
 	sqlite3_stmt *schema[SS__COUNT];   /* prepared by migrate */
+	char stored_sql[128];              /* "(1, 2, ...)": the stored types */
+	char owned_sql[128];               /* the same for the owned types */
 };
 
 /* Maps an SQLite result code to a GS_E* code. */
@@ -749,8 +755,31 @@ open_err(const char *path, int ret, int rc)
 	return ret;
 }
 
+/*
+ * Writes "(t1, t2, ...)" for n types into out (size bytes). 0, or
+ * GS_EINVAL if the list is empty or does not fit.
+ */
+static int
+type_list_sql(const int *types, size_t n, char *out, size_t size)
+{
+	size_t len = 0;
+	int w;
+
+	if (n == 0)
+		return GS_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		w = snprintf(out + len, size - len, "%s%d%s", i ? ", " : "(",
+		    types[i], i + 1 == n ? ")" : "");
+		if (w < 0 || (size_t)w >= size - len)
+			return GS_EINVAL;
+		len += (size_t)w;
+	}
+	return 0;
+}
+
 int
-gs_store_open(const char *path, struct gs_store **out)
+gs_store_open(const char *path, const struct gs_store_types *types,
+    struct gs_store **out)
 {
 	struct gs_store *st = NULL;
 	char buf[32];
@@ -762,13 +791,20 @@ gs_store_open(const char *path, struct gs_store **out)
 	int i;
 
 	*out = NULL;
-	if (path == NULL || *path == '\0')
+	if (path == NULL || *path == '\0' || types == NULL ||
+	    types->nstored > GS_STORE_TYPES_MAX ||
+	    types->nowned > GS_STORE_TYPES_MAX)
 		goto out;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		ret = GS_ENOMEM;
 		goto out;
 	}
+	if (type_list_sql(types->stored, types->nstored, st->stored_sql,
+	    sizeof(st->stored_sql)) != 0 ||
+	    type_list_sql(types->owned, types->nowned, st->owned_sql,
+	    sizeof(st->owned_sql)) != 0)
+		goto out;
 	st->in_memory = strcmp(path, ":memory:") == 0;
 	if (!st->in_memory) {
 		ret = precreate(path);
@@ -888,18 +924,63 @@ out:
 	return ret;
 }
 
+/*
+ * The text of schema statement i with the type markers replaced: the
+ * table's text itself if it has none, else a copy in buf (size bytes).
+ * NULL if it does not fit or has an unknown marker.
+ */
+static const char *
+schema_text(const struct gs_store *st, int i, char *buf, size_t size)
+{
+	const char *sql = schema_sql[i], *mark, *list;
+	size_t len = 0, mlen;
+
+	while ((mark = strchr(sql, '{')) != NULL) {
+		if (strncmp(mark, STORED_TYPES, strlen(STORED_TYPES)) == 0) {
+			list = st->stored_sql;
+			mlen = strlen(STORED_TYPES);
+		} else if (strncmp(mark, OWNED_TYPES,
+		    strlen(OWNED_TYPES)) == 0) {
+			list = st->owned_sql;
+			mlen = strlen(OWNED_TYPES);
+		} else {
+			return NULL;
+		}
+		if (len + (size_t)(mark - sql) + strlen(list) >= size)
+			return NULL;
+		memcpy(buf + len, sql, (size_t)(mark - sql));
+		len += (size_t)(mark - sql);
+		memcpy(buf + len, list, strlen(list));
+		len += strlen(list);
+		sql = mark + mlen;
+	}
+	if (sql == schema_sql[i])
+		return sql;
+	if (len + strlen(sql) >= size)
+		return NULL;
+	memcpy(buf + len, sql, strlen(sql) + 1);
+	return buf;
+}
+
 /* Prepares every schema statement once the tables exist. */
 static int
 prepare_schema(struct gs_store *st)
 {
 	int ret = GS_EDB;
+	char buf[1024];
+	const char *sql;
 	int rc;
 	int i;
 
 	for (i = 0; i < SS__COUNT; i++) {
 		if (st->schema[i] != NULL)
 			continue;
-		rc = sqlite3_prepare_v3(st->db, schema_sql[i], -1,
+		sql = schema_text(st, i, buf, sizeof(buf));
+		if (sql == NULL) {
+			log_warnx("store: cannot build statement %d", i);
+			goto out;
+		}
+		rc = sqlite3_prepare_v3(st->db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->schema[i], NULL);
 		if (rc != SQLITE_OK) {
 			ret = db_fail(st, "prepare", rc);

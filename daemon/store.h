@@ -74,13 +74,31 @@ struct gs_peer_row {
 typedef int (*gs_store_peer_cb)(const struct gs_peer_row *p, void *arg);
 
 /*
+ * The item types the store knows, given by the schema
+ * (gs_schema_store_types) so that no type number is written here: the
+ * types kept (an item of another type is never looked up), and those
+ * counted per owner by gs_store_owned_counts. Each list is ascending,
+ * with no duplicate and at least one type.
+ */
+#define GS_STORE_TYPES_MAX 16
+struct gs_store_types {
+	int stored[GS_STORE_TYPES_MAX];
+	size_t nstored;
+	int owned[GS_STORE_TYPES_MAX];
+	size_t nowned;
+};
+
+/*
  * Opens (creating if needed, mode 0600 under the caller's umask) the
  * database at path, in WAL mode with synchronous=FULL, secure_delete and a
- * busy timeout. Does not create or migrate the schema: the caller checks the
- * storage key first. Returns 0 and *out, GS_EDB, GS_ECORRUPT (not a
- * database), GS_EREADONLY, GS_ENOMEM.
+ * busy timeout. types is copied; the statements that name types are built
+ * from it. Does not create or migrate the schema: the caller checks the
+ * storage key first. Returns 0 and *out, GS_EINVAL (no path, an empty or
+ * too long type list), GS_EDB, GS_ECORRUPT (not a database), GS_EREADONLY,
+ * GS_ENOMEM.
  */
-int gs_store_open(const char *path, struct gs_store **out);
+int gs_store_open(const char *path, const struct gs_store_types *types,
+    struct gs_store **out);
 /* Closes (after a WAL checkpoint) and sets *st to NULL. Accepts NULL. */
 void gs_store_close(struct gs_store **st);
 /* The schema version in the file: 0 for a new, empty database. */
@@ -219,7 +237,10 @@ int gs_store_items_foreach(struct gs_store *st, int type, gs_store_item_cb cb,
     void *arg);
 /* Number of items of type (0: all; GS_STORE_CONFLICTED). */
 int gs_store_item_count(struct gs_store *st, int type, int64_t *count);
-/* Calls cb(owner, n) with the number of live events and resources of each. */
+/*
+ * Calls cb(owner, n) with the number of live items of the owned types
+ * (events and resources) of each owner.
+ */
 int gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb,
     void *arg);
 /* Calls cb with the ID of every item that has changes but no items row. */

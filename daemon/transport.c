@@ -30,6 +30,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "textfmt.h"
 #include "transport.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -112,48 +113,6 @@ map_errno(int e)
 	default:
 		return GS_EIO;
 	}
-}
-
-static void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decodes exactly 2 * len lowercase hex digits. Returns 0 or -1. */
-static int
-hex_decode(const char *in, uint8_t *out, size_t len)
-{
-	size_t i;
-	int hi, lo;
-
-	if (strlen(in) != 2 * len)
-		return -1;
-	for (i = 0; i < len; i++) {
-		hi = hex_digit(in[2 * i]);
-		lo = hex_digit(in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 static int
@@ -339,7 +298,7 @@ handle_zap(struct gs_endpoint *ep, zmq_msg_t *f, int n)
 		listen->in_cb = 0;
 		gs_sanitize(addr, safe, sizeof(safe));
 		if (ok) {
-			hex_encode(pk, CURVE_KEY_LEN, user);
+			gs_hex(pk, CURVE_KEY_LEN, user);
 			status = "200";
 			text = "ok";
 			log_debug("transport: curve client from %s accepted",
@@ -431,7 +390,7 @@ dispatch(struct gs_endpoint *ep, zmq_msg_t *f, int n)
 			goto drop;
 		/* Metadata rides on the frames the engine decoded. */
 		uid = zmq_msg_gets(&f[1], "User-Id");
-		if (uid == NULL || hex_decode(uid, pk, sizeof(pk)) != 0)
+		if (uid == NULL || gs_unhex(uid, pk, sizeof(pk)) != 0)
 			goto drop;
 		m.route = zmq_msg_data(&f[0]);
 		m.route_len = zmq_msg_size(&f[0]);

@@ -397,9 +397,9 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	gs_jw_key(w, "owner_name");
 	gs_jw_str(w, site_name(r, m, st->owner));
 	/* when this site first stored it: with "created", how long it took */
-	if (it->received_ms > 0) {
+	if (gs_item_received_ms(it) > 0) {
 		gs_jw_key(w, "received");
-		w_time(w, (uint64_t)it->received_ms << 16);
+		w_time(w, (uint64_t)gs_item_received_ms(it) << 16);
 	}
 	if (it->type == GS_TYPE_EVENT && seats != NULL) {
 		gs_jw_key(w, "seats");

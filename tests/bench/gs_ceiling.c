@@ -158,9 +158,11 @@ measure_insert(struct ctx *x, double *rate)
 	uint8_t author[32];
 	double t0, t;
 	unsigned long n = 0;
+	struct gs_store_types types;
 	int rc;
 
-	rc = gs_store_open(x->db, &st);
+	gs_schema_store_types(&types);
+	rc = gs_store_open(x->db, &types, &st);
 	if (rc == 0)
 		rc = gs_store_migrate(st);
 	t0 = now_s();

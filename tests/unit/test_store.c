@@ -24,6 +24,15 @@
 
 #include "fixture.h"
 
+/*
+ * The types the store is given: the schema's (gs_schema_store_types),
+ * written out so that this test exercises the store alone.
+ */
+static const struct gs_store_types fx_types = {
+	.stored = { 1, 2, 3, 4 }, .nstored = 4,
+	.owned = { 1, 2 }, .nowned = 2,
+};
+
 struct store_fx {
 	char dir[64];
 	char path[128];
@@ -82,7 +91,7 @@ teardown(void **state)
 static void
 open_migrated(struct store_fx *fx)
 {
-	assert_int_equal(gs_store_open(fx->path, &fx->st), 0);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), 0);
 	assert_int_equal(gs_store_migrate(fx->st), 0);
 }
 
@@ -193,7 +202,7 @@ test_new_db(void **state)
 	int v = -1;
 
 	umask(022);
-	assert_int_equal(gs_store_open(fx->path, &fx->st), 0);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), 0);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(gs_store_schema_version(fx->st, &v), 0);
@@ -266,7 +275,7 @@ test_version_newer(void **state)
 	assert_int_equal(pwrite(fd, be, sizeof(be), 60), sizeof(be));
 	close(fd);
 
-	assert_int_equal(gs_store_open(fx->path, &fx->st), 0);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), 0);
 	assert_int_equal(gs_store_schema_version(fx->st, &v), 0);
 	assert_int_equal(v, 99);
 	assert_int_equal(gs_store_migrate(fx->st), GS_EVERSION);
@@ -740,7 +749,7 @@ test_garbage(void **state)
 	assert_int_equal(write(fd, buf, sizeof(buf)), sizeof(buf));
 	close(fd);
 	/* Detected at open: the first read of the header fails. */
-	assert_int_equal(gs_store_open(fx->path, &fx->st), GS_ECORRUPT);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), GS_ECORRUPT);
 	assert_null(fx->st);
 }
 
@@ -762,7 +771,7 @@ test_reopen(void **state)
 	gs_store_close(&fx->st);
 	gs_store_close(&fx->st);            /* NULL accepted */
 
-	assert_int_equal(gs_store_open(fx->path, &fx->st), 0);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), 0);
 	assert_int_equal(gs_store_schema_version(fx->st, &v), 0);
 	assert_int_equal(v, GS_SCHEMA_VERSION);
 	/* meta readable before migrate, for the storage key check. */
@@ -814,19 +823,19 @@ test_readonly(void **state)
 		return;
 	}
 	assert_int_equal(chmod(fx->path, 0400), 0);
-	assert_int_equal(gs_store_open(fx->path, &fx->st), GS_EREADONLY);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), GS_EREADONLY);
 	assert_null(fx->st);
 	assert_int_equal(chmod(fx->path, 0600), 0);
 
 	/* A new database in a read-only directory. */
 	snprintf(path, sizeof(path), "%s/site.db", rodir);
-	assert_int_equal(gs_store_open(path, &fx->st), GS_EREADONLY);
+	assert_int_equal(gs_store_open(path, &fx_types, &fx->st), GS_EREADONLY);
 	assert_null(fx->st);
 
 	/* An existing database in a directory made read-only: no WAL file
 	 * can be created. */
 	assert_int_equal(chmod(fx->dir, 0500), 0);
-	assert_int_equal(gs_store_open(fx->path, &fx->st), GS_EREADONLY);
+	assert_int_equal(gs_store_open(fx->path, &fx_types, &fx->st), GS_EREADONLY);
 	assert_null(fx->st);
 	assert_int_equal(chmod(fx->dir, 0700), 0);
 }
@@ -906,13 +915,31 @@ test_memory(void **state)
 	struct tchange t;
 
 	(void)state;
-	assert_int_equal(gs_store_open(":memory:", &st), 0);
+	assert_int_equal(gs_store_open(":memory:", &fx_types, &st), 0);
 	assert_int_equal(gs_store_migrate(st), 0);
 	mk_change(&t, 1, 1, 1, 0, 0, true);
 	assert_int_equal(gs_store_change_insert(st, &t.c), 0);
 	assert_int_equal(gs_store_change_exists(st, t.c.id), 1);
 	gs_store_close(&st);
 	assert_null(st);
+}
+
+/* A store is refused an empty or oversized type list. */
+static void
+test_types_refused(void **state)
+{
+	struct gs_store *st = NULL;
+	struct gs_store_types t = fx_types;
+
+	(void)state;
+	t.nstored = 0;
+	assert_int_equal(gs_store_open(":memory:", &t, &st), GS_EINVAL);
+	assert_null(st);
+	t = fx_types;
+	t.nowned = GS_STORE_TYPES_MAX + 1;
+	assert_int_equal(gs_store_open(":memory:", &t, &st), GS_EINVAL);
+	assert_null(st);
+	assert_int_equal(gs_store_open(":memory:", NULL, &st), GS_EINVAL);
 }
 
 int
@@ -937,6 +964,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 		cmocka_unit_test(test_memory),
+		cmocka_unit_test(test_types_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

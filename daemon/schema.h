@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * schema.h: the item types and their fields, and the validation rules
+ * every field obeys. schema.c holds one table per type listing its
+ * fields, a row each with everything the daemon knows about a field
+ * (name, required, text kind, byte limit, rule), and one table of the
+ * types; so a new field is one row and a new type is one table and one
+ * row. No field describes a member's health or identity: unknown fields
+ * are refused.
+ *
+ * A change body is a delta: the fields it writes. The reserved field
+ * "_deleted" ("1" or "0") is written by deletions and by conflict
+ * resolutions that settle a delete-versus-edit conflict.
+ *
+ * Other modules learn about the types from here rather than from their
+ * numbers: the store is handed the stored and owned types
+ * (gs_schema_store_types), the replica the editors field of each type.
+ */
+#ifndef GS_SCHEMA_H
+#define GS_SCHEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fields.h"
+
+/* The numbers are on disk and on the wire: never renumber. */
+enum gs_item_type {
+	GS_TYPE_EVENT = 1,
+	GS_TYPE_RESOURCE = 2,
+	GS_TYPE_SITE = 3,
+	GS_TYPE_RESERVATION = 4,
+};
+#define GS_TYPE_MIN 1
+#define GS_TYPE_MAX 4
+
+#define GS_ITEM_ID_LEN 16
+#define GS_FIELD_DELETED "_deleted"
+
+struct gs_store_types;
+
+/* What failed validation: the field and the rule, in French. */
+struct gs_verr {
+	char field[GS_FIELD_NAME_MAX + 1];
+	char rule[200];
+};
+
+/* "event", "resource", "site", "reservation", or NULL if unknown. */
+const char *gs_item_type_name(int type);
+/* The type named s, or GS_EINVAL (s NULL or unknown). */
+int gs_item_type_parse(const char *s);
+
+/*
+ * Fills *out with the item types the store keeps (every type, ascending)
+ * and those it counts per owner (the live events and resources a site
+ * lists). out is the caller's; nothing is lent.
+ */
+void gs_schema_store_types(struct gs_store_types *out);
+
+/*
+ * Checks one field of an item of the given type: the name is known for
+ * the type and the value follows its rule (length, format, enumeration).
+ * An empty value clears an optional field and is accepted for it.
+ * Returns 0 or GS_EINVAL with err filled (err may be NULL).
+ */
+int gs_item_check_field(int type, const char *name, const char *value,
+    struct gs_verr *err);
+/*
+ * Checks a change body (delta). Every field passes gs_item_check_field;
+ * a root change (root true) must also carry every required field.
+ * "_deleted" must be "0" or "1". Returns 0 or GS_EINVAL with err filled.
+ */
+int gs_item_check_delta(int type, const struct gs_fields *delta, bool root,
+    struct gs_verr *err);
+/*
+ * Checks a whole item state: required fields present and non-empty, and
+ * the type's rules across fields (an event ends after it starts).
+ * Returns 0 or GS_EINVAL with err filled.
+ */
+int gs_item_check_state(int type, const struct gs_fields *state,
+    struct gs_verr *err);
+
+/*
+ * The field listing the sites, besides the owner, that may edit an item of
+ * this type ("cohosts" for events, "editors" for resources), or NULL when
+ * only the owner may write (site profiles, reservations) or the type is
+ * unknown.
+ */
+const char *gs_item_editors_field(int type);
+/*
+ * 1 if the comma-separated list of site IDs in value (an editors field)
+ * contains pk, 0 otherwise (including when value is NULL).
+ */
+int gs_item_list_has_site(const char *value, const uint8_t pk[32]);
+
+#endif
