@@ -33,6 +33,7 @@
 #include "replica.h"
 #include "seqmap.h"
 #include "siteid.h"
+#include "summary.h"
 #include "store.h"
 #include "transport.h"
 #include "trust.h"
@@ -263,39 +264,11 @@ on_unwanted_site(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
-/* The digest of a summary: BLAKE2b-256 of (author || seq) ascending. */
+/* The digest of what this site holds. */
 static int
-digest_of(const struct gs_seqent *v, size_t n, uint8_t out[32])
+own_digest(struct gs_gossip *g, uint8_t digest[32])
 {
-	uint8_t *buf = malloc(n ? n * 40 : 1);
-
-	if (buf == NULL)
-		return GS_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(buf + i * 40, v[i].pk, 32);
-		for (int k = 0; k < 8; k++)
-			buf[i * 40 + 32 + k] = (uint8_t)(v[i].seq >> (56 - 8 * k));
-	}
-	gs_hash(buf, n * 40, out, 32);
-	free(buf);
-	return 0;
-}
-
-static int
-on_own_entry(const uint8_t author[32], uint64_t seq, void *arg)
-{
-	return gs_seqmap_raise(arg, author, seq);
-}
-
-/* What this site holds, as a map (ascending), and its digest. */
-static int
-own_summary(struct gs_gossip *g, struct gs_seqmap *m, uint8_t digest[32])
-{
-	int ret;
-
-	gs_seqmap_clear(m);
-	ret = gs_replica_summary(g->d->replica, on_own_entry, m);
-	return ret == 0 ? digest_of(m->v, m->n, digest) : ret;
+	return gs_summary_digest(gs_replica_authors(g->d->replica), digest);
 }
 
 /* A short summary (digest only): we believe p holds what we hold. */
@@ -324,17 +297,12 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted);
 static int
 send_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 {
-	struct gs_seqmap mine = { NULL, 0, 0 };
 	uint8_t digest[32];
-	int ret;
 
-	if (p->has_digest && own_summary(g, &mine, digest) == 0 &&
+	if (p->has_digest && own_digest(g, digest) == 0 &&
 	    memcmp(digest, p->known_digest, 32) == 0)
-		ret = send_short_summary(g, p, reply_wanted, digest);
-	else
-		ret = send_full_summary(g, p, reply_wanted);
-	gs_seqmap_free(&mine);
-	return ret;
+		return send_short_summary(g, p, reply_wanted, digest);
+	return send_full_summary(g, p, reply_wanted);
 }
 
 static int
@@ -540,13 +508,12 @@ struct lag_ctx {
 };
 
 static int
-on_lag(const uint8_t author[32], uint64_t seq, void *arg)
+on_lag(const uint8_t author[32], uint64_t seq, uint64_t k, void *arg)
 {
 	struct lag_ctx *l = arg;
-	uint64_t k = known_seq(l->p, author);
 	int64_t rowid;
 
-	if (seq <= k || !relayable(l->g, author) || unwanted_by(l->p, author))
+	if (!relayable(l->g, author) || unwanted_by(l->p, author))
 		return 0;
 	l->lack += seq - k;
 	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) == 0 &&
@@ -643,7 +610,7 @@ static int
 take_summary(struct peer *p, const Gs__Summary *s)
 {
 	struct gs_seqmap *m = &p->known;
-	size_t n = s->n_entries, k = 0;
+	size_t n = s->n_entries;
 
 	if (n > m->cap) {
 		struct gs_seqent *nv = realloc(m->v, n * sizeof(*nv));
@@ -656,17 +623,8 @@ take_summary(struct peer *p, const Gs__Summary *s)
 		memcpy(m->v[i].pk, s->entries[i]->author.data, 32);
 		m->v[i].seq = s->entries[i]->seq;
 	}
-	if (n > 1)
-		qsort(m->v, n, sizeof(*m->v), cmp_key);  /* pk comes first */
-	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && memcmp(m->v[k - 1].pk, m->v[i].pk, 32) == 0) {
-			if (m->v[i].seq > m->v[k - 1].seq)
-				m->v[k - 1].seq = m->v[i].seq;
-			continue;
-		}
-		m->v[k++] = m->v[i];
-	}
-	m->n = k;
+	m->n = n;
+	gs_summary_normalize(m);
 	return 0;
 }
 
@@ -712,17 +670,14 @@ summary_valid(const Gs__Summary *s)
 static void
 on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
-	struct gs_seqmap mine = { NULL, 0, 0 };
 	uint8_t digest[32];
 
-	if (own_summary(g, &mine, digest) != 0 ||
-	    memcmp(digest, s->digest.data, 32) != 0) {
+	if (own_digest(g, digest) != 0 ||
+	    memcmp(digest, s->digest.data, 32) != 0 ||
+	    gs_seqmap_copy(&p->known, gs_replica_authors(g->d->replica)) != 0) {
 		send_full_summary(g, p, true);
-		gs_seqmap_free(&mine);
 		return;
 	}
-	gs_seqmap_free(&p->known);
-	p->known = mine;            /* moved */
 	p->have_known = true;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
@@ -737,11 +692,30 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		send_short_summary(g, p, false, digest);
 }
 
+/* What a peer holds that we lack, from trusted authors; others pend. */
+struct lack_ctx {
+	struct gs_gossip *g;
+	uint64_t lack;
+};
+
+static int
+on_we_lack(const uint8_t author[32], uint64_t theirs, uint64_t mine,
+    void *arg)
+{
+	struct lack_ctx *x = arg;
+
+	if (gs_trust_author_ok(x->g->trust, author) == 0)
+		x->lack += theirs - mine;
+	else
+		gs_trust_note_unknown(x->g->trust, author);
+	return 0;
+}
+
 static void
 on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
 	struct lag_ctx l;
-	uint64_t we_lack = 0, mine;
+	struct lack_ctx we = { g, 0 };
 
 	if (!summary_valid(s)) {
 		p->refused++;
@@ -755,19 +729,11 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
-	p->has_digest = digest_of(p->known.v, p->known.n, p->known_digest) == 0;
-	for (size_t i = 0; i < p->known.n; i++) {
-		const struct gs_seqent *e = &p->known.v[i];
-		mine = gs_replica_seq(g->d->replica, e->pk);
-		if (e->seq <= mine)
-			continue;
-		if (gs_trust_author_ok(g->trust, e->pk) == 0)
-			we_lack += e->seq - mine;
-		else
-			gs_trust_note_unknown(g->trust, e->pk);
-	}
+	p->has_digest = gs_summary_digest(&p->known, p->known_digest) == 0;
+	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
+	    on_we_lack, &we);
 	p->have_known = true;
-	p->we_lack = we_lack;
+	p->we_lack = we.lack;
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
 		/* a send is under way and was set up a moment ago: the new
 		 * summary only refines what we skip, it does not restart */
@@ -782,7 +748,8 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	memset(&l, 0, sizeof(l));
 	l.g = g;
 	l.p = p;
-	gs_replica_summary(g->d->replica, on_lag, &l);
+	gs_summary_ahead(gs_replica_authors(g->d->replica), &p->known, on_lag,
+	    &l);
 	p->they_lack = l.lack;
 	p->sending = l.any;
 	p->cursor = l.start;
@@ -790,7 +757,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		send_summary(g, p, false);
 	if (p->sending)
 		pump(g, p);
-	else if (we_lack == 0)
+	else if (we.lack == 0)
 		p->last_sync = time(NULL);
 }
 

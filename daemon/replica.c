@@ -47,6 +47,12 @@ gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
 	return 0;
 }
 
+const struct gs_seqmap *
+gs_replica_authors(const struct gs_replica *r)
+{
+	return &r->authors;
+}
+
 size_t
 gs_replica_author_count(const struct gs_replica *r)
 {

@@ -196,6 +196,11 @@ typedef int (*gs_replica_summary_cb)(const uint8_t author[32], uint64_t seq,
     void *arg);
 int gs_replica_summary(const struct gs_replica *r, gs_replica_summary_cb cb,
     void *arg);
+/*
+ * The summary itself (author -> highest sequence, ascending), lent until
+ * the next change is applied.
+ */
+const struct gs_seqmap *gs_replica_authors(const struct gs_replica *r);
 /* Number of authors in the summary. */
 size_t gs_replica_author_count(const struct gs_replica *r);
 /* Number of changes held. */

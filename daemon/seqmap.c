@@ -65,6 +65,24 @@ gs_seqmap_raise(struct gs_seqmap *m, const uint8_t pk[32], uint64_t seq)
 	return 0;
 }
 
+int
+gs_seqmap_copy(struct gs_seqmap *dst, const struct gs_seqmap *src)
+{
+	struct gs_seqent *nv;
+
+	if (src->n > dst->cap) {
+		nv = realloc(dst->v, src->n * sizeof(*nv));
+		if (nv == NULL)
+			return GS_ENOMEM;
+		dst->v = nv;
+		dst->cap = src->n;
+	}
+	if (src->n > 0)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	return 0;
+}
+
 void
 gs_seqmap_clear(struct gs_seqmap *m)
 {

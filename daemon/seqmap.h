@@ -34,6 +34,8 @@ size_t gs_key_search(const void *base, size_t n, size_t stride,
 uint64_t gs_seqmap_get(const struct gs_seqmap *m, const uint8_t pk[32]);
 /* Raises pk's sequence to seq (never lowers it). 0 or GS_ENOMEM. */
 int gs_seqmap_raise(struct gs_seqmap *m, const uint8_t pk[32], uint64_t seq);
+/* Makes dst a copy of src. 0 or GS_ENOMEM (dst then unchanged). */
+int gs_seqmap_copy(struct gs_seqmap *dst, const struct gs_seqmap *src);
 /* Empties the map, keeping its memory. */
 void gs_seqmap_clear(struct gs_seqmap *m);
 /* Frees the map's memory and empties it. */

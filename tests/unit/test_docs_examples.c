@@ -25,7 +25,9 @@
 #include "err.h"
 #include "hlc.h"
 #include "item.h"
+#include "seqmap.h"
 #include "siteid.h"
+#include "summary.h"
 
 /* ---- the examples, exactly as the docs print them ---- */
 
@@ -327,20 +329,21 @@ test_hlc_example(void **state)
 
 /*
  * ---- summary digests ----
- * gossip.c computes them in a static helper, so this checks the doc's
- * figures against the doc's layout (40 bytes per author: key, seq as 8
- * bytes big-endian; BLAKE2b-256). test_federation.py's in-sync rounds
- * fail if the layout and the daemon disagree between two sites, not if
- * both change together.
+ * The doc's figures against the doc's layout (40 bytes per author: key,
+ * seq as 8 bytes big-endian; BLAKE2b-256) and against gs_summary_digest,
+ * which gossip sends.
  */
 static void
 test_digest_examples(void **state)
 {
 	struct fx *f = *state;
+	struct gs_seqmap m = { NULL, 0, 0 };
 	uint8_t buf[40], d[32];
 	char hex[81];
 
 	gs_hash("", 0, d, sizeof(d));
+	assert_hex(d, 32, EX_DIGEST_EMPTY);
+	assert_int_equal(gs_summary_digest(&m, d), 0);
 	assert_hex(d, 32, EX_DIGEST_EMPTY);
 	memcpy(buf, f->pk, 32);
 	be64(7, buf + 32);
@@ -348,6 +351,11 @@ test_digest_examples(void **state)
 	assert_string_equal(hex, EX_SUM_BYTES);
 	gs_hash(buf, sizeof(buf), d, sizeof(d));
 	assert_hex(d, 32, EX_DIGEST_ONE);
+	assert_int_equal(gs_seqmap_raise(&m, f->pk, 7), 0);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(gs_summary_digest(&m, d), 0);
+	assert_hex(d, 32, EX_DIGEST_ONE);
+	gs_seqmap_free(&m);
 }
 
 /* ---- the docs show what the code computes ---- */
