@@ -17,9 +17,8 @@
 /* The fields of an event: label in show, option and its help. */
 static const struct cli_item_field event_fields[] = {
 	{ "title", "Titre", "title", "T", "titre (obligatoire à l'ajout)", 0 },
-	{ "kind", "Type", "kind", "K", "workshop, outing, physical, "
-	  "discussion, convivial,\nautonomy, meeting ou other (obligatoire "
-	  "à l'ajout)", 0 },
+	{ "kind", "Type", "kind", "K", "type (obligatoire à l'ajout), l'un de :",
+	  0 },
 	{ "start", "Début", "start", "S",
 	  "début, RFC 3339 (2026-12-01T14:00:00+01:00)", 0 },
 	{ "end", "Fin", "end", "E", "fin, après le début", 0 },
@@ -30,8 +29,7 @@ static const struct cli_item_field event_fields[] = {
 	  "langues, séparées par des virgules (fr,en)", 0 },
 	{ "easy_read", "Facile à lire (FALC)", "easy-read", "yes|no",
 	  "texte facile à lire (FALC)", 0 },
-	{ "audience", "Public", "audience", "A",
-	  "members, families ou public", 0 },
+	{ "audience", "Public", "audience", "A", "public, l'un de :", 0 },
 	{ "companion", "Accompagnant bienvenu", "companion", "yes|no",
 	  "un proche peut venir", 0 },
 	{ "accessibility", "Accessibilité", "accessibility", "A",

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "schema.h"
 #include "siteid.h"
 
 struct label {
@@ -463,26 +464,71 @@ static const struct cli_opt extra_opts[] = {
 };
 
 /*
+ * The help of an option: its row's help, then from the next line the
+ * values the daemon's schema allows when the field is an enumeration
+ * ("a, b ou c", wrapped), so that they are written in one place. Writes
+ * into *p (advanced) and returns the text.
+ */
+static const char *
+option_help(int type, const struct cli_item_field *f, char **p)
+{
+	const char *values = gs_schema_values(type, f->field);
+	const char *last, *v;
+	char *out = *p, *w;
+	size_t col = 0;
+
+	if (values == NULL)
+		return f->help;
+	last = strrchr(values, ',');
+	w = out + sprintf(out, "%s\n", f->help);
+	for (v = values; *v != '\0'; v++) {
+		if (v == last) {
+			w += sprintf(w, " ou");
+			col += 3;
+		} else if (*v == ' ' && v[-1] == ',' && col > 44) {
+			*w++ = '\n';
+			col = 0;
+			continue;
+		} else {
+			*w++ = *v;
+			col++;
+		}
+	}
+	*w++ = '\0';
+	*p = w;
+	return out;
+}
+
+/*
  * Builds the option table of k from its field table (the option's id is
- * the field's row), then --field, and --clear when editing.
+ * the field's row), then --field, and --clear when editing. One block:
+ * the caller frees the table, and the help texts with it.
  */
 static struct cli_opt *
 field_specs(const struct cli_item_kind *k, int edit)
 {
+	int type = gs_item_type_parse(k->type);
 	struct cli_opt *specs;
-	size_t n = 0, i;
+	size_t n = 0, text = 0, i;
+	const char *v;
+	char *p;
 
-	while (k->fields[n].field != NULL)
-		n++;
-	specs = calloc(n + 3, sizeof(*specs));
+	for (; k->fields[n].field != NULL; n++) {
+		v = gs_schema_values(type, k->fields[n].field);
+		if (v != NULL && k->fields[n].help != NULL)
+			text += strlen(k->fields[n].help) + strlen(v) + 8;
+	}
+	specs = calloc(1, (n + 3) * sizeof(*specs) + text);
 	if (specs == NULL)
 		return NULL;
+	p = (char *)(specs + n + 3);
 	n = 0;
 	for (i = 0; k->fields[i].field != NULL; i++) {
 		if (k->fields[i].opt == NULL)
 			continue;
 		specs[n++] = (struct cli_opt){ k->fields[i].opt,
-		    k->fields[i].arg, (int)i, k->fields[i].help, 0 };
+		    k->fields[i].arg, (int)i,
+		    option_help(type, &k->fields[i], &p), 0 };
 	}
 	specs[n++] = extra_opts[0];
 	if (edit)

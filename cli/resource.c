@@ -14,9 +14,7 @@
 /* The fields of a resource: label in show, option and its help. */
 static const struct cli_item_field resource_fields[] = {
 	{ "name", "Nom", "name", "N", "nom (obligatoire à l'ajout)", 0 },
-	{ "kind", "Type", "kind", "K", "gem, clubhouse, recovery-college, "
-	  "respite, helpline,\npublic-service, association ou other "
-	  "(obligatoire)", 0 },
+	{ "kind", "Type", "kind", "K", "type (obligatoire), l'un de :", 0 },
 	{ "address", "Adresse", "address", "A", "adresse", 0 },
 	{ "postcode", "Code postal", "postcode", "P",
 	  "code postal (5 chiffres)", 0 },

@@ -589,6 +589,15 @@ field_def(const struct type_def *td, const char *name)
 	return NULL;
 }
 
+const char *
+gs_schema_values(int type, const char *field)
+{
+	const struct type_def *td = type_def(type);
+	const struct field_def *fd = td ? field_def(td, field) : NULL;
+
+	return fd ? fd->one_of : NULL;
+}
+
 /* Fills err (may be NULL) and returns GS_EINVAL. */
 static int
 fail(struct gs_verr *err, const char *field, const char *rule)

@@ -88,6 +88,13 @@ int gs_item_check_state(int type, const struct gs_fields *state,
  */
 const char *gs_item_editors_field(int type);
 /*
+ * The values an enumerated field takes, as one string with ", " between
+ * them in table order ("members, families, public"), or NULL when the
+ * field is free or ruled otherwise, or unknown. Lent, static. The CLI
+ * shows them in its help instead of keeping a copy.
+ */
+const char *gs_schema_values(int type, const char *field);
+/*
  * 1 if the comma-separated list of site IDs in value (an editors field)
  * contains pk, 0 otherwise (including when value is NULL).
  */

@@ -664,6 +664,36 @@ test_reservation_event_hex(void **state)
 	KO(RESV, "event", hex);
 }
 
+/* The values the CLI shows are those the rules accept, and only those. */
+static void
+test_schema_values(void **state)
+{
+	const char *v = gs_schema_values(GS_TYPE_EVENT, "kind");
+	char word[40];
+
+	(void)state;
+	assert_non_null(v);
+	assert_string_equal(gs_schema_values(GS_TYPE_EVENT, "audience"),
+	    "members, families, public");
+	assert_non_null(gs_schema_values(GS_TYPE_RESOURCE, "kind"));
+	assert_null(gs_schema_values(GS_TYPE_EVENT, "title"));
+	assert_null(gs_schema_values(GS_TYPE_EVENT, "nope"));
+	assert_null(gs_schema_values(99, "kind"));
+	/* every listed value passes the field's rule */
+	while (*v != '\0') {
+		size_t len = strcspn(v, ",");
+		assert_true(len < sizeof(word));
+		memcpy(word, v, len);
+		word[len] = '\0';
+		assert_int_equal(gs_item_check_field(GS_TYPE_EVENT, "kind",
+		    word, NULL), 0);
+		v += len;
+		v += *v == ',' ? 2 : 0;
+	}
+	assert_int_not_equal(gs_item_check_field(GS_TYPE_EVENT, "kind",
+	    "atelire", NULL), 0);
+}
+
 int
 main(void)
 {
@@ -684,6 +714,7 @@ main(void)
 		cmocka_unit_test(test_one_of),
 		cmocka_unit_test(test_store_types),
 		cmocka_unit_test(test_reservation_event_hex),
+		cmocka_unit_test(test_schema_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
