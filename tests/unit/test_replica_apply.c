@@ -417,6 +417,45 @@ test_blocked_and_untrusted(void **state)
 	gs_change_destroy(&ue);
 }
 
+/*
+ * An untrusted author met in a batch becomes pending, in memory and on
+ * disk alike: it is recorded after the batch's transaction ended, so the
+ * batch's commit or rollback cannot part the two.
+ */
+static void
+test_unknown_author_pending_after_batch(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *uc = fx_root_event(f->u, 1, t, "inconnu");
+	struct gs_change *ac = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_wire_change w[2] = { fx_wire(uc), fx_wire(ac) };
+	struct gs_apply_stats st;
+	const struct gs_trust_site *s;
+	struct gs_trust *reread = NULL;
+
+	assert_null(gs_trust_get(f->trust, gs_identity_pk(f->u)));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(gs_replica_apply(f->r, w, 2, gs_identity_pk(f->a),
+	    &st), 0);
+	assert_int_equal(st.applied, 1);
+	assert_int_equal(st.by_reason[-GS_EUNTRUSTED], 1);
+	s = gs_trust_get(f->trust, gs_identity_pk(f->u));
+	assert_non_null(s);
+	assert_int_equal(s->trust, GS_TRUST_PENDING);
+	/* the store says the same, read afresh */
+	assert_int_equal(gs_trust_load(f->st, gs_replica_pk(f->r), &reread), 0);
+	s = gs_trust_get(reread, gs_identity_pk(f->u));
+	assert_non_null(s);
+	assert_int_equal(s->trust, GS_TRUST_PENDING);
+	gs_trust_destroy(&reread);
+	/* still untrusted: its changes stay refused */
+	assert_int_equal(fx_apply_c(f, uc), GS_EUNTRUSTED);
+	assert_int_equal(gs_replica_author_count(f->r), 1);
+	gs_change_destroy(&uc);
+	gs_change_destroy(&ac);
+}
+
 static void
 test_edit_rights(void **state)
 {
@@ -703,6 +742,7 @@ main(void)
 		FX_TEST(test_equivocation),
 		FX_TEST(test_equivocation_in_batch),
 		FX_TEST(test_blocked_and_untrusted),
+		FX_TEST(test_unknown_author_pending_after_batch),
 		FX_TEST(test_edit_rights),
 		FX_TEST(test_clock),
 		FX_TEST(test_hostile_text),
