@@ -29,7 +29,7 @@ struct gs_daemon {
 	struct gs_replica *replica;       /* owned */
 	struct gs_transport *transport;   /* owned */
 	struct gs_control *control;       /* owned */
-	struct gs_gossip *gossip;         /* owned; NULL when not listening */
+	struct gs_gossip *gossip;         /* owned; NULL only in tests and fuzzers */
 	int64_t started;                  /* Unix seconds */
 	ev_signal sigterm, sigint, sighup;
 	ev_timer checkpoint;              /* periodic WAL checkpoint */
