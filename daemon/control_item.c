@@ -478,7 +478,7 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 
 	memset(&v, 0, sizeof(v));
 	gs_fields_init(&set);
-	if ((it = need_item(d, q, r, 0)) == NULL)
+	if ((it = need_item(d, q, r, 0)) == NULL || need_shown(d, r, it) == NULL)
 		goto out;
 	for (size_t i = 0; i < q->pb->n_params; i++) {
 		const Gs__Param *p = q->pb->params[i];

@@ -118,18 +118,37 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
 }
 
+/* Counts the conflicted items an admin can see (not a blocked site's). */
+struct shown_count {
+	struct gs_replica *replica;
+	size_t n;
+};
+
+static int
+on_conflicted(struct gs_item *it, void *arg)
+{
+	struct shown_count *c = arg;
+	const struct gs_state *st = gs_item_state(it);
+
+	if (st == NULL || gs_replica_visible(c->replica, st->owner))
+		c->n++;
+	return 0;
+}
+
 void
 ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
 	struct gs_replica *rp = d->replica;
+	struct shown_count shown = { d->replica, 0 };
 	size_t conflicts;
 	int64_t equiv = 0;
 	uint64_t sent = 0, received = 0;
 	json_t *o, *counts;
 
 	(void)q;
-	conflicts = gs_replica_count(rp, GS_ITEMS_CONFLICTED);
+	gs_replica_foreach(rp, GS_ITEMS_CONFLICTED, on_conflicted, &shown);
+	conflicts = shown.n;
 	gs_store_equivocation_count(d->store, &equiv);
 	gs_transport_counters(d->transport, &sent, &received);
 	counts = json_pack("{s:I,s:I,s:I,s:I}",

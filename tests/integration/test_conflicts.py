@@ -144,6 +144,9 @@ def test_blocked_site_conflicts_hidden():
         shown = a.run("conflicts", "show", e)
         assert shown.returncode == EXIT_NOTFOUND, shown.stdout + shown.stderr
         assert "bloqué" in shown.stderr
+        assert a.status()["conflicts"] == 0
+        cand = c.j("conflicts", "show", e)["conflicts"][0]["candidates"][0]["change"]
+        assert a.run("conflicts", "resolve", e, "--take", cand[:12]).returncode == EXIT_NOTFOUND
         assert a.run("event", "show", e).returncode == EXIT_NOTFOUND
         assert a.j("event", "list", "--all")["items"] == []
         # the other sites still see it
