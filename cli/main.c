@@ -244,10 +244,15 @@ cli_config(struct cli_ctx *cli)
 		return CLI_EXIT_OK;
 	if (parse_timeout(cli) < 0)
 		goto out;
-	rc = gs_config_load(cli->conf_path, &cli->cfg, err, sizeof(err));
+	/*
+	 * Leniently: a mistake in a setting the CLI does not use must not
+	 * lock the admin out of the CLI (status, peer list) while fixing it.
+	 */
+	rc = gs_config_load_lenient(cli->conf_path, &cli->cfg, err,
+	    sizeof(err));
 	/* The default file is optional: without it, the defaults apply. */
 	if (rc == GS_ENOTFOUND && !cli->conf_explicit)
-		rc = gs_config_load(NULL, &cli->cfg, err, sizeof(err));
+		rc = gs_config_load_lenient(NULL, &cli->cfg, err, sizeof(err));
 	if (rc == GS_ENOTFOUND || rc == GS_EIO) {
 		fprintf(stderr, "gemsync: impossible de lire la configuration "
 		    "%s\n", err);
@@ -258,6 +263,10 @@ cli_config(struct cli_ctx *cli)
 		    err[0] != '\0' ? err : gs_strerror(rc));
 		goto out;
 	}
+	if (err[0] != '\0')
+		fprintf(stderr, "gemsync: attention, la configuration a une "
+		    "erreur que gemsyncd refusera au prochain démarrage : %s "
+		    "(vérifiez avec gemsyncd -n)\n", err);
 	cli->data_dir = cli->cfg->data_dir;
 	cli->control = cli->cfg->control;
 	ret = CLI_EXIT_OK;

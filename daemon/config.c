@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@ struct parse_ctx {
 	char *err;
 	size_t errlen;
 	int failed;
+	bool lenient;          /* only [daemon] data_dir and control must hold */
+	bool warned;           /* lenient: err holds the first ignored error */
 };
 
 static int
@@ -107,10 +110,25 @@ static const struct str_setting str_settings[] = {
 };
 #undef S
 
+/* The settings the CLI needs: they must hold even when reading leniently. */
+static bool
+needed_by_cli(const char *section, const char *name)
+{
+	return strcmp(section, "daemon") == 0 && (strcmp(name, "data_dir") == 0 ||
+	    strcmp(name, "control") == 0);
+}
+
 static int
 fail(struct parse_ctx *p, int line, const char *section, const char *name,
     const char *rule)
 {
+	if (p->lenient && !needed_by_cli(section, name)) {
+		if (!p->warned)
+			snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
+			    p->cfg->path, line, section, name, rule);
+		p->warned = true;
+		return 1;   /* ignored: the CLI does not use it */
+	}
 	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
 	    p->cfg->path ? p->cfg->path : "(defaults)", line, section, name,
 	    rule);
@@ -204,9 +222,12 @@ set_defaults(struct gs_config *cfg)
 	return 0;
 }
 
-/* Fills the settings whose default depends on others, and checks them. */
+/*
+ * Fills the settings whose default depends on others, and checks them
+ * (leniently: only those the CLI needs).
+ */
 static int
-finish(struct gs_config *cfg, char *err, size_t errlen)
+finish(struct gs_config *cfg, bool lenient, char *err, size_t errlen)
 {
 	char buf[PATH_MAX + 32];
 
@@ -215,7 +236,8 @@ finish(struct gs_config *cfg, char *err, size_t errlen)
 		    "absolute path", cfg->path ? cfg->path : "(defaults)");
 		return GS_EINVAL;
 	}
-	if (cfg->listen[0] != '\0' && !valid_endpoint(cfg->listen, "tcp://")) {
+	if (!lenient && cfg->listen[0] != '\0' &&
+	    !valid_endpoint(cfg->listen, "tcp://")) {
 		snprintf(err, errlen, "%s: [network] listen: must look like "
 		    "tcp://HOST:PORT", cfg->path ? cfg->path : "(defaults)");
 		return GS_EINVAL;
@@ -241,8 +263,8 @@ finish(struct gs_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int
-gs_config_load(const char *path, struct gs_config **out, char *err,
+static int
+load(const char *path, bool lenient, struct gs_config **out, char *err,
     size_t errlen)
 {
 	struct gs_config *cfg;
@@ -269,6 +291,7 @@ gs_config_load(const char *path, struct gs_config **out, char *err,
 		p.cfg = cfg;
 		p.err = err;
 		p.errlen = errlen;
+		p.lenient = lenient;
 		rc = ini_parse_stream(read_line, &p, on_setting, &p);
 		ret = GS_EINVAL;
 		if (p.failed)
@@ -279,7 +302,7 @@ gs_config_load(const char *path, struct gs_config **out, char *err,
 			goto out;
 		}
 	}
-	ret = finish(cfg, err, errlen);
+	ret = finish(cfg, lenient, err, errlen);
 	if (ret != 0)
 		goto out;
 	*out = cfg;
@@ -289,6 +312,20 @@ out:
 		fclose(f);
 	gs_config_destroy(&cfg);
 	return ret;
+}
+
+int
+gs_config_load(const char *path, struct gs_config **out, char *err,
+    size_t errlen)
+{
+	return load(path, false, out, err, errlen);
+}
+
+int
+gs_config_load_lenient(const char *path, struct gs_config **out, char *err,
+    size_t errlen)
+{
+	return load(path, true, out, err, errlen);
 }
 
 void

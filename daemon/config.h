@@ -47,6 +47,15 @@ struct gs_config {
  */
 int gs_config_load(const char *path, struct gs_config **out, char *err,
     size_t errlen);
+/*
+ * The same for a reader that needs only [daemon] data_dir and control (the
+ * CLI): an error in any other setting is skipped (that setting keeps its
+ * default) and the first one is left in err as a warning, with 0
+ * returned. Errors in those two settings, and syntax errors, fail as in
+ * gs_config_load(). err is "" when there was nothing to warn about.
+ */
+int gs_config_load_lenient(const char *path, struct gs_config **out,
+    char *err, size_t errlen);
 /* Frees a configuration; sets *cfg to NULL. Accepts NULL. */
 void gs_config_destroy(struct gs_config **cfg);
 /*

@@ -144,6 +144,23 @@ def test_config_check_and_socket_in_use():
             f.write("[network]\nlistne = tcp://127.0.0.1:1\n")
         r = subprocess.run([GEMSYNCD, "-n", "-c", bad], capture_output=True, text=True)
         assert r.returncode == 2 and "listne" in r.stderr, r.stderr
+        # a mistake in a setting the CLI does not use: the daemon refuses the
+        # file, the CLI still answers (and says so) so the admin can fix it
+        text = open(s.conf).read()
+        with open(bad, "w") as f:
+            f.write(text + "\n[sync]\nfanout = 999\n")
+        r = subprocess.run([GEMSYNCD, "-n", "-c", bad], capture_output=True, text=True)
+        assert r.returncode == 2 and "fanout" in r.stderr, r.stderr
+        r = subprocess.run([GEMSYNC, "-c", bad, "--json", "status"], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0 and "fanout" in r.stderr and "gemsyncd -n" in r.stderr, r.stderr
+        assert json.loads(r.stdout)["name"] == "GEM Le Rebond"
+        # but not in what it needs
+        with open(bad, "w") as f:
+            f.write("[daemon]\ncontrol = tcp://nope\n")
+        r = subprocess.run([GEMSYNC, "-c", bad, "status"], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 2 and "control" in r.stderr, r.stderr
         # a second daemon on the same control socket refuses to start
         r = subprocess.run([GEMSYNCD, "-c", s.conf], capture_output=True, text=True, timeout=30)
         assert r.returncode != 0 and "répond déjà" in r.stderr, r.stderr
