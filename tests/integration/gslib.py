@@ -237,14 +237,26 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (not root, a kernel feature
+    missing): the test reports SKIPPED to CTest, never a silent pass."""
+
+
+SKIP_EXIT = 77   # CTest's SKIP_RETURN_CODE for every integration test
+
+
 def run_tests(tests):
-    """Runs test functions in order; prints a line each; exits non-zero on failure."""
-    failed = 0
+    """Runs test functions in order; prints a line each. Exits 1 if one
+    failed, else 77 (SKIPPED in CTest) if one could not run here, else 0."""
+    failed, skipped = 0, 0
     for t in tests:
         t0 = time.monotonic()
         try:
             t()
             print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {t.__name__}: {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - report and continue
             failed += 1
             import traceback
@@ -253,4 +265,7 @@ def run_tests(tests):
     if failed:
         print(f"{failed} of {len(tests)} failed")
         sys.exit(1)
+    if skipped:
+        print(f"{len(tests) - skipped} passed, {skipped} skipped: SKIPPED")
+        sys.exit(SKIP_EXIT)
     print(f"all {len(tests)} passed")

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Crashes (docs/internals/reliability.md, "Crashes" 14-15): kill -9 at random points of a large
-initial sync, repeated, and kill -9 during local writes. Nothing
+initial sync, repeated, and kill -9 during local writes, ten rounds. Nothing
 acknowledged is lost, nothing is half-applied, and the database stays
 sound."""
+import json
 import os
 import random
 import sqlite3
@@ -58,36 +59,55 @@ def test_kill9_during_initial_sync():
         assert integrity(b) == "ok"
 
 
-def test_kill9_during_local_writes():
-    with Net() as net:
-        s = net.started("GEM Le Rebond")
-        acked, stop = [], threading.Event()
+def kill9_round(s, rng, n):
+    """Writes through the CLI from a thread, kills the daemon with -9 after
+    a random number of acknowledged writes, and checks that every
+    acknowledged write survived and the database is sound."""
+    acked, stop = [], threading.Event()
+    want = rng.randint(5, 40)
 
-        def writer():
-            i = 0
-            while not stop.is_set() and i < 2000:
-                r = s.run("--json", "event", "add", "--title", f"Atelier n°{i}", "--kind",
-                          "workshop", "--start", "2030-06-01T14:00:00+02:00", timeout=30,
-                          cli_timeout=3)
-                if r.returncode == 0:
-                    import json
-                    acked.append(json.loads(r.stdout)["id"])
-                elif r.returncode == 3:
-                    break   # the daemon is gone: the write was not acknowledged
-                i += 1
+    def writer():
+        i = 0
+        while not stop.is_set() and i < 2000:
+            r = s.run("--json", "event", "add", "--title", f"Atelier {n}-{i}", "--kind",
+                      "workshop", "--start", "2030-06-01T14:00:00+02:00", timeout=30,
+                      cli_timeout=3)
+            if r.returncode == 0:
+                acked.append(json.loads(r.stdout)["id"])
+            elif r.returncode == 3:
+                break   # the daemon is gone: the write was not acknowledged
+            i += 1
 
-        t = threading.Thread(target=writer)
-        t.start()
-        wait_until(lambda: len(acked) >= 40, timeout=120, interval=0.02)
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        wait_until(lambda: len(acked) >= want, timeout=120, interval=0.005)
         s.kill9()
+    finally:
         stop.set()
         t.join(timeout=60)
+    assert integrity(s) == "ok"
+    s.start()
+    held = {e["id"] for e in s.events()}
+    missing = [e for e in acked if e not in held]
+    print(f"round {n}: {len(acked)} acknowledged writes before kill -9, "
+          f"{len(missing)} missing", flush=True)
+    assert not missing, missing
+    return held
+
+
+def test_kill9_during_local_writes():
+    """Ten rounds, each killed at a random point of a stream of writes."""
+    rng = random.Random(int(os.environ.get("GS_SEED", random.randrange(1 << 30))))
+    with Net() as net:
+        s = net.started("GEM Le Rebond")
+        before = set()
+        for n in range(10):
+            held = kill9_round(s, rng, n)
+            assert before <= held, "a later round lost an earlier write"
+            before = held
+        s.stop()
         assert integrity(s) == "ok"
-        s.start()
-        held = {e["id"] for e in s.events()}
-        missing = [e for e in acked if e not in held]
-        print(f"{len(acked)} acknowledged writes before kill -9, {len(missing)} missing", flush=True)
-        assert not missing, missing
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ calls while syncing. Each gets a clear error, loses nothing, and the daemon
 keeps serving."""
 import concurrent.futures
 import os
+import sqlite3
 import subprocess
 
-from gslib import EXIT_REFUSED, GEMSYNCD, TOOLS, Net, run_tests, sha256, wait_until
+from gslib import EXIT_REFUSED, GEMSYNCD, TOOLS, Net, Skip, run_tests, sha256, wait_until
 
 
 def mount_tmpfs(path, size):
@@ -25,8 +26,7 @@ def test_full_disk():
     with Net() as net:
         s = net.site("GEM Le Rebond")
         if not mount_tmpfs(s.data, "6m"):
-            print("SKIP test_full_disk: cannot mount a tmpfs (not root?)")
-            return
+            raise Skip("cannot mount a tmpfs (not root?)")
         try:
             s.init()
             s.start()
@@ -69,12 +69,75 @@ def test_full_disk():
             umount(s.data)
 
 
+def fill(path, leave):
+    """Fills the file system of path until about leave bytes are left."""
+    st = os.statvfs(os.path.dirname(path))
+    room = st.f_bavail * st.f_frsize - leave
+    with open(path, "wb") as f:
+        while room > 0:
+            n = min(room, 1 << 20)
+            try:
+                f.write(b"\0" * n)
+                f.flush()
+            except OSError:
+                break
+            room -= n
+
+
+def integrity(site):
+    db = sqlite3.connect(os.path.join(site.data, "gemsync.db"))
+    try:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_full_disk_during_peer_batch():
+    """The disk fills while a peer's batches are applied: each batch is
+    rolled back whole, the daemon keeps serving, and once there is room
+    again the sync completes and the database is sound."""
+    with Net() as net:
+        a = net.site("GEM Le Rebond")
+        a.init()
+        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "6000"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        a.start()
+        b = net.site("GEM Nouveau")
+        if not mount_tmpfs(b.data, "24m"):
+            raise Skip("cannot mount a tmpfs (not root?)")
+        try:
+            b.init()
+            b.start()
+            total = a.status()["changes"]
+            filler = os.path.join(b.data, "filler")
+            fill(filler, 3 << 20)      # room for part of the sync only
+            a.peer(b)
+            b.peer(a)
+            wait_until(lambda: "disk full" in b.tail_log(200),
+                       timeout=120, interval=0.2, what="the disk fills during the sync")
+            assert b.alive(), "the daemon keeps serving on a full disk"
+            held = b.status()["changes"]
+            assert held < total, (held, total)
+            os.unlink(filler)
+            b.j("sync")
+            wait_until(lambda: b.status()["changes"] == a.status()["changes"], timeout=300,
+                       interval=0.5, what="the sync completes once there is room")
+            print(f"full disk during a peer batch: {held} of {total} changes held when "
+                  f"full, then all", flush=True)
+            assert a.shared_cli("event", "list", "--all") == b.shared_cli("event", "list", "--all")
+            b.stop()
+            assert integrity(b) == "ok"
+        finally:
+            b.stop()
+            umount(b.data)
+
+
 def test_read_only_data_dir():
     with Net() as net:
         s = net.site("GEM Le Rebond")
         if not mount_tmpfs(s.data, "8m"):
-            print("SKIP test_read_only_data_dir: cannot mount a tmpfs (not root?)")
-            return
+            raise Skip("cannot mount a tmpfs (not root?)")
         try:
             s.init()
             s.start()
@@ -147,5 +210,5 @@ def test_concurrent_cli_calls_while_syncing():
 
 
 if __name__ == "__main__":
-    run_tests([test_full_disk, test_read_only_data_dir, test_corrupted_database,
+    run_tests([test_full_disk, test_full_disk_during_peer_batch, test_read_only_data_dir, test_corrupted_database,
                test_concurrent_cli_calls_while_syncing])
