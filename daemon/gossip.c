@@ -25,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "err.h"
+#include "grow.h"
 #include "hlc.h"
 #include "item.h"
 #include "log.h"
@@ -1187,14 +1188,9 @@ peer_new(struct gs_gossip *g, const uint8_t pk[32])
 {
 	struct peer *p;
 
-	if (g->npeers == g->cappeers) {
-		size_t ncap = g->cappeers ? g->cappeers * 2 : 8;
-		struct peer **np = realloc(g->peers, ncap * sizeof(*np));
-		if (np == NULL)
-			return NULL;
-		g->peers = np;
-		g->cappeers = ncap;
-	}
+	if (gs_grow(&g->peers, &g->cappeers, g->npeers, sizeof(*g->peers),
+	    8) != 0)
+		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if (gs_pk_to_curve(pk, p->curve) != 0) {
