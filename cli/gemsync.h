@@ -153,6 +153,13 @@ int cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, char **pos, int want, const char *missing);
 
 /*
+ * Commands with no option and no argument: cli_opts_args with neither.
+ * Same returns.
+ */
+int cli_opts_none(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv);
+
+/*
  * Commands with no option and one argument: cli_opts_args for one
  * positional, then appends name=ARG to params. Same returns, and 1 after
  * printing "mémoire insuffisante".

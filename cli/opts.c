@@ -315,6 +315,17 @@ cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
 }
 
 int
+cli_opts_none(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv)
+{
+	char *pos[1];
+
+	/* want 0: a stray argument is refused by the parser, never "missing" */
+	return cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0,
+	    "");
+}
+
+int
 cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv, const char *missing, struct cli_kv *params,
     const char *name)
