@@ -334,6 +334,16 @@ void cli_out_time_or_never(const json_t *v, char *out, size_t outlen);
 /* French name of an item type ("événement"...), or the sanitized-safe
  * input itself when unknown (lent; NULL gives "?"). */
 const char *cli_item_type_fr(const char *type);
+/* A word the daemon sends (a type, a kind, a trust) and its French. */
+struct cli_word {
+	const char *word;
+	const char *fr;
+};
+/*
+ * The French of word in t (ended by a NULL word), or word itself when t
+ * does not have it; NULL gives "?". Lent: from t or word.
+ */
+const char *cli_word_fr(const struct cli_word *t, const char *word);
 /*
  * Prints "Label:" padded to width + 2 columns, then the sanitized value,
  * one line per line of the value (continuation lines indented to the
