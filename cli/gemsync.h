@@ -153,6 +153,13 @@ int cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, char **pos, int want, const char *missing);
 
 /*
+ * Commands with no option and no argument: cli_opts_args with neither.
+ * Same returns.
+ */
+int cli_opts_none(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv);
+
+/*
  * Commands with no option and one argument: cli_opts_args for one
  * positional, then appends name=ARG to params. Same returns, and 1 after
  * printing "mémoire insuffisante".
@@ -327,6 +334,16 @@ void cli_out_time_or_never(const json_t *v, char *out, size_t outlen);
 /* French name of an item type ("événement"...), or the sanitized-safe
  * input itself when unknown (lent; NULL gives "?"). */
 const char *cli_item_type_fr(const char *type);
+/* A word the daemon sends (a type, a kind, a trust) and its French. */
+struct cli_word {
+	const char *word;
+	const char *fr;
+};
+/*
+ * The French of word in t (ended by a NULL word), or word itself when t
+ * does not have it; NULL gives "?". Lent: from t or word.
+ */
+const char *cli_word_fr(const struct cli_word *t, const char *word);
 /*
  * Prints "Label:" padded to width + 2 columns, then the sanitized value,
  * one line per line of the value (continuation lines indented to the

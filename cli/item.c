@@ -19,12 +19,7 @@
 #include "schema.h"
 #include "siteid.h"
 
-struct label {
-	const char *field;
-	const char *label;
-};
-
-static const struct label event_kinds[] = {
+static const struct cli_word event_kinds[] = {
 	{ "workshop", "atelier" },
 	{ "outing", "sortie" },
 	{ "physical", "activité physique" },
@@ -36,7 +31,7 @@ static const struct label event_kinds[] = {
 	{ NULL, NULL },
 };
 
-static const struct label resource_kinds[] = {
+static const struct cli_word resource_kinds[] = {
 	{ "gem", "GEM" },
 	{ "clubhouse", "clubhouse" },
 	{ "recovery-college", "recovery college" },
@@ -48,26 +43,45 @@ static const struct label resource_kinds[] = {
 	{ NULL, NULL },
 };
 
-static const struct label audiences[] = {
+static const struct cli_word audiences[] = {
 	{ "members", "adhérents" },
 	{ "families", "adhérents et familles" },
 	{ "public", "tout public" },
 	{ NULL, NULL },
 };
 
-static const struct label yesno[] = {
+static const struct cli_word yesno[] = {
 	{ "yes", "oui" },
 	{ "no", "non" },
 	{ NULL, NULL },
 };
 
+static const struct cli_word item_types[] = {
+	{ "event", "événement" },
+	{ "resource", "ressource" },
+	{ "site", "site" },
+	{ "reservation", "réservation" },
+	{ NULL, NULL },
+};
+
 static const char *
-lookup(const struct label *t, const char *key)
+lookup(const struct cli_word *t, const char *key)
 {
-	for (; t->field != NULL; t++)
-		if (strcmp(t->field, key) == 0)
-			return t->label;
+	for (; t->word != NULL; t++)
+		if (strcmp(t->word, key) == 0)
+			return t->fr;
 	return NULL;
+}
+
+const char *
+cli_word_fr(const struct cli_word *t, const char *word)
+{
+	const char *fr;
+
+	if (word == NULL)
+		return "?";
+	fr = lookup(t, word);
+	return fr != NULL ? fr : word;
 }
 
 /* The field table of an item type, or NULL. */
@@ -98,17 +112,7 @@ field_label(const struct cli_item_field *t, const char *field)
 const char *
 cli_item_type_fr(const char *type)
 {
-	if (type == NULL)
-		return "?";
-	if (strcmp(type, "event") == 0)
-		return "événement";
-	if (strcmp(type, "resource") == 0)
-		return "ressource";
-	if (strcmp(type, "site") == 0)
-		return "site";
-	if (strcmp(type, "reservation") == 0)
-		return "réservation";
-	return type;
+	return cli_word_fr(item_types, type);
 }
 
 const char *
@@ -147,10 +151,9 @@ cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 {
 	json_t *root = NULL;
 	const json_t *arr;
-	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	rc = cli_opts_none(cli, cmd, argc, argv);
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;

@@ -15,20 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 static int
 kv_grow(struct cli_kv *kv)
 {
-	struct cli_kv_pair *v;
-	size_t cap;
-
-	if (kv->n < kv->cap)
-		return 0;
-	cap = kv->cap == 0 ? 8 : kv->cap * 2;
-	v = realloc(kv->v, cap * sizeof(*v));
-	if (v == NULL)
+	if (gs_grow(&kv->v, &kv->cap, kv->n, sizeof(*kv->v), 8) != 0)
 		return -1;
-	kv->v = v;
-	kv->cap = cap;
 	return 0;
 }
 
@@ -319,6 +312,17 @@ cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (rc == 0 && npos != want)
 		rc = cli_usage(cmd, "%s", missing);
 	return rc;
+}
+
+int
+cli_opts_none(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
+    char **argv)
+{
+	char *pos[1];
+
+	/* want 0: a stray argument is refused by the parser, never "missing" */
+	return cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0,
+	    "");
 }
 
 int

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
 #include "log.h"
 
 /* A malloc'd sanitized copy of s (NULL gives "") with room bytes spare. */
@@ -261,17 +262,10 @@ cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr)
 int
 cli_table_row(struct cli_table *t, const char *const *cells)
 {
-	char **v;
-	size_t cap;
-
-	if (t->nrows == t->cap) {
-		cap = t->cap == 0 ? 16 : t->cap * 2;
-		v = realloc(t->cells, cap * t->ncols * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		t->cells = v;
-		t->cap = cap;
-	}
+	/* An element of the array is a row: ncols cells. */
+	if (gs_grow(&t->cells, &t->cap, t->nrows, t->ncols * sizeof(*t->cells),
+	    16) != 0)
+		return -1;
 	for (size_t c = 0; c < t->ncols; c++) {
 		char *cell = cli_out_clean(cells[c]);
 		if (cell == NULL) {

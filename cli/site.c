@@ -33,21 +33,14 @@ const struct cli_item_kind cli_site_kind = {
 	"site", site_fields, NULL, NULL, NULL,
 };
 
-static const char *
-trust_fr(const char *trust)
-{
-	if (trust == NULL)
-		return "?";
-	if (strcmp(trust, "self") == 0)
-		return "ce site";
-	if (strcmp(trust, "trusted") == 0)
-		return "de confiance";
-	if (strcmp(trust, "blocked") == 0)
-		return "bloqué";
-	if (strcmp(trust, "pending") == 0)
-		return "en attente";
-	return trust;
-}
+static const struct cli_word trusts[] = {
+	{ "self", "ce site" },
+	{ "trusted", "de confiance" },
+	{ "blocked", "bloqué" },
+	{ "pending", "en attente" },
+	{ NULL, NULL },
+};
+
 
 /* The short ID of the site that introduced s, or "-". */
 static void
@@ -82,7 +75,7 @@ print_sites(const json_t *sites)
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    trust_fr(cli_doc_str(s, "trust")), n, intro, sid };
+		    cli_word_fr(trusts, cli_doc_str(s, "trust")), n, intro, sid };
 		if (cli_table_row(&t, row) < 0)
 			ret = CLI_EXIT_REFUSED;
 		free(name);

@@ -177,10 +177,9 @@ cli_cmd_status(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	json_t *doc = NULL;
-	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_args(cli, cmd, NULL, NULL, NULL, argc, argv, pos, 0, NULL);
+	rc = cli_opts_none(cli, cmd, argc, argv);
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;

@@ -110,6 +110,13 @@ static const struct str_setting str_settings[] = {
 };
 #undef S
 
+/* The file errors are about: its path, or "(defaults)" without one. */
+static const char *
+source_name(const struct gs_config *cfg)
+{
+	return cfg->path ? cfg->path : "(defaults)";
+}
+
 /* The settings the CLI needs: they must hold even when reading leniently. */
 static bool
 needed_by_cli(const char *section, const char *name)
@@ -125,13 +132,12 @@ fail(struct parse_ctx *p, int line, const char *section, const char *name,
 	if (p->lenient && !needed_by_cli(section, name)) {
 		if (!p->warned)
 			snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
-			    p->cfg->path, line, section, name, rule);
+			    source_name(p->cfg), line, section, name, rule);
 		p->warned = true;
 		return 1;   /* ignored: the CLI does not use it */
 	}
-	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
-	    p->cfg->path ? p->cfg->path : "(defaults)", line, section, name,
-	    rule);
+	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s", source_name(p->cfg),
+	    line, section, name, rule);
 	p->failed = 1;
 	return 0;   /* inih: stop at the first error */
 }
@@ -222,6 +228,16 @@ set_defaults(struct gs_config *cfg)
 	return 0;
 }
 
+/* Writes a check's error ("PATH: [section] name: rule"); GS_EINVAL. */
+static int
+finish_fail(const struct gs_config *cfg, char *err, size_t errlen,
+    const char *section, const char *name, const char *rule)
+{
+	snprintf(err, errlen, "%s: [%s] %s: %s", source_name(cfg), section,
+	    name, rule);
+	return GS_EINVAL;
+}
+
 /*
  * Fills the settings whose default depends on others, and checks them
  * (leniently: only those the CLI needs).
@@ -231,25 +247,20 @@ finish(struct gs_config *cfg, bool lenient, char *err, size_t errlen)
 {
 	char buf[PATH_MAX + 32];
 
-	if (cfg->data_dir[0] != '/') {
-		snprintf(err, errlen, "%s: [daemon] data_dir: must be an "
-		    "absolute path", cfg->path ? cfg->path : "(defaults)");
-		return GS_EINVAL;
-	}
+	if (cfg->data_dir[0] != '/')
+		return finish_fail(cfg, err, errlen, "daemon", "data_dir",
+		    "must be an absolute path");
 	if (!lenient && cfg->listen[0] != '\0' &&
-	    !valid_endpoint(cfg->listen, "tcp://")) {
-		snprintf(err, errlen, "%s: [network] listen: must look like "
-		    "tcp://HOST:PORT", cfg->path ? cfg->path : "(defaults)");
-		return GS_EINVAL;
-	}
+	    !valid_endpoint(cfg->listen, "tcp://"))
+		return finish_fail(cfg, err, errlen, "network", "listen",
+		    "must look like tcp://HOST:PORT");
 	if (cfg->control == NULL) {
 		snprintf(buf, sizeof(buf), "ipc://%s/control.sock", cfg->data_dir);
 		if (set_str(&cfg->control, buf) != 0)
 			return GS_ENOMEM;
 	} else if (!valid_endpoint(cfg->control, "ipc://")) {
-		snprintf(err, errlen, "%s: [daemon] control: must look like "
-		    "ipc:///PATH", cfg->path ? cfg->path : "(defaults)");
-		return GS_EINVAL;
+		return finish_fail(cfg, err, errlen, "daemon", "control",
+		    "must look like ipc:///PATH");
 	}
 	if (cfg->key_file == NULL) {
 		snprintf(buf, sizeof(buf), "%s/storage.key", cfg->data_dir);

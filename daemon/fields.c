@@ -17,6 +17,7 @@
 
 #include "change.pb-c.h"
 #include "err.h"
+#include "grow.h"
 
 /* Bodies above this are refused before protobuf-c allocates anything. */
 #define GS_FIELDS_WIRE_MAX (128 * 1024)
@@ -89,14 +90,8 @@ gs_fields_set(struct gs_fields *f, const char *name, const char *value)
 	nn = strdup(name);
 	if (nn == NULL)
 		goto out;
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 8;
-		struct gs_field *nvec = reallocarray(f->v, ncap, sizeof(*nvec));
-		if (nvec == NULL)
-			goto out;
-		f->v = nvec;
-		f->cap = ncap;
-	}
+	if (gs_grow(&f->v, &f->cap, f->n, sizeof(*f->v), 8) != 0)
+		goto out;
 	memmove(&f->v[pos + 1], &f->v[pos], (f->n - pos) * sizeof(f->v[0]));
 	f->v[pos].name = nn;
 	f->v[pos].value = nv;

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "err.h"
+#include "grow.h"
 #include "hlc.h"
 #include "item.h"
 #include "log.h"
@@ -246,21 +247,42 @@ on_sum_entry(const uint8_t author[32], uint64_t seq, void *arg)
 	return 0;
 }
 
-struct unwanted_build {
-	ProtobufCBinaryData *v;
+/* Site keys for a message: the unwanted ones, or the introductions. */
+struct key_build {
+	ProtobufCBinaryData *v;   /* owned; the keys are lent by the trust */
 	size_t n, cap;
+	bool trusted;             /* the trusted sites, or all the others */
 };
 
 static int
-on_unwanted_site(const struct gs_trust_site *s, void *arg)
+on_key_site(const struct gs_trust_site *s, void *arg)
 {
-	struct unwanted_build *u = arg;
+	struct key_build *k = arg;
 
-	if (s->trust == GS_TRUST_TRUSTED || u->n == u->cap)
+	if ((s->trust == GS_TRUST_TRUSTED) != k->trusted || k->n == k->cap)
 		return 0;
-	u->v[u->n].data = (uint8_t *)s->pk;
-	u->v[u->n].len = 32;
-	u->n++;
+	k->v[k->n].data = (uint8_t *)s->pk;
+	k->v[k->n].len = 32;
+	k->n++;
+	return 0;
+}
+
+/*
+ * Collects into k the keys of at most cap sites: the trusted ones, or
+ * (trusted false) every other. 0 or GS_ENOMEM; the caller frees k->v
+ * either way.
+ */
+static int
+collect_keys(struct gs_gossip *g, bool trusted, size_t cap,
+    struct key_build *k)
+{
+	k->n = 0;
+	k->cap = cap;
+	k->trusted = trusted;
+	k->v = calloc(cap, sizeof(*k->v));
+	if (k->v == NULL)
+		return GS_ENOMEM;
+	gs_trust_foreach(g->trust, on_key_site, k);
 	return 0;
 }
 
@@ -311,19 +333,20 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Summary s = GS__SUMMARY__INIT;
 	struct sum_build b = { NULL, NULL, 0 };
-	struct unwanted_build u = { NULL, 0, GS_TRUST_MAX_PENDING + 64 };
+	struct key_build u = { 0 };
 	size_t n = 0;
 	int ret;
 
 	n = gs_replica_author_count(g->d->replica);
 	b.ents = calloc(n ? n : 1, sizeof(*b.ents));
 	b.ptrs = calloc(n ? n : 1, sizeof(*b.ptrs));
-	u.v = calloc(u.cap, sizeof(*u.v));
 	ret = GS_ENOMEM;
-	if (b.ents == NULL || b.ptrs == NULL || u.v == NULL)
+	if (b.ents == NULL || b.ptrs == NULL)
+		goto out;
+	ret = collect_keys(g, false, GS_TRUST_MAX_PENDING + 64, &u);
+	if (ret != 0)
 		goto out;
 	gs_replica_summary(g->d->replica, on_sum_entry, &b);
-	gs_trust_foreach(g->trust, on_unwanted_site, &u);
 	s.n_entries = b.n;
 	s.entries = b.ptrs;
 	s.n_unwanted = u.n;
@@ -356,40 +379,22 @@ send_hello(struct peer *p)
 	peer_send(p, &m);
 }
 
-struct intro_build {
-	ProtobufCBinaryData *v;
-	size_t n, cap;
-};
-
-static int
-on_intro_site(const struct gs_trust_site *s, void *arg)
-{
-	struct intro_build *b = arg;
-
-	if (s->trust != GS_TRUST_TRUSTED || b->n == b->cap)
-		return 0;
-	b->v[b->n].data = (uint8_t *)s->pk;
-	b->v[b->n].len = 32;
-	b->n++;
-	return 0;
-}
-
 static void
 send_intro(struct gs_gossip *g, struct peer *p)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
-	struct intro_build b = { NULL, 0, MAX_INTRO };
+	struct key_build b = { 0 };
 
-	if ((b.v = calloc(b.cap, sizeof(*b.v))) == NULL)
-		return;
-	gs_trust_foreach(g->trust, on_intro_site, &b);
+	if (collect_keys(g, true, MAX_INTRO, &b) != 0)
+		goto out;
 	in.n_sites = b.n;
 	in.sites = b.v;
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_INTRO;
 	m.intro = &in;
 	peer_send(p, &m);
+out:
 	free(b.v);
 }
 
@@ -1187,14 +1192,9 @@ peer_new(struct gs_gossip *g, const uint8_t pk[32])
 {
 	struct peer *p;
 
-	if (g->npeers == g->cappeers) {
-		size_t ncap = g->cappeers ? g->cappeers * 2 : 8;
-		struct peer **np = realloc(g->peers, ncap * sizeof(*np));
-		if (np == NULL)
-			return NULL;
-		g->peers = np;
-		g->cappeers = ncap;
-	}
+	if (gs_grow(&g->peers, &g->cappeers, g->npeers, sizeof(*g->peers),
+	    8) != 0)
+		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if (gs_pk_to_curve(pk, p->curve) != 0) {

@@ -59,20 +59,25 @@ sync_dir(const char *dir)
 		close(fd);
 }
 
-/* Allocates an identity with guarded room for the secret key. */
-static struct gs_identity *
-identity_alloc(void)
+/*
+ * What create and load both start from: an identity with guarded room for
+ * the secret key, guarded room for the key file's bytes and the key
+ * file's path. 0 or GS_ENOMEM; either way the caller frees *buf and *path
+ * and destroys *id (any may be NULL).
+ */
+static int
+identity_begin(const char *dir, struct gs_identity **id, uint8_t **buf,
+    char **path)
 {
-	struct gs_identity *id = calloc(1, sizeof(*id));
-
-	if (id == NULL)
-		return NULL;
-	id->sk = gs_secure_alloc(GS_SK_LEN);
-	if (id->sk == NULL) {
-		free(id);
-		return NULL;
-	}
-	return id;
+	*id = calloc(1, sizeof(**id));
+	*buf = gs_secure_alloc(KEY_FILE_LEN);
+	*path = join_path(dir, KEY_NAME);
+	if (*id == NULL || *buf == NULL || *path == NULL)
+		return GS_ENOMEM;
+	(*id)->sk = gs_secure_alloc(GS_SK_LEN);
+	if ((*id)->sk == NULL)
+		return GS_ENOMEM;
+	return 0;
 }
 
 /*
@@ -137,10 +142,8 @@ gs_identity_create(const char *dir, struct gs_identity **out)
 	int created = 0;
 
 	*out = NULL;
-	id = identity_alloc();
-	buf = gs_secure_alloc(KEY_FILE_LEN);
-	path = join_path(dir, KEY_NAME);
-	if (id == NULL || buf == NULL || path == NULL)
+	ret = identity_begin(dir, &id, &buf, &path);
+	if (ret != 0)
 		goto out;
 	ret = gs_sign_keypair(id->pk, id->sk);
 	if (ret != 0)
@@ -181,10 +184,8 @@ gs_identity_load(const char *dir, struct gs_identity **out)
 	size_t len = 0;
 
 	*out = NULL;
-	id = identity_alloc();
-	buf = gs_secure_alloc(KEY_FILE_LEN);
-	path = join_path(dir, KEY_NAME);
-	if (id == NULL || buf == NULL || path == NULL)
+	ret = identity_begin(dir, &id, &buf, &path);
+	if (ret != 0)
 		goto out;
 	ret = gs_keyfile_read(path, buf, KEY_FILE_LEN, &len);
 	if (ret != 0)

@@ -12,6 +12,7 @@
 
 #include "crypto.h"
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "merge.h"
 
@@ -62,14 +63,8 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
 {
 	struct gs_ichange *c;
 
-	if (it->n == it->cap) {
-		size_t ncap = it->cap ? it->cap * 2 : 4;
-		struct gs_ichange *nc = realloc(it->ch, ncap * sizeof(*nc));
-		if (nc == NULL)
-			return GS_ENOMEM;
-		it->ch = nc;
-		it->cap = ncap;
-	}
+	if (gs_grow(&it->ch, &it->cap, it->n, sizeof(*it->ch), 4) != 0)
+		return GS_ENOMEM;
 	c = &it->ch[it->n];
 	memset(c, 0, sizeof(*c));
 	if (nparents > 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "grow.h"
 #include "log.h"
 #include "state.h"
 #include "store.h"
@@ -221,14 +222,9 @@ on_each_row(const struct gs_item_row *row, void *arg)
 
 	if (it == NULL)
 		return x->ret;
-	if (x->n == x->cap) {
-		size_t ncap = x->cap * 2;
-		struct gs_item **na = realloc(x->all, ncap * sizeof(*na));
-		if (na == NULL)
-			return x->ret = GS_ENOMEM;
-		x->all = na;
-		x->cap = ncap;
-	}
+	/* x->cap starts at 64 (gs_replica_foreach), never 0. */
+	if (gs_grow(&x->all, &x->cap, x->n, sizeof(*x->all), 64) != 0)
+		return x->ret = GS_ENOMEM;
 	x->all[x->n++] = it;
 	return 0;
 }
@@ -436,14 +432,9 @@ replica_touch(struct gs_replica *r, struct gs_item *it)
 {
 	if (it->touched)
 		return 0;
-	if (r->ntouched == r->captouched) {
-		size_t ncap = r->captouched ? r->captouched * 2 : 64;
-		struct gs_item **nt = realloc(r->touched, ncap * sizeof(*nt));
-		if (nt == NULL)
-			return GS_ENOMEM;
-		r->touched = nt;
-		r->captouched = ncap;
-	}
+	if (gs_grow(&r->touched, &r->captouched, r->ntouched,
+	    sizeof(*r->touched), 64) != 0)
+		return GS_ENOMEM;
 	r->touched[r->ntouched++] = it;
 	it->touched = true;
 	return 0;

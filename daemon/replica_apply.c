@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "grow.h"
 #include "log.h"
 #include "siteid.h"
 #include "store.h"
@@ -267,16 +268,10 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0)
 		gs_hlc_observe(&r->clock, c->hlc, gs_wall_ms());
 	/* keep it for the hook, which runs after the commit */
-	if (r->npending == r->cappending) {
-		size_t ncap = r->cappending ? r->cappending * 2 : 64;
-		struct gs_change **np = realloc(r->pending, ncap * sizeof(*np));
-		if (np == NULL) {
-			ret = GS_ENOMEM;
-			goto out;
-		}
-		r->pending = np;
-		r->cappending = ncap;
-	}
+	ret = gs_grow(&r->pending, &r->cappending, r->npending,
+	    sizeof(*r->pending), 64);
+	if (ret != 0)
+		goto out;
 	r->pending[r->npending++] = c;
 	*cp = NULL;
 out:

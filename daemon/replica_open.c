@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "grow.h"
 #include "log.h"
 #include "store.h"
 #include "vault.h"
@@ -31,14 +32,8 @@ on_missing(const uint8_t id[16], void *arg)
 {
 	struct ids *m = arg;
 
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 256;
-		uint8_t (*nv)[16] = realloc(m->v, ncap * 16);
-		if (nv == NULL)
-			return GS_ENOMEM;
-		m->v = nv;
-		m->cap = ncap;
-	}
+	if (gs_grow(&m->v, &m->cap, m->n, sizeof(*m->v), 256) != 0)
+		return GS_ENOMEM;
 	memcpy(m->v[m->n++], id, 16);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "grow.h"
 
 size_t
 gs_key_search(const void *base, size_t n, size_t stride,
@@ -50,14 +51,8 @@ gs_seqmap_raise(struct gs_seqmap *m, const uint8_t pk[32], uint64_t seq)
 			m->v[i].seq = seq;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 16;
-		struct gs_seqent *nv = realloc(m->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return GS_ENOMEM;
-		m->v = nv;
-		m->cap = ncap;
-	}
+	if (gs_grow(&m->v, &m->cap, m->n, sizeof(*m->v), 16) != 0)
+		return GS_ENOMEM;
 	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(*m->v));
 	memcpy(m->v[i].pk, pk, 32);
 	m->v[i].seq = seq;

@@ -12,6 +12,7 @@
 
 #include "crypto.h"
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "seqmap.h"
 #include "siteid.h"
@@ -52,15 +53,8 @@ upsert(struct gs_trust *t, const struct gs_site_row *row)
 		return NULL;
 	i = pos(t, row->pk, &found);
 	if (!found) {
-		if (t->n == t->cap) {
-			size_t ncap = t->cap ? t->cap * 2 : 16;
-			struct gs_trust_site *nv = realloc(t->v,
-			    ncap * sizeof(*nv));
-			if (nv == NULL)
-				return NULL;
-			t->v = nv;
-			t->cap = ncap;
-		}
+		if (gs_grow(&t->v, &t->cap, t->n, sizeof(*t->v), 16) != 0)
+			return NULL;
 		memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
 		t->n++;
 	} else if (t->v[i].trust == GS_TRUST_PENDING) {

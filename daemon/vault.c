@@ -63,19 +63,23 @@ get_le64(const uint8_t *p)
 	return v;
 }
 
-static struct gs_vault *
-vault_alloc(void)
+/*
+ * What create and open both start from: a vault with guarded room for the
+ * key, and guarded room for the key file's bytes (FILE_MAX). 0 or
+ * GS_ENOMEM; either way the caller frees *buf and destroys *v (either may
+ * be NULL).
+ */
+static int
+vault_begin(struct gs_vault **v, uint8_t **buf)
 {
-	struct gs_vault *v = calloc(1, sizeof(*v));
-
-	if (v == NULL)
-		return NULL;
-	v->key = gs_secure_alloc(GS_KEY_LEN);
-	if (v->key == NULL) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	*v = calloc(1, sizeof(**v));
+	*buf = gs_secure_alloc(FILE_MAX);
+	if (*v == NULL || *buf == NULL)
+		return GS_ENOMEM;
+	(*v)->key = gs_secure_alloc(GS_KEY_LEN);
+	if ((*v)->key == NULL)
+		return GS_ENOMEM;
+	return 0;
 }
 
 /*
@@ -154,9 +158,8 @@ gs_vault_create(const char *path, const char *passphrase,
 	size_t len;
 
 	*out = NULL;
-	v = vault_alloc();
-	buf = gs_secure_alloc(FILE_MAX);
-	if (v == NULL || buf == NULL)
+	ret = vault_begin(&v, &buf);
+	if (ret != 0)
 		goto out;
 	gs_random(v->key, GS_KEY_LEN);
 	if (passphrase != NULL && passphrase[0] != '\0') {
@@ -192,9 +195,8 @@ gs_vault_open(const char *path, const char *passphrase,
 	size_t len = 0;
 
 	*out = NULL;
-	v = vault_alloc();
-	buf = gs_secure_alloc(FILE_MAX);
-	if (v == NULL || buf == NULL)
+	ret = vault_begin(&v, &buf);
+	if (ret != 0)
 		goto out;
 	ret = gs_keyfile_read(path, buf, FILE_MAX, &len);
 	if (ret != 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "item.h"
 #include "jsonw.h"
 #include "log.h"
@@ -74,15 +75,9 @@ on_seat_item(struct gs_item *it, void *arg)
 	if (*end != '\0' || ref.seats <= 0)
 		return 0;
 	ref.it = it;
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 32;
-		struct seat_ref *nv = realloc(s->v, ncap * sizeof(*nv));
-		if (nv == NULL) {
-			s->failed = 1;
-			return 1;
-		}
-		s->v = nv;
-		s->cap = ncap;
+	if (gs_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 32) != 0) {
+		s->failed = 1;
+		return 1;
 	}
 	s->v[s->n++] = ref;
 	return 0;
@@ -532,15 +527,9 @@ on_list_item(struct gs_item *it, void *arg)
 	} else if (!keep(c, it, st, &row)) {
 		return 0;
 	}
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		struct row *nr = realloc(c->rows, ncap * sizeof(*nr));
-		if (nr == NULL) {
-			c->failed = 1;
-			return 1;
-		}
-		c->rows = nr;
-		c->cap = ncap;
+	if (gs_grow(&c->rows, &c->cap, c->n, sizeof(*c->rows), 64) != 0) {
+		c->failed = 1;
+		return 1;
 	}
 	c->rows[c->n++] = row;
 	return 0;

@@ -318,6 +318,17 @@ add_weekly() {
 	new_event "$@"
 }
 
+# add_series SITE TITLE DAY START END OPTIONS...: a weekly workshop, its
+# next four sessions on DAY from START to END (each added by add_weekly).
+add_series() {
+	local s="$1" title="$2" day="$3" start="$4" end="$5" w
+	shift 5
+	for w in 1 2 3 4; do
+		add_weekly "$s" "$title" "$(when "$day +$((w - 1)) weeks" "$start")" \
+			--end "$(when "$day +$((w - 1)) weeks" "$end")" "$@"
+	done
+}
+
 new_event() {
 	local s="$1" title="$2" start="$3" out
 	shift 3
@@ -349,16 +360,13 @@ for it in json.load(sys.stdin)["items"]:
 }
 
 demo_rebond() {
-	local s=rebond w
+	local s=rebond
 	have="$(event_keys "$s")"
-	for w in 1 2 3 4; do
-		add_weekly "$s" "Atelier écriture" "$(when "tuesday +$((w - 1)) weeks" 14:00)" \
-			--end "$(when "tuesday +$((w - 1)) weeks" 16:30)" --kind workshop \
-			--place "Local du GEM, 12 rue Francis-de-Pressensé, Villeurbanne" \
-			--capacity 10 --languages fr --easy-read yes --audience members \
-			--price gratuit --contact-role "animatrice" \
-			--description "Chaque mardi : on écrit à partir d'une image ou d'un mot. Aucun niveau demandé."
-	done
+	add_series "$s" "Atelier écriture" tuesday 14:00 16:30 --kind workshop \
+		--place "Local du GEM, 12 rue Francis-de-Pressensé, Villeurbanne" \
+		--capacity 10 --languages fr --easy-read yes --audience members \
+		--price gratuit --contact-role "animatrice" \
+		--description "Chaque mardi : on écrit à partir d'une image ou d'un mot. Aucun niveau demandé."
 	add_event "$s" "Sortie au musée des Beaux-Arts" "$(when "saturday +2 weeks" 14:00)" \
 		--end "$(when "saturday +2 weeks" 17:00)" --kind outing \
 		--place "Musée des Beaux-Arts, place des Terreaux, Lyon 1er" \
@@ -387,15 +395,12 @@ demo_rebond() {
 }
 
 demo_passerelle() {
-	local s=passerelle w
+	local s=passerelle
 	have="$(event_keys "$s")"
-	for w in 1 2 3 4; do
-		add_weekly "$s" "Marche douce au parc" "$(when "thursday +$((w - 1)) weeks" 10:00)" \
-			--end "$(when "thursday +$((w - 1)) weeks" 11:30)" --kind physical \
-			--place "Parc de la Tête d'Or, entrée des Enfants du Rhône, Lyon 6e" \
-			--price gratuit --audience public --companion yes --languages fr \
-			--accessibility "Parcours plat et ombragé, bancs réguliers. Tram T1, arrêt Musée d'art contemporain."
-	done
+	add_series "$s" "Marche douce au parc" thursday 10:00 11:30 --kind physical \
+		--place "Parc de la Tête d'Or, entrée des Enfants du Rhône, Lyon 6e" \
+		--price gratuit --audience public --companion yes --languages fr \
+		--accessibility "Parcours plat et ombragé, bancs réguliers. Tram T1, arrêt Musée d'art contemporain."
 	add_event "$s" "Groupe de parole : le sommeil" "$(when "monday +1 week" 15:00)" \
 		--end "$(when "monday +1 week" 16:30)" --kind discussion \
 		--place "GEM La Passerelle, Lyon 7e" --capacity 8 --audience members \
@@ -417,14 +422,11 @@ demo_passerelle() {
 }
 
 demo_envol() {
-	local s=envol w
+	local s=envol
 	have="$(event_keys "$s")"
-	for w in 1 2 3 4; do
-		add_weekly "$s" "Atelier peinture" "$(when "wednesday +$((w - 1)) weeks" 14:00)" \
-			--end "$(when "wednesday +$((w - 1)) weeks" 16:00)" --kind workshop \
-			--place "GEM L'Envol, quai Riondet, Vienne" --capacity 8 \
-			--price gratuit --languages fr --audience members
-	done
+	add_series "$s" "Atelier peinture" wednesday 14:00 16:00 --kind workshop \
+		--place "GEM L'Envol, quai Riondet, Vienne" --capacity 8 \
+		--price gratuit --languages fr --audience members
 	add_event "$s" "Sortie cinéma" "$(when "friday +2 weeks" 20:00)" --kind outing \
 		--place "Cinéma du centre, Vienne" --capacity 8 --price "4 €" \
 		--companion yes --accessibility "Salle accessible en fauteuil, boucle magnétique."
