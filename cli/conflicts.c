@@ -210,10 +210,8 @@ cli_cmd_conflicts_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
 
 	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
 	    &params, "item");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc_array(cli, "conflicts.show", &params, "conflicts",
 	    &root, &conflicts);
 	if (ret != CLI_EXIT_OK || root == NULL)
@@ -277,10 +275,8 @@ cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 
 	rc = cli_opts_args(cli, cmd, resolve_opts, on_resolve_opt, &r, argc,
 	    argv, pos, 1, "il manque l'élément (ITEM)");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	if ((r.ntake > 0) == (r.sets.n > 0) || r.ntake > 1) {
 		ret = cli_usage(cmd, "donnez soit un --take CHANGEMENT, soit "
 		    "un ou plusieurs --set CHAMP=VALEUR");

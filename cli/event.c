@@ -356,10 +356,8 @@ cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 
 	rc = cli_opts_args(cli, cmd, reserve_opts, on_reserve_opt, &r, argc,
 	    argv, pos, 1, "il manque l'événement (EVENT)");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	if (r.seats == NULL) {
 		ret = cli_usage(cmd, "il manque le nombre de places "
 		    "(--seats N, 0 pour annuler)");

@@ -153,6 +153,12 @@ int cli_opts_args(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv, char **pos, int want, const char *missing);
 
 /*
+ * After the option parser: true when the command must stop there, with
+ * *ret set to the exit code (0 once the help was printed, else rc).
+ */
+int cli_opts_stop(int rc, int *ret);
+
+/*
  * Commands with no option and no argument: cli_opts_args with neither.
  * Same returns.
  */

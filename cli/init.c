@@ -70,10 +70,8 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 
 	rc = cli_opts_args(cli, cmd, init_opts, cli_opt_store, &passfile, argc,
 	    argv, pos, 0, NULL);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	args[n++] = "gemsyncd";
 	args[n++] = "--init";
 	args[n++] = "-c";
@@ -178,10 +176,8 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	int ret = CLI_EXIT_USAGE, rc, err;
 
 	rc = cli_opts_none(cli, cmd, argc, argv);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_call(cli, "id", NULL, CLI_CALL_QUIET_DOWN, &json);
 	if (ret == CLI_EXIT_DOWN) {
 		/* The daemon is away: site.id is public, read it. */

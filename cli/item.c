@@ -154,10 +154,8 @@ cli_list(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_none(cli, cmd, argc, argv);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc_array(cli, command, NULL, key, &root, &arr);
 	if (ret == CLI_EXIT_OK && root != NULL)
 		ret = print(arr);
@@ -176,10 +174,8 @@ cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 
 	rc = cli_opts_one(cli, cmd, argc, argv,
 	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc(cli, command, &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
 		cli_out_done(done, root, "site_id");
@@ -558,10 +554,8 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	rc = cli_opts_args(cli, cmd, specs, on_field_opt, &ctx, argc, argv,
 	    pos, edit ? 1 : 0, "il manque l'élément à modifier (ITEM)");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	if (edit && ctx.fields.n == 0) {
 		ret = cli_usage(cmd, "rien à modifier : donnez au moins un "
 		    "champ");
@@ -626,10 +620,8 @@ cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
 	    &params, "item");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc(cli, command, &params, &root);
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
@@ -674,10 +666,8 @@ cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
 	    pos, 0, NULL);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc_array(cli, "item.list", &params, "items", &root,
 	    &items);
 	if (ret == CLI_EXIT_OK && root != NULL)

@@ -320,10 +320,8 @@ main(int argc, char **argv)
 
 	/* Global options, before the command. */
 	rc = cli_opts_global(&cli, argc - 1, argv + 1, &i);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	i++;		/* argv[0] */
 
 	if (i >= argc) {

@@ -339,3 +339,12 @@ cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		rc = cli_nomem();
 	return rc;
 }
+
+int
+cli_opts_stop(int rc, int *ret)
+{
+	if (rc == 0)
+		return 0;
+	*ret = rc < 0 ? CLI_EXIT_OK : rc;
+	return 1;
+}

@@ -55,10 +55,8 @@ cli_cmd_peer_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	rc = cli_opts_args(cli, cmd, add_opts, on_add_opt, &a, argc, argv, pos,
 	    2, "il faut l'identifiant du site et son adresse "
 	    "(SITE-ID tcp://HÔTE:PORT)");
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	if (cli_kv_add(&params, "site", pos[0]) < 0 ||
 	    cli_kv_add(&params, "endpoint", pos[1]) < 0 ||
 	    (a.name != NULL && cli_kv_add(&params, "name", a.name) < 0) ||

@@ -180,10 +180,8 @@ cli_cmd_status(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_none(cli, cmd, argc, argv);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	ret = cli_doc(cli, "status", NULL, &doc);
 	if (ret == CLI_EXIT_OK && doc != NULL)
 		print_status(doc);

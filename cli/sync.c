@@ -32,10 +32,8 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 
 	rc = cli_opts_args(cli, cmd, sync_opts, cli_opt_store, &peer, argc, argv,
 	    pos, 0, NULL);
-	if (rc != 0) {
-		ret = rc < 0 ? CLI_EXIT_OK : rc;
+	if (cli_opts_stop(rc, &ret))
 		goto out;
-	}
 	if (peer != NULL && cli_kv_add(&params, "site", peer) < 0) {
 		ret = cli_nomem();
 		goto out;

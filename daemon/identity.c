@@ -14,6 +14,7 @@
 #include "identity.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,24 +61,49 @@ sync_dir(const char *dir)
 }
 
 /*
- * What create and load both start from: an identity with guarded room for
- * the secret key, guarded room for the key file's bytes and the key
- * file's path. 0 or GS_ENOMEM; either way the caller frees *buf and *path
- * and destroys *id (any may be NULL).
+ * What create and load share: the identity being built (with guarded room
+ * for the secret key), guarded room for the key file's bytes, and the key
+ * file's path. with_key_file() owns it around one step.
+ */
+struct key_work {
+	const char *dir;
+	struct gs_identity *id;
+	uint8_t *buf;              /* KEY_FILE_LEN bytes */
+	char *path;                /* DATA_DIR/site.key */
+	bool created;              /* create: the key file exists now */
+};
+
+/*
+ * Runs step (create or load) on a fresh key_work for dir. On success *out
+ * receives the identity; on failure a key file the step created is taken
+ * back (without its site.id, create can rerun) and *out stays NULL.
  */
 static int
-identity_begin(const char *dir, struct gs_identity **id, uint8_t **buf,
-    char **path)
+with_key_file(const char *dir, int (*step)(struct key_work *),
+    struct gs_identity **out)
 {
-	*id = calloc(1, sizeof(**id));
-	*buf = gs_secure_alloc(KEY_FILE_LEN);
-	*path = join_path(dir, KEY_NAME);
-	if (*id == NULL || *buf == NULL || *path == NULL)
-		return GS_ENOMEM;
-	(*id)->sk = gs_secure_alloc(GS_SK_LEN);
-	if ((*id)->sk == NULL)
-		return GS_ENOMEM;
-	return 0;
+	struct key_work w = { dir, NULL, NULL, NULL, false };
+	int ret = GS_ENOMEM;
+
+	*out = NULL;
+	w.id = calloc(1, sizeof(*w.id));
+	w.buf = gs_secure_alloc(KEY_FILE_LEN);
+	w.path = join_path(dir, KEY_NAME);
+	if (w.id == NULL || w.buf == NULL || w.path == NULL ||
+	    (w.id->sk = gs_secure_alloc(GS_SK_LEN)) == NULL)
+		goto out;
+	ret = step(&w);
+	if (ret != 0)
+		goto out;
+	*out = w.id;
+	w.id = NULL;
+out:
+	if (ret != 0 && w.created)
+		unlink(w.path);
+	gs_secure_free(w.buf);
+	free(w.path);
+	gs_identity_destroy(&w.id);
+	return ret;
 }
 
 /*
@@ -132,89 +158,70 @@ out:
 	return ret;
 }
 
+/* A new key pair, written to the key file, then site.id beside it. */
+static int
+create_step(struct key_work *w)
+{
+	struct gs_identity *id = w->id;
+	int ret;
+
+	ret = gs_sign_keypair(id->pk, id->sk);
+	if (ret != 0)
+		return ret;
+	gs_siteid_encode(id->pk, id->siteid);
+	memcpy(w->buf, KEY_MAGIC, KEY_MAGIC_LEN);
+	memcpy(w->buf + KEY_MAGIC_LEN, id->sk, GS_SK_LEN);
+	ret = gs_keyfile_create(w->path, w->buf, KEY_FILE_LEN);
+	if (ret != 0)
+		return ret;
+	w->created = true;
+	ret = write_siteid(w->dir, id->siteid);
+	if (ret != 0)
+		return ret;
+	sync_dir(w->dir);
+	log_info("identity: created site key, site id %s", id->siteid);
+	return 0;
+}
+
+/* The key pair read back from the key file, and checked. */
+static int
+load_step(struct key_work *w)
+{
+	struct gs_identity *id = w->id;
+	size_t len = 0;
+	int ret;
+
+	ret = gs_keyfile_read(w->path, w->buf, KEY_FILE_LEN, &len);
+	if (ret != 0)
+		return ret;
+	if (len != KEY_FILE_LEN) {
+		log_warnx("identity: %s has the wrong size", w->path);
+		return GS_ECORRUPT;
+	}
+	if (memcmp(w->buf, KEY_MAGIC, KEY_MAGIC_LEN) != 0) {
+		log_warnx("identity: %s is not a site key file", w->path);
+		return GS_ECORRUPT;
+	}
+	memcpy(id->sk, w->buf + KEY_MAGIC_LEN, GS_SK_LEN);
+	gs_sk_to_pk(id->sk, id->pk);
+	if (check_pair(id->sk, id->pk) != 0) {
+		log_warnx("identity: %s holds a damaged key pair", w->path);
+		return GS_ECORRUPT;
+	}
+	gs_siteid_encode(id->pk, id->siteid);
+	return 0;
+}
+
 int
 gs_identity_create(const char *dir, struct gs_identity **out)
 {
-	int ret = GS_ENOMEM;
-	struct gs_identity *id = NULL;
-	uint8_t *buf = NULL;
-	char *path = NULL;
-	int created = 0;
-
-	*out = NULL;
-	ret = identity_begin(dir, &id, &buf, &path);
-	if (ret != 0)
-		goto out;
-	ret = gs_sign_keypair(id->pk, id->sk);
-	if (ret != 0)
-		goto out;
-	gs_siteid_encode(id->pk, id->siteid);
-
-	memcpy(buf, KEY_MAGIC, KEY_MAGIC_LEN);
-	memcpy(buf + KEY_MAGIC_LEN, id->sk, GS_SK_LEN);
-	ret = gs_keyfile_create(path, buf, KEY_FILE_LEN);
-	if (ret != 0)
-		goto out;
-	created = 1;
-	ret = write_siteid(dir, id->siteid);
-	if (ret != 0)
-		goto out;
-	sync_dir(dir);
-	log_info("identity: created site key, site id %s", id->siteid);
-	*out = id;
-	id = NULL;
-	ret = 0;
-out:
-	/* Without its site.id the new key is taken back: create can rerun. */
-	if (ret != 0 && created)
-		unlink(path);
-	gs_secure_free(buf);
-	free(path);
-	gs_identity_destroy(&id);
-	return ret;
+	return with_key_file(dir, create_step, out);
 }
 
 int
 gs_identity_load(const char *dir, struct gs_identity **out)
 {
-	int ret = GS_ENOMEM;
-	struct gs_identity *id = NULL;
-	uint8_t *buf = NULL;
-	char *path = NULL;
-	size_t len = 0;
-
-	*out = NULL;
-	ret = identity_begin(dir, &id, &buf, &path);
-	if (ret != 0)
-		goto out;
-	ret = gs_keyfile_read(path, buf, KEY_FILE_LEN, &len);
-	if (ret != 0)
-		goto out;
-	if (len != KEY_FILE_LEN) {
-		log_warnx("identity: %s has the wrong size", path);
-		ret = GS_ECORRUPT;
-		goto out;
-	}
-	ret = GS_ECORRUPT;
-	if (memcmp(buf, KEY_MAGIC, KEY_MAGIC_LEN) != 0) {
-		log_warnx("identity: %s is not a site key file", path);
-		goto out;
-	}
-	memcpy(id->sk, buf + KEY_MAGIC_LEN, GS_SK_LEN);
-	gs_sk_to_pk(id->sk, id->pk);
-	if (check_pair(id->sk, id->pk) != 0) {
-		log_warnx("identity: %s holds a damaged key pair", path);
-		goto out;
-	}
-	gs_siteid_encode(id->pk, id->siteid);
-	*out = id;
-	id = NULL;
-	ret = 0;
-out:
-	gs_secure_free(buf);
-	free(path);
-	gs_identity_destroy(&id);
-	return ret;
+	return with_key_file(dir, load_step, out);
 }
 
 void

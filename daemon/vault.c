@@ -64,22 +64,40 @@ get_le64(const uint8_t *p)
 }
 
 /*
- * What create and open both start from: a vault with guarded room for the
- * key, and guarded room for the key file's bytes (FILE_MAX). 0 or
- * GS_ENOMEM; either way the caller frees *buf and destroys *v (either may
- * be NULL).
+ * What create and open share: the vault being built (with guarded room
+ * for the key) and guarded room for the key file's bytes (FILE_MAX).
+ * with_vault() owns it around one step.
  */
+struct vault_work {
+	const char *path;          /* the key file */
+	const char *passphrase;    /* NULL or "": none */
+	struct gs_vault *v;
+	uint8_t *buf;
+};
+
+/* Runs step (create or open) on a fresh vault_work; *out on success. */
 static int
-vault_begin(struct gs_vault **v, uint8_t **buf)
+with_vault(const char *path, const char *passphrase,
+    int (*step)(struct vault_work *), struct gs_vault **out)
 {
-	*v = calloc(1, sizeof(**v));
-	*buf = gs_secure_alloc(FILE_MAX);
-	if (*v == NULL || *buf == NULL)
-		return GS_ENOMEM;
-	(*v)->key = gs_secure_alloc(GS_KEY_LEN);
-	if ((*v)->key == NULL)
-		return GS_ENOMEM;
-	return 0;
+	struct vault_work w = { path, passphrase, NULL, NULL };
+	int ret = GS_ENOMEM;
+
+	*out = NULL;
+	w.v = calloc(1, sizeof(*w.v));
+	w.buf = gs_secure_alloc(FILE_MAX);
+	if (w.v == NULL || w.buf == NULL ||
+	    (w.v->key = gs_secure_alloc(GS_KEY_LEN)) == NULL)
+		goto out;
+	ret = step(&w);
+	if (ret != 0)
+		goto out;
+	*out = w.v;
+	w.v = NULL;
+out:
+	gs_secure_free(w.buf);
+	gs_vault_destroy(&w.v);
+	return ret;
 }
 
 /*
@@ -148,92 +166,78 @@ out:
 	return ret;
 }
 
+/* A new random key, written raw or wrapped by the passphrase. */
+static int
+create_step(struct vault_work *w)
+{
+	size_t len;
+	int ret;
+
+	gs_random(w->v->key, GS_KEY_LEN);
+	if (w->passphrase != NULL && w->passphrase[0] != '\0') {
+		ret = wrap_key(w->v->key, w->passphrase, w->buf);
+		if (ret != 0)
+			return ret;
+		len = PASS_LEN;
+	} else {
+		memcpy(w->buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
+		w->buf[VAULT_MAGIC_LEN] = KIND_RAW;
+		memcpy(w->buf + VAULT_MAGIC_LEN + 1, w->v->key, GS_KEY_LEN);
+		len = RAW_LEN;
+	}
+	return gs_keyfile_create(w->path, w->buf, len);
+}
+
+/* The key read back from its file, unwrapped by the passphrase if so. */
+static int
+open_step(struct vault_work *w)
+{
+	const char *path = w->path, *passphrase = w->passphrase;
+	uint8_t *buf = w->buf;
+	size_t len = 0;
+	int ret;
+
+	ret = gs_keyfile_read(path, buf, FILE_MAX, &len);
+	if (ret != 0)
+		return ret;
+	if (len < VAULT_MAGIC_LEN + 1 ||
+	    memcmp(buf, VAULT_MAGIC, VAULT_MAGIC_LEN) != 0) {
+		log_warnx("vault: %s is not a storage key file", path);
+		return GS_ECORRUPT;
+	}
+	if (buf[VAULT_MAGIC_LEN] == KIND_RAW && len == RAW_LEN) {
+		if (passphrase != NULL && passphrase[0] != '\0')
+			log_warnx("vault: %s is not passphrase-protected, "
+			    "passphrase ignored", path);
+		memcpy(w->v->key, buf + VAULT_MAGIC_LEN + 1, GS_KEY_LEN);
+		return 0;
+	}
+	if (buf[VAULT_MAGIC_LEN] == KIND_PASS && len == PASS_LEN) {
+		if (passphrase == NULL || passphrase[0] == '\0') {
+			log_warnx("vault: %s needs a passphrase", path);
+			return GS_EBADKEY;
+		}
+		ret = unwrap_key(buf, passphrase, w->v->key);
+		if (ret == GS_EBADKEY)
+			log_warnx("vault: wrong passphrase for %s", path);
+		return ret;
+	}
+	log_warnx("vault: %s has an unknown layout", path);
+	return GS_ECORRUPT;
+}
+
 int
 gs_vault_create(const char *path, const char *passphrase,
     struct gs_vault **out)
 {
-	int ret = GS_ENOMEM;
-	struct gs_vault *v = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
-
-	*out = NULL;
-	ret = vault_begin(&v, &buf);
-	if (ret != 0)
-		goto out;
-	gs_random(v->key, GS_KEY_LEN);
-	if (passphrase != NULL && passphrase[0] != '\0') {
-		ret = wrap_key(v->key, passphrase, buf);
-		if (ret != 0)
-			goto out;
-		len = PASS_LEN;
-	} else {
-		memcpy(buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
-		buf[VAULT_MAGIC_LEN] = KIND_RAW;
-		memcpy(buf + VAULT_MAGIC_LEN + 1, v->key, GS_KEY_LEN);
-		len = RAW_LEN;
-	}
-	ret = gs_keyfile_create(path, buf, len);
-	if (ret != 0)
-		goto out;
-	*out = v;
-	v = NULL;
-	ret = 0;
-out:
-	gs_secure_free(buf);
-	gs_vault_destroy(&v);
-	return ret;
+	return with_vault(path, passphrase, create_step, out);
 }
 
 int
 gs_vault_open(const char *path, const char *passphrase,
     struct gs_vault **out)
 {
-	int ret = GS_ENOMEM;
-	struct gs_vault *v = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-
-	*out = NULL;
-	ret = vault_begin(&v, &buf);
-	if (ret != 0)
-		goto out;
-	ret = gs_keyfile_read(path, buf, FILE_MAX, &len);
-	if (ret != 0)
-		goto out;
-	ret = GS_ECORRUPT;
-	if (len < VAULT_MAGIC_LEN + 1 ||
-	    memcmp(buf, VAULT_MAGIC, VAULT_MAGIC_LEN) != 0) {
-		log_warnx("vault: %s is not a storage key file", path);
-		goto out;
-	}
-	if (buf[VAULT_MAGIC_LEN] == KIND_RAW && len == RAW_LEN) {
-		if (passphrase != NULL && passphrase[0] != '\0')
-			log_warnx("vault: %s is not passphrase-protected, "
-			    "passphrase ignored", path);
-		memcpy(v->key, buf + VAULT_MAGIC_LEN + 1, GS_KEY_LEN);
-	} else if (buf[VAULT_MAGIC_LEN] == KIND_PASS && len == PASS_LEN) {
-		if (passphrase == NULL || passphrase[0] == '\0') {
-			log_warnx("vault: %s needs a passphrase", path);
-			ret = GS_EBADKEY;
-			goto out;
-		}
-		ret = unwrap_key(buf, passphrase, v->key);
-		if (ret == GS_EBADKEY)
-			log_warnx("vault: wrong passphrase for %s", path);
-		if (ret != 0)
-			goto out;
-	} else {
-		log_warnx("vault: %s has an unknown layout", path);
-		goto out;
-	}
-	*out = v;
-	v = NULL;
-	ret = 0;
-out:
-	gs_secure_free(buf);
-	gs_vault_destroy(&v);
-	return ret;
+	return with_vault(path, passphrase, open_step, out);
 }
 
 void
