@@ -27,10 +27,10 @@ static const struct cli_item_field event_fields[] = {
 	  "nombre de places (entier >= 0)", 0 },
 	{ "languages", "Langues", "languages", "L",
 	  "langues, séparées par des virgules (fr,en)", 0 },
-	{ "easy_read", "Facile à lire (FALC)", "easy-read", "yes|no",
+	{ "easy_read", "Facile à lire (FALC)", "easy-read", "oui|non",
 	  "texte facile à lire (FALC)", 0 },
 	{ "audience", "Public", "audience", "A", "public, l'un de :", 0 },
-	{ "companion", "Accompagnant bienvenu", "companion", "yes|no",
+	{ "companion", "Accompagnant bienvenu", "companion", "oui|non",
 	  "un proche peut venir", 0 },
 	{ "accessibility", "Accessibilité", "accessibility", "A",
 	  "accessibilité, transports", 0 },
@@ -88,13 +88,16 @@ cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    cli_event_kind.deleted, argc, argv);
 }
 
-enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_ALL };
+enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_AUDIENCE, OPT_ALL };
 
 static const struct cli_opt list_opts[] = {
 	{ "from", "DATE", OPT_FROM,
 	  "à partir de cette date (YYYY-MM-DD ou RFC 3339)", 0 },
 	{ "to", "DATE", OPT_TO, "jusqu'à cette date", 0 },
-	{ "kind", "K", OPT_KIND, "seulement ce type d'événement", 0 },
+	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier,\n"
+	  "sortie... comme à l'ajout)", 0 },
+	{ "audience", "A", OPT_AUDIENCE, "seulement ce public (adhérents...)",
+	  0 },
 	{ "all", NULL, OPT_ALL, "aussi les événements passés et supprimés",
 	  0 },
 	{ NULL, NULL, 0, NULL, 0 },

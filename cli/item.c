@@ -19,57 +19,6 @@
 #include "schema.h"
 #include "siteid.h"
 
-struct label {
-	const char *field;
-	const char *label;
-};
-
-static const struct label event_kinds[] = {
-	{ "workshop", "atelier" },
-	{ "outing", "sortie" },
-	{ "physical", "activité physique" },
-	{ "discussion", "groupe de parole" },
-	{ "convivial", "moment convivial" },
-	{ "autonomy", "atelier autonomie" },
-	{ "meeting", "réunion" },
-	{ "other", "autre" },
-	{ NULL, NULL },
-};
-
-static const struct label resource_kinds[] = {
-	{ "gem", "GEM" },
-	{ "clubhouse", "clubhouse" },
-	{ "recovery-college", "recovery college" },
-	{ "respite", "lieu de répit" },
-	{ "helpline", "ligne d'écoute" },
-	{ "public-service", "service public" },
-	{ "association", "association" },
-	{ "other", "autre" },
-	{ NULL, NULL },
-};
-
-static const struct label audiences[] = {
-	{ "members", "adhérents" },
-	{ "families", "adhérents et familles" },
-	{ "public", "tout public" },
-	{ NULL, NULL },
-};
-
-static const struct label yesno[] = {
-	{ "yes", "oui" },
-	{ "no", "non" },
-	{ NULL, NULL },
-};
-
-static const char *
-lookup(const struct label *t, const char *key)
-{
-	for (; t->field != NULL; t++)
-		if (strcmp(t->field, key) == 0)
-			return t->label;
-	return NULL;
-}
-
 /* The field table of an item type, or NULL. */
 static const struct cli_item_field *
 fields_of(const char *type)
@@ -124,20 +73,7 @@ cli_item_value_fr(const char *type, const char *field, const char *value)
 {
 	if (type == NULL || field == NULL || value == NULL)
 		return NULL;
-	if (strcmp(field, "kind") == 0) {
-		if (strcmp(type, "event") == 0)
-			return lookup(event_kinds, value);
-		if (strcmp(type, "resource") == 0)
-			return lookup(resource_kinds, value);
-		return NULL;
-	}
-	if (strcmp(type, "event") == 0 && strcmp(field, "audience") == 0)
-		return lookup(audiences, value);
-	if (strcmp(field, "easy_read") == 0 ||
-	    strcmp(field, "companion") == 0 ||
-	    strcmp(field, "cancelled") == 0)
-		return lookup(yesno, value);
-	return NULL;
+	return gs_schema_value_fr(gs_item_type_parse(type), field, value);
 }
 
 int
@@ -464,39 +400,52 @@ static const struct cli_opt extra_opts[] = {
 };
 
 /*
- * The help of an option: its row's help, then from the next line the
- * values the daemon's schema allows when the field is an enumeration
- * ("a, b ou c", wrapped), so that they are written in one place. Writes
- * into *p (advanced) and returns the text.
+ * The help of an option: its row's help, then, when that help ends with
+ * ':' and the field is an enumeration, from the next line the French
+ * words of the values the daemon's schema allows ("a, b ou c", wrapped),
+ * so that they are written in one place. Writes into *p (advanced) and returns the text.
  */
 static const char *
 option_help(int type, const struct cli_item_field *f, char **p)
 {
-	const char *values = gs_schema_values(type, f->field);
-	const char *last, *v;
+	const struct gs_enum_value *v = gs_schema_enum(type, f->field);
 	char *out = *p, *w;
-	size_t col = 0;
+	size_t col = 0, len;
 
-	if (values == NULL)
+	/* a help ending with ':' asks for the list ("l'un de :") */
+	if (v == NULL || f->help == NULL || f->help[0] == '\0' ||
+	    f->help[strlen(f->help) - 1] != ':')
 		return f->help;
-	last = strrchr(values, ',');
 	w = out + sprintf(out, "%s\n", f->help);
-	for (v = values; *v != '\0'; v++) {
-		if (v == last) {
-			w += sprintf(w, " ou");
-			col += 3;
-		} else if (*v == ' ' && v[-1] == ',' && col > 44) {
-			*w++ = '\n';
+	for (size_t i = 0; v[i].code != NULL; i++) {
+		len = cli_out_width(v[i].fr);
+		if (i > 0 && v[i + 1].code == NULL) {
+			w += sprintf(w, " ou ");
+			col += 4;
+		} else if (i > 0 && col + len > 44) {
+			w += sprintf(w, ",\n");
 			col = 0;
-			continue;
-		} else {
-			*w++ = *v;
-			col++;
+		} else if (i > 0) {
+			w += sprintf(w, ", ");
+			col += 2;
 		}
+		w += sprintf(w, "%s", v[i].fr);
+		col += len;
 	}
 	*w++ = '\0';
 	*p = w;
 	return out;
+}
+
+/* Bytes option_help() writes for the values of an enumeration. */
+static size_t
+values_size(const struct gs_enum_value *v)
+{
+	size_t n = 0;
+
+	for (; v != NULL && v->code != NULL; v++)
+		n += strlen(v->fr) + 4;
+	return n;
 }
 
 /*
@@ -508,15 +457,15 @@ static struct cli_opt *
 field_specs(const struct cli_item_kind *k, int edit)
 {
 	int type = gs_item_type_parse(k->type);
+	const struct gs_enum_value *v;
 	struct cli_opt *specs;
 	size_t n = 0, text = 0, i;
-	const char *v;
 	char *p;
 
 	for (; k->fields[n].field != NULL; n++) {
-		v = gs_schema_values(type, k->fields[n].field);
+		v = gs_schema_enum(type, k->fields[n].field);
 		if (v != NULL && k->fields[n].help != NULL)
-			text += strlen(k->fields[n].help) + strlen(v) + 8;
+			text += strlen(k->fields[n].help) + values_size(v) + 8;
 	}
 	specs = calloc(1, (n + 3) * sizeof(*specs) + text);
 	if (specs == NULL)
