@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frdate.h"
 #include "log.h"
 #include "schema.h"
 #include "siteid.h"
@@ -342,12 +343,13 @@ print_item(const json_t *item)
 }
 
 /* Option ids beyond the field table. */
-enum { OPT_FIELD = 1000, OPT_CLEAR };
+enum { OPT_FIELD = 1000, OPT_CLEAR, OPT_ALLOW_PAST, OPT_ALLOW_FAR };
 
 struct edit_ctx {
 	const struct cli_cmd *cmd;
 	const struct cli_item_kind *k;
 	struct cli_kv fields;
+	int date_flags;           /* GS_FRDATE_ALLOW_* from the options */
 };
 
 static int
@@ -359,6 +361,11 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 	char *fname = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
 
+	if (id == OPT_ALLOW_PAST || id == OPT_ALLOW_FAR) {
+		ctx->date_flags |= id == OPT_ALLOW_PAST ? GS_FRDATE_ALLOW_PAST :
+		    GS_FRDATE_ALLOW_FAR;
+		return 0;
+	}
 	if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
 			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
@@ -396,8 +403,59 @@ static const struct cli_opt extra_opts[] = {
 	{ "field", "NOM=VALEUR", OPT_FIELD,
 	  "n'importe quel champ (répétable)", 0 },
 	{ "clear", "CHAMP", OPT_CLEAR, "efface le champ (répétable)", 0 },
+	/* types with dates (events) */
+	{ "allow-past", NULL, OPT_ALLOW_PAST,
+	  "accepte une date passée de plus d'un jour", 0 },
+	{ "allow-far", NULL, OPT_ALLOW_FAR,
+	  "accepte une date à plus de deux ans", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
+
+/* 1 if an item type has date fields (then --allow-past, --allow-far). */
+static int
+has_dates(const struct cli_item_kind *k)
+{
+	int type = gs_item_type_parse(k->type);
+
+	for (size_t i = 0; k->fields[i].field != NULL; i++)
+		if (gs_schema_is_time(type, k->fields[i].field))
+			return 1;
+	return 0;
+}
+
+/*
+ * Turns the dates among the fields, as people type them (« mardi 14h »),
+ * into RFC 3339 in the site's zone. 0, or the exit code after saying why.
+ */
+static int
+read_dates(struct cli_ctx *cli, struct edit_ctx *ctx)
+{
+	int type = gs_item_type_parse(ctx->k->type), rc;
+	char out[64];
+
+	for (size_t i = 0; i < ctx->fields.n; i++) {
+		struct cli_kv_pair *p = &ctx->fields.v[i];
+		const char *opt = p->name;
+		char *v;
+
+		if (p->value[0] == '\0' || !gs_schema_is_time(type, p->name))
+			continue;
+		for (size_t j = 0; ctx->k->fields[j].field != NULL; j++)
+			if (strcmp(ctx->k->fields[j].field, p->name) == 0 &&
+			    ctx->k->fields[j].opt != NULL)
+				opt = ctx->k->fields[j].opt;
+		rc = cli_date(cli, ctx->cmd, opt, p->value, ctx->date_flags, out,
+		    sizeof(out));
+		if (rc != 0)
+			return rc;
+		v = strdup(out);
+		if (v == NULL)
+			return cli_nomem();
+		free(p->value);
+		p->value = v;
+	}
+	return 0;
+}
 
 /*
  * The help of an option: its row's help, then, when that help ends with
@@ -467,10 +525,10 @@ field_specs(const struct cli_item_kind *k, int edit)
 		if (v != NULL && k->fields[n].help != NULL)
 			text += strlen(k->fields[n].help) + values_size(v) + 8;
 	}
-	specs = calloc(1, (n + 3) * sizeof(*specs) + text);
+	specs = calloc(1, (n + 5) * sizeof(*specs) + text);
 	if (specs == NULL)
 		return NULL;
-	p = (char *)(specs + n + 3);
+	p = (char *)(specs + n + 5);
 	n = 0;
 	for (i = 0; k->fields[i].field != NULL; i++) {
 		if (k->fields[i].opt == NULL)
@@ -482,6 +540,10 @@ field_specs(const struct cli_item_kind *k, int edit)
 	specs[n++] = extra_opts[0];
 	if (edit)
 		specs[n++] = extra_opts[1];
+	if (has_dates(k)) {
+		specs[n++] = extra_opts[2];
+		specs[n++] = extra_opts[3];
+	}
 	return specs;
 }
 
@@ -490,7 +552,7 @@ static int
 add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int edit, int argc, char **argv)
 {
-	struct edit_ctx ctx = { cmd, k, { 0 } };
+	struct edit_ctx ctx = { cmd, k, { 0 }, 0 };
 	struct cli_kv params = { 0 };
 	struct cli_opt *specs = NULL;
 	json_t *root = NULL;
@@ -511,6 +573,11 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (edit && ctx.fields.n == 0) {
 		ret = cli_usage(cmd, "rien à modifier : donnez au moins un "
 		    "champ");
+		goto out;
+	}
+	rc = read_dates(cli, &ctx);
+	if (rc != 0) {
+		ret = rc;
 		goto out;
 	}
 	if (cli_kv_add(&params, "type", k->type) < 0 ||
@@ -589,16 +656,37 @@ out:
 	return ret;
 }
 
-/* A list option: its value, or "1" for a flag, as a parameter. */
+struct list_args {
+	struct cli_ctx *cli;
+	const struct cli_cmd *cmd;
+	struct cli_kv params;
+};
+
+/*
+ * A list option: its value, or "1" for a flag, as a parameter; --from
+ * and --to read as dates (« 20/12 », « lundi »: a day's start, and for
+ * --to its end), in the site's zone, with no range check.
+ */
 static int
 on_list_opt(void *arg, int id, const char *name, const char *value)
 {
-	struct cli_kv *params = arg;
+	struct list_args *a = arg;
+	char date[64];
+	int rc;
 
 	(void)id;
 	if (strcmp(name, "search") == 0)
 		name = "q";
-	if (cli_kv_set(params, name, value != NULL ? value : "1") < 0)
+	if (value != NULL && (strcmp(name, "from") == 0 ||
+	    strcmp(name, "to") == 0)) {
+		rc = cli_date(a->cli, a->cmd, name, value, GS_FRDATE_NO_RANGE |
+		    (name[0] == 't' ? GS_FRDATE_END_OF_DAY : 0), date,
+		    sizeof(date));
+		if (rc != 0)
+			return rc;
+		value = date;
+	}
+	if (cli_kv_set(&a->params, name, value != NULL ? value : "1") < 0)
 		return cli_nomem();
 	return 0;
 }
@@ -608,28 +696,28 @@ cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const char *type, const struct cli_opt *specs, int argc, char **argv,
     void (*print)(const json_t *items, const struct cli_kv *params))
 {
-	struct cli_kv params = { 0 };
+	struct list_args a = { cli, cmd, { 0 } };
 	json_t *root = NULL;
 	const json_t *items;
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
-	if (cli_kv_add(&params, "type", type) < 0) {
+	if (cli_kv_add(&a.params, "type", type) < 0) {
 		ret = cli_nomem();
 		goto out;
 	}
-	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
+	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &a, argc, argv,
 	    pos, 0, NULL);
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
 	}
-	ret = cli_doc_array(cli, "item.list", &params, "items", &root,
+	ret = cli_doc_array(cli, "item.list", &a.params, "items", &root,
 	    &items);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		print(items, &params);
+		print(items, &a.params);
 out:
 	json_decref(root);
-	cli_kv_clear(&params);
+	cli_kv_clear(&a.params);
 	return ret;
 }

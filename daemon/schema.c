@@ -630,6 +630,25 @@ gs_schema_enum(int type, const char *field)
 	return fd ? fd->one_of : NULL;
 }
 
+bool
+gs_schema_is_time(int type, const char *field)
+{
+	const struct type_def *td = type_def(type);
+	const struct field_def *fd;
+	char base[GS_FIELD_NAME_MAX + 1];
+	size_t n;
+
+	if (td == NULL || field == NULL)
+		return false;
+	n = strcspn(field, "@");
+	if (n >= sizeof(base))
+		return false;
+	memcpy(base, field, n);
+	base[n] = '\0';
+	fd = field_def(td, base);
+	return fd != NULL && fd->rule == rule_datetime;
+}
+
 const char *
 gs_schema_value_fr(int type, const char *field, const char *code)
 {

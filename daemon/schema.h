@@ -132,6 +132,12 @@ int gs_schema_normalize(int type, const char *field, const char *value,
 size_t gs_schema_values_fr(int type, const char *field, char *buf,
     size_t buflen);
 /*
+ * true if the field holds a date and time (RFC 3339 with its offset, like
+ * an event's start and end), which the CLI reads from French input
+ * first; a per-date name "start@2026-12-22" is its base field's.
+ */
+bool gs_schema_is_time(int type, const char *field);
+/*
  * 1 if the comma-separated list of site IDs in value (an editors field)
  * contains pk, 0 otherwise (including when value is NULL).
  */
