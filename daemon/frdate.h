@@ -11,7 +11,9 @@
  * A weekday is the next such day (today when the hour is still to come);
  * a day and month without a year is the next such date (this year, or
  * next year once it is more than a day past). A date without an hour is
- * the start of the day (its end with GS_FRDATE_END_OF_DAY).
+ * the start of the day (its end with GS_FRDATE_END_OF_DAY). The range
+ * check (more than a day past, more than 2 years ahead) catches slips in
+ * what people type; RFC 3339, the form scripts write, is taken as is.
  *
  * Nothing here reads the clock or the environment: "now" is given, and
  * the zone is read from the system's zoneinfo files (TZif, with the POSIX
