@@ -20,17 +20,18 @@ static const struct cli_item_field event_fields[] = {
 	{ "kind", "Type", "kind", "K", "type (obligatoire à l'ajout), l'un de :",
 	  0 },
 	{ "start", "Début", "start", "S",
-	  "début, RFC 3339 (2026-12-01T14:00:00+01:00)", 0 },
-	{ "end", "Fin", "end", "E", "fin, après le début", 0 },
+	  "début : 20/12/2026 14h, 20/12 14h30, mardi 14h,\n"
+	  "demain 10h, 2026-12-20 14:00 ou RFC 3339", 0 },
+	{ "end", "Fin", "end", "E", "fin, après le début (mêmes formes)", 0 },
 	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
 	{ "capacity", "Places", "capacity", "N",
 	  "nombre de places (entier >= 0)", 0 },
 	{ "languages", "Langues", "languages", "L",
 	  "langues, séparées par des virgules (fr,en)", 0 },
-	{ "easy_read", "Facile à lire (FALC)", "easy-read", "yes|no",
+	{ "easy_read", "Facile à lire (FALC)", "easy-read", "oui|non",
 	  "texte facile à lire (FALC)", 0 },
 	{ "audience", "Public", "audience", "A", "public, l'un de :", 0 },
-	{ "companion", "Accompagnant bienvenu", "companion", "yes|no",
+	{ "companion", "Accompagnant bienvenu", "companion", "oui|non",
 	  "un proche peut venir", 0 },
 	{ "accessibility", "Accessibilité", "accessibility", "A",
 	  "accessibilité, transports", 0 },
@@ -88,13 +89,16 @@ cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    cli_event_kind.deleted, argc, argv);
 }
 
-enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_ALL };
+enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_AUDIENCE, OPT_ALL };
 
 static const struct cli_opt list_opts[] = {
 	{ "from", "DATE", OPT_FROM,
-	  "à partir de cette date (YYYY-MM-DD ou RFC 3339)", 0 },
-	{ "to", "DATE", OPT_TO, "jusqu'à cette date", 0 },
-	{ "kind", "K", OPT_KIND, "seulement ce type d'événement", 0 },
+	  "à partir de cette date (20/12, lundi, 2026-12-20...)", 0 },
+	{ "to", "DATE", OPT_TO, "jusqu'à cette date (ce jour compris)", 0 },
+	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier,\n"
+	  "sortie... comme à l'ajout)", 0 },
+	{ "audience", "A", OPT_AUDIENCE, "seulement ce public (adhérents...)",
+	  0 },
 	{ "all", NULL, OPT_ALL, "aussi les événements passés et supprimés",
 	  0 },
 	{ NULL, NULL, 0, NULL, 0 },

@@ -27,6 +27,9 @@ enum cli_exit {
 	CLI_EXIT_INVALID = 5,      /* INVALID: a field broke a rule */
 };
 
+/* The site's time zone when nothing names one (cli_site_timezone). */
+#define CLI_DEFAULT_TIMEZONE "Europe/Paris"
+
 /* The configuration file when neither -c nor GEMSYNC_CONF names one. */
 #define CLI_DEFAULT_CONF "/etc/gemsync/gemsyncd.conf"
 
@@ -72,6 +75,22 @@ int cli_config(struct cli_ctx *cli);
  * codes. cmd NULL prints the main help (specs unused).
  */
 void cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs);
+/*
+ * The IANA time zone dates typed on the command line are read in: the
+ * site's zone. Today GEMSYNC_TZ, else CLI_DEFAULT_TIMEZONE; the one place
+ * to point at [site] timezone once the configuration has it (cli may be
+ * used to read the configuration). Lent.
+ */
+const char *cli_site_timezone(struct cli_ctx *cli);
+/*
+ * Reads the date text given to --opt (frdate.h: « 20/12/2026 14h »,
+ * « mardi 14h », RFC 3339...) in the site's zone into out as RFC 3339.
+ * flags: GS_FRDATE_* (past and far checks, end of day). Returns 0, or
+ * prints why in French with the input sanitized and returns 5 (a date
+ * refused) or 2 (an unknown zone).
+ */
+int cli_date(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
+    const char *text, int flags, char *out, size_t outlen);
 /* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -114,6 +133,13 @@ struct cli_opt {
 	const char *help;         /* French; "\n" starts a continuation line */
 	char short_name;          /* 'c' for "-c", or 0 */
 };
+/*
+ * The candidate closest to word (a typo: "evnt" for "event", "titel" for
+ * "title"), or NULL when none is close enough to be a slip (one edit in a
+ * word of 4 bytes or less, two in a longer one). Lent from cands.
+ */
+const char *cli_closest(const char *word, const char *const *cands,
+    size_t n);
 /* The global options, NULL-terminated. */
 extern const struct cli_opt cli_global_opts[];
 typedef int (*cli_opt_fn)(void *arg, int id, const char *name,

@@ -15,46 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frdate.h"
 #include "log.h"
 #include "schema.h"
 #include "siteid.h"
-
-static const struct cli_word event_kinds[] = {
-	{ "workshop", "atelier" },
-	{ "outing", "sortie" },
-	{ "physical", "activité physique" },
-	{ "discussion", "groupe de parole" },
-	{ "convivial", "moment convivial" },
-	{ "autonomy", "atelier autonomie" },
-	{ "meeting", "réunion" },
-	{ "other", "autre" },
-	{ NULL, NULL },
-};
-
-static const struct cli_word resource_kinds[] = {
-	{ "gem", "GEM" },
-	{ "clubhouse", "clubhouse" },
-	{ "recovery-college", "recovery college" },
-	{ "respite", "lieu de répit" },
-	{ "helpline", "ligne d'écoute" },
-	{ "public-service", "service public" },
-	{ "association", "association" },
-	{ "other", "autre" },
-	{ NULL, NULL },
-};
-
-static const struct cli_word audiences[] = {
-	{ "members", "adhérents" },
-	{ "families", "adhérents et familles" },
-	{ "public", "tout public" },
-	{ NULL, NULL },
-};
-
-static const struct cli_word yesno[] = {
-	{ "yes", "oui" },
-	{ "no", "non" },
-	{ NULL, NULL },
-};
 
 static const struct cli_word item_types[] = {
 	{ "event", "événement" },
@@ -128,20 +92,7 @@ cli_item_value_fr(const char *type, const char *field, const char *value)
 {
 	if (type == NULL || field == NULL || value == NULL)
 		return NULL;
-	if (strcmp(field, "kind") == 0) {
-		if (strcmp(type, "event") == 0)
-			return lookup(event_kinds, value);
-		if (strcmp(type, "resource") == 0)
-			return lookup(resource_kinds, value);
-		return NULL;
-	}
-	if (strcmp(type, "event") == 0 && strcmp(field, "audience") == 0)
-		return lookup(audiences, value);
-	if (strcmp(field, "easy_read") == 0 ||
-	    strcmp(field, "companion") == 0 ||
-	    strcmp(field, "cancelled") == 0)
-		return lookup(yesno, value);
-	return NULL;
+	return gs_schema_value_fr(gs_item_type_parse(type), field, value);
 }
 
 int
@@ -405,12 +356,13 @@ print_item(const json_t *item)
 }
 
 /* Option ids beyond the field table. */
-enum { OPT_FIELD = 1000, OPT_CLEAR };
+enum { OPT_FIELD = 1000, OPT_CLEAR, OPT_ALLOW_PAST, OPT_ALLOW_FAR };
 
 struct edit_ctx {
 	const struct cli_cmd *cmd;
 	const struct cli_item_kind *k;
 	struct cli_kv fields;
+	int date_flags;           /* GS_FRDATE_ALLOW_* from the options */
 };
 
 static int
@@ -422,6 +374,11 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 	char *fname = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
 
+	if (id == OPT_ALLOW_PAST || id == OPT_ALLOW_FAR) {
+		ctx->date_flags |= id == OPT_ALLOW_PAST ? GS_FRDATE_ALLOW_PAST :
+		    GS_FRDATE_ALLOW_FAR;
+		return 0;
+	}
 	if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
 			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
@@ -459,43 +416,107 @@ static const struct cli_opt extra_opts[] = {
 	{ "field", "NOM=VALEUR", OPT_FIELD,
 	  "n'importe quel champ (répétable)", 0 },
 	{ "clear", "CHAMP", OPT_CLEAR, "efface le champ (répétable)", 0 },
+	/* types with dates (events) */
+	{ "allow-past", NULL, OPT_ALLOW_PAST,
+	  "accepte une date passée de plus d'un jour", 0 },
+	{ "allow-far", NULL, OPT_ALLOW_FAR,
+	  "accepte une date à plus de deux ans", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
+/* 1 if an item type has date fields (then --allow-past, --allow-far). */
+static int
+has_dates(const struct cli_item_kind *k)
+{
+	int type = gs_item_type_parse(k->type);
+
+	for (size_t i = 0; k->fields[i].field != NULL; i++)
+		if (gs_schema_is_time(type, k->fields[i].field))
+			return 1;
+	return 0;
+}
+
 /*
- * The help of an option: its row's help, then from the next line the
- * values the daemon's schema allows when the field is an enumeration
- * ("a, b ou c", wrapped), so that they are written in one place. Writes
- * into *p (advanced) and returns the text.
+ * Turns the dates among the fields, as people type them (« mardi 14h »),
+ * into RFC 3339 in the site's zone. 0, or the exit code after saying why.
+ */
+static int
+read_dates(struct cli_ctx *cli, struct edit_ctx *ctx)
+{
+	int type = gs_item_type_parse(ctx->k->type), rc;
+	char out[64];
+
+	for (size_t i = 0; i < ctx->fields.n; i++) {
+		struct cli_kv_pair *p = &ctx->fields.v[i];
+		const char *opt = p->name;
+		char *v;
+
+		if (p->value[0] == '\0' || !gs_schema_is_time(type, p->name))
+			continue;
+		for (size_t j = 0; ctx->k->fields[j].field != NULL; j++)
+			if (strcmp(ctx->k->fields[j].field, p->name) == 0 &&
+			    ctx->k->fields[j].opt != NULL)
+				opt = ctx->k->fields[j].opt;
+		rc = cli_date(cli, ctx->cmd, opt, p->value, ctx->date_flags, out,
+		    sizeof(out));
+		if (rc != 0)
+			return rc;
+		v = strdup(out);
+		if (v == NULL)
+			return cli_nomem();
+		free(p->value);
+		p->value = v;
+	}
+	return 0;
+}
+
+/*
+ * The help of an option: its row's help, then, when that help ends with
+ * ':' and the field is an enumeration, from the next line the French
+ * words of the values the daemon's schema allows ("a, b ou c", wrapped),
+ * so that they are written in one place. Writes into *p (advanced) and returns the text.
  */
 static const char *
 option_help(int type, const struct cli_item_field *f, char **p)
 {
-	const char *values = gs_schema_values(type, f->field);
-	const char *last, *v;
+	const struct gs_enum_value *v = gs_schema_enum(type, f->field);
 	char *out = *p, *w;
-	size_t col = 0;
+	size_t col = 0, len;
 
-	if (values == NULL)
+	/* a help ending with ':' asks for the list ("l'un de :") */
+	if (v == NULL || f->help == NULL || f->help[0] == '\0' ||
+	    f->help[strlen(f->help) - 1] != ':')
 		return f->help;
-	last = strrchr(values, ',');
 	w = out + sprintf(out, "%s\n", f->help);
-	for (v = values; *v != '\0'; v++) {
-		if (v == last) {
-			w += sprintf(w, " ou");
-			col += 3;
-		} else if (*v == ' ' && v[-1] == ',' && col > 44) {
-			*w++ = '\n';
+	for (size_t i = 0; v[i].code != NULL; i++) {
+		len = cli_out_width(v[i].fr);
+		if (i > 0 && v[i + 1].code == NULL) {
+			w += sprintf(w, " ou ");
+			col += 4;
+		} else if (i > 0 && col + len > 44) {
+			w += sprintf(w, ",\n");
 			col = 0;
-			continue;
-		} else {
-			*w++ = *v;
-			col++;
+		} else if (i > 0) {
+			w += sprintf(w, ", ");
+			col += 2;
 		}
+		w += sprintf(w, "%s", v[i].fr);
+		col += len;
 	}
 	*w++ = '\0';
 	*p = w;
 	return out;
+}
+
+/* Bytes option_help() writes for the values of an enumeration. */
+static size_t
+values_size(const struct gs_enum_value *v)
+{
+	size_t n = 0;
+
+	for (; v != NULL && v->code != NULL; v++)
+		n += strlen(v->fr) + 4;
+	return n;
 }
 
 /*
@@ -507,20 +528,20 @@ static struct cli_opt *
 field_specs(const struct cli_item_kind *k, int edit)
 {
 	int type = gs_item_type_parse(k->type);
+	const struct gs_enum_value *v;
 	struct cli_opt *specs;
 	size_t n = 0, text = 0, i;
-	const char *v;
 	char *p;
 
 	for (; k->fields[n].field != NULL; n++) {
-		v = gs_schema_values(type, k->fields[n].field);
+		v = gs_schema_enum(type, k->fields[n].field);
 		if (v != NULL && k->fields[n].help != NULL)
-			text += strlen(k->fields[n].help) + strlen(v) + 8;
+			text += strlen(k->fields[n].help) + values_size(v) + 8;
 	}
-	specs = calloc(1, (n + 3) * sizeof(*specs) + text);
+	specs = calloc(1, (n + 5) * sizeof(*specs) + text);
 	if (specs == NULL)
 		return NULL;
-	p = (char *)(specs + n + 3);
+	p = (char *)(specs + n + 5);
 	n = 0;
 	for (i = 0; k->fields[i].field != NULL; i++) {
 		if (k->fields[i].opt == NULL)
@@ -532,6 +553,10 @@ field_specs(const struct cli_item_kind *k, int edit)
 	specs[n++] = extra_opts[0];
 	if (edit)
 		specs[n++] = extra_opts[1];
+	if (has_dates(k)) {
+		specs[n++] = extra_opts[2];
+		specs[n++] = extra_opts[3];
+	}
 	return specs;
 }
 
@@ -540,7 +565,7 @@ static int
 add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int edit, int argc, char **argv)
 {
-	struct edit_ctx ctx = { cmd, k, { 0 } };
+	struct edit_ctx ctx = { cmd, k, { 0 }, 0 };
 	struct cli_kv params = { 0 };
 	struct cli_opt *specs = NULL;
 	json_t *root = NULL;
@@ -559,6 +584,11 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (edit && ctx.fields.n == 0) {
 		ret = cli_usage(cmd, "rien à modifier : donnez au moins un "
 		    "champ");
+		goto out;
+	}
+	rc = read_dates(cli, &ctx);
+	if (rc != 0) {
+		ret = rc;
 		goto out;
 	}
 	if (cli_kv_add(&params, "type", k->type) < 0 ||
@@ -635,16 +665,37 @@ out:
 	return ret;
 }
 
-/* A list option: its value, or "1" for a flag, as a parameter. */
+struct list_args {
+	struct cli_ctx *cli;
+	const struct cli_cmd *cmd;
+	struct cli_kv params;
+};
+
+/*
+ * A list option: its value, or "1" for a flag, as a parameter; --from
+ * and --to read as dates (« 20/12 », « lundi »: a day's start, and for
+ * --to its end), in the site's zone, with no range check.
+ */
 static int
 on_list_opt(void *arg, int id, const char *name, const char *value)
 {
-	struct cli_kv *params = arg;
+	struct list_args *a = arg;
+	char date[64];
+	int rc;
 
 	(void)id;
 	if (strcmp(name, "search") == 0)
 		name = "q";
-	if (cli_kv_set(params, name, value != NULL ? value : "1") < 0)
+	if (value != NULL && (strcmp(name, "from") == 0 ||
+	    strcmp(name, "to") == 0)) {
+		rc = cli_date(a->cli, a->cmd, name, value, GS_FRDATE_NO_RANGE |
+		    (name[0] == 't' ? GS_FRDATE_END_OF_DAY : 0), date,
+		    sizeof(date));
+		if (rc != 0)
+			return rc;
+		value = date;
+	}
+	if (cli_kv_set(&a->params, name, value != NULL ? value : "1") < 0)
 		return cli_nomem();
 	return 0;
 }
@@ -654,26 +705,26 @@ cli_item_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const char *type, const struct cli_opt *specs, int argc, char **argv,
     void (*print)(const json_t *items, const struct cli_kv *params))
 {
-	struct cli_kv params = { 0 };
+	struct list_args a = { cli, cmd, { 0 } };
 	json_t *root = NULL;
 	const json_t *items;
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
-	if (cli_kv_add(&params, "type", type) < 0) {
+	if (cli_kv_add(&a.params, "type", type) < 0) {
 		ret = cli_nomem();
 		goto out;
 	}
-	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
+	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &a, argc, argv,
 	    pos, 0, NULL);
 	if (cli_opts_stop(rc, &ret))
 		goto out;
-	ret = cli_doc_array(cli, "item.list", &params, "items", &root,
+	ret = cli_doc_array(cli, "item.list", &a.params, "items", &root,
 	    &items);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		print(items, &params);
+		print(items, &a.params);
 out:
 	json_decref(root);
-	cli_kv_clear(&params);
+	cli_kv_clear(&a.params);
 	return ret;
 }

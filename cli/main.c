@@ -304,6 +304,48 @@ is_group(const char *w0)
 	return 0;
 }
 
+/*
+ * Says a command is unknown, echoed sanitized, and proposes the closest
+ * one (a typo of the group, or of the command in a known group). w1 is
+ * the second word when w0 is a known group, else NULL. Returns 2.
+ */
+static int
+unknown_cmd(const char *w0, const char *w1)
+{
+	const char *cands[NCOMMANDS], *near;
+	char *c0 = cli_out_clean_cut(w0, 40), *c1 = NULL;
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const char *w = w1 != NULL ? commands[i].words[1] :
+		    commands[i].words[0];
+		if (w1 != NULL && strcmp(commands[i].words[0], w0) != 0)
+			continue;
+		if (w != NULL && (n == 0 || strcmp(cands[n - 1], w) != 0))
+			cands[n++] = w;
+	}
+	near = cli_closest(w1 != NULL ? w1 : w0, cands, n);
+	if (w1 != NULL)
+		c1 = cli_out_clean_cut(w1, 40);
+	if (w1 != NULL && near != NULL)
+		ret = cli_usage(NULL, "commande inconnue « %s %s » : "
+		    "vouliez-vous dire « %s %s » ?", c0 ? c0 : "?",
+		    c1 ? c1 : "?", w0, near);
+	else if (w1 != NULL)
+		ret = cli_usage(NULL, "commande inconnue « %s %s »",
+		    c0 ? c0 : "?", c1 ? c1 : "?");
+	else if (near != NULL)
+		ret = cli_usage(NULL, "commande inconnue « %s » : "
+		    "vouliez-vous dire « %s » ?", c0 ? c0 : "?", near);
+	else
+		ret = cli_usage(NULL, "commande inconnue « %s »",
+		    c0 ? c0 : "?");
+	free(c0);
+	free(c1);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -344,12 +386,8 @@ main(int argc, char **argv)
 	}
 	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 	if (cmd == NULL) {
-		if (is_group(argv[i]))
-			ret = cli_usage(NULL, "commande inconnue : %s %s",
-			    argv[i], argv[i + 1]);
-		else
-			ret = cli_usage(NULL, "commande inconnue : %s",
-			    argv[i]);
+		ret = unknown_cmd(argv[i], is_group(argv[i]) ? argv[i + 1] :
+		    NULL);
 		goto out;
 	}
 	nwords = cmd->words[1] != NULL ? 2 : 1;

@@ -109,6 +109,77 @@ cli_kv_clear(struct cli_kv *kv)
 }
 
 /*
+ * Distance between a and b: insertions, deletions, substitutions and
+ * swaps of two neighbours (so "titel" is 1 from "title"), in bytes;
+ * capped at 9 for words longer than 31 bytes.
+ */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[32][32];
+
+	if (la > 31 || lb > 31)
+		return 9;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *
+cli_closest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t len = strlen(word), bestd = (size_t)-1, max;
+
+	/* one slip in a short word, two in a longer one; never most of it */
+	max = len <= 4 ? 1 : 2;
+	for (size_t i = 0; i < n; i++) {
+		size_t dist;
+		if (cands[i] == NULL)
+			continue;
+		dist = distance(word, cands[i]);
+		if (dist < bestd) {
+			bestd = dist;
+			best = cands[i];
+		}
+	}
+	return bestd <= max && bestd < len ? best : NULL;
+}
+
+/* The option of specs or the global options closest to name, or NULL. */
+static const char *
+closest_opt(const struct cli_opt *specs, const char *name)
+{
+	const char *cands[64];
+	size_t n = 0;
+
+	for (const struct cli_opt *o = specs; o != NULL && o->name != NULL &&
+	    n < 60; o++)
+		cands[n++] = o->name;
+	cands[n++] = "config";
+	cands[n++] = "json";
+	cands[n++] = "help";
+	return cli_closest(name, cands, n);
+}
+
+/*
  * The global options: the one table for the parser and for the help of
  * every command. They are accepted before the command and after it.
  */
@@ -145,6 +216,32 @@ find_opt(const struct cli_opt *specs, const char *name, size_t len, char s)
 }
 
 /*
+ * Says that --NAME (len bytes at a) is unknown, echoed sanitized, and
+ * proposes the closest option when one is close. Returns 2.
+ */
+static int
+unknown_opt(const struct cli_cmd *cmd, const struct cli_opt *specs,
+    const char *a, size_t len)
+{
+	char name[48];
+	const char *near;
+	char *clean;
+	int ret;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(len < 47 ? len : 47), a);
+	near = closest_opt(specs, name);
+	clean = cli_out_clean_cut(name, 40);
+	if (near != NULL)
+		ret = cli_usage(cmd, "option inconnue : --%s : vouliez-vous dire "
+		    "--%s ?", clean != NULL ? clean : "?", near);
+	else
+		ret = cli_usage(cmd, "option inconnue : --%s",
+		    clean != NULL ? clean : "?");
+	free(clean);
+	return ret;
+}
+
+/*
  * The one parser, for the global options before the command (cmd and
  * specs NULL, stop set: returns at the first argument that is not an
  * option, which *npos then indexes) and for a command's arguments.
@@ -156,6 +253,7 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 {
 	const struct cli_opt *o;
 	const char *a, *eq, *value;
+	char *clean;
 	int ret = CLI_EXIT_USAGE;
 	int only_pos = 0, rc, i;
 	size_t len;
@@ -184,7 +282,10 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			eq = o != NULL && o->arg != NULL && a[2] != '\0' ?
 			    a + 1 : NULL;
 			if (o == NULL || (a[2] != '\0' && eq == NULL)) {
-				ret = cli_usage(cmd, "option inconnue : %s", a);
+				clean = cli_out_clean_cut(a, 40);
+				ret = cli_usage(cmd, "option inconnue : %s",
+				    clean != NULL ? clean : "?");
+				free(clean);
 				goto out;
 			}
 		} else {
@@ -193,8 +294,7 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			len = eq != NULL ? (size_t)(eq - a) : strlen(a);
 			o = len > 0 ? find_opt(specs, a, len, 0) : NULL;
 			if (o == NULL) {
-				ret = cli_usage(cmd, "option inconnue : --%.*s",
-				    (int)len, a);
+				ret = unknown_opt(cmd, specs, a, len);
 				goto out;
 			}
 		}

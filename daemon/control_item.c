@@ -61,14 +61,19 @@ need_item(struct gs_daemon *d, const struct ctl_request *q, struct ctl_reply *r,
 	return rc == 0 ? it : NULL;
 }
 
-/* Collects "f" parameters (name=value) into a delta. */
+/*
+ * Collects "f" parameters (name=value) into a delta, an enumerated value
+ * typed in French (or in any case) stored as its code. A value that is
+ * none of the field's values is kept as typed: the write's check then
+ * refuses it, naming the valid values.
+ */
 static int
-collect_fields(const struct ctl_request *q, struct ctl_reply *r,
+collect_fields(const struct ctl_request *q, struct ctl_reply *r, int type,
     struct gs_fields *delta)
 {
 	for (size_t i = 0; i < q->pb->n_params; i++) {
 		const Gs__Param *p = q->pb->params[i];
-		const char *eq;
+		const char *eq, *value;
 		char name[GS_FIELD_NAME_MAX + 1];
 		size_t n;
 
@@ -88,7 +93,8 @@ collect_fields(const struct ctl_request *q, struct ctl_reply *r,
 			ctl_fail(r, GS__STATUS__INVALID, name, "champ réservé");
 			return -1;
 		}
-		if (gs_fields_set(delta, name, eq + 1) != 0) {
+		(void)gs_schema_normalize(type, name, eq + 1, &value);
+		if (gs_fields_set(delta, name, value) != 0) {
 			ctl_fail_err(r, GS_ENOMEM, NULL);
 			return -1;
 		}
@@ -157,7 +163,8 @@ ctl_item_add(struct gs_daemon *d, const struct ctl_request *q,
 	int type;
 
 	gs_fields_init(&delta);
-	if (need_type(q, r, &type) != 0 || collect_fields(q, r, &delta) != 0)
+	if (need_type(q, r, &type) != 0 ||
+	    collect_fields(q, r, type, &delta) != 0)
 		goto out;
 	if (type == GS_TYPE_SITE) {
 		ctl_fail(r, GS__STATUS__INVALID, "type", "le profil du site se "
@@ -180,7 +187,7 @@ ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
 	gs_fields_init(&delta);
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL ||
-	    collect_fields(q, r, &delta) != 0)
+	    collect_fields(q, r, type, &delta) != 0)
 		goto out;
 	if (delta.n == 0) {
 		ctl_fail(r, GS__STATUS__INVALID, NULL,
@@ -255,6 +262,36 @@ parse_bound(const char *s, int end_of_day, int64_t *ms)
 	return gs_time_parse(s, ms);
 }
 
+/*
+ * The list filter on an enumerated field: its code (French word or code
+ * typed, see gs_schema_normalize) in *out, NULL when not given. An
+ * unknown value is an error listing the valid values in French, never an
+ * empty list. 0 or -1 after failing r.
+ */
+static int
+enum_filter(const struct ctl_request *q, struct ctl_reply *r, int type,
+    const char *field, const char *what, const char **out)
+{
+	const char *v = ctl_param(q, field);
+	char list[400];
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (gs_schema_enum(type, field) == NULL) {
+		ctl_fail(r, GS__STATUS__INVALID, field, "pas de filtre %s pour "
+		    "ce type d'élément", field);
+		return -1;
+	}
+	if (v[0] == '\0' || gs_schema_normalize(type, field, v, out) != 0) {
+		gs_schema_values_fr(type, field, list, sizeof(list));
+		ctl_fail(r, GS__STATUS__INVALID, field, "%s « %.60s » inconnu : "
+		    "valeurs possibles : %s", what, v, list);
+		return -1;
+	}
+	return 0;
+}
+
 void
 ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
@@ -284,7 +321,9 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 		}
 		f.has_to = true;
 	}
-	f.kind = ctl_param(q, "kind");
+	if (enum_filter(q, r, type, "kind", "type", &f.kind) != 0 ||
+	    enum_filter(q, r, type, "audience", "public", &f.audience) != 0)
+		return;
 	f.town = ctl_param(q, "town");
 	f.q = ctl_param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
@@ -482,7 +521,7 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 		goto out;
 	for (size_t i = 0; i < q->pb->n_params; i++) {
 		const Gs__Param *p = q->pb->params[i];
-		const char *eq = strchr(p->value, '=');
+		const char *eq = strchr(p->value, '='), *value;
 		char name[GS_FIELD_NAME_MAX + 1];
 		size_t n = eq ? (size_t)(eq - p->value) : 0;
 		if (strcmp(p->name, "f") != 0)
@@ -495,7 +534,8 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 		}
 		memcpy(name, p->value, n);
 		name[n] = '\0';
-		if (gs_fields_set(&set, name, eq + 1) != 0)
+		(void)gs_schema_normalize(it->type, name, eq + 1, &value);
+		if (gs_fields_set(&set, name, value) != 0)
 			goto out;
 	}
 	if ((take == NULL) == (set.n == 0)) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "fold.h"
 #include "siteid.h"
 #include "store.h"
 #include "textfmt.h"
@@ -45,7 +46,7 @@ struct field_def {
 	size_t max_len;         /* bytes */
 	rule_fn rule;           /* NULL: free text */
 	enum too_long say;
-	const char *one_of;     /* NULL, or the only values, ", " between */
+	const struct gs_enum_value *one_of; /* NULL, or the only values */
 };
 
 /* A rule across the fields of a whole state: NULL, or the rule broken
@@ -116,14 +117,6 @@ each_element(const char *list, int (*fn)(const char *e, size_t len,
 }
 
 /* ---- rules ---------------------------------------------------------- */
-
-static const char *
-rule_yesno(const char *v)
-{
-	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
-		return NULL;
-	return "doit être yes ou no";
-}
 
 static const char *
 rule_datetime(const char *v)
@@ -482,27 +475,68 @@ event_state_rule(const struct gs_fields *state, const char **field)
 /* ---- tables --------------------------------------------------------- */
 
 /*
+ * The enumerations: each value's code (stored, signed, in --json) beside
+ * its French word (shown in lists and accepted as input, like the code,
+ * case and accents ignored) and, for some, one more French word accepted.
+ */
+#define ENUM_END { NULL, NULL, NULL }
+static const struct gs_enum_value yes_no[] = {
+	{ "yes", "oui", NULL },
+	{ "no", "non", NULL },
+	ENUM_END,
+};
+
+static const struct gs_enum_value event_kinds[] = {
+	{ "workshop", "atelier", NULL },
+	{ "outing", "sortie", NULL },
+	{ "physical", "activité physique", NULL },
+	{ "discussion", "groupe de parole", NULL },
+	{ "convivial", "moment convivial", "convivialité" },
+	{ "autonomy", "atelier autonomie", "autonomie" },
+	{ "meeting", "réunion", NULL },
+	{ "other", "autre", NULL },
+	ENUM_END,
+};
+
+static const struct gs_enum_value audiences[] = {
+	{ "members", "adhérents", NULL },
+	{ "families", "adhérents et familles", "familles" },
+	{ "public", "tout public", "public" },
+	ENUM_END,
+};
+
+static const struct gs_enum_value resource_kinds[] = {
+	{ "gem", "GEM", NULL },
+	{ "clubhouse", "clubhouse", NULL },
+	{ "recovery-college", "recovery college", "collège de rétablissement" },
+	{ "respite", "lieu de répit", "répit" },
+	{ "helpline", "ligne d'écoute", NULL },
+	{ "public-service", "service public", NULL },
+	{ "association", "association", NULL },
+	{ "other", "autre", NULL },
+	ENUM_END,
+};
+
+/*
  * One row a field, by name. Columns: name, required, text kind, limit in
  * bytes, rule (NULL: free text), what an over-long value is told
  * (SAY_BYTES: "<limit> octets au plus"; SAY_VALUE: the rule bounds the
- * value anyway), and for an enumeration its values (the rule then is
- * "doit être l'un de : <values>"). A field the CLI shows also has its
+ * value anyway), and for an enumeration its table of values (the rule
+ * then is "doit être l'un de : <their French words>"). A field the CLI shows also has its
  * label and help in the CLI's tables.
  */
 static const struct field_def event_fields[] = {
 	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL },
-	{ "audience", false, LINE, 32, NULL, SAY_VALUE,
-	    "members, families, public" },
-	{ "cancelled", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "audience", false, LINE, 32, NULL, SAY_VALUE, audiences },
+	{ "cancelled", false, LINE, 8, NULL, SAY_VALUE, yes_no },
 	{ "capacity", false, LINE, 16, rule_capacity, SAY_VALUE, NULL },
 	{ "cohosts", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
-	{ "companion", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "companion", false, LINE, 8, NULL, SAY_VALUE, yes_no },
 	{ "contact_role", false, LINE, 100, NULL, SAY_BYTES, NULL },
 	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL },
-	{ "easy_read", false, LINE, 8, rule_yesno, SAY_VALUE, NULL },
+	{ "easy_read", false, LINE, 8, NULL, SAY_VALUE, yes_no },
 	{ "end", false, LINE, 64, rule_datetime, SAY_VALUE, NULL },
-	{ "kind", true, LINE, 32, NULL, SAY_VALUE, "workshop, outing, "
-	    "physical, discussion, convivial, autonomy, meeting, other" },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, event_kinds },
 	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
 	{ "place", false, LINE, 300, NULL, SAY_BYTES, NULL },
 	{ "price", false, LINE, 100, NULL, SAY_BYTES, NULL },
@@ -516,9 +550,7 @@ static const struct field_def resource_fields[] = {
 	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
 	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL },
 	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL },
-	{ "kind", true, LINE, 32, NULL, SAY_VALUE, "gem, clubhouse, "
-	    "recovery-college, respite, helpline, public-service, association, "
-	    "other" },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds },
 	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
 	{ "name", true, LINE, 200, NULL, SAY_BYTES, NULL },
 	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL },
@@ -589,13 +621,83 @@ field_def(const struct type_def *td, const char *name)
 	return NULL;
 }
 
-const char *
-gs_schema_values(int type, const char *field)
+const struct gs_enum_value *
+gs_schema_enum(int type, const char *field)
 {
 	const struct type_def *td = type_def(type);
-	const struct field_def *fd = td ? field_def(td, field) : NULL;
+	const struct field_def *fd = td && field ? field_def(td, field) : NULL;
 
 	return fd ? fd->one_of : NULL;
+}
+
+bool
+gs_schema_is_time(int type, const char *field)
+{
+	const struct type_def *td = type_def(type);
+	const struct field_def *fd;
+	char base[GS_FIELD_NAME_MAX + 1];
+	size_t n;
+
+	if (td == NULL || field == NULL)
+		return false;
+	n = strcspn(field, "@");
+	if (n >= sizeof(base))
+		return false;
+	memcpy(base, field, n);
+	base[n] = '\0';
+	fd = field_def(td, base);
+	return fd != NULL && fd->rule == rule_datetime;
+}
+
+const char *
+gs_schema_value_fr(int type, const char *field, const char *code)
+{
+	const struct gs_enum_value *v = gs_schema_enum(type, field);
+
+	for (; v != NULL && code != NULL && v->code != NULL; v++)
+		if (strcmp(v->code, code) == 0)
+			return v->fr;
+	return NULL;
+}
+
+int
+gs_schema_normalize(int type, const char *field, const char *value,
+    const char **out)
+{
+	const struct gs_enum_value *v = gs_schema_enum(type, field);
+
+	*out = value;
+	if (v == NULL || value == NULL || value[0] == '\0')
+		return 0;
+	for (; v->code != NULL; v++) {
+		if (strcmp(value, v->code) == 0 || gs_fold_equal(value, v->code) ||
+		    gs_fold_equal(value, v->fr) ||
+		    (v->also != NULL && gs_fold_equal(value, v->also))) {
+			*out = v->code;
+			return 0;
+		}
+	}
+	return GS_EINVAL;
+}
+
+size_t
+gs_schema_values_fr(int type, const char *field, char *buf, size_t buflen)
+{
+	const struct gs_enum_value *v = gs_schema_enum(type, field);
+	size_t len = 0;
+	int n;
+
+	if (buflen == 0)
+		return 0;
+	buf[0] = '\0';
+	for (; v != NULL && v->code != NULL && len < buflen; v++) {
+		n = snprintf(buf + len, buflen - len, "%s%s",
+		    len > 0 ? ", " : "", v->fr);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	return len < buflen ? len : buflen - 1;
 }
 
 /* Fills err (may be NULL) and returns GS_EINVAL. */
@@ -609,29 +711,24 @@ fail(struct gs_verr *err, const char *field, const char *rule)
 	return GS_EINVAL;
 }
 
-/* 1 if v is one of the words in list (", " between them), else 0. */
+/* 1 if v is the code of one of the values, else 0. */
 static int
-is_one_of(const char *v, const char *list)
+is_one_of(const char *v, const struct gs_enum_value *values)
 {
-	size_t vlen = strlen(v);
-
-	for (const char *p = list;;) {
-		size_t len = strcspn(p, ",");
-		if (len == vlen && memcmp(p, v, len) == 0)
+	for (; values->code != NULL; values++)
+		if (strcmp(values->code, v) == 0)
 			return 1;
-		if (p[len] == '\0')
-			return 0;
-		p += len + 2;
-	}
+	return 0;
 }
 
-/* Refuses a value that is not one of fd's values, naming them. */
+/* Refuses a value that is not one of fd's values, naming them in French. */
 static int
-fail_one_of(struct gs_verr *err, const struct field_def *fd)
+fail_one_of(struct gs_verr *err, int type, const struct field_def *fd)
 {
 	char why[sizeof(err->rule)];
+	size_t n = (size_t)snprintf(why, sizeof(why), "doit être l'un de : ");
 
-	snprintf(why, sizeof(why), "doit être l'un de : %s", fd->one_of);
+	gs_schema_values_fr(type, fd->name, why + n, sizeof(why) - n);
 	return fail(err, fd->name, why);
 }
 
@@ -742,7 +839,7 @@ gs_item_check_field(int type, const char *name, const char *value,
 	if (why != NULL)
 		return fail(err, name, why);
 	if (fd->one_of != NULL && !is_one_of(value, fd->one_of))
-		return fail_one_of(err, fd);
+		return fail_one_of(err, type, fd);
 	if (fd->rule != NULL) {
 		why = fd->rule(value);
 		if (why != NULL)

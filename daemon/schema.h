@@ -20,6 +20,7 @@
 #define GS_SCHEMA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fields.h"
@@ -88,12 +89,54 @@ int gs_item_check_state(int type, const struct gs_fields *state,
  */
 const char *gs_item_editors_field(int type);
 /*
- * The values an enumerated field takes, as one string with ", " between
- * them in table order ("members, families, public"), or NULL when the
- * field is free or ruled otherwise, or unknown. Lent, static. The CLI
- * shows them in its help instead of keeping a copy.
+ * One value of an enumerated field: its code, which is what is stored,
+ * signed, synced and printed by --json (and what scripts may type), and
+ * its French word, which lists show and which people type. Both are
+ * accepted as input, case and accents ignored (gs_schema_normalize).
  */
-const char *gs_schema_values(int type, const char *field);
+struct gs_enum_value {
+	const char *code;         /* "workshop"; NULL ends a table */
+	const char *fr;           /* "atelier": shown and accepted */
+	const char *also;         /* NULL, or one more French word accepted */
+};
+
+/*
+ * The values of an enumerated field (yes/no fields included: oui/non), in
+ * table order, ended by a row whose code is NULL; NULL when the field is
+ * free or ruled otherwise, or unknown. Lent, static. The CLI builds its
+ * help and its display labels from it instead of keeping a copy.
+ */
+const struct gs_enum_value *gs_schema_enum(int type, const char *field);
+/* The French word of an enumerated field's code ("atelier" for
+ * "workshop"), or NULL when the field is not enumerated or code unknown.
+ * Lent, static. */
+const char *gs_schema_value_fr(int type, const char *field,
+    const char *code);
+/*
+ * Recognises a value typed for a field: for an enumerated field, its code
+ * or its French word, case and accents ignored and spaces squeezed
+ * (« Activite physique », « ADHÉRENTS », « Oui »), sets *out to the code
+ * (lent, static) and returns 0, or returns GS_EINVAL (*out then value) when
+ * it is none of them. Any other field, and an empty value, is left as it
+ * is: *out = value, 0. Used on input only (control fields and list
+ * filters); the apply gate keeps accepting codes only.
+ */
+int gs_schema_normalize(int type, const char *field, const char *value,
+    const char **out);
+/*
+ * Writes the French words of an enumerated field, ", " between them in
+ * table order ("atelier, sortie, ..."), into buf (cut to buflen, always
+ * NUL-terminated) for messages that list the valid values; "" when the
+ * field is not enumerated. Returns the length written.
+ */
+size_t gs_schema_values_fr(int type, const char *field, char *buf,
+    size_t buflen);
+/*
+ * true if the field holds a date and time (RFC 3339 with its offset, like
+ * an event's start and end), which the CLI reads from French input
+ * first; a per-date name "start@2026-12-22" is its base field's.
+ */
+bool gs_schema_is_time(int type, const char *field);
 /*
  * 1 if the comma-separated list of site IDs in value (an editors field)
  * contains pk, 0 otherwise (including when value is NULL).

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fold.h"
 #include "grow.h"
 #include "item.h"
 #include "jsonw.h"
@@ -447,19 +448,24 @@ struct list_ctx {
 	struct row *rows;
 	size_t n, cap;
 	int failed;
+	char *folded_q;       /* f->q folded (fold.h), or NULL */
 };
 
+/* 1 if the field name of f is set to value. */
 static int
-contains_ci(const char *hay, const char *needle)
+field_is(const struct gs_fields *f, const char *name, const char *value)
 {
-	return hay != NULL && strcasestr(hay, needle) != NULL;
+	const char *v = gs_fields_get(f, name);
+
+	return v != NULL && strcmp(v, value) == 0;
 }
 
+/* Does a field contain q (folded: « repit » finds « Lieu de répit »)? */
 static int
-matches_text(const struct gs_fields *f, const char *q)
+matches_text(const struct gs_fields *f, const char *folded_q)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (contains_ci(f->v[i].value, q))
+		if (gs_fold_contains(f->v[i].value, folded_q))
 			return 1;
 	return 0;
 }
@@ -470,7 +476,6 @@ keep(struct list_ctx *c, struct gs_item *it, const struct gs_state *st,
     struct row *row)
 {
 	const struct gs_list_filter *f = c->f;
-	const char *kind = gs_fields_get(&st->fields, "kind");
 	const char *end;
 	int64_t end_ms;
 
@@ -478,12 +483,15 @@ keep(struct list_ctx *c, struct gs_item *it, const struct gs_state *st,
 		return 0;
 	if (!gs_replica_visible(c->r, st->owner))
 		return 0;
-	if (f->kind != NULL && (kind == NULL || strcmp(kind, f->kind) != 0))
+	if (f->kind != NULL && !field_is(&st->fields, "kind", f->kind))
 		return 0;
 	if (f->town != NULL && (gs_fields_get(&st->fields, "town") == NULL ||
-	    strcasecmp(gs_fields_get(&st->fields, "town"), f->town) != 0))
+	    !gs_fold_equal(gs_fields_get(&st->fields, "town"), f->town)))
 		return 0;
-	if (f->q != NULL && !matches_text(&st->fields, f->q))
+	if (f->audience != NULL && !field_is(&st->fields, "audience",
+	    f->audience))
+		return 0;
+	if (c->folded_q != NULL && !matches_text(&st->fields, c->folded_q))
 		return 0;
 	row->it = it;
 	if (it->type == GS_TYPE_EVENT) {
@@ -550,12 +558,19 @@ cmp_rows(const void *a, const void *b)
 char *
 gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f)
 {
-	struct list_ctx c = { r, type, f, NULL, 0, 0, 0 };
+	struct list_ctx c = { r, type, f, NULL, 0, 0, 0, NULL };
 	struct gs_seats *seats = NULL;
 	struct gs_jw w;
 	struct name_memo memo = { .n = 0, .next = 0 };
 	char *text = NULL;
 
+	if (f->q != NULL) {
+		/* folded once here, each field against it in keep() */
+		c.folded_q = malloc(strlen(f->q) + 1);
+		if (c.folded_q == NULL)
+			goto out;
+		gs_fold(f->q, c.folded_q, strlen(f->q) + 1);
+	}
 	if (gs_replica_foreach(r, type, on_list_item, &c) != 0 || c.failed)
 		goto out;
 	if (c.n > 1)
@@ -575,5 +590,6 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f)
 out:
 	gs_seats_free(&seats);
 	free(c.rows);
+	free(c.folded_q);
 	return text;
 }

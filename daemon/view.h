@@ -18,9 +18,12 @@
 struct gs_list_filter {
 	bool has_from, has_to;
 	int64_t from_ms, to_ms;   /* events whose start is in [from, to] */
-	const char *kind;         /* NULL: any */
-	const char *town;         /* NULL: any (resources, case-insensitive) */
-	const char *q;            /* NULL: none; case-insensitive substring */
+	const char *kind;         /* NULL: any; else a code */
+	const char *audience;     /* NULL: any; else a code (events) */
+	const char *town;         /* NULL: any (resources, case and accents
+	                           * ignored) */
+	const char *q;            /* NULL: none; substring, case and accents
+	                           * ignored (fold.h) */
 	bool all;                 /* include past and deleted items */
 	int64_t now_ms;           /* "upcoming" is relative to this */
 };

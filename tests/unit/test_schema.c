@@ -625,13 +625,16 @@ test_one_of(void **state)
 	OK(RES, "kind", "recovery-college");
 	assert_int_equal(gs_item_check_field(EV, "audience", "tous", &err),
 	    GS_EINVAL);
-	assert_string_equal(err.rule,
-	    "doit être l'un de : members, families, public");
+	assert_string_equal(err.rule, "doit être l'un de : adhérents, "
+	    "adhérents et familles, tout public");
 	assert_int_equal(gs_item_check_field(RES, "kind", "x", &err),
 	    GS_EINVAL);
-	assert_string_equal(err.rule, "doit être l'un de : gem, clubhouse, "
-	    "recovery-college, respite, helpline, public-service, "
-	    "association, other");
+	assert_string_equal(err.rule, "doit être l'un de : GEM, clubhouse, "
+	    "recovery college, lieu de répit, ligne d'écoute, service public, "
+	    "association, autre");
+	assert_int_equal(gs_item_check_field(EV, "easy_read", "sûr",
+	    &err), GS_EINVAL);
+	assert_string_equal(err.rule, "doit être l'un de : oui, non");
 }
 
 /* The store is given every type, and events and resources as owned. */
@@ -668,30 +671,118 @@ test_reservation_event_hex(void **state)
 static void
 test_schema_values(void **state)
 {
-	const char *v = gs_schema_values(GS_TYPE_EVENT, "kind");
-	char word[40];
+	static const struct { int type; const char *field; } enums[] = {
+		{ GS_TYPE_EVENT, "kind" }, { GS_TYPE_EVENT, "audience" },
+		{ GS_TYPE_EVENT, "easy_read" }, { GS_TYPE_EVENT, "companion" },
+		{ GS_TYPE_EVENT, "cancelled" }, { GS_TYPE_RESOURCE, "kind" },
+	};
+	const struct gs_enum_value *v;
+	char list[200];
 
 	(void)state;
-	assert_non_null(v);
-	assert_string_equal(gs_schema_values(GS_TYPE_EVENT, "audience"),
-	    "members, families, public");
-	assert_non_null(gs_schema_values(GS_TYPE_RESOURCE, "kind"));
-	assert_null(gs_schema_values(GS_TYPE_EVENT, "title"));
-	assert_null(gs_schema_values(GS_TYPE_EVENT, "nope"));
-	assert_null(gs_schema_values(99, "kind"));
-	/* every listed value passes the field's rule */
-	while (*v != '\0') {
-		size_t len = strcspn(v, ",");
-		assert_true(len < sizeof(word));
-		memcpy(word, v, len);
-		word[len] = '\0';
-		assert_int_equal(gs_item_check_field(GS_TYPE_EVENT, "kind",
-		    word, NULL), 0);
-		v += len;
-		v += *v == ',' ? 2 : 0;
+	assert_null(gs_schema_enum(GS_TYPE_EVENT, "title"));
+	assert_null(gs_schema_enum(GS_TYPE_EVENT, "nope"));
+	assert_null(gs_schema_enum(99, "kind"));
+	assert_null(gs_schema_enum(GS_TYPE_EVENT, NULL));
+	for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
+		v = gs_schema_enum(enums[i].type, enums[i].field);
+		assert_non_null(v);
+		/* every code passes the rule and maps back from its word */
+		for (; v->code != NULL; v++) {
+			const char *code = NULL;
+			assert_non_null(v->fr);
+			assert_int_equal(gs_item_check_field(enums[i].type,
+			    enums[i].field, v->code, NULL), 0);
+			assert_string_equal(gs_schema_value_fr(enums[i].type,
+			    enums[i].field, v->code), v->fr);
+			assert_int_equal(gs_schema_normalize(enums[i].type,
+			    enums[i].field, v->fr, &code), 0);
+			assert_string_equal(code, v->code);
+		}
 	}
+	assert_int_equal(gs_schema_values_fr(GS_TYPE_EVENT, "audience", list,
+	    sizeof(list)), strlen("adhérents, adhérents et familles, "
+	    "tout public"));
+	assert_string_equal(list, "adhérents, adhérents et familles, "
+	    "tout public");
+	assert_int_equal(gs_schema_values_fr(GS_TYPE_EVENT, "title", list,
+	    sizeof(list)), 0);
+	assert_string_equal(list, "");
+	/* cut, but terminated */
+	gs_schema_values_fr(GS_TYPE_EVENT, "kind", list, 10);
+	assert_string_equal(list, "atelier, ");
+	assert_null(gs_schema_value_fr(GS_TYPE_EVENT, "kind", "atelier"));
+	assert_null(gs_schema_value_fr(GS_TYPE_EVENT, "title", "x"));
 	assert_int_not_equal(gs_item_check_field(GS_TYPE_EVENT, "kind",
 	    "atelire", NULL), 0);
+}
+
+/* French words and codes, any case, any accents, become the code. */
+static void
+test_normalize(void **state)
+{
+	static const struct {
+		int type;
+		const char *field, *in, *code;
+	} ok[] = {
+		{ GS_TYPE_EVENT, "kind", "atelier", "workshop" },
+		{ GS_TYPE_EVENT, "kind", "workshop", "workshop" },
+		{ GS_TYPE_EVENT, "kind", "WORKSHOP", "workshop" },
+		{ GS_TYPE_EVENT, "kind", "Activite physique", "physical" },
+		{ GS_TYPE_EVENT, "kind", "ACTIVITÉ  PHYSIQUE ", "physical" },
+		{ GS_TYPE_EVENT, "kind", "Réunion", "meeting" },
+		{ GS_TYPE_EVENT, "kind", "convivialite", "convivial" },
+		{ GS_TYPE_EVENT, "kind", "moment convivial", "convivial" },
+		{ GS_TYPE_EVENT, "kind", "autonomie", "autonomy" },
+		{ GS_TYPE_EVENT, "kind", "groupe de parole", "discussion" },
+		{ GS_TYPE_EVENT, "audience", "ADHÉRENTS", "members" },
+		{ GS_TYPE_EVENT, "audience", "adherents", "members" },
+		{ GS_TYPE_EVENT, "audience", "familles", "families" },
+		{ GS_TYPE_EVENT, "audience", "Tout public", "public" },
+		{ GS_TYPE_EVENT, "easy_read", "Oui", "yes" },
+		{ GS_TYPE_EVENT, "companion", "NON", "no" },
+		{ GS_TYPE_EVENT, "cancelled", "yes", "yes" },
+		{ GS_TYPE_RESOURCE, "kind", "lieu de repit", "respite" },
+		{ GS_TYPE_RESOURCE, "kind", "Ligne d’écoute", "helpline" },
+		{ GS_TYPE_RESOURCE, "kind", "gem", "gem" },
+		{ GS_TYPE_RESOURCE, "kind", "Recovery-College", "recovery-college" },
+		{ GS_TYPE_RESOURCE, "kind", "collège de rétablissement",
+		  "recovery-college" },
+	};
+	static const struct {
+		int type;
+		const char *field, *in;
+	} ko[] = {
+		{ GS_TYPE_EVENT, "kind", "atelire" },
+		{ GS_TYPE_EVENT, "kind", "atelier," },
+		{ GS_TYPE_EVENT, "kind", "respite" },      /* another type's */
+		{ GS_TYPE_EVENT, "audience", "tous" },
+		{ GS_TYPE_EVENT, "easy_read", "o" },
+		{ GS_TYPE_EVENT, "easy_read", "1" },
+		{ GS_TYPE_RESOURCE, "kind", "atelier" },
+	};
+	const char *code;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		code = NULL;
+		assert_int_equal(gs_schema_normalize(ok[i].type, ok[i].field,
+		    ok[i].in, &code), 0);
+		assert_string_equal(code, ok[i].code);
+	}
+	for (size_t i = 0; i < sizeof(ko) / sizeof(ko[0]); i++) {
+		code = NULL;
+		assert_int_equal(gs_schema_normalize(ko[i].type, ko[i].field,
+		    ko[i].in, &code), GS_EINVAL);
+		assert_ptr_equal(code, ko[i].in);
+	}
+	/* free fields and empty values are left as typed */
+	assert_int_equal(gs_schema_normalize(GS_TYPE_EVENT, "title", "Atelier",
+	    &code), 0);
+	assert_string_equal(code, "Atelier");
+	assert_int_equal(gs_schema_normalize(GS_TYPE_EVENT, "kind", "", &code),
+	    0);
+	assert_string_equal(code, "");
 }
 
 int
@@ -715,6 +806,7 @@ main(void)
 		cmocka_unit_test(test_store_types),
 		cmocka_unit_test(test_reservation_event_hex),
 		cmocka_unit_test(test_schema_values),
+		cmocka_unit_test(test_normalize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
