@@ -141,46 +141,151 @@ w_int_or_null(struct gs_jw *w, bool has, long v)
 		gs_jw_null(w);
 }
 
+static const char *
+seat_state_name(enum gs_seat_state s)
+{
+	return s == GS_SEAT_WAITING ? "waiting" : s == GS_SEAT_AVAILABLE ?
+	    "available" : "confirmed";
+}
+
+static void
+w_pos_or_null(struct gs_jw *w, long position)
+{
+	if (position > 0)
+		gs_jw_int(w, position);
+	else
+		gs_jw_null(w);
+}
+
+/*
+ * The seats object of an event, or of one date of a series (date not
+ * ""): the counts, this site's share, each reservation in queue order
+ * (held) and the queue as counts per site. Never a person's name.
+ */
 static void
 w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
-    struct gs_seats *s,
-    const uint8_t event[16], const struct gs_state *st)
+    struct gs_seats *s, const uint8_t event[16], const struct gs_state *st,
+    const char *date)
 {
-	struct gs_seat_count sc;
-	const struct gs_seat_ref *ref;
-	size_t n;
+	const struct gs_seat_group *g = gs_seats_group(s, event, date);
+	struct gs_seat_group none;
+	struct gs_seat_mine mine;
+	long cap = 0;
+	bool has = gs_seats_capacity(st, date, &cap);
 
-	gs_seats_count(r, s, event, st, &sc);
-	ref = gs_seats_of(s, event, &n);
+	if (g == NULL) {
+		memset(&none, 0, sizeof(none));
+		gs_seats_fill(NULL, 0, has, cap, &none);
+		g = &none;
+	}
+	gs_seats_mine(g, gs_replica_pk(r), &mine);
 	gs_jw_obj(w);
+	gs_jw_key(w, "available");
+	gs_jw_int(w, g->available);
 	gs_jw_key(w, "capacity");
-	w_int_or_null(w, sc.has_capacity, sc.capacity);
+	w_int_or_null(w, g->has_capacity, g->capacity);
+	gs_jw_key(w, "confirmed");
+	gs_jw_int(w, g->confirmed);
 	gs_jw_key(w, "held");
 	gs_jw_arr(w);
-	for (size_t i = 0; i < n; i++) {
-		const struct gs_state *rs = gs_item_state(ref[i].it);
-		const char *note = gs_fields_get(&rs->fields, "note");
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gs_seat_ref *x = &g->v[i];
+		const struct gs_state *rs = x->it ? gs_item_state(x->it) : NULL;
+		const char *note = rs ? gs_fields_get(&rs->fields, "note") : NULL;
 
 		gs_jw_obj(w);
 		gs_jw_key(w, "note");
 		gs_jw_str(w, note ? note : "");
 		gs_jw_key(w, "seats");
-		gs_jw_int(w, ref[i].seats);
+		gs_jw_int(w, x->seats);
 		gs_jw_key(w, "site");
-		w_site_memo(w, r, m, rs->owner);
+		w_site_memo(w, r, m, x->owner);
 		gs_jw_key(w, "site_name");
-		gs_jw_str(w, site_name(r, m, rs->owner));
+		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_key(w, "state");
+		gs_jw_str(w, seat_state_name(x->state));
 		gs_jw_obj_end(w);
 	}
 	gs_jw_arr_end(w);
 	gs_jw_key(w, "left");
-	w_int_or_null(w, sc.has_capacity, sc.total > sc.capacity ? 0 :
-	    sc.capacity - sc.total);
-	gs_jw_key(w, "overbooked");
-	gs_jw_int(w, sc.overbooked);
-	gs_jw_key(w, "total");
-	gs_jw_int(w, sc.total);
+	w_int_or_null(w, g->has_capacity, g->left);
+	gs_jw_key(w, "mine");
+	gs_jw_obj(w);
+	gs_jw_key(w, "available");
+	gs_jw_int(w, mine.available);
+	gs_jw_key(w, "confirmed");
+	gs_jw_int(w, mine.confirmed);
+	gs_jw_key(w, "position");
+	w_pos_or_null(w, mine.position);
+	gs_jw_key(w, "waiting");
+	gs_jw_int(w, mine.waiting);
 	gs_jw_obj_end(w);
+	gs_jw_key(w, "overbooked");
+	gs_jw_int(w, g->overbooked);
+	/* one reservation per site and group: a site's counts are its one */
+	gs_jw_key(w, "queue");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gs_seat_ref *x = &g->v[i];
+
+		gs_jw_obj(w);
+		gs_jw_key(w, "available");
+		gs_jw_int(w, x->state == GS_SEAT_AVAILABLE ? x->seats : 0);
+		gs_jw_key(w, "confirmed");
+		gs_jw_int(w, x->state == GS_SEAT_CONFIRMED ? x->seats : 0);
+		gs_jw_key(w, "position");
+		w_pos_or_null(w, x->position);
+		gs_jw_key(w, "site");
+		w_site_memo(w, r, m, x->owner);
+		gs_jw_key(w, "site_name");
+		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_key(w, "waiting");
+		gs_jw_int(w, x->state == GS_SEAT_WAITING ? x->seats : 0);
+		gs_jw_obj_end(w);
+	}
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "total");
+	gs_jw_int(w, g->total);
+	gs_jw_key(w, "waiting");
+	gs_jw_int(w, g->waiting);
+	gs_jw_obj_end(w);
+}
+
+struct dates_ctx {
+	struct gs_jw *w;
+	struct gs_replica *r;
+	struct name_memo *m;
+	struct gs_seats *s;
+	const uint8_t *event;
+	const struct gs_state *st;
+	bool any;
+};
+
+static int
+on_seat_date(const char *date, void *arg)
+{
+	struct dates_ctx *c = arg;
+
+	if (!c->any) {
+		gs_jw_key(c->w, "seats_by_date");
+		gs_jw_obj(c->w);
+		c->any = true;
+	}
+	gs_jw_key(c->w, date);
+	w_seats(c->w, c->r, c->m, c->s, c->event, c->st, date);
+	return 0;
+}
+
+/* "seats_by_date": {date: seats}, for the dates someone reserved on. */
+static void
+w_seats_by_date(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    struct gs_seats *s, const uint8_t event[16], const struct gs_state *st)
+{
+	struct dates_ctx c = { w, r, m, s, event, st, false };
+
+	gs_seats_dates(s, event, on_seat_date, &c);
+	if (c.any)
+		gs_jw_obj_end(w);
 }
 
 /* An item whose state cannot be shown: never as if it were valid. */
@@ -246,7 +351,8 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	}
 	if (it->type == GS_TYPE_EVENT && seats != NULL) {
 		gs_jw_key(w, "seats");
-		w_seats(w, r, m, seats, it->id, st);
+		w_seats(w, r, m, seats, it->id, st, "");
+		w_seats_by_date(w, r, m, seats, it->id, st);
 	}
 	gs_jw_key(w, "type");
 	gs_jw_str(w, gs_item_type_name(it->type));
