@@ -194,6 +194,8 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		const char *note = rs ? gs_fields_get(&rs->fields, "note") : NULL;
 
 		gs_jw_obj(w);
+		gs_jw_key(w, "force");
+		gs_jw_bool(w, x->force);
 		gs_jw_key(w, "note");
 		gs_jw_str(w, note ? note : "");
 		gs_jw_key(w, "seats");

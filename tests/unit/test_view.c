@@ -132,7 +132,7 @@ test_event_text(void **state)
 	    "\"heads\":[\"%s\"],\"id\":\"%s\",\"owner\":\"%s\","
 	    "\"owner_name\":\"Maison B\",\"received\":\"%s\","
 	    "\"seats\":{\"available\":0,\"capacity\":10,\"confirmed\":3,"
-	    "\"held\":[{\"note\":\"avec Léa\","
+	    "\"held\":[{\"force\":false,\"note\":\"avec Léa\","
 	    "\"seats\":3,\"site\":\"%s\",\"site_name\":\"\","
 	    "\"state\":\"confirmed\"}],\"left\":7,"
 	    "\"mine\":{\"available\":0,\"confirmed\":3,\"position\":null,"
