@@ -335,8 +335,8 @@ print_seats_block(const json_t *seats, const char *id, const char *date,
 	}
 	if (conf >= 0) {
 		if (cap >= 0)
-			snprintf(buf, sizeof(buf), "%lld sur %lld %s%s", conf,
-			    cap, places(cap), avail > 0 ? "" : "");
+			snprintf(buf, sizeof(buf), "%lld sur %lld %s", conf,
+			    cap, places(cap));
 		else
 			snprintf(buf, sizeof(buf), "%lld", conf);
 		cli_out_lv(SEATS_CONFIRMED, width, buf, NULL);

@@ -203,8 +203,8 @@ print_status(const json_t *st)
 	}
 	events_block("Événements surréservés", json_object_get(st,
 	    "overbooked"), "by", "place(s) de trop");
-	events_block("Listes d'attente de vos événements (places "
-	    "demandées en attente)", json_object_get(st, "waiting_lists"),
+	events_block("Listes d'attente de vos événements",
+	    json_object_get(st, "waiting_lists"),
 	    "waiting", "place(s) en attente");
 	requests_block(json_object_get(st, "my_requests"));
 	events_block("Annulés alors que vous avez des places",
