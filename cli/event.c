@@ -8,6 +8,7 @@
  */
 #include "gemsync.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,13 +182,29 @@ cli_cmd_event_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
 
 /* Labels of the seats block; the widest sets cli_event_seats_width(). */
 #define SEATS_HELD "Réservations"
-#define SEATS_TOTAL "Total réservé"
+#define SEATS_CONFIRMED "Confirmées"
+#define SEATS_WAITING "En attente"
 #define SEATS_LEFT "Places restantes"
+#define SEATS_MINE "Ce site"
 
 size_t
 cli_event_seats_width(void)
 {
 	return cli_out_width(SEATS_LEFT);
+}
+
+/* "1re", "2e", ...: a place in the waiting list. */
+static void
+ordinal(long long n, char *out, size_t len)
+{
+	snprintf(out, len, n == 1 ? "%lldre" : "%llde", n);
+}
+
+/* "1 place", "3 places" */
+static const char *
+places(long long n)
+{
+	return n > 1 ? "places" : "place";
 }
 
 /* "GEM Le Rebond (abcdefg)" or "site abcdefg", sanitized, malloc'd. */
@@ -212,13 +229,33 @@ site_label(const char *name, const char *site)
 	return out;
 }
 
-/* One line per site holding seats, joined with newlines (malloc'd). */
+/* " — en attente (2e)" etc. for one held reservation of the queue. */
+static void
+held_state(const json_t *h, const json_t *queue, size_t i, char *out,
+    size_t len)
+{
+	const char *state = cli_doc_str(h, "state");
+	const json_t *q = json_array_get(queue, i);
+	char ord[16];
+
+	out[0] = '\0';
+	if (state == NULL || strcmp(state, "confirmed") == 0)
+		return;
+	if (strcmp(state, "available") == 0) {
+		snprintf(out, len, " (place disponible, à confirmer)");
+		return;
+	}
+	ordinal(cli_doc_int(q, "position", 0), ord, sizeof(ord));
+	snprintf(out, len, " (en attente, %s)", ord);
+}
+
+/* One line per site holding seats, in queue order, joined (malloc'd). */
 static char *
-held_lines(const json_t *held)
+held_lines(const json_t *held, const json_t *queue)
 {
 	const json_t *h;
 	char *all = NULL, *next = NULL, *who, *note;
-	char count[32];
+	char count[32], state[64];
 	long long n;
 	size_t i;
 
@@ -231,9 +268,10 @@ held_lines(const json_t *held)
 		note = cli_out_clean_cut(cli_doc_str(h, "note"), 60);
 		n = cli_doc_int(h, "seats", -1);
 		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
-		if (asprintf(&next, "%s%s%s : %s place%s%s%s", all,
+		held_state(h, queue, i, state, sizeof(state));
+		if (asprintf(&next, "%s%s%s : %s place%s%s%s%s", all,
 		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
-		    n > 1 ? "s" : "", note != NULL && note[0] != '\0' ?
+		    n > 1 ? "s" : "", state, note != NULL && note[0] != '\0' ?
 		    " — " : "", note != NULL ? note : "") < 0)
 			next = NULL;
 		free(who);
@@ -245,50 +283,125 @@ held_lines(const json_t *held)
 	return all;
 }
 
-void
-cli_event_print_seats(const json_t *item, size_t width)
+/* What this site should do, from the "mine" object (printed when any). */
+static void
+mine_line(const json_t *mine, const char *id, const char *date, size_t width)
 {
-	const json_t *seats = json_object_get(item, "seats");
+	long long conf = cli_doc_int(mine, "confirmed", 0);
+	long long wait = cli_doc_int(mine, "waiting", 0);
+	long long avail = cli_doc_int(mine, "available", 0);
+	char buf[256], ord[16];
+
+	if (avail > 0) {
+		snprintf(buf, sizeof(buf), "place disponible : confirmez avec "
+		    "gemsync event reserve %.32s%s%.10s --seats %lld",
+		    id != NULL ? id : "?", date != NULL ? " --date " : "",
+		    date != NULL ? date : "", avail);
+		cli_out_lv(SEATS_MINE, width, buf, NULL);
+	} else if (wait > 0) {
+		ordinal(cli_doc_int(mine, "position", 0), ord, sizeof(ord));
+		snprintf(buf, sizeof(buf), "%lld %s en attente (%s)", wait,
+		    places(wait), ord);
+		cli_out_lv(SEATS_MINE, width, buf, NULL);
+	} else if (conf > 0) {
+		snprintf(buf, sizeof(buf), "%lld %s %s", conf, places(conf),
+		    conf > 1 ? "confirmées" : "confirmée");
+		cli_out_lv(SEATS_MINE, width, buf, NULL);
+	}
+}
+
+/* One seats object: the event's, or one date's (date not NULL). */
+static void
+print_seats_block(const json_t *seats, const char *id, const char *date,
+    size_t width)
+{
 	const json_t *held = json_object_get(seats, "held");
-	long long cap, total, left, over;
+	long long cap, conf, left, over, wait, avail;
+	size_t nwait = 0, i;
+	const json_t *q;
 	char buf[128];
 	char *lines = NULL;
 
-	if (!json_is_object(seats))
-		return;
 	cap = cli_doc_int(seats, "capacity", -1);
-	total = cli_doc_int(seats, "total", -1);
+	conf = cli_doc_int(seats, "confirmed", -1);
 	left = cli_doc_int(seats, "left", -1);
 	over = cli_doc_int(seats, "overbooked", -1);
+	wait = cli_doc_int(seats, "waiting", 0);
+	avail = cli_doc_int(seats, "available", 0);
+	json_array_foreach(json_object_get(seats, "queue"), i, q)
+		if (cli_doc_int(q, "waiting", 0) > 0)
+			nwait++;
 	if (json_array_size(held) == 0) {
 		cli_out_lv(SEATS_HELD, width, "aucune", NULL);
 	} else {
-		lines = held_lines(held);
+		lines = held_lines(held, json_object_get(seats, "queue"));
 		cli_out_lv(SEATS_HELD, width, lines != NULL ? lines : "?", NULL);
 	}
-	if (total >= 0) {
+	if (conf >= 0) {
 		if (cap >= 0)
-			snprintf(buf, sizeof(buf), "%lld sur %lld place%s", total,
-			    cap, cap > 1 ? "s" : "");
+			snprintf(buf, sizeof(buf), "%lld sur %lld %s", conf,
+			    cap, places(cap));
 		else
-			snprintf(buf, sizeof(buf), "%lld", total);
-		cli_out_lv(SEATS_TOTAL, width, buf, NULL);
+			snprintf(buf, sizeof(buf), "%lld", conf);
+		cli_out_lv(SEATS_CONFIRMED, width, buf, NULL);
+	}
+	if (avail > 0) {
+		snprintf(buf, sizeof(buf), "%lld %s gardée%s pour des "
+		    "demandes à confirmer", avail, places(avail),
+		    avail > 1 ? "s" : "");
+		cli_out_lv("Disponibles", width, buf, NULL);
+	}
+	if (wait > 0) {
+		snprintf(buf, sizeof(buf), "%lld %s (%zu demande%s)", wait,
+		    places(wait), nwait, nwait > 1 ? "s" : "");
+		cli_out_lv(SEATS_WAITING, width, buf, NULL);
 	}
 	if (left >= 0)
 		snprintf(buf, sizeof(buf), "%lld", left);
 	else
 		snprintf(buf, sizeof(buf), "sans limite");
 	cli_out_lv(SEATS_LEFT, width, buf, NULL);
+	mine_line(json_object_get(seats, "mine"), id, date, width);
 	if (over > 0)
 		printf("SURRÉSERVÉ de %lld place%s\n", over, over > 1 ? "s" : "");
 	free(lines);
 }
 
-enum { OPT_SEATS, OPT_NOTE };
+void
+cli_event_print_seats(const json_t *item, size_t width)
+{
+	const json_t *seats = json_object_get(item, "seats");
+	const json_t *by_date = json_object_get(item, "seats_by_date");
+	const char *id = cli_doc_str(item, "id"), *date;
+	const json_t *ds;
+	char *cid = cli_out_clean(id);
+
+	if (!json_is_object(seats))
+		goto out;
+	/* a series whose dates only are reserved: skip the empty block */
+	if (!json_is_object(by_date) || json_array_size(json_object_get(seats,
+	    "held")) > 0)
+		print_seats_block(seats, cid, NULL, width);
+	json_object_foreach((json_t *)by_date, date, ds) {
+		char *cdate = cli_out_clean(date);
+
+		printf("\nPlaces le %s :\n", cdate != NULL ? cdate : "?");
+		print_seats_block(ds, cid, cdate, width);
+		free(cdate);
+	}
+out:
+	free(cid);
+}
+
+enum { OPT_SEATS, OPT_NOTE, OPT_DATE, OPT_FORCE };
 
 static const struct cli_opt reserve_opts[] = {
 	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
 	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
+	{ "date", "AAAA-MM-JJ", OPT_DATE, "une date d'une série (événement "
+	  "répété)", 0 },
+	{ "force", NULL, OPT_FORCE, "confirmer même si c'est complet "
+	  "(surréservation\nvoulue par l'organisateur)", 0 },
 	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
 	  "de\npersonnes : seulement des nombres)", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
@@ -297,6 +410,8 @@ static const struct cli_opt reserve_opts[] = {
 struct reserve_ctx {
 	const char *seats;
 	const char *note;
+	const char *date;
+	bool force;
 };
 
 static int
@@ -307,6 +422,10 @@ on_reserve_opt(void *arg, int id, const char *name, const char *value)
 	(void)name;
 	if (id == OPT_SEATS)
 		r->seats = value;
+	else if (id == OPT_DATE)
+		r->date = value;
+	else if (id == OPT_FORCE)
+		r->force = true;
 	else
 		r->note = value;
 	return 0;
@@ -314,25 +433,39 @@ on_reserve_opt(void *arg, int id, const char *name, const char *value)
 
 /* The confirmation of event reserve, from the event's item object. */
 static void
-print_reserved(const json_t *item, const char *seats)
+print_reserved(const json_t *item, const char *seats, const char *date)
 {
 	const json_t *st = json_object_get(item, "seats");
-	const char *cancelled = cli_doc_str(json_object_get(item, "fields"),
-	    "cancelled");
-	char *title, *id;
-	long long n = strtoll(seats, NULL, 10), left, over;
+	const json_t *fields = json_object_get(item, "fields");
+	const char *cancelled = cli_doc_str(fields, "cancelled");
+	const json_t *mine;
+	char *title, *id, when[64], ord[16];
+	long long n = strtoll(seats, NULL, 10), left, over, conf, wait;
 
-	title = cli_out_clean_cut(cli_doc_str(json_object_get(item, "fields"),
-	    "title"), 60);
+	if (date != NULL)
+		st = json_object_get(json_object_get(item, "seats_by_date"),
+		    date);
+	mine = json_object_get(st, "mine");
+	title = cli_out_clean_cut(cli_doc_str(fields, "title"), 60);
 	id = cli_out_clean(cli_doc_str(item, "id"));
-	if (n == 0)
-		printf("Réservation annulée : « %s » (%s)\n",
-		    title != NULL ? title : "?", id != NULL ? id : "?");
-	else
-		printf("Réservation enregistrée : « %s » (%s)\n"
-		    "Ce site tient maintenant %lld place%s.\n",
-		    title != NULL ? title : "?", id != NULL ? id : "?", n,
-		    n > 1 ? "s" : "");
+	snprintf(when, sizeof(when), "%s%.10s", date != NULL ? ", le " : "",
+	    date != NULL ? date : "");
+	conf = cli_doc_int(mine, "confirmed", 0);
+	wait = cli_doc_int(mine, "waiting", 0);
+	printf("« %s » (%s)%s\n", title != NULL ? title : "?",
+	    id != NULL ? id : "?", when);
+	if (n == 0) {
+		puts("Réservation annulée : ce site ne tient plus de place.");
+	} else if (wait > 0) {
+		ordinal(cli_doc_int(mine, "position", 0), ord, sizeof(ord));
+		printf("Complet : demande de %lld %s enregistrée, en attente "
+		    "(%s).\n", wait, places(wait), ord);
+		puts("Les demandes sont servies dans l'ordre quand des places "
+		    "se libèrent ;\ngemsync status dira quand confirmer.");
+	} else {
+		printf("%lld %s %s.\n", conf, places(conf), conf > 1 ?
+		    "confirmées" : "confirmée");
+	}
 	left = cli_doc_int(st, "left", -1);
 	over = cli_doc_int(st, "overbooked", -1);
 	if (left >= 0)
@@ -352,7 +485,7 @@ int
 cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct reserve_ctx r = { NULL, NULL };
+	struct reserve_ctx r = { NULL, NULL, NULL, false };
 	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1];
@@ -376,13 +509,15 @@ cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	if (cli_kv_add(&params, "item", pos[0]) < 0 ||
 	    cli_kv_add(&params, "seats", r.seats) < 0 ||
-	    (r.note != NULL && cli_kv_add(&params, "note", r.note) < 0)) {
+	    (r.note != NULL && cli_kv_add(&params, "note", r.note) < 0) ||
+	    (r.date != NULL && cli_kv_add(&params, "date", r.date) < 0) ||
+	    (r.force && cli_kv_add(&params, "force", "1") < 0)) {
 		ret = cli_nomem();
 		goto out;
 	}
 	ret = cli_doc(cli, "event.reserve", &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		print_reserved(root, r.seats);
+		print_reserved(root, r.seats, r.date);
 out:
 	json_decref(root);
 	cli_kv_clear(&params);

@@ -56,9 +56,12 @@ static const struct cli_cmd commands[] = {
 	  "supprime un événement", "ITEM", ITEM_ARG },
 	{ { "event", "reserve", NULL }, cli_cmd_event_reserve,
 	  "réserve des places pour ce site (0 annule la réservation)",
-	  "EVENT --seats N [--note TEXTE]",
+	  "EVENT [--date AAAA-MM-JJ] --seats N [--force] [--note TEXTE]",
 	  "EVENT est un ID d'événement ou un préfixe unique d'au moins 6\n"
-	  "caractères hexadécimaux.\n" },
+	  "caractères hexadécimaux. Quand c'est complet, la demande attend\n"
+	  "son tour (« en attente (2e) ») : les demandes sont servies dans\n"
+	  "l'ordre où elles ont été faites, sur tous les sites. Seuls des\n"
+	  "nombres de places circulent, jamais de noms.\n" },
 	{ { "resource", "add", NULL }, cli_cmd_resource_add,
 	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
 	  NULL },

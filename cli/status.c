@@ -91,7 +91,7 @@ events_block(const char *title, const json_t *arr, const char *key,
 {
 	const json_t *e;
 	char shortid[9];
-	char *t;
+	char *t, *d;
 	size_t i;
 
 	if (json_array_size(arr) == 0)
@@ -99,10 +99,52 @@ events_block(const char *title, const json_t *arr, const char *key,
 	printf("\n%s :\n", title);
 	json_array_foreach(arr, i, e) {
 		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
+		d = cli_out_clean_cut(cli_doc_str(e, "date"), 10);
 		short_item(cli_doc_str(e, "id"), shortid);
-		printf("  « %s » (%s) : %lld %s\n", t != NULL ? t : "?",
-		    shortid, num(e, key) < 0 ? 0 : num(e, key), unit);
+		printf("  « %s » (%s)%s%s : %lld %s\n", t != NULL ? t : "?",
+		    shortid, d != NULL && d[0] != '\0' ? " le " : "",
+		    d != NULL ? d : "", num(e, key) < 0 ? 0 : num(e, key),
+		    unit);
 		free(t);
+		free(d);
+	}
+}
+
+/* This site's requests that wait, or that are offered a seat. */
+static void
+requests_block(const json_t *arr)
+{
+	const json_t *e;
+	const char *state;
+	char shortid[9];
+	char *t, *d, *id;
+	long long n, pos;
+	size_t i;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("\nVos demandes de places :\n");
+	json_array_foreach(arr, i, e) {
+		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
+		d = cli_out_clean_cut(cli_doc_str(e, "date"), 10);
+		id = cli_out_clean_cut(cli_doc_str(e, "id"), 32);
+		short_item(cli_doc_str(e, "id"), shortid);
+		state = cli_doc_str(e, "state");
+		n = num(e, "seats") < 0 ? 0 : num(e, "seats");
+		pos = num(e, "position");
+		printf("  « %s » (%s)%s%s : ", t != NULL ? t : "?", shortid,
+		    d != NULL && d[0] != '\0' ? " le " : "", d != NULL ? d : "");
+		if (state != NULL && strcmp(state, "available") == 0)
+			printf("place disponible : confirmez avec gemsync event "
+			    "reserve %s%s%s --seats %lld\n", id != NULL ? id :
+			    shortid, d != NULL && d[0] != '\0' ? " --date " : "",
+			    d != NULL ? d : "", n);
+		else
+			printf("%lld place%s en attente (%lld%s)\n", n,
+			    n > 1 ? "s" : "", pos, pos == 1 ? "re" : "e");
+		free(t);
+		free(d);
+		free(id);
 	}
 }
 
@@ -161,6 +203,10 @@ print_status(const json_t *st)
 	}
 	events_block("Événements surréservés", json_object_get(st,
 	    "overbooked"), "by", "place(s) de trop");
+	events_block("Listes d'attente de vos événements",
+	    json_object_get(st, "waiting_lists"),
+	    "waiting", "place(s) en attente");
+	requests_block(json_object_get(st, "my_requests"));
 	events_block("Annulés alors que vous avez des places",
 	    json_object_get(st, "cancelled_with_seats"), "seats",
 	    "place(s) réservée(s) par ce site");

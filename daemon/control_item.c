@@ -17,6 +17,7 @@
 #include "gossip.h"
 #include "hlc.h"
 #include "replica.h"
+#include "seats.h"
 #include "view.h"
 
 static int
@@ -333,20 +334,142 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 		ctl_fail_err(r, GS_ENOMEM, NULL);
 }
 
+/*
+ * Is date one of the series' dates? The hook the series branch completes
+ * (it checks that date is really one of the dates the rule gives); for
+ * now it checks the date's syntax and that the event carries `rrule`.
+ * 0, or fails r and returns -1.
+ */
+static int
+date_of_series(const struct gs_state *ev, const char *date,
+    struct ctl_reply *r)
+{
+	const char *rrule = gs_fields_get(&ev->fields, "rrule");
+	struct gs_verr v;
+
+	memset(&v, 0, sizeof(v));
+	if (date[0] == '\0' || gs_item_check_field(GS_TYPE_RESERVATION,
+	    "date", date, &v) != 0) {
+		ctl_fail(r, GS__STATUS__INVALID, "date", "date « %.40s » "
+		    "invalide : %s", date, v.rule[0] ? v.rule : "doit être une "
+		    "date AAAA-MM-JJ");
+		return -1;
+	}
+	if (rrule == NULL || rrule[0] == '\0') {
+		ctl_fail(r, GS__STATUS__INVALID, "date", "cet événement n'a "
+		    "lieu qu'une fois (il ne se répète pas) : réservez sans "
+		    "--date");
+		return -1;
+	}
+	return 0;
+}
+
+/* What the queue says of this site's request once written. */
+struct reserve_fit {
+	enum gs_seat_state state;
+	long position;       /* among waiting requests, when waiting */
+	long left;           /* seats left before the request */
+	bool bumps;          /* it would send another site's seats waiting */
+	long held;           /* seats this site holds now (confirmed or kept) */
+};
+
+/*
+ * Computes the queue of (event, date) as it would be with this site's
+ * reservation set to seats (force: forced), from the merged state. A new
+ * request comes last (its creation will be the newest); an existing one
+ * keeps its place (the creation of its item). 0, or GS_ENOMEM.
+ */
+static int
+reserve_fit(struct gs_daemon *d, const struct gs_item *ev,
+    const struct gs_state *est, const char *date, const uint8_t resv[16],
+    long seats, bool force, struct reserve_fit *out)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+	struct gs_seats *s = gs_seats_build(d->replica);
+	const struct gs_seat_group *g;
+	struct gs_seat_group ng;
+	struct gs_seat_ref *v = NULL, *x = NULL;
+	enum gs_seat_state *was = NULL;
+	struct gs_item *mine;
+	const struct gs_state *ms;
+	long cap = 0;
+	bool has = gs_seats_capacity(est, date, &cap);
+	size_t n = 0;
+	int ret = GS_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		goto out;
+	g = gs_seats_group(s, ev->id, date);
+	n = g != NULL ? g->n : 0;
+	v = calloc(n + 1, sizeof(*v));
+	was = calloc(n + 1, sizeof(*was));
+	if (v == NULL || was == NULL)
+		goto out;
+	out->left = g != NULL ? g->left : has ? cap : 0;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = g->v[i];
+		if (memcmp(v[i].id, resv, 16) == 0) {
+			x = &v[i];
+			out->held = v[i].state != GS_SEAT_WAITING ? v[i].seats : 0;
+		}
+	}
+	if (x == NULL) {
+		x = &v[n++];
+		memcpy(x->event, ev->id, 16);
+		snprintf(x->date, sizeof(x->date), "%s", date);
+		memcpy(x->id, resv, 16);
+		memcpy(x->owner, me, 32);
+		mine = gs_replica_item(d->replica, resv);
+		/* given back (0 seats): it keeps the place of its creation */
+		x->created_hlc = mine != NULL && !mine->corrupt &&
+		    (ms = gs_item_state(mine)) != NULL ? ms->created_hlc :
+		    UINT64_MAX;
+		x->state = GS_SEAT_WAITING;
+	}
+	x->seats = seats;
+	x->force = force;
+	x->flagged = false;
+	gs_seats_sort(v, n);
+	for (size_t i = 0; i < n; i++)
+		was[i] = v[i].state;
+	gs_seats_fill(v, n, has, cap, &ng);
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(v[i].id, resv, 16) == 0) {
+			out->state = v[i].state;
+			out->position = v[i].position;
+		} else if (was[i] != GS_SEAT_WAITING &&
+		    v[i].state == GS_SEAT_WAITING) {
+			out->bumps = true;
+		}
+	}
+	ret = 0;
+out:
+	free(v);
+	free(was);
+	gs_seats_free(&s);
+	return ret;
+}
+
 void
 ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
 	const char *seats = ctl_param(q, "seats"), *note = ctl_param(q, "note");
+	const char *date = ctl_param(q, "date"), *force_p = ctl_param(q, "force");
+	bool force = force_p != NULL && strcmp(force_p, "1") == 0;
 	const struct gs_state *st;
-	const char *cancelled;
+	struct reserve_fit fit;
 	struct gs_fields delta;
 	struct gs_item *ev;
 	struct gs_verr v;
-	char hex[33];
+	uint8_t resv[16];
+	char hex[33], *end;
+	long n;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
+	memset(&fit, 0, sizeof(fit));
 	gs_fields_init(&delta);
 	if ((ev = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
 		goto out;
@@ -354,25 +477,62 @@ ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
 		ctl_fail_err(r, GS_ECORRUPT, NULL);
 		goto out;
 	}
-	cancelled = gs_fields_get(&st->fields, "cancelled");
 	if (seats == NULL) {
 		ctl_fail(r, GS__STATUS__INVALID, "seats",
 		    "nombre de places manquant");
 		goto out;
 	}
-	if (strcmp(seats, "0") != 0 && (st->deleted || (cancelled != NULL &&
-	    strcmp(cancelled, "yes") == 0))) {
-		ctl_fail(r, GS__STATUS__REFUSED, "item",
-		    "cet événement est annulé : "
+	if (date != NULL && date_of_series(st, date, r) != 0)
+		goto out;
+	if (date == NULL)
+		date = "";
+	if (strcmp(seats, "0") != 0 && (st->deleted ||
+	    gs_seats_cancelled(st, date))) {
+		ctl_fail(r, GS__STATUS__REFUSED, "item", date[0] != '\0' &&
+		    !st->deleted && gs_seats_cancelled(st, "") == false ?
+		    "cette date est annulée : on ne peut plus y réserver de "
+		    "places" : "cet événement est annulé : "
 		    "on ne peut plus y réserver de places");
 		goto out;
 	}
 	gs_hex(ev->id, 16, hex);
 	rc = gs_fields_set(&delta, "event", hex);
+	if (rc == 0 && date[0] != '\0')
+		rc = gs_fields_set(&delta, "date", date);
 	if (rc == 0)
 		rc = gs_fields_set(&delta, "seats", seats);
 	if (rc == 0)
 		rc = gs_fields_set(&delta, "note", note ? note : "");
+	if (rc == 0)
+		rc = gs_item_id_reservation_for(gs_replica_pk(d->replica),
+		    &delta, resv);
+	if (rc != 0) {
+		ctl_fail_err(r, rc, NULL);
+		goto out;
+	}
+	/* a malformed number is refused by the schema when written */
+	n = strtol(seats, &end, 10);
+	if (*end == '\0' && n > 0) {
+		rc = reserve_fit(d, ev, st, date, resv, n, force, &fit);
+		if (rc != 0) {
+			ctl_fail_err(r, rc, NULL);
+			goto out;
+		}
+		if (fit.bumps && !force) {
+			ctl_fail(r, GS__STATUS__REFUSED, "seats", "ce site "
+			    "tient déjà %ld place%s ; en demander %ld ferait "
+			    "passer en attente des places déjà confirmées "
+			    "d'autres sites. Demandez au plus %ld places, ou "
+			    "--force si l'organisateur l'accepte", fit.held,
+			    fit.held > 1 ? "s" : "", n, fit.held + fit.left);
+			goto out;
+		}
+	}
+	/* written as waiting when it does not fit; re-reserving clears it */
+	rc = gs_fields_set(&delta, "waiting", n > 0 && *end == '\0' &&
+	    fit.state == GS_SEAT_WAITING ? "yes" : "no");
+	if (rc == 0)
+		rc = gs_fields_set(&delta, "force", force ? "yes" : "no");
 	if (rc == 0)
 		rc = gs_replica_write(d->replica, NULL, GS_TYPE_RESERVATION,
 		    &delta, false, NULL, 0, &v, NULL);

@@ -21,6 +21,7 @@
 #include "store.h"
 #include "transport.h"
 #include "trust.h"
+#include "seats.h"
 #include "view.h"
 
 void
@@ -53,53 +54,95 @@ ctl_id(struct gs_daemon *d, const struct ctl_request *q,
 
 struct seat_warn {
 	struct gs_daemon *d;
-	struct gs_seats *seats;
-	json_t *overbooked, *cancelled;
+	json_t *overbooked, *cancelled, *waiting, *mine;
 };
 
+/* {"id", "title"} and "date" when the group is one date of a series. */
+static json_t *
+seat_entry(const struct gs_seat_group *g, const struct gs_state *st)
+{
+	const char *title = gs_fields_get(&st->fields, "title");
+	char hex[33];
+
+	gs_hex(g->event, 16, hex);
+	if (g->date[0] != '\0')
+		return json_pack("{s:s,s:s,s:s}", "id", hex, "title",
+		    title ? title : "", "date", g->date);
+	return json_pack("{s:s,s:s}", "id", hex, "title", title ? title : "");
+}
+
+static void
+add_int(json_t *o, const char *key, long v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
 static int
-on_seat_warn(const uint8_t event[16], void *arg)
+on_seat_warn(const struct gs_seat_group *g, void *arg)
 {
 	struct seat_warn *w = arg;
-	struct gs_item *it = gs_replica_item(w->d->replica, event);
+	struct gs_item *it = gs_replica_item(w->d->replica, g->event);
 	const uint8_t *me = gs_replica_pk(w->d->replica);
 	const struct gs_state *st;
-	struct gs_seat_count sc;
-	const char *title, *cancelled;
-	char hex[33];
+	struct gs_seat_mine m;
+	json_t *e;
+	bool host;
 
 	if (it == NULL || it->type != GS_TYPE_EVENT || it->corrupt ||
 	    (st = gs_item_state(it)) == NULL)
 		return 0;
-	gs_seats_count(w->d->replica, w->seats, it->id, st, &sc);
-	title = gs_fields_get(&st->fields, "title");
-	cancelled = gs_fields_get(&st->fields, "cancelled");
-	gs_hex(it->id, 16, hex);
-	if (sc.overbooked > 0 && memcmp(st->owner, me, 32) == 0 && !st->deleted)
-		json_array_append_new(w->overbooked, json_pack("{s:s,s:s,s:I}",
-		    "id", hex, "title", title ? title : "",
-		    "by", (json_int_t)sc.overbooked));
-	if (sc.mine > 0 && (st->deleted ||
-	    (cancelled != NULL && strcmp(cancelled, "yes") == 0)))
-		json_array_append_new(w->cancelled, json_pack("{s:s,s:s,s:I}",
-		    "id", hex, "title", title ? title : "",
-		    "seats", (json_int_t)sc.mine));
+	host = memcmp(st->owner, me, 32) == 0 && !st->deleted;
+	gs_seats_mine(g, me, &m);
+	if (g->overbooked > 0 && host) {
+		e = seat_entry(g, st);
+		add_int(e, "by", g->overbooked);
+		json_array_append_new(w->overbooked, e);
+	}
+	if (g->nwaiting > 0 && host && !gs_seats_cancelled(st, g->date)) {
+		e = seat_entry(g, st);
+		add_int(e, "waiting", g->waiting);
+		add_int(e, "requests", g->nwaiting);
+		add_int(e, "confirmed", g->confirmed);
+		add_int(e, "capacity", g->capacity);
+		json_array_append_new(w->waiting, e);
+	}
+	if (m.confirmed + m.available + m.waiting > 0 && (st->deleted ||
+	    gs_seats_cancelled(st, g->date))) {
+		e = seat_entry(g, st);
+		add_int(e, "seats", m.confirmed + m.available + m.waiting);
+		json_array_append_new(w->cancelled, e);
+	} else if (m.waiting > 0 || m.available > 0) {
+		e = seat_entry(g, st);
+		json_object_set_new(e, "state", json_string(m.available > 0 ?
+		    "available" : "waiting"));
+		add_int(e, "seats", m.available > 0 ? m.available : m.waiting);
+		if (m.position > 0)
+			add_int(e, "position", m.position);
+		json_array_append_new(w->mine, e);
+	}
 	return 0;
 }
 
-/* Overbooked events we host; cancelled events we hold seats on. */
+/*
+ * Per event and per date of a series: overbooked events we host, the
+ * waiting lists of events we host (counts only), our own requests that
+ * wait or are offered a seat, and cancelled events we hold seats on.
+ */
 static void
 seat_warnings(struct gs_daemon *d, json_t *o)
 {
-	struct seat_warn w = { d, gs_seats_build(d->replica), json_array(),
+	struct gs_seats *s = gs_seats_build(d->replica);
+	struct seat_warn w = { d, json_array(), json_array(), json_array(),
 	    json_array() };
 
 	/* only events someone holds seats on can be overbooked */
-	if (w.seats != NULL)
-		gs_seats_events(w.seats, on_seat_warn, &w);
-	gs_seats_free(&w.seats);
+	if (s != NULL)
+		gs_seats_groups(s, on_seat_warn, &w);
+	gs_seats_free(&s);
 	json_object_set_new(o, "overbooked", w.overbooked);
 	json_object_set_new(o, "cancelled_with_seats", w.cancelled);
+	json_object_set_new(o, "waiting_lists", w.waiting);
+	json_object_set_new(o, "my_requests", w.mine);
 }
 
 /* Adds the peers, pending sites and traffic counters of gossip. */

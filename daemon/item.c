@@ -204,3 +204,38 @@ gs_item_id_reservation(const uint8_t author[32],
 	parts[2] = (struct gs_iov){ event, GS_ITEM_ID_LEN };
 	item_hash(parts, 3, out);
 }
+
+int
+gs_item_id_reservation_date(const uint8_t author[32],
+    const uint8_t event[GS_ITEM_ID_LEN], const char *date,
+    uint8_t out[GS_ITEM_ID_LEN])
+{
+	static const char dom[] = "gemsync-resv-date-v1";
+	struct gs_iov parts[4];
+
+	if (date == NULL || strlen(date) != 10)
+		return GS_EINVAL;
+	parts[0] = (struct gs_iov){ dom, sizeof(dom) - 1 };
+	parts[1] = (struct gs_iov){ author, 32 };
+	parts[2] = (struct gs_iov){ event, GS_ITEM_ID_LEN };
+	parts[3] = (struct gs_iov){ date, 10 };
+	item_hash(parts, 4, out);
+	return 0;
+}
+
+int
+gs_item_id_reservation_for(const uint8_t author[32],
+    const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN])
+{
+	const char *ev = gs_fields_get(f, "event");
+	const char *date = gs_fields_get(f, "date");
+	uint8_t event[GS_ITEM_ID_LEN];
+
+	if (ev == NULL || gs_unhex(ev, event, GS_ITEM_ID_LEN) != 0)
+		return GS_EINVAL;
+	if (date == NULL || date[0] == '\0') {
+		gs_item_id_reservation(author, event, out);
+		return 0;
+	}
+	return gs_item_id_reservation_date(author, event, date, out);
+}

@@ -117,6 +117,17 @@ void gs_item_id_new(const uint8_t author[32], uint64_t seq,
     uint8_t out[GS_ITEM_ID_LEN]);
 /* The 16-byte ID of the site profile of author (one per site). */
 void gs_item_id_site(const uint8_t author[32], uint8_t out[GS_ITEM_ID_LEN]);
+/* The 16-byte ID of author's reservation on one date ("YYYY-MM-DD") of a
+ * series event (one per site, event and date). GS_EINVAL unless date is
+ * 10 bytes long. */
+int gs_item_id_reservation_date(const uint8_t author[32],
+    const uint8_t event[GS_ITEM_ID_LEN], const char *date,
+    uint8_t out[GS_ITEM_ID_LEN]);
+/* The ID of author's reservation described by f's "event" and "date"
+ * (absent or empty: the event itself). GS_EINVAL when "event" is absent
+ * or not an item ID, or "date" is not 10 bytes long. */
+int gs_item_id_reservation_for(const uint8_t author[32],
+    const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN]);
 /* The 16-byte ID of author's reservation on event (one per site and event). */
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);

@@ -27,19 +27,13 @@ static int
 root_item_id(const struct gs_change *c, const struct gs_fields *delta,
     uint8_t out[16])
 {
-	const char *ev;
-	uint8_t event[16];
-
 	switch (c->type) {
 	case GS_TYPE_SITE:
 		gs_item_id_site(c->author, out);
 		return 0;
 	case GS_TYPE_RESERVATION:
-		ev = gs_fields_get(delta, "event");
-		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
-			return GS_EINVAL;
-		gs_item_id_reservation(c->author, event, out);
-		return 0;
+		/* from (author, event), or (author, event, date) for a date */
+		return gs_item_id_reservation_for(c->author, delta, out);
 	default:
 		gs_item_id_new(c->author, c->seq, out);
 		return 0;
@@ -48,19 +42,21 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 
 /*
  * An item's ID is bound to what it is about: an edit may not move a
- * reservation to another event (one reservation per site and event).
+ * reservation to another event or another date (one reservation per
+ * site, event and date). An edit naming the event names the date too
+ * when the reservation has one; an edit may not name a date alone.
  */
 static bool
 keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
 {
-	const char *ev = gs_fields_get(delta, "event");
-	uint8_t event[16], id[16];
+	uint8_t id[16];
 
-	if (c->type != GS_TYPE_RESERVATION || ev == NULL)
+	if (c->type != GS_TYPE_RESERVATION)
 		return true;
-	if (gs_unhex(ev, event, 16) != 0)
+	if (gs_fields_get(delta, "event") == NULL)
+		return gs_fields_get(delta, "date") == NULL;
+	if (gs_item_id_reservation_for(c->author, delta, id) != 0)
 		return false;
-	gs_item_id_reservation(c->author, event, id);
 	return memcmp(id, c->item, 16) == 0;
 }
 

@@ -50,9 +50,8 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	const struct gs_state *cur = NULL;
 	struct gs_fields body;
 	struct gs_change *c = NULL;
-	uint8_t id[16], *bytes = NULL, event[16];
+	uint8_t id[16], *bytes = NULL;
 	size_t len = 0;
-	const char *ev;
 	int ret;
 
 	gs_fields_init(&body);
@@ -60,11 +59,9 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 		gs_item_id_site(me, id);
 		item = gs_replica_item(r, id);
 	} else if (item == NULL && type == GS_TYPE_RESERVATION) {
-		ev = gs_fields_get(delta, "event");
-		ret = GS_EINVAL;
-		if (ev == NULL || gs_unhex(ev, event, 16) != 0)
+		ret = gs_item_id_reservation_for(me, delta, id);
+		if (ret != 0)
 			goto out;
-		gs_item_id_reservation(me, event, id);
 		item = gs_replica_item(r, id);
 	} else if (item == NULL) {
 		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);

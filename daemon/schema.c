@@ -130,6 +130,22 @@ rule_datetime(const char *v)
 	    "2026-12-01T13:00:00Z)";
 }
 
+/* A date key: the local date YYYY-MM-DD of one occurrence of a series. */
+static const char *
+rule_date(const char *v)
+{
+	struct gs_instant t;
+	char buf[32];
+
+	if (strlen(v) == 10 && v[4] == '-' && v[7] == '-' &&
+	    strspn(v, "0123456789-") == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", v);
+		if (gs_instant_parse(buf, &t) == 0)
+			return NULL;
+	}
+	return "doit être une date AAAA-MM-JJ qui existe (ex. 2026-12-22)";
+}
+
 static const char *
 rule_capacity(const char *v)
 {
@@ -570,9 +586,12 @@ static const struct field_def site_fields[] = {
 };
 
 static const struct field_def reservation_fields[] = {
+	{ "date", false, LINE, 10, rule_date, SAY_VALUE, NULL },
 	{ "event", true, LINE, 64, rule_hex32, SAY_VALUE, NULL },
+	{ "force", false, LINE, 8, NULL, SAY_VALUE, yes_no },
 	{ "note", false, LINE, 200, NULL, SAY_BYTES, NULL },
 	{ "seats", true, LINE, 16, rule_seats, SAY_VALUE, NULL },
+	{ "waiting", false, LINE, 8, NULL, SAY_VALUE, yes_no },
 };
 
 struct type_def {

@@ -38,157 +38,6 @@ gs_view_dump(const json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
-/* ---- seats ---- */
-
-struct seat_ref {
-	uint8_t event[16];
-	struct gs_item *it;      /* a live reservation with seats > 0 */
-	long seats;
-};
-
-struct gs_seats {
-	struct gs_replica *r;    /* lent */
-	struct seat_ref *v;
-	size_t n, cap;
-	int failed;
-};
-
-static int
-on_seat_item(struct gs_item *it, void *arg)
-{
-	struct gs_seats *s = arg;
-	const struct gs_state *st;
-	const char *ev, *seats;
-	struct seat_ref ref;
-	char *end;
-
-	if (it->type != GS_TYPE_RESERVATION || it->corrupt ||
-	    (st = gs_item_state(it)) == NULL || st->deleted)
-		return 0;
-	/* a blocked site's items are not shown, its seats included */
-	if (!gs_replica_visible(s->r, st->owner))
-		return 0;
-	ev = gs_fields_get(&st->fields, "event");
-	seats = gs_fields_get(&st->fields, "seats");
-	if (ev == NULL || seats == NULL || gs_unhex(ev, ref.event, 16) != 0)
-		return 0;
-	ref.seats = strtol(seats, &end, 10);
-	if (*end != '\0' || ref.seats <= 0)
-		return 0;
-	ref.it = it;
-	if (gs_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 32) != 0) {
-		s->failed = 1;
-		return 1;
-	}
-	s->v[s->n++] = ref;
-	return 0;
-}
-
-static int
-cmp_seat_ref(const void *a, const void *b)
-{
-	const struct seat_ref *x = a, *y = b;
-	int c = memcmp(x->event, y->event, 16);
-
-	if (c != 0)
-		return c;
-	/* then by holder, so "held" is listed in a stable order */
-	c = memcmp(gs_item_state(x->it)->owner, gs_item_state(y->it)->owner,
-	    32);
-	return c != 0 ? c : memcmp(x->it->id, y->it->id, 16);
-}
-
-struct gs_seats *
-gs_seats_build(struct gs_replica *r)
-{
-	struct gs_seats *s = calloc(1, sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->r = r;
-	gs_replica_foreach(r, GS_TYPE_RESERVATION, on_seat_item, s);
-	if (s->failed) {
-		gs_seats_free(&s);
-		return NULL;
-	}
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_seat_ref);
-	return s;
-}
-
-int
-gs_seats_events(const struct gs_seats *s, gs_seats_event_cb cb, void *arg)
-{
-	int rc;
-
-	for (size_t i = 0; i < s->n; i++) {
-		if (i > 0 && memcmp(s->v[i - 1].event, s->v[i].event, 16) == 0)
-			continue;
-		rc = cb(s->v[i].event, arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-void
-gs_seats_free(struct gs_seats **s)
-{
-	if (s == NULL || *s == NULL)
-		return;
-	free((*s)->v);
-	free(*s);
-	*s = NULL;
-}
-
-/* The first reservation on event in the index, and how many there are. */
-static const struct seat_ref *
-seats_of(const struct gs_seats *s, const uint8_t event[16], size_t *n)
-{
-	size_t lo = 0, hi = s->n, first;
-
-	*n = 0;
-	if (s->n == 0)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (memcmp(s->v[mid].event, event, 16) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = lo;
-	while (lo < s->n && memcmp(s->v[lo].event, event, 16) == 0)
-		lo++;
-	*n = lo - first;
-	return &s->v[first];
-}
-
-void
-gs_seats_count(struct gs_replica *r, struct gs_seats *s,
-    const uint8_t event[16], const struct gs_state *st,
-    struct gs_seat_count *out)
-{
-	const char *cap = gs_fields_get(&st->fields, "capacity");
-	const struct seat_ref *ref;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (cap != NULL) {
-		out->has_capacity = true;
-		out->capacity = strtol(cap, NULL, 10);
-	}
-	ref = seats_of(s, event, &n);
-	for (size_t i = 0; i < n; i++) {
-		out->total += ref[i].seats;
-		if (memcmp(gs_item_state(ref[i].it)->owner, gs_replica_pk(r),
-		    32) == 0)
-			out->mine += ref[i].seats;
-	}
-	if (out->has_capacity && out->total > out->capacity)
-		out->overbooked = out->total - out->capacity;
-}
-
 /* ---- one item, written as JSON text (keys in sorted order) ---- */
 
 static void
@@ -294,46 +143,153 @@ w_int_or_null(struct gs_jw *w, bool has, long v)
 		gs_jw_null(w);
 }
 
+static const char *
+seat_state_name(enum gs_seat_state s)
+{
+	return s == GS_SEAT_WAITING ? "waiting" : s == GS_SEAT_AVAILABLE ?
+	    "available" : "confirmed";
+}
+
+static void
+w_pos_or_null(struct gs_jw *w, long position)
+{
+	if (position > 0)
+		gs_jw_int(w, position);
+	else
+		gs_jw_null(w);
+}
+
+/*
+ * The seats object of an event, or of one date of a series (date not
+ * ""): the counts, this site's share, each reservation in queue order
+ * (held) and the queue as counts per site. Never a person's name.
+ */
 static void
 w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
-    struct gs_seats *s,
-    const uint8_t event[16], const struct gs_state *st)
+    struct gs_seats *s, const uint8_t event[16], const struct gs_state *st,
+    const char *date)
 {
-	struct gs_seat_count sc;
-	const struct seat_ref *ref;
-	size_t n;
+	const struct gs_seat_group *g = gs_seats_group(s, event, date);
+	struct gs_seat_group none;
+	struct gs_seat_mine mine;
+	long cap = 0;
+	bool has = gs_seats_capacity(st, date, &cap);
 
-	gs_seats_count(r, s, event, st, &sc);
-	ref = seats_of(s, event, &n);
+	if (g == NULL) {
+		memset(&none, 0, sizeof(none));
+		gs_seats_fill(NULL, 0, has, cap, &none);
+		g = &none;
+	}
+	gs_seats_mine(g, gs_replica_pk(r), &mine);
 	gs_jw_obj(w);
+	gs_jw_key(w, "available");
+	gs_jw_int(w, g->available);
 	gs_jw_key(w, "capacity");
-	w_int_or_null(w, sc.has_capacity, sc.capacity);
+	w_int_or_null(w, g->has_capacity, g->capacity);
+	gs_jw_key(w, "confirmed");
+	gs_jw_int(w, g->confirmed);
 	gs_jw_key(w, "held");
 	gs_jw_arr(w);
-	for (size_t i = 0; i < n; i++) {
-		const struct gs_state *rs = gs_item_state(ref[i].it);
-		const char *note = gs_fields_get(&rs->fields, "note");
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gs_seat_ref *x = &g->v[i];
+		const struct gs_state *rs = x->it ? gs_item_state(x->it) : NULL;
+		const char *note = rs ? gs_fields_get(&rs->fields, "note") : NULL;
 
 		gs_jw_obj(w);
+		gs_jw_key(w, "force");
+		gs_jw_bool(w, x->force);
 		gs_jw_key(w, "note");
 		gs_jw_str(w, note ? note : "");
 		gs_jw_key(w, "seats");
-		gs_jw_int(w, ref[i].seats);
+		gs_jw_int(w, x->seats);
 		gs_jw_key(w, "site");
-		w_site_memo(w, r, m, rs->owner);
+		w_site_memo(w, r, m, x->owner);
 		gs_jw_key(w, "site_name");
-		gs_jw_str(w, site_name(r, m, rs->owner));
+		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_key(w, "state");
+		gs_jw_str(w, seat_state_name(x->state));
 		gs_jw_obj_end(w);
 	}
 	gs_jw_arr_end(w);
 	gs_jw_key(w, "left");
-	w_int_or_null(w, sc.has_capacity, sc.total > sc.capacity ? 0 :
-	    sc.capacity - sc.total);
-	gs_jw_key(w, "overbooked");
-	gs_jw_int(w, sc.overbooked);
-	gs_jw_key(w, "total");
-	gs_jw_int(w, sc.total);
+	w_int_or_null(w, g->has_capacity, g->left);
+	gs_jw_key(w, "mine");
+	gs_jw_obj(w);
+	gs_jw_key(w, "available");
+	gs_jw_int(w, mine.available);
+	gs_jw_key(w, "confirmed");
+	gs_jw_int(w, mine.confirmed);
+	gs_jw_key(w, "position");
+	w_pos_or_null(w, mine.position);
+	gs_jw_key(w, "waiting");
+	gs_jw_int(w, mine.waiting);
 	gs_jw_obj_end(w);
+	gs_jw_key(w, "overbooked");
+	gs_jw_int(w, g->overbooked);
+	/* one reservation per site and group: a site's counts are its one */
+	gs_jw_key(w, "queue");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gs_seat_ref *x = &g->v[i];
+
+		gs_jw_obj(w);
+		gs_jw_key(w, "available");
+		gs_jw_int(w, x->state == GS_SEAT_AVAILABLE ? x->seats : 0);
+		gs_jw_key(w, "confirmed");
+		gs_jw_int(w, x->state == GS_SEAT_CONFIRMED ? x->seats : 0);
+		gs_jw_key(w, "position");
+		w_pos_or_null(w, x->position);
+		gs_jw_key(w, "site");
+		w_site_memo(w, r, m, x->owner);
+		gs_jw_key(w, "site_name");
+		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_key(w, "waiting");
+		gs_jw_int(w, x->state == GS_SEAT_WAITING ? x->seats : 0);
+		gs_jw_obj_end(w);
+	}
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "total");
+	gs_jw_int(w, g->total);
+	gs_jw_key(w, "waiting");
+	gs_jw_int(w, g->waiting);
+	gs_jw_obj_end(w);
+}
+
+struct dates_ctx {
+	struct gs_jw *w;
+	struct gs_replica *r;
+	struct name_memo *m;
+	struct gs_seats *s;
+	const uint8_t *event;
+	const struct gs_state *st;
+	bool any;
+};
+
+static int
+on_seat_date(const char *date, void *arg)
+{
+	struct dates_ctx *c = arg;
+
+	if (!c->any) {
+		gs_jw_key(c->w, "seats_by_date");
+		gs_jw_obj(c->w);
+		c->any = true;
+	}
+	gs_jw_key(c->w, date);
+	w_seats(c->w, c->r, c->m, c->s, c->event, c->st, date);
+	return 0;
+}
+
+/* "seats_by_date": {date: seats}, for the dates someone reserved on. */
+static void
+w_seats_by_date(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    struct gs_seats *s, const uint8_t event[16], const struct gs_state *st)
+{
+	struct dates_ctx c = { w, r, m, s, event, st, false };
+
+	gs_seats_dates(s, event, on_seat_date, &c);
+	if (c.any)
+		gs_jw_obj_end(w);
 }
 
 /* An item whose state cannot be shown: never as if it were valid. */
@@ -399,7 +355,8 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	}
 	if (it->type == GS_TYPE_EVENT && seats != NULL) {
 		gs_jw_key(w, "seats");
-		w_seats(w, r, m, seats, it->id, st);
+		w_seats(w, r, m, seats, it->id, st, "");
+		w_seats_by_date(w, r, m, seats, it->id, st);
 	}
 	gs_jw_key(w, "type");
 	gs_jw_str(w, gs_item_type_name(it->type));

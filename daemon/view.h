@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "replica.h"
+#include "seats.h"
 
 struct gs_list_filter {
 	bool has_from, has_to;
@@ -27,27 +28,6 @@ struct gs_list_filter {
 	bool all;                 /* include past and deleted items */
 	int64_t now_ms;           /* "upcoming" is relative to this */
 };
-
-/* Reservations indexed by event, built once per request. */
-struct gs_seats;
-/* Builds the index from the item set. NULL on GS_ENOMEM. */
-struct gs_seats *gs_seats_build(struct gs_replica *r);
-void gs_seats_free(struct gs_seats **s);
-/* Calls cb once for every event someone holds seats on; stops on non-zero. */
-typedef int (*gs_seats_event_cb)(const uint8_t event[16], void *arg);
-int gs_seats_events(const struct gs_seats *s, gs_seats_event_cb cb, void *arg);
-
-/* Seats on one event, from its state and the index. */
-struct gs_seat_count {
-	bool has_capacity;
-	long capacity;
-	long total;          /* seats held by all sites */
-	long mine;           /* seats held by this site */
-	long overbooked;     /* total - capacity when positive */
-};
-void gs_seats_count(struct gs_replica *r, struct gs_seats *s,
-    const uint8_t event[16], const struct gs_state *st,
-    struct gs_seat_count *out);
 
 /*
  * One item as compact, key-sorted JSON text (malloc'd; the caller frees),

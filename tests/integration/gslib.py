@@ -58,7 +58,9 @@ def wait_until(fn, timeout=30.0, interval=0.1, what="condition"):
 
 
 
-LOCAL_KEYS = ("received",)
+# "received": when this site stored the item; "mine": its own share of
+# an event's seats (docs/control.md)
+LOCAL_KEYS = ("received", "mine")
 
 
 def shared(text):
@@ -180,8 +182,8 @@ class Site:
 
     def shared_cli(self, *args):
         """The CLI's JSON output with the site-local keys taken out (when
-        this site received each item), so that sites in sync print the
-        same bytes."""
+        this site received each item, its own share of seats), so that
+        sites in sync print the same bytes."""
         return shared(self.cli("--json", *args))
 
     def events(self, *extra):

@@ -183,7 +183,45 @@ def test_delete_versus_edit():
             assert gone not in [x["id"] for x in s.j("event", "list")["items"]]
 
 
+def seats_view(site, e, date=None):
+    """The seats of an event (or one date) as every site must agree on
+    them: everything but this site's own share."""
+    shown = site.j("event", "show", e)
+    seats = shown["seats"] if date is None else shown.get("seats_by_date", {}).get(date)
+    if seats is None:
+        return None
+    return {k: v for k, v in seats.items() if k != "mine"}
+
+
+def check_seats(seats):
+    """The queue's invariants: never more confirmed (or kept) seats than
+    capacity except by --force, strict first come first served, counts
+    that add up."""
+    held = seats["held"]
+    states = [h["state"] for h in held]
+    assert seats["total"] == sum(h["seats"] for h in held)
+    assert seats["confirmed"] == sum(h["seats"] for h in held if h["state"] == "confirmed")
+    assert seats["waiting"] == sum(h["seats"] for h in held if h["state"] == "waiting")
+    assert seats["available"] == sum(h["seats"] for h in held if h["state"] == "available")
+    if seats["capacity"] is not None:
+        unforced = sum(h["seats"] for h in held if h["state"] != "waiting" and not h["force"])
+        assert unforced <= seats["capacity"], seats
+        if not any(h["force"] for h in held):
+            assert seats["overbooked"] == 0, seats
+        # strict FIFO: once a request waits, every later unforced one waits
+        first_wait = states.index("waiting") if "waiting" in states else len(states)
+        assert all(h["state"] == "waiting" or h["force"] for h in held[first_wait:]), seats
+    else:
+        assert seats["waiting"] == 0
+    positions = [q["position"] for q in seats["queue"] if q["waiting"] > 0]
+    assert positions == list(range(1, len(positions) + 1)), seats
+
+
 def test_overbooking_after_partition():
+    """Reservations on both sides of a partition that together exceed the
+    capacity: once merged, the later request waits (no overbooking), and
+    every site says so; a reduction serves it; a cancellation tells every
+    site holding seats."""
     with Net() as net:
         a, b, c = (net.started(n) for n in ("GEM Le Rebond", "GEM La Passerelle", "GEM L'Envol"))
         mesh([a, b, c])
@@ -195,29 +233,125 @@ def test_overbooking_after_partition():
         assert c.j("event", "show", e)["seats"]["left"] == 4
         heal([b], [a, c])
         wait_converged([a, b, c])
+        views = [seats_view(s, e) for s in (a, b, c)]
+        assert views[0] == views[1] == views[2], "the same queue everywhere"
+        seats = views[0]
+        check_seats(seats)
+        assert seats["capacity"] == 10 and seats["total"] == 12
+        assert seats["confirmed"] == 6 and seats["waiting"] == 6
+        assert seats["overbooked"] == 0 and seats["left"] == 4
+        assert sorted(h["seats"] for h in seats["held"]) == [6, 6]
+        assert {h["site_name"] for h in seats["held"]} == {"GEM La Passerelle", "GEM L'Envol"}
+        first, second = seats["held"][0]["site_name"], seats["held"][1]["site_name"]
+        waiter = b if second == "GEM La Passerelle" else c
+        holder = c if waiter is b else b
+        mine = waiter.j("event", "show", e)["seats"]["mine"]
+        assert mine == {"available": 0, "confirmed": 0, "position": 1, "waiting": 6}
+        assert holder.j("event", "show", e)["seats"]["mine"]["confirmed"] == 6
+        assert "en attente (1re)" in waiter.cli("event", "show", e)
         for s in (a, b, c):
-            seats = s.j("event", "show", e)["seats"]
-            assert seats["capacity"] == 10 and seats["total"] == 12
-            assert seats["overbooked"] == 2 and seats["left"] == 0
-            assert sorted(h["seats"] for h in seats["held"]) == [6, 6]
-            assert {h["site_name"] for h in seats["held"]} == {"GEM La Passerelle", "GEM L'Envol"}
-            assert "SURRÉSERVÉ" in s.cli("event", "show", e).upper() or \
-                "surréserv" in s.cli("event", "show", e)
-        assert [o["id"] for o in a.status()["overbooked"]] == [e]
-        assert b.status()["overbooked"] == []
-        # a site lowers its reservation: settled everywhere, no conflict ever
-        c.j("event", "reserve", e, "--seats", "4")
+            assert "SURRÉSERVÉ" not in s.cli("event", "show", e)
+        # both sides say so: the host sees the queue, the waiting site its place
+        assert a.status()["overbooked"] == []
+        lists = a.status()["waiting_lists"]
+        assert [(w["id"], w["waiting"], w["requests"]) for w in lists] == [(e, 6, 1)]
+        assert [(m["id"], m["state"], m["position"]) for m in waiter.status()["my_requests"]] == \
+            [(e, "waiting", 1)]
+        assert "en attente (1re)" in waiter.cli("status")
+        # the waiting site lowers its request to what is left: confirmed
+        out = waiter.cli("event", "reserve", e, "--seats", "4")
+        assert "4 places confirmées" in out, out
         wait_converged([a, b, c])
-        assert a.j("event", "show", e)["seats"]["overbooked"] == 0
+        for s in (a, b, c):
+            seats = seats_view(s, e)
+            check_seats(seats)
+            assert seats["confirmed"] == 10 and seats["waiting"] == 0 and seats["overbooked"] == 0
+        # full: a new request waits, --force overbooks on purpose
+        out = a.cli("event", "reserve", e, "--seats", "2")
+        assert "en attente (1re)" in out, out
+        out = a.cli("event", "reserve", e, "--seats", "2", "--force")
+        assert "2 places confirmées" in out and "SURRÉSERVÉ" in out, out
+        wait_converged([a, b, c])
+        for s in (a, b, c):
+            seats = seats_view(s, e)
+            check_seats(seats)
+            assert seats["confirmed"] == 12 and seats["overbooked"] == 2
+        assert [o["id"] for o in a.status()["overbooked"]] == [e]
+        a.j("event", "reserve", e, "--seats", "0")
         # the host cancels: every site holding seats is told
         a.j("event", "cancel", e)
         wait_converged([a, b, c])
-        for s, seats in ((b, 6), (c, 4)):
+        for s, seats in ((holder, 6), (waiter, 4)):
             told = s.status()["cancelled_with_seats"]
             assert [(t["id"], t["seats"]) for t in told] == [(e, seats)]
         assert a.status()["cancelled_with_seats"] == []
         r = b.run("event", "reserve", e, "--seats", "2")
         assert r.returncode == EXIT_REFUSED
+
+
+def test_waiting_list_served_in_order():
+    """A full outing: requests wait in the order they were made, across
+    sites; when seats free up the first waiting request is offered them
+    (« place disponible ») and keeps them until its site confirms; a
+    later request never jumps the queue. Counts only, never names."""
+    with Net() as net:
+        a, b, c = (net.started(n) for n in ("GEM Le Rebond", "GEM La Passerelle", "GEM L'Envol"))
+        mesh([a, b, c])
+        e = cohosted_event(a, [], "Sortie au musée des Beaux-Arts")
+        a.j("event", "edit", e, "--capacity", "4")
+        wait_converged([a, b, c])
+        b.j("event", "reserve", e, "--seats", "3")
+        wait_converged([a, b, c])
+        out = c.cli("event", "reserve", e, "--seats", "3")
+        assert "en attente (1re)" in out, out
+        wait_converged([a, b, c])
+        out = a.cli("event", "reserve", e, "--seats", "1")
+        assert "en attente (2e)" in out, "a request that fits may not jump the queue: " + out
+        out = a.cli("event", "reserve", e, "--seats", "2")
+        assert "en attente (2e)" in out, "a change keeps the place in the queue: " + out
+        wait_converged([a, b, c])
+        lists = a.status()["waiting_lists"]
+        assert [(w["waiting"], w["requests"], w["confirmed"]) for w in lists] == [(5, 2, 3)]
+        shown = a.j("event", "show", e)["seats"]
+        assert [(q["confirmed"], q["waiting"], q["position"]) for q in shown["queue"]] == \
+            [(3, 0, None), (0, 3, 1), (0, 2, 2)]
+        # B gives its seats back: C is offered them, and must confirm
+        b.j("event", "reserve", e, "--seats", "0")
+        wait_converged([a, b, c])
+        for s in (a, b, c):
+            check_seats(seats_view(s, e))
+        seats = c.j("event", "show", e)["seats"]
+        assert seats["available"] == 3 and seats["mine"]["available"] == 3
+        assert seats["held"][0]["state"] == "available"
+        # A still waits: the seats are kept for C
+        assert a.j("event", "show", e)["seats"]["mine"]["position"] == 1
+        want = f"place disponible : confirmez avec gemsync event reserve {e} --seats 3"
+        assert want in c.cli("status"), c.cli("status")
+        assert want in c.cli("event", "show", e)
+        out = c.cli("event", "reserve", e, "--seats", "3")
+        assert "3 places confirmées" in out, out
+        wait_converged([a, b, c])
+        seats = seats_view(b, e)
+        check_seats(seats)
+        assert (seats["confirmed"], seats["available"], seats["waiting"]) == (3, 0, 2)
+        # C needs fewer seats: A is served next, and confirms
+        c.j("event", "reserve", e, "--seats", "2")
+        wait_converged([a, b, c])
+        assert a.j("event", "show", e)["seats"]["mine"] == \
+            {"available": 2, "confirmed": 0, "position": None, "waiting": 0}
+        assert a.status()["my_requests"][0]["state"] == "available"
+        out = a.cli("event", "reserve", e, "--seats", "2")
+        assert "2 places confirmées" in out, out
+        wait_converged([a, b, c])
+        for s in (a, b, c):
+            seats = seats_view(s, e)
+            check_seats(seats)
+            assert (seats["confirmed"], seats["left"], seats["waiting"]) == (4, 0, 0)
+        # an event that happens once refuses a date, in French
+        r = a.run("event", "reserve", e, "--date", "2030-12-12", "--seats", "1")
+        assert r.returncode != 0 and "une fois" in r.stderr, r.stderr
+        r = a.run("event", "reserve", e, "--date", "2030-13-12", "--seats", "1")
+        assert r.returncode != 0 and "AAAA-MM-JJ" in r.stderr, r.stderr
 
 
 def test_random_convergence():
@@ -268,16 +402,25 @@ def test_random_convergence():
                                          "--kind", rng.choice(["gem", "helpline", "respite"]),
                                          "--editor", rng.choice(sites).id
                                          if rng.random() < 0.5 else s.id)["id"])
-                elif r < 0.70:
+                elif r < 0.64:
                     e = rng.choice(events)
                     field = rng.choice(["--place", "--price", "--title", "--accessibility"])
                     s.run("event", "edit", e, field, f"valeur {step} de {s.name}")
-                elif r < 0.76:
+                elif r < 0.70:
+                    # capacity changes, reductions mostly: the queue moves
+                    s.run("event", "edit", rng.choice(events), "--capacity",
+                          str(rng.randint(0, 12)))
+                elif r < 0.74:
                     s.run("event", "delete", rng.choice(events))
-                elif r < 0.86:
-                    s.run("event", "reserve", rng.choice(events), "--seats",
-                          str(rng.randint(0, 8)))
-                elif r < 0.92 and resources:
+                elif r < 0.76:
+                    s.run("event", "cancel", rng.choice(events))
+                elif r < 0.90:
+                    force = ["--force"] if rng.random() < 0.1 else []
+                    # a few events draw most requests: queues form
+                    e = rng.choice(events[:3] if rng.random() < 0.7 else events)
+                    s.run("event", "reserve", e, "--seats",
+                          str(rng.choice([0, 1, 2, 3, 5, 8])), *force)
+                elif r < 0.94 and resources:
                     s.run("resource", "edit", rng.choice(resources), "--town",
                           rng.choice(["Lyon", "Vienne", "Villeurbanne"]))
                 else:
@@ -296,8 +439,19 @@ def test_random_convergence():
                 s.j("sync")
             wait_converged(sites, timeout=180)
             final = dump(sites[0])
+            # the same holders and the same queue everywhere (the dumps
+            # are equal, "mine" aside), and the queue's invariants hold
+            waiting = 0
+            for item in json.loads(final[0])["items"]:
+                for seats in [item["seats"]] + list(item.get("seats_by_date", {}).values()):
+                    check_seats(seats)
+                    waiting += seats["waiting"]
+            for e in events[:10]:
+                views = [seats_view(x, e) for x in sites]
+                assert all(v == views[0] for v in views), f"queue of {e} differs"
             print(f"converged: {n} sites, {len(events)} events, "
-                  f"{len(json.loads(final[2])['conflicts'])} open conflicts", flush=True)
+                  f"{len(json.loads(final[2])['conflicts'])} open conflicts, "
+                  f"{waiting} seats waiting", flush=True)
     except Exception:
         print(f"FAILED with seed {seed}: replay with GS_SEED={seed}", file=sys.stderr, flush=True)
         raise
@@ -305,4 +459,5 @@ def test_random_convergence():
 
 if __name__ == "__main__":
     run_tests([test_concurrent_edits_different_fields_merge, test_same_field_conflict_then_resolve,
-               test_blocked_site_conflicts_hidden, test_delete_versus_edit, test_overbooking_after_partition, test_random_convergence])
+               test_blocked_site_conflicts_hidden, test_delete_versus_edit, test_overbooking_after_partition,
+               test_waiting_list_served_in_order, test_random_convergence])

@@ -47,6 +47,8 @@
 #define EX_ITEM7 "d6a845dba78ddeb1c2089984fca3e077"
 #define EX_SITE "50a63721365454cf3cc8e1cf56c13c3b"
 #define EX_RESV "3b10f61ec7b9dbcc7c51b9bc917a694b"
+#define EX_DATE "2026-12-22"
+#define EX_RESV_DATE "9bc1b0dae8b9258db115170d9586e7a1"
 #define EX_HLC_MS UINT64_C(1767225600123)
 #define EX_HLC_COUNTER 5
 #define EX_HLC_DEC "115816896929660933"
@@ -82,6 +84,10 @@ static const struct {
 	    EX_SITE "` |" },
 	{ "docs/internals/storage-format.md", "on the event `" EX_ITEM1
 	    "` | `" EX_RESV "` |" },
+	{ "docs/internals/storage-format.md", "on the date `" EX_DATE
+	    "` of that event | `" EX_RESV_DATE "` |" },
+	{ "docs/internals/storage-format.md", "`\"gemsync-resv-date-v1\"` "
+	    "(20) ‖ author key (32) ‖ event's item ID (16) ‖ date key" },
 	{ "docs/internals/storage-format.md", "| milliseconds | 1767225600123 |" },
 	{ "docs/internals/storage-format.md", "| counter | 5 |" },
 	{ "docs/internals/storage-format.md", "| " EX_HLC_DEC " |" },
@@ -243,6 +249,21 @@ doc_item_id(const char *dom, const uint8_t author[32], const uint8_t *tail,
 	memcpy(out, h, 16);
 }
 
+/* The dated reservation ID, from the doc's description of its bytes. */
+static void
+doc_resv_date_id(const uint8_t author[32], const uint8_t ev[16],
+    const char *date, uint8_t out[16])
+{
+	uint8_t buf[20 + 32 + 16 + 10], h[32];
+
+	memcpy(buf, "gemsync-resv-date-v1", 20);
+	memcpy(buf + 20, author, 32);
+	memcpy(buf + 52, ev, 16);
+	memcpy(buf + 68, date, 10);
+	gs_hash(buf, sizeof(buf), h, sizeof(h));
+	memcpy(out, h, 16);
+}
+
 static void
 be64(uint64_t v, uint8_t out[8])
 {
@@ -264,6 +285,12 @@ test_item_id_examples(void **state)
 	assert_hex(id, 16, EX_SITE);
 	gs_item_id_reservation(f->pk, ev, id);
 	assert_hex(id, 16, EX_RESV);
+	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, EX_DATE, id),
+	    0);
+	assert_hex(id, 16, EX_RESV_DATE);
+	/* only a 10-byte date key */
+	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, "2026-12-2",
+	    id), GS_EINVAL);
 	/* the untruncated hash of the seq 1 example */
 	memcpy(buf, "gemsync-item-v1", 15);
 	memcpy(buf + 15, f->pk, 32);
@@ -297,6 +324,10 @@ test_item_id_algorithm(void **state)
 		gs_random(ev, sizeof(ev));
 		doc_item_id("gemsync-resv-v1", author, ev, 16, want);
 		gs_item_id_reservation(author, ev, got);
+		assert_memory_equal(got, want, 16);
+		doc_resv_date_id(author, ev, "2027-01-05", want);
+		assert_int_equal(gs_item_id_reservation_date(author, ev,
+		    "2027-01-05", got), 0);
 		assert_memory_equal(got, want, 16);
 	}
 }

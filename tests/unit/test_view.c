@@ -131,11 +131,17 @@ test_event_text(void **state)
 	    "\"title\":\"Atelier \\\"couture\\\"\"},"
 	    "\"heads\":[\"%s\"],\"id\":\"%s\",\"owner\":\"%s\","
 	    "\"owner_name\":\"Maison B\",\"received\":\"%s\","
-	    "\"seats\":{\"capacity\":10,\"held\":[{\"note\":\"avec Léa\","
-	    "\"seats\":3,\"site\":\"%s\",\"site_name\":\"\"}],\"left\":7,"
-	    "\"overbooked\":0,\"total\":3},\"type\":\"event\","
+	    "\"seats\":{\"available\":0,\"capacity\":10,\"confirmed\":3,"
+	    "\"held\":[{\"force\":false,\"note\":\"avec Léa\","
+	    "\"seats\":3,\"site\":\"%s\",\"site_name\":\"\","
+	    "\"state\":\"confirmed\"}],\"left\":7,"
+	    "\"mine\":{\"available\":0,\"confirmed\":3,\"position\":null,"
+	    "\"waiting\":0},\"overbooked\":0,"
+	    "\"queue\":[{\"available\":0,\"confirmed\":3,\"position\":null,"
+	    "\"site\":\"%s\",\"site_name\":\"\",\"waiting\":0}],"
+	    "\"total\":3,\"waiting\":0},\"type\":\"event\","
 	    "\"updated\":\"2025-01-02T03:04:05.679Z\"}",
-	    head, item, sid_b, recv, sid_me);
+	    head, item, sid_b, recv, sid_me, sid_me);
 	assert_text(f, id, want);
 	/* gs_view_item is the same document as an object */
 	{
@@ -428,7 +434,9 @@ test_seats(void **state)
 	assert_int_equal(sc.capacity, 4);
 	assert_int_equal(sc.total, 0);
 	assert_int_equal(sc.overbooked, 0);
-	/* three seats here, two at B: one more than there are */
+	/* three seats here, two at B: one more than there are. B's
+	 * reservation was created first (T0), so it is confirmed and this
+	 * site's request waits: no overbooking, the queue settles it */
 	assert_int_equal(fx_write(f, NULL, GS_TYPE_RESERVATION, NULL, "event",
 	    evhex, "seats", "3", NULL), 0);
 	gs_item_id_reservation(gs_identity_pk(f->b), ev, rid);
@@ -438,8 +446,10 @@ test_seats(void **state)
 	fx_seats(f, ev, &sc);
 	assert_int_equal(sc.capacity, 4);
 	assert_int_equal(sc.total, 5);
+	assert_int_equal(sc.confirmed, 2);
+	assert_int_equal(sc.waiting, 3);
 	assert_int_equal(sc.mine, 3);
-	assert_int_equal(sc.overbooked, 1);
+	assert_int_equal(sc.overbooked, 0);
 	text = gs_view_item_text(f->r, gs_replica_item(f->r, ev));
 	assert_non_null(text);
 	o = json_loads(text, 0, NULL);
@@ -447,9 +457,13 @@ test_seats(void **state)
 	assert_non_null(o);
 	seats = json_object_get(o, "seats");
 	assert_int_equal(json_integer_value(json_object_get(seats, "left")),
-	    0);
+	    2);
 	assert_int_equal(json_integer_value(json_object_get(seats,
-	    "overbooked")), 1);
+	    "overbooked")), 0);
+	assert_int_equal(json_integer_value(json_object_get(seats,
+	    "waiting")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    seats, "mine"), "position")), 1);
 	assert_int_equal(json_integer_value(json_object_get(seats, "total")),
 	    5);
 	assert_int_equal(json_array_size(json_object_get(seats, "held")), 2);
@@ -463,9 +477,9 @@ test_seats(void **state)
 	assert_int_equal(sc.overbooked, 0);
 	text = gs_view_item_text(f->r, gs_replica_item(f->r, open));
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\"seats\":{\"capacity\":null,"));
-	assert_non_null(strstr(text, "\"left\":null,\"overbooked\":0,"
-	    "\"total\":7}"));
+	assert_non_null(strstr(text, "\"capacity\":null,"));
+	assert_non_null(strstr(text, "\"left\":null,"));
+	assert_non_null(strstr(text, "\"total\":7,\"waiting\":0}"));
 	free(text);
 	/* each event held once in the index */
 	s = gs_seats_build(f->r);
