@@ -262,7 +262,8 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	struct gs_list_filter f;
 	const char *from = ctl_param(q, "from"), *to = ctl_param(q, "to");
 	const char *all = ctl_param(q, "all");
-	int type;
+	struct gs_verr v;
+	int type, rc;
 
 	if (need_type(q, r, &type) != 0)
 		return;
@@ -289,9 +290,10 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	f.q = ctl_param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
-	r->text = gs_view_list(d->replica, type, &f);
-	if (r->text == NULL)
-		ctl_fail_err(r, GS_ENOMEM, NULL);
+	memset(&v, 0, sizeof(v));
+	rc = gs_view_list(d->replica, type, &f, &r->text, &v);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
 }
 
 void

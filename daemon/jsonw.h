@@ -8,7 +8,7 @@
  * Strings must be valid UTF-8 (every stored value is checked on entry).
  * Object keys are written as they are: they must need no escaping (the
  * program's own names, and field names, which are checked to be
- * [a-z0-9_]).
+ * [a-z0-9_], with "@" and [0-9-] after it for a series' dates).
  *
  * Errors are sticky: after a failed allocation every call is a no-op and
  * gs_jw_finish() returns NULL.
