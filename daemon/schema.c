@@ -639,6 +639,15 @@ gs_schema_values(int type, const char *field)
 	return fd ? fd->one_of : NULL;
 }
 
+bool
+gs_schema_per_date(int type, const char *field)
+{
+	const struct type_def *td = type_def(type);
+	const struct field_def *fd = td ? field_def(td, field) : NULL;
+
+	return fd != NULL && fd->per_date;
+}
+
 /* Fills err (may be NULL) and returns GS_EINVAL. */
 static int
 fail(struct gs_verr *err, const char *field, const char *rule)
