@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "recur.h"
 #include "siteid.h"
 
 /* The fields of an event: label in show, option and its help. */
@@ -22,6 +24,16 @@ static const struct cli_item_field event_fields[] = {
 	{ "start", "Début", "start", "S",
 	  "début, RFC 3339 (2026-12-01T14:00:00+01:00)", 0 },
 	{ "end", "Fin", "end", "E", "fin, après le début", 0 },
+	{ ".repeat", NULL, "repeat", "TEXTE", "répéter l'événement : « chaque "
+	  "mardi »,\n« un mardi sur deux », « le premier jeudi du mois »\n"
+	  "(premier... quatrième, dernier), « chaque jour »,\n« chaque "
+	  "semaine » ou « tous les mois »", 0 },
+	{ "rrule", "Répétition", "rrule", "RRULE", "ou une règle RFC 5545 "
+	  "(FREQ=WEEKLY;BYDAY=TU)", 0 },
+	{ ".until", NULL, "until", "AAAA-MM-JJ", "dernière date de la série "
+	  "(jusqu'à la fin\nde ce jour)", 0 },
+	{ ".count", NULL, "count", "N", "ou nombre de dates de la série", 0 },
+	{ "timezone", "Fuseau horaire", NULL, NULL, NULL, 0 },
 	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
 	{ "capacity", "Places", "capacity", "N",
 	  "nombre de places (entier >= 0)", 0 },
@@ -45,9 +57,111 @@ static const struct cli_item_field event_fields[] = {
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
+/* Options of edit only, sent as request parameters. */
+static const struct cli_opt edit_opts[] = {
+	{ "date", "AAAA-MM-JJ", 0, "ne modifier que cette date d'un événement "
+	  "répété\n(sans --date : toute la série)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/* Options of show, cancel and reserve that name one date of a series. */
+static const struct cli_opt date_opts[] = {
+	{ "date", "AAAA-MM-JJ", 0, "une seule date d'un événement répété", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/* Copies fields without the rows that are options only ("." names). */
+static int
+drop_options(struct cli_kv *fields)
+{
+	struct cli_kv kept = { 0 };
+
+	for (size_t i = 0; i < fields->n; i++) {
+		if (fields->v[i].name[0] == '.')
+			continue;
+		if (cli_kv_add(&kept, fields->v[i].name,
+		    fields->v[i].value) < 0) {
+			cli_kv_clear(&kept);
+			return cli_nomem();
+		}
+	}
+	cli_kv_clear(fields);
+	*fields = kept;
+	return 0;
+}
+
+/*
+ * --repeat (French shorthand), --rrule, --until and --count become the
+ * "rrule" field, and a series gets this site's time zone ([site]
+ * timezone) unless --field timezone=... names another.
+ */
+static int
+prepare_event(struct cli_ctx *cli, const struct cli_cmd *cmd, int edit,
+    struct cli_kv *fields, struct cli_kv *params)
+{
+	const char *repeat = cli_kv_get(fields, ".repeat");
+	const char *rrule = cli_kv_get(fields, "rrule");
+	const char *until = cli_kv_get(fields, ".until");
+	const char *count = cli_kv_get(fields, ".count");
+	const char *tz;
+	char rule[GS_RECUR_RULE_MAX + 64], end[40];
+	int rc;
+
+	(void)params;
+	(void)edit;
+	if (repeat == NULL && rrule == NULL) {
+		if (until != NULL || count != NULL)
+			return cli_usage(cmd, "--until et --count accompagnent "
+			    "--repeat ou --rrule : dites d'abord comment "
+			    "l'événement se répète");
+		return drop_options(fields);
+	}
+	if (repeat != NULL && rrule != NULL)
+		return cli_usage(cmd, "--repeat et --rrule disent la même chose "
+		    ": donnez l'un ou l'autre");
+	if (until != NULL && count != NULL)
+		return cli_usage(cmd, "--until ou --count, pas les deux");
+	if ((rc = cli_config(cli)) != 0)
+		return rc;
+	tz = cli->cfg->site_timezone;
+	if (repeat != NULL &&
+	    gs_recur_shorthand(repeat, rule, sizeof(rule)) != 0)
+		return cli_usage(cmd, "répétition « %s » inconnue : écrivez par "
+		    "exemple « chaque mardi », « un mardi sur deux », « le "
+		    "premier jeudi du mois », « chaque jour », « chaque "
+		    "semaine » ou « tous les mois », ou donnez une règle avec "
+		    "--rrule", repeat);
+	if (rrule != NULL)
+		snprintf(rule, sizeof(rule), "%s", rrule);
+	if ((until != NULL || count != NULL) && (strstr(rule, "UNTIL=") ||
+	    strstr(rule, "COUNT=")))
+		return cli_usage(cmd, "la règle a déjà sa fin (UNTIL ou COUNT) : "
+		    "retirez --until ou --count");
+	if (until != NULL) {
+		if (gs_recur_until(until, tz, end, sizeof(end)) != 0)
+			return cli_usage(cmd, "--until attend une date "
+			    "AAAA-MM-JJ qui existe, pas « %s »", until);
+		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
+		    ";UNTIL=%s", end);
+	}
+	if (count != NULL) {
+		if (count[0] == '\0' || count[0] == '0' || strlen(count) > 4 ||
+		    strspn(count, "0123456789") != strlen(count))
+			return cli_usage(cmd, "--count attend un nombre de dates "
+			    "de 1 à 9999, pas « %s »", count);
+		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
+		    ";COUNT=%s", count);
+	}
+	if (cli_kv_set(fields, "rrule", rule) < 0 ||
+	    (rule[0] != '\0' && cli_kv_get(fields, "timezone") == NULL &&
+	    cli_kv_set(fields, "timezone", tz) < 0))
+		return cli_nomem();
+	return drop_options(fields);
+}
+
 const struct cli_item_kind cli_event_kind = {
 	"event", event_fields, "Événement ajouté", "Événement modifié",
-	"Événement supprimé",
+	"Événement supprimé", prepare_event, edit_opts,
 };
 
 int
@@ -68,8 +182,8 @@ int
 cli_cmd_event_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL, argc,
-	    argv);
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL,
+	    date_opts, argc, argv);
 }
 
 int
@@ -77,7 +191,7 @@ cli_cmd_event_cancel(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "event.cancel",
-	    "Événement annulé", argc, argv);
+	    "Événement annulé", date_opts, argc, argv);
 }
 
 int
@@ -85,7 +199,7 @@ cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "item.delete",
-	    cli_event_kind.deleted, argc, argv);
+	    cli_event_kind.deleted, NULL, argc, argv);
 }
 
 enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_ALL };
@@ -132,8 +246,8 @@ print_events(const json_t *items, const struct cli_kv *params)
 	    cli_kv_get(params, "to") != NULL;
 	struct cli_table t;
 	const json_t *item, *fields;
-	const char *kind, *fr, *cap, *id;
-	char start[64], shortid[9];
+	const char *kind, *fr, *cap, *id, *date;
+	char start[96], shortid[24];
 	char *title, *place;
 	size_t i;
 
@@ -145,13 +259,17 @@ print_events(const json_t *items, const struct cli_kv *params)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		cli_out_wallclock(cli_doc_str(fields, "start"), start,
+		cli_out_date_fr(cli_doc_str(fields, "start"), start,
 		    sizeof(start));
 		kind = cli_doc_str(fields, "kind");
 		fr = cli_item_value_fr("event", "kind", kind);
 		cap = cli_doc_str(fields, "capacity");
 		id = cli_doc_str(item, "id");
-		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
+		date = cli_doc_str(item, "date");
+		/* a series' date: what show, edit and cancel take with --date */
+		snprintf(shortid, sizeof(shortid), "%.8s%s%.10s",
+		    id != NULL ? id : "?", date != NULL ? " " : "",
+		    date != NULL ? date : "");
 		title = list_title(item, fields);
 		place = cli_out_clean_cut(cli_doc_str(fields, "place"), 30);
 		const char *row[] = { start, title != NULL ? title : "?",
@@ -280,9 +398,11 @@ cli_event_print_seats(const json_t *item, size_t width)
 	free(lines);
 }
 
-enum { OPT_SEATS, OPT_NOTE };
+enum { OPT_SEATS, OPT_NOTE, OPT_DATE };
 
 static const struct cli_opt reserve_opts[] = {
+	{ "date", "AAAA-MM-JJ", OPT_DATE, "une seule date d'un événement "
+	  "répété", 0 },
 	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
 	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
 	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
@@ -293,6 +413,7 @@ static const struct cli_opt reserve_opts[] = {
 struct reserve_ctx {
 	const char *seats;
 	const char *note;
+	const char *date;
 };
 
 static int
@@ -303,6 +424,8 @@ on_reserve_opt(void *arg, int id, const char *name, const char *value)
 	(void)name;
 	if (id == OPT_SEATS)
 		r->seats = value;
+	else if (id == OPT_DATE)
+		r->date = value;
 	else
 		r->note = value;
 	return 0;
@@ -348,7 +471,7 @@ int
 cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct reserve_ctx r = { NULL, NULL };
+	struct reserve_ctx r = { NULL, NULL, NULL };
 	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1];
@@ -374,7 +497,8 @@ cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	if (cli_kv_add(&params, "item", pos[0]) < 0 ||
 	    cli_kv_add(&params, "seats", r.seats) < 0 ||
-	    (r.note != NULL && cli_kv_add(&params, "note", r.note) < 0)) {
+	    (r.note != NULL && cli_kv_add(&params, "note", r.note) < 0) ||
+	    (r.date != NULL && cli_kv_add(&params, "date", r.date) < 0)) {
 		ret = cli_nomem();
 		goto out;
 	}

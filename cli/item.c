@@ -282,6 +282,21 @@ print_field(const char *type, const char *field, const char *value,
 	char *clabel = NULL;
 	size_t n;
 
+	if (label == NULL && strchr(field, '@') != NULL) {
+		/* a series' own value for one date: "Lieu le 2026-12-22" */
+		char base[64];
+		const char *at = strchr(field, '@'), *bl;
+		snprintf(base, sizeof(base), "%.*s", (int)(at - field), field);
+		bl = cli_item_label(type, base);
+		if (bl != NULL && asprintf(&clabel, "%s le %s", bl, at + 1) < 0)
+			clabel = NULL;
+		if (clabel != NULL) {
+			char *c = cli_out_clean(clabel);
+			free(clabel);
+			clabel = c;
+		}
+		label = clabel;
+	}
 	if (label == NULL) {
 		clabel = cli_out_clean(field);
 		label = clabel != NULL ? clabel : "?";
@@ -344,6 +359,12 @@ print_item(const json_t *item)
 		puts("ANNULÉ — cet événement n'aura pas lieu.");
 	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
 	    cli_doc_str(item, "id") : "?", NULL);
+	if (cli_doc_str(item, "date") != NULL) {
+		char day[96];
+		cli_out_date_fr(cli_doc_str(fields, "start"), day, sizeof(day));
+		cli_out_lv("Date", width, day, " (une date d'un événement "
+		    "répété)");
+	}
 	/* Known fields in their usual order, then any others by name. */
 	for (const struct cli_item_field *l = known;
 	    l != NULL && l->field != NULL; l++) {
@@ -406,12 +427,13 @@ print_item(const json_t *item)
 }
 
 /* Option ids beyond the field table. */
-enum { OPT_FIELD = 1000, OPT_CLEAR };
+enum { OPT_FIELD = 1000, OPT_CLEAR, OPT_EDIT = 2000 };
 
 struct edit_ctx {
 	const struct cli_cmd *cmd;
 	const struct cli_item_kind *k;
 	struct cli_kv fields;
+	struct cli_kv params;     /* the kind's edit options */
 };
 
 static int
@@ -423,7 +445,10 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 	char *fname = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	if (id == OPT_CLEAR) {
+	if (id >= OPT_EDIT) {
+		rc = cli_kv_set(&ctx->params, ctx->k->edit_opts[id -
+		    OPT_EDIT].name, value != NULL ? value : "1");
+	} else if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
 			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
 			    "champ, pas « %s »", value);
@@ -518,6 +543,9 @@ field_specs(const struct cli_item_kind *k, int edit)
 		if (v != NULL && k->fields[n].help != NULL)
 			text += strlen(k->fields[n].help) + strlen(v) + 8;
 	}
+	for (size_t j = 0; edit && k->edit_opts != NULL &&
+	    k->edit_opts[j].name != NULL; j++)
+		n++;
 	specs = calloc(1, (n + 3) * sizeof(*specs) + text);
 	if (specs == NULL)
 		return NULL;
@@ -530,6 +558,11 @@ field_specs(const struct cli_item_kind *k, int edit)
 		    k->fields[i].arg, (int)i,
 		    option_help(type, &k->fields[i], &p), 0 };
 	}
+	for (size_t j = 0; edit && k->edit_opts != NULL &&
+	    k->edit_opts[j].name != NULL; j++) {
+		specs[n] = k->edit_opts[j];
+		specs[n++].id = OPT_EDIT + (int)j;
+	}
 	specs[n++] = extra_opts[0];
 	if (edit)
 		specs[n++] = extra_opts[1];
@@ -541,7 +574,7 @@ static int
 add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int edit, int argc, char **argv)
 {
-	struct edit_ctx ctx = { cmd, k, { 0 } };
+	struct edit_ctx ctx = { cmd, k, { 0 }, { 0 } };
 	struct cli_kv params = { 0 };
 	struct cli_opt *specs = NULL;
 	json_t *root = NULL;
@@ -569,6 +602,17 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		ret = cli_nomem();
 		goto out;
 	}
+	for (size_t i = 0; i < ctx.params.n; i++) {
+		if (cli_kv_add(&params, ctx.params.v[i].name,
+		    ctx.params.v[i].value) < 0) {
+			ret = cli_nomem();
+			goto out;
+		}
+	}
+	if (k->prepare != NULL &&
+	    (ret = k->prepare(cli, cmd, edit, &ctx.fields, &params)) != 0)
+		goto out;
+	ret = CLI_EXIT_USAGE;
 	for (size_t i = 0; i < ctx.fields.n; i++) {
 		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
 		    ctx.fields.v[i].value) < 0)
@@ -589,6 +633,7 @@ out:
 	free(specs);
 	cli_kv_clear(&params);
 	cli_kv_clear(&ctx.fields);
+	cli_kv_clear(&ctx.params);
 	return ret;
 }
 
@@ -606,13 +651,28 @@ cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	return add_or_edit(cli, cmd, k, 1, argc, argv);
 }
 
+/* A list option: its value, or "1" for a flag, as a parameter. */
+static int
+on_list_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct cli_kv *params = arg;
+
+	(void)id;
+	if (strcmp(name, "search") == 0)
+		name = "q";
+	if (cli_kv_set(params, name, value != NULL ? value : "1") < 0)
+		return cli_nomem();
+	return 0;
+}
+
 int
 cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, const char *command, const char *done,
-    int argc, char **argv)
+    const struct cli_opt *specs, int argc, char **argv)
 {
 	struct cli_kv params = { 0 };
 	json_t *root = NULL;
+	char *pos[1];
 	int ret = CLI_EXIT_USAGE, rc;
 
 	/* event.cancel takes only the item (docs/control.md). */
@@ -621,8 +681,10 @@ cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		ret = cli_nomem();
 		goto out;
 	}
-	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
-	    &params, "item");
+	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &params, argc, argv,
+	    pos, 1, "il manque l'élément (ITEM)");
+	if (rc == 0 && cli_kv_add(&params, "item", pos[0]) < 0)
+		rc = cli_nomem();
 	if (rc != 0) {
 		ret = rc < 0 ? CLI_EXIT_OK : rc;
 		goto out;
@@ -638,20 +700,6 @@ out:
 	json_decref(root);
 	cli_kv_clear(&params);
 	return ret;
-}
-
-/* A list option: its value, or "1" for a flag, as a parameter. */
-static int
-on_list_opt(void *arg, int id, const char *name, const char *value)
-{
-	struct cli_kv *params = arg;
-
-	(void)id;
-	if (strcmp(name, "search") == 0)
-		name = "q";
-	if (cli_kv_set(params, name, value != NULL ? value : "1") < 0)
-		return cli_nomem();
-	return 0;
 }
 
 int
