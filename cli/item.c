@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "log.h"
 #include "schema.h"
 #include "siteid.h"
@@ -278,13 +279,12 @@ print_field(const char *type, const char *field, const char *value,
 {
 	const char *label = cli_item_label(type, field);
 	const json_t *conflict = find_conflict(conflicts, field);
-	char buf[256], suffix[64];
+	char buf[256], suffix[64], base[GS_FIELD_NAME_MAX + 1];
 	char *clabel = NULL;
 	size_t n;
 
 	if (label == NULL && strchr(field, '@') != NULL) {
 		/* a series' own value for one date: "Lieu le 2026-12-22" */
-		char base[64];
 		const char *at = strchr(field, '@'), *bl;
 		snprintf(base, sizeof(base), "%.*s", (int)(at - field), field);
 		bl = cli_item_label(type, base);
@@ -307,8 +307,10 @@ print_field(const char *type, const char *field, const char *value,
 		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
 		    n > 1 ? "s" : "");
 	}
+	/* a date's own value reads as its field's ("oui", a date...) */
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);
 	cli_out_lv(label, width,
-	    value != NULL ? display_value(type, field, value, buf, sizeof(buf))
+	    value != NULL ? display_value(type, base, value, buf, sizeof(buf))
 	    : "(vide)", suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
 		print_candidates(conflict, width);
