@@ -401,6 +401,7 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	f.q = ctl_param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
+	f.cache = d->series;
 	memset(&v, 0, sizeof(v));
 	rc = gs_view_list(d->replica, type, &f, &r->text, &v);
 	if (rc != 0)

@@ -593,3 +593,171 @@ gs_series_find(const struct gs_series *s, const char *date,
 	walk(s, on_find, &x);
 	return x.found ? 0 : GS_ENOTFOUND;
 }
+
+/* ---- the cache of expansions ---- */
+
+#define CACHE_BUCKETS 1024
+#define DAY_MS 86400000ll
+
+struct cache_entry {
+	struct cache_entry *next;        /* in its bucket */
+	char *key;                       /* rule, zone, start, end, window */
+	int bounded;
+	size_t n;
+	struct gs_occurrence *v;
+};
+
+struct gs_recur_cache {
+	struct cache_entry *buckets[CACHE_BUCKETS];
+	size_t held, max, hits;
+};
+
+struct gs_recur_cache *
+gs_recur_cache_new(size_t max)
+{
+	struct gs_recur_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->max = max;
+	return c;
+}
+
+static void
+cache_clear(struct gs_recur_cache *c)
+{
+	for (size_t i = 0; i < CACHE_BUCKETS; i++) {
+		while (c->buckets[i] != NULL) {
+			struct cache_entry *e = c->buckets[i];
+			c->buckets[i] = e->next;
+			free(e->key);
+			free(e->v);
+			free(e);
+		}
+	}
+	c->held = 0;
+}
+
+void
+gs_recur_cache_destroy(struct gs_recur_cache **c)
+{
+	if (c == NULL || *c == NULL)
+		return;
+	cache_clear(*c);
+	free(*c);
+	*c = NULL;
+}
+
+void
+gs_recur_cache_stats(const struct gs_recur_cache *c, size_t *held,
+    size_t *hits)
+{
+	*held = c->held;
+	*hits = c->hits;
+}
+
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Occurrences gathered by one expansion, before they are kept. */
+struct gather {
+	struct gs_occurrence *v;
+	size_t n, cap;
+};
+
+static int
+on_gather(const struct gs_occurrence *o, void *arg)
+{
+	struct gather *g = arg;
+
+	if (g->n == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 64;
+		struct gs_occurrence *nv = realloc(g->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return GS_ENOMEM;
+		g->v = nv;
+		g->cap = ncap;
+	}
+	g->v[g->n++] = *o;
+	return 0;
+}
+
+int
+gs_recur_expand(struct gs_recur_cache *cache, const char *rrule,
+    const char *tz, const char *start, const char *end, int64_t from_ms,
+    int64_t to_ms, int *bounded, gs_occurrence_cb cb, void *arg,
+    const char **why)
+{
+	struct gs_series *s = NULL;
+	struct cache_entry *e = NULL, **slot = NULL;
+	struct gather g = { NULL, 0, 0 };
+	int64_t day_from, day_to;
+	char *key = NULL;
+	int ret = GS_ENOMEM, rc;
+
+	if (why != NULL)
+		*why = NULL;
+	/* whole days: a list "from now" asks again with another instant */
+	day_from = from_ms - ((from_ms % DAY_MS) + DAY_MS) % DAY_MS;
+	day_to = to_ms - ((to_ms % DAY_MS) + DAY_MS) % DAY_MS + DAY_MS - 1;
+	if (cache != NULL) {
+		if (asprintf(&key, "%s|%s|%s|%s|%lld|%lld", rrule ? rrule : "",
+		    tz ? tz : "", start ? start : "", end ? end : "",
+		    (long long)day_from, (long long)day_to) < 0) {
+			key = NULL;
+			goto out;
+		}
+		slot = &cache->buckets[fnv1a(key) % CACHE_BUCKETS];
+		for (e = *slot; e != NULL; e = e->next)
+			if (strcmp(e->key, key) == 0)
+				break;
+	}
+	if (e == NULL) {
+		ret = gs_series_new(rrule, tz, start, end, &s, why);
+		if (ret != 0)
+			goto out;
+		ret = GS_ENOMEM;
+		if (gs_series_expand(s, day_from, day_to, on_gather, &g) != 0)
+			goto out;
+		if (cache != NULL && g.n <= cache->max) {
+			if (cache->held + g.n > cache->max)
+				cache_clear(cache);
+			if ((e = calloc(1, sizeof(*e))) == NULL)
+				goto out;
+			e->key = key;
+			key = NULL;
+			e->bounded = gs_series_bounded(s);
+			e->n = g.n;
+			e->v = g.v;
+			g.v = NULL;
+			e->next = *slot;
+			*slot = e;
+			cache->held += e->n;
+		}
+	} else {
+		cache->hits++;
+	}
+	*bounded = e != NULL ? e->bounded : gs_series_bounded(s);
+	ret = 0;
+	for (size_t i = 0; i < (e != NULL ? e->n : g.n); i++) {
+		const struct gs_occurrence *o = e != NULL ? &e->v[i] : &g.v[i];
+		if (o->start_ms < from_ms || o->start_ms > to_ms)
+			continue;
+		rc = cb(o, arg);
+		if (rc != 0) {
+			ret = rc;
+			break;
+		}
+	}
+out:
+	gs_series_destroy(&s);
+	free(g.v);
+	free(key);
+	return ret;
+}

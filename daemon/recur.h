@@ -115,4 +115,34 @@ int gs_series_expand(const struct gs_series *s, int64_t from_ms,
 int gs_series_find(const struct gs_series *s, const char *date,
     struct gs_occurrence *out);
 
+/*
+ * Expansions kept between lists: a facilitator lists the same weeks again
+ * and again, and libical's iterator is the costly part of a long list.
+ * An entry is keyed by everything the expansion depends on (rule, zone,
+ * start, end, window), so it is never stale: an edited series has another
+ * key, and its old entry ages out. The cache holds at most max
+ * occurrences in all; past that it is emptied and fills again.
+ */
+struct gs_recur_cache;
+
+/* A cache of at most max occurrences, or NULL on GS_ENOMEM. */
+struct gs_recur_cache *gs_recur_cache_new(size_t max);
+/* Frees c (NULL accepted) and sets *c to NULL. */
+void gs_recur_cache_destroy(struct gs_recur_cache **c);
+/* How many occurrences c holds, and how many expansions it served. */
+void gs_recur_cache_stats(const struct gs_recur_cache *c, size_t *held,
+    size_t *hits);
+
+/*
+ * As gs_series_new then gs_series_expand over [from_ms, to_ms], with the
+ * expansion taken from or kept in cache (NULL: no cache). The window is
+ * widened to whole UTC days for the cache and cut again for cb. *bounded
+ * is set to gs_series_bounded(). Returns 0, cb's non-zero value,
+ * GS_EINVAL (why set, as gs_series_new) or GS_ENOMEM.
+ */
+int gs_recur_expand(struct gs_recur_cache *cache, const char *rrule,
+    const char *tz, const char *start, const char *end, int64_t from_ms,
+    int64_t to_ms, int *bounded, gs_occurrence_cb cb, void *arg,
+    const char **why);
+
 #endif

@@ -464,15 +464,125 @@ conflict_shown(const char *field, const char *date)
 	return strchr(field, '@') == NULL || is_dated(field, date, &blen);
 }
 
+/* Members "changes" to "created", conflicts shown for date (NULL: all). */
+static void
+w_head(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    const struct gs_state *st, const char *date)
+{
+	gs_jw_key(w, "changes");
+	gs_jw_int(w, (int64_t)st->nchanges);
+	gs_jw_key(w, "conflicts");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < st->nconflicts; i++)
+		if (date == NULL || conflict_shown(st->conflicts[i].field, date))
+			w_conflict(w, r, m, &st->conflicts[i]);
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "created");
+	w_time(w, st->created_hlc);
+}
+
+/* Members "heads" to "received". */
+static void
+w_middle(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    struct gs_item *it, const struct gs_state *st)
+{
+	gs_jw_key(w, "heads");
+	gs_jw_arr(w);
+	for (size_t i = 0; i < st->nheads; i++)
+		w_hex(w, st->heads[i], 32);
+	gs_jw_arr_end(w);
+	gs_jw_key(w, "id");
+	w_hex(w, it->id, 16);
+	gs_jw_key(w, "owner");
+	w_site_memo(w, r, m, st->owner);
+	gs_jw_key(w, "owner_name");
+	gs_jw_str(w, site_name(r, m, st->owner));
+	/* when this site first stored it: with "created", how long it took */
+	if (gs_item_received_ms(it) > 0) {
+		gs_jw_key(w, "received");
+		w_time(w, (uint64_t)gs_item_received_ms(it) << 16);
+	}
+}
+
+/* Members "type" and "updated". */
+static void
+w_tail(struct gs_jw *w, struct gs_item *it, const struct gs_state *st)
+{
+	gs_jw_key(w, "type");
+	gs_jw_str(w, gs_item_type_name(it->type));
+	gs_jw_key(w, "updated");
+	w_time(w, st->updated_hlc);
+}
+
+/*
+ * The members of a series' rows that are the same on every date, written
+ * once per series and list: a year of a weekly series is 52 rows.
+ */
+struct series_parts {
+	char *text[3];           /* head (NULL: per date), middle, tail */
+	size_t len[3];
+	bool done;
+};
+
+/* Renders a part into p->text[i] (NULL when out of memory). */
+static void
+part(struct series_parts *p, int i, struct gs_replica *r,
+    struct name_memo *m, struct gs_item *it, const struct gs_state *st)
+{
+	struct gs_jw w;
+	char *text;
+
+	gs_jw_init(&w);
+	gs_jw_obj(&w);
+	if (i == 0)
+		w_head(&w, r, m, st, NULL);
+	else if (i == 1)
+		w_middle(&w, r, m, it, st);
+	else
+		w_tail(&w, it, st);
+	gs_jw_obj_end(&w);
+	text = gs_jw_finish(&w);
+	if (text == NULL)
+		return;
+	/* the members, without the braces */
+	p->len[i] = strlen(text) - 2;
+	memmove(text, text + 1, p->len[i]);
+	p->text[i] = text;
+}
+
+static void
+parts_fill(struct series_parts *p, struct gs_replica *r, struct name_memo *m,
+    struct gs_item *it, const struct gs_state *st)
+{
+	bool dated = false;
+
+	p->done = true;
+	for (size_t i = 0; i < st->nconflicts; i++)
+		if (strchr(st->conflicts[i].field, '@') != NULL)
+			dated = true;
+	if (!dated)
+		part(p, 0, r, m, it, st);
+	part(p, 1, r, m, it, st);
+	part(p, 2, r, m, it, st);
+}
+
+static void
+parts_free(struct series_parts *p)
+{
+	for (int i = 0; i < 3; i++)
+		free(p->text[i]);
+}
+
 /*
  * Writes one item; seats is the index to use for an event (not NULL). With
  * o, the item is a series and the occurrence o of it is written instead
- * (docs/control.md, "Occurrences").
+ * (docs/control.md, "Occurrences"), with the parts of it shared by every
+ * date from parts when not NULL.
  */
 static void
 w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
     struct gs_item *it, struct gs_seats *seats,
-    const struct gs_occurrence *o)
+    const struct gs_occurrence *o, struct series_parts *parts)
 {
 	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
 	struct kv kv[GS_FIELDS_MAX + 2];
@@ -484,18 +594,13 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	}
 	if (o != NULL)
 		nkv = occurrence_fields(st, o, kv);
+	if (parts != NULL && !parts->done)
+		parts_fill(parts, r, m, it, st);
 	gs_jw_obj(w);
-	gs_jw_key(w, "changes");
-	gs_jw_int(w, (int64_t)st->nchanges);
-	gs_jw_key(w, "conflicts");
-	gs_jw_arr(w);
-	for (size_t i = 0; i < st->nconflicts; i++)
-		if (o == NULL || conflict_shown(st->conflicts[i].field,
-		    o->date))
-			w_conflict(w, r, m, &st->conflicts[i]);
-	gs_jw_arr_end(w);
-	gs_jw_key(w, "created");
-	w_time(w, st->created_hlc);
+	if (parts != NULL && parts->text[0] != NULL)
+		gs_jw_members(w, parts->text[0], parts->len[0]);
+	else
+		w_head(w, r, m, st, o != NULL ? o->date : NULL);
 	if (o != NULL) {
 		gs_jw_key(w, "date");
 		gs_jw_str(w, o->date);
@@ -519,22 +624,10 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		}
 	}
 	gs_jw_obj_end(w);
-	gs_jw_key(w, "heads");
-	gs_jw_arr(w);
-	for (size_t i = 0; i < st->nheads; i++)
-		w_hex(w, st->heads[i], 32);
-	gs_jw_arr_end(w);
-	gs_jw_key(w, "id");
-	w_hex(w, it->id, 16);
-	gs_jw_key(w, "owner");
-	w_site_memo(w, r, m, st->owner);
-	gs_jw_key(w, "owner_name");
-	gs_jw_str(w, site_name(r, m, st->owner));
-	/* when this site first stored it: with "created", how long it took */
-	if (gs_item_received_ms(it) > 0) {
-		gs_jw_key(w, "received");
-		w_time(w, (uint64_t)gs_item_received_ms(it) << 16);
-	}
+	if (parts != NULL && parts->text[1] != NULL)
+		gs_jw_members(w, parts->text[1], parts->len[1]);
+	else
+		w_middle(w, r, m, it, st);
 	if (it->type == GS_TYPE_EVENT && seats != NULL) {
 		gs_jw_key(w, "seats");
 		w_seats(w, r, m, seats, it->id, st, o != NULL ?
@@ -544,10 +637,10 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_key(w, "series");
 		gs_jw_bool(w, true);
 	}
-	gs_jw_key(w, "type");
-	gs_jw_str(w, gs_item_type_name(it->type));
-	gs_jw_key(w, "updated");
-	w_time(w, st->updated_hlc);
+	if (parts != NULL && parts->text[2] != NULL)
+		gs_jw_members(w, parts->text[2], parts->len[2]);
+	else
+		w_tail(w, it, st);
 	gs_jw_obj_end(w);
 }
 
@@ -593,7 +686,7 @@ gs_view_occurrence_text(struct gs_replica *r, struct gs_item *it,
 	if ((seats = gs_seats_build(r)) == NULL)
 		goto out;
 	gs_jw_init(&w);
-	w_item(&w, r, &memo, it, seats, &o);
+	w_item(&w, r, &memo, it, seats, &o, NULL);
 	*text = gs_jw_finish(&w);
 	if (*text != NULL)
 		ret = 0;
@@ -613,7 +706,7 @@ gs_view_item_text(struct gs_replica *r, struct gs_item *it)
 	if (it->type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		return NULL;
 	gs_jw_init(&w);
-	w_item(&w, r, &memo, it, seats, NULL);
+	w_item(&w, r, &memo, it, seats, NULL, NULL);
 	gs_seats_free(&seats);
 	return gs_jw_finish(&w);
 }
@@ -632,16 +725,20 @@ gs_view_item(struct gs_replica *r, struct gs_item *it)
 
 #define YEAR_MS (365ll * 86400000)
 
+struct occ_block;
+
 struct row {
 	struct gs_item *it;
 	const char *key;      /* start (events) or name (resources) */
 	int64_t start_ms;
 	const struct gs_occurrence *o;   /* a series' date, or NULL */
+	struct occ_block *b;  /* its series' block, with o */
 };
 
 /* The occurrences of one series, kept until the list is written. */
 struct occ_block {
 	struct occ_block *next;
+	struct series_parts parts;
 	size_t n, cap;
 	struct gs_occurrence v[];
 };
@@ -712,6 +809,7 @@ keep(struct list_ctx *c, struct gs_item *it, const struct gs_state *st,
 		return 0;
 	row->it = it;
 	row->o = NULL;
+	row->b = NULL;
 	if (it->type == GS_TYPE_EVENT) {
 		rrule = gs_fields_get(&st->fields, "rrule");
 		if (rrule != NULL && rrule[0] != '\0')
@@ -789,21 +887,13 @@ dated_value(const struct gs_state *st, const char *field, const char *date)
 static int
 add_series(struct list_ctx *c, struct gs_item *it, const struct gs_state *st)
 {
-	struct gs_series *series = NULL;
+	const char *rrule = gs_fields_get(&st->fields, "rrule");
 	struct occ_block *b;
 	const char *v;
-	int rc;
+	int rc, bounded;
 
-	rc = series_of(st, &series);
-	if (rc == GS_ENOMEM) {
-		c->failed = GS_ENOMEM;
-		return 1;
-	}
-	if (rc != 0)
-		return 0;     /* a rule this build cannot read: not listed */
-	if (!gs_series_bounded(series) && c->to_ms - c->from_ms >
-	    (int64_t)GS_RECUR_WINDOW_DAYS * 86400000) {
-		gs_series_destroy(&series);
+	if (c->to_ms - c->from_ms > (int64_t)GS_RECUR_WINDOW_DAYS * 86400000 &&
+	    !gs_recur_bounded(rrule)) {
 		snprintf(c->err->field, sizeof(c->err->field), "to");
 		snprintf(c->err->rule, sizeof(c->err->rule), "fenêtre de plus "
 		    "de 2 ans alors que l'événement répété « %.60s » n'a pas de "
@@ -815,25 +905,29 @@ add_series(struct list_ctx *c, struct gs_item *it, const struct gs_state *st)
 	}
 	b = malloc(sizeof(*b) + 64 * sizeof(b->v[0]));
 	if (b == NULL) {
-		gs_series_destroy(&series);
 		c->failed = GS_ENOMEM;
 		return 1;
 	}
-	b->n = 0;
+	memset(b, 0, sizeof(*b));
 	b->cap = 64;
-	/* a day of margin: a date moved by start@D is filtered below */
-	rc = gs_series_expand(series, c->from_ms - 86400000,
-	    c->to_ms + 86400000, on_occurrence, &b);
-	gs_series_destroy(&series);
 	b->next = c->blocks;
 	c->blocks = b;
+	/* a day of margin: a date moved by start@D is filtered below */
+	rc = gs_recur_expand(c->f->cache, rrule,
+	    gs_fields_get(&st->fields, "timezone"),
+	    gs_fields_get(&st->fields, "start"),
+	    gs_fields_get(&st->fields, "end"), c->from_ms - 86400000,
+	    c->to_ms + 86400000, &bounded, on_occurrence, &c->blocks, NULL);
+	b = c->blocks;
+	if (rc == GS_EINVAL)
+		return 0;     /* a rule this build cannot read: not listed */
 	if (rc != 0) {
 		c->failed = GS_ENOMEM;
 		return 1;
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct gs_occurrence *o = &b->v[i];
-		struct row row = { it, o->start, o->start_ms, o };
+		struct row row = { it, o->start, o->start_ms, o, b };
 		int64_t end_ms = o->end_ms;
 
 		if ((v = dated_value(st, "start", o->date)) != NULL &&
@@ -941,7 +1035,8 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	gs_jw_key(&w, "items");
 	gs_jw_arr(&w);
 	for (size_t i = 0; i < c.n; i++)
-		w_item(&w, r, &memo, c.rows[i].it, seats, c.rows[i].o);
+		w_item(&w, r, &memo, c.rows[i].it, seats, c.rows[i].o,
+		    c.rows[i].b != NULL ? &c.rows[i].b->parts : NULL);
 	gs_jw_arr_end(&w);
 	gs_jw_obj_end(&w);
 	*text = gs_jw_finish(&w);
@@ -950,6 +1045,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 out:
 	while (c.blocks != NULL) {
 		struct occ_block *next = c.blocks->next;
+		parts_free(&c.blocks->parts);
 		free(c.blocks);
 		c.blocks = next;
 	}

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "replica.h"
+#include "recur.h"
 #include "schema.h"
 
 struct gs_list_filter {
@@ -24,6 +25,7 @@ struct gs_list_filter {
 	const char *q;            /* NULL: none; case-insensitive substring */
 	bool all;                 /* include past and deleted items */
 	int64_t now_ms;           /* "upcoming" is relative to this */
+	struct gs_recur_cache *cache;   /* lent: series' expansions, or NULL */
 };
 
 /* Reservations indexed by event, built once per request. */
