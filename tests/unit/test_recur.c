@@ -279,6 +279,64 @@ test_dst(void **state)
 }
 
 static void
+test_cache(void **state)
+{
+	struct gs_recur_cache *cache = gs_recur_cache_new(100);
+	struct collect a = { .n = 0 }, b = { .n = 0 };
+	size_t held, hits;
+	int bounded = -1;
+
+	(void)state;
+	assert_non_null(cache);
+	/* one expansion kept, served again for a window in the same days */
+	assert_int_equal(gs_recur_expand(cache, "FREQ=WEEKLY;BYDAY=TU",
+	    "Europe/Paris", "2026-12-01T14:00:00+01:00", NULL,
+	    ms("2026-12-01T00:00:00Z"), ms("2027-01-31T00:00:00Z"), &bounded,
+	    on_occ, &a, NULL), 0);
+	assert_int_equal(bounded, 0);
+	assert_int_equal(a.n, 9);
+	assert_int_equal(gs_recur_expand(cache, "FREQ=WEEKLY;BYDAY=TU",
+	    "Europe/Paris", "2026-12-01T14:00:00+01:00", NULL,
+	    ms("2026-12-01T09:30:00Z"), ms("2027-01-31T10:00:00Z"), &bounded,
+	    on_occ, &b, NULL), 0);
+	gs_recur_cache_stats(cache, &held, &hits);
+	assert_int_equal(hits, 1);
+	assert_int_equal(b.n, 9);
+	assert_memory_equal(a.v, b.v, 9 * sizeof(a.v[0]));
+	/* the window is cut again for the caller: 1 December 14:00 is out */
+	b.n = 0;
+	assert_int_equal(gs_recur_expand(cache, "FREQ=WEEKLY;BYDAY=TU",
+	    "Europe/Paris", "2026-12-01T14:00:00+01:00", NULL,
+	    ms("2026-12-01T13:00:01Z"), ms("2027-01-31T00:00:00Z"), &bounded,
+	    on_occ, &b, NULL), 0);
+	assert_int_equal(b.n, 8);
+	/* another start is another key */
+	b.n = 0;
+	assert_int_equal(gs_recur_expand(cache, "FREQ=WEEKLY;BYDAY=TU",
+	    "Europe/Paris", "2026-12-01T15:00:00+01:00", NULL,
+	    ms("2026-12-01T00:00:00Z"), ms("2027-01-31T00:00:00Z"), &bounded,
+	    on_occ, &b, NULL), 0);
+	assert_string_equal(b.v[0].start, "2026-12-01T15:00:00+01:00");
+	gs_recur_cache_stats(cache, &held, &hits);
+	assert_int_equal(hits, 2);
+	assert_int_equal(held, 18);
+	/* past its bound the cache is emptied, never wrong */
+	b.n = 0;
+	/* 91 days, and on_occ stops after 64: its value is returned */
+	assert_int_equal(gs_recur_expand(cache, "FREQ=DAILY", "Europe/Paris",
+	    "2026-12-01T15:00:00+01:00", NULL, ms("2026-12-01T00:00:00Z"),
+	    ms("2027-03-01T00:00:00Z"), &bounded, on_occ, &b, NULL), 1);
+	gs_recur_cache_stats(cache, &held, &hits);
+	assert_int_equal(held, 91);    /* 1 December to 1 March, whole days */
+	assert_int_equal(b.n, 64);
+	assert_int_equal(gs_recur_expand(cache, "FREQ=HOURLY", "Europe/Paris",
+	    "2026-12-01T15:00:00+01:00", NULL, 0, 1, &bounded, on_occ, &b,
+	    NULL), GS_EINVAL);
+	gs_recur_cache_destroy(&cache);
+	assert_null(cache);
+}
+
+static void
 test_until(void **state)
 {
 	char u[32], rfc[32], date[11];
@@ -458,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_state_rule),
 		cmocka_unit_test(test_dst),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_until),
 		FX_TEST(test_overrides),
 	};
