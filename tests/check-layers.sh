@@ -3,10 +3,10 @@
 #
 # check-layers.sh: the include rules of daemon/ (STYLE.md, "Boundaries"),
 # run by CTest as layers.includes. Only store.c includes sqlite3.h, only
-# crypto.c sodium.h, only transport.c zmq.h, only recur.c libical; gossip
-# (gossip*.c, gossip*.h)
-# includes no control header (control*.h, control.pb-c.h), no view.h and
-# no jansson.h: control is one surface above it. Prints each violation as
+# crypto.c sodium.h, only transport.c zmq.h, only recur.c libical/ical.h;
+# gossip (gossip*.c, gossip*.h) includes no control header (control*.h,
+# control.pb-c.h), no view.h and no jansson.h: control is one surface
+# above it. Prints each violation as
 # FILE:LINE: text and exits 1 if there is any, 0 otherwise.
 #
 #   tests/check-layers.sh [DAEMON-DIR]    default: daemon/ next to tests/
