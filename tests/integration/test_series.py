@@ -7,7 +7,9 @@ on both sides of a partition is a conflict shown the same everywhere."""
 import json
 import sys
 
-from gslib import EXIT_INVALID, EXIT_REFUSED, EXIT_USAGE, Net, run_tests, wait_until
+import subprocess
+
+from gslib import (EXIT_INVALID, EXIT_REFUSED, EXIT_USAGE, GEMSYNC, GEMSYNCD, Net, run_tests)
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from test_conflicts import converged, cut, heal, mesh, wait_converged  # noqa: E402
@@ -170,6 +172,28 @@ def test_refusals():
         assert a.j("event", "show", monthly)["fields"]["rrule"] == "FREQ=MONTHLY;BYDAY=1TH;COUNT=4"
 
 
+def test_site_timezone():
+    """[site] timezone is checked when the file is read, and a series
+    created at the site carries it: 14:00 in Cayenne is 17:00 UTC."""
+    with Net() as net:
+        bad = net.site("GEM Mars", extra="[site]\ntimezone = Mars/Olympus\n")
+        r = subprocess.run([GEMSYNCD, "-n", "-c", bad.conf], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode != 0 and "timezone" in r.stderr, (r.returncode, r.stderr)
+        r = subprocess.run([GEMSYNC, "-c", bad.conf, "id"], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == EXIT_USAGE and "timezone" in r.stderr, r.stderr
+        g = net.started("GEM de Cayenne", town="Cayenne", department="973",
+                        extra="[site]\ntimezone = America/Cayenne\n")
+        e = g.j("event", "add", "--title", "Repas partagé", "--kind", "convivial",
+                "--start", "2030-06-04T14:00:00-03:00", "--repeat", "un mardi sur deux",
+                "--count", "3")["id"]
+        assert g.j("event", "show", e)["fields"]["timezone"] == "America/Cayenne"
+        got = rows(g, e)
+        assert [r["date"] for r in got] == ["2030-06-04", "2030-06-18", "2030-07-02"]
+        assert all(r["fields"]["start"].endswith("T14:00:00-03:00") for r in got)
+
+
 if __name__ == "__main__":
-    run_tests([test_refusals, test_weekly_series_listed_at_c, test_date_changes_reach_every_site,
+    run_tests([test_refusals, test_site_timezone, test_weekly_series_listed_at_c, test_date_changes_reach_every_site,
                test_same_date_conflict])
