@@ -17,6 +17,7 @@
 
 #include "fields.h"
 #include "log.h"
+#include "recur.h"
 #include "schema.h"
 #include "siteid.h"
 
@@ -190,10 +191,10 @@ out:
 /* The French display of a field value (lent or in buf). */
 static const char *
 display_value(const char *type, const char *field, const char *value,
-    char *buf, size_t buflen)
+    const char *tz, char *buf, size_t buflen)
 {
 	const char *fr = cli_item_value_fr(type, field, value);
-	char *clean;
+	char *clean, said[200];
 
 	if (fr != NULL) {
 		clean = cli_out_clean(value);
@@ -203,6 +204,14 @@ display_value(const char *type, const char *field, const char *value,
 	}
 	if (strcmp(field, "start") == 0 || strcmp(field, "end") == 0) {
 		cli_out_wallclock(value, buf, buflen);
+		return buf;
+	}
+	/* a series' rule in French when it has words: « chaque mardi » */
+	if (strcmp(field, "rrule") == 0 &&
+	    gs_recur_describe(value, tz, said, sizeof(said)) == 0) {
+		clean = cli_out_clean(value);
+		snprintf(buf, buflen, "%s (%s)", said, clean != NULL ? clean : "?");
+		free(clean);
 		return buf;
 	}
 	return value;
@@ -275,7 +284,7 @@ print_candidates(const json_t *conflict, size_t width)
 
 static void
 print_field(const char *type, const char *field, const char *value,
-    const json_t *conflicts, size_t width)
+    const char *tz, const json_t *conflicts, size_t width)
 {
 	const char *label = cli_item_label(type, field);
 	const json_t *conflict = find_conflict(conflicts, field);
@@ -310,7 +319,8 @@ print_field(const char *type, const char *field, const char *value,
 	/* a date's own value reads as its field's ("oui", a date...) */
 	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);
 	cli_out_lv(label, width,
-	    value != NULL ? display_value(type, base, value, buf, sizeof(buf))
+	    value != NULL ? display_value(type, base, value, tz, buf,
+	    sizeof(buf))
 	    : "(vide)", suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
 		print_candidates(conflict, width);
@@ -328,6 +338,7 @@ print_item(const json_t *item)
 	const json_t *conflicts = json_object_get(item, "conflicts");
 	const json_t *v, *c;
 	const char *key, *f, *owner_name, *cancelled;
+	const char *tz = cli_doc_str(fields, "timezone");
 	char sid[GS_SITEID_SHORT], when[64], num[32], owner[160];
 	char *name;
 	size_t width = 0, i;
@@ -372,17 +383,17 @@ print_item(const json_t *item)
 	    l != NULL && l->field != NULL; l++) {
 		v = json_object_get(fields, l->field);
 		if (json_is_string(v))
-			print_field(type, l->field, json_string_value(v),
+			print_field(type, l->field, json_string_value(v), tz,
 			    conflicts, width);
 		else if (find_conflict(conflicts, l->field) != NULL)
-			print_field(type, l->field, NULL, conflicts, width);
+			print_field(type, l->field, NULL, tz, conflicts, width);
 	}
 	json_object_foreach((json_t *)fields, key, v) {
 		if (field_label(known, key) != NULL)
 			continue;
 		if (json_is_string(v))
-			print_field(type, key, json_string_value(v), conflicts,
-			    width);
+			print_field(type, key, json_string_value(v), tz,
+			    conflicts, width);
 	}
 	/* Conflicts on fields that have no value (or are not fields). */
 	json_array_foreach(conflicts, i, c) {
@@ -392,7 +403,7 @@ print_item(const json_t *item)
 			continue;
 		print_field(type, f, strcmp(f, "_deleted") == 0 ?
 		    (json_is_true(json_object_get(item, "deleted")) ?
-		    "supprimé" : "gardé") : NULL, conflicts, width);
+		    "supprimé" : "gardé") : NULL, tz, conflicts, width);
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);

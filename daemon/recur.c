@@ -306,6 +306,81 @@ gs_recur_shorthand(const char *text, char *out, size_t outlen)
 	return 0;
 }
 
+static const char *const months_fr[] = { "janvier", "février", "mars",
+    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre" };
+
+/* French name of libical's weekday (1 Sunday .. 7 Saturday), or NULL. */
+static const char *
+weekday_fr(int ical_day)
+{
+	static const int to_table[] = { 6, 0, 1, 2, 3, 4, 5 };
+
+	if (ical_day < 1 || ical_day > 7)
+		return NULL;
+	return weekdays[to_table[ical_day - 1]][0];
+}
+
+int
+gs_recur_describe(const char *rrule, const char *tz, char *out,
+    size_t outlen)
+{
+	static const char *const nth[] = { NULL, "premier", "deuxième",
+	    "troisième", "quatrième" };
+	struct icalrecurrencetype r;
+	short d0, d1;
+	int pos = 0, n;
+	const char *day = NULL;
+
+	if (parse_rule(rrule, &r) != 0)
+		return GS_EINVAL;
+	d0 = r.by_day[0];
+	d1 = r.by_day[1];
+	/* only BYDAY, and at most one day, may be set */
+	if (r.by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    (d0 != ICAL_RECURRENCE_ARRAY_MAX && d1 != ICAL_RECURRENCE_ARRAY_MAX))
+		return GS_EINVAL;
+	if (d0 != ICAL_RECURRENCE_ARRAY_MAX) {
+		day = weekday_fr(icalrecurrencetype_day_day_of_week(d0));
+		pos = icalrecurrencetype_day_position(d0);
+	}
+	if (r.freq == ICAL_DAILY_RECURRENCE && r.interval == 1 && day == NULL)
+		n = snprintf(out, outlen, "chaque jour");
+	else if (r.freq == ICAL_WEEKLY_RECURRENCE && r.interval == 1 &&
+	    day == NULL)
+		n = snprintf(out, outlen, "chaque semaine");
+	else if (r.freq == ICAL_WEEKLY_RECURRENCE && r.interval <= 2 &&
+	    day != NULL && pos == 0)
+		n = snprintf(out, outlen, r.interval == 1 ? "chaque %s" :
+		    "un %s sur deux", day);
+	else if (r.freq == ICAL_MONTHLY_RECURRENCE && r.interval == 1 &&
+	    day == NULL)
+		n = snprintf(out, outlen, "tous les mois");
+	else if (r.freq == ICAL_MONTHLY_RECURRENCE && r.interval == 1 &&
+	    day != NULL && (pos == -1 || (pos >= 1 && pos <= 4)))
+		n = snprintf(out, outlen, "le %s %s du mois",
+		    pos == -1 ? "dernier" : nth[pos], day);
+	else
+		return GS_EINVAL;
+	if (n < 0 || (size_t)n >= outlen)
+		return GS_EINVAL;
+	if (r.count > 0) {
+		n += snprintf(out + n, outlen - (size_t)n, ", %d fois", r.count);
+	} else if (!icaltime_is_null_time(r.until)) {
+		icaltimezone *z = zone(tz);
+		icaltimetype u = r.until;
+		if (z != NULL && !u.is_date && icaltime_is_utc(u))
+			u = icaltime_convert_to_zone(u, z);
+		n += snprintf(out + n, outlen - (size_t)n, ", jusqu'au %d%s %s %d",
+		    u.day, u.day == 1 ? "er" : "", months_fr[u.month - 1], u.year);
+	}
+	return (size_t)n < outlen ? 0 : GS_EINVAL;
+}
+
 /* ---- instants in a zone ---- */
 
 /* The local wall time of instant ms in z. */

@@ -67,6 +67,14 @@ int gs_recur_date_valid(const char *s, int *y, int *m, int *d);
  */
 int gs_recur_shorthand(const char *text, char *out, size_t outlen);
 /*
+ * The rule in French when it is one the shorthand table gives, with its
+ * end: « chaque mardi, jusqu'au 29 juin 2027 », « le premier jeudi du
+ * mois, 10 fois ». The UNTIL date is read in tz. Writes into out and
+ * returns 0, or GS_EINVAL when the rule is another (show it as written).
+ */
+int gs_recur_describe(const char *rrule, const char *tz, char *out,
+    size_t outlen);
+/*
  * The UNTIL value meaning "up to the end of date (YYYY-MM-DD) in tz":
  * 23:59:59 local as UTC, "YYYYMMDDTHHMMSSZ", into out (17 bytes at
  * least). 0, or GS_EINVAL (bad date, bad zone).

@@ -74,6 +74,24 @@ test_shorthand(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(gs_recur_shorthand(bad[i], out, sizeof(out)),
 		    GS_EINVAL);
+	/* and back into words, with the end */
+	assert_int_equal(gs_recur_describe("FREQ=WEEKLY;BYDAY=TU", NULL, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "chaque mardi");
+	assert_int_equal(gs_recur_describe("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;"
+	    "COUNT=10", NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, "un vendredi sur deux, 10 fois");
+	assert_int_equal(gs_recur_describe("FREQ=MONTHLY;BYDAY=-1SU;"
+	    "UNTIL=20270630T215959Z", "Europe/Paris", out, sizeof(out)), 0);
+	assert_string_equal(out, "le dernier dimanche du mois, jusqu'au 30 "
+	    "juin 2027");
+	assert_int_equal(gs_recur_describe("FREQ=DAILY", NULL, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "chaque jour");
+	assert_int_equal(gs_recur_describe("FREQ=WEEKLY;BYDAY=TU,TH", NULL, out,
+	    sizeof(out)), GS_EINVAL);
+	assert_int_equal(gs_recur_describe("FREQ=YEARLY", NULL, out,
+	    sizeof(out)), GS_EINVAL);
 	/* too small an output is refused, not cut */
 	assert_int_equal(gs_recur_shorthand("chaque mardi", out, 8), GS_EINVAL);
 }
