@@ -24,7 +24,7 @@
 #include "control.pb-c.h"
 #include "version.h"
 
-#define CLI_CTL_MAXMSG (16 * 1024 * 1024)
+#define CLI_CTL_MAXMSG (64 * 1024 * 1024)
 
 static void
 print_down(const struct cli_ctx *cli, const char *detail)

@@ -11,17 +11,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "frdate.h"
 
 const char *
 cli_site_timezone(struct cli_ctx *cli)
 {
-	const char *tz = getenv("GEMSYNC_TZ");
-
-	/* Until [site] timezone exists in the configuration: the
-	 * environment, then the default of the network. */
-	(void)cli;
-	return tz != NULL && tz[0] != '\0' ? tz : CLI_DEFAULT_TIMEZONE;
+	/* a configuration that cannot be read fails the command anyway */
+	if (cli_config(cli) != 0 || cli->cfg->site_timezone == NULL)
+		return CLI_DEFAULT_TIMEZONE;
+	return cli->cfg->site_timezone;
 }
 
 int
@@ -41,4 +40,21 @@ cli_date(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
 	    clean != NULL ? clean : "?", why);
 	free(clean);
 	return rc == GS_FRDATE_ZONE ? CLI_EXIT_USAGE : CLI_EXIT_INVALID;
+}
+
+int
+cli_day(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
+    const char *text, char out[11])
+{
+	char when[64];
+	int rc;
+
+	rc = cli_date(cli, cmd, opt, text, GS_FRDATE_NO_RANGE, when,
+	    sizeof(when));
+	if (rc != 0)
+		return rc;
+	/* RFC 3339 in the site's zone: its first ten bytes are the local day */
+	memcpy(out, when, 10);
+	out[10] = '\0';
+	return 0;
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "recur.h"
 #include "siteid.h"
 
 /* The fields of an event: label in show, option and its help. */
@@ -24,6 +26,16 @@ static const struct cli_item_field event_fields[] = {
 	  "début : 20/12/2026 14h, 20/12 14h30, mardi 14h,\n"
 	  "demain 10h, 2026-12-20 14:00 ou RFC 3339", 0 },
 	{ "end", "Fin", "end", "E", "fin, après le début (mêmes formes)", 0 },
+	{ ".repeat", NULL, "repeat", "TEXTE", "répéter l'événement : « chaque "
+	  "mardi »,\n« un mardi sur deux », « le premier jeudi du mois »\n"
+	  "(premier... quatrième, dernier), « chaque jour »,\n« chaque "
+	  "semaine » ou « tous les mois »", 0 },
+	{ "rrule", "Répétition", "rrule", "RRULE", "ou une règle RFC 5545 "
+	  "(FREQ=WEEKLY;BYDAY=TU)", 0 },
+	{ ".until", NULL, "until", "AAAA-MM-JJ", "dernière date de la série "
+	  "(jusqu'à la fin\nde ce jour)", 0 },
+	{ ".count", NULL, "count", "N", "ou nombre de dates de la série", 0 },
+	{ "timezone", "Fuseau horaire", NULL, NULL, NULL, 0 },
 	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
 	{ "capacity", "Places", "capacity", "N",
 	  "nombre de places (entier >= 0)", 0 },
@@ -47,9 +59,132 @@ static const struct cli_item_field event_fields[] = {
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
+/* Options of edit only, sent as request parameters. */
+static const struct cli_opt edit_opts[] = {
+	{ "date", "AAAA-MM-JJ", 0, "ne modifier que cette date d'un événement "
+	  "répété\n(sans --date : toute la série)", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/* Options of show, cancel and reserve that name one date of a series. */
+static const struct cli_opt date_opts[] = {
+	{ "date", "AAAA-MM-JJ", 0, "une seule date d'un événement répété", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+/* Copies fields without the rows that are options only ("." names). */
+static int
+drop_options(struct cli_kv *fields)
+{
+	struct cli_kv kept = { 0 };
+
+	for (size_t i = 0; i < fields->n; i++) {
+		if (fields->v[i].name[0] == '.')
+			continue;
+		if (cli_kv_add(&kept, fields->v[i].name,
+		    fields->v[i].value) < 0) {
+			cli_kv_clear(&kept);
+			return cli_nomem();
+		}
+	}
+	cli_kv_clear(fields);
+	*fields = kept;
+	return 0;
+}
+
+/* The edit's --date, typed as a person would, as YYYY-MM-DD. */
+static int
+day_param(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    struct cli_kv *params)
+{
+	const char *date = cli_kv_get(params, "date");
+	char day[11];
+	int rc;
+
+	if (date == NULL)
+		return 0;
+	rc = cli_day(cli, cmd, "date", date, day);
+	if (rc == 0 && cli_kv_set(params, "date", day) < 0)
+		rc = cli_nomem();
+	return rc;
+}
+
+/*
+ * --repeat (French shorthand), --rrule, --until and --count become the
+ * "rrule" field, and a series gets this site's time zone ([site]
+ * timezone) unless --field timezone=... names another.
+ */
+static int
+prepare_event(struct cli_ctx *cli, const struct cli_cmd *cmd, int edit,
+    struct cli_kv *fields, struct cli_kv *params)
+{
+	const char *repeat = cli_kv_get(fields, ".repeat");
+	const char *rrule = cli_kv_get(fields, "rrule");
+	const char *until = cli_kv_get(fields, ".until");
+	const char *count = cli_kv_get(fields, ".count");
+	const char *tz;
+	char rule[GS_RECUR_RULE_MAX + 64], end[40], day[11];
+	int rc;
+
+	(void)edit;
+	rc = day_param(cli, cmd, params);
+	if (rc != 0)
+		return rc;
+	if (repeat == NULL && rrule == NULL) {
+		if (until != NULL || count != NULL)
+			return cli_usage(cmd, "--until et --count accompagnent "
+			    "--repeat ou --rrule : dites d'abord comment "
+			    "l'événement se répète");
+		return drop_options(fields);
+	}
+	if (repeat != NULL && rrule != NULL)
+		return cli_usage(cmd, "--repeat et --rrule disent la même chose "
+		    ": donnez l'un ou l'autre");
+	if (until != NULL && count != NULL)
+		return cli_usage(cmd, "--until ou --count, pas les deux");
+	if ((rc = cli_config(cli)) != 0)
+		return rc;
+	tz = cli->cfg->site_timezone;
+	if (repeat != NULL &&
+	    gs_recur_shorthand(repeat, rule, sizeof(rule)) != 0)
+		return cli_usage(cmd, "répétition « %s » inconnue : écrivez par "
+		    "exemple « chaque mardi », « un mardi sur deux », « le "
+		    "premier jeudi du mois », « chaque jour », « chaque "
+		    "semaine » ou « tous les mois », ou donnez une règle avec "
+		    "--rrule", repeat);
+	if (rrule != NULL)
+		snprintf(rule, sizeof(rule), "%s", rrule);
+	if ((until != NULL || count != NULL) && (strstr(rule, "UNTIL=") ||
+	    strstr(rule, "COUNT=")))
+		return cli_usage(cmd, "la règle a déjà sa fin (UNTIL ou COUNT) : "
+		    "retirez --until ou --count");
+	if (until != NULL) {
+		if ((rc = cli_day(cli, cmd, "until", until, day)) != 0)
+			return rc;
+		if (gs_recur_until(day, tz, end, sizeof(end)) != 0)
+			return cli_usage(cmd, "--until attend une date qui "
+			    "existe, pas « %s »", day);
+		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
+		    ";UNTIL=%s", end);
+	}
+	if (count != NULL) {
+		if (count[0] == '\0' || count[0] == '0' || strlen(count) > 4 ||
+		    strspn(count, "0123456789") != strlen(count))
+			return cli_usage(cmd, "--count attend un nombre de dates "
+			    "de 1 à 9999, pas « %s »", count);
+		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
+		    ";COUNT=%s", count);
+	}
+	if (cli_kv_set(fields, "rrule", rule) < 0 ||
+	    (rule[0] != '\0' && cli_kv_get(fields, "timezone") == NULL &&
+	    cli_kv_set(fields, "timezone", tz) < 0))
+		return cli_nomem();
+	return drop_options(fields);
+}
+
 const struct cli_item_kind cli_event_kind = {
 	"event", event_fields, "Événement ajouté", "Événement modifié",
-	"Événement supprimé",
+	"Événement supprimé", prepare_event, edit_opts,
 };
 
 int
@@ -70,8 +205,8 @@ int
 cli_cmd_event_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL, argc,
-	    argv);
+	return cli_item_one(cli, cmd, &cli_event_kind, "item.show", NULL,
+	    date_opts, argc, argv);
 }
 
 int
@@ -79,7 +214,7 @@ cli_cmd_event_cancel(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "event.cancel",
-	    "Événement annulé", argc, argv);
+	    "Événement annulé", date_opts, argc, argv);
 }
 
 int
@@ -87,7 +222,7 @@ cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "item.delete",
-	    cli_event_kind.deleted, argc, argv);
+	    cli_event_kind.deleted, NULL, argc, argv);
 }
 
 enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_AUDIENCE, OPT_ALL };
@@ -137,8 +272,8 @@ print_events(const json_t *items, const struct cli_kv *params)
 	    cli_kv_get(params, "to") != NULL;
 	struct cli_table t;
 	const json_t *item, *fields;
-	const char *kind, *fr, *cap, *id;
-	char start[64], shortid[9];
+	const char *kind, *fr, *cap, *id, *date;
+	char start[96], shortid[24];
 	char *title, *place;
 	size_t i;
 
@@ -150,13 +285,17 @@ print_events(const json_t *items, const struct cli_kv *params)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
-		cli_out_wallclock(cli_doc_str(fields, "start"), start,
+		cli_out_date_fr(cli_doc_str(fields, "start"), start,
 		    sizeof(start));
 		kind = cli_doc_str(fields, "kind");
 		fr = cli_item_value_fr("event", "kind", kind);
 		cap = cli_doc_str(fields, "capacity");
 		id = cli_doc_str(item, "id");
-		snprintf(shortid, sizeof(shortid), "%s", id != NULL ? id : "?");
+		date = cli_doc_str(item, "date");
+		/* a series' date: what show, edit and cancel take with --date */
+		snprintf(shortid, sizeof(shortid), "%.8s%s%.10s",
+		    id != NULL ? id : "?", date != NULL ? " " : "",
+		    date != NULL ? date : "");
 		title = list_title(item, fields);
 		place = cli_out_clean_cut(cli_doc_str(fields, "place"), 30);
 		const char *row[] = { start, title != NULL ? title : "?",
@@ -396,10 +535,10 @@ out:
 enum { OPT_SEATS, OPT_NOTE, OPT_DATE, OPT_FORCE };
 
 static const struct cli_opt reserve_opts[] = {
+	{ "date", "AAAA-MM-JJ", OPT_DATE, "une seule date d'un événement "
+	  "répété", 0 },
 	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
 	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
-	{ "date", "AAAA-MM-JJ", OPT_DATE, "une date d'une série (événement "
-	  "répété)", 0 },
 	{ "force", NULL, OPT_FORCE, "confirmer même si c'est complet "
 	  "(surréservation\nvoulue par l'organisateur)", 0 },
 	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
@@ -408,10 +547,13 @@ static const struct cli_opt reserve_opts[] = {
 };
 
 struct reserve_ctx {
+	struct cli_ctx *cli;
+	const struct cli_cmd *cmd;
 	const char *seats;
 	const char *note;
-	const char *date;
+	const char *date;         /* NULL, or day[] */
 	bool force;
+	char day[11];             /* --date read as YYYY-MM-DD */
 };
 
 static int
@@ -422,8 +564,12 @@ on_reserve_opt(void *arg, int id, const char *name, const char *value)
 	(void)name;
 	if (id == OPT_SEATS)
 		r->seats = value;
-	else if (id == OPT_DATE)
-		r->date = value;
+	else if (id == OPT_DATE) {
+		int rc = cli_day(r->cli, r->cmd, "date", value, r->day);
+		if (rc != 0)
+			return rc;
+		r->date = r->day;
+	}
 	else if (id == OPT_FORCE)
 		r->force = true;
 	else
@@ -485,7 +631,7 @@ int
 cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct reserve_ctx r = { NULL, NULL, NULL, false };
+	struct reserve_ctx r = { cli, cmd, NULL, NULL, NULL, false, "" };
 	struct cli_kv params = { 0 };
 	json_t *root = NULL;
 	char *pos[1];

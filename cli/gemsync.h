@@ -77,9 +77,8 @@ int cli_config(struct cli_ctx *cli);
 void cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs);
 /*
  * The IANA time zone dates typed on the command line are read in: the
- * site's zone. Today GEMSYNC_TZ, else CLI_DEFAULT_TIMEZONE; the one place
- * to point at [site] timezone once the configuration has it (cli may be
- * used to read the configuration). Lent.
+ * site's zone, [site] timezone of the configuration (read with
+ * cli_config; CLI_DEFAULT_TIMEZONE when it cannot be read). Lent.
  */
 const char *cli_site_timezone(struct cli_ctx *cli);
 /*
@@ -91,6 +90,13 @@ const char *cli_site_timezone(struct cli_ctx *cli);
  */
 int cli_date(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
     const char *text, int flags, char *out, size_t outlen);
+/*
+ * A day typed for --opt (« 22/12 », « mardi », 2026-12-22...) as
+ * YYYY-MM-DD in the site's zone: one date of a series. Same returns as
+ * cli_date().
+ */
+int cli_day(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
+    const char *text, char out[11]);
 /* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -269,6 +275,13 @@ char *cli_out_clean_cut(const char *s, size_t max);
 /* Formats an RFC 3339 time as "YYYY-MM-DD HH:MM" as written (its own
  * offset), or copies the sanitized text when it is not one. */
 void cli_out_wallclock(const char *rfc3339, char *out, size_t outlen);
+/*
+ * Formats an RFC 3339 time as people read it on a programme, at the wall
+ * time written (its own offset): « mardi 15 décembre, 14 h », « jeudi 1er
+ * janvier 2027, 9 h 30 » (the year when it is not this one). Copies the
+ * sanitized text when it is not one.
+ */
+void cli_out_date_fr(const char *rfc3339, char *out, size_t outlen);
 /* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
 
@@ -412,6 +425,17 @@ struct cli_item_kind {
 	const char *added;        /* "Événement ajouté" ... */
 	const char *edited;
 	const char *deleted;
+	/*
+	 * NULL, or called by add and edit once the options are parsed: turns
+	 * the rows whose field starts with "." (options that are not fields,
+	 * such as --repeat) into fields or into request parameters
+	 * (params), and removes them from fields. Returns 0 or an exit code
+	 * after printing why.
+	 */
+	int (*prepare)(struct cli_ctx *cli, const struct cli_cmd *cmd,
+	    int edit, struct cli_kv *fields, struct cli_kv *params);
+	const struct cli_opt *edit_opts;   /* NULL, or options of edit only,
+	                                    * sent as parameters */
 };
 extern const struct cli_item_kind cli_event_kind;
 extern const struct cli_item_kind cli_resource_kind;
@@ -420,11 +444,12 @@ int cli_item_add(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int argc, char **argv);
 int cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int argc, char **argv);
-/* show, delete, and (events) cancel: one ITEM argument. command is the
- * control command, done the confirmation (NULL: print the item). */
+/* show, delete, and (events) cancel: one ITEM argument, and the options
+ * of specs (NULL: none) sent as parameters. command is the control
+ * command, done the confirmation (NULL: print the item). */
 int cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, const char *command, const char *done,
-    int argc, char **argv);
+    const struct cli_opt *specs, int argc, char **argv);
 /*
  * event list, resource list: sends item.list with type and every option of
  * specs (no argument) as a parameter ("1" for a flag, "search" sent as

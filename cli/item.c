@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "frdate.h"
 #include "log.h"
+#include "recur.h"
 #include "schema.h"
 #include "siteid.h"
 
@@ -139,10 +141,10 @@ out:
 /* The French display of a field value (lent or in buf). */
 static const char *
 display_value(const char *type, const char *field, const char *value,
-    char *buf, size_t buflen)
+    const char *tz, char *buf, size_t buflen)
 {
 	const char *fr = cli_item_value_fr(type, field, value);
-	char *clean;
+	char *clean, said[200];
 
 	if (fr != NULL) {
 		clean = cli_out_clean(value);
@@ -152,6 +154,14 @@ display_value(const char *type, const char *field, const char *value,
 	}
 	if (strcmp(field, "start") == 0 || strcmp(field, "end") == 0) {
 		cli_out_wallclock(value, buf, buflen);
+		return buf;
+	}
+	/* a series' rule in French when it has words: « chaque mardi » */
+	if (strcmp(field, "rrule") == 0 &&
+	    gs_recur_describe(value, tz, said, sizeof(said)) == 0) {
+		clean = cli_out_clean(value);
+		snprintf(buf, buflen, "%s (%s)", said, clean != NULL ? clean : "?");
+		free(clean);
 		return buf;
 	}
 	return value;
@@ -224,14 +234,28 @@ print_candidates(const json_t *conflict, size_t width)
 
 static void
 print_field(const char *type, const char *field, const char *value,
-    const json_t *conflicts, size_t width)
+    const char *tz, const json_t *conflicts, size_t width)
 {
 	const char *label = cli_item_label(type, field);
 	const json_t *conflict = find_conflict(conflicts, field);
-	char buf[256], suffix[64];
+	char buf[256], suffix[64], base[GS_FIELD_NAME_MAX + 1];
 	char *clabel = NULL;
 	size_t n;
 
+	if (label == NULL && strchr(field, '@') != NULL) {
+		/* a series' own value for one date: "Lieu le 2026-12-22" */
+		const char *at = strchr(field, '@'), *bl;
+		snprintf(base, sizeof(base), "%.*s", (int)(at - field), field);
+		bl = cli_item_label(type, base);
+		if (bl != NULL && asprintf(&clabel, "%s le %s", bl, at + 1) < 0)
+			clabel = NULL;
+		if (clabel != NULL) {
+			char *c = cli_out_clean(clabel);
+			free(clabel);
+			clabel = c;
+		}
+		label = clabel;
+	}
 	if (label == NULL) {
 		clabel = cli_out_clean(field);
 		label = clabel != NULL ? clabel : "?";
@@ -242,8 +266,11 @@ print_field(const char *type, const char *field, const char *value,
 		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
 		    n > 1 ? "s" : "");
 	}
+	/* a date's own value reads as its field's ("oui", a date...) */
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);
 	cli_out_lv(label, width,
-	    value != NULL ? display_value(type, field, value, buf, sizeof(buf))
+	    value != NULL ? display_value(type, base, value, tz, buf,
+	    sizeof(buf))
 	    : "(vide)", suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
 		print_candidates(conflict, width);
@@ -261,6 +288,7 @@ print_item(const json_t *item)
 	const json_t *conflicts = json_object_get(item, "conflicts");
 	const json_t *v, *c;
 	const char *key, *f, *owner_name, *cancelled;
+	const char *tz = cli_doc_str(fields, "timezone");
 	char sid[GS_SITEID_SHORT], when[64], num[32], owner[160];
 	char *name;
 	size_t width = 0, i;
@@ -294,22 +322,28 @@ print_item(const json_t *item)
 		puts("ANNULÉ — cet événement n'aura pas lieu.");
 	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
 	    cli_doc_str(item, "id") : "?", NULL);
+	if (cli_doc_str(item, "date") != NULL) {
+		char day[96];
+		cli_out_date_fr(cli_doc_str(fields, "start"), day, sizeof(day));
+		cli_out_lv("Date", width, day, " (une date d'un événement "
+		    "répété)");
+	}
 	/* Known fields in their usual order, then any others by name. */
 	for (const struct cli_item_field *l = known;
 	    l != NULL && l->field != NULL; l++) {
 		v = json_object_get(fields, l->field);
 		if (json_is_string(v))
-			print_field(type, l->field, json_string_value(v),
+			print_field(type, l->field, json_string_value(v), tz,
 			    conflicts, width);
 		else if (find_conflict(conflicts, l->field) != NULL)
-			print_field(type, l->field, NULL, conflicts, width);
+			print_field(type, l->field, NULL, tz, conflicts, width);
 	}
 	json_object_foreach((json_t *)fields, key, v) {
 		if (field_label(known, key) != NULL)
 			continue;
 		if (json_is_string(v))
-			print_field(type, key, json_string_value(v), conflicts,
-			    width);
+			print_field(type, key, json_string_value(v), tz,
+			    conflicts, width);
 	}
 	/* Conflicts on fields that have no value (or are not fields). */
 	json_array_foreach(conflicts, i, c) {
@@ -319,7 +353,7 @@ print_item(const json_t *item)
 			continue;
 		print_field(type, f, strcmp(f, "_deleted") == 0 ?
 		    (json_is_true(json_object_get(item, "deleted")) ?
-		    "supprimé" : "gardé") : NULL, conflicts, width);
+		    "supprimé" : "gardé") : NULL, tz, conflicts, width);
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);
@@ -356,12 +390,14 @@ print_item(const json_t *item)
 }
 
 /* Option ids beyond the field table. */
-enum { OPT_FIELD = 1000, OPT_CLEAR, OPT_ALLOW_PAST, OPT_ALLOW_FAR };
+enum { OPT_FIELD = 1000, OPT_CLEAR, OPT_ALLOW_PAST, OPT_ALLOW_FAR,
+    OPT_EDIT = 2000 };
 
 struct edit_ctx {
 	const struct cli_cmd *cmd;
 	const struct cli_item_kind *k;
 	struct cli_kv fields;
+	struct cli_kv params;     /* the kind's edit options */
 	int date_flags;           /* GS_FRDATE_ALLOW_* from the options */
 };
 
@@ -379,7 +415,10 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 		    GS_FRDATE_ALLOW_FAR;
 		return 0;
 	}
-	if (id == OPT_CLEAR) {
+	if (id >= OPT_EDIT) {
+		rc = cli_kv_set(&ctx->params, ctx->k->edit_opts[id -
+		    OPT_EDIT].name, value != NULL ? value : "1");
+	} else if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
 			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
 			    "champ, pas « %s »", value);
@@ -538,6 +577,9 @@ field_specs(const struct cli_item_kind *k, int edit)
 		if (v != NULL && k->fields[n].help != NULL)
 			text += strlen(k->fields[n].help) + values_size(v) + 8;
 	}
+	for (size_t j = 0; edit && k->edit_opts != NULL &&
+	    k->edit_opts[j].name != NULL; j++)
+		n++;
 	specs = calloc(1, (n + 5) * sizeof(*specs) + text);
 	if (specs == NULL)
 		return NULL;
@@ -549,6 +591,11 @@ field_specs(const struct cli_item_kind *k, int edit)
 		specs[n++] = (struct cli_opt){ k->fields[i].opt,
 		    k->fields[i].arg, (int)i,
 		    option_help(type, &k->fields[i], &p), 0 };
+	}
+	for (size_t j = 0; edit && k->edit_opts != NULL &&
+	    k->edit_opts[j].name != NULL; j++) {
+		specs[n] = k->edit_opts[j];
+		specs[n++].id = OPT_EDIT + (int)j;
 	}
 	specs[n++] = extra_opts[0];
 	if (edit)
@@ -565,7 +612,7 @@ static int
 add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, int edit, int argc, char **argv)
 {
-	struct edit_ctx ctx = { cmd, k, { 0 }, 0 };
+	struct edit_ctx ctx = { cmd, k, { 0 }, { 0 }, 0 };
 	struct cli_kv params = { 0 };
 	struct cli_opt *specs = NULL;
 	json_t *root = NULL;
@@ -596,6 +643,17 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		ret = cli_nomem();
 		goto out;
 	}
+	for (size_t i = 0; i < ctx.params.n; i++) {
+		if (cli_kv_add(&params, ctx.params.v[i].name,
+		    ctx.params.v[i].value) < 0) {
+			ret = cli_nomem();
+			goto out;
+		}
+	}
+	if (k->prepare != NULL &&
+	    (ret = k->prepare(cli, cmd, edit, &ctx.fields, &params)) != 0)
+		goto out;
+	ret = CLI_EXIT_USAGE;
 	for (size_t i = 0; i < ctx.fields.n; i++) {
 		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
 		    ctx.fields.v[i].value) < 0)
@@ -616,6 +674,7 @@ out:
 	free(specs);
 	cli_kv_clear(&params);
 	cli_kv_clear(&ctx.fields);
+	cli_kv_clear(&ctx.params);
 	return ret;
 }
 
@@ -633,38 +692,6 @@ cli_item_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	return add_or_edit(cli, cmd, k, 1, argc, argv);
 }
 
-int
-cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
-    const struct cli_item_kind *k, const char *command, const char *done,
-    int argc, char **argv)
-{
-	struct cli_kv params = { 0 };
-	json_t *root = NULL;
-	int ret = CLI_EXIT_USAGE, rc;
-
-	/* event.cancel takes only the item (docs/control.md). */
-	if (strncmp(command, "item.", 5) == 0 &&
-	    cli_kv_add(&params, "type", k->type) < 0) {
-		ret = cli_nomem();
-		goto out;
-	}
-	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
-	    &params, "item");
-	if (cli_opts_stop(rc, &ret))
-		goto out;
-	ret = cli_doc(cli, command, &params, &root);
-	if (ret != CLI_EXIT_OK || root == NULL)
-		goto out;
-	if (done != NULL)
-		cli_out_done(done, root, "id");
-	else
-		print_item(root);
-out:
-	json_decref(root);
-	cli_kv_clear(&params);
-	return ret;
-}
-
 struct list_args {
 	struct cli_ctx *cli;
 	const struct cli_cmd *cmd;
@@ -672,9 +699,10 @@ struct list_args {
 };
 
 /*
- * A list option: its value, or "1" for a flag, as a parameter; --from
- * and --to read as dates (« 20/12 », « lundi »: a day's start, and for
- * --to its end), in the site's zone, with no range check.
+ * A list or show option: its value, or "1" for a flag, as a parameter;
+ * --from, --to and --date read as dates (« 20/12 », « lundi »: a day's
+ * start, for --to its end, for --date the day itself), in the site's
+ * zone, with no range check.
  */
 static int
 on_list_opt(void *arg, int id, const char *name, const char *value)
@@ -686,7 +714,12 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 	(void)id;
 	if (strcmp(name, "search") == 0)
 		name = "q";
-	if (value != NULL && (strcmp(name, "from") == 0 ||
+	if (value != NULL && strcmp(name, "date") == 0) {
+		rc = cli_day(a->cli, a->cmd, name, value, date);
+		if (rc != 0)
+			return rc;
+		value = date;
+	} else if (value != NULL && (strcmp(name, "from") == 0 ||
 	    strcmp(name, "to") == 0)) {
 		rc = cli_date(a->cli, a->cmd, name, value, GS_FRDATE_NO_RANGE |
 		    (name[0] == 't' ? GS_FRDATE_END_OF_DAY : 0), date,
@@ -698,6 +731,41 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 	if (cli_kv_set(&a->params, name, value != NULL ? value : "1") < 0)
 		return cli_nomem();
 	return 0;
+}
+
+int
+cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    const struct cli_item_kind *k, const char *command, const char *done,
+    const struct cli_opt *specs, int argc, char **argv)
+{
+	struct list_args a = { cli, cmd, { 0 } };
+	json_t *root = NULL;
+	char *pos[1];
+	int ret = CLI_EXIT_USAGE, rc;
+
+	/* event.cancel takes only the item (docs/control.md). */
+	if (strncmp(command, "item.", 5) == 0 &&
+	    cli_kv_add(&a.params, "type", k->type) < 0) {
+		ret = cli_nomem();
+		goto out;
+	}
+	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &a, argc, argv,
+	    pos, 1, "il manque l'élément (ITEM)");
+	if (rc == 0 && cli_kv_add(&a.params, "item", pos[0]) < 0)
+		rc = cli_nomem();
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, command, &a.params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
+		goto out;
+	if (done != NULL)
+		cli_out_done(done, root, "id");
+	else
+		print_item(root);
+out:
+	json_decref(root);
+	cli_kv_clear(&a.params);
+	return ret;
 }
 
 int

@@ -165,6 +165,36 @@ cli_out_wallclock(const char *s, char *out, size_t outlen)
 }
 
 void
+cli_out_date_fr(const char *s, char *out, size_t outlen)
+{
+	static const char *const days[] = { "dimanche", "lundi", "mardi",
+	    "mercredi", "jeudi", "vendredi", "samedi" };
+	static const char *const months[] = { "janvier", "février", "mars",
+	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+	    "novembre", "décembre" };
+	struct tm tm, now;
+	char year[16] = "", minutes[8] = "";
+	time_t t;
+
+	if (s == NULL || parse_rfc3339(s, &tm) == NULL) {
+		copy_clean(s, out, outlen);
+		return;
+	}
+	/* the wall time as written: only the weekday is computed */
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	t = time(NULL);
+	localtime_r(&t, &now);
+	if (tm.tm_year != now.tm_year)
+		snprintf(year, sizeof(year), " %d", tm.tm_year + 1900);
+	if (tm.tm_min != 0)
+		snprintf(minutes, sizeof(minutes), " %02d", tm.tm_min);
+	snprintf(out, outlen, "%s %d%s %s%s, %d h%s", days[tm.tm_wday],
+	    tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon], year,
+	    tm.tm_hour, minutes);
+}
+
+void
 cli_out_time_or_never(const json_t *v, char *out, size_t outlen)
 {
 	if (!json_is_string(v)) {

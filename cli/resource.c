@@ -34,7 +34,7 @@ static const struct cli_item_field resource_fields[] = {
 
 const struct cli_item_kind cli_resource_kind = {
 	"resource", resource_fields, "Ressource ajoutée", "Ressource modifiée",
-	"Ressource supprimée",
+	"Ressource supprimée", NULL, NULL,
 };
 
 int
@@ -55,7 +55,7 @@ int
 cli_cmd_resource_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &cli_resource_kind, "item.show", NULL, argc,
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.show", NULL, NULL, argc,
 	    argv);
 }
 
@@ -63,8 +63,7 @@ int
 cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete",
-	    cli_resource_kind.deleted, argc, argv);
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete", cli_resource_kind.deleted, NULL, argc, argv);
 }
 
 static const struct cli_opt list_opts[] = {

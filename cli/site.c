@@ -30,7 +30,7 @@ static const struct cli_item_field site_fields[] = {
 };
 
 const struct cli_item_kind cli_site_kind = {
-	"site", site_fields, NULL, NULL, NULL,
+	"site", site_fields, NULL, NULL, NULL, NULL, NULL,
 };
 
 static const struct cli_word trusts[] = {

@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "recur.h"
 
 struct parse_ctx {
 	FILE *f;
@@ -101,6 +102,7 @@ static const struct str_setting str_settings[] = {
 	S("site", "languages", site_languages, 100),
 	S("site", "hours", site_hours, 500),
 	S("site", "description", site_description, 2000),
+	S("site", "timezone", site_timezone, 64),
 	S("daemon", "data_dir", data_dir, PATH_MAX - 64),
 	S("daemon", "control", control, PATH_MAX),
 	S("network", "listen", listen, 255),
@@ -221,6 +223,7 @@ set_defaults(struct gs_config *cfg)
 	    set_str(&cfg->site_languages, "fr") ||
 	    set_str(&cfg->site_hours, "") ||
 	    set_str(&cfg->site_description, "") ||
+	    set_str(&cfg->site_timezone, "Europe/Paris") ||
 	    set_str(&cfg->data_dir, "/var/lib/gemsync") ||
 	    set_str(&cfg->listen, "tcp://0.0.0.0:7650") ||
 	    set_str(&cfg->advertise, ""))
@@ -250,6 +253,12 @@ finish(struct gs_config *cfg, bool lenient, char *err, size_t errlen)
 	if (cfg->data_dir[0] != '/')
 		return finish_fail(cfg, err, errlen, "daemon", "data_dir",
 		    "must be an absolute path");
+	if (gs_recur_zone_check(cfg->site_timezone) != NULL) {
+		char rule[160];
+		snprintf(rule, sizeof(rule), "unknown time zone \"%.64s\": use "
+		    "an IANA name such as Europe/Paris", cfg->site_timezone);
+		return finish_fail(cfg, err, errlen, "site", "timezone", rule);
+	}
 	if (!lenient && cfg->listen[0] != '\0' &&
 	    !valid_endpoint(cfg->listen, "tcp://"))
 		return finish_fail(cfg, err, errlen, "network", "listen",

@@ -19,6 +19,7 @@ struct gs_config {
 	char *site_languages;
 	char *site_hours;
 	char *site_description;
+	char *site_timezone;     /* IANA zone of new series (Europe/Paris) */
 	/* [daemon] */
 	char *data_dir;          /* absolute path */
 	char *control;           /* control endpoint, ipc://... */

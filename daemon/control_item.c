@@ -16,6 +16,7 @@
 #include "err.h"
 #include "gossip.h"
 #include "hlc.h"
+#include "recur.h"
 #include "replica.h"
 #include "seats.h"
 #include "view.h"
@@ -138,6 +139,97 @@ need_shown(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it)
 	return st;
 }
 
+/*
+ * The "date" parameter naming one date of the series it (NULL when
+ * absent) into *date. 0, or -1 after failing r: not a date, the item not
+ * a series, or no occurrence of the series on that date.
+ */
+static int
+need_date(const struct ctl_request *q, struct ctl_reply *r,
+    struct gs_item *it, const char **date)
+{
+	const char *p = ctl_param(q, "date");
+	const struct gs_state *st;
+	const char *rrule;
+	struct gs_series *s = NULL;
+	struct gs_occurrence o;
+	int rc;
+
+	*date = NULL;
+	if (p == NULL)
+		return 0;
+	if (!gs_recur_date_valid(p, NULL, NULL, NULL)) {
+		ctl_fail(r, GS__STATUS__INVALID, "date", "date « %.40s » "
+		    "invalide : écrivez-la AAAA-MM-JJ (ex. 2026-12-22)", p);
+		return -1;
+	}
+	if (it->corrupt || (st = gs_item_state(it)) == NULL) {
+		ctl_fail_err(r, GS_ECORRUPT, NULL);
+		return -1;
+	}
+	rrule = gs_fields_get(&st->fields, "rrule");
+	if (it->type != GS_TYPE_EVENT || rrule == NULL || rrule[0] == '\0') {
+		ctl_fail(r, GS__STATUS__INVALID, "date", "--date ne vaut que "
+		    "pour un événement répété : cet événement n'a qu'une date, "
+		    "retirez --date");
+		return -1;
+	}
+	rc = gs_series_new(rrule, gs_fields_get(&st->fields, "timezone"),
+	    gs_fields_get(&st->fields, "start"),
+	    gs_fields_get(&st->fields, "end"), &s, NULL);
+	if (rc == 0)
+		rc = gs_series_find(s, p, &o);
+	gs_series_destroy(&s);
+	if (rc == GS_ENOTFOUND) {
+		ctl_fail(r, GS__STATUS__INVALID, "date", "le %s n'est pas une "
+		    "date de cet événement répété : voyez ses dates avec "
+		    "gemsync event list", p);
+		return -1;
+	}
+	if (rc != 0) {
+		ctl_fail_err(r, rc, NULL);
+		return -1;
+	}
+	*date = p;
+	return 0;
+}
+
+/*
+ * Renames each field of delta to "<field>@<date>", so an edit changes one
+ * date of a series. 0, or -1 after failing r (a field a date cannot
+ * change on its own).
+ */
+static int
+dated_delta(struct ctl_reply *r, const char *date, struct gs_fields *delta)
+{
+	struct gs_fields dated;
+	char name[GS_FIELD_NAME_MAX + 1];
+	int ret = -1;
+
+	gs_fields_init(&dated);
+	for (size_t i = 0; i < delta->n; i++) {
+		const char *f = delta->v[i].name;
+		if (!gs_schema_per_date(GS_TYPE_EVENT, f)) {
+			ctl_fail(r, GS__STATUS__INVALID, f, "« %s » ne change "
+			    "pas pour une seule date : modifiez toute la série "
+			    "(sans --date)", f);
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s@%s", f, date);
+		if (gs_fields_set(&dated, name, delta->v[i].value) != 0) {
+			ctl_fail_err(r, GS_ENOMEM, NULL);
+			goto out;
+		}
+	}
+	gs_fields_clear(delta);
+	*delta = dated;
+	gs_fields_init(&dated);
+	ret = 0;
+out:
+	gs_fields_clear(&dated);
+	return ret;
+}
+
 /* Writes a local change and replies with the item, or with why not. */
 static void
 write_reply(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it,
@@ -183,12 +275,14 @@ ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
 {
 	struct gs_fields delta;
 	struct gs_item *it;
+	const char *date;
 	int type;
 
 	gs_fields_init(&delta);
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL ||
-	    collect_fields(q, r, type, &delta) != 0)
+	    collect_fields(q, r, type, &delta) != 0 ||
+	    need_date(q, r, it, &date) != 0)
 		goto out;
 	if (delta.n == 0) {
 		ctl_fail(r, GS__STATUS__INVALID, NULL,
@@ -196,6 +290,8 @@ ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
 		    "au moins un champ");
 		goto out;
 	}
+	if (date != NULL && dated_delta(r, date, &delta) != 0)
+		goto out;
 	write_reply(d, r, it, type, &delta, false);
 out:
 	gs_fields_clear(&delta);
@@ -207,11 +303,19 @@ ctl_event_cancel(struct gs_daemon *d, const struct ctl_request *q,
 {
 	struct gs_fields delta;
 	struct gs_item *it;
+	const char *date;
+	char name[GS_FIELD_NAME_MAX + 1];
 
 	gs_fields_init(&delta);
-	if ((it = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+	if ((it = need_item(d, q, r, GS_TYPE_EVENT)) == NULL ||
+	    need_date(q, r, it, &date) != 0)
 		goto out;
-	if (gs_fields_set(&delta, "cancelled", "yes") != 0) {
+	/* with a date, that date only */
+	if (date != NULL)
+		snprintf(name, sizeof(name), "cancelled@%s", date);
+	else
+		snprintf(name, sizeof(name), "cancelled");
+	if (gs_fields_set(&delta, name, "yes") != 0) {
 		ctl_fail_err(r, GS_ENOMEM, NULL);
 		goto out;
 	}
@@ -240,13 +344,20 @@ ctl_item_show(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
 	struct gs_item *it;
-	int type;
+	const char *date;
+	int type, rc;
 
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL ||
-	    need_shown(d, r, it) == NULL)
+	    need_shown(d, r, it) == NULL || need_date(q, r, it, &date) != 0)
 		return;
-	r->text = gs_view_item_text(d->replica, it);
+	if (date == NULL) {
+		r->text = gs_view_item_text(d->replica, it);
+		return;
+	}
+	rc = gs_view_occurrence_text(d->replica, it, date, &r->text);
+	if (rc != 0)
+		ctl_fail_err(r, rc, NULL);
 }
 
 /* Parses a --from/--to bound: RFC 3339, or a date (day start or end, UTC). */
@@ -300,7 +411,8 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	struct gs_list_filter f;
 	const char *from = ctl_param(q, "from"), *to = ctl_param(q, "to");
 	const char *all = ctl_param(q, "all");
-	int type;
+	struct gs_verr v;
+	int type, rc;
 
 	if (need_type(q, r, &type) != 0)
 		return;
@@ -329,39 +441,11 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	f.q = ctl_param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
-	r->text = gs_view_list(d->replica, type, &f);
-	if (r->text == NULL)
-		ctl_fail_err(r, GS_ENOMEM, NULL);
-}
-
-/*
- * Is date one of the series' dates? The hook the series branch completes
- * (it checks that date is really one of the dates the rule gives); for
- * now it checks the date's syntax and that the event carries `rrule`.
- * 0, or fails r and returns -1.
- */
-static int
-date_of_series(const struct gs_state *ev, const char *date,
-    struct ctl_reply *r)
-{
-	const char *rrule = gs_fields_get(&ev->fields, "rrule");
-	struct gs_verr v;
-
+	f.cache = d->series;
 	memset(&v, 0, sizeof(v));
-	if (date[0] == '\0' || gs_item_check_field(GS_TYPE_RESERVATION,
-	    "date", date, &v) != 0) {
-		ctl_fail(r, GS__STATUS__INVALID, "date", "date « %.40s » "
-		    "invalide : %s", date, v.rule[0] ? v.rule : "doit être une "
-		    "date AAAA-MM-JJ");
-		return -1;
-	}
-	if (rrule == NULL || rrule[0] == '\0') {
-		ctl_fail(r, GS__STATUS__INVALID, "date", "cet événement n'a "
-		    "lieu qu'une fois (il ne se répète pas) : réservez sans "
-		    "--date");
-		return -1;
-	}
-	return 0;
+	rc = gs_view_list(d->replica, type, &f, &r->text, &v);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
 }
 
 /* What the queue says of this site's request once written. */
@@ -471,7 +555,8 @@ ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
 	memset(&v, 0, sizeof(v));
 	memset(&fit, 0, sizeof(fit));
 	gs_fields_init(&delta);
-	if ((ev = need_item(d, q, r, GS_TYPE_EVENT)) == NULL)
+	if ((ev = need_item(d, q, r, GS_TYPE_EVENT)) == NULL ||
+	    need_date(q, r, ev, &date) != 0)
 		goto out;
 	if (ev->corrupt || (st = gs_item_state(ev)) == NULL) {
 		ctl_fail_err(r, GS_ECORRUPT, NULL);
@@ -482,8 +567,6 @@ ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
 		    "nombre de places manquant");
 		goto out;
 	}
-	if (date != NULL && date_of_series(st, date, r) != 0)
-		goto out;
 	if (date == NULL)
 		date = "";
 	if (strcmp(seats, "0") != 0 && (st->deleted ||

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "replica.h"
+#include "recur.h"
 #include "store.h"
 #include "trust.h"
 
@@ -33,12 +34,15 @@ gs_daemon_open_site(struct gs_daemon *d, const struct gs_replica_opts *o,
 		return ret;
 	}
 	gs_replica_set_trust(d->replica, d->trust);
+	/* a year of weekly dates of a few thousand series */
+	d->series = gs_recur_cache_new(1u << 18);
 	return 0;
 }
 
 void
 gs_daemon_close_site(struct gs_daemon *d)
 {
+	gs_recur_cache_destroy(&d->series);
 	gs_replica_close(&d->replica);
 	gs_trust_destroy(&d->trust);
 	gs_store_close(&d->store);

@@ -30,6 +30,8 @@ struct gs_daemon {
 	struct gs_transport *transport;   /* owned */
 	struct gs_control *control;       /* owned */
 	struct gs_gossip *gossip;         /* owned; NULL only in tests and fuzzers */
+	struct gs_recur_cache *series;    /* owned; expansions kept between
+	                                   * lists, NULL: none */
 	int64_t started;                  /* Unix seconds */
 	ev_signal sigterm, sigint, sighup;
 	ev_timer checkpoint;              /* periodic WAL checkpoint */

@@ -221,17 +221,25 @@ out:
 	return ret;
 }
 
-/* 1 if name is 1..GS_FIELD_NAME_MAX bytes of [a-z0-9_]. */
+/*
+ * 1 if name is 1..GS_FIELD_NAME_MAX bytes of [a-z0-9_], or such a name
+ * followed by "@" and [0-9-] (a series' per-date field, "place@2026-12-22";
+ * the schema checks the date).
+ */
 static int
 name_valid(const char *name)
 {
 	size_t len = strlen(name);
+	int dated = 0;
 
-	if (len == 0 || len > GS_FIELD_NAME_MAX)
+	if (len == 0 || len > GS_FIELD_NAME_MAX || name[0] == '@')
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		if (c == '@' && !dated && i + 1 < len)
+			dated = 1;
+		else if (dated ? !((c >= '0' && c <= '9') || c == '-') :
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '_'))
 			return 0;
 	}

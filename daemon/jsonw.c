@@ -230,3 +230,14 @@ gs_jw_raw(struct gs_jw *w, const char *json)
 	sep(w);
 	put(w, json, strlen(json));
 }
+
+void
+gs_jw_members(struct gs_jw *w, const char *json, size_t len)
+{
+	if (w->after_key) {
+		w->failed = true;
+		return;
+	}
+	sep(w);
+	put(w, json, len);
+}

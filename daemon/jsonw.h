@@ -8,7 +8,7 @@
  * Strings must be valid UTF-8 (every stored value is checked on entry).
  * Object keys are written as they are: they must need no escaping (the
  * program's own names, and field names, which are checked to be
- * [a-z0-9_]).
+ * [a-z0-9_], with "@" and [0-9-] after it for a series' dates).
  *
  * Errors are sticky: after a failed allocation every call is a no-op and
  * gs_jw_finish() returns NULL.
@@ -50,5 +50,11 @@ void gs_jw_bool(struct gs_jw *w, bool v);
 void gs_jw_null(struct gs_jw *w);
 /* A value already in JSON (e.g. a nested document). */
 void gs_jw_raw(struct gs_jw *w, const char *json);
+/*
+ * Members of an object already in JSON ("a":1,"b":2: len bytes, without
+ * the braces), written inside the object being written where a key would
+ * go; the caller keeps the keys in sorted order across them.
+ */
+void gs_jw_members(struct gs_jw *w, const char *json, size_t len);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "fold.h"
+#include "recur.h"
 #include "siteid.h"
 #include "store.h"
 #include "textfmt.h"
@@ -47,6 +48,8 @@ struct field_def {
 	rule_fn rule;           /* NULL: free text */
 	enum too_long say;
 	const struct gs_enum_value *one_of; /* NULL, or the only values */
+	bool per_date;          /* a series may override it for one date, as
+	                         * "<name>@<YYYY-MM-DD>" (recur.h) */
 };
 
 /* A rule across the fields of a whole state: NULL, or the rule broken
@@ -471,6 +474,17 @@ bad:
 	    "hexadécimaux en minuscules";
 }
 
+static const char *
+rule_rrule(const char *v)
+{
+	return gs_recur_check(v);
+}
+
+static const char *
+rule_timezone(const char *v)
+{
+	return gs_recur_zone_check(v);
+}
 
 /* An event ends after it starts, when it says when it ends. */
 static const char *
@@ -478,6 +492,9 @@ event_state_rule(const struct gs_fields *state, const char **field)
 {
 	const char *start = gs_fields_get(state, "start");
 	const char *end = gs_fields_get(state, "end");
+	const char *rrule = gs_fields_get(state, "rrule");
+	const char *tz = gs_fields_get(state, "timezone");
+	bool series = rrule != NULL && rrule[0] != '\0';
 	struct gs_instant ts, te;
 
 	*field = "end";
@@ -485,6 +502,19 @@ event_state_rule(const struct gs_fields *state, const char **field)
 	    gs_instant_parse(start, &ts) == 0 &&
 	    gs_instant_parse(end, &te) == 0 && gs_instant_cmp(&te, &ts) <= 0)
 		return "doit être après le début (start)";
+	*field = "timezone";
+	if (series && (tz == NULL || tz[0] == '\0'))
+		return "est obligatoire pour un événement répété (rrule) : "
+		    "donnez un fuseau comme Europe/Paris";
+	/* a date's own value only means something for a series */
+	for (size_t i = 0; !series && i < state->n; i++) {
+		if (strchr(state->v[i].name, '@') == NULL ||
+		    state->v[i].value[0] == '\0')
+			continue;
+		*field = state->v[i].name;
+		return "ne vaut que pour un événement répété : donnez d'abord "
+		    "une règle de répétition (--repeat ou --rrule)";
+	}
 	return NULL;
 }
 
@@ -537,61 +567,71 @@ static const struct gs_enum_value resource_kinds[] = {
  * One row a field, by name. Columns: name, required, text kind, limit in
  * bytes, rule (NULL: free text), what an over-long value is told
  * (SAY_BYTES: "<limit> octets au plus"; SAY_VALUE: the rule bounds the
- * value anyway), and for an enumeration its table of values (the rule
- * then is "doit être l'un de : <their French words>"). A field the CLI shows also has its
- * label and help in the CLI's tables.
+ * value anyway), for an enumeration its table of values (the rule then
+ * is "doit être l'un de : <their French words>"), and whether a series
+ * may override it for one date ("place@2026-12-22": same rule, empty
+ * clears it). A field the CLI shows also has its label and help in the
+ * CLI's tables.
  */
 static const struct field_def event_fields[] = {
-	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL },
-	{ "audience", false, LINE, 32, NULL, SAY_VALUE, audiences },
-	{ "cancelled", false, LINE, 8, NULL, SAY_VALUE, yes_no },
-	{ "capacity", false, LINE, 16, rule_capacity, SAY_VALUE, NULL },
-	{ "cohosts", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
-	{ "companion", false, LINE, 8, NULL, SAY_VALUE, yes_no },
-	{ "contact_role", false, LINE, 100, NULL, SAY_BYTES, NULL },
-	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL },
-	{ "easy_read", false, LINE, 8, NULL, SAY_VALUE, yes_no },
-	{ "end", false, LINE, 64, rule_datetime, SAY_VALUE, NULL },
-	{ "kind", true, LINE, 32, NULL, SAY_VALUE, event_kinds },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
-	{ "place", false, LINE, 300, NULL, SAY_BYTES, NULL },
-	{ "price", false, LINE, 100, NULL, SAY_BYTES, NULL },
-	{ "start", true, LINE, 64, rule_datetime, SAY_VALUE, NULL },
-	{ "title", true, LINE, 200, NULL, SAY_BYTES, NULL },
+	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL, true },
+	{ "audience", false, LINE, 32, NULL, SAY_VALUE, audiences, false },
+	{ "cancelled", false, LINE, 8, NULL, SAY_VALUE, yes_no, true },
+	{ "capacity", false, LINE, 16, rule_capacity, SAY_VALUE, NULL, true },
+	{ "cohosts", false, LINE, 1400, rule_sites, SAY_VALUE, NULL, false },
+	{ "companion", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
+	{ "contact_role", false, LINE, 100, NULL, SAY_BYTES, NULL, true },
+	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL, true },
+	{ "easy_read", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
+	{ "end", false, LINE, 64, rule_datetime, SAY_VALUE, NULL, true },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, event_kinds, false },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL,
+	    false },
+	{ "place", false, LINE, 300, NULL, SAY_BYTES, NULL, true },
+	{ "price", false, LINE, 100, NULL, SAY_BYTES, NULL, true },
+	{ "rrule", false, LINE, GS_RECUR_RULE_MAX, rule_rrule, SAY_VALUE,
+	    NULL, false },
+	{ "start", true, LINE, 64, rule_datetime, SAY_VALUE, NULL, true },
+	{ "timezone", false, LINE, 64, rule_timezone, SAY_VALUE, NULL, false },
+	{ "title", true, LINE, 200, NULL, SAY_BYTES, NULL, true },
 };
 
 static const struct field_def resource_fields[] = {
-	{ "address", false, LINE, 300, NULL, SAY_BYTES, NULL },
-	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL },
-	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL },
-	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL },
-	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL },
-	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
-	{ "name", true, LINE, 200, NULL, SAY_BYTES, NULL },
-	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL },
-	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL },
-	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL },
-	{ "url", false, LINE, 500, rule_url, SAY_BYTES, NULL },
+	{ "address", false, LINE, 300, NULL, SAY_BYTES, NULL, false },
+	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL, false },
+	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL, false },
+	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL, false },
+	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL, false },
+	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds, false },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL,
+	    false },
+	{ "name", true, LINE, 200, NULL, SAY_BYTES, NULL, false },
+	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL, false },
+	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL, false },
+	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
+	{ "url", false, LINE, 500, rule_url, SAY_BYTES, NULL, false },
 };
 
 static const struct field_def site_fields[] = {
-	{ "department", false, LINE, 8, rule_department, SAY_VALUE, NULL },
-	{ "description", false, MULTI, 2000, NULL, SAY_BYTES, NULL },
-	{ "endpoints", false, LINE, 1400, rule_endpoints, SAY_VALUE, NULL },
-	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL },
-	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL },
-	{ "name", true, LINE, 100, NULL, SAY_BYTES, NULL },
-	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL },
+	{ "department", false, LINE, 8, rule_department, SAY_VALUE,
+	    NULL, false },
+	{ "description", false, MULTI, 2000, NULL, SAY_BYTES, NULL, false },
+	{ "endpoints", false, LINE, 1400, rule_endpoints, SAY_VALUE,
+	    NULL, false },
+	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL, false },
+	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE,
+	    NULL, false },
+	{ "name", true, LINE, 100, NULL, SAY_BYTES, NULL, false },
+	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
 };
 
 static const struct field_def reservation_fields[] = {
-	{ "date", false, LINE, 10, rule_date, SAY_VALUE, NULL },
-	{ "event", true, LINE, 64, rule_hex32, SAY_VALUE, NULL },
-	{ "force", false, LINE, 8, NULL, SAY_VALUE, yes_no },
-	{ "note", false, LINE, 200, NULL, SAY_BYTES, NULL },
-	{ "seats", true, LINE, 16, rule_seats, SAY_VALUE, NULL },
-	{ "waiting", false, LINE, 8, NULL, SAY_VALUE, yes_no },
+	{ "date", false, LINE, 10, rule_date, SAY_VALUE, NULL, false },
+	{ "event", true, LINE, 64, rule_hex32, SAY_VALUE, NULL, false },
+	{ "force", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
+	{ "note", false, LINE, 200, NULL, SAY_BYTES, NULL, false },
+	{ "seats", true, LINE, 16, rule_seats, SAY_VALUE, NULL, false },
+	{ "waiting", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
 };
 
 struct type_def {
@@ -719,6 +759,15 @@ gs_schema_values_fr(int type, const char *field, char *buf, size_t buflen)
 	return len < buflen ? len : buflen - 1;
 }
 
+bool
+gs_schema_per_date(int type, const char *field)
+{
+	const struct type_def *td = type_def(type);
+	const struct field_def *fd = td ? field_def(td, field) : NULL;
+
+	return fd != NULL && fd->per_date;
+}
+
 /* Fills err (may be NULL) and returns GS_EINVAL. */
 static int
 fail(struct gs_verr *err, const char *field, const char *rule)
@@ -742,25 +791,27 @@ is_one_of(const char *v, const struct gs_enum_value *values)
 
 /* Refuses a value that is not one of fd's values, naming them in French. */
 static int
-fail_one_of(struct gs_verr *err, int type, const struct field_def *fd)
+fail_one_of(struct gs_verr *err, int type, const char *name,
+    const struct field_def *fd)
 {
 	char why[sizeof(err->rule)];
 	size_t n = (size_t)snprintf(why, sizeof(why), "doit être l'un de : ");
 
 	gs_schema_values_fr(type, fd->name, why + n, sizeof(why) - n);
-	return fail(err, fd->name, why);
+	return fail(err, name, why);
 }
 
 /* Refuses a value longer than fd allows, as fd says to. */
 static int
-fail_too_long(struct gs_verr *err, const struct field_def *fd)
+fail_too_long(struct gs_verr *err, const char *name,
+    const struct field_def *fd)
 {
 	char why[64];
 
 	if (fd->say == SAY_VALUE)
-		return fail(err, fd->name, "valeur trop longue pour ce champ");
+		return fail(err, name, "valeur trop longue pour ce champ");
 	snprintf(why, sizeof(why), "%zu octets au plus", fd->max_len);
-	return fail(err, fd->name, why);
+	return fail(err, name, why);
 }
 
 /*
@@ -822,6 +873,45 @@ gs_schema_store_types(struct gs_store_types *out)
 	}
 }
 
+/* Refuses a per-date name, naming the fields a date may override. */
+static int
+fail_dated(struct gs_verr *err, const char *name, const struct type_def *td)
+{
+	char why[sizeof(err->rule)];
+	size_t n;
+
+	n = (size_t)snprintf(why, sizeof(why), "attendu CHAMP@AAAA-MM-JJ, une "
+	    "date qui existe, CHAMP l'un de :");
+	for (size_t i = 0; i < td->nfields && n < sizeof(why); i++)
+		if (td->fields[i].per_date)
+			n += (size_t)snprintf(why + n, sizeof(why) - n, " %s",
+			    td->fields[i].name);
+	return fail(err, name, why);
+}
+
+/*
+ * The row of a per-date field "<base>@<YYYY-MM-DD>": the base's row when
+ * it may be overridden and the date exists, else NULL.
+ */
+static const struct field_def *
+dated_field_def(const struct type_def *td, const char *name)
+{
+	const char *at = strchr(name, '@');
+	const struct field_def *fd;
+	char base[GS_FIELD_NAME_MAX + 1];
+	size_t n;
+
+	if (at == NULL || (n = (size_t)(at - name)) > GS_FIELD_NAME_MAX)
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	fd = field_def(td, base);
+	if (fd == NULL || !fd->per_date ||
+	    !gs_recur_date_valid(at + 1, NULL, NULL, NULL))
+		return NULL;
+	return fd;
+}
+
 int
 gs_item_check_field(int type, const char *name, const char *value,
     struct gs_verr *err)
@@ -829,6 +919,7 @@ gs_item_check_field(int type, const char *name, const char *value,
 	const struct type_def *td = type_def(type);
 	const struct field_def *fd;
 	const char *why;
+	bool dated = false;
 	size_t len;
 
 	if (name == NULL || value == NULL)
@@ -842,10 +933,16 @@ gs_item_check_field(int type, const char *name, const char *value,
 		return fail(err, name, "doit être 0 ou 1");
 	}
 	fd = field_def(td, name);
+	if (fd == NULL && strchr(name, '@') != NULL) {
+		fd = dated_field_def(td, name);
+		if (fd == NULL)
+			return fail_dated(err, name, td);
+		dated = true;
+	}
 	if (fd == NULL)
 		return fail(err, name, "champ inconnu");
 	if (len == 0) {
-		if (fd->required)
+		if (fd->required && !dated)
 			return fail(err, name, "est obligatoire et ne peut "
 			    "pas être vide");
 		return 0;
@@ -853,12 +950,12 @@ gs_item_check_field(int type, const char *name, const char *value,
 	if (!gs_utf8_valid(value, len))
 		return fail(err, name, "doit être du texte UTF-8 valide");
 	if (len > fd->max_len)
-		return fail_too_long(err, fd);
+		return fail_too_long(err, name, fd);
 	why = check_controls(value, fd->text);
 	if (why != NULL)
 		return fail(err, name, why);
 	if (fd->one_of != NULL && !is_one_of(value, fd->one_of))
-		return fail_one_of(err, type, fd);
+		return fail_one_of(err, type, name, fd);
 	if (fd->rule != NULL) {
 		why = fd->rule(value);
 		if (why != NULL)

@@ -138,6 +138,11 @@ size_t gs_schema_values_fr(int type, const char *field, char *buf,
  */
 bool gs_schema_is_time(int type, const char *field);
 /*
+ * true when a series may give field its own value on one date
+ * ("<field>@<YYYY-MM-DD>"), false otherwise or when unknown.
+ */
+bool gs_schema_per_date(int type, const char *field);
+/*
  * 1 if the comma-separated list of site IDs in value (an editors field)
  * contains pk, 0 otherwise (including when value is NULL).
  */

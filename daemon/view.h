@@ -14,6 +14,8 @@
 #include <jansson.h>
 
 #include "replica.h"
+#include "recur.h"
+#include "schema.h"
 #include "seats.h"
 
 struct gs_list_filter {
@@ -27,6 +29,7 @@ struct gs_list_filter {
 	                           * ignored (fold.h) */
 	bool all;                 /* include past and deleted items */
 	int64_t now_ms;           /* "upcoming" is relative to this */
+	struct gs_recur_cache *cache;   /* lent: series' expansions, or NULL */
 };
 
 /*
@@ -38,12 +41,28 @@ struct gs_list_filter {
 char *gs_view_item_text(struct gs_replica *r, struct gs_item *it);
 json_t *gs_view_item(struct gs_replica *r, struct gs_item *it);
 /*
- * {"items": [...]} for a type, filtered and ordered, as compact key-sorted
- * JSON text (malloc'd; the caller frees), or NULL on GS_ENOMEM. Written
- * straight as text: a list may hold thousands of items.
+ * One date of a series (docs/control.md, "Occurrences"): the event object
+ * with "date" and "series": true, its fields the series' fields with
+ * start and end moved to that date and the date's own values
+ * (<field>@<date>) over them. *text is malloc'd (the caller frees).
+ * Returns 0, GS_ENOTFOUND (no such date in the series), GS_EINVAL (not a
+ * series, or date not a date), GS_ECORRUPT, GS_ENOMEM.
  */
-char *gs_view_list(struct gs_replica *r, int type,
-    const struct gs_list_filter *f);
+int gs_view_occurrence_text(struct gs_replica *r, struct gs_item *it,
+    const char *date, char **text);
+/*
+ * {"items": [...]} for a type, filtered and ordered, as compact key-sorted
+ * JSON text into *text (malloc'd; the caller frees). Written straight as
+ * text: a list may hold thousands of items. A series is listed as one row
+ * per date in the window (from --from or now, to --to or one year later;
+ * with all and no from, from a year before now), each an occurrence as
+ * gs_view_occurrence_text writes it, sorted by start with the one-off
+ * events; never more than GS_RECUR_WINDOW_DAYS of dates per series.
+ * Returns 0, GS_EINVAL with err filled (field "to") when a series without
+ * end meets a window longer than that, or GS_ENOMEM.
+ */
+int gs_view_list(struct gs_replica *r, int type,
+    const struct gs_list_filter *f, char **text, struct gs_verr *err);
 /* The profile name of a site (lent), or "" if unknown. */
 const char *gs_view_site_name(struct gs_replica *r, const uint8_t pk[32]);
 /* Compact, key-sorted UTF-8 text of a JSON value (malloc'd), or NULL. */

@@ -3,9 +3,10 @@
 #
 # check-layers.sh: the include rules of daemon/ (STYLE.md, "Boundaries"),
 # run by CTest as layers.includes. Only store.c includes sqlite3.h, only
-# crypto.c sodium.h, only transport.c zmq.h; gossip (gossip*.c, gossip*.h)
-# includes no control header (control*.h, control.pb-c.h), no view.h and
-# no jansson.h: control is one surface above it. Prints each violation as
+# crypto.c sodium.h, only transport.c zmq.h, only recur.c libical/ical.h;
+# gossip (gossip*.c, gossip*.h) includes no control header (control*.h,
+# control.pb-c.h), no view.h and no jansson.h: control is one surface
+# above it. Prints each violation as
 # FILE:LINE: text and exits 1 if there is any, 0 otherwise.
 #
 #   tests/check-layers.sh [DAEMON-DIR]    default: daemon/ next to tests/
@@ -30,6 +31,7 @@ only() {
 only sqlite3.h store.c
 only sodium.h crypto.c
 only zmq.h transport.c
+only libical/ical.h recur.c
 
 for f in "$dir"/gossip*.c "$dir"/gossip*.h; do
 	[ -e "$f" ] || continue

@@ -37,19 +37,20 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from gslib import GEMSYNC, TOOLS, Net, wait_until  # noqa: E402
 
-BENCHES = ["ceiling", "initial", "propagation", "insync", "footprint", "admin", "growth"]
+BENCHES = ["ceiling", "initial", "propagation", "insync", "footprint", "admin", "series",
+           "growth"]
 
 # Sizes of the full run (the issue's) and of the smoke run (CI).
 FULL = dict(sync_changes=100000, sync_authors=20, prop_sites=16, prop_degree=3,
             prop_events=50, insync_changes=100000, insync_authors=50, insync_peers=4,
             insync_rounds=30, idle_s=60, admin_events=10000, admin_list_calls=20,
-            admin_add_calls=50, admin_seq_adds=1000, growth=[10000, 100000, 1000000],
-            ceiling_s=2.0)
+            admin_add_calls=50, admin_seq_adds=1000, series=500,
+            growth=[10000, 100000, 1000000], ceiling_s=2.0)
 SMOKE = dict(sync_changes=2000, sync_authors=20, prop_sites=4, prop_degree=3,
              prop_events=4, insync_changes=2000, insync_authors=50, insync_peers=4,
              insync_rounds=3, idle_s=3, admin_events=300, admin_list_calls=3,
-             admin_add_calls=5, admin_seq_adds=20, growth=[500, 1000, 2000],
-             ceiling_s=0.3)
+             admin_add_calls=5, admin_seq_adds=20, series=20,
+             growth=[500, 1000, 2000], ceiling_s=0.3)
 
 # Sites of the benchmarks run with the daemon's defaults (gslib's test
 # configuration has short intervals and debug logs): rounds every 30 s,
@@ -485,6 +486,40 @@ def bench_admin(cfg, res, seed):
                 note=f"{k} sequential `gemsync event add`, each durable before the next")
 
 
+def bench_series(cfg, res):
+    """`event list --json` over weekly series: each one item, listed as
+    one row per date of a one-year window (issue 14)."""
+    n = cfg["series"]
+    log(f"series list with {n} weekly series")
+    with Net() as net:
+        a = net.site("GEM L'Envol", extra=INFO)
+        a.init()
+        start(a)
+        run_ms([os.path.join(TOOLS, "gs_ctlbench"), f"ipc://{a.data}/control.sock",
+                "item.add", str(n), "type=event", "f=title=Atelier écriture",
+                "f=kind=workshop", "f=start=2031-01-07T14:00:00+01:00",
+                "f=end=2031-01-07T16:00:00+01:00",
+                "f=place=Maison des associations, 69007 Lyon",
+                "f=rrule=FREQ=WEEKLY;BYDAY=TU", "f=timezone=Europe/Paris"], timeout=600)
+        base = [GEMSYNC, "-c", a.conf]
+        listing = os.path.join(net.root, "series.json")
+        cmd = base + ["--json", "event", "list", "--from", "2031-01-01"]
+        times = [run_to_file_ms(cmd, listing) for _ in range(cfg["admin_list_calls"])]
+        with open(listing, encoding="utf-8") as f:
+            items = json.load(f)["items"]
+        # the Tuesdays of 2031: 7 January to 30 December
+        if len(items) != 52 * n or not all(i.get("series") for i in items):
+            raise RuntimeError(f"event list shows {len(items)} rows, not {52 * n} dates")
+        res.add("admin.series_list", round(statistics.median(times), 1), "ms", "<", 150,
+                note=f"median of {len(times)} whole `gemsync event list --json --from D > "
+                     f"file` calls, {n} weekly series over one year, {len(items)} rows, "
+                     f"{os.path.getsize(listing) >> 20} MiB")
+        # the first list expands every series with libical; the others find
+        # the expansions in the daemon's cache
+        res.add("admin.series_list_cold", round(times[0], 1), "ms",
+                note="the first of those calls, every series expanded (no cache yet)")
+
+
 def bench_growth(cfg, res, seed, cache):
     sizes = cfg["growth"]
     pts = []
@@ -522,6 +557,8 @@ def expected(cfg, only):
     if "admin" in only:
         names += ["admin.event_list", "admin.event_add", "admin.event_add_request",
                   "admin.sequential_adds"]
+    if "series" in only:
+        names += ["admin.series_list", "admin.series_list_cold"]
     if "growth" in only:
         for n in cfg["growth"]:
             names += [f"growth.sync_rate_{n}", f"growth.sync_rate_{n}_ratio",
@@ -624,6 +661,7 @@ def main():
         steps = [("initial", lambda: bench_initial(cfg, res, args.seed, cache)),
                  ("propagation", lambda: bench_propagation(cfg, res, args.seed)),
                  ("insync", None), ("admin", lambda: bench_admin(cfg, res, args.seed)),
+                 ("series", lambda: bench_series(cfg, res)),
                  ("growth", lambda: bench_growth(cfg, res, args.seed, cache))]
         for name, fn in steps:
             if name == "insync":

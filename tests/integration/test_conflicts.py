@@ -8,7 +8,7 @@ import random
 import sys
 import time
 
-from gslib import EXIT_NOTFOUND, EXIT_REFUSED, Net, run_tests, wait_until
+from gslib import EXIT_INVALID, EXIT_NOTFOUND, EXIT_REFUSED, Net, run_tests, wait_until
 
 
 def mesh(sites):
@@ -38,7 +38,9 @@ def dump(site):
     each site received each item, which is its own)."""
     return (site.shared_cli("event", "list", "--all"),
             site.shared_cli("resource", "list", "--all"),
-            site.shared_cli("conflicts", "list"))
+            site.shared_cli("conflicts", "list"),
+            # the dates of the series the random test makes, in 2031
+            site.shared_cli("event", "list", "--from", "2031-01-01", "--to", "2031-12-31"))
 
 
 def converged(sites):
@@ -349,9 +351,16 @@ def test_waiting_list_served_in_order():
             assert (seats["confirmed"], seats["left"], seats["waiting"]) == (4, 0, 0)
         # an event that happens once refuses a date, in French
         r = a.run("event", "reserve", e, "--date", "2030-12-12", "--seats", "1")
-        assert r.returncode != 0 and "une fois" in r.stderr, r.stderr
+        assert r.returncode != 0 and "répété" in r.stderr, r.stderr
         r = a.run("event", "reserve", e, "--date", "2030-13-12", "--seats", "1")
-        assert r.returncode != 0 and "AAAA-MM-JJ" in r.stderr, r.stderr
+        assert r.returncode == EXIT_INVALID and "date non reconnue" in r.stderr, r.stderr
+
+
+def on_one_date(rng, series, e):
+    """Half the changes to a series are to one of its dates."""
+    if e in series and rng.random() < 0.5:
+        return ["--date", rng.choice(series[e])]
+    return []
 
 
 def test_random_convergence():
@@ -367,6 +376,7 @@ def test_random_convergence():
             sites = [net.started(nm) for nm in names]
             mesh(sites)
             events, resources = [], []
+            series = {}      # a weekly series' ID -> its dates
             down = set()
             cut_groups = None
             for step in range(ops):
@@ -394,9 +404,18 @@ def test_random_convergence():
                     extra = []
                     for c in cohosts:
                         extra += ["--cohost", c]
-                    events.append(s.add_event(f"Atelier n°{step}", "2031-03-01T14:00:00+01:00",
-                                              "workshop", "--capacity", str(rng.randint(1, 20)),
-                                              *extra))
+                    if rng.random() < 0.3:
+                        # six Tuesdays, from 4 March 2031
+                        e = s.add_event(f"Atelier du mardi n°{step}", "2031-03-04T14:00:00+01:00",
+                                        "workshop", "--capacity", str(rng.randint(1, 12)),
+                                        "--repeat", "chaque mardi", "--count", "6", *extra)
+                        series[e] = [f"2031-03-{d:02d}" for d in (4, 11, 18, 25)] + \
+                            ["2031-04-01", "2031-04-08"]
+                        events.append(e)
+                    else:
+                        events.append(s.add_event(f"Atelier n°{step}",
+                                                  "2031-03-01T14:00:00+01:00", "workshop",
+                                                  "--capacity", str(rng.randint(1, 20)), *extra))
                 elif r < 0.36:
                     resources.append(s.j("resource", "add", "--name", f"Ressource n°{step}",
                                          "--kind", rng.choice(["gem", "helpline", "respite"]),
@@ -408,18 +427,21 @@ def test_random_convergence():
                     s.run("event", "edit", e, field, f"valeur {step} de {s.name}")
                 elif r < 0.70:
                     # capacity changes, reductions mostly: the queue moves
-                    s.run("event", "edit", rng.choice(events), "--capacity",
-                          str(rng.randint(0, 12)))
+                    e = rng.choice(events)
+                    s.run("event", "edit", e, "--capacity", str(rng.randint(0, 12)),
+                          *on_one_date(rng, series, e))
                 elif r < 0.74:
                     s.run("event", "delete", rng.choice(events))
                 elif r < 0.76:
-                    s.run("event", "cancel", rng.choice(events))
+                    e = rng.choice(events)
+                    s.run("event", "cancel", e, *on_one_date(rng, series, e))
                 elif r < 0.90:
                     force = ["--force"] if rng.random() < 0.1 else []
                     # a few events draw most requests: queues form
                     e = rng.choice(events[:3] if rng.random() < 0.7 else events)
+                    date = ["--date", rng.choice(series[e])] if e in series else []
                     s.run("event", "reserve", e, "--seats",
-                          str(rng.choice([0, 1, 2, 3, 5, 8])), *force)
+                          str(rng.choice([0, 1, 2, 3, 5, 8])), *force, *date)
                 elif r < 0.94 and resources:
                     s.run("resource", "edit", rng.choice(resources), "--town",
                           rng.choice(["Lyon", "Vienne", "Villeurbanne"]))
@@ -446,10 +468,11 @@ def test_random_convergence():
                 for seats in [item["seats"]] + list(item.get("seats_by_date", {}).values()):
                     check_seats(seats)
                     waiting += seats["waiting"]
-            for e in events[:10]:
-                views = [seats_view(x, e) for x in sites]
-                assert all(v == views[0] for v in views), f"queue of {e} differs"
-            print(f"converged: {n} sites, {len(events)} events, "
+            for e in events[:10] + list(series)[:5]:
+                for date in [None] + series.get(e, []):
+                    views = [seats_view(x, e, date) for x in sites]
+                    assert all(v == views[0] for v in views), f"queue of {e} {date} differs"
+            print(f"converged: {n} sites, {len(events)} events ({len(series)} series), "
                   f"{len(json.loads(final[2])['conflicts'])} open conflicts, "
                   f"{waiting} seats waiting", flush=True)
     except Exception:

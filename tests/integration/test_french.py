@@ -11,7 +11,6 @@ import zoneinfo
 from gslib import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Net, run_tests
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-os.environ["GEMSYNC_TZ"] = "Europe/Paris"
 
 
 def next_tuesday_14h():

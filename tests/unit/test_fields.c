@@ -264,7 +264,8 @@ static void
 test_decode_refuses_bad_names(void **state)
 {
 	static const char *bad[] = { "", "Title", "ti-tle", "ti tle", "été",
-	    "abcdefghijklmnopqrstuvwxyz0123456" /* 33 bytes */ };
+	    "abcdefghijklmnopqrstuvwxyz0123456" /* 33 bytes */, "@2026-12-22",
+	    "place@", "place@@2026", "place@2026-12-22a", "place@2026@12" };
 	struct wbuf *w = calloc(1, sizeof(*w));
 	struct gs_fields f;
 
@@ -279,6 +280,11 @@ test_decode_refuses_bad_names(void **state)
 	/* 32 bytes is fine. */
 	w->n = 0;
 	put_field_s(w, "abcdefghijklmnopqrstuvwxyz012345", "x");
+	assert_int_equal(decode(w, &f), 0);
+	/* so is a series' per-date field */
+	gs_fields_clear(&f);
+	w->n = 0;
+	put_field_s(w, "place@2026-12-22", "x");
 	assert_int_equal(decode(w, &f), 0);
 	gs_fields_clear(&f);
 	free(w);

@@ -219,10 +219,12 @@ static void
 list_keys(struct fx *f, int type, const struct gs_list_filter *flt,
     char *out, size_t len)
 {
-	char *text = gs_view_list(f->r, type, flt);
+	char *text = NULL;
 	json_t *doc, *items, *v;
+	struct gs_verr err;
 	size_t i;
 
+	assert_int_equal(gs_view_list(f->r, type, flt, &text, &err), 0);
 	assert_non_null(text);
 	doc = json_loads(text, 0, NULL);
 	assert_non_null(doc);
