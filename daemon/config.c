@@ -14,14 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <arpa/inet.h>
 
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "recur.h"
 
 struct parse_ctx {
 	FILE *f;
 	int line;              /* lines read so far: the one being parsed */
+	char *buf;             /* the whole current line (getline) */
+	size_t bufcap;
+	char dup_rule[64];     /* first_time()'s rule */
 	struct gs_config *cfg;
 	char *err;
 	size_t errlen;
@@ -64,6 +70,45 @@ valid_endpoint(const char *v, const char *scheme)
 {
 	size_t n = strlen(scheme);
 	return strncmp(v, scheme, n) == 0 && v[n] != '\0' && strlen(v) < 256;
+}
+
+/*
+ * A TCP endpoint: tcp://HOST:PORT with HOST an IPv4 address, a bracketed
+ * IPv6 literal, a DNS name or "*", and PORT 1-65535.
+ */
+static bool
+valid_tcp(const char *v)
+{
+	const char *host, *colon;
+	char buf[256];
+	unsigned long long port;
+	uint8_t addr[16];
+	size_t len;
+
+	if (strncmp(v, "tcp://", 6) != 0 || strlen(v) >= sizeof(buf))
+		return false;
+	host = v + 6;
+	colon = strrchr(host, ':');
+	if (colon == NULL || parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return false;
+	len = (size_t)(colon - host);
+	if (len == 0)
+		return false;
+	if (host[0] == '[') {
+		if (len < 3 || host[len - 1] != ']')
+			return false;
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, addr) == 1;
+	}
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	if (strcmp(buf, "*") == 0 || inet_pton(AF_INET, buf, addr) == 1)
+		return true;
+	/* a name: letters, digits, dots and dashes, no leading dot or dash */
+	return strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") == len && buf[0] != '.' && buf[0] != '-' &&
+	    strspn(buf, "0123456789.") != len;
 }
 
 struct uint_setting {
@@ -119,6 +164,38 @@ source_name(const struct gs_config *cfg)
 	return cfg->path ? cfg->path : "(defaults)";
 }
 
+/*
+ * Where a key (section "." name, or "[section]" for a section header) was
+ * first read: its line, or 0. Records it at line when new.
+ */
+static int
+seen_at(struct gs_config *cfg, const char *key, int line)
+{
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (strcmp(cfg->lines[i].key, key) == 0)
+			return cfg->lines[i].line;
+	if (gs_grow(&cfg->lines, &cfg->caplines, cfg->nlines,
+	    sizeof(*cfg->lines), 16) != 0)
+		return 0;
+	snprintf(cfg->lines[cfg->nlines].key, sizeof(cfg->lines[0].key), "%s",
+	    key);
+	cfg->lines[cfg->nlines++].line = line;
+	return 0;
+}
+
+int
+gs_config_line(const struct gs_config *cfg, const char *section,
+    const char *name)
+{
+	char key[sizeof(cfg->lines[0].key)];
+
+	snprintf(key, sizeof(key), "%s.%s", section, name);
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (strcmp(cfg->lines[i].key, key) == 0)
+			return cfg->lines[i].line;
+	return 0;
+}
+
 /* The settings the CLI needs: they must hold even when reading leniently. */
 static bool
 needed_by_cli(const char *section, const char *name)
@@ -127,33 +204,132 @@ needed_by_cli(const char *section, const char *name)
 	    strcmp(name, "control") == 0);
 }
 
+/*
+ * Writes "FILE:LINE: [section] name: rule" into p->err, the names as
+ * the file spells them but sanitized (they are the file's text).
+ */
+static void
+say(struct parse_ctx *p, int line, const char *section, const char *name,
+    const char *rule)
+{
+	char sec[64], nm[64];
+
+	gs_sanitize(section, sec, sizeof(sec));
+	gs_sanitize(name, nm, sizeof(nm));
+	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s", source_name(p->cfg),
+	    line, sec, nm, rule);
+}
+
 static int
 fail(struct parse_ctx *p, int line, const char *section, const char *name,
     const char *rule)
 {
 	if (p->lenient && !needed_by_cli(section, name)) {
 		if (!p->warned)
-			snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s",
-			    source_name(p->cfg), line, section, name, rule);
+			say(p, line, section, name, rule);
 		p->warned = true;
 		return 1;   /* ignored: the CLI does not use it */
 	}
-	snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s", source_name(p->cfg),
-	    line, section, name, rule);
+	say(p, line, section, name, rule);
 	p->failed = 1;
 	return 0;   /* inih: stop at the first error */
 }
 
-/* inih's line reader, counting lines so errors can name them. */
+/* A whole-file error at the current line (the line's shape, not a value). */
+static char *
+fail_line(struct parse_ctx *p, const char *what)
+{
+	snprintf(p->err, p->errlen, "%s:%d: %s", source_name(p->cfg), p->line,
+	    what);
+	p->failed = 1;
+	return NULL;   /* inih: no more lines */
+}
+
+/*
+ * A section header "[name]" on this line (spaces around allowed): its
+ * name into out. false when the line is something else.
+ */
+static bool
+section_of(const char *line, char *out, size_t outlen)
+{
+	size_t len;
+
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return false;
+	len = strcspn(line + 1, "]");
+	if (line[1 + len] != ']' || len >= outlen)
+		return false;
+	memcpy(out, line + 1, len);
+	out[len] = '\0';
+	return true;
+}
+
+/*
+ * inih's line reader. Reads whole lines itself so that it can count them
+ * (errors name the right line however long a line is) and refuse what
+ * inih would take apart silently: a NUL byte, a line longer than inih's
+ * buffer, a section given twice.
+ */
 static char *
 read_line(char *buf, int size, void *stream)
 {
 	struct parse_ctx *p = stream;
-	char *s = fgets(buf, size, p->f);
+	char sec[64], where[160];
+	ssize_t n;
+	int first;
 
-	if (s != NULL)
-		p->line++;
-	return s;
+	if (p->failed)
+		return NULL;
+	n = getline(&p->buf, &p->bufcap, p->f);
+	if (n < 0)
+		return NULL;
+	p->line++;
+	if (memchr(p->buf, '\0', (size_t)n) != NULL)
+		return fail_line(p, "NUL byte in the line: this is not a text "
+		    "file");
+	if (n > 0 && p->buf[n - 1] == '\n')
+		p->buf[--n] = '\0';
+	if (n > 0 && p->buf[n - 1] == '\r')
+		p->buf[--n] = '\0';
+	if (n >= size - 1) {
+		snprintf(where, sizeof(where), "line too long (%zd bytes, at "
+		    "most %d): shorten it", n, size - 2);
+		return fail_line(p, where);
+	}
+	if (section_of(p->buf, sec, sizeof(sec))) {
+		char key[80], clean[64];
+		snprintf(key, sizeof(key), "[%s]", sec);
+		first = seen_at(p->cfg, key, p->line);
+		if (first != 0) {
+			gs_sanitize(sec, clean, sizeof(clean));
+			snprintf(where, sizeof(where), "section [%s] already "
+			    "began on line %d: put its settings together",
+			    clean, first);
+			return fail_line(p, where);
+		}
+	}
+	memcpy(buf, p->buf, (size_t)n);
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
+	return buf;
+}
+
+/* false (with p->dup_rule) when the setting was already given. */
+static bool
+first_time(struct parse_ctx *p, int line, const char *section,
+    const char *name)
+{
+	char key[80];
+	int first;
+
+	snprintf(key, sizeof(key), "%s.%s", section, name);
+	first = seen_at(p->cfg, key, line);
+	if (first == 0)
+		return true;
+	snprintf(p->dup_rule, sizeof(p->dup_rule), "already set on line %d: "
+	    "keep one", first);
+	return false;
 }
 
 static int
@@ -167,6 +343,8 @@ on_setting(void *user, const char *section, const char *name,
 
 	if (p->failed)
 		return 0;
+	if (!first_time(p, line, section, name))
+		return fail(p, line, section, name, p->dup_rule);
 	for (size_t i = 0; i < sizeof(uint_settings) / sizeof(uint_settings[0]); i++) {
 		const struct uint_setting *u = &uint_settings[i];
 		char rule[96];
@@ -236,8 +414,14 @@ static int
 finish_fail(const struct gs_config *cfg, char *err, size_t errlen,
     const char *section, const char *name, const char *rule)
 {
-	snprintf(err, errlen, "%s: [%s] %s: %s", source_name(cfg), section,
-	    name, rule);
+	int line = gs_config_line(cfg, section, name);
+
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: [%s] %s: %s", source_name(cfg),
+		    line, section, name, rule);
+	else
+		snprintf(err, errlen, "%s: [%s] %s: %s", source_name(cfg),
+		    section, name, rule);
 	return GS_EINVAL;
 }
 
@@ -259,10 +443,10 @@ finish(struct gs_config *cfg, bool lenient, char *err, size_t errlen)
 		    "an IANA name such as Europe/Paris", cfg->site_timezone);
 		return finish_fail(cfg, err, errlen, "site", "timezone", rule);
 	}
-	if (!lenient && cfg->listen[0] != '\0' &&
-	    !valid_endpoint(cfg->listen, "tcp://"))
+	if (!lenient && cfg->listen[0] != '\0' && !valid_tcp(cfg->listen))
 		return finish_fail(cfg, err, errlen, "network", "listen",
-		    "must look like tcp://HOST:PORT");
+		    "must look like tcp://HOST:PORT (an IPv6 address in "
+		    "brackets: tcp://[::1]:7650; a port from 1 to 65535)");
 	if (cfg->control == NULL) {
 		snprintf(buf, sizeof(buf), "ipc://%s/control.sock", cfg->data_dir);
 		if (set_str(&cfg->control, buf) != 0)
@@ -279,6 +463,32 @@ finish(struct gs_config *cfg, bool lenient, char *err, size_t errlen)
 	if (cfg->passphrase_file != NULL && cfg->passphrase_file[0] == '\0') {
 		free(cfg->passphrase_file);
 		cfg->passphrase_file = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Only a regular file is a configuration: a directory would read as an
+ * empty file (all defaults), and /dev/zero or a pipe would never end.
+ */
+static int
+regular_file(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (fstat(fileno(f), &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return GS_EIO;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory: give the path of the "
+		    "configuration file (e.g. %s/gemsyncd.conf)", path, path);
+		return GS_EINVAL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file: give the path of "
+		    "the configuration file", path);
+		return GS_EINVAL;
 	}
 	return 0;
 }
@@ -306,6 +516,9 @@ load(const char *path, bool lenient, struct gs_config **out, char *err,
 			ret = errno == ENOENT ? GS_ENOTFOUND : GS_EIO;
 			goto out;
 		}
+		ret = regular_file(f, path, err, errlen);
+		if (ret != 0)
+			goto out;
 		memset(&p, 0, sizeof(p));
 		p.f = f;
 		p.cfg = cfg;
@@ -313,6 +526,7 @@ load(const char *path, bool lenient, struct gs_config **out, char *err,
 		p.errlen = errlen;
 		p.lenient = lenient;
 		rc = ini_parse_stream(read_line, &p, on_setting, &p);
+		free(p.buf);
 		ret = GS_EINVAL;
 		if (p.failed)
 			goto out;
@@ -357,6 +571,7 @@ gs_config_destroy(struct gs_config **cfg)
 		return;
 	c = *cfg;
 	free(c->path);
+	free(c->lines);
 	for (size_t i = 0; i < sizeof(str_settings) / sizeof(str_settings[0]); i++)
 		free(*(char **)((char *)c + str_settings[i].off));
 	free(c);

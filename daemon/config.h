@@ -39,6 +39,12 @@ struct gs_config {
 	/* [storage] */
 	char *key_file;
 	char *passphrase_file;   /* NULL if none */
+	/* where each setting and section was read (gs_config_line) */
+	struct gs_config_at {
+		char key[80];        /* "section.name", or "[section]" */
+		int line;
+	} *lines;
+	size_t nlines, caplines;
 };
 
 /*
@@ -57,6 +63,12 @@ int gs_config_load(const char *path, struct gs_config **out, char *err,
  */
 int gs_config_load_lenient(const char *path, struct gs_config **out,
     char *err, size_t errlen);
+/*
+ * The line of the file a setting was read from, or 0 when it was not in
+ * the file (a default), so that later checks can name it.
+ */
+int gs_config_line(const struct gs_config *cfg, const char *section,
+    const char *name);
 /* Frees a configuration; sets *cfg to NULL. Accepts NULL. */
 void gs_config_destroy(struct gs_config **cfg);
 /*

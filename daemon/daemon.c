@@ -8,10 +8,16 @@
  */
 #include "daemon.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "config.h"
 #include "err.h"
+#include "fields.h"
 #include "replica.h"
+#include "schema.h"
+#include "siteid.h"
 #include "recur.h"
 #include "store.h"
 #include "trust.h"
@@ -46,4 +52,89 @@ gs_daemon_close_site(struct gs_daemon *d)
 	gs_replica_close(&d->replica);
 	gs_trust_destroy(&d->trust);
 	gs_store_close(&d->store);
+}
+
+/* Each profile field, and the setting it comes from. */
+static const struct {
+	const char *field, *section, *name;
+	size_t off;
+} profile_settings[] = {
+	{ "name", "site", "name", offsetof(struct gs_config, site_name) },
+	{ "town", "site", "town", offsetof(struct gs_config, site_town) },
+	{ "department", "site", "department",
+	    offsetof(struct gs_config, site_department) },
+	{ "languages", "site", "languages",
+	    offsetof(struct gs_config, site_languages) },
+	{ "hours", "site", "hours", offsetof(struct gs_config, site_hours) },
+	{ "description", "site", "description",
+	    offsetof(struct gs_config, site_description) },
+	{ "endpoints", "network", "advertise",
+	    offsetof(struct gs_config, advertise) },
+};
+#define NPROFILE (sizeof(profile_settings) / sizeof(profile_settings[0]))
+
+static const char *
+setting(const struct gs_config *cfg, size_t i)
+{
+	return *(char *const *)((const char *)cfg + profile_settings[i].off);
+}
+
+int
+gs_daemon_profile(const struct gs_config *cfg, const uint8_t *pk,
+    struct gs_fields *f)
+{
+	char name[64], sid[GS_SITEID_SHORT];
+	const char *v;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < NPROFILE; i++) {
+		v = setting(cfg, i);
+		if (i == 0 && v[0] == '\0') {
+			gs_siteid_short(pk, sid);
+			snprintf(name, sizeof(name), "site %s", sid);
+			v = name;
+		}
+		rc = gs_fields_set(f, profile_settings[i].field, v);
+	}
+	return rc;
+}
+
+int
+gs_daemon_load_config(const char *path, struct gs_config **out, char *err,
+    size_t errlen)
+{
+	struct gs_config *cfg = NULL;
+	struct gs_verr v;
+	const char *value;
+	int ret;
+
+	*out = NULL;
+	ret = gs_config_load(path, &cfg, err, errlen);
+	for (size_t i = 0; ret == 0 && i < NPROFILE; i++) {
+		value = setting(cfg, i);
+		memset(&v, 0, sizeof(v));
+		if (value[0] == '\0' || gs_item_check_field(GS_TYPE_SITE,
+		    profile_settings[i].field, value, &v) == 0)
+			continue;
+		snprintf(err, errlen, "%s:%d: [%s] %s: %s", cfg->path ?
+		    cfg->path : "(defaults)", gs_config_line(cfg,
+		    profile_settings[i].section, profile_settings[i].name),
+		    profile_settings[i].section, profile_settings[i].name,
+		    v.rule);
+		ret = GS_EINVAL;
+	}
+	if (ret == 0 && cfg->site_name[0] != '\0' &&
+	    cfg->site_name[strspn(cfg->site_name, " \t")] == '\0') {
+		snprintf(err, errlen, "%s:%d: [site] name: blank: give the "
+		    "site's name, or leave the setting out", cfg->path ?
+		    cfg->path : "(defaults)", gs_config_line(cfg, "site",
+		    "name"));
+		ret = GS_EINVAL;
+	}
+	if (ret == 0) {
+		*out = cfg;
+		cfg = NULL;
+	}
+	gs_config_destroy(&cfg);
+	return ret;
 }

@@ -40,6 +40,24 @@ struct gs_daemon {
 };
 
 struct gs_replica_opts;
+struct gs_fields;
+
+/*
+ * Reads gemsyncd's configuration and checks everything a start would:
+ * gs_config_load(), then the site profile it publishes ([site] and
+ * [network] advertise) against the site schema, each error naming the
+ * file, the line and the setting. The one check behind both `gemsyncd
+ * -n` and a start (and SIGHUP). Returns 0 and *out, or an error with err
+ * set.
+ */
+int gs_daemon_load_config(const char *path, struct gs_config **out,
+    char *err, size_t errlen);
+/*
+ * The profile a configuration publishes, as site fields; a site with no
+ * [site] name is named after its short ID (pk). 0 or GS_ENOMEM.
+ */
+int gs_daemon_profile(const struct gs_config *cfg, const uint8_t *pk,
+    struct gs_fields *f);
 
 /*
  * Opens the site of o->data_dir into d: the store, the replica on it,

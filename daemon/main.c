@@ -79,34 +79,6 @@ notify_ready(void)
 }
 
 /* The site profile the configuration describes. */
-static int
-profile_fields(const struct gs_config *cfg, const uint8_t *pk,
-    struct gs_fields *f)
-{
-	char name[64], sid[GS_SITEID_SHORT];
-	int rc = 0;
-
-	if (cfg->site_name[0] == '\0') {
-		gs_siteid_short(pk, sid);
-		snprintf(name, sizeof(name), "site %s", sid);
-		rc = gs_fields_set(f, "name", name);
-	} else {
-		rc = gs_fields_set(f, "name", cfg->site_name);
-	}
-	if (rc == 0)
-		rc = gs_fields_set(f, "town", cfg->site_town);
-	if (rc == 0)
-		rc = gs_fields_set(f, "department", cfg->site_department);
-	if (rc == 0)
-		rc = gs_fields_set(f, "languages", cfg->site_languages);
-	if (rc == 0)
-		rc = gs_fields_set(f, "hours", cfg->site_hours);
-	if (rc == 0)
-		rc = gs_fields_set(f, "description", cfg->site_description);
-	if (rc == 0)
-		rc = gs_fields_set(f, "endpoints", cfg->advertise);
-	return rc;
-}
 
 static int
 publish_profile(struct gs_daemon *d)
@@ -117,7 +89,7 @@ publish_profile(struct gs_daemon *d)
 
 	memset(&v, 0, sizeof(v));
 	gs_fields_init(&f);
-	rc = profile_fields(d->cfg, gs_replica_pk(d->replica), &f);
+	rc = gs_daemon_profile(d->cfg, gs_replica_pk(d->replica), &f);
 	if (rc == 0)
 		rc = gs_replica_publish_profile(d->replica, &f, &v);
 	if (rc == GS_EINVAL)
@@ -164,7 +136,7 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (gs_config_load(d->cfg->path, &cfg, err, sizeof(err)) != 0) {
+	if (gs_daemon_load_config(d->cfg->path, &cfg, err, sizeof(err)) != 0) {
 		log_warnx("main: reload refused, keeping the running "
 		    "configuration: %s", err);
 		return;
@@ -387,7 +359,7 @@ main(int argc, char **argv)
 	}
 	if (conf == NULL && access(DEFAULT_CONF, R_OK) == 0)
 		conf = DEFAULT_CONF;
-	if (gs_config_load(conf, &d.cfg, err, sizeof(err)) != 0) {
+	if (gs_daemon_load_config(conf, &d.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gemsyncd: configuration : %s\n", err);
 		return 2;
 	}

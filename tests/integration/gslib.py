@@ -73,6 +73,27 @@ def shared(text):
         return v
     return json.dumps(strip(json.loads(text)), ensure_ascii=False, sort_keys=True)
 
+def ini_merge(text):
+    """The INI text with each section once and each key once, a later
+    value replacing an earlier one (gemsyncd refuses a file that repeats
+    either). Lines before a section header go to the last section."""
+    sections, order, cur = {}, [], None
+    for line in text.splitlines():
+        t = line.strip()
+        if not t or t.startswith((";", "#")):
+            continue
+        if t.startswith("[") and t.endswith("]"):
+            cur = t[1:-1].strip()
+            if cur not in sections:
+                sections[cur] = {}
+                order.append(cur)
+            continue
+        key, _, value = t.partition("=")
+        sections[cur][key.strip()] = value.strip()
+    return "".join(f"[{sec}]\n" + "".join(f"{k} = {v}\n" for k, v in sections[sec].items())
+                   for sec in order)
+
+
 class CliError(Exception):
     def __init__(self, rc, out, err):
         super().__init__(f"gemsync exited {rc}: {err.strip()} {out.strip()}")
@@ -82,7 +103,8 @@ class CliError(Exception):
 class Site:
     """One site: a config file, a data dir, a daemon process."""
 
-    def __init__(self, root, name, town="Lyon", department="69", extra=""):
+    def __init__(self, root, name, town="Lyon", department="69", extra="", site=""):
+        """extra: more [sync] settings; site: more [site] settings."""
         self.name = name
         self.dir = os.path.join(root, name.replace(" ", "_"))
         self.data = os.path.join(self.dir, "data")
@@ -94,10 +116,11 @@ class Site:
         self.proc = None
         self._id = None
         with open(self.conf, "w") as f:
-            f.write(f"[site]\nname = {name}\ntown = {town}\ndepartment = {department}\n"
-                    f"[daemon]\ndata_dir = {self.data}\nlog_level = debug\n"
-                    f"[network]\nlisten = {self.endpoint}\nheartbeat = 2\n"
-                    f"[sync]\ninterval = 5\n{extra}\n")
+            f.write(ini_merge(f"[site]\nname = {name}\ntown = {town}\ndepartment = {department}\n"
+                              f"{site}"
+                              f"[daemon]\ndata_dir = {self.data}\nlog_level = debug\n"
+                              f"[network]\nlisten = {self.endpoint}\nheartbeat = 2\n"
+                              f"[sync]\ninterval = 5\n{extra}\n"))
 
     # -- processes --
     def init(self, *extra):

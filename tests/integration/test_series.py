@@ -176,7 +176,7 @@ def test_site_timezone():
     """[site] timezone is checked when the file is read, and a series
     created at the site carries it: 14:00 in Cayenne is 17:00 UTC."""
     with Net() as net:
-        bad = net.site("GEM Mars", extra="[site]\ntimezone = Mars/Olympus\n")
+        bad = net.site("GEM Mars", site="timezone = Mars/Olympus\n")
         r = subprocess.run([GEMSYNCD, "-n", "-c", bad.conf], capture_output=True, text=True,
                            timeout=30)
         assert r.returncode != 0 and "timezone" in r.stderr, (r.returncode, r.stderr)
@@ -184,7 +184,7 @@ def test_site_timezone():
                            timeout=30)
         assert r.returncode == EXIT_USAGE and "timezone" in r.stderr, r.stderr
         g = net.started("GEM de Cayenne", town="Cayenne", department="973",
-                        extra="[site]\ntimezone = America/Cayenne\n")
+                        site="timezone = America/Cayenne\n")
         e = g.j("event", "add", "--title", "Repas partagé", "--kind", "convivial",
                 "--start", "2030-06-04T14:00:00-03:00", "--repeat", "un mardi sur deux",
                 "--count", "3")["id"]

@@ -4,9 +4,11 @@ output, restart persistence, exit codes, config check, control socket
 already in use, SIGHUP reload."""
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
+import tempfile
 
 from gslib import (EXIT_DOWN, EXIT_INVALID, EXIT_NOTFOUND, EXIT_USAGE, GEMSYNC,
                    GEMSYNCD, Net, run_tests, wait_until)
@@ -148,7 +150,7 @@ def test_config_check_and_socket_in_use():
         # file, the CLI still answers (and says so) so the admin can fix it
         text = open(s.conf).read()
         with open(bad, "w") as f:
-            f.write(text + "\n[sync]\nfanout = 999\n")
+            f.write(text.replace("[sync]\n", "[sync]\nfanout = 999\n"))
         r = subprocess.run([GEMSYNCD, "-n", "-c", bad], capture_output=True, text=True)
         assert r.returncode == 2 and "fanout" in r.stderr, r.stderr
         r = subprocess.run([GEMSYNC, "-c", bad, "--json", "status"], capture_output=True,
@@ -167,6 +169,52 @@ def test_config_check_and_socket_in_use():
         assert s.alive()
 
 
+def test_config_refusals():
+    """gemsyncd -n says ok only for what a start accepts: each bad file is
+    refused with the line and the setting, never hangs, never echoes raw
+    control characters (docs/internals/reliability.md, bad configuration)."""
+    d = tempfile.mkdtemp(prefix="gs-conf-")
+    try:
+        cases = [
+            ("dir", None, "is a directory"),
+            ("v6", "[network]\nlisten = tcp://[::1:7650\n", ":2: [network] listen"),
+            ("port", "[network]\nlisten = tcp://127.0.0.1:99999\n", ":2: [network] listen"),
+            ("controls", "[site]\nname = GEM \x1b[31mX\n", ":2: [site] name"),
+            ("languages", "[site]\nlanguages = fr,,\n", ":2: [site] languages"),
+            ("nul", "\0\0[site]\nname = x\n", ":1: NUL byte"),
+            ("dup section", "[site]\nname = a\n[site]\ntown = b\n", ":3: section [site]"),
+            ("dup key", "[site]\nname = a\nname = b\n", ":3: [site] name: already set on line 2"),
+            ("long line", "[site]\ntown = x\ndescription = " + "a" * 100000 + "\n",
+             ":3: line too long"),
+            ("escape in a key", "[site]\nna\x1bme = 1\n", ":2: [site] na?me: unknown setting"),
+        ]
+        for name, text, want in cases:
+            path = d if text is None else os.path.join(d, name.replace(" ", "_") + ".conf")
+            if text is not None:
+                with open(path, "w", newline="") as f:
+                    f.write(text)
+            r = subprocess.run([GEMSYNCD, "-n", "-c", path], capture_output=True, text=True,
+                               timeout=10, errors="replace")
+            assert r.returncode == 2, (name, r.returncode, r.stdout, r.stderr)
+            assert want in r.stderr, (name, r.stderr)
+            assert "\x1b" not in r.stderr, (name, r.stderr)
+        # a device never ends: refused at once by the daemon and the CLI
+        r = subprocess.run([GEMSYNCD, "-n", "-c", "/dev/zero"], capture_output=True, text=True,
+                           timeout=10)
+        assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+        r = subprocess.run([GEMSYNC, "-c", "/dev/zero", "status"], capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+        # an IPv6 listen address in brackets is fine
+        ok = os.path.join(d, "ok.conf")
+        with open(ok, "w") as f:
+            f.write("[network]\nlisten = tcp://[::1]:7650\n")
+        r = subprocess.run([GEMSYNCD, "-n", "-c", ok], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_sighup_reload():
     with Net() as net:
         s = net.started("GEM Le Rebond")
@@ -182,4 +230,5 @@ def test_sighup_reload():
 if __name__ == "__main__":
     run_tests([test_init_and_identity, test_events_crud_and_restart,
                test_resources_crud_and_filters, test_exit_codes_and_errors,
-               test_config_check_and_socket_in_use, test_sighup_reload])
+               test_config_check_and_socket_in_use, test_config_refusals,
+               test_sighup_reload])
