@@ -1,25 +1,21 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * frdate.c: French dates typed by people, read in an IANA time zone (see
- * frdate.h). Two halves: a small TZif reader (the zone's transitions,
- * then the POSIX rule of the file's footer for later years), which gives
- * the offset of a zone at an instant without touching TZ; and the parser
- * of the forms people type, which works in local wall-clock seconds and
- * converts once at the end, refusing an hour skipped by the spring
- * change and taking the first of an hour repeated in autumn.
+ * frdate.h). The parser of the forms people type works in local
+ * wall-clock seconds and converts once at the end through recur (libical's
+ * zones), which refuses an hour skipped by the spring change and takes the
+ * first of an hour repeated in autumn.
  */
 #include "frdate.h"
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fold.h"
+#include "recur.h"
 #include "textfmt.h"
 
-#define ZONEINFO "/usr/share/zoneinfo/"
-#define TZIF_MAX (1 << 20)
 #define DAY 86400
 #define FAR_DAYS 731            /* "more than 2 years ahead" */
 
@@ -76,354 +72,10 @@ weekday(int64_t days)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
-/* ---- the zone: TZif transitions and the POSIX footer rule ----------- */
-
-/* A rule of the POSIX TZ string: when DST starts or ends in a year. */
-struct tz_rule {
-	char kind;              /* 'M' (month.week.day), 'J' (1-365), 'n' */
-	int m, w, d;            /* M: month, week 1-5 (5: last), weekday */
-	int n;                  /* J and n: the day number */
-	int32_t time;           /* local seconds after midnight */
-};
-
-struct tz_posix {
-	bool ok;
-	int32_t std, dst;       /* offsets east of UTC, in seconds */
-	bool has_dst;
-	struct tz_rule start, end;
-};
-
-struct zone {
-	int64_t *times;         /* transitions, ascending */
-	uint8_t *idx;           /* type after each transition */
-	size_t ntimes;
-	int32_t *utoff;         /* offset of each type */
-	size_t ntypes;
-	struct tz_posix footer;
-};
-
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static int64_t
-be64(const unsigned char *p)
-{
-	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
-}
-
-/* Parses "[+-]hh[:mm[:ss]]" at *s into seconds; advances *s. */
-static bool
-posix_time(const char **s, int32_t *out, int maxh)
-{
-	const char *p = *s;
-	int sign = 1, part[3] = { 0, 0, 0 }, n = 0;
-
-	if (*p == '+' || *p == '-')
-		sign = *p++ == '-' ? -1 : 1;
-	for (n = 0; n < 3; n++) {
-		int v = 0, digits = 0;
-		while (*p >= '0' && *p <= '9' && digits < 3) {
-			v = v * 10 + (*p++ - '0');
-			digits++;
-		}
-		if (digits == 0)
-			return false;
-		part[n] = v;
-		if (*p != ':')
-			break;
-		p++;
-	}
-	if (part[0] > maxh || part[1] > 59 || part[2] > 59)
-		return false;
-	*out = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
-	*s = p;
-	return true;
-}
-
-/* Skips a zone abbreviation ("CET" or "<+03>"); false if none. */
-static bool
-posix_name(const char **s)
-{
-	const char *p = *s;
-
-	if (*p == '<') {
-		p = strchr(p, '>');
-		if (p == NULL)
-			return false;
-		*s = p + 1;
-		return true;
-	}
-	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
-		p++;
-	if (p - *s < 3)
-		return false;
-	*s = p;
-	return true;
-}
-
-static bool
-posix_rule(const char **s, struct tz_rule *r)
-{
-	const char *p = *s;
-	char *end;
-
-	r->time = 2 * 3600;
-	if (*p == 'M') {
-		r->kind = 'M';
-		r->m = (int)strtol(p + 1, &end, 10);
-		if (*end != '.')
-			return false;
-		r->w = (int)strtol(end + 1, &end, 10);
-		if (*end != '.')
-			return false;
-		r->d = (int)strtol(end + 1, &end, 10);
-		if (r->m < 1 || r->m > 12 || r->w < 1 || r->w > 5 || r->d < 0 ||
-		    r->d > 6)
-			return false;
-	} else if (*p == 'J' || (*p >= '0' && *p <= '9')) {
-		r->kind = *p == 'J' ? 'J' : 'n';
-		r->n = (int)strtol(p + (*p == 'J'), &end, 10);
-		if (r->n < (r->kind == 'J') || r->n > 365)
-			return false;
-	} else {
-		return false;
-	}
-	p = end;
-	if (*p == '/') {
-		p++;
-		if (!posix_time(&p, &r->time, 167))
-			return false;
-	}
-	*s = p;
-	return true;
-}
-
-/* Parses the footer "CET-1CEST,M3.5.0,M10.5.0/3" (offsets are west). */
-static void
-posix_parse(const char *s, struct tz_posix *tz)
-{
-	int32_t off;
-
-	memset(tz, 0, sizeof(*tz));
-	if (!posix_name(&s) || !posix_time(&s, &off, 24))
-		return;
-	tz->std = -off;
-	if (*s == '\0') {
-		tz->ok = true;
-		return;
-	}
-	if (!posix_name(&s))
-		return;
-	tz->dst = tz->std + 3600;
-	if (*s != ',' && *s != '\0') {
-		if (!posix_time(&s, &off, 24))
-			return;
-		tz->dst = -off;
-	}
-	if (*s != ',' || (s++, !posix_rule(&s, &tz->start)) || *s != ',' ||
-	    (s++, !posix_rule(&s, &tz->end)) || *s != '\0')
-		return;
-	tz->has_dst = true;
-	tz->ok = true;
-}
-
-/* The day (days since the epoch) a rule falls on in year y. */
-static int64_t
-rule_day(const struct tz_rule *r, int64_t y)
-{
-	int64_t first;
-	int day;
-
-	if (r->kind == 'J')     /* 1..365, February 29 never counted */
-		return days_from_civil(y, 1, 1) + r->n - 1 +
-		    (leap(y) && r->n >= 60);
-	if (r->kind == 'n')
-		return days_from_civil(y, 1, 1) + r->n;
-	first = days_from_civil(y, r->m, 1);
-	day = 1 + (r->d - weekday(first) + 7) % 7 + (r->w - 1) * 7;
-	while (day > month_days(y, r->m))
-		day -= 7;
-	return first + day - 1;
-}
-
-static int32_t
-posix_offset(const struct tz_posix *tz, int64_t t)
-{
-	int64_t y, start, end;
-	int m, d;
-
-	if (!tz->has_dst)
-		return tz->std;
-	civil_from_days((t + tz->std) / DAY - ((t + tz->std) % DAY < 0), &y,
-	    &m, &d);
-	start = rule_day(&tz->start, y) * DAY + tz->start.time - tz->std;
-	end = rule_day(&tz->end, y) * DAY + tz->end.time - tz->dst;
-	if (start < end)
-		return t >= start && t < end ? tz->dst : tz->std;
-	return t >= end && t < start ? tz->std : tz->dst;
-}
-
-static void
-zone_free(struct zone *z)
-{
-	free(z->times);
-	free(z->idx);
-	free(z->utoff);
-	memset(z, 0, sizeof(*z));
-}
-
-/* 1 if name is a plausible zone name: no "..", no leading '/'. */
-static bool
-zone_name_ok(const char *name)
-{
-	if (name == NULL || name[0] == '\0' || name[0] == '/' ||
-	    strstr(name, "..") != NULL || strlen(name) > 64)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return false;
-	return true;
-}
-
-/* Reads the zone's TZif file. 0 or -1. */
-static int
-zone_load(const char *name, struct zone *z)
-{
-	char path[128];
-	unsigned char *buf = NULL;
-	const unsigned char *p, *end;
-	uint32_t cnt[6];
-	size_t len, tsize = 4, data;
-	FILE *fp = NULL;
-	int ret = -1, pass;
-
-	memset(z, 0, sizeof(*z));
-	if (!zone_name_ok(name))
-		goto out;
-	snprintf(path, sizeof(path), ZONEINFO "%s", name);
-	fp = fopen(path, "rb");
-	buf = malloc(TZIF_MAX);
-	if (fp == NULL || buf == NULL)
-		goto out;
-	len = fread(buf, 1, TZIF_MAX, fp);
-	p = buf;
-	end = buf + len;
-	for (pass = 0; pass < 2; pass++) {
-		if (end - p < 44 || memcmp(p, "TZif", 4) != 0)
-			goto out;
-		for (int i = 0; i < 6; i++)
-			cnt[i] = be32(p + 20 + 4 * i);
-		/* isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
-		if (cnt[3] > 10000 || cnt[4] == 0 || cnt[4] > 256 ||
-		    cnt[2] > 10000 || cnt[5] > 10000)
-			goto out;
-		data = cnt[3] * tsize + cnt[3] + cnt[4] * 6 + cnt[5] +
-		    cnt[2] * (tsize + 4) + cnt[1] + cnt[0];
-		if ((size_t)(end - p - 44) < data)
-			goto out;
-		if (pass == 0 && p[4] >= '2') {
-			p += 44 + data;         /* the 64-bit block follows */
-			tsize = 8;
-			continue;
-		}
-		break;
-	}
-	p += 44;
-	z->ntimes = cnt[3];
-	z->ntypes = cnt[4];
-	z->times = calloc(z->ntimes + 1, sizeof(*z->times));
-	z->idx = calloc(z->ntimes + 1, 1);
-	z->utoff = calloc(z->ntypes, sizeof(*z->utoff));
-	if (z->times == NULL || z->idx == NULL || z->utoff == NULL)
-		goto out;
-	for (size_t i = 0; i < z->ntimes; i++, p += tsize)
-		z->times[i] = tsize == 8 ? be64(p) : (int32_t)be32(p);
-	for (size_t i = 0; i < z->ntimes; i++, p++) {
-		if (*p >= z->ntypes)
-			goto out;
-		z->idx[i] = *p;
-	}
-	for (size_t i = 0; i < z->ntypes; i++, p += 6)
-		z->utoff[i] = (int32_t)be32(p);
-	p += cnt[5] + cnt[2] * (tsize + 4) + cnt[1] + cnt[0];
-	if (tsize == 8 && p < end && *p == '\n') {
-		const unsigned char *nl = memchr(p + 1, '\n',
-		    (size_t)(end - p - 1));
-		char footer[128];
-		if (nl != NULL && (size_t)(nl - p - 1) < sizeof(footer)) {
-			memcpy(footer, p + 1, (size_t)(nl - p - 1));
-			footer[nl - p - 1] = '\0';
-			posix_parse(footer, &z->footer);
-		}
-	}
-	ret = 0;
-out:
-	if (ret != 0)
-		zone_free(z);
-	if (fp != NULL)
-		fclose(fp);
-	free(buf);
-	return ret;
-}
-
-static int32_t
-zone_offset(const struct zone *z, int64_t t)
-{
-	size_t lo = 0, hi = z->ntimes;
-
-	if (z->ntimes == 0 || t < z->times[0])
-		return z->footer.ok && z->ntimes == 0 ?
-		    posix_offset(&z->footer, t) : z->utoff[0];
-	if (t >= z->times[z->ntimes - 1] && z->footer.ok)
-		return posix_offset(&z->footer, t);
-	while (hi - lo > 1) {           /* times[lo] <= t < times[hi] */
-		size_t mid = lo + (hi - lo) / 2;
-		if (z->times[mid] <= t)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return z->utoff[z->idx[lo]];
-}
-
-/*
- * The instant of the local wall-clock time local (seconds, as if UTC):
- * the first one when the hour is repeated, -1 when the change of hour
- * skips it.
- */
-static int
-zone_local(const struct zone *z, int64_t local, int64_t *t)
-{
-	int32_t oa = zone_offset(z, local - DAY), ob = zone_offset(z, local +
-	    DAY);
-	int64_t ta = local - oa, tb = local - ob;
-	bool va = ta + zone_offset(z, ta) == local;
-	bool vb = tb + zone_offset(z, tb) == local;
-
-	if (va && vb)
-		*t = ta < tb ? ta : tb;
-	else if (va || vb)
-		*t = va ? ta : tb;
-	else
-		return -1;
-	return 0;
-}
-
 int
 gs_frdate_offset(const char *tz, int64_t t, int32_t *off)
 {
-	struct zone z;
-
-	if (zone_load(tz, &z) != 0)
-		return GS_FRDATE_ZONE;
-	*off = zone_offset(&z, t);
-	zone_free(&z);
-	return 0;
+	return gs_recur_offset(tz, t, off) == 0 ? 0 : GS_FRDATE_ZONE;
 }
 
 /* ---- the forms people type ------------------------------------------ */
@@ -569,15 +221,14 @@ int
 gs_frdate_parse(const char *text, const char *tz, int64_t now, int flags,
     char *out, size_t outlen, char *why, size_t whylen)
 {
-	struct zone z;
 	struct gs_instant inst;
 	struct scan s;
 	char folded[128];
 	int64_t today, day = 0, y = 0, local, t;
+	int32_t off;
 	int ret = GS_FRDATE_BAD, m = 0, d = 0, h = 0, mi = 0, wd = -1, rel = -1;
 	bool has_time = false, has_year = false;
 
-	memset(&z, 0, sizeof(z));
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (text == NULL || strlen(text) >= sizeof(folded)) {
@@ -592,12 +243,12 @@ gs_frdate_parse(const char *text, const char *tz, int64_t now, int flags,
 		ret = 0;
 		goto out;
 	}
-	if (zone_load(tz, &z) != 0) {
+	if (gs_recur_offset(tz, now, &off) != 0) {
 		ret = fail(why, whylen, GS_FRDATE_ZONE, "fuseau horaire inconnu "
 		    "ou illisible (voyez [site] timezone)");
 		goto out;
 	}
-	today = (now + zone_offset(&z, now)) / DAY;
+	today = (now + off) / DAY;
 	gs_fold(text, folded, sizeof(folded));
 	s.p = folded;
 	skip_spaces(&s);
@@ -672,7 +323,7 @@ gs_frdate_parse(const char *text, const char *tz, int64_t now, int flags,
 		day = today + (wd - weekday(today) + 7) % 7;
 		/* today's weekday: today if the hour is to come, else next week */
 		if (day == today && has_time &&
-		    day * DAY + h * 3600 + mi * 60 <= now + zone_offset(&z, now))
+		    day * DAY + h * 3600 + mi * 60 <= now + off)
 			day += 7;
 	}
 	if (has_time)
@@ -680,7 +331,7 @@ gs_frdate_parse(const char *text, const char *tz, int64_t now, int flags,
 	else
 		local = day * DAY + ((flags & GS_FRDATE_END_OF_DAY) ?
 		    DAY - 1 : 0);
-	if (zone_local(&z, local, &t) != 0) {
+	if (gs_recur_instant(tz, local, &t) != 0) {
 		ret = fail(why, whylen, GS_FRDATE_BAD, "cette heure n'existe pas "
 		    "ce jour-là (passage à l'heure d'été) : choisissez une "
 		    "heure plus tard");
@@ -693,6 +344,5 @@ gs_frdate_parse(const char *text, const char *tz, int64_t now, int flags,
 bad:
 	ret = fail(why, whylen, GS_FRDATE_BAD, "date non reconnue : " FORMS);
 out:
-	zone_free(&z);
 	return ret;
 }

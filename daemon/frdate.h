@@ -16,9 +16,8 @@
  * what people type; RFC 3339, the form scripts write, is taken as is.
  *
  * Nothing here reads the clock or the environment: "now" is given, and
- * the zone is read from the system's zoneinfo files (TZif, with the POSIX
- * rule at their end for the years after their last transition), never by
- * setting TZ.
+ * the zone comes from libical through recur (gs_recur_offset,
+ * gs_recur_instant), never by setting TZ.
  */
 #ifndef GS_FRDATE_H
 #define GS_FRDATE_H

@@ -433,6 +433,67 @@ gs_recur_local(int64_t ms, const char *tz, char *out, size_t outlen,
 	return 0;
 }
 
+/* 1 when name is a plain zone name: libical would follow a path. */
+static bool
+zone_name_ok(const char *name)
+{
+	if (name == NULL || name[0] == '\0' || name[0] == '/' ||
+	    strstr(name, "..") != NULL)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
+			return false;
+	return true;
+}
+
+/* The offset of z at the UTC instant sec, in seconds east of UTC. */
+static int32_t
+utc_offset(icaltimezone *z, int64_t sec)
+{
+	icaltimetype u = icaltime_from_timet_with_zone((time_t)sec, 0,
+	    icaltimezone_get_utc_timezone());
+	int dst = 0;
+
+	return (int32_t)icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+}
+
+int
+gs_recur_offset(const char *tz, int64_t t, int32_t *off)
+{
+	icaltimezone *z = zone_name_ok(tz) ? zone(tz) : NULL;
+
+	if (z == NULL)
+		return GS_EINVAL;
+	*off = utc_offset(z, t);
+	return 0;
+}
+
+int
+gs_recur_instant(const char *tz, int64_t wall, int64_t *t)
+{
+	icaltimezone *z = zone_name_ok(tz) ? zone(tz) : NULL;
+	int64_t ta, tb;
+	bool va, vb;
+
+	if (z == NULL)
+		return GS_EINVAL;
+	/* not icaltimezone_get_utc_offset(), which takes the second of a
+	 * repeated hour: try the offsets in force a day before and a day
+	 * after, and keep those that give wall back */
+	ta = wall - utc_offset(z, wall - 86400);
+	tb = wall - utc_offset(z, wall + 86400);
+	va = ta + utc_offset(z, ta) == wall;
+	vb = tb + utc_offset(z, tb) == wall;
+	if (!va && !vb)
+		return GS_ENOTFOUND;
+	if (va && vb)
+		*t = ta < tb ? ta : tb;
+	else
+		*t = va ? ta : tb;
+	return 0;
+}
+
 int
 gs_recur_until(const char *date, const char *tz, char *out, size_t outlen)
 {

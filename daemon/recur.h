@@ -89,6 +89,23 @@ int gs_recur_until(const char *date, const char *tz, char *out,
 int gs_recur_local(int64_t ms, const char *tz, char *out, size_t outlen,
     char *date);
 
+/*
+ * The offset from UTC, in seconds east, of the zone tz at the instant t
+ * (seconds since the epoch, UTC), into *off. 0, or GS_EINVAL when tz is
+ * not a zone libical knows or not a plain zone name (no "..", no leading
+ * '/', only letters, digits and "/_+-"). libical expands a zone's rules
+ * up to the year 2582: later instants keep the offset in force then.
+ */
+int gs_recur_offset(const char *tz, int64_t t, int32_t *off);
+/*
+ * The instant (seconds since the epoch, UTC) of the local wall-clock time
+ * wall in tz, wall being that local date and time counted in seconds as
+ * if it were UTC, into *t. A wall time repeated when the clocks go back
+ * gives its first instant; one skipped when they go forward gives
+ * GS_ENOTFOUND (*t untouched). GS_EINVAL: tz as gs_recur_offset.
+ */
+int gs_recur_instant(const char *tz, int64_t wall, int64_t *t);
+
 /* A series parsed once, for expanding it as often as needed. */
 struct gs_series;
 
