@@ -10,9 +10,12 @@
 #   GEM Le Rebond (Villeurbanne) <-> GEM La Passerelle (Lyon) <-> GEM L'Envol (Vienne)
 #
 # La Passerelle is an introducer for the two others. The script adds demo
-# events and resources, waits until L'Envol has received Le Rebond's
-# events, and prints how to use the demo. Re-running it restarts the demo
-# (data is kept); `quickstart.sh --stop` stops it.
+# events and resources (each site's weekly workshop as one series, with
+# one date cancelled or moved, and a few one-off outings), has La
+# Passerelle reserve seats on one date of Le Rebond's series, waits until
+# the three sites list the same events with the same dates, and prints how
+# to use the demo. Re-running it restarts the demo (data is kept, nothing
+# is added twice); `quickstart.sh --stop` stops it.
 #
 # Run as root (sudo): after installing the packages it drops back to the
 # user who called sudo, so build/ and the demo belong to that user.
@@ -217,6 +220,7 @@ town = $(site_town "$s")
 department = $(site_dept "$s")
 languages = fr
 hours = mardi et jeudi 14h-18h
+timezone = Europe/Paris
 
 [daemon]
 data_dir = $(site_dir "$s")/data
@@ -281,10 +285,21 @@ peer() {
 }
 
 # --- demo data --------------------------------------------------------------
+#
+# Written as a facilitator types it: French kinds (`--kind atelier`) and
+# dates (`--start "01/12/2026 14h"`, read in the site's zone). A weekly
+# workshop is ONE event, a series (`--repeat "chaque mardi"`), with a few
+# one-off outings around it. The days are computed from today, so the demo
+# stays valid whatever day it runs.
 
-# Local time in Paris, RFC 3339 with offset: when DAY_EXPR HH:MM
-when() {
-	TZ=Europe/Paris date -d "$1 $2" +%Y-%m-%dT%H:%M:%S%:z
+# The day DAY_EXPR (GNU date syntax) in Paris, as typed: JJ/MM/AAAA.
+jour() {
+	TZ=Europe/Paris date -d "$1" +%d/%m/%Y
+}
+
+# The day DAY_EXPR in Paris as AAAA-MM-JJ (for --until).
+iso_day() {
+	TZ=Europe/Paris date -d "$1" +%F
 }
 
 # The names of the resources a site owns (one a line), so that a re-run
@@ -301,38 +316,14 @@ for it in json.load(sys.stdin)["items"]:
 }
 
 have=""
-# add_event SITE TITLE START OPTIONS...: a one-off event, added unless the
-# site already owns one with that title.
+# add_event SITE TITLE START OPTIONS...: an event (one-off, or a series
+# with --repeat), added unless the site already owns one with that title.
 add_event() {
-	if grep -Fxq -- "$2" <<<"$have"; then
-		return 0
-	fi
-	new_event "$@"
-}
-
-# add_weekly SITE TITLE START OPTIONS...: one session of a weekly workshop,
-# added unless the site owns one with that title and start.
-add_weekly() {
-	if grep -Fxq -- "$2@$3" <<<"$have"; then
-		return 0
-	fi
-	new_event "$@"
-}
-
-# add_series SITE TITLE DAY START END OPTIONS...: a weekly workshop, its
-# next four sessions on DAY from START to END (each added by add_weekly).
-add_series() {
-	local s="$1" title="$2" day="$3" start="$4" end="$5" w
-	shift 5
-	for w in 1 2 3 4; do
-		add_weekly "$s" "$title" "$(when "$day +$((w - 1)) weeks" "$start")" \
-			--end "$(when "$day +$((w - 1)) weeks" "$end")" "$@"
-	done
-}
-
-new_event() {
 	local s="$1" title="$2" start="$3" out
 	shift 3
+	if grep -Fxq -- "$title" <<<"$have"; then
+		return 0
+	fi
 	out="$(cli "$s" --json event add --title "$title" --start "$start" "$@" 2>&1)" ||
 		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : ajout de l'événement « $title » refusé"; }
 }
@@ -347,7 +338,7 @@ add_resource() {
 		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : ajout de la ressource « $name » refusé"; }
 }
 
-# The events a site owns, as TITLE and TITLE@START lines.
+# The titles of the events a site owns, one a line.
 event_keys() {
 	local s="$1" me
 	me="$(site_id "$s")"
@@ -356,30 +347,92 @@ import json, sys
 for it in json.load(sys.stdin)["items"]:
     if it["owner"] == sys.argv[1] and not it.get("deleted"):
         print(it["fields"].get("title", ""))
-        print(it["fields"].get("title", "") + "@" + it["fields"].get("start", ""))
 ' "$me"
 }
 
+# series_date SITE OWNER TITLE N: as SITE lists it, the Nth date of the
+# series TITLE owned by OWNER (a site name of this script), as one line
+# "ID DATE CANCELLED PLACE SEATS" (separated by US, \x1f, so that empty
+# fields survive `read`; CANCELLED is yes or empty, SEATS what SITE holds
+# or waits for on that date). Counted from
+# the series' first date, so a re-run names the same date.
+series_date() {
+	local s="$1" owner="$2" title="$3" n="$4"
+	cli "$s" --json event list --all | python3 -c '
+import json, sys
+owner, title, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = sorted((it for it in json.load(sys.stdin)["items"]
+               if it["owner"] == owner and it.get("series")
+               and it["fields"].get("title") == title and not it.get("deleted")),
+              key=lambda it: it["date"])
+if len(rows) < n:
+    sys.exit(1)
+it = rows[n - 1]
+mine = it["seats"]["mine"]
+print("\x1f".join([it["id"], it["date"], it["fields"].get("cancelled", ""),
+                 it["fields"].get("place", ""),
+                 str(mine["confirmed"] + mine["waiting"] + mine["available"])]))
+' "$(site_id "$owner")" "$title" "$n" ||
+		die "$(site_name "$s") ne liste pas la date $n de « $title » ($(site_name "$owner"))"
+}
+
+# cancel_date SITE TITLE N: the owner cancels the Nth date of its series.
+cancel_date() {
+	local s="$1" title="$2" n="$3" id d cancelled rest out
+	IFS=$'\x1f' read -r id d cancelled rest <<<"$(series_date "$s" "$s" "$title" "$n")"
+	[ "$cancelled" = yes ] && return 0
+	say "$(site_name "$s") annule « $title » du $d"
+	out="$(cli "$s" event cancel "$id" --date "$d" 2>&1)" ||
+		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : « $title » du $d non annulé"; }
+}
+
+# move_date SITE TITLE N PLACE: the owner sets the Nth date's own place.
+move_date() {
+	local s="$1" title="$2" n="$3" place="$4" id d cancelled old rest out
+	IFS=$'\x1f' read -r id d cancelled old rest <<<"$(series_date "$s" "$s" "$title" "$n")"
+	[ "$old" = "$place" ] && return 0
+	say "$(site_name "$s") déplace « $title » du $d"
+	out="$(cli "$s" event edit "$id" --date "$d" --place "$place" 2>&1)" ||
+		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : lieu de « $title » du $d non changé"; }
+}
+
+# reserve_date SITE OWNER TITLE N SEATS NOTE: SITE reserves seats on the
+# Nth date of OWNER's series (once: kept as is on a re-run).
+reserve_date() {
+	local s="$1" owner="$2" title="$3" n="$4" seats="$5" note="$6"
+	local id d cancelled place held out
+	IFS=$'\x1f' read -r id d cancelled place held <<<"$(series_date "$s" "$owner" "$title" "$n")"
+	[ "${held:-0}" -gt 0 ] && return 0
+	say "$(site_name "$s") réserve $seats places à « $title » du $d"
+	out="$(cli "$s" event reserve "$id" --date "$d" --seats "$seats" --note "$note" 2>&1)" ||
+		{ printf '%s\n' "$out" >&2; die "$(site_name "$s") : réservation sur « $title » du $d refusée"; }
+}
+
 demo_rebond() {
-	local s=rebond
+	local s=rebond mardi
+	mardi="$(jour "next tuesday")"
 	have="$(event_keys "$s")"
-	add_series "$s" "Atelier écriture" tuesday 14:00 16:30 --kind workshop \
+	# The weekly workshop: one series of ten Tuesdays.
+	add_event "$s" "Atelier écriture" "$mardi 14h" --end "$mardi 16h30" \
+		--repeat "chaque mardi" --count 10 --kind atelier \
 		--place "Local du GEM, 12 rue Francis-de-Pressensé, Villeurbanne" \
-		--capacity 10 --languages fr --easy-read yes --audience members \
+		--capacity 10 --languages fr --easy-read oui --audience adhérents \
 		--price gratuit --contact-role "animatrice" \
 		--description "Chaque mardi : on écrit à partir d'une image ou d'un mot. Aucun niveau demandé."
-	add_event "$s" "Sortie au musée des Beaux-Arts" "$(when "saturday +2 weeks" 14:00)" \
-		--end "$(when "saturday +2 weeks" 17:00)" --kind outing \
+	add_event "$s" "Sortie au musée des Beaux-Arts" "$(jour "saturday +2 weeks") 14h" \
+		--end "$(jour "saturday +2 weeks") 17h" --kind sortie \
 		--place "Musée des Beaux-Arts, place des Terreaux, Lyon 1er" \
-		--capacity 12 --languages fr,en --audience families --companion yes \
+		--capacity 12 --languages fr,en --audience "adhérents et familles" --companion oui \
 		--price gratuit \
 		--accessibility "Entrée de plain-pied, ascenseur, fauteuil prêté sur place. Métro A, arrêt Hôtel de Ville." \
 		--contact-role "animateur" \
 		--description "Visite guidée. Rendez-vous à 13h30 devant l'entrée. Un proche peut venir."
-	add_event "$s" "Repas partagé" "$(when "friday +1 week" 12:00)" \
-		--end "$(when "friday +1 week" 14:00)" --kind convivial \
+	add_event "$s" "Repas partagé" "$(jour "friday +1 week") 12h" \
+		--end "$(jour "friday +1 week") 14h" --kind "moment convivial" \
 		--place "Local du GEM, Villeurbanne" --price "participation libre" \
-		--audience members --companion yes
+		--audience adhérents --companion oui
+	# One date of the series changes: no workshop on the 3rd Tuesday.
+	cancel_date "$s" "Atelier écriture" 3
 	have="$(owned_resources "$s")"
 	add_resource "$s" "GEM Le Rebond" --kind gem \
 		--address "12 rue Francis-de-Pressensé" --postcode 69100 --town Villeurbanne \
@@ -389,95 +442,122 @@ demo_rebond() {
 		--address "3 montée de la Grande-Côte" --postcode 69001 --town Lyon \
 		--phone "04 65 71 00 02" --url https://clubhouse.example.org \
 		--description "Un tremplin vers la vie sociale et professionnelle."
-	add_resource "$s" "Collège du rétablissement du Rhône" --kind recovery-college \
+	add_resource "$s" "Collège du rétablissement du Rhône" --kind "collège de rétablissement" \
 		--address "40 cours Gambetta" --postcode 69003 --town Lyon \
 		--url https://retablissement.example.org --languages fr,en \
 		--description "Des formations ouvertes à tous sur le rétablissement."
 }
 
 demo_passerelle() {
-	local s=passerelle
+	local s=passerelle jeudi
+	jeudi="$(jour "next thursday")"
 	have="$(event_keys "$s")"
-	add_series "$s" "Marche douce au parc" thursday 10:00 11:30 --kind physical \
+	# The weekly walk: every Thursday until the last one in eight weeks.
+	add_event "$s" "Marche douce au parc" "$jeudi 10h" --end "$jeudi 11h30" \
+		--repeat "chaque jeudi" --until "$(iso_day "next thursday +7 weeks")" \
+		--kind "activité physique" \
 		--place "Parc de la Tête d'Or, entrée des Enfants du Rhône, Lyon 6e" \
-		--price gratuit --audience public --companion yes --languages fr \
+		--price gratuit --audience "tout public" --companion oui --languages fr \
 		--accessibility "Parcours plat et ombragé, bancs réguliers. Tram T1, arrêt Musée d'art contemporain."
-	add_event "$s" "Groupe de parole : le sommeil" "$(when "monday +1 week" 15:00)" \
-		--end "$(when "monday +1 week" 16:30)" --kind discussion \
-		--place "GEM La Passerelle, Lyon 7e" --capacity 8 --audience members \
-		--price gratuit --easy-read yes
-	add_event "$s" "Aide aux papiers administratifs" "$(when "wednesday +1 week" 10:00)" \
-		--end "$(when "wednesday +1 week" 12:00)" --kind autonomy \
+	add_event "$s" "Groupe de parole : le sommeil" "$(jour "monday +1 week") 15h" \
+		--end "$(jour "monday +1 week") 16h30" --kind "groupe de parole" \
+		--place "GEM La Passerelle, Lyon 7e" --capacity 8 --audience adhérents \
+		--price gratuit --easy-read oui
+	add_event "$s" "Aide aux papiers administratifs" "$(jour "wednesday +1 week") 10h" \
+		--end "$(jour "wednesday +1 week") 12h" --kind "atelier autonomie" \
 		--place "GEM La Passerelle, Lyon 7e" --capacity 4 --languages fr,ar \
 		--price gratuit --description "Apportez vos courriers : on les lit ensemble."
+	# One date of the series changes: the 2nd walk starts elsewhere.
+	move_date "$s" "Marche douce au parc" 2 "Parc de Gerland, entrée rue Jean-Bouin, Lyon 7e"
 	have="$(owned_resources "$s")"
-	add_resource "$s" "Lieu de répit La Halte" --kind respite \
+	add_resource "$s" "Lieu de répit La Halte" --kind "lieu de répit" \
 		--address "18 rue de Marseille" --postcode 69007 --town Lyon \
 		--phone "04 65 71 00 03" --hours "tous les jours, jour et nuit" \
 		--description "Accueil de personnes sans domicile en crise psychique."
-	add_resource "$s" "Ligne d'écoute Entre pairs" --kind helpline \
+	add_resource "$s" "Ligne d'écoute Entre pairs" --kind "ligne d'écoute" \
 		--phone "04 65 71 00 04" --hours "tous les soirs 19h-23h" --languages fr,en
-	add_resource "$s" "Permanence d'accès aux droits" --kind public-service \
+	add_resource "$s" "Permanence d'accès aux droits" --kind "service public" \
 		--postcode 69007 --town Lyon --phone "04 65 71 00 05" \
 		--hours "jeudi 9h-12h" --description "Aide pour les dossiers MDPH, logement, santé."
 }
 
 demo_envol() {
-	local s=envol
+	local s=envol mercredi
+	mercredi="$(jour "next wednesday")"
 	have="$(event_keys "$s")"
-	add_series "$s" "Atelier peinture" wednesday 14:00 16:00 --kind workshop \
+	add_event "$s" "Atelier peinture" "$mercredi 14h" --end "$mercredi 16h" \
+		--repeat "chaque mercredi" --count 12 --kind atelier \
 		--place "GEM L'Envol, quai Riondet, Vienne" --capacity 8 \
-		--price gratuit --languages fr --audience members
-	add_event "$s" "Sortie cinéma" "$(when "friday +2 weeks" 20:00)" --kind outing \
+		--price gratuit --languages fr --audience adhérents
+	add_event "$s" "Sortie cinéma" "$(jour "friday +2 weeks") 20h" --kind sortie \
 		--place "Cinéma du centre, Vienne" --capacity 8 --price "4 €" \
-		--companion yes --accessibility "Salle accessible en fauteuil, boucle magnétique."
-	add_event "$s" "Après-midi jeux de société" "$(when "saturday +1 week" 14:00)" \
-		--end "$(when "saturday +1 week" 17:00)" --kind convivial \
-		--place "GEM L'Envol, Vienne" --price gratuit --audience families --companion yes
+		--companion oui --accessibility "Salle accessible en fauteuil, boucle magnétique."
+	add_event "$s" "Après-midi jeux de société" "$(jour "saturday +1 week") 14h" \
+		--end "$(jour "saturday +1 week") 17h" --kind "moment convivial" \
+		--place "GEM L'Envol, Vienne" --price gratuit --audience "adhérents et familles" --companion oui
 	have="$(owned_resources "$s")"
 	add_resource "$s" "Association des familles de l'Isère" --kind association \
 		--address "5 place de l'Hôtel-de-Ville" --postcode 38200 --town Vienne \
 		--email familles@isere.example.org --hours "permanence le lundi 9h-12h"
-	add_resource "$s" "Centre communal d'action sociale de Vienne" --kind public-service \
+	add_resource "$s" "Centre communal d'action sociale de Vienne" --kind "service public" \
 		--postcode 38200 --town Vienne --phone "04 65 71 00 06"
-	add_resource "$s" "Point numérique de la médiathèque" --kind other \
+	add_resource "$s" "Point numérique de la médiathèque" --kind autre \
 		--postcode 38200 --town Vienne --hours "mercredi 14h-17h" \
 		--description "Aide gratuite pour les démarches en ligne."
 }
 
-# Counts the events owned by OWNER that site S lists.
-count_owned_events() {
-	local s="$1" owner="$2"
-	cli "$s" --json event list --all 2>/dev/null | python3 -c '
-import json, sys
-print(sum(1 for it in json.load(sys.stdin)["items"] if it["owner"] == sys.argv[1]))
-' "$owner" 2>/dev/null || echo 0
+# Once La Passerelle has Le Rebond's series: two of its members go to the
+# writing workshop on its 2nd Tuesday.
+demo_reservations() {
+	reserve_date passerelle rebond "Atelier écriture" 2 2 "2 adhérents de La Passerelle"
 }
 
+# What a site lists of the events (every date of every series, with its
+# own values and seats), without what only this site sees: the same on
+# every site once they are in step.
+events_state() {
+	cli "$1" --json event list --all 2>/dev/null | python3 -c '
+import hashlib, json, sys
+rows = []
+for it in json.load(sys.stdin)["items"]:
+    s = it.get("seats") or {}
+    rows.append([it["id"], it.get("date"), sorted(it.get("heads", [])), it["fields"],
+                 it.get("deleted"), [s.get(k) for k in ("total", "confirmed", "waiting")]])
+rows.sort(key=lambda r: (r[0], r[1] or ""))
+print(len(rows), hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16])
+' 2>/dev/null || echo "0 -"
+}
+
+# wait_sync WHAT: waits until the three sites list the same events, with
+# the same dates, per-date changes and seats.
 wait_sync() {
-	local a want got i
-	a="$(site_id rebond)"
-	want="$(count_owned_events rebond "$a")"
-	if [ "$want" -lt 1 ]; then
-		die "$(site_name rebond) ne liste aucun de ses événements"
-	fi
-	say "attente : $(site_name envol) doit recevoir les $want événements de $(site_name rebond) (via $(site_name passerelle))"
+	local what="$1" a b c i s
+	say "attente : les trois sites doivent lister les mêmes événements ($what)"
 	for i in $(seq 1 "$SYNC_WAIT"); do
-		got="$(count_owned_events envol "$a")"
-		if [ "$got" -ge "$want" ]; then
-			say "synchronisé : $(site_name envol) voit les $got événements de $(site_name rebond)"
+		a="$(events_state rebond)"
+		b="$(events_state passerelle)"
+		c="$(events_state envol)"
+		if [ "$a" = "$b" ] && [ "$b" = "$c" ] && [ "${a%% *}" -gt 0 ]; then
+			say "synchronisé : chaque site liste les ${a%% *} dates d'événements du réseau"
 			return 0
 		fi
 		if [ $((i % 10)) = 1 ]; then
-			cli envol sync >/dev/null 2>&1 || true
+			for s in "${SITES[@]}"; do
+				cli "$s" sync >/dev/null 2>&1 || true
+			done
 		fi
 		sleep 1
 	done
-	die "$(site_name envol) ne voit que $got des $want événements de $(site_name rebond) après ${SYNC_WAIT}s (journaux : $DEMO_DIR/*/gemsyncd.log)"
+	die "les sites ne sont pas en phase après ${SYNC_WAIT}s (Le Rebond ${a%% *}, La Passerelle ${b%% *}, L'Envol ${c%% *} dates ; journaux : $DEMO_DIR/*/gemsyncd.log)"
 }
 
 summary() {
-	local s
+	local s c r id cancelled moved reserved rest
+	c="build/cli/gemsync -c $DEMO_DIR"
+	IFS=$'\x1f' read -r id cancelled rest <<<"$(series_date rebond rebond "Atelier écriture" 3)"
+	r="${id:0:8}"
+	IFS=$'\x1f' read -r id moved rest <<<"$(series_date passerelle passerelle "Marche douce au parc" 2)"
+	IFS=$'\x1f' read -r _ reserved rest <<<"$(series_date passerelle rebond "Atelier écriture" 2)"
 	cat <<EOF
 
 Le réseau de démonstration tourne : trois GEM sur 127.0.0.1.
@@ -492,12 +572,21 @@ Le Rebond et L'Envol sont reliés par La Passerelle, qui les présente l'un
 à l'autre. Chaque site a sa configuration et ses données dans
 $DEMO_DIR/SITE/ (SITE = ${SITES[*]}), et son journal dans gemsyncd.log.
 
+Chaque atelier de la semaine est une série (un seul événement, une ligne
+par date dans « event list ») : l'atelier écriture du Rebond chaque mardi
+(annulé le $cancelled), la marche douce de La Passerelle chaque jeudi
+(ailleurs le $moved), l'atelier peinture de L'Envol chaque mercredi ;
+La Passerelle a réservé 2 places à l'atelier écriture du $reserved.
+
 Essayez, depuis $root :
-  build/cli/gemsync -c $DEMO_DIR/rebond/gemsyncd.conf event list
-  build/cli/gemsync -c $DEMO_DIR/envol/gemsyncd.conf event list
-  build/cli/gemsync -c $DEMO_DIR/passerelle/gemsyncd.conf resource list
-  build/cli/gemsync -c $DEMO_DIR/rebond/gemsyncd.conf peer list
-  build/cli/gemsync -c $DEMO_DIR/envol/gemsyncd.conf status
+  $c/envol/gemsyncd.conf event list
+  $c/rebond/gemsyncd.conf event list --kind atelier
+  $c/envol/gemsyncd.conf event show $r --date $cancelled
+  $c/rebond/gemsyncd.conf event show ${id:0:8} --date $moved
+  $c/rebond/gemsyncd.conf event show $r --date $reserved
+  $c/passerelle/gemsyncd.conf resource list
+  $c/rebond/gemsyncd.conf peer list
+  $c/passerelle/gemsyncd.conf status
 
 Arrêter la démonstration :
   packaging/quickstart.sh --stop
@@ -568,7 +657,9 @@ main() {
 	demo_rebond
 	demo_passerelle
 	demo_envol
-	wait_sync
+	wait_sync "séries, dates annulées ou déplacées"
+	demo_reservations
+	wait_sync "places réservées"
 	summary
 }
 
