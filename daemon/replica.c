@@ -199,9 +199,13 @@ item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
 	return it;
 }
 
-/* An item looked up (by ID or ID prefix): the first, and how many. */
+/*
+ * An item read from the store: the first is kept and every one counted
+ * (lookups by ID or ID prefix), and with x->all set each is collected
+ * too (foreach).
+ */
 static int
-on_item_row(const struct gs_item_row *row, void *arg)
+on_row(const struct gs_item_row *row, void *arg)
 {
 	struct row_ctx *x = arg;
 	struct gs_item *it = item_of_row(x->r, row, &x->ret);
@@ -210,19 +214,8 @@ on_item_row(const struct gs_item_row *row, void *arg)
 		return x->ret;
 	if (x->found++ == 0)
 		x->it = it;
-	return 0;
-}
-
-/* One item of a foreach, collected. */
-static int
-on_each_row(const struct gs_item_row *row, void *arg)
-{
-	struct row_ctx *x = arg;
-	struct gs_item *it = item_of_row(x->r, row, &x->ret);
-
-	if (it == NULL)
-		return x->ret;
-	/* x->cap starts at 64 (gs_replica_foreach), never 0. */
+	if (x->all == NULL)
+		return 0;
 	if (gs_grow(&x->all, &x->cap, x->n, sizeof(*x->all), 64) != 0)
 		return x->ret = GS_ENOMEM;
 	x->all[x->n++] = it;
@@ -238,7 +231,7 @@ gs_replica_item(struct gs_replica *r, const uint8_t id[16])
 
 	if (it != NULL)
 		return it;
-	rc = gs_store_item_get(r->store, id, on_item_row, &x);
+	rc = gs_store_item_get(r->store, id, on_row, &x);
 	return rc == 0 ? x.it : NULL;
 }
 
@@ -289,7 +282,7 @@ gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
 
 	*out = NULL;
 	if (it == NULL) {
-		rc = gs_store_item_get(r->store, id, on_item_row, &x);
+		rc = gs_store_item_get(r->store, id, on_row, &x);
 		if (rc != 0)
 			return rc;
 		it = x.it;
@@ -345,7 +338,7 @@ gs_replica_find(struct gs_replica *r, const char *prefix, int type,
 	rc = prefix_bounds(prefix, lo, hi);
 	if (rc != 0)
 		return rc;
-	rc = gs_store_item_range(r->store, lo, hi, type, on_item_row, &x);
+	rc = gs_store_item_range(r->store, lo, hi, type, on_row, &x);
 	if (rc != 0)
 		return rc;
 	if (x.found == 0)
@@ -365,7 +358,7 @@ gs_replica_foreach(struct gs_replica *r, int type, gs_item_cb cb, void *arg)
 	if ((x.all = malloc(x.cap * sizeof(*x.all))) == NULL)
 		return GS_ENOMEM;
 	/* read everything first: cb may query the store itself */
-	rc = gs_store_items_foreach(r->store, type, on_each_row, &x);
+	rc = gs_store_items_foreach(r->store, type, on_row, &x);
 	for (size_t i = 0; rc == 0 && i < x.n; i++)
 		rc = cb(x.all[i], arg);
 	free(x.all);
