@@ -29,8 +29,8 @@
 static void
 print_down(const struct cli_ctx *cli, const char *detail)
 {
-	fprintf(stderr, "gemsync: gemsyncd ne répond pas sur %s%s%s — "
-	    "démarrez-le avec : gemsyncd -c %s\n", cli->control,
+	cli_err("gemsyncd ne répond pas sur %s%s%s — démarrez-le avec : "
+	    "gemsyncd -c %s", cli->control,
 	    detail != NULL ? " " : "", detail != NULL ? detail : "",
 	    cli->conf_path);
 }
@@ -230,8 +230,8 @@ cli_call(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (zmq_connect(sock, cli->control) < 0) {
-		fprintf(stderr, "gemsync: point de contrôle invalide « %s » : "
-		    "%s\n", cli->control, zmq_strerror(zmq_errno()));
+		cli_err("point de contrôle invalide « %s » : %s",
+		    cli->control, zmq_strerror(zmq_errno()));
 		ret = CLI_EXIT_USAGE;
 		goto out;
 	}

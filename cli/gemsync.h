@@ -97,7 +97,11 @@ int cli_date(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
  */
 int cli_day(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
     const char *text, char out[11]);
-/* Prints "gemsync: MSG" and a hint to --help on stderr; returns 2. */
+/* Prints "gemsync: MSG" on stderr, MSG sanitized whole (gs_sanitize):
+ * every message that quotes the user's input goes through it. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "gemsync: MSG" (as cli_err) and a hint to --help on stderr;
+ * returns 2. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -263,13 +267,14 @@ int cli_baddoc(void);
 char *cli_out_clean(const char *s);
 /* Writes the short form (first 7 characters) of a site ID, sanitized. */
 void cli_out_short_id(const char *site, char out[8]);
-/* Number of UTF-8 characters in s (continuation bytes not counted). */
+/* Width of s in terminal cells (gs_text_width: wide characters 2,
+ * combining marks 0). */
 size_t cli_out_width(const char *s);
-/* Writes s padded with spaces to width characters (no padding if last). */
+/* Writes s padded with spaces to width cells (no padding if last). */
 void cli_out_pad(const char *s, size_t width);
 /*
- * Returns a malloc'd sanitized copy of s cut to at most max characters,
- * ending with "…" when cut; NULL when out of memory.
+ * Returns a malloc'd sanitized copy of s cut to at most max terminal
+ * cells, ending with "…" when cut; NULL when out of memory.
  */
 char *cli_out_clean_cut(const char *s, size_t max);
 /* Formats an RFC 3339 time as "YYYY-MM-DD HH:MM" as written (its own

@@ -86,8 +86,7 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	if (find_daemon(path, sizeof(path)) == 0) {
 		args[0] = path;
 		execv(path, args);
-		fprintf(stderr, "gemsync: impossible de lancer %s : %s\n", path,
-		    strerror(errno));
+		cli_err("impossible de lancer %s : %s", path, strerror(errno));
 	} else {
 		execvp("gemsyncd", args);
 		fprintf(stderr, "gemsync: impossible de lancer gemsyncd : %s "
@@ -187,8 +186,8 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		}
 		err = errno;
 		cli_print_down(cli);
-		fprintf(stderr, "gemsync: et %s/site.id est illisible : %s\n",
-		    cli->data_dir, strerror(err));
+		cli_err("et %s/site.id est illisible : %s", cli->data_dir,
+		    strerror(err));
 		goto out;
 	}
 	if (ret != CLI_EXIT_OK)

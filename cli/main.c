@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "text.h"
 
 #define CLI_DEFAULT_TIMEOUT 30
 /* Where the help of options starts: after "  " and the widest head. */
@@ -193,17 +194,47 @@ cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 	printf("\n%s", exit_codes);
 }
 
+/*
+ * Prints "gemsync: MSG" on stderr, the whole message through gs_sanitize:
+ * whatever of the user's input (an argument, an environment variable, a
+ * path) it quotes is printed inert, by the same rule as a peer's text.
+ */
+static void
+verr(const char *fmt, va_list ap)
+{
+	char *msg = NULL, *clean;
+	int n;
+
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0) {
+		fputs("gemsync: mémoire insuffisante\n", stderr);
+		return;
+	}
+	clean = cli_out_clean(msg);
+	fprintf(stderr, "gemsync: %s\n", clean != NULL ? clean : "?");
+	free(clean);
+	free(msg);
+}
+
+void
+cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+}
+
 int
 cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	char name[64] = "";
 	va_list ap;
 
-	fputs("gemsync: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd != NULL) {
 		cmd_name(cmd, name, sizeof(name));
 		fprintf(stderr, "Aide : gemsync %s --help\n", name);
@@ -226,8 +257,8 @@ parse_timeout(struct cli_ctx *cli)
 	errno = 0;
 	d = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !(d > 0) || d > 86400) {
-		fprintf(stderr, "gemsync: GEMSYNC_TIMEOUT doit être un nombre de "
-		    "secondes entre 0 et 86400, pas « %s »\n", s);
+		cli_err("GEMSYNC_TIMEOUT doit être un nombre de secondes "
+		    "entre 0 et 86400, pas « %s »", s);
 		return -1;
 	}
 	cli->timeout_ms = (int)(d * 1000);
@@ -257,19 +288,18 @@ cli_config(struct cli_ctx *cli)
 	if (rc == GS_ENOTFOUND && !cli->conf_explicit)
 		rc = gs_config_load_lenient(NULL, &cli->cfg, err, sizeof(err));
 	if (rc == GS_ENOTFOUND || rc == GS_EIO) {
-		fprintf(stderr, "gemsync: impossible de lire la configuration "
-		    "%s\n", err);
+		cli_err("impossible de lire la configuration %s", err);
 		goto out;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "gemsync: configuration : %s\n",
+		cli_err("configuration : %s",
 		    err[0] != '\0' ? err : gs_strerror(rc));
 		goto out;
 	}
 	if (err[0] != '\0')
-		fprintf(stderr, "gemsync: attention, la configuration a une "
-		    "erreur que gemsyncd refusera au prochain démarrage : %s "
-		    "(vérifiez avec gemsyncd -n)\n", err);
+		cli_err("attention, la configuration a une erreur que "
+		    "gemsyncd refusera au prochain démarrage : %s (vérifiez "
+		    "avec gemsyncd -n)", err);
 	cli->data_dir = cli->cfg->data_dir;
 	cli->control = cli->cfg->control;
 	ret = CLI_EXIT_OK;
@@ -358,6 +388,8 @@ main(int argc, char **argv)
 	int ret = CLI_EXIT_USAGE;
 	int i = 0, nwords, rc;
 
+	/* once, before any output: widths in cells need a UTF-8 LC_CTYPE */
+	(void)gs_text_locale_init();
 	cli.conf_path = getenv("GEMSYNC_CONF");
 	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
 	if (!cli.conf_explicit)

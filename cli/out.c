@@ -2,9 +2,10 @@
 /*
  * out.c: human output of the CLI. Text from the daemon may come from any
  * trusted peer, so every string is passed through gs_sanitize() before it
- * reaches the terminal. Widths count UTF-8 characters, not bytes, so that
- * « Sortie au musée » lines up with « Marche douce ». No colours: output
- * is the same on a terminal and in a pipe.
+ * reaches the terminal. Widths are terminal cells (gs_text_width: wcwidth
+ * in the UTF-8 locale main() sets once), not bytes nor characters, so that
+ * « Sortie au musée », « Cafe\u0301 » and « 読書会 » line up with « Marche
+ * douce ». No colours: output is the same on a terminal and in a pipe.
  */
 #include "gemsync.h"
 
@@ -15,6 +16,7 @@
 
 #include "grow.h"
 #include "log.h"
+#include "text.h"
 
 /* A malloc'd sanitized copy of s (NULL gives "") with room bytes spare. */
 static char *
@@ -74,12 +76,7 @@ cli_out_short_id(const char *site, char out[8])
 size_t
 cli_out_width(const char *s)
 {
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
+	return gs_text_width(s);
 }
 
 void
@@ -95,22 +92,16 @@ cli_out_pad(const char *s, size_t width)
 char *
 cli_out_clean_cut(const char *s, size_t max)
 {
-	size_t n = 0, i;
 	/* Room for "…" (3 bytes) even when it replaces one ASCII byte. */
 	char *out = clean_dup(s, 3);
+	size_t i;
 
 	if (out == NULL)
 		return NULL;
 	if (max < 2 || cli_out_width(out) <= max)
 		return out;
-	/* Keep max - 1 characters, then "…". */
-	for (i = 0; out[i] != '\0'; i++) {
-		if (((unsigned char)out[i] & 0xc0) != 0x80) {
-			if (n == max - 1)
-				break;
-			n++;
-		}
-	}
+	/* Keep what fits in max - 1 cells, then "…" (one cell). */
+	i = gs_text_fit(out, max - 1);
 	memcpy(out + i, "\xe2\x80\xa6", 4);
 	return out;
 }

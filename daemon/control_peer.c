@@ -13,6 +13,7 @@
 #include "err.h"
 #include "gossip.h"
 #include "replica.h"
+#include "text.h"
 #include "trust.h"
 #include "view.h"
 
@@ -24,6 +25,7 @@ ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
 	const char *intro = ctl_param(q, "introducer");
 	bool introducer = intro != NULL && strcmp(intro, "1") == 0;
 	uint8_t pk[32];
+	char why[160];
 	int rc;
 
 	if (ctl_other_site_param(d, q, r, pk) != 0)
@@ -38,6 +40,16 @@ ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
 	if (name != NULL && strlen(name) > 100) {
 		ctl_fail(r, GS__STATUS__INVALID, "name", "nom trop long "
 		    "(100 octets au plus)");
+		return;
+	}
+	/* the admin's name for a peer obeys the rule of a site's name */
+	if (name != NULL && gs_text_check(name, false, why, sizeof(why)) != 0) {
+		ctl_fail(r, GS__STATUS__INVALID, "name", "nom : %s", why);
+		return;
+	}
+	if (name != NULL && gs_text_blank(name)) {
+		ctl_fail(r, GS__STATUS__INVALID, "name", "nom : ne peut pas "
+		    "être fait que d'espaces");
 		return;
 	}
 	rc = gs_trust_set(d->trust, pk, GS_TRUST_TRUSTED,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* log.c: leveled logging to stderr, and inert rendering of untrusted text. */
+/* log.c: leveled logging to stderr (gs_sanitize lives in text.c, beside
+ * the table of refused code points it shares with the schema). */
 #include "log.h"
 
 #include <errno.h>
@@ -78,68 +79,4 @@ fatalx(const char *fmt, ...)
 	vlog(GS_LOG_ERROR, "fatal", 0, fmt, ap);
 	va_end(ap);
 	exit(1);
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static unsigned
-utf8_len(const unsigned char *s)
-{
-	unsigned n, cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (unsigned i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	/* C1 controls (U+0080..U+009F) can drive terminals too. */
-	if (cp >= 0x80 && cp <= 0x9f)
-		return 0;
-	return n;
-}
-
-void
-gs_sanitize(const char *in, char *out, unsigned outlen)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	unsigned o = 0, n;
-
-	if (outlen == 0)
-		return;
-	while (*s) {
-		n = utf8_len(s);
-		if (n == 0 || (n == 1 && (*s < 0x20 || *s == 0x7f))) {
-			n = 1;
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = '?';
-			s += 1;
-			continue;
-		}
-		if (o + n >= outlen)
-			break;
-		memcpy(out + o, s, n);
-		o += n;
-		s += n;
-	}
-	out[o] = '\0';
-	if (*s && outlen > 4) {
-		/* truncated: mark it, without splitting a UTF-8 sequence */
-		o = o > outlen - 4 ? outlen - 4 : o;
-		while (o > 0 && (((unsigned char)out[o]) & 0xc0) == 0x80)
-			o--;
-		memcpy(out + o, "...", 4);
-	}
 }

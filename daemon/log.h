@@ -26,9 +26,13 @@ _Noreturn void fatal(const char *fmt, ...) GS_PRINTF(1, 2);   /* appends strerro
 _Noreturn void fatalx(const char *fmt, ...) GS_PRINTF(1, 2);
 
 /*
- * Copies untrusted text into out (size outlen), replacing control
- * characters and invalid UTF-8 with '?', so that a peer's text can be
- * logged or printed inert. Always NUL-terminates; truncates with "...".
+ * Copies untrusted text into out (size outlen), replacing with '?' each
+ * invalid byte and each code point the text rule refuses (text.h: the
+ * controls, bidi controls, separators, zero-width and invisible
+ * characters, a combining mark beyond GS_TEXT_MARKS_MAX in a row), so
+ * that a peer's text or the user's own input can be logged or printed
+ * inert. The same table refuses them on receipt. Always NUL-terminates;
+ * truncates with "...". Defined in text.c.
  */
 void gs_sanitize(const char *in, char *out, unsigned outlen);
 

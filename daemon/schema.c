@@ -3,7 +3,8 @@
  * schema.c: item types, their field tables and the rule each field obeys.
  * A field row is {name, required, text kind, byte limit, rule, how an
  * over-long value is refused}; generic checks (UTF-8, length in bytes,
- * control characters) run first, then the field's own rule. Rules return
+ * the text rule of text.h: controls, bidi controls, invisible
+ * characters, stacked combining marks) run first, then the field's own rule. Rules return
  * NULL when the value is fine, or the rule broken, in plain French, for
  * the admin. Unknown fields are refused, so nothing outside the tables (a
  * member's name, a diagnosis) can be stored. A type row adds what holds
@@ -20,6 +21,7 @@
 #include "recur.h"
 #include "siteid.h"
 #include "store.h"
+#include "text.h"
 #include "textfmt.h"
 
 #define LANG_LIST_MAX 10
@@ -131,6 +133,15 @@ rule_datetime(const char *v)
 	return "doit être une date et heure RFC 3339 valide avec son "
 	    "décalage horaire (ex. 2026-12-01T14:00:00+01:00 ou "
 	    "2026-12-01T13:00:00Z)";
+}
+
+/* A title or a name must show something. */
+static const char *
+rule_not_blank(const char *v)
+{
+	if (gs_text_blank(v))
+		return "ne peut pas être fait que d'espaces";
+	return NULL;
 }
 
 /* A date key: the local date YYYY-MM-DD of one occurrence of a series. */
@@ -593,7 +604,7 @@ static const struct field_def event_fields[] = {
 	    NULL, false },
 	{ "start", true, LINE, 64, rule_datetime, SAY_VALUE, NULL, true },
 	{ "timezone", false, LINE, 64, rule_timezone, SAY_VALUE, NULL, false },
-	{ "title", true, LINE, 200, NULL, SAY_BYTES, NULL, true },
+	{ "title", true, LINE, 200, rule_not_blank, SAY_BYTES, NULL, true },
 };
 
 static const struct field_def resource_fields[] = {
@@ -605,7 +616,7 @@ static const struct field_def resource_fields[] = {
 	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds, false },
 	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE, NULL,
 	    false },
-	{ "name", true, LINE, 200, NULL, SAY_BYTES, NULL, false },
+	{ "name", true, LINE, 200, rule_not_blank, SAY_BYTES, NULL, false },
 	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL, false },
 	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL, false },
 	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
@@ -621,7 +632,7 @@ static const struct field_def site_fields[] = {
 	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL, false },
 	{ "languages", false, LINE, 100, rule_languages, SAY_VALUE,
 	    NULL, false },
-	{ "name", true, LINE, 100, NULL, SAY_BYTES, NULL, false },
+	{ "name", true, LINE, 100, rule_not_blank, SAY_BYTES, NULL, false },
 	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
 };
 
@@ -814,32 +825,6 @@ fail_too_long(struct gs_verr *err, const char *name,
 	return fail(err, name, why);
 }
 
-/*
- * NULL if the text has no control character (C0, DEL, C1), allowing only
- * newlines in multi-line text; else the rule broken. s is valid UTF-8.
- */
-static const char *
-check_controls(const char *s, enum text_kind kind)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (size_t i = 0; p[i]; i++) {
-		int bad = p[i] < 0x20 || p[i] == 0x7f;
-		/* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
-		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
-			bad = 1;
-		if (kind == MULTI && p[i] == '\n')
-			bad = 0;
-		if (bad)
-			return kind == MULTI ?
-			    "ne doit pas contenir de caractère de contrôle "
-			    "(seuls les retours à la ligne sont permis)" :
-			    "doit tenir sur une ligne, sans caractère de "
-			    "contrôle";
-	}
-	return NULL;
-}
-
 /* ---- public --------------------------------------------------------- */
 
 const char *
@@ -919,6 +904,7 @@ gs_item_check_field(int type, const char *name, const char *value,
 	const struct type_def *td = type_def(type);
 	const struct field_def *fd;
 	const char *why;
+	char rule[160];
 	bool dated = false;
 	size_t len;
 
@@ -951,9 +937,9 @@ gs_item_check_field(int type, const char *name, const char *value,
 		return fail(err, name, "doit être du texte UTF-8 valide");
 	if (len > fd->max_len)
 		return fail_too_long(err, name, fd);
-	why = check_controls(value, fd->text);
-	if (why != NULL)
-		return fail(err, name, why);
+	if (gs_text_check(value, fd->text == MULTI, rule,
+	    sizeof(rule)) != 0)
+		return fail(err, name, rule);
 	if (fd->one_of != NULL && !is_one_of(value, fd->one_of))
 		return fail_one_of(err, type, name, fd);
 	if (fd->rule != NULL) {

@@ -5,8 +5,12 @@
  * target daemon in a peer batch. Used to check that a site refuses a
  * change its author was not allowed to make, whoever relays it.
  *
- *   gs_forge KEY_DIR TARGET_ENDPOINT TARGET_SITE_ID TYPE ITEM_HEX SEQ
+ *   gs_forge KEY_DIR TARGET_ENDPOINT TARGET_SITE_ID TYPE ITEM_HEX|auto SEQ
  *            PARENT_HEX[,PARENT_HEX...]|- NAME=VALUE [NAME=VALUE...]
+ *
+ * ITEM "auto" is the ID a root change of TYPE by this site must carry
+ * (its site profile, its reservation of the "event" field's event, or
+ * the item its sequence SEQ creates).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include "item.h"
 #include "peer.pb-c.h"
 #include "siteid.h"
+#include "textfmt.h"
 #include "transport.h"
 
 static void
@@ -69,6 +74,7 @@ main(int argc, char **argv)
 	Gs__SignedChange sc = GS__SIGNED_CHANGE__INIT, *scp = &sc;
 	struct gs_hlc clock;
 	uint8_t *buf = NULL;
+	char hex[33];
 	int type, got = 0, rc = 1;
 
 	gs_fields_init(&f);
@@ -80,7 +86,7 @@ main(int argc, char **argv)
 	if (gs_crypto_init() != 0 || gs_identity_load(argv[1], &id) != 0 ||
 	    gs_siteid_parse(argv[3], server) != 0 ||
 	    (type = gs_item_type_parse(argv[4])) < 0 ||
-	    gs_unhex(argv[5], item, 16) != 0 ||
+	    (strcmp(argv[5], "auto") != 0 && gs_unhex(argv[5], item, 16) != 0) ||
 	    parse_parents(argv[7], parents, &nparents) != 0) {
 		fprintf(stderr, "gs_forge: bad arguments\n");
 		goto out;
@@ -91,6 +97,20 @@ main(int argc, char **argv)
 			goto out;
 		*eq = '\0';
 		gs_fields_set(&f, argv[i], eq + 1);
+	}
+	if (strcmp(argv[5], "auto") == 0) {
+		uint64_t seq = strtoull(argv[6], NULL, 10);
+
+		if (type == GS_TYPE_SITE)
+			gs_item_id_site(gs_identity_pk(id), item);
+		else if (type == GS_TYPE_RESERVATION) {
+			if (gs_item_id_reservation_for(gs_identity_pk(id), &f,
+			    item) != 0)
+				goto out;
+		} else
+			gs_item_id_new(gs_identity_pk(id), seq, item);
+		gs_hex(item, 16, hex);
+		printf("item %s\n", hex);
 	}
 	gs_hlc_init(&clock, 0);
 	if (gs_fields_encode(&f, &body, &len) != 0 ||

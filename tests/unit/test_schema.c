@@ -798,6 +798,46 @@ test_normalize(void **state)
 	assert_string_equal(code, "");
 }
 
+/* Text that looks like something else, in every free-text field a peer
+ * or the admin fills: refused like a control character. Blank-only
+ * titles and names show nothing: refused too. */
+static void
+test_text_that_lies(void **state)
+{
+	static const char *const bad[] = {
+		"GEM \xe2\x80\xaeLOBNER MEG",   /* U+202E RLO */
+		"a\xe2\x80\xaa" "b", "a\xe2\x80\xab" "b", "a\xe2\x80\xac" "b",
+		"a\xe2\x80\xad" "b",
+		"a\xe2\x81\xa6" "b", "a\xe2\x81\xa7" "b", "a\xe2\x81\xa8" "b",
+		"a\xe2\x81\xa9" "b",           /* isolates */
+		"a\xe2\x80\xa8" "b", "a\xe2\x80\xa9" "b", /* U+2028/2029 */
+		"a\xe2\x80\x8b" "b", "a\xe2\x80\x8c" "b", "a\xe2\x80\x8d" "b",
+		"a\xe2\x80\x8e" "b", "a\xe2\x80\x8f" "b", /* zero-width */
+		"\xef\xbb\xbf" "ab",            /* BOM */
+		"Z\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86", /* marks */
+		"a\x1b[31mb",
+	};
+	static const struct { int type; const char *field; } where[] = {
+		{ EV, "title" }, { EV, "place" }, { EV, "description" },
+		{ EV, "title@2030-06-02" },
+		{ RES, "name" }, { RES, "town" }, { RES, "hours" },
+		{ SITE, "name" }, { SITE, "description" },
+		{ RESV, "note" },
+	};
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			KO(where[w].type, where[w].field, bad[i]);
+	KO(EV, "title", "   ");
+	KO(RES, "name", " \xc2\xa0 ");
+	KO(SITE, "name", "  ");
+	OK(EV, "title", " Atelier ");
+	OK(EV, "place", " ");          /* not a title nor a name */
+	OK(EV, "title", "Cafe\xcc\x81 \xe8\xaa\xad\xe6\x9b\xb8");
+	OK(EV, "description", "deux\nlignes");
+}
+
 int
 main(void)
 {
@@ -820,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_reservation_event_hex),
 		cmocka_unit_test(test_schema_values),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_text_that_lies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
