@@ -733,6 +733,13 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 	return 0;
 }
 
+const struct cli_opt cli_delete_opts[] = {
+	{ "erase", NULL, 0, "efface aussi le contenu (titre, description, "
+	  "notes...) de l'élément\nsur tous les sites, historique compris : "
+	  "irréversible", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
 int
 cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
     const struct cli_item_kind *k, const char *command, const char *done,

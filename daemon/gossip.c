@@ -432,6 +432,9 @@ batch_free(struct batch_build *b)
 		free(b->sc[i].header.data);
 		free(b->sc[i].signature.data);
 		free(b->sc[i].body.data);
+		free(b->sc[i].erasure_header.data);
+		free(b->sc[i].erasure_signature.data);
+		free(b->sc[i].erasure_body.data);
 	}
 	b->n = 0;
 	b->bytes = 0;
@@ -459,7 +462,9 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 {
 	struct batch_build *b = arg;
 	Gs__SignedChange *sc;
-	size_t size = w->header_len + w->sig_len + w->body_len + 16;
+	size_t size = w->header_len + w->sig_len + w->body_len + 16 +
+	    (w->proof_header != NULL ? w->proof_header_len + w->proof_sig_len +
+	    w->proof_body_len + 16 : 0);
 
 	if (b->n > 0 && (b->n == b->max || b->bytes + size > b->max_bytes)) {
 		b->full = true;
@@ -475,13 +480,32 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 	sc->header.len = w->header_len;
 	sc->signature.data = dup_bytes(w->sig, w->sig_len);
 	sc->signature.len = w->sig_len;
-	sc->body.data = dup_bytes(w->body, w->body_len);
-	sc->body.len = w->body_len;
-	sc->has_body = true;
+	if (w->body != NULL) {
+		sc->body.data = dup_bytes(w->body, w->body_len);
+		sc->body.len = w->body_len;
+		sc->has_body = true;
+	} else if (w->proof_header != NULL) {
+		/* erased here: the header alone, and the erasure as proof */
+		sc->erasure_header.data = dup_bytes(w->proof_header,
+		    w->proof_header_len);
+		sc->erasure_header.len = w->proof_header_len;
+		sc->has_erasure_header = true;
+		sc->erasure_signature.data = dup_bytes(w->proof_sig,
+		    w->proof_sig_len);
+		sc->erasure_signature.len = w->proof_sig_len;
+		sc->has_erasure_signature = true;
+		sc->erasure_body.data = dup_bytes(w->proof_body,
+		    w->proof_body_len);
+		sc->erasure_body.len = w->proof_body_len;
+		sc->has_erasure_body = true;
+	}
 	b->ptrs[b->n] = sc;
 	b->n++;
 	if (sc->header.data == NULL || sc->signature.data == NULL ||
-	    sc->body.data == NULL)
+	    (sc->has_body && sc->body.data == NULL) ||
+	    (sc->has_erasure_header && (sc->erasure_header.data == NULL ||
+	    sc->erasure_signature.data == NULL ||
+	    sc->erasure_body.data == NULL)))
 		return GS_ENOMEM;
 	b->bytes += size;
 	set_known(b->p, author, seq);
@@ -921,13 +945,18 @@ batch_job(struct peer *p, const Gs__Batch *b)
 {
 	struct gs_verify_job *job = NULL;
 	struct batch_ctx *ctx;
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	size_t bytes = 0;
 
 	for (size_t i = 0; i < b->n_changes; i++) {
 		const Gs__SignedChange *c = b->changes[i];
 		bytes += c->header.len + c->signature.len +
 		    (c->has_body ? c->body.len : 0);
+		if (!c->has_body && c->has_erasure_header)
+			bytes += c->erasure_header.len +
+			    (c->has_erasure_signature ?
+			    c->erasure_signature.len : 0) +
+			    (c->has_erasure_body ? c->erasure_body.len : 0);
 	}
 	if ((ctx = malloc(sizeof(*ctx))) == NULL)
 		return NULL;
@@ -945,6 +974,19 @@ batch_job(struct peer *p, const Gs__Batch *b)
 		w.sig_len = c->signature.len;
 		w.body = c->has_body ? c->body.data : NULL;
 		w.body_len = c->has_body ? c->body.len : 0;
+		w.proof_header = NULL;
+		if (!c->has_body && c->has_erasure_header) {
+			w.proof_header = c->erasure_header.data;
+			w.proof_header_len = c->erasure_header.len;
+			w.proof_sig = c->has_erasure_signature ?
+			    c->erasure_signature.data : NULL;
+			w.proof_sig_len = c->has_erasure_signature ?
+			    c->erasure_signature.len : 0;
+			w.proof_body = c->has_erasure_body ?
+			    c->erasure_body.data : NULL;
+			w.proof_body_len = c->has_erasure_body ?
+			    c->erasure_body.len : 0;
+		}
 		if (gs_verify_job_add(job, &w) != 0) {
 			gs_verify_job_destroy(&job);   /* cannot happen: sized */
 			break;
@@ -1405,7 +1447,8 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 	Gs__SignedChange sc = GS__SIGNED_CHANGE__INIT, *ptr = &sc;
 	struct batch_build b;
 
-	if (!relayable(g, c->author))
+	/* a change stored without its body (erased) waits for a round */
+	if (!relayable(g, c->author) || c->body == NULL)
 		return;
 	sc.header.data = c->header;
 	sc.header.len = c->header_len;

@@ -55,7 +55,7 @@ test_garbage_and_truncated(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	struct gs_apply_stats st;
 	uint8_t junk[300];
 	int rc;
@@ -121,7 +121,7 @@ test_oversized(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	uint8_t *big;
 	size_t blen = GS_MAX_BODY + 1;
 	int rc;
@@ -159,7 +159,7 @@ test_forged_signature(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	uint8_t sig[64];
 
 	for (int bit = 0; bit < 512; bit += 37) {
@@ -623,7 +623,7 @@ test_mixed_batch(void **state)
 	struct gs_change *a5 = fx_edit(f->a, 5, t + 2, a1, "title", "trou");
 	struct gs_change *u1 = fx_root_event(f->u, 1, t, "inconnu");
 	struct gs_change *b1 = fx_root_event(f->b, 1, t, "B");
-	struct gs_wire_change w[7];
+	struct gs_wire_change w[7] = { { 0 } };
 	struct gs_apply_stats st;
 	uint8_t sig[64];
 
