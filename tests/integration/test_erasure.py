@@ -117,5 +117,20 @@ def test_erasure_reaches_every_site():
         assert other["deleted"] is False and other["fields"]["title"] == "Atelier chant"
 
 
+def test_contact_in_free_text_warns():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        r = a.run("--json", "event", "add", "--title", "Atelier avec Marie 06 12 34 56 78",
+                  "--kind", "workshop", "--start", "2030-09-01T14:00:00+02:00")
+        assert r.returncode == 0, r.stderr          # warned, not refused
+        assert "« title »" in r.stderr and "numéro de téléphone" in r.stderr, r.stderr
+        assert "champs de contact" in r.stderr
+        e = __import__("json").loads(r.stdout)["id"]
+        r = a.run("event", "edit", e, "--description", "écrire à marie.d@exemple.fr")
+        assert r.returncode == 0 and "adresse e-mail" in r.stderr, r.stderr
+        r = a.run("event", "edit", e, "--place", "Salle 2, 12 rue Neuve")
+        assert r.returncode == 0 and "attention" not in r.stderr, r.stderr
+
+
 if __name__ == "__main__":
-    run_tests([test_erasure_reaches_every_site])
+    run_tests([test_erasure_reaches_every_site, test_contact_in_free_text_warns])
