@@ -222,7 +222,7 @@ cli_cmd_event_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "item.delete",
-	    cli_event_kind.deleted, NULL, argc, argv);
+	    cli_event_kind.deleted, cli_delete_opts, argc, argv);
 }
 
 enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_AUDIENCE, OPT_ALL };

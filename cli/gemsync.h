@@ -443,6 +443,8 @@ struct cli_item_kind {
 	                                    * sent as parameters */
 };
 extern const struct cli_item_kind cli_event_kind;
+/* `--erase` of event and resource delete (docs/cli.md). */
+extern const struct cli_opt cli_delete_opts[];
 extern const struct cli_item_kind cli_resource_kind;
 extern const struct cli_item_kind cli_site_kind;
 int cli_item_add(struct cli_ctx *cli, const struct cli_cmd *cmd,

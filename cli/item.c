@@ -607,6 +607,92 @@ field_specs(const struct cli_item_kind *k, int edit)
 	return specs;
 }
 
+/* Fields meant for a contact: a phone number or an address belongs there. */
+static bool
+contact_field(const char *name)
+{
+	static const char *const contact[] = { "email", "phone", "url",
+	    "contact_role" };
+	size_t base = strcspn(name, "@");   /* place@2026-12-22 is place */
+
+	for (size_t i = 0; i < sizeof(contact) / sizeof(contact[0]); i++)
+		if (strlen(contact[i]) == base &&
+		    strncmp(name, contact[i], base) == 0)
+			return true;
+	return false;
+}
+
+/* Does text hold something shaped like an e-mail address? */
+static bool
+looks_email(const char *t)
+{
+	for (const char *at = strchr(t, '@'); at != NULL;
+	    at = strchr(at + 1, '@')) {
+		const char *dot;
+		if (at == t || strchr(" \t\n<(", at[-1]) != NULL)
+			continue;
+		dot = strchr(at + 1, '.');
+		if (dot != NULL && dot > at + 1 && dot[1] != '\0' &&
+		    strcspn(at + 1, " \t\n") > (size_t)(dot - at))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does text hold something shaped like a phone number: 9 or more digits
+ * in a run where only spaces, dots, dashes, a leading + and parentheses
+ * come between them (06 12 34 56 78, +33 6 12 34 56 78, 0612345678)?
+ */
+static bool
+looks_phone(const char *t)
+{
+	unsigned digits = 0;
+
+	for (; *t != '\0'; t++) {
+		if (*t >= '0' && *t <= '9')
+			digits++;
+		else if (strchr(" .-+()/", *t) == NULL || (*t == ' ' &&
+		    t[1] == ' '))
+			digits = 0;
+		if (digits >= 9)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Warns, without refusing, when a free-text field looks like a person's
+ * contact: the data is health-related and free text travels to every
+ * site and stays in the history; contact fields are meant for it.
+ */
+static void
+warn_contacts(const struct cli_kv *fields)
+{
+	for (size_t i = 0; i < fields->n; i++) {
+		const char *name = fields->v[i].name;
+		const char *v = fields->v[i].value;
+		const char *what;
+		char *shown;
+
+		if (contact_field(name))
+			continue;
+		if (looks_email(v))
+			what = "une adresse e-mail";
+		else if (looks_phone(v))
+			what = "un numéro de téléphone";
+		else
+			continue;
+		shown = cli_out_clean_cut(name, 40);
+		fprintf(stderr, "gemsync: attention : le champ « %s » semble "
+		    "contenir %s. Les textes libres sont copiés sur tous les "
+		    "sites et gardés dans l'historique : pour joindre une "
+		    "personne, utilisez plutôt les champs de contact (--phone, "
+		    "--email).\n", shown != NULL ? shown : "?", what);
+		free(shown);
+	}
+}
+
 /* add and edit: parse field options, send, confirm. */
 static int
 add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
@@ -654,6 +740,7 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    (ret = k->prepare(cli, cmd, edit, &ctx.fields, &params)) != 0)
 		goto out;
 	ret = CLI_EXIT_USAGE;
+	warn_contacts(&ctx.fields);
 	for (size_t i = 0; i < ctx.fields.n; i++) {
 		if (asprintf(&f, "%s=%s", ctx.fields.v[i].name,
 		    ctx.fields.v[i].value) < 0)
@@ -732,6 +819,13 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 		return cli_nomem();
 	return 0;
 }
+
+const struct cli_opt cli_delete_opts[] = {
+	{ "erase", NULL, 0, "efface aussi le contenu (titre, description, "
+	  "notes...) de l'élément\nsur tous les sites, historique compris : "
+	  "irréversible", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
 
 int
 cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,

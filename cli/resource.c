@@ -63,7 +63,7 @@ int
 cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete", cli_resource_kind.deleted, NULL, argc, argv);
+	return cli_item_one(cli, cmd, &cli_resource_kind, "item.delete", cli_resource_kind.deleted, cli_delete_opts, argc, argv);
 }
 
 static const struct cli_opt list_opts[] = {

@@ -24,8 +24,37 @@ cmp_hash(const void *a, const void *b)
 int
 gs_change_verify_wire(const struct gs_wire_change *w, struct gs_change **out)
 {
-	return gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
-	    w->body, w->body_len, out);
+	struct gs_change *c = NULL, *p = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
+	    w->body, w->body_len, &c);
+	if (ret != 0 || w->body != NULL || w->proof_header == NULL)
+		goto out;
+	ret = GS_EPROTO;
+	if (w->proof_body == NULL)
+		goto out;
+	ret = gs_change_verify(w->proof_header, w->proof_header_len,
+	    w->proof_sig, w->proof_sig_len, w->proof_body, w->proof_body_len,
+	    &p);
+	if (ret != 0)
+		goto out;
+	ret = GS_EPROTO;
+	if (memcmp(p->item, c->item, 16) != 0 || p->type != c->type ||
+	    !p->deleted)
+		goto out;
+	c->proof = p;
+	p = NULL;
+	ret = 0;
+out:
+	gs_change_destroy(&p);
+	if (ret == 0) {
+		*out = c;
+		c = NULL;
+	}
+	gs_change_destroy(&c);
+	return ret;
 }
 
 void
@@ -33,6 +62,7 @@ gs_change_destroy(struct gs_change **c)
 {
 	if (c == NULL || *c == NULL)
 		return;
+	gs_change_destroy(&(*c)->proof);
 	free((*c)->parents);
 	free((*c)->header);
 	free((*c)->body);

@@ -37,6 +37,12 @@ struct gs_change {
 	uint8_t sig[64];
 	uint8_t *body;               /* owned plaintext body, or NULL if absent */
 	size_t body_len;
+	/*
+	 * owned, or NULL: with a change received without its body, the
+	 * erasure of its item, verified (signature, body hash, same item,
+	 * deleted); the apply gate judges what it says and who signed it
+	 */
+	struct gs_change *proof;
 };
 
 /*
@@ -64,7 +70,11 @@ int gs_change_verify(const uint8_t *header, size_t header_len,
     const uint8_t *sig, size_t sig_len, const uint8_t *body, size_t body_len,
     struct gs_change **out);
 
-/* A change as it travels: lent byte ranges. body NULL if absent. */
+/*
+ * A change as it travels: lent byte ranges. body NULL if absent. A change
+ * whose body was erased travels without it, with the erasure of its item
+ * as proof (proof_header NULL: none). Zero the struct before filling it.
+ */
 struct gs_wire_change {
 	const uint8_t *header;
 	size_t header_len;
@@ -72,11 +82,21 @@ struct gs_wire_change {
 	size_t sig_len;
 	const uint8_t *body;
 	size_t body_len;
+	const uint8_t *proof_header;
+	size_t proof_header_len;
+	const uint8_t *proof_sig;
+	size_t proof_sig_len;
+	const uint8_t *proof_body;
+	size_t proof_body_len;
 };
 
 /*
- * gs_change_verify() on the ranges of a wire change. It touches no
- * shared state, so the verifier threads call it.
+ * gs_change_verify() on the ranges of a wire change, and on its proof
+ * when it comes without a body and with one: the proof must verify with
+ * its body, name the same item and delete it (else GS_EPROTO or the
+ * proof's verify error); it is kept in (*out)->proof. A proof beside a
+ * body is ignored. It touches no shared state, so the verifier threads
+ * call it.
  */
 int gs_change_verify_wire(const struct gs_wire_change *w,
     struct gs_change **out);

@@ -80,6 +80,9 @@ static const struct {
 	{ GS_ENOTFOUND, GS__STATUS__NOT_FOUND, "item", "élément introuvable" },
 	{ GS_EDELETED, GS__STATUS__REFUSED, "item",
 	    "cet élément est supprimé" },
+	{ GS_EERASED, GS__STATUS__REFUSED, "item", "le contenu de cet "
+	    "élément a été effacé : il ne peut plus être modifié ; créez-en "
+	    "un nouveau si besoin" },
 	{ GS_ECORRUPT, GS__STATUS__REFUSED, "item", "les données de cet "
 	    "élément sont altérées sur le disque : elles ne sont pas "
 	    "affichées (voir les journaux du démon)" },

@@ -91,7 +91,8 @@ collect_fields(const struct ctl_request *q, struct ctl_reply *r, int type,
 		}
 		memcpy(name, p->value, n);
 		name[n] = '\0';
-		if (strcmp(name, GS_FIELD_DELETED) == 0) {
+		if (strcmp(name, GS_FIELD_DELETED) == 0 ||
+		    strcmp(name, GS_FIELD_ERASED) == 0) {
 			ctl_fail(r, GS__STATUS__INVALID, name, "champ réservé");
 			return -1;
 		}
@@ -332,11 +333,25 @@ ctl_item_delete(struct gs_daemon *d, const struct ctl_request *q,
 	struct gs_item *it;
 	int type;
 
+	struct gs_verr v;
+	const char *erase;
+	int rc;
+
 	gs_fields_init(&none);
 	if (need_type(q, r, &type) != 0 ||
 	    (it = need_item(d, q, r, type)) == NULL)
 		return;
-	write_reply(d, r, it, type, &none, true);
+	erase = ctl_param(q, "erase");
+	if (erase == NULL || strcmp(erase, "1") != 0) {
+		write_reply(d, r, it, type, &none, true);
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	rc = gs_replica_erase(d->replica, it, &v);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		reply_item(d, r, it->id);
 }
 
 void

@@ -432,6 +432,7 @@ batch_free(struct batch_build *b)
 		free(b->sc[i].header.data);
 		free(b->sc[i].signature.data);
 		free(b->sc[i].body.data);
+		free(b->sc[i].erasure.data);
 	}
 	b->n = 0;
 	b->bytes = 0;
@@ -459,7 +460,9 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 {
 	struct batch_build *b = arg;
 	Gs__SignedChange *sc;
-	size_t size = w->header_len + w->sig_len + w->body_len + 16;
+	size_t size = w->header_len + w->sig_len + w->body_len + 16 +
+	    (w->proof_header != NULL ? w->proof_header_len + w->proof_sig_len +
+	    w->proof_body_len + 16 : 0);
 
 	if (b->n > 0 && (b->n == b->max || b->bytes + size > b->max_bytes)) {
 		b->full = true;
@@ -475,13 +478,31 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 	sc->header.len = w->header_len;
 	sc->signature.data = dup_bytes(w->sig, w->sig_len);
 	sc->signature.len = w->sig_len;
-	sc->body.data = dup_bytes(w->body, w->body_len);
-	sc->body.len = w->body_len;
-	sc->has_body = true;
+	if (w->body != NULL) {
+		sc->body.data = dup_bytes(w->body, w->body_len);
+		sc->body.len = w->body_len;
+		sc->has_body = true;
+	} else if (w->proof_header != NULL) {
+		/* erased here: the header alone, and the erasure as proof */
+		Gs__SignedChange pr = GS__SIGNED_CHANGE__INIT;
+		pr.header.data = (uint8_t *)w->proof_header;
+		pr.header.len = w->proof_header_len;
+		pr.signature.data = (uint8_t *)w->proof_sig;
+		pr.signature.len = w->proof_sig_len;
+		pr.body.data = (uint8_t *)w->proof_body;
+		pr.body.len = w->proof_body_len;
+		pr.has_body = true;
+		sc->erasure.len = gs__signed_change__get_packed_size(&pr);
+		sc->erasure.data = malloc(sc->erasure.len);
+		sc->has_erasure = true;
+		if (sc->erasure.data != NULL)
+			gs__signed_change__pack(&pr, sc->erasure.data);
+	}
 	b->ptrs[b->n] = sc;
 	b->n++;
 	if (sc->header.data == NULL || sc->signature.data == NULL ||
-	    sc->body.data == NULL)
+	    (sc->has_body && sc->body.data == NULL) ||
+	    (sc->has_erasure && sc->erasure.data == NULL))
 		return GS_ENOMEM;
 	b->bytes += size;
 	set_known(b->p, author, seq);
@@ -915,19 +936,51 @@ on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 	}
 }
 
+/*
+ * The erasure a bodiless change carries, unpacked with a small budget
+ * into w's proof ranges (left NULL when it does not decode: the change
+ * is then refused as stripped). Free the result with the budget.
+ */
+static Gs__SignedChange *
+unpack_proof(const Gs__SignedChange *c, struct gs_pbuf_budget *pb,
+    struct gs_wire_change *w)
+{
+	Gs__SignedChange *pr;
+
+	if (c->erasure.len > GS_MAX_HEADER + GS_MAX_BODY + 256)
+		return NULL;
+	gs_pbuf_budget_init(pb, 2 * c->erasure.len + 4096);
+	pr = gs__signed_change__unpack(&pb->alloc, c->erasure.len,
+	    c->erasure.data);
+	if (pr == NULL)
+		return NULL;
+	w->proof_header = pr->header.data;
+	w->proof_header_len = pr->header.len;
+	w->proof_sig = pr->signature.data;
+	w->proof_sig_len = pr->signature.len;
+	w->proof_body = pr->has_body ? pr->body.data : NULL;
+	w->proof_body_len = pr->has_body ? pr->body.len : 0;
+	return pr;
+}
+
 /* Copies b into a verifier job; NULL if memory is short. */
 static struct gs_verify_job *
 batch_job(struct peer *p, const Gs__Batch *b)
 {
 	struct gs_verify_job *job = NULL;
 	struct batch_ctx *ctx;
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
+	struct gs_pbuf_budget pb;
+	Gs__SignedChange *pr;
 	size_t bytes = 0;
+	int rc;
 
 	for (size_t i = 0; i < b->n_changes; i++) {
 		const Gs__SignedChange *c = b->changes[i];
 		bytes += c->header.len + c->signature.len +
 		    (c->has_body ? c->body.len : 0);
+		if (!c->has_body && c->has_erasure)
+			bytes += c->erasure.len;   /* bounds its parts */
 	}
 	if ((ctx = malloc(sizeof(*ctx))) == NULL)
 		return NULL;
@@ -945,7 +998,14 @@ batch_job(struct peer *p, const Gs__Batch *b)
 		w.sig_len = c->signature.len;
 		w.body = c->has_body ? c->body.data : NULL;
 		w.body_len = c->has_body ? c->body.len : 0;
-		if (gs_verify_job_add(job, &w) != 0) {
+		w.proof_header = NULL;
+		pr = NULL;
+		if (!c->has_body && c->has_erasure)
+			pr = unpack_proof(c, &pb, &w);
+		rc = gs_verify_job_add(job, &w);
+		if (pr != NULL)
+			gs__signed_change__free_unpacked(pr, &pb.alloc);
+		if (rc != 0) {
 			gs_verify_job_destroy(&job);   /* cannot happen: sized */
 			break;
 		}
@@ -1405,7 +1465,8 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 	Gs__SignedChange sc = GS__SIGNED_CHANGE__INIT, *ptr = &sc;
 	struct batch_build b;
 
-	if (!relayable(g, c->author))
+	/* a change stored without its body (erased) waits for a round */
+	if (!relayable(g, c->author) || c->body == NULL)
 		return;
 	sc.header.data = c->header;
 	sc.header.len = c->header_len;

@@ -246,10 +246,11 @@ on_item_change(const struct gs_stored_change *c, void *arg)
 	int corrupt = 0, rc;
 
 	gs_fields_init(&delta);
-	if (c->sealed_body == NULL ||
-	    gs_vault_unseal(x->r->vault, c->id, 32, c->sealed_body,
+	/* a missing body was erased: the change writes nothing any more */
+	if (c->sealed_body != NULL &&
+	    (gs_vault_unseal(x->r->vault, c->id, 32, c->sealed_body,
 	    c->sealed_len, &body, &len) != 0 ||
-	    gs_fields_decode(body, len, &delta) != 0) {
+	    gs_fields_decode(body, len, &delta) != 0)) {
 		gs_fields_clear(&delta);
 		corrupt = 1;
 	}
@@ -556,22 +557,100 @@ gs_replica_close(struct gs_replica **rp)
 
 /* ---- reading changes back for peers ---- */
 
+static bool
+is_storage(int rc)
+{
+	return rc == GS_EFULL || rc == GS_EREADONLY || rc == GS_EDB ||
+	    rc == GS_EBUSY || rc == GS_ENOMEM || rc == GS_EIO;
+}
+
 struct after_ctx {
 	struct gs_replica *r;
 	gs_replica_change_cb cb;
 	void *arg;
 };
 
+/* The erasure of an item, read back to go with its bodiless changes. */
+struct proof_ctx {
+	struct gs_replica *r;
+	uint8_t *header, *sig, *body;   /* owned */
+	size_t header_len, body_len;
+};
+
+static int
+on_proof_row(const struct gs_stored_change *c, void *arg)
+{
+	struct proof_ctx *p = arg;
+
+	if (c->sealed_body == NULL || gs_vault_unseal(p->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &p->body, &p->body_len) != 0)
+		return GS_ECORRUPT;
+	p->header = malloc(c->header_len);
+	p->sig = malloc(64);
+	if (p->header == NULL || p->sig == NULL)
+		return GS_ENOMEM;
+	memcpy(p->header, c->header, c->header_len);
+	p->header_len = c->header_len;
+	memcpy(p->sig, c->sig, 64);
+	return 0;
+}
+
+static void
+proof_clear(struct proof_ctx *p)
+{
+	free(p->header);
+	free(p->sig);
+	free(p->body);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A change whose body was erased: its header, with the erasure as proof. */
+static int
+send_bodiless(struct after_ctx *a, const struct gs_stored_change *c)
+{
+	struct proof_ctx p = { .r = a->r };
+	struct gs_wire_change w = { 0 };
+	uint8_t author[32];
+	uint64_t seq = 0;
+	int rc;
+
+	rc = gs_store_erasure_get(a->r->store, c->item, author, &seq);
+	if (rc == 0)
+		rc = gs_store_change_by_seq(a->r->store, author, seq,
+		    on_proof_row, &p);
+	if (rc != 0) {
+		log_warnx("replica: an erased change has no readable erasure; "
+		    "not sending it");
+		proof_clear(&p);
+		return is_storage(rc) ? rc : 0;
+	}
+	w.header = c->header;
+	w.header_len = c->header_len;
+	w.sig = c->sig;
+	w.sig_len = 64;
+	w.proof_header = p.header;
+	w.proof_header_len = p.header_len;
+	w.proof_sig = p.sig;
+	w.proof_sig_len = 64;
+	w.proof_body = p.body;
+	w.proof_body_len = p.body_len;
+	rc = a->cb(c->rowid, c->author, c->seq, &w, a->arg);
+	proof_clear(&p);
+	return rc;
+}
+
 static int
 on_after_row(const struct gs_stored_change *c, void *arg)
 {
 	struct after_ctx *a = arg;
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	uint8_t *body = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (c->sealed_body == NULL || gs_vault_unseal(a->r->vault, c->id, 32,
+	if (c->sealed_body == NULL)
+		return send_bodiless(a, c);
+	if (gs_vault_unseal(a->r->vault, c->id, 32,
 	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
 		log_warnx("replica: a stored body fails authentication; "
 		    "not sending it");

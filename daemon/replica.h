@@ -160,12 +160,23 @@ void gs_replica_idle(struct gs_replica *r);
  * item (verr says which field and rule). Committed with synchronous=FULL
  * before returning. out_item receives the item ID.
  * Returns 0, GS_EINVAL (verr), GS_EDENIED (not owner or co-host),
- * GS_EDELETED, GS_EFULL, GS_EREADONLY, GS_EDB, GS_ENOMEM.
+ * GS_EDELETED, GS_EERASED (the item's content was erased: it takes no
+ * more changes), GS_EFULL, GS_EREADONLY, GS_EDB, GS_ENOMEM.
  */
 int gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
     const struct gs_fields *delta, bool deleted,
     const uint8_t (*parents)[32], size_t nparents, struct gs_verr *verr,
     uint8_t out_item[16]);
+/*
+ * Erases an event's or a resource's content: writes a deletion carrying
+ * "_erased" = "1", signed like any change; every site that applies it
+ * (this one at once) drops the bodies of the item's other changes and
+ * truncates its WAL (docs/internals/sync-protocol.md, "Erasure"). Only
+ * the owner or a co-host may. Returns what gs_replica_write returns;
+ * GS_EINVAL for another type.
+ */
+int gs_replica_erase(struct gs_replica *r, struct gs_item *item,
+    struct gs_verr *verr);
 
 /*
  * Applies a batch of changes from a peer (from: its site key) in one

@@ -147,6 +147,102 @@ fresh_root(const struct gs_change *c)
 	    (c->type == GS_TYPE_EVENT || c->type == GS_TYPE_RESOURCE);
 }
 
+/* Is this item's content erased here? 1, 0, or a storage error. */
+static int
+erased_here(struct gs_replica *r, const uint8_t item[16])
+{
+	uint8_t author[32];
+	uint64_t seq;
+	int rc = gs_store_erasure_get(r->store, item, author, &seq);
+
+	if (rc == GS_ENOTFOUND)
+		return 0;
+	return rc == 0 ? 1 : rc;
+}
+
+/* Is delta an erasure ("_deleted" and "_erased", nothing else)? */
+static bool
+is_erasure(const struct gs_fields *delta)
+{
+	const char *del = gs_fields_get(delta, GS_FIELD_DELETED);
+
+	return gs_fields_get(delta, GS_FIELD_ERASED) != NULL &&
+	    del != NULL && strcmp(del, "1") == 0 && delta->n == 2;
+}
+
+/*
+ * A change received without its body is accepted (and stored without
+ * one) only with a proof that its item was erased: an erasure, signed by
+ * a trusted site that is the item's owner (the root's author: for an
+ * event or resource the ID binds it) or a co-host the state held here
+ * lists. Anything else is a body stripped on the way: refused, so that a
+ * relay cannot make a site drop content it should hold.
+ */
+static int
+proof_ok(struct gs_replica *r, const struct gs_change *c,
+    struct gs_item *it)
+{
+	const struct gs_change *p = c->proof;
+	const struct gs_state *st = it != NULL ? gs_item_state(it) : NULL;
+	const char *ef = gs_item_editors_field(c->type);
+	struct gs_fields delta;
+	bool ok;
+
+	if (p == NULL || p->body == NULL ||
+	    gs_replica_author_ok(r, p->author) != 0)
+		return GS_EPROTO;
+	gs_fields_init(&delta);
+	ok = gs_fields_decode(p->body, p->body_len, &delta) == 0 &&
+	    is_erasure(&delta);
+	gs_fields_clear(&delta);
+	if (!ok)
+		return GS_EPROTO;
+	if (c->nparents == 0)
+		return memcmp(p->author, c->author, 32) == 0 ? 0 : GS_EDENIED;
+	if (st == NULL)
+		return GS_EDENIED;
+	if (memcmp(p->author, st->owner, 32) == 0)
+		return 0;
+	if (ef != NULL && gs_item_list_has_site(gs_fields_get(&st->fields, ef),
+	    p->author))
+		return 0;
+	return GS_EDENIED;
+}
+
+/*
+ * After the erasure c of it is stored: drops every other body of the
+ * item, on disk and in memory, and notes that the transaction erased
+ * (its commit then truncates the WAL).
+ */
+static int
+erase_item(struct gs_replica *r, const struct gs_change *c,
+    struct gs_item *it)
+{
+	int ret = gs_store_erase_bodies(r->store, c->item, c->author, c->seq,
+	    NULL);
+
+	if (ret != 0)
+		return ret;
+	for (size_t i = 0; i < it->n; i++)
+		if (memcmp(it->ch[i].id, c->id, 32) != 0)
+			gs_fields_clear(&it->ch[i].delta);
+	it->dirty = 1;
+	r->erased = true;
+	return 0;
+}
+
+/* Forgets a body that will not be stored. */
+static void
+drop_body(struct gs_change *c)
+{
+	if (c->body != NULL) {
+		gs_wipe(c->body, c->body_len);
+		free(c->body);
+	}
+	c->body = NULL;
+	c->body_len = 0;
+}
+
 int
 replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 {
@@ -159,6 +255,7 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	uint8_t item[16], *sealed = NULL;
 	size_t sealed_len = 0;
 	uint64_t held;
+	bool absorbed = false, erasure = false;
 	int ret;
 
 	gs_fields_init(&delta);
@@ -183,22 +280,59 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	ret = GS_ECLOCK;
 	if (GS_HLC_MS(c->hlc) > gs_wall_ms() + r->clock.max_drift_ms)
 		goto out;
-	/* what */
-	ret = GS_EPROTO;
-	if (c->body == NULL || gs_fields_decode(c->body, c->body_len, &delta))
-		goto out;
-	ret = GS_EINVAL;
-	if (gs_item_check_delta(c->type, &delta, c->nparents == 0, NULL) != 0)
-		goto out;
-	del = gs_fields_get(&delta, GS_FIELD_DELETED);
-	if (c->deleted != (del != NULL && strcmp(del, "1") == 0))
-		goto out;
+	/* what (a body erased elsewhere is judged once the item is known) */
+	if (c->body != NULL) {
+		ret = GS_EPROTO;
+		if (gs_fields_decode(c->body, c->body_len, &delta))
+			goto out;
+		ret = GS_EINVAL;
+		if (gs_item_check_delta(c->type, &delta, c->nparents == 0,
+		    NULL) != 0)
+			goto out;
+		del = gs_fields_get(&delta, GS_FIELD_DELETED);
+		if (c->deleted != (del != NULL && strcmp(del, "1") == 0))
+			goto out;
+		erasure = gs_fields_get(&delta, GS_FIELD_ERASED) != NULL;
+		if (erasure && (!is_erasure(&delta) || c->nparents == 0 ||
+		    (c->type != GS_TYPE_EVENT && c->type != GS_TYPE_RESOURCE)))
+			goto out;
+	}
 	/* where */
 	it = NULL;
 	ret = fresh_root(c) ? GS_ENOTFOUND : gs_replica_item_full(r, c->item, &it);
 	if (ret != 0 && ret != GS_ENOTFOUND && ret != GS_ECORRUPT)
 		goto out;       /* a storage error */
-	if (c->nparents == 0) {
+	/*
+	 * An item erased here keeps no content: a change that reaches it
+	 * (concurrent with the erasure, or sent without its body) is
+	 * stored as a header alone and writes nothing, so its author's
+	 * stream does not stall here. Local edits are refused before this
+	 * (gs_replica_write).
+	 */
+	ret = it != NULL ? erased_here(r, c->item) : 0;
+	if (ret < 0)
+		goto out;
+	absorbed = ret == 1;
+	if (c->body == NULL && !absorbed) {
+		ret = proof_ok(r, c, it);
+		if (ret != 0)
+			goto out;
+		absorbed = true;
+	}
+	if (absorbed) {
+		drop_body(c);
+		gs_fields_clear(&delta);
+		erasure = false;
+	}
+	if (c->nparents == 0 && c->body == NULL) {
+		/* a bodiless root: only events and resources are erased */
+		ret = GS_EINVAL;
+		if (!fresh_root(c))
+			goto out;
+		gs_item_id_new(c->author, c->seq, item);
+		if (memcmp(item, c->item, 16) != 0)
+			goto out;
+	} else if (c->nparents == 0) {
 		ret = GS_EINVAL;
 		if (root_item_id(c, &delta, item) != 0 ||
 		    memcmp(item, c->item, 16) != 0)
@@ -219,19 +353,22 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = check_parents(r, c, it);
 		if (ret != 0)
 			goto out;
-		ret = gs_item_state_at(it, (const uint8_t (*)[32])c->parents,
-		    c->nparents, &seen);
+		/* an absorbed change writes nothing: no one to authorize */
+		ret = absorbed ? 0 : gs_item_state_at(it,
+		    (const uint8_t (*)[32])c->parents, c->nparents, &seen);
 		if (ret != 0)
 			goto out;
-		ret = authorized(c, &delta, &seen);
+		ret = absorbed ? 0 : authorized(c, &delta, &seen);
 		if (ret != 0)
 			goto out;
 	}
 	/* store */
-	ret = gs_vault_seal(r->vault, c->id, 32, c->body, c->body_len,
-	    &sealed, &sealed_len);
-	if (ret != 0)
-		goto out;
+	if (c->body != NULL) {
+		ret = gs_vault_seal(r->vault, c->id, 32, c->body, c->body_len,
+		    &sealed, &sealed_len);
+		if (ret != 0)
+			goto out;
+	}
 	memset(&row, 0, sizeof(row));
 	memcpy(row.id, c->id, 32);
 	memcpy(row.item, c->item, 16);
@@ -253,6 +390,8 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	if (ret == 0)
 		ret = gs_item_add(it, c->id, c->author, c->seq, c->hlc,
 		    (const uint8_t (*)[32])c->parents, c->nparents, &delta, 0);
+	if (ret == 0 && erasure)
+		ret = erase_item(r, c, it);
 	if (ret == 0)
 		ret = replica_touch(r, it);
 	r->loaded_full = true;
@@ -295,6 +434,7 @@ end_tx(struct gs_replica *r, int ret, const uint8_t *from)
 		gs_store_rollback(r->store);
 		replica_pending_clear(r);
 		replica_untouch(r);
+		r->erased = false;
 		return ret;
 	}
 	r->busy = true;
@@ -303,6 +443,15 @@ end_tx(struct gs_replica *r, int ret, const uint8_t *from)
 	if (ret == 0)
 		ret = gs_store_commit(r->store);
 	replica_untouch(r);
+	if (ret == 0 && r->erased) {
+		/* the erased bytes must leave the WAL too, not only the db */
+		rc = gs_store_checkpoint_truncate(r->store);
+		if (rc != 0)
+			log_warnx("replica: truncating the WAL after an "
+			    "erasure: %s; retried at the next erasure or "
+			    "checkpoint", gs_strerror(rc));
+	}
+	r->erased = false;
 	if (ret != 0) {
 		gs_store_rollback(r->store);
 		replica_pending_clear(r);

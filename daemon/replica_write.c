@@ -50,7 +50,8 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	const struct gs_state *cur = NULL;
 	struct gs_fields body;
 	struct gs_change *c = NULL;
-	uint8_t id[16], *bytes = NULL;
+	uint8_t id[16], pk[32], *bytes = NULL;
+	uint64_t seq;
 	size_t len = 0;
 	int ret;
 
@@ -68,6 +69,12 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	}
 	if (item != NULL) {
 		memcpy(id, item->id, 16);
+		/* an erased item takes no more local changes, of any kind */
+		ret = gs_store_erasure_get(r->store, item->id, pk, &seq);
+		if (ret == 0)
+			ret = GS_EERASED;
+		if (ret != GS_ENOTFOUND)
+			goto out;
 		ret = GS_ECORRUPT;
 		if (item->corrupt || (cur = gs_item_state(item)) == NULL)
 			goto out;
@@ -129,6 +136,25 @@ out:
 	gs_change_destroy(&c);
 	free(bytes);
 	gs_fields_clear(&body);
+	return ret;
+}
+
+int
+gs_replica_erase(struct gs_replica *r, struct gs_item *item,
+    struct gs_verr *verr)
+{
+	struct gs_fields delta;
+	int ret = GS_EINVAL;
+
+	gs_fields_init(&delta);
+	if (item->type != GS_TYPE_EVENT && item->type != GS_TYPE_RESOURCE)
+		goto out;
+	ret = gs_fields_set(&delta, GS_FIELD_ERASED, "1");
+	if (ret == 0)
+		ret = gs_replica_write(r, item, item->type, &delta, true, NULL,
+		    0, verr, NULL);
+out:
+	gs_fields_clear(&delta);
 	return ret;
 }
 

@@ -918,6 +918,11 @@ gs_item_check_field(int type, const char *name, const char *value,
 			return 0;
 		return fail(err, name, "doit être 0 ou 1");
 	}
+	if (strcmp(name, GS_FIELD_ERASED) == 0) {
+		if (strcmp(value, "1") == 0)
+			return 0;
+		return fail(err, name, "doit être 1");
+	}
 	fd = field_def(td, name);
 	if (fd == NULL && strchr(name, '@') != NULL) {
 		fd = dated_field_def(td, name);

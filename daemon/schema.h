@@ -37,6 +37,12 @@ enum gs_item_type {
 
 #define GS_ITEM_ID_LEN 16
 #define GS_FIELD_DELETED "_deleted"
+/*
+ * "_erased" = "1", with "_deleted" = "1", marks an erasure: every site
+ * drops the bodies of the item's other changes (docs/internals/
+ * sync-protocol.md, "Erasure").
+ */
+#define GS_FIELD_ERASED "_erased"
 
 struct gs_store_types;
 

@@ -132,6 +132,15 @@ static const char *const migrations[] = {
 	"DROP TABLE changes;"
 	"ALTER TABLE changes2 RENAME TO changes;"
 	"CREATE INDEX changes_item ON changes(item);",
+	/*
+	 * 2 -> 3: items whose content was erased, with the erasure change
+	 * (author, seq): its body is the one of the item's bodies kept, and
+	 * it travels as the proof with the headers sent without bodies.
+	 */
+	"CREATE TABLE erasures("
+	"  item BLOB PRIMARY KEY,"
+	"  author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -231,6 +240,9 @@ enum schema_stmt {
 	SS_ITEM_COUNT_CONFLICTED,
 	SS_ITEMS_MISSING,
 	SS_ITEM_COUNT_OWNED,
+	SS_ERASE_BODIES,
+	SS_ERASURE_PUT,
+	SS_ERASURE_GET,
 	SS__COUNT
 };
 
@@ -312,6 +324,13 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_ITEM_COUNT_TYPE] = "SELECT COUNT(*) FROM items WHERE type = ?1",
 	[SS_ITEM_COUNT_CONFLICTED] = "SELECT COUNT(*) FROM items "
 	    "WHERE nconflicts > 0",
+	/* secure_delete overwrites the freed cells in the pages */
+	[SS_ERASE_BODIES] = "UPDATE changes SET body = NULL "
+	    "WHERE item = ?1 AND body IS NOT NULL "
+	    "AND NOT (author = ?2 AND seq = ?3)",
+	[SS_ERASURE_PUT] = "INSERT OR IGNORE INTO erasures(item, author, seq) "
+	    "VALUES(?1, ?2, ?3)",
+	[SS_ERASURE_GET] = "SELECT author, seq FROM erasures WHERE item = ?1",
 	[SS_ITEMS_MISSING] = "SELECT DISTINCT item FROM changes "
 	    "WHERE item NOT IN (SELECT id FROM items)",
 };
@@ -1781,6 +1800,92 @@ gs_store_checkpoint(struct gs_store *st)
 		goto out;
 	}
 	ret = 0;
+out:
+	return ret;
+}
+
+int
+gs_store_checkpoint_truncate(struct gs_store *st)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	if (!st->wal || st->in_memory) {
+		ret = 0;
+		goto out;
+	}
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "checkpoint (truncate)", rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* ---- erasures ---- */
+
+int
+gs_store_erase_bodies(struct gs_store *st, const uint8_t item[16],
+    const uint8_t author[32], uint64_t seq, int64_t *erased)
+{
+	const struct arg args[] = {
+		A_BYTES(item, STORE_ITEM_LEN),
+		A_ID(author),
+		A_INT(seq),
+	};
+	const struct arg put[] = {
+		A_BYTES(item, STORE_ITEM_LEN),
+		A_ID(author),
+		A_INT(seq),
+	};
+	int ret = GS_EINVAL;
+
+	if (erased != NULL)
+		*erased = 0;
+	if (seq > INT64_MAX)
+		goto out;
+	ret = run(st, SS_ERASE_BODIES, "erase bodies", args, NARGS(args),
+	    step_done);
+	if (ret != 0)
+		goto out;
+	if (erased != NULL)
+		*erased = sqlite3_changes64(st->db);
+	ret = run(st, SS_ERASURE_PUT, "erasure put", put, NARGS(put),
+	    step_done);
+out:
+	return ret;
+}
+
+int
+gs_store_erasure_get(struct gs_store *st, const uint8_t item[16],
+    uint8_t author[32], uint64_t *seq)
+{
+	const struct arg args[] = { A_BYTES(item, STORE_ITEM_LEN) };
+	sqlite3_stmt *s = NULL;
+	int ret = GS_EDB;
+	int rc;
+
+	ret = stmt_bind(st, SS_ERASURE_GET, "erasure get", args, NARGS(args),
+	    &s);
+	if (ret != 0)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		ret = GS_ENOTFOUND;
+	} else if (rc != SQLITE_ROW) {
+		ret = db_fail(st, "erasure get", rc);
+	} else if (!col_fixed(s, 0, author, STORE_ID_LEN) ||
+	    sqlite3_column_int64(s, 1) < 1) {
+		log_warnx("store: erasure get: malformed row");
+		ret = GS_ECORRUPT;
+	} else {
+		*seq = (uint64_t)sqlite3_column_int64(s, 1);
+		ret = 0;
+	}
+	stmt_done(s);
 out:
 	return ret;
 }

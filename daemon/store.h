@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_SCHEMA_VERSION 2
+#define GS_SCHEMA_VERSION 3
 
 struct gs_store;
 
@@ -252,5 +252,30 @@ void gs_store_release_memory(struct gs_store *st);
 
 /* Checkpoints the WAL (PASSIVE). */
 int gs_store_checkpoint(struct gs_store *st);
+/*
+ * Checkpoints the WAL and truncates it to zero bytes (TRUNCATE), so that
+ * erased content leaves the -wal file too; waits for readers (busy
+ * timeout). Outside a transaction only. 0, GS_EBUSY, GS_EDB.
+ */
+int gs_store_checkpoint_truncate(struct gs_store *st);
+
+/*
+ * Erasure of an item's content: drops the body of every change of item
+ * but the erasure change (author, seq), whose body is kept (it holds
+ * only the erase flags and is the proof sent with the bodiless headers),
+ * and records the erasure; the headers stay, so chains still verify.
+ * With secure_delete the freed bytes are overwritten in the database
+ * file; the WAL keeps them until gs_store_checkpoint_truncate. *erased
+ * (optional) gets the number of bodies dropped. Recording an item twice
+ * keeps the first erasure. 0 or a storage error.
+ */
+int gs_store_erase_bodies(struct gs_store *st, const uint8_t item[16],
+    const uint8_t author[32], uint64_t seq, int64_t *erased);
+/*
+ * The erasure change (author, seq) of item: 0, or GS_ENOTFOUND when the
+ * item is not erased, or a storage error.
+ */
+int gs_store_erasure_get(struct gs_store *st, const uint8_t item[16],
+    uint8_t author[32], uint64_t *seq);
 
 #endif

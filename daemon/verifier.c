@@ -139,17 +139,38 @@ gs_verify_job_add(struct gs_verify_job *j, const struct gs_wire_change *w)
 	struct gs_wire_change *d;
 	size_t left = j->size - j->used;
 
-	if (j->n == j->cap || w->header_len > left ||
-	    w->sig_len > left - w->header_len ||
-	    w->body_len > left - w->header_len - w->sig_len)
+	size_t need[6] = { w->header_len, w->sig_len, w->body_len, 0, 0, 0 };
+
+	if (w->proof_header != NULL) {
+		need[3] = w->proof_header_len;
+		need[4] = w->proof_sig_len;
+		need[5] = w->proof_body_len;
+	}
+	if (j->n == j->cap)
 		return GS_EINVAL;
+	for (size_t i = 0; i < 6; i++) {
+		if (need[i] > left)
+			return GS_EINVAL;
+		left -= need[i];
+	}
 	d = &j->w[j->n];
+	memset(d, 0, sizeof(*d));
 	d->header = job_copy(j, w->header, w->header_len);
 	d->header_len = w->header_len;
 	d->sig = job_copy(j, w->sig, w->sig_len);
 	d->sig_len = w->sig_len;
 	d->body = job_copy(j, w->body, w->body_len);
 	d->body_len = w->body != NULL ? w->body_len : 0;
+	if (w->proof_header != NULL) {
+		d->proof_header = job_copy(j, w->proof_header,
+		    w->proof_header_len);
+		d->proof_header_len = w->proof_header_len;
+		d->proof_sig = job_copy(j, w->proof_sig, w->proof_sig_len);
+		d->proof_sig_len = w->proof_sig_len;
+		d->proof_body = job_copy(j, w->proof_body, w->proof_body_len);
+		d->proof_body_len = w->proof_body != NULL ?
+		    w->proof_body_len : 0;
+	}
 	j->n++;
 	return 0;
 }

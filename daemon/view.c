@@ -540,6 +540,11 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	}
 	gs_jw_key(w, "deleted");
 	gs_jw_bool(w, st->deleted);
+	if (gs_fields_get(&st->fields, GS_FIELD_ERASED) != NULL) {
+		/* present only when erased: other items' bytes stay as they were */
+		gs_jw_key(w, "erased");
+		gs_jw_bool(w, true);
+	}
 	gs_jw_key(w, "fields");
 	gs_jw_obj(w);
 	if (o != NULL) {
@@ -552,6 +557,8 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		}
 	} else {
 		for (size_t i = 0; i < st->fields.n; i++) {
+			if (strcmp(st->fields.v[i].name, GS_FIELD_ERASED) == 0)
+				continue;
 			gs_jw_key(w, st->fields.v[i].name);
 			gs_jw_str(w, st->fields.v[i].value);
 		}

@@ -167,7 +167,7 @@ legacy(const char *dir, unsigned long count)
 	struct site site;
 	struct gs_replica *r;
 	struct gs_change *batch[BATCH];
-	struct gs_wire_change w[BATCH];
+	struct gs_wire_change w[BATCH] = { { 0 } };
 	struct gs_apply_stats st;
 	struct gs_hlc clock;
 	unsigned done = 0;

@@ -237,7 +237,7 @@ fx_edit(const struct gs_identity *id, uint64_t seq, uint64_t hlc,
 struct gs_wire_change
 fx_wire(const struct gs_change *c)
 {
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 
 	w.header = c->header;
 	w.header_len = c->header_len;

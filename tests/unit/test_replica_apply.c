@@ -55,7 +55,7 @@ test_garbage_and_truncated(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	struct gs_apply_stats st;
 	uint8_t junk[300];
 	int rc;
@@ -121,7 +121,7 @@ test_oversized(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	uint8_t *big;
 	size_t blen = GS_MAX_BODY + 1;
 	int rc;
@@ -159,7 +159,7 @@ test_forged_signature(void **state)
 {
 	struct fx *f = *state;
 	struct gs_change *c = fx_root_event(f->a, 1, fx_now_hlc(), "Atelier");
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	uint8_t sig[64];
 
 	for (int bit = 0; bit < 512; bit += 37) {
@@ -623,7 +623,7 @@ test_mixed_batch(void **state)
 	struct gs_change *a5 = fx_edit(f->a, 5, t + 2, a1, "title", "trou");
 	struct gs_change *u1 = fx_root_event(f->u, 1, t, "inconnu");
 	struct gs_change *b1 = fx_root_event(f->b, 1, t, "B");
-	struct gs_wire_change w[7];
+	struct gs_wire_change w[7] = { { 0 } };
 	struct gs_apply_stats st;
 	uint8_t sig[64];
 
@@ -727,6 +727,219 @@ test_flood(void **state)
 	gs_change_destroy(&c2);
 }
 
+/* ---- erasure ---- */
+
+/* A's erasure of parent's item, on parent. */
+static struct gs_change *
+erasure_of(const struct gs_identity *id, uint64_t seq,
+    const struct gs_change *parent)
+{
+	struct gs_change *c;
+	uint8_t *b = NULL;
+	size_t blen;
+
+	fx_body_kv(&b, &blen, GS_FIELD_DELETED, "1", GS_FIELD_ERASED, "1",
+	    NULL);
+	c = fx_sign(gs_identity_sk(id), parent->item, parent->type, seq,
+	    parent->hlc + 10, (const uint8_t (*)[32])parent->id, 1, true, b,
+	    blen);
+	free(b);
+	return c;
+}
+
+static int
+on_count_body(const struct gs_stored_change *c, void *arg)
+{
+	size_t *n = arg;
+
+	n[0]++;
+	if (c->sealed_body != NULL)
+		n[1]++;
+	return 0;
+}
+
+/* Changes of item held, and how many still have a body. */
+static void
+count_bodies(struct fx *f, const uint8_t item[16], size_t *all,
+    size_t *with_body)
+{
+	size_t n[2] = { 0, 0 };
+
+	assert_int_equal(gs_store_changes_of_item(f->st, item, on_count_body,
+	    n), 0);
+	*all = n[0];
+	*with_body = n[1];
+}
+
+static bool
+item_erased(struct fx *f, const uint8_t item[16])
+{
+	struct gs_item *it = gs_replica_item(f->r, item);
+	const struct gs_state *st = it ? gs_item_state(it) : NULL;
+
+	return st != NULL && st->deleted &&
+	    gs_fields_get(&st->fields, GS_FIELD_ERASED) != NULL &&
+	    gs_fields_get(&st->fields, "title") == NULL;
+}
+
+static void
+test_erasure_drops_bodies(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier Secret");
+	struct gs_change *ed = fx_edit(f->a, 2, t + 1, root, "place",
+	    "Chez Secret");
+	struct gs_change *er = erasure_of(f->a, 3, ed);
+	struct gs_change *late;
+	uint8_t author[32];
+	uint64_t seq = 0;
+	size_t all, body;
+
+	assert_int_equal(fx_apply_c(f, root), 0);
+	assert_int_equal(fx_apply_c(f, ed), 0);
+	count_bodies(f, root->item, &all, &body);
+	assert_true(all == 2 && body == 2);
+	assert_int_equal(gs_store_erasure_get(f->st, root->item, author, &seq),
+	    GS_ENOTFOUND);
+	assert_int_equal(fx_apply_c(f, er), 0);
+	/* the headers stay, the erasure's own body alone remains */
+	count_bodies(f, root->item, &all, &body);
+	assert_true(all == 3 && body == 1);
+	assert_int_equal(gs_store_erasure_get(f->st, root->item, author, &seq),
+	    0);
+	assert_memory_equal(author, gs_identity_pk(f->a), 32);
+	assert_int_equal(seq, 3);
+	assert_true(item_erased(f, root->item));
+	/* it survives a restart, and the state read back is the erased one */
+	fx_close(f);
+	fx_open(f);
+	assert_true(item_erased(f, root->item));
+	/* a later change of the item is stored as a header, writing nothing */
+	late = fx_edit(f->a, 4, t + 100, er, "title", "Atelier Secret repris");
+	assert_int_equal(fx_apply_c(f, late), 0);
+	count_bodies(f, root->item, &all, &body);
+	assert_true(all == 4 && body == 1);
+	assert_true(item_erased(f, root->item));
+	gs_change_destroy(&root);
+	gs_change_destroy(&ed);
+	gs_change_destroy(&er);
+	gs_change_destroy(&late);
+}
+
+static void
+test_erasure_rules(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *byb = erasure_of(f->b, 1, root);
+	struct gs_change *rootb = fx_root_event(f->b, 1, t, "Atelier B");
+	uint8_t *b = NULL;
+	size_t blen;
+	struct gs_change *bad;
+
+	/* an erasure without "_deleted" in its header, or with content */
+	fx_body_kv(&b, &blen, GS_FIELD_DELETED, "1", GS_FIELD_ERASED, "1",
+	    "title", "x", NULL);
+	assert_int_equal(fx_apply_c(f, root), 0);
+	bad = fx_sign(gs_identity_sk(f->a), root->item, root->type, 2, t + 5,
+	    (const uint8_t (*)[32])root->id, 1, true, b, blen);
+	assert_int_equal(fx_apply_c(f, bad), GS_EINVAL);
+	gs_change_destroy(&bad);
+	free(b);
+	/* B is no co-host of A's event: its erasure is refused */
+	assert_int_equal(fx_apply_c(f, byb), GS_EDENIED);
+	assert_false(item_erased(f, root->item));
+	assert_string_equal(fx_title_of(f, root->item), "Atelier");
+	(void)rootb;
+	gs_change_destroy(&rootb);
+	gs_change_destroy(&root);
+	gs_change_destroy(&byb);
+}
+
+static void
+test_bodiless_needs_proof(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier Secret");
+	struct gs_change *er = erasure_of(f->a, 2, root);
+	struct gs_change *forged = erasure_of(f->b, 1, root);
+	struct gs_change *del;
+	struct gs_wire_change w = fx_wire(root);
+	uint8_t *b = NULL;
+	size_t blen, all, body;
+
+	/* a body stripped on the way, with no proof: refused */
+	w.body = NULL;
+	w.body_len = 0;
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	/* a proof signed by a site that is not the owner: refused */
+	w.proof_header = forged->header;
+	w.proof_header_len = forged->header_len;
+	w.proof_sig = forged->sig;
+	w.proof_sig_len = 64;
+	w.proof_body = forged->body;
+	w.proof_body_len = forged->body_len;
+	assert_int_equal(fx_apply_w(f, &w), GS_EDENIED);
+	/* a plain deletion is no proof of erasure */
+	fx_body_kv(&b, &blen, GS_FIELD_DELETED, "1", NULL);
+	del = fx_sign(gs_identity_sk(f->a), root->item, root->type, 2, t + 10,
+	    (const uint8_t (*)[32])root->id, 1, true, b, blen);
+	free(b);
+	w.proof_header = del->header;
+	w.proof_header_len = del->header_len;
+	w.proof_sig = del->sig;
+	w.proof_body = del->body;
+	w.proof_body_len = del->body_len;
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	/* a proof whose body was altered fails its hash */
+	w.proof_header = er->header;
+	w.proof_header_len = er->header_len;
+	w.proof_sig = er->sig;
+	w.proof_body = root->body;
+	w.proof_body_len = root->body_len;
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADHASH);
+	assert_changes(f, 0);
+	/* the owner's erasure: the header is stored without a body */
+	w.proof_body = er->body;
+	w.proof_body_len = er->body_len;
+	assert_int_equal(fx_apply_w(f, &w), 0);
+	assert_int_equal(fx_apply_c(f, er), 0);
+	count_bodies(f, root->item, &all, &body);
+	assert_true(all == 2 && body == 1);
+	assert_true(item_erased(f, root->item));
+	gs_change_destroy(&root);
+	gs_change_destroy(&er);
+	gs_change_destroy(&forged);
+	gs_change_destroy(&del);
+}
+
+static void
+test_local_edit_of_erased_refused(void **state)
+{
+	struct fx *f = *state;
+	struct gs_verr v;
+	uint8_t id[16];
+	struct gs_item *it;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(fx_write(f, NULL, GS_TYPE_EVENT, id, "title",
+	    "Atelier Secret", "kind", "workshop", "start",
+	    "2030-06-01T14:00:00+02:00", NULL), 0);
+	it = gs_replica_item(f->r, id);
+	assert_non_null(it);
+	assert_int_equal(gs_replica_erase(f->r, it, &v), 0);
+	assert_true(item_erased(f, id));
+	it = gs_replica_item(f->r, id);
+	assert_int_equal(fx_write(f, it, GS_TYPE_EVENT, NULL, "title",
+	    "Atelier repris", NULL), GS_EERASED);
+	assert_int_equal(gs_replica_erase(f->r, it, &v), GS_EERASED);
+	assert_int_equal(gs_replica_write(f->r, it, GS_TYPE_EVENT,
+	    &(struct gs_fields){ 0 }, true, NULL, 0, &v, NULL), GS_EERASED);
+}
+
 int
 main(void)
 {
@@ -735,6 +948,10 @@ main(void)
 		FX_TEST(test_oversized),
 		FX_TEST(test_forged_signature),
 		FX_TEST(test_body_swapped),
+		FX_TEST(test_erasure_drops_bodies),
+		FX_TEST(test_erasure_rules),
+		FX_TEST(test_bodiless_needs_proof),
+		FX_TEST(test_local_edit_of_erased_refused),
 		FX_TEST(test_claims_other_author),
 		FX_TEST(test_replay),
 		FX_TEST(test_sequence_gap),

@@ -112,7 +112,7 @@ make_job(struct pool_fx *f, size_t index, uint64_t first_seq, size_t n)
 {
 	struct gs_verify_job *j;
 	struct user *u = calloc(1, sizeof(*u));
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 
 	assert_non_null(u);
 	u->f = f;
@@ -224,7 +224,7 @@ test_bad_changes(void **state)
 	struct pool_fx *f = *state;
 	struct gs_verifier *v = pool(f, 2, 0);
 	struct gs_verify_job *j;
-	struct gs_wire_change w;
+	struct gs_wire_change w = { 0 };
 	struct user *u = calloc(1, sizeof(*u));
 	uint8_t sig[64], body[] = "{\"title\":\"Autre\"}", junk[] = "junk";
 
