@@ -85,8 +85,9 @@ gs_recur_date_valid(const char *s, int *y, int *m, int *d)
 
 /* ---- rules and zones ---- */
 
+/* The rule as libical reads it, UNTIL not checked. 0 or GS_EINVAL. */
 static int
-parse_rule(const char *rrule, struct icalrecurrencetype *out)
+parse_rule_syntax(const char *rrule, struct icalrecurrencetype *out)
 {
 	quiet();
 	if (rrule == NULL || rrule[0] == '\0' ||
@@ -100,6 +101,37 @@ parse_rule(const char *rrule, struct icalrecurrencetype *out)
 	return 0;
 }
 
+/*
+ * true when the rule's UNTIL is absent or a date (and time) that exists.
+ * libical takes "UNTIL=20261301" or "UNTIL=2021340T000000Z" without an
+ * error and hands back month 13 or 34: every reader of a rule must see
+ * it refused, or the month indexes a table out of its bounds.
+ */
+static bool
+until_valid(const struct icalrecurrencetype *r)
+{
+	icaltimetype u = r->until;
+
+	if (icaltime_is_null_time(u))
+		return true;
+	if (u.year < 1 || u.year > 9999 || u.month < 1 || u.month > 12 ||
+	    u.day < 1 || u.day > days_in_month(u.year, u.month))
+		return false;
+	if (!u.is_date && (u.hour < 0 || u.hour > 23 || u.minute < 0 ||
+	    u.minute > 59 || u.second < 0 || u.second > 59))
+		return false;
+	return true;
+}
+
+/* The rule, refused when libical cannot read it or its UNTIL is no date. */
+static int
+parse_rule(const char *rrule, struct icalrecurrencetype *out)
+{
+	if (parse_rule_syntax(rrule, out) != 0 || !until_valid(out))
+		return GS_EINVAL;
+	return 0;
+}
+
 const char *
 gs_recur_check(const char *rrule)
 {
@@ -107,10 +139,14 @@ gs_recur_check(const char *rrule)
 
 	if (rrule != NULL && strlen(rrule) > GS_RECUR_RULE_MAX)
 		return "règle trop longue (300 caractères au plus)";
-	if (parse_rule(rrule, &r) != 0)
+	if (parse_rule_syntax(rrule, &r) != 0)
 		return "règle de répétition illisible : écrivez une règle "
 		    "RFC 5545 comme FREQ=WEEKLY;BYDAY=TU, ou utilisez --repeat "
 		    "« chaque mardi »";
+	if (!until_valid(&r))
+		return "la fin UNTIL n'est pas une date qui existe : écrivez "
+		    "UNTIL=AAAAMMJJ ou UNTIL=AAAAMMJJTHHMMSSZ (par exemple "
+		    "UNTIL=20270630T215959Z), ou utilisez --until";
 	if (r.freq == ICAL_SECONDLY_RECURRENCE ||
 	    r.freq == ICAL_MINUTELY_RECURRENCE ||
 	    r.freq == ICAL_HOURLY_RECURRENCE)
@@ -375,6 +411,8 @@ gs_recur_describe(const char *rrule, const char *tz, char *out,
 		icaltimetype u = r.until;
 		if (z != NULL && !u.is_date && icaltime_is_utc(u))
 			u = icaltime_convert_to_zone(u, z);
+		if (u.month < 1 || u.month > 12)
+			return GS_EINVAL;   /* parse_rule checked it: never */
 		n += snprintf(out + n, outlen - (size_t)n, ", jusqu'au %d%s %s %d",
 		    u.day, u.day == 1 ? "er" : "", months_fr[u.month - 1], u.year);
 	}

@@ -117,6 +117,34 @@ test_refusals(void **state)
 	assert_non_null(strstr(why, "DAILY"));
 	assert_non_null(gs_recur_check("FREQ=MINUTELY;COUNT=3"));
 	assert_non_null(gs_recur_check("FREQ=DAILY;BYHOUR=10,14"));
+	/* an UNTIL that is no date (found by fuzz_recur: describe read
+	 * months_fr[12] and months_fr[-1]): refused by every reader */
+	{
+		static const char *const bad_until[] = {
+		    "FREQ=WEEKLY;UNTIL=20261301",
+		    "FREQ=WEEKLY;UNTIL=20260001",
+		    "FREQ=WEEKLY;UNTIL=20260230",
+		    "FREQ=WEEKLY;UNTIL=20260100",
+		    "FREQ=WEEKLY;UNTIL=20261301T000000Z",
+		    "FREQ=WEEKLY;UNTIL=20260101T250000Z",
+		    "FREQ=WEEKLY;UNTIL=20260101T006100Z",
+		};
+		char fr[200];
+		for (size_t i = 0; i < sizeof(bad_until) /
+		    sizeof(bad_until[0]); i++) {
+			why = gs_recur_check(bad_until[i]);
+			assert_non_null(why);
+			assert_non_null(strstr(why, "UNTIL"));
+			assert_int_equal(gs_recur_describe(bad_until[i],
+			    "Europe/Paris", fr, sizeof(fr)), GS_EINVAL);
+			assert_false(gs_recur_bounded(bad_until[i]));
+		}
+		assert_null(gs_recur_check("FREQ=WEEKLY;UNTIL=20280229"));
+		assert_int_equal(gs_recur_describe("FREQ=WEEKLY;UNTIL=20261231",
+		    "Europe/Paris", fr, sizeof(fr)), 0);
+		assert_string_equal(fr, "chaque semaine, jusqu'au 31 décembre "
+		    "2026");
+	}
 	assert_true(gs_recur_bounded("FREQ=WEEKLY;COUNT=3"));
 	assert_true(gs_recur_bounded("FREQ=WEEKLY;UNTIL=20270101T000000Z"));
 	assert_false(gs_recur_bounded("FREQ=WEEKLY"));
