@@ -36,7 +36,8 @@
 	X(PERM, -25, "unsafe file permissions")                           \
 	X(VERSION, -26, "unsupported version")                            \
 	X(DELETED, -27, "item is deleted")                                \
-	X(READONLY, -28, "read-only storage")
+	X(READONLY, -28, "read-only storage")                             \
+	X(BUDGET, -29, "author's change budget for this item used up")
 
 enum gs_err {
 #define GS_ERR_ENUM(name, code, msg) GS_E##name = (code),
