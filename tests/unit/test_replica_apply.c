@@ -13,7 +13,8 @@
  * replays, gaps, missing parents, equivocation, blocked and unknown
  * authors, edits by a non-owner with and without co-host rights, HLC a
  * day ahead or behind, escape sequences and invalid UTF-8 in a title, a
- * mixed batch, and a flood of 100,000 garbage changes. Each test works in
+ * mixed batch, a flood of 100,000 garbage changes, and an item's change
+ * budget (a co-host's, the owner's and its reserve, in any order). Each test works in
  * its own mkdtemp folder, removed afterwards.
  */
 #include <malloc.h>
