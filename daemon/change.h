@@ -18,8 +18,20 @@
 #define GS_MAX_PARENTS 32
 #define GS_MAX_HEADER 2048
 #define GS_MAX_BODY (128 * 1024)
-/* Changes one item may hold: merging costs grow with the square of it. */
+/*
+ * An item's change budget (docs/internals/sync-protocol.md, "Applying a
+ * change", rule 8), counted per author and item over the author's own
+ * earlier changes, which every site holds alike (sequences have no gaps):
+ * so every site accepts and refuses the same changes, and no author can
+ * use up what another may write. The owner may write GS_MAX_ITEM_CHANGES
+ * changes to its item, the last GS_ITEM_OWNER_RESERVE of them only to
+ * cancel, delete or change who else may write (gs_replica_budget_left);
+ * each other author (a co-host, an editor) GS_ITEM_GUEST_CHANGES.
+ * Merging costs grow with an item's history, which is bounded by these.
+ */
 #define GS_MAX_ITEM_CHANGES 5000
+#define GS_ITEM_OWNER_RESERVE 100
+#define GS_ITEM_GUEST_CHANGES 500
 
 struct gs_change {
 	uint8_t id[32];              /* BLAKE2b-256 of header */

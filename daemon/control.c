@@ -91,6 +91,9 @@ static const struct {
 	{ GS_EREADONLY, GS__STATUS__REFUSED, NULL, "le dossier de données est "
 	    "en lecture seule : rien n'a été enregistré" },
 	{ GS_ENOMEM, GS__STATUS__REFUSED, NULL, "mémoire insuffisante" },
+	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
+	    "les modifications permises sur cet élément : demandez les "
+	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
 };
 
 void

@@ -19,6 +19,7 @@
 #include "recur.h"
 #include "replica.h"
 #include "seats.h"
+#include "siteid.h"
 #include "view.h"
 
 static int
@@ -231,6 +232,71 @@ out:
 	return ret;
 }
 
+/* out = « profile name » (SHORT), the name cut on a character at 48 bytes. */
+static void
+site_label(struct gs_daemon *d, const uint8_t pk[32], char *out, size_t len)
+{
+	const char *name = gs_view_site_name(d->replica, pk);
+	char sid[GS_SITEID_SHORT];
+	size_t n = strlen(name);
+
+	gs_siteid_short(pk, sid);
+	if (n > 48) {
+		n = 48;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;   /* not inside a UTF-8 sequence */
+	}
+	if (n == 0)
+		snprintf(out, len, "%s", sid);
+	else
+		snprintf(out, len, "« %.*s%s » (%s)", (int)n, name,
+		    name[n] != '\0' ? "…" : "", sid);
+}
+
+/*
+ * Fails r for GS_EBUDGET on it, in French: the site that used the budget
+ * (this one: an author can only use its own), how much, and what is left
+ * to do. it NULL or unreadable: the generic message.
+ */
+static void
+budget_fail(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+	const struct gs_state *st;
+	char self[96], owner[96];
+	size_t used;
+
+	if (it == NULL || gs_replica_item_full(d->replica, it->id, &it) != 0 ||
+	    (st = gs_item_state(it)) == NULL) {
+		ctl_fail_err(r, GS_EBUDGET, NULL);
+		return;
+	}
+	used = gs_replica_budget_used(it, me);
+	site_label(d, me, self, sizeof(self));
+	site_label(d, st->owner, owner, sizeof(owner));
+	if (memcmp(me, st->owner, 32) != 0)
+		ctl_fail(r, GS__STATUS__REFUSED, "item", "ce site, %s, a écrit "
+		    "%zu modifications de cet élément, le maximum pour un "
+		    "co-organisateur : il ne peut plus le modifier. Demandez "
+		    "les changements suivants au site propriétaire, %s, qui "
+		    "peut toujours le modifier, l'annuler ou le supprimer",
+		    self, used, owner);
+	else if (used < GS_MAX_ITEM_CHANGES)
+		ctl_fail(r, GS__STATUS__REFUSED, "item", "ce site, %s, a écrit "
+		    "%zu modifications de cet élément : il ne lui reste que "
+		    "sa réserve de propriétaire, pour %s. Pour d'autres "
+		    "changements, créez un nouvel élément", self, used,
+		    it->type == GS_TYPE_EVENT ? "l'annuler, le supprimer ou "
+		    "changer ses co-organisateurs (--clear cohosts)" :
+		    it->type == GS_TYPE_RESOURCE ? "le supprimer ou changer "
+		    "ses éditeurs (--clear editors)" : "le supprimer");
+	else
+		ctl_fail(r, GS__STATUS__REFUSED, "item", "ce site, %s, a écrit "
+		    "les %zu modifications permises sur cet élément, réserve "
+		    "comprise : créez un nouvel élément pour la suite", self,
+		    used);
+}
+
 /* Writes a local change and replies with the item, or with why not. */
 static void
 write_reply(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it,
@@ -243,7 +309,9 @@ write_reply(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it,
 	memset(&v, 0, sizeof(v));
 	rc = gs_replica_write(d->replica, it, type, delta, deleted, NULL, 0,
 	    &v, id);
-	if (rc != 0)
+	if (rc == GS_EBUDGET)
+		budget_fail(d, r, it);
+	else if (rc != 0)
 		ctl_fail_err(r, rc, &v);
 	else
 		reply_item(d, r, id);
@@ -823,6 +891,8 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 		ctl_fail(r, GS__STATUS__NOT_FOUND, take ? "take" : "item", take ?
 		    "cette modification n'est candidate dans aucun conflit de "
 		    "l'élément" : "cet élément n'a pas de conflit");
+	else if (rc == GS_EBUDGET)
+		budget_fail(d, r, it);
 	else if (rc != 0)
 		ctl_fail_err(r, rc, &v);
 	else

@@ -37,7 +37,8 @@
 	X(VERSION, -26, "unsupported version")                            \
 	X(DELETED, -27, "item is deleted")                                \
 	X(READONLY, -28, "read-only storage")                             \
-	X(ERASED, -29, "item content erased")
+	X(ERASED, -29, "item content erased")                             \
+	X(BUDGET, -30, "author's change budget for this item used up")
 
 enum gs_err {
 #define GS_ERR_ENUM(name, code, msg) GS_E##name = (code),

@@ -160,8 +160,9 @@ void gs_replica_idle(struct gs_replica *r);
  * item (verr says which field and rule). Committed with synchronous=FULL
  * before returning. out_item receives the item ID.
  * Returns 0, GS_EINVAL (verr), GS_EDENIED (not owner or co-host),
- * GS_EDELETED, GS_EERASED (the item's content was erased: it takes no
- * more changes), GS_EFULL, GS_EREADONLY, GS_EDB, GS_ENOMEM.
+ * GS_EBUDGET (this site used its change budget on the item), GS_EDELETED,
+ * GS_EERASED (the item's content was erased: it takes no more changes),
+ * GS_EFULL, GS_EREADONLY, GS_EDB, GS_ENOMEM.
  */
 int gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
     const struct gs_fields *delta, bool deleted,
@@ -177,6 +178,24 @@ int gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
  */
 int gs_replica_erase(struct gs_replica *r, struct gs_item *item,
     struct gs_verr *verr);
+
+/*
+ * The change budget of an item (change.h; sync-protocol.md, "Applying a
+ * change", rule 8), which the apply gate enforces with GS_EBUDGET.
+ * gs_replica_is_rescue: true when a change deleting the item (deleted) or
+ * writing delta does only what the owner's reserve is kept for: cancel
+ * the event or one date of it, delete or restore the item, change the
+ * list of who else may write it (judged on field names alone).
+ * gs_replica_budget_cap: how many changes author may write to an item
+ * owned by owner, for a change of that kind. gs_replica_budget_used: how
+ * many it holds by author (it must be full).
+ */
+bool gs_replica_is_rescue(int type, const struct gs_fields *delta,
+    bool deleted);
+size_t gs_replica_budget_cap(const uint8_t owner[32],
+    const uint8_t author[32], bool rescue);
+size_t gs_replica_budget_used(const struct gs_item *it,
+    const uint8_t author[32]);
 
 /*
  * Applies a batch of changes from a peer (from: its site key) in one

@@ -78,6 +78,67 @@ authorized(const struct gs_change *c, const struct gs_fields *delta,
 	return 0;
 }
 
+bool
+gs_replica_is_rescue(int type, const struct gs_fields *delta, bool deleted)
+{
+	static const char cancel[] = "cancelled";
+	const char *ef = gs_item_editors_field(type), *n;
+	size_t cl = sizeof(cancel) - 1;
+
+	if (deleted)
+		return true;
+	if (delta->n == 0)
+		return false;
+	for (size_t i = 0; i < delta->n; i++) {
+		n = delta->v[i].name;
+		if (strcmp(n, GS_FIELD_DELETED) == 0 ||
+		    (ef != NULL && strcmp(n, ef) == 0))
+			continue;
+		if (type == GS_TYPE_EVENT && strncmp(n, cancel, cl) == 0 &&
+		    (n[cl] == '\0' || n[cl] == '@'))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+size_t
+gs_replica_budget_cap(const uint8_t owner[32], const uint8_t author[32],
+    bool rescue)
+{
+	if (memcmp(author, owner, 32) != 0)
+		return GS_ITEM_GUEST_CHANGES;
+	return rescue ? GS_MAX_ITEM_CHANGES :
+	    GS_MAX_ITEM_CHANGES - GS_ITEM_OWNER_RESERVE;
+}
+
+size_t
+gs_replica_budget_used(const struct gs_item *it, const uint8_t author[32])
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < it->n; i++)
+		if (memcmp(it->ch[i].author, author, 32) == 0)
+			k++;
+	return k;
+}
+
+/*
+ * Has c's author used its budget on it (change.h)? Its earlier changes are
+ * all held here (its sequence has no gaps), so every site counts the same.
+ * The count is a scan of the item, paid only when the item holds as many
+ * changes as the cap: an author cannot have written more than that.
+ */
+static bool
+over_budget(const struct gs_item *it, const struct gs_change *c,
+    const struct gs_fields *delta, const uint8_t owner[32])
+{
+	size_t cap = gs_replica_budget_cap(owner, c->author,
+	    gs_replica_is_rescue(c->type, delta, c->deleted));
+
+	return it->n >= cap && gs_replica_budget_used(it, c->author) >= cap;
+}
+
 static int
 check_parents(const struct gs_replica *r, const struct gs_change *c,
     struct gs_item *it)
@@ -347,9 +408,6 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = GS_EINVAL;
 		if (it->type != c->type || !keeps_identity(c, &delta))
 			goto out;
-		ret = GS_ETOOBIG;
-		if (it->n >= GS_MAX_ITEM_CHANGES)
-			goto out;
 		ret = check_parents(r, c, it);
 		if (ret != 0)
 			goto out;
@@ -361,6 +419,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = absorbed ? 0 : authorized(c, &delta, &seen);
 		if (ret != 0)
 			goto out;
+		/* how much: the author's own budget, whoever else wrote */
+		ret = GS_EBUDGET;
+		if (over_budget(it, c, &delta, seen.owner))
+			goto out;
+		ret = 0;
 	}
 	/* store */
 	if (c->body != NULL) {

@@ -13,7 +13,8 @@
  * replays, gaps, missing parents, equivocation, blocked and unknown
  * authors, edits by a non-owner with and without co-host rights, HLC a
  * day ahead or behind, escape sequences and invalid UTF-8 in a title, a
- * mixed batch, and a flood of 100,000 garbage changes. Each test works in
+ * mixed batch, a flood of 100,000 garbage changes, and an item's change
+ * budget (a co-host's, the owner's and its reserve, in any order). Each test works in
  * its own mkdtemp folder, removed afterwards.
  */
 #include <malloc.h>
@@ -493,6 +494,189 @@ test_edit_rights(void **state)
 	gs_change_destroy(&b4);
 }
 
+/* ---- the change budget of an item (change.h) ---- */
+
+/*
+ * Signs n edits by id writing name=value, each on the one before (fan:
+ * each on parent), the first on parent (lent), from sequence seq on and
+ * after *hlc (moved on), and applies them as one batch from A; st
+ * receives the counts. Returns the last edit (the caller's). The budget
+ * counts changes whatever their shape: a fan of thousands keeps the test
+ * quick where a chain as long costs seconds of merging.
+ */
+static struct gs_change *
+apply_chain(struct fx *f, const struct gs_identity *id, uint64_t seq,
+    uint64_t *hlc, const struct gs_change *parent, size_t n, bool fan,
+    const char *name, const char *value, struct gs_apply_stats *st)
+{
+	struct gs_change **cs = calloc(n, sizeof(*cs));
+	struct gs_wire_change *w = calloc(n, sizeof(*w));
+	struct gs_change *last;
+
+	assert_non_null(cs);
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++) {
+		cs[i] = fx_edit(id, seq + i, ++*hlc, i && !fan ? cs[i - 1] :
+		    parent, name, value);
+		w[i] = fx_wire(cs[i]);
+	}
+	memset(st, 0, sizeof(*st));
+	assert_int_equal(gs_replica_apply(f->r, w, n, gs_identity_pk(f->a),
+	    st), 0);
+	last = cs[n - 1];
+	for (size_t i = 0; i + 1 < n; i++)
+		gs_change_destroy(&cs[i]);
+	free(cs);
+	free(w);
+	return last;
+}
+
+/* An edit by id on parent writing name=value (and name2=value2). */
+static int
+try_edit(struct fx *f, const struct gs_identity *id, uint64_t seq,
+    uint64_t hlc, const struct gs_change *parent, const char *name,
+    const char *value, const char *name2, const char *value2)
+{
+	struct gs_change *c;
+	uint8_t *b = NULL;
+	size_t blen;
+	int rc;
+
+	fx_body_kv(&b, &blen, name, value, name2, value2, NULL);
+	c = fx_sign(gs_identity_sk(id), parent->item, parent->type, seq, hlc,
+	    (const uint8_t (*)[32])parent->id, 1,
+	    strcmp(name, GS_FIELD_DELETED) == 0 && strcmp(value, "1") == 0,
+	    b, blen);
+	free(b);
+	rc = fx_apply_c(f, c);
+	gs_change_destroy(&c);
+	return rc;
+}
+
+/*
+ * A co-host writes its GS_ITEM_GUEST_CHANGES edits and no more; the owner,
+ * whose item now holds more than that, still edits, and once it has used
+ * its ordinary budget it still cancels, changes the co-host list and
+ * deletes, until its reserve is used too. Refusals leave nothing behind.
+ */
+static void
+test_change_budget(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	uint64_t aseq = 3;
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *cohost, *bl, *al, *ar, *edit;
+	struct gs_apply_stats st;
+	size_t ordinary = GS_MAX_ITEM_CHANGES - GS_ITEM_OWNER_RESERVE;
+
+	assert_int_equal(fx_apply_c(f, root), 0);
+	cohost = fx_edit(f->a, 2, ++t, root, "cohosts",
+	    gs_identity_siteid(f->b));
+	assert_int_equal(fx_apply_c(f, cohost), 0);
+	/* the co-host's budget, then one more: refused, whatever it writes */
+	bl = apply_chain(f, f->b, 1, &t, cohost, GS_ITEM_GUEST_CHANGES,
+	    false, "title", "B", &st);
+	assert_int_equal(st.applied, GS_ITEM_GUEST_CHANGES);
+	assert_int_equal(try_edit(f, f->b, GS_ITEM_GUEST_CHANGES + 1, ++t, bl,
+	    "title", "B de trop", NULL, NULL), GS_EBUDGET);
+	assert_int_equal(try_edit(f, f->b, GS_ITEM_GUEST_CHANGES + 1, ++t, bl,
+	    "cancelled", "yes", NULL, NULL), GS_EBUDGET);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->b)),
+	    GS_ITEM_GUEST_CHANGES);
+	assert_string_equal(fx_title_of(f, root->item), "B");
+	/* the owner is not held back by what the co-host wrote */
+	edit = fx_edit(f->a, aseq++, ++t, bl, "title", "A");
+	assert_int_equal(fx_apply_c(f, edit), 0);
+	/* the owner's ordinary budget: 3 written, the rest in one batch */
+	al = apply_chain(f, f->a, aseq, &t, edit, ordinary - 3, true, "title",
+	    "A2", &st);
+	assert_int_equal(st.applied, ordinary - 3);
+	aseq += ordinary - 3;
+	assert_int_equal(try_edit(f, f->a, aseq, ++t, al, "title", "A3", NULL,
+	    NULL), GS_EBUDGET);
+	/* a cancel mixed with an edit is an edit */
+	assert_int_equal(try_edit(f, f->a, aseq, ++t, al, "cancelled", "yes",
+	    "title", "A3"), GS_EBUDGET);
+	assert_string_equal(fx_title_of(f, root->item), "A2");
+	/* the reserve: cancel (a date too), drop the co-host, delete */
+	assert_int_equal(try_edit(f, f->a, aseq++, ++t, al, "cancelled", "yes",
+	    NULL, NULL), 0);
+	ar = apply_chain(f, f->a, aseq, &t, al, GS_ITEM_OWNER_RESERVE - 2,
+	    false, "cohosts", "", &st);
+	assert_int_equal(st.applied, GS_ITEM_OWNER_RESERVE - 2);
+	aseq += GS_ITEM_OWNER_RESERVE - 2;
+	assert_int_equal(try_edit(f, f->a, aseq++, ++t, ar, GS_FIELD_DELETED,
+	    "1", NULL, NULL), 0);
+	/* the reserve is used up too: nothing more, not even a delete */
+	assert_int_equal(try_edit(f, f->a, aseq, ++t, ar, GS_FIELD_DELETED,
+	    "1", NULL, NULL), GS_EBUDGET);
+	assert_int_equal(gs_replica_seq(f->r, gs_identity_pk(f->a)),
+	    GS_MAX_ITEM_CHANGES);
+	assert_changes(f, GS_MAX_ITEM_CHANGES + GS_ITEM_GUEST_CHANGES);
+	gs_change_destroy(&root);
+	gs_change_destroy(&cohost);
+	gs_change_destroy(&bl);
+	gs_change_destroy(&edit);
+	gs_change_destroy(&al);
+	gs_change_destroy(&ar);
+}
+
+/*
+ * Each author's budget is counted over its own changes: the same changes
+ * arriving in another order get the same answers, here the owner's 600
+ * edits before or after the co-host's GS_ITEM_GUEST_CHANGES + 1.
+ */
+static void
+test_change_budget_any_order(void **state)
+{
+	struct fx *f = *state, *g;
+	void *gs;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *cohost, *bl, *al;
+	struct gs_apply_stats st;
+	uint64_t ta, tb;
+
+	cohost = fx_edit(f->a, 2, ++t, root, "cohosts",
+	    gs_identity_siteid(f->b));
+	ta = tb = t;
+	/* this site: the owner first, then the co-host */
+	assert_int_equal(fx_apply_c(f, root), 0);
+	assert_int_equal(fx_apply_c(f, cohost), 0);
+	al = apply_chain(f, f->a, 3, &ta, cohost, 600, false, "title", "A",
+	    &st);
+	assert_int_equal(st.applied, 600);
+	bl = apply_chain(f, f->b, 1, &tb, cohost, GS_ITEM_GUEST_CHANGES + 1,
+	    false, "place", "B", &st);
+	assert_int_equal(st.applied, GS_ITEM_GUEST_CHANGES);
+	assert_int_equal(st.by_reason[-GS_EBUDGET], 1);
+	gs_change_destroy(&al);
+	gs_change_destroy(&bl);
+	/* another site, which trusts the same two: the co-host first */
+	assert_int_equal(fx_setup(&gs), 0);
+	g = gs;
+	fx_trust(g, gs_identity_pk(f->a), GS_TRUST_TRUSTED);
+	fx_trust(g, gs_identity_pk(f->b), GS_TRUST_TRUSTED);
+	ta = tb = cohost->hlc;
+	assert_int_equal(fx_apply_c(g, root), 0);
+	assert_int_equal(fx_apply_c(g, cohost), 0);
+	bl = apply_chain(g, f->b, 1, &tb, cohost, GS_ITEM_GUEST_CHANGES + 1,
+	    false, "place", "B", &st);
+	assert_int_equal(st.applied, GS_ITEM_GUEST_CHANGES);
+	assert_int_equal(st.by_reason[-GS_EBUDGET], 1);
+	al = apply_chain(g, f->a, 3, &ta, cohost, 600, false, "title", "A",
+	    &st);
+	assert_int_equal(st.applied, 600);
+	assert_int_equal(gs_replica_change_count(g->r),
+	    gs_replica_change_count(f->r));
+	gs_change_destroy(&al);
+	gs_change_destroy(&bl);
+	fx_teardown(&gs);
+	gs_change_destroy(&root);
+	gs_change_destroy(&cohost);
+}
+
 /* ---- clocks ---- */
 
 static void
@@ -961,6 +1145,8 @@ main(void)
 		FX_TEST(test_blocked_and_untrusted),
 		FX_TEST(test_unknown_author_pending_after_batch),
 		FX_TEST(test_edit_rights),
+		FX_TEST(test_change_budget),
+		FX_TEST(test_change_budget_any_order),
 		FX_TEST(test_clock),
 		FX_TEST(test_hostile_text),
 		FX_TEST(test_mixed_batch),
@@ -969,5 +1155,7 @@ main(void)
 
 	if (fx_init() != 0)
 		return 1;
+	if (getenv("GS_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("GS_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
