@@ -152,7 +152,7 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 {
 	struct gs_change *c = *cp;
 	struct gs_fields delta;
-	struct gs_state seen;
+	const struct gs_state *seen;
 	struct gs_stored_change row;
 	struct gs_item *it;
 	const char *del;
@@ -162,7 +162,6 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	int ret;
 
 	gs_fields_init(&delta);
-	memset(&seen, 0, sizeof(seen));
 	/* who (an unknown author is noted pending once the batch ends) */
 	ret = gs_replica_author_ok(r, c->author);
 	if (ret == GS_EUNTRUSTED && r->trust != NULL &&
@@ -219,11 +218,12 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = check_parents(r, c, it);
 		if (ret != 0)
 			goto out;
-		ret = gs_item_state_at(it, (const uint8_t (*)[32])c->parents,
+		/* no merge per change along a chain (issue 17) */
+		ret = gs_item_seen(it, (const uint8_t (*)[32])c->parents,
 		    c->nparents, &seen);
 		if (ret != 0)
 			goto out;
-		ret = authorized(c, &delta, &seen);
+		ret = authorized(c, &delta, seen);
 		if (ret != 0)
 			goto out;
 	}
@@ -273,7 +273,6 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 out:
 	free(sealed);
 	gs_fields_clear(&delta);
-	gs_state_clear(&seen);
 	return ret;
 }
 
