@@ -652,7 +652,7 @@ out:
 
 /* One signed change of the chain, appended to batch as a SignedChange. */
 static int
-chain_change(struct junk *j, const uint8_t *sk, const uint8_t item[16],
+chain_change(const uint8_t *sk, const uint8_t item[16],
     uint64_t seq, uint64_t hlc, const uint8_t (*parent)[32],
     struct gs_fields *f, struct wbuf *batch, uint8_t id_out[32])
 {
@@ -662,7 +662,6 @@ chain_change(struct junk *j, const uint8_t *sk, const uint8_t item[16],
 	size_t len = 0;
 	int ret = 1;
 
-	(void)j;
 	if (gs_fields_encode(f, &body, &len) != 0 ||
 	    gs_change_new(sk, item, GS_TYPE_EVENT, seq, hlc, parent,
 	    parent != NULL ? 1 : 0, false, body, len, &c) != 0)
@@ -712,7 +711,7 @@ mode_chain(struct junk *j, const struct gs_identity *id, unsigned long count)
 			if (gs_fields_set(&f, "title", title) != 0)
 				goto out;
 		}
-		if (chain_change(j, gs_identity_sk(id), item, seq,
+		if (chain_change(gs_identity_sk(id), item, seq,
 		    gs_hlc_now(&clock), i > 0 ?
 		    (const uint8_t (*)[32])prev : NULL, &f, &in, cur) != 0)
 			goto out;
