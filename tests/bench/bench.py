@@ -576,8 +576,9 @@ class StatusPoller:
 
 def bench_stall(cfg, res, seed):
     """p99 of `gemsync status` while a trusted peer's 5,000-change chain on
-    one item, then a flood of 100,000 small messages, are applied
-    (issue 17, reliability case 27). gs_junk sends them with B's key."""
+    one item, then a flood of 100,000 small messages, then 100,000 valid
+    changes (new events), are applied (issue 17, reliability case 27).
+    gs_junk sends them with B's key."""
     junk = os.path.join(TOOLS, "gs_junk")
     n, flood = cfg["stall_chain"], cfg["stall_flood"]
     log(f"status latency under a {n}-change chain and a {flood}-message flood")
@@ -609,6 +610,18 @@ def bench_stall(cfg, res, seed):
                 note=f"p99 of {len(poll.ms)} status calls while {flood} messages are "
                      f"received and handled; slowest {max(poll.ms):.0f} ms, "
                      f"{poll.failed} failed")
+        before = a.status()["changes"]
+        with StatusPoller(a) as poll:
+            run_ms([junk, "events", b.data, a.endpoint, a.id, str(flood), str(seed)],
+                   timeout=900)
+            wait_until(lambda: a.status()["changes"] >= before + flood, timeout=900,
+                       interval=0.2, what=f"the {flood} new events applied")
+        if not poll.ms:
+            raise RuntimeError("no status call during the events")
+        res.add("stall.status_p99_changes", round(percentile(poll.ms, 99), 1), "ms", "<", 200,
+                note=f"p99 of {len(poll.ms)} status calls while {flood} valid changes "
+                     f"(new events, batches of 4096) are verified and applied; slowest "
+                     f"{max(poll.ms):.0f} ms, {poll.failed} failed")
 
 
 def expected(cfg, only):
@@ -635,7 +648,8 @@ def expected(cfg, only):
                       f"growth.peak_rss_{n}"]
         names += ["growth.time_exponent", "growth.rss_exponent"]
     if "stall" in only:
-        names += ["stall.status_p99_chain", "stall.status_p99_flood"]
+        names += ["stall.status_p99_chain", "stall.status_p99_flood",
+                  "stall.status_p99_changes"]
     return names
 
 

@@ -255,9 +255,23 @@ def bad_input_tests(w):
         rss = rss_kib(a)
         assert rss < RSS_LIMIT_KIB, f"A uses {rss} KiB after the chain"
 
+    def test_flood_100000_changes():
+        # a trusted peer sends 100,000 valid changes (new events) in
+        # batches of 4,096: all applied, the CLI served all along
+        before = w.snapshot()
+        want = before["changes"] + 100000
+        with CliLatency(a, bound=STATUS_BOUND_S):
+            r = junk("events", b, a, "100000", "8", timeout=600)
+            assert r["probe"] == "answered", r
+            wait_until(lambda: a.status()["changes"] >= want, timeout=600, interval=0.5,
+                       what="the 100,000 changes applied at A")
+        st = a.status()
+        assert st["changes"] == want, (before, st)
+        assert st["items"]["event"] == before["items"]["event"] + 100000, (before, st)
+
     return [test_garbage_frames, test_truncated_frames, test_oversized_frame,
             test_absurd_counts, test_unknown_message_types, test_flood_100000,
-            test_long_chain_5000]
+            test_long_chain_5000, test_flood_100000_changes]
 
 
 def refused_connection_tests(w):

@@ -30,6 +30,8 @@
  *               first sequence number is the one after what the target's
  *               summary says it holds of that key, if any (a trusted site whose
  *               daemon is stopped, so nothing else signs with it)
+ *   events      COUNT (100000) valid changes signed the same way, each a
+ *               new event (its own item), in batches of 4096
  * After each of them, a probe (a Summary asking for a reply) shows whether
  * the daemon still answers on that connection: it answers in order, so
  * its answer also means everything sent before was processed.
@@ -679,8 +681,13 @@ out:
 	return ret;
 }
 
+/*
+ * COUNT valid changes of our own key: one chain on one item (chain), or
+ * each a new item (events, one_item false).
+ */
 static int
-mode_chain(struct junk *j, const struct gs_identity *id, unsigned long count)
+mode_valid(struct junk *j, const struct gs_identity *id, unsigned long count,
+    bool one_item)
 {
 	struct wbuf in = { 0 }, m = { 0 };
 	struct gs_fields f;
@@ -688,7 +695,7 @@ mode_chain(struct junk *j, const struct gs_identity *id, unsigned long count)
 	uint8_t item[16], prev[32], cur[32];
 	char title[64], hex[33];
 	uint64_t seq;
-	size_t inbatch = 0;
+	size_t inbatch = 0, per_batch = one_item ? 1000 : 4096;
 	int ret = 1;
 
 	gs_fields_init(&f);
@@ -705,18 +712,24 @@ mode_chain(struct junk *j, const struct gs_identity *id, unsigned long count)
 	    gs_fields_set(&f, "title", "Chaîne n°0") != 0)
 		goto out;
 	for (unsigned long i = 0; i < count; i++, seq++) {
-		if (i > 0) {
+		if (!one_item) {
+			gs_item_id_new(gs_identity_pk(id), seq, item);
+			snprintf(title, sizeof(title), "Flot n°%lu", i);
+			if (gs_fields_set(&f, "title", title) != 0)
+				goto out;
+		}
+		if (i > 0 && one_item) {
 			gs_fields_clear(&f);
 			snprintf(title, sizeof(title), "Chaîne n°%lu", i);
 			if (gs_fields_set(&f, "title", title) != 0)
 				goto out;
 		}
 		if (chain_change(gs_identity_sk(id), item, seq,
-		    gs_hlc_now(&clock), i > 0 ?
+		    gs_hlc_now(&clock), i > 0 && one_item ?
 		    (const uint8_t (*)[32])prev : NULL, &f, &in, cur) != 0)
 			goto out;
 		memcpy(prev, cur, 32);
-		if (++inbatch == 1000 || i + 1 == count) {
+		if (++inbatch == per_batch || i + 1 == count) {
 			wb_uint(&in, 2, 0);
 			m.n = 0;
 			wb_peermsg(&m, GS_PEER_VERSION, 4, &in);
@@ -728,7 +741,7 @@ mode_chain(struct junk *j, const struct gs_identity *id, unsigned long count)
 		}
 	}
 	gs_hex(item, 16, hex);
-	printf("gs_junk: chain item=%s\n", hex);
+	printf("gs_junk: %s item=%s\n", one_item ? "chain" : "last", hex);
 	ret = 0;
 out:
 	gs_fields_clear(&f);
@@ -902,7 +915,7 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	if (argc < 5 || argc > 7) {
 		fprintf(stderr, "usage: gs_junk garbage|truncated|oversized|"
-		    "counts|unknown|flood|chain|plain|wrongkey|unknownkey KEY_DIR "
+		    "counts|unknown|flood|chain|events|plain|wrongkey|unknownkey KEY_DIR "
 		    "ENDPOINT SITE_ID [COUNT [SEED]]\n");
 		return 2;
 	}
@@ -956,7 +969,9 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "flood") == 0)
 		rc = mode_flood(&j, count ? count : 100000);
 	else if (strcmp(mode, "chain") == 0)
-		rc = mode_chain(&j, id, count ? count : 5000);
+		rc = mode_valid(&j, id, count ? count : 5000, true);
+	else if (strcmp(mode, "events") == 0)
+		rc = mode_valid(&j, id, count ? count : 100000, false);
 	else {
 		fprintf(stderr, "gs_junk: unknown mode %s\n", mode);
 		rc = 2;
