@@ -213,7 +213,8 @@ def bench_ceiling(cfg, res, work):
 
 def initial_sync(cfg, n, seed):
     """A holds n changes of sync_authors authors; B joins empty with A as
-    introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds)."""
+    introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds,
+    B's CPU seconds during the sync)."""
     with Net() as net:
         a = net.site("GEM Source", extra=INFO)
         a.init()
@@ -225,6 +226,7 @@ def initial_sync(cfg, n, seed):
         want = a.status()["changes"]
         a.peer(b)
         t0 = time.monotonic()
+        cpu0 = cpu_s(b.proc.pid)
         # what a new site's admin does: add the regional hub, trusted to
         # introduce the sites it trusts
         b.peer(a, "--introducer")
@@ -232,21 +234,25 @@ def initial_sync(cfg, n, seed):
         wait_until(lambda: b.status()["changes"] >= want, timeout=60 + n / 300,
                    interval=0.25 if n <= 200000 else 1.0, what=f"{want} changes at B")
         took = time.monotonic() - t0
+        cpu = cpu_s(b.proc.pid) - cpu0
         lack = [p for p in b.j("peer", "list")["peers"] if p["we_lack"] != 0]
         if lack:
             raise RuntimeError(f"B still lacks changes after the sync: {lack}")
-        return want, took, b.peak_rss_kib(), gen
+        return want, took, b.peak_rss_kib(), gen, cpu
 
 
 def bench_initial(cfg, res, seed, cache):
     n = cfg["sync_changes"]
     log(f"initial sync of {n} changes from {cfg['sync_authors']} authors")
-    got, took, rss, gen = initial_sync(cfg, n, seed)
+    got, took, rss, gen, cpu = initial_sync(cfg, n, seed)
     cache[n] = (got, took, rss)
     res.rate("initial_sync.rate", got / took, "changes/s", ">=", 15000,
              note=f"{got} changes from {cfg['sync_authors']} authors in {took:.1f} s")
     res.add("initial_sync.peak_rss", round(rss / 1024, 1), "MiB",
             note="VmHWM of the joining site")
+    res.add("initial_sync.cpu_per_change", round(cpu / got * 1e6, 1), "us",
+            note="utime + stime of the joining site (every thread) during the sync, "
+                 "per change; CPU tick 10 ms")
 
 
 def regular_graph(n, d, rng):
@@ -529,7 +535,7 @@ def bench_growth(cfg, res, seed, cache):
             got, took, rss = cache[n]
         else:
             log(f"growth: initial sync of {n} changes")
-            got, took, rss, _ = initial_sync(cfg, n, seed)
+            got, took, rss, _, _ = initial_sync(cfg, n, seed)
             cache[n] = (got, took, rss)
         pts.append((got, took, rss))
         res.rate(f"growth.sync_rate_{n}", got / took, "changes/s",
@@ -630,7 +636,8 @@ def expected(cfg, only):
     if any(b in only for b in ("ceiling", "initial", "growth")):
         names += ["ceiling.verify", "ceiling.unseal", "ceiling.insert", "ceiling.slowest"]
     if "initial" in only:
-        names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss"]
+        names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss",
+                  "initial_sync.cpu_per_change"]
     if "propagation" in only:
         names += ["propagation.p50", "propagation.p99"]
     if "insync" in only:
