@@ -45,9 +45,9 @@
 #define MAX_INTRO 10000         /* sites in one introduction */
 #define MAX_VERIFYING 64        /* batches of one peer in the verifier */
 #define RUN_MAX 4096            /* changes in one run of a peer's batches */
-#define SLICE_S 0.025           /* loop time one slice of a run may take */
-#define SLICE_FIRST 256         /* changes in the first slice */
-#define SLICE_MIN 16            /* changes in a slice, at least */
+#define SLICE_S 0.05            /* loop time one slice of a run may take */
+#define SLICE_FIRST 512         /* changes in the first slice */
+#define SLICE_MIN 128           /* changes in a slice, at least */
 #define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
