@@ -44,7 +44,10 @@
 #define MAX_BATCH 4096          /* changes in one received batch */
 #define MAX_INTRO 10000         /* sites in one introduction */
 #define MAX_VERIFYING 64        /* batches of one peer in the verifier */
-#define RUN_MAX 4096            /* changes applied in one transaction */
+#define RUN_MAX 4096            /* changes in one run of a peer's batches */
+#define SLICE_S 0.05            /* loop time one slice of a run may take */
+#define SLICE_FIRST 512         /* changes in the first slice */
+#define SLICE_MIN 128           /* changes in a slice, at least */
 #define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
@@ -54,6 +57,24 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+
+/*
+ * A run of consecutive verified batches of one peer, applied one slice
+ * per turn of the loop (each slice its own transaction), so that no batch
+ * holds the loop for long: control requests and other peers are served
+ * between slices (issue 17). Runs are applied in the order they came.
+ */
+struct run {
+	struct run *next;
+	uint8_t from[32];                 /* the peer's site key */
+	struct gs_change **cs;            /* owned; cs[i] NULL once applied */
+	int *vrc;                         /* owned; verification results */
+	size_t n, done;                   /* changes; changes applied */
+	unsigned nbatches;                /* batches in the run */
+	unsigned nacks;                   /* of them, not pushes: to ack */
+	struct gs_apply_stats st;         /* what the slices did */
+	int rc;                           /* storage error: the rest dropped */
+};
 
 /* One peer: a site we dial, or a trusted site that dialled us. */
 struct peer {
@@ -93,7 +114,7 @@ struct peer {
 	uint64_t refused;
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
-	unsigned verifying;               /* batches in the verifier */
+	unsigned verifying;               /* batches verifying or applying */
 };
 
 struct gs_gossip {
@@ -101,6 +122,9 @@ struct gs_gossip {
 	struct gs_trust *trust;           /* lent by the daemon */
 	struct gs_endpoint *listener;     /* owned */
 	struct gs_verifier *verifier;     /* owned: checks received batches */
+	struct run *runs, *runs_tail;     /* owned: verified, being applied */
+	ev_timer apply_timer;             /* a slice per turn while runs wait */
+	size_t slice;                     /* changes in the next slice */
 	uint8_t curve_pk[32];
 	uint8_t *curve_sk;                /* owned, guarded memory */
 	struct peer **peers;              /* owned */
@@ -841,64 +865,161 @@ send_ack(struct peer *p, unsigned applied, unsigned refused)
 	peer_send(p, &m);
 }
 
-/*
- * Applies jobs[0..n) (verified batches of one peer, in order) in one
- * transaction, which costs one commit instead of n. Returns 0 with st
- * filled, or an error (a storage error: nothing was stored).
- */
-static int
-apply_run(struct gs_gossip *g, struct gs_verify_job **jobs, size_t n,
-    const uint8_t from[32], struct gs_apply_stats *st)
+static void
+run_free(struct run *r)
 {
-	struct gs_change **cs;
-	int *vrc;
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		gs_change_destroy(&r->cs[i]);
+	free(r->cs);
+	free(r->vrc);
+	free(r);
+}
+
+/*
+ * A run of jobs[0..n) (verified batches of one peer, in order): takes
+ * their changes. NULL if memory is short (the batches are then lost, as
+ * a storage error would lose them: no ack, the sender sends them again).
+ */
+static struct run *
+run_new(struct gs_verify_job **jobs, size_t n, const uint8_t from[32])
+{
+	struct run *r;
 	size_t total = 0, k = 0;
-	int ret = GS_ENOMEM;
 
 	for (size_t i = 0; i < n; i++)
 		total += gs_verify_job_count(jobs[i]);
-	cs = malloc((total ? total : 1) * sizeof(*cs));
-	vrc = malloc((total ? total : 1) * sizeof(*vrc));
-	if (cs != NULL && vrc != NULL) {
-		for (size_t i = 0; i < n; i++) {
-			struct gs_change **jc = gs_verify_job_changes(jobs[i]);
-			const int *jr = gs_verify_job_codes(jobs[i]);
-			size_t jn = gs_verify_job_count(jobs[i]);
-			for (size_t c = 0; c < jn; c++, k++) {
-				cs[k] = jc[c];      /* taken from the job */
-				jc[c] = NULL;
-				vrc[k] = jr[c];
-			}
-		}
-		ret = gs_replica_apply_verified(g->d->replica, cs, vrc, total,
-		    from, st);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->cs = calloc(total ? total : 1, sizeof(*r->cs));
+	r->vrc = calloc(total ? total : 1, sizeof(*r->vrc));
+	if (r->cs == NULL || r->vrc == NULL) {
+		run_free(r);
+		return NULL;
 	}
-	free(cs);
-	free(vrc);
-	return ret;
+	memcpy(r->from, from, 32);
+	for (size_t i = 0; i < n; i++) {
+		struct gs_change **jc = gs_verify_job_changes(jobs[i]);
+		const int *jr = gs_verify_job_codes(jobs[i]);
+		size_t jn = gs_verify_job_count(jobs[i]);
+		const struct batch_ctx *ctx = gs_verify_job_user(jobs[i]);
+		for (size_t c = 0; c < jn; c++, k++) {
+			r->cs[k] = jc[c];      /* taken from the job */
+			jc[c] = NULL;
+			r->vrc[k] = jr[c];
+		}
+		r->nbatches++;
+		if (!ctx->push)
+			r->nacks++;
+	}
+	r->n = total;
+	return r;
+}
+
+/*
+ * A run is applied: accounted, and acknowledged batch by batch (pushes
+ * excepted) if the peer is still there; the counts of the run ride on its
+ * first ack. A storage error means no ack: the sender's credit runs out
+ * and the next round sends the batches again (those applied before the
+ * error are then duplicates, a no-op).
+ */
+static void
+run_done(struct gs_gossip *g, struct run *r)
+{
+	struct peer *p = find_peer(g, r->from);
+
+	if (p != NULL)
+		p->verifying = p->verifying > r->nbatches ?
+		    p->verifying - r->nbatches : 0;
+	if (r->rc != 0) {
+		log_warnx("gossip: batch from a peer not stored (%s); "
+		    "it will be sent again", gs_strerror(r->rc));
+		return;
+	}
+	if (p == NULL)
+		return;
+	batches_applied(g, p, &r->st);
+	for (unsigned k = 0; k < r->nacks; k++)
+		send_ack(p, k == 0 ? r->st.applied : 0,
+		    k == 0 ? r->st.refused : 0);
+}
+
+/*
+ * Applies one slice of the first run, in its own transaction, sized so
+ * that it takes about SLICE_S from what the last slices cost per change:
+ * the loop serves control requests and sockets before the next one. The
+ * changes are applied even if the peer is gone: each one stands on its
+ * author's signature and trust, not on who relayed it.
+ */
+static void
+apply_slice(struct gs_gossip *g)
+{
+	struct run *r = g->runs;
+	size_t k;
+	ev_tstamp t0, dt;
+	double want;
+	int rc;
+
+	if (r == NULL)
+		return;
+	k = r->n - r->done < g->slice ? r->n - r->done : g->slice;
+	t0 = ev_time();
+	rc = k == 0 ? 0 : gs_replica_apply_verified(g->d->replica,
+	    r->cs + r->done, r->vrc + r->done, k, r->from, &r->st);
+	dt = ev_time() - t0;
+	r->done += k;
+	if (rc != 0) {
+		r->rc = rc;
+		r->done = r->n;    /* the rest is dropped, and sent again */
+	}
+	if (k > 0 && dt > 0) {
+		/* halfway to the size that would have taken SLICE_S */
+		want = SLICE_S * (double)k / dt;
+		want = (want + (double)g->slice) / 2;
+		g->slice = want < SLICE_MIN ? SLICE_MIN :
+		    want > RUN_MAX ? RUN_MAX : (size_t)want;
+	}
+	if (r->done < r->n)
+		return;
+	g->runs = r->next;
+	if (g->runs == NULL)
+		g->runs_tail = NULL;
+	run_done(g, r);
+	run_free(r);
+}
+
+/* A slice per turn while runs wait; then the verifier may deliver again. */
+static void
+on_apply(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_gossip *g = w->data;
+
+	(void)revents;
+	apply_slice(g);
+	if (g->runs != NULL) {
+		ev_timer_set(w, 0.0, 0.0);
+		ev_timer_start(loop, w);
+	} else {
+		gs_verifier_hold(g->verifier, false);
+	}
 }
 
 /*
  * Verified batches, in the order they came (on the loop thread). Each run
  * of consecutive batches from one peer (RUN_MAX changes at most, unless a
- * single batch has more) is applied in one transaction,
- * then accounted, and acknowledged batch by batch (pushes excepted) if
- * the peer is still there; the counts of the run ride on its first ack.
- * The changes are applied even if the peer is gone: each one stands on
- * its author's signature and trust, not on who relayed it. A storage
- * error means no ack, as before: the sender's credit runs out and the
- * next round sends the batches again.
+ * single batch has more) is queued, then applied a slice per turn of the
+ * loop (on_apply); the verifier delivers nothing more until the queue is
+ * empty, so its bounds stay the bound on what waits.
  */
 static void
 on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 {
 	struct gs_gossip *g = arg;
-	struct gs_apply_stats st;
 	const struct batch_ctx *ctx, *next;
 	struct peer *p;
+	struct run *r;
 	size_t run, changes;
-	bool acked;
-	int rc;
 
 	for (size_t i = 0; i < n; i += run) {
 		ctx = gs_verify_job_user(jobs[i]);
@@ -910,29 +1031,26 @@ on_verified(struct gs_verify_job **jobs, size_t n, void *arg)
 			    changes > RUN_MAX)
 				break;
 		}
-		memset(&st, 0, sizeof(st));
-		rc = apply_run(g, jobs + i, run, ctx->from, &st);
-		p = find_peer(g, ctx->from);
-		if (p != NULL)
-			p->verifying = p->verifying > run ?
-			    p->verifying - (unsigned)run : 0;
-		if (rc != 0) {
-			log_warnx("gossip: batch from a peer not stored (%s); "
-			    "it will be sent again", gs_strerror(rc));
-			continue;   /* no ack: the sender's credit runs out */
-		}
-		if (p == NULL)
+		r = run_new(jobs + i, run, ctx->from);
+		if (r == NULL) {
+			log_warnx("gossip: out of memory; a batch from a peer "
+			    "dropped, it will be sent again");
+			p = find_peer(g, ctx->from);
+			if (p != NULL)
+				p->verifying = p->verifying > run ?
+				    p->verifying - (unsigned)run : 0;
 			continue;
-		batches_applied(g, p, &st);
-		acked = false;
-		for (size_t k = i; k < i + run; k++) {
-			next = gs_verify_job_user(jobs[k]);
-			if (next->push)
-				continue;
-			send_ack(p, acked ? 0 : st.applied,
-			    acked ? 0 : st.refused);
-			acked = true;
 		}
+		if (g->runs_tail != NULL)
+			g->runs_tail->next = r;
+		else
+			g->runs = r;
+		g->runs_tail = r;
+	}
+	if (g->runs != NULL && !ev_is_active(&g->apply_timer)) {
+		gs_verifier_hold(g->verifier, true);
+		ev_timer_set(&g->apply_timer, 0.0, 0.0);
+		ev_timer_start(g->d->loop, &g->apply_timer);
 	}
 }
 
@@ -1521,6 +1639,9 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 		ret = gs_store_peers_foreach(st, on_peer_row, g);
 	if (ret != 0)
 		goto out;
+	ev_timer_init(&g->apply_timer, on_apply, 0.0, 0.0);
+	g->apply_timer.data = g;
+	g->slice = SLICE_FIRST;
 	gs_verifier_opts_default(&vo);
 	ret = gs_verifier_new(d->loop, &vo, on_verified, g, &g->verifier);
 	if (ret != 0) {
@@ -1569,7 +1690,15 @@ gs_gossip_stop(struct gs_gossip **gp)
 	if (g->d->loop != NULL) {
 		ev_timer_stop(g->d->loop, &g->round_timer);
 		ev_timer_stop(g->d->loop, &g->tick);
+		ev_timer_stop(g->d->loop, &g->apply_timer);
 	}
+	/* verified but not yet applied: dropped, unacked, sent again */
+	while (g->runs != NULL) {
+		struct run *r = g->runs;
+		g->runs = r->next;
+		run_free(r);
+	}
+	g->runs_tail = NULL;
 	if (g->d->replica != NULL) {
 		gs_replica_set_hook(g->d->replica, NULL, NULL);
 	}

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * item.c: an item's changes and its merged state, recomputed lazily (a
- * change marks the state stale; the next gs_item_state() merges). Item
+ * item.c: an item's changes and its merged state. A change that extends
+ * every head (an edit of the latest state) updates the state in place;
+ * any other marks it stale, and the next gs_item_state() merges every
+ * change again. So a chain of n edits costs n small updates, not n
+ * merges of a growing history (issue 17: a 5,000-edit chain held the
+ * event loop for seconds). Item
  * IDs are BLAKE2b hashes of their inputs with a domain string each, so
  * that a site profile or a reservation has one ID every site derives.
  */
@@ -53,6 +57,88 @@ gs_item_forget_changes(struct gs_item *it)
 	it->ch = NULL;
 	it->n = it->cap = 0;
 	it->full = false;
+	gs_state_clear(&it->seen);
+	it->seen_ok = false;
+}
+
+/* Are the parents, as a set, exactly the heads of st? */
+static bool
+parents_are_heads(const struct gs_state *st, const uint8_t (*parents)[32],
+    size_t nparents)
+{
+	if (nparents == 0 || nparents != st->nheads)
+		return false;
+	for (size_t i = 0; i < nparents; i++) {
+		bool found = false;
+		for (size_t h = 0; h < st->nheads && !found; h++)
+			found = memcmp(parents[i], st->heads[h], 32) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Drops the conflict on field name from st, if there is one. */
+static void
+drop_conflict(struct gs_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nconflicts; i++) {
+		if (strcmp(st->conflicts[i].field, name) != 0)
+			continue;
+		gs_conflict_clear(&st->conflicts[i]);
+		memmove(&st->conflicts[i], &st->conflicts[i + 1],
+		    (st->nconflicts - i - 1) * sizeof(st->conflicts[0]));
+		st->nconflicts--;
+		return;
+	}
+}
+
+/*
+ * Folds change c, whose parents are the heads of it->state, into that
+ * state: what gs_merge() would give, since every other change is an
+ * ancestor of c. Returns 0, 1 when the rule does not apply (an edit that
+ * a delete among the last writers did not see: a delete-versus-edit
+ * conflict, left to the full merge), or GS_ENOMEM (the state is then
+ * half-updated: the caller marks it stale).
+ */
+static int
+fold_change(struct gs_state *st, const struct gs_ichange *c)
+{
+	const struct gs_fields *d = &c->delta;
+	bool writes_del = false, edits = false;
+	int ret;
+
+	for (size_t i = 0; i < d->n; i++) {
+		if (strcmp(d->v[i].name, GS_FIELD_DELETED) == 0)
+			writes_del = true;
+		else
+			edits = true;
+	}
+	if (edits && !writes_del && (st->deleted ||
+	    gs_state_conflict(st, GS_FIELD_DELETED) != NULL))
+		return 1;
+	/* the parents were the heads: there is room for one */
+	memcpy(st->heads[0], c->id, 32);
+	st->nheads = 1;
+	st->nchanges++;
+	if (c->hlc > st->updated_hlc)
+		st->updated_hlc = c->hlc;
+	for (size_t i = 0; i < d->n; i++) {
+		const char *name = d->v[i].name, *v = d->v[i].value;
+		drop_conflict(st, name);
+		if (strcmp(name, GS_FIELD_DELETED) == 0) {
+			st->deleted = strcmp(v, "1") == 0;
+			continue;
+		}
+		if (v[0] == '\0') {
+			gs_fields_del(&st->fields, name);   /* cleared */
+			continue;
+		}
+		ret = gs_fields_set(&st->fields, name, v);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
 }
 
 int
@@ -62,9 +148,15 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
     int corrupt)
 {
 	struct gs_ichange *c;
+	bool fold, fold_seen;
 
 	if (gs_grow(&it->ch, &it->cap, it->n, sizeof(*it->ch), 4) != 0)
 		return GS_ENOMEM;
+	/* the state in hand is the merge of every change held so far */
+	fold = it->full && it->n > 0 && !it->dirty && !it->corrupt &&
+	    !corrupt && parents_are_heads(&it->state, parents, nparents);
+	fold_seen = it->seen_ok && !corrupt &&
+	    parents_are_heads(&it->seen, parents, nparents);
 	c = &it->ch[it->n];
 	memset(c, 0, sizeof(*c));
 	if (nparents > 0) {
@@ -82,7 +174,13 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
 	it->n++;
 	it->full = true;
 	it->corrupt |= corrupt;
-	it->dirty = 1;
+	it->dirty = !fold || fold_change(&it->state, c) != 0;
+	/* a merge below given heads ignores changes beside them: seen stays
+	 * right unless c extends it and cannot be folded in */
+	if (fold_seen && fold_change(&it->seen, c) != 0) {
+		gs_state_clear(&it->seen);
+		it->seen_ok = false;
+	}
 	return 0;
 }
 
@@ -105,6 +203,7 @@ merge_item(struct gs_item *it, const uint8_t (*heads)[32], size_t nheads,
 		mc[i].delta = &it->ch[i].delta;
 	}
 	ret = gs_merge(mc, it->n, heads, nheads, out);
+	it->merges++;
 	free(mc);
 	return ret;
 }
@@ -130,7 +229,8 @@ gs_item_state(struct gs_item *it)
 const struct gs_ichange *
 gs_item_change(const struct gs_item *it, const uint8_t id[32])
 {
-	for (size_t i = 0; i < it->n; i++)
+	/* newest first: a new change's parents are usually the last ones */
+	for (size_t i = it->n; i-- > 0;)
 		if (memcmp(it->ch[i].id, id, 32) == 0)
 			return &it->ch[i];
 	return NULL;
@@ -147,6 +247,38 @@ gs_item_state_at(struct gs_item *it, const uint8_t (*parents)[32],
     size_t nparents, struct gs_state *out)
 {
 	return merge_item(it, parents, nparents, out);
+}
+
+int
+gs_item_seen(struct gs_item *it, const uint8_t (*parents)[32],
+    size_t nparents, const struct gs_state **out)
+{
+	int ret;
+
+	*out = NULL;
+	if (it->full && !it->dirty && !it->corrupt &&
+	    parents_are_heads(&it->state, parents, nparents)) {
+		*out = &it->state;
+		return 0;
+	}
+	if (it->seen_ok && parents_are_heads(&it->seen, parents, nparents)) {
+		*out = &it->seen;
+		return 0;
+	}
+	gs_state_clear(&it->seen);
+	it->seen_ok = false;
+	ret = merge_item(it, parents, nparents, &it->seen);
+	if (ret != 0)
+		return ret;
+	it->seen_ok = true;
+	*out = &it->seen;
+	return 0;
+}
+
+size_t
+gs_item_merges(const struct gs_item *it)
+{
+	return it->merges;
 }
 
 int64_t

@@ -60,6 +60,10 @@ struct gs_item {
 	bool touched;               /* written by the open transaction */
 	int64_t received_ms;        /* first stored here, 0 if not yet */
 	struct gs_state state;      /* valid when !dirty; see gs_item_state() */
+	struct gs_state seen;       /* valid when seen_ok: the merge of
+	                               seen.heads and their ancestors */
+	bool seen_ok;
+	size_t merges;              /* full merges of this item (gs_merge) */
 };
 
 /* Calls cb for every item; stops on non-zero. */
@@ -79,6 +83,17 @@ void gs_item_destroy(struct gs_item **it);
  * (left empty); parents are copied. corrupt marks the item corrupt (the
  * change's body failed authentication). Returns 0 or GS_ENOMEM (the item
  * is then unchanged).
+ *
+ * A change whose parents are exactly the heads of the item's merged state
+ * (the common case: an edit of what the author saw last, a chain) updates
+ * that state in place, in time proportional to the state and the delta,
+ * not to the item's history: it is the sole last writer of every field
+ * it writes. Any other change (concurrent, or an edit racing a delete)
+ * marks the state stale, to be merged again in full (gs_merge) when next
+ * asked for. Either way the state equals gs_merge() of every change.
+ * The state last returned by gs_item_seen() is kept up to date the same
+ * way, so that a chain grafted below the heads (a branch) costs no merge
+ * per change either.
  */
 int gs_item_add(struct gs_item *it, const uint8_t id[32],
     const uint8_t author[32], uint64_t seq, uint64_t hlc,
@@ -105,6 +120,19 @@ const struct gs_ichange *gs_item_change(const struct gs_item *it,
  */
 int gs_item_state_at(struct gs_item *it, const uint8_t (*parents)[32],
     size_t nparents, struct gs_state *out);
+/*
+ * The same state, lent, for a full item: the item's own merged state when
+ * the parents are exactly its heads, or the one this function returned
+ * last when they are its heads (gs_item_add folds each change into both),
+ * so that applying a chain of edits, on the heads or on a branch, merges
+ * nothing; otherwise a merge, which is kept for the next call. *out is
+ * valid until the item's next change. Returns 0, GS_ENOPARENT, GS_EINVAL
+ * or GS_ENOMEM (*out is then NULL).
+ */
+int gs_item_seen(struct gs_item *it, const uint8_t (*parents)[32],
+    size_t nparents, const struct gs_state **out);
+/* How many times the item's changes were merged in full (gs_merge). */
+size_t gs_item_merges(const struct gs_item *it);
 
 /*
  * When the item was first stored on this site (ms since the epoch), or 0

@@ -307,9 +307,10 @@ drop_body(struct gs_change *c)
 int
 replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 {
+	static const uint8_t nobody[32];
 	struct gs_change *c = *cp;
 	struct gs_fields delta;
-	struct gs_state seen;
+	const struct gs_state *seen = NULL;
 	struct gs_stored_change row;
 	struct gs_item *it;
 	const char *del;
@@ -320,7 +321,6 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	int ret;
 
 	gs_fields_init(&delta);
-	memset(&seen, 0, sizeof(seen));
 	/* who (an unknown author is noted pending once the batch ends) */
 	ret = gs_replica_author_ok(r, c->author);
 	if (ret == GS_EUNTRUSTED && r->trust != NULL &&
@@ -411,17 +411,20 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = check_parents(r, c, it);
 		if (ret != 0)
 			goto out;
-		/* an absorbed change writes nothing: no one to authorize */
-		ret = absorbed ? 0 : gs_item_state_at(it,
+		/*
+		 * no merge per change along a chain (issue 17); an absorbed
+		 * change writes nothing: no one to authorize
+		 */
+		ret = absorbed ? 0 : gs_item_seen(it,
 		    (const uint8_t (*)[32])c->parents, c->nparents, &seen);
 		if (ret != 0)
 			goto out;
-		ret = absorbed ? 0 : authorized(c, &delta, &seen);
+		ret = absorbed ? 0 : authorized(c, &delta, seen);
 		if (ret != 0)
 			goto out;
 		/* how much: the author's own budget, whoever else wrote */
 		ret = GS_EBUDGET;
-		if (over_budget(it, c, &delta, seen.owner))
+		if (over_budget(it, c, &delta, absorbed ? nobody : seen->owner))
 			goto out;
 		ret = 0;
 	}
@@ -475,7 +478,6 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 out:
 	free(sealed);
 	gs_fields_clear(&delta);
-	gs_state_clear(&seen);
 	return ret;
 }
 

@@ -53,6 +53,7 @@ struct gs_verifier {
 	pthread_t th[GS_VERIFIER_MAX_THREADS];
 	unsigned nthreads;            /* started (and to be joined) */
 	bool delivering;              /* loop thread: inside the done callback */
+	bool held;                    /* loop thread: deliver nothing */
 	/* guarded by mu */
 	pthread_mutex_t mu;
 	pthread_cond_t work;          /* a job has chunks left, or stop */
@@ -291,6 +292,8 @@ on_async(struct ev_loop *loop, ev_async *w, int revents)
 	bool more;
 
 	(void)revents;
+	if (v->held)
+		return;   /* gs_verifier_hold(v, false) wakes us again */
 	pthread_mutex_lock(&v->mu);
 	while (n < GS_VERIFIER_DELIVER_MAX && head_done(v)) {
 		j = v->head;
@@ -312,8 +315,19 @@ on_async(struct ev_loop *loop, ev_async *w, int revents)
 	for (size_t i = 0; i < n; i++)
 		gs_verify_job_destroy(&done[i]);
 	/* the rest on the next turn: the loop serves its other watchers */
-	if (more)
+	if (more && !v->held)
 		ev_async_send(loop, &v->async);
+}
+
+void
+gs_verifier_hold(struct gs_verifier *v, bool hold)
+{
+	assert(v);
+	if (v->held == hold)
+		return;
+	v->held = hold;
+	if (!hold)
+		ev_async_send(v->loop, &v->async);
 }
 
 /*

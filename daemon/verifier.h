@@ -24,6 +24,7 @@
 #ifndef GS_VERIFIER_H
 #define GS_VERIFIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <ev.h>
@@ -73,6 +74,15 @@ int gs_verifier_new(struct ev_loop *loop, const struct gs_verifier_opts *opts,
  * Never from inside the done callback.
  */
 void gs_verifier_destroy(struct gs_verifier **v);
+
+/*
+ * Holds back (hold true) or resumes (false) the delivery of finished jobs,
+ * from the loop thread: a caller that applies what it was handed over
+ * several turns of the loop holds the rest until it is done, so that the
+ * verifier's bounds (max_jobs, max_bytes) stay the bound on what waits.
+ * Workers keep verifying meanwhile. Resuming delivers on a later turn.
+ */
+void gs_verifier_hold(struct gs_verifier *v, bool hold);
 
 /* Number of worker threads running. */
 unsigned gs_verifier_threads(const struct gs_verifier *v);

@@ -10,7 +10,7 @@ runs every benchmark with small sizes and checks only that every figure
 is produced and well formed (CTest: bench.smoke).
 
   GS_BIN_DIR=build python3 tests/bench/bench.py [--smoke] [--json]
-      [--only ceiling,initial,propagation,insync,footprint,admin,growth]
+      [--only ceiling,initial,propagation,insync,footprint,admin,series,growth,stall]
       [--seed N] [--check]
   python3 tests/bench/bench.py --table FIGURES.json   (a --json run as Markdown)
 
@@ -38,19 +38,20 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from gslib import GEMSYNC, TOOLS, Net, wait_until  # noqa: E402
 
 BENCHES = ["ceiling", "initial", "propagation", "insync", "footprint", "admin", "series",
-           "growth"]
+           "growth", "stall"]
 
 # Sizes of the full run (the issue's) and of the smoke run (CI).
 FULL = dict(sync_changes=100000, sync_authors=20, prop_sites=16, prop_degree=3,
             prop_events=50, insync_changes=100000, insync_authors=50, insync_peers=4,
             insync_rounds=30, idle_s=60, admin_events=10000, admin_list_calls=20,
             admin_add_calls=50, admin_seq_adds=1000, series=500,
-            growth=[10000, 100000, 1000000], ceiling_s=2.0)
+            growth=[10000, 100000, 1000000], ceiling_s=2.0, stall_chain=4800,
+            stall_flood=100000)
 SMOKE = dict(sync_changes=2000, sync_authors=20, prop_sites=4, prop_degree=3,
              prop_events=4, insync_changes=2000, insync_authors=50, insync_peers=4,
              insync_rounds=3, idle_s=3, admin_events=300, admin_list_calls=3,
              admin_add_calls=5, admin_seq_adds=20, series=20,
-             growth=[500, 1000, 2000], ceiling_s=0.3)
+             growth=[500, 1000, 2000], ceiling_s=0.3, stall_chain=300, stall_flood=5000)
 
 # Sites of the benchmarks run with the daemon's defaults (gslib's test
 # configuration has short intervals and debug logs): rounds every 30 s,
@@ -212,7 +213,8 @@ def bench_ceiling(cfg, res, work):
 
 def initial_sync(cfg, n, seed):
     """A holds n changes of sync_authors authors; B joins empty with A as
-    introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds)."""
+    introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds,
+    B's CPU seconds during the sync)."""
     with Net() as net:
         a = net.site("GEM Source", extra=INFO)
         a.init()
@@ -224,6 +226,7 @@ def initial_sync(cfg, n, seed):
         want = a.status()["changes"]
         a.peer(b)
         t0 = time.monotonic()
+        cpu0 = cpu_s(b.proc.pid)
         # what a new site's admin does: add the regional hub, trusted to
         # introduce the sites it trusts
         b.peer(a, "--introducer")
@@ -231,21 +234,25 @@ def initial_sync(cfg, n, seed):
         wait_until(lambda: b.status()["changes"] >= want, timeout=60 + n / 300,
                    interval=0.25 if n <= 200000 else 1.0, what=f"{want} changes at B")
         took = time.monotonic() - t0
+        cpu = cpu_s(b.proc.pid) - cpu0
         lack = [p for p in b.j("peer", "list")["peers"] if p["we_lack"] != 0]
         if lack:
             raise RuntimeError(f"B still lacks changes after the sync: {lack}")
-        return want, took, b.peak_rss_kib(), gen
+        return want, took, b.peak_rss_kib(), gen, cpu
 
 
 def bench_initial(cfg, res, seed, cache):
     n = cfg["sync_changes"]
     log(f"initial sync of {n} changes from {cfg['sync_authors']} authors")
-    got, took, rss, gen = initial_sync(cfg, n, seed)
+    got, took, rss, gen, cpu = initial_sync(cfg, n, seed)
     cache[n] = (got, took, rss)
     res.rate("initial_sync.rate", got / took, "changes/s", ">=", 15000,
              note=f"{got} changes from {cfg['sync_authors']} authors in {took:.1f} s")
     res.add("initial_sync.peak_rss", round(rss / 1024, 1), "MiB",
             note="VmHWM of the joining site")
+    res.add("initial_sync.cpu_per_change", round(cpu / got * 1e6, 1), "us",
+            note="utime + stime of the joining site (every thread) during the sync, "
+                 "per change; CPU tick 10 ms")
 
 
 def regular_graph(n, d, rng):
@@ -528,7 +535,7 @@ def bench_growth(cfg, res, seed, cache):
             got, took, rss = cache[n]
         else:
             log(f"growth: initial sync of {n} changes")
-            got, took, rss, _ = initial_sync(cfg, n, seed)
+            got, took, rss, _, _ = initial_sync(cfg, n, seed)
             cache[n] = (got, took, rss)
         pts.append((got, took, rss))
         res.rate(f"growth.sync_rate_{n}", got / took, "changes/s",
@@ -541,13 +548,96 @@ def bench_growth(cfg, res, seed, cache):
             note="log-log slope of B's peak RSS against changes")
 
 
+class StatusPoller:
+    """Calls `gemsync --json status` back to back in a thread, bounded in
+    calls and time, and keeps each call's latency (ms)."""
+
+    def __init__(self, site, max_calls=20000, max_s=900):
+        import threading
+        self.site, self.max_calls, self.max_s = site, max_calls, max_s
+        self.ms, self.failed = [], 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        end = time.monotonic() + self.max_s
+        for _ in range(self.max_calls):
+            if self.stop.is_set() or time.monotonic() > end:
+                break
+            t0 = time.monotonic()
+            r = self.site.run("--json", "status", timeout=90, cli_timeout=60)
+            self.ms.append((time.monotonic() - t0) * 1000)
+            self.failed += r.returncode != 0
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=120)
+        return False
+
+
+def bench_stall(cfg, res, seed):
+    """p99 of `gemsync status` while a trusted peer's 5,000-change chain on
+    one item, then a flood of 100,000 small messages, then 100,000 valid
+    changes (new events), are applied (issue 17, reliability case 27).
+    gs_junk sends them with B's key."""
+    junk = os.path.join(TOOLS, "gs_junk")
+    n, flood = cfg["stall_chain"], cfg["stall_flood"]
+    log(f"status latency under a {n}-change chain and a {flood}-message flood")
+    with Net() as net:
+        a = net.site("GEM Le Rebond", extra=INFO)
+        b = net.site("GEM La Passerelle", extra=INFO)
+        for s in (a, b):
+            s.init()
+            start(s)
+        a.peer(b)
+        b.stop()
+        before = a.status()["changes"]
+        with StatusPoller(a) as poll:
+            run_ms([junk, "chain", b.data, a.endpoint, a.id, str(n), str(seed)], timeout=900)
+            wait_until(lambda: a.status()["changes"] >= before + n, timeout=900, interval=0.2,
+                       what=f"the {n} changes of the chain applied")
+        if not poll.ms:
+            raise RuntimeError("no status call during the chain")
+        res.add("stall.status_p99_chain", round(percentile(poll.ms, 99), 1), "ms", "<", 200,
+                note=f"p99 of {len(poll.ms)} `gemsync --json status` calls while a "
+                     f"{n}-change chain on one item is applied; slowest "
+                     f"{max(poll.ms):.0f} ms, {poll.failed} failed")
+        with StatusPoller(a) as poll:
+            run_ms([junk, "flood", b.data, a.endpoint, a.id, str(flood), str(seed)],
+                   timeout=900)
+        if not poll.ms:
+            raise RuntimeError("no status call during the flood")
+        res.add("stall.status_p99_flood", round(percentile(poll.ms, 99), 1), "ms", "<", 200,
+                note=f"p99 of {len(poll.ms)} status calls while {flood} messages are "
+                     f"received and handled; slowest {max(poll.ms):.0f} ms, "
+                     f"{poll.failed} failed")
+        before = a.status()["changes"]
+        with StatusPoller(a) as poll:
+            run_ms([junk, "events", b.data, a.endpoint, a.id, str(flood), str(seed)],
+                   timeout=900)
+            wait_until(lambda: a.status()["changes"] >= before + flood, timeout=900,
+                       interval=0.2, what=f"the {flood} new events applied")
+        if not poll.ms:
+            raise RuntimeError("no status call during the events")
+        res.add("stall.status_p99_changes", round(percentile(poll.ms, 99), 1), "ms", "<", 200,
+                note=f"p99 of {len(poll.ms)} status calls while {flood} valid changes "
+                     f"(new events, batches of 4096) are verified and applied; slowest "
+                     f"{max(poll.ms):.0f} ms, {poll.failed} failed")
+
+
 def expected(cfg, only):
     """Names of every figure the benchmarks in `only` produce."""
     names = []
     if any(b in only for b in ("ceiling", "initial", "growth")):
         names += ["ceiling.verify", "ceiling.unseal", "ceiling.insert", "ceiling.slowest"]
     if "initial" in only:
-        names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss"]
+        names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss",
+                  "initial_sync.cpu_per_change"]
     if "propagation" in only:
         names += ["propagation.p50", "propagation.p99"]
     if "insync" in only:
@@ -564,6 +654,9 @@ def expected(cfg, only):
             names += [f"growth.sync_rate_{n}", f"growth.sync_rate_{n}_ratio",
                       f"growth.peak_rss_{n}"]
         names += ["growth.time_exponent", "growth.rss_exponent"]
+    if "stall" in only:
+        names += ["stall.status_p99_chain", "stall.status_p99_flood",
+                  "stall.status_p99_changes"]
     return names
 
 
@@ -662,7 +755,8 @@ def main():
                  ("propagation", lambda: bench_propagation(cfg, res, args.seed)),
                  ("insync", None), ("admin", lambda: bench_admin(cfg, res, args.seed)),
                  ("series", lambda: bench_series(cfg, res)),
-                 ("growth", lambda: bench_growth(cfg, res, args.seed, cache))]
+                 ("growth", lambda: bench_growth(cfg, res, args.seed, cache)),
+                 ("stall", lambda: bench_stall(cfg, res, args.seed))]
         for name, fn in steps:
             if name == "insync":
                 if "insync" in only or "footprint" in only:

@@ -12,13 +12,14 @@
 #   ./tests/bench/run.sh --only initial,admin
 #   ./tests/bench/run.sh --json > figures.json
 #
-# Benchmarks: ceiling initial propagation insync footprint admin growth.
+# Benchmarks: ceiling initial propagation insync footprint admin series growth
+# stall.
 # Other options (--seed N, --check) go to tests/bench/bench.py as they are.
 set -euo pipefail
 
 case "${1:-}" in
 -h|--help)
-	sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 esac
 

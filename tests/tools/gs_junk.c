@@ -23,6 +23,15 @@
  *               unknown wire types
  *   flood       COUNT (100000) small valid but useless messages (empty
  *               push batches, empty summaries), as fast as HWM allows
+ *   chain       COUNT (4800: under the owner's budget of one item) valid changes signed with
+ *               the key's own site key: a new event, then edits, each the
+ *               child of the one before (one long chain on one item), in
+ *               batches of 1000; the
+ *               first sequence number is the one after what the target's
+ *               summary says it holds of that key, if any (a trusted site whose
+ *               daemon is stopped, so nothing else signs with it)
+ *   events      COUNT (100000) valid changes signed the same way, each a
+ *               new event (its own item), in batches of 4096
  * After each of them, a probe (a Summary asking for a reply) shows whether
  * the daemon still answers on that connection: it answers in order, so
  * its answer also means everything sent before was processed.
@@ -45,8 +54,11 @@
 #include <ev.h>
 #include <zmq.h>
 
+#include "change.h"
 #include "crypto.h"
 #include "err.h"
+#include "fields.h"
+#include "hlc.h"
 #include "identity.h"
 #include "item.h"
 #include "peer.pb-c.h"
@@ -84,6 +96,8 @@ struct junk {
 	unsigned long acks;
 	unsigned long other;
 	int dropped;                  /* saw the connection go down */
+	const uint8_t *self;          /* our site key (lent) */
+	uint64_t self_seq;            /* of it, what the target's summary holds */
 	char steps[128];              /* seconds per step (counts mode) */
 };
 
@@ -253,6 +267,13 @@ on_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	}
 	switch (pm->msg_case) {
 	case GS__PEER_MSG__MSG_SUMMARY:
+		for (size_t i = 0; j->self != NULL &&
+		    i < pm->summary->n_entries; i++) {
+			const Gs__SummaryEntry *e = pm->summary->entries[i];
+			if (e->author.len == 32 &&
+			    memcmp(e->author.data, j->self, 32) == 0)
+				j->self_seq = e->seq;
+		}
 		if (pm->summary->reply_wanted)
 			j->rounds++;
 		else
@@ -631,6 +652,104 @@ out:
 	return ret;
 }
 
+/* One signed change of the chain, appended to batch as a SignedChange. */
+static int
+chain_change(const uint8_t *sk, const uint8_t item[16],
+    uint64_t seq, uint64_t hlc, const uint8_t (*parent)[32],
+    struct gs_fields *f, struct wbuf *batch, uint8_t id_out[32])
+{
+	struct gs_change *c = NULL;
+	struct wbuf sc = { 0 };
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int ret = 1;
+
+	if (gs_fields_encode(f, &body, &len) != 0 ||
+	    gs_change_new(sk, item, GS_TYPE_EVENT, seq, hlc, parent,
+	    parent != NULL ? 1 : 0, false, body, len, &c) != 0)
+		goto out;
+	wb_bytes(&sc, 1, c->header, c->header_len);
+	wb_bytes(&sc, 2, c->sig, 64);
+	wb_bytes(&sc, 3, c->body, c->body_len);
+	wb_bytes(batch, 1, sc.p, sc.n);
+	memcpy(id_out, c->id, 32);
+	ret = sc.oom ? 1 : 0;
+out:
+	free(body);
+	wb_free(&sc);
+	gs_change_destroy(&c);
+	return ret;
+}
+
+/*
+ * COUNT valid changes of our own key: one chain on one item (chain), or
+ * each a new item (events, one_item false).
+ */
+static int
+mode_valid(struct junk *j, const struct gs_identity *id, unsigned long count,
+    bool one_item)
+{
+	struct wbuf in = { 0 }, m = { 0 };
+	struct gs_fields f;
+	struct gs_hlc clock;
+	uint8_t item[16], prev[32], cur[32];
+	char title[64], hex[33];
+	uint64_t seq;
+	size_t inbatch = 0, per_batch = one_item ? 1000 : 4096;
+	int ret = 1;
+
+	gs_fields_init(&f);
+	gs_hlc_init(&clock, 0);
+	j->self = gs_identity_pk(id);
+	if (!probe(j)) {
+		fprintf(stderr, "gs_junk: no summary from the target\n");
+		goto out;
+	}
+	seq = j->self_seq + 1;
+	gs_item_id_new(gs_identity_pk(id), seq, item);
+	if (gs_fields_set(&f, "kind", "workshop") != 0 ||
+	    gs_fields_set(&f, "start", "2030-12-20T14:00:00+01:00") != 0 ||
+	    gs_fields_set(&f, "title", "Chaîne n°0") != 0)
+		goto out;
+	for (unsigned long i = 0; i < count; i++, seq++) {
+		if (!one_item) {
+			gs_item_id_new(gs_identity_pk(id), seq, item);
+			snprintf(title, sizeof(title), "Flot n°%lu", i);
+			if (gs_fields_set(&f, "title", title) != 0)
+				goto out;
+		}
+		if (i > 0 && one_item) {
+			gs_fields_clear(&f);
+			snprintf(title, sizeof(title), "Chaîne n°%lu", i);
+			if (gs_fields_set(&f, "title", title) != 0)
+				goto out;
+		}
+		if (chain_change(gs_identity_sk(id), item, seq,
+		    gs_hlc_now(&clock), i > 0 && one_item ?
+		    (const uint8_t (*)[32])prev : NULL, &f, &in, cur) != 0)
+			goto out;
+		memcpy(prev, cur, 32);
+		if (++inbatch == per_batch || i + 1 == count) {
+			wb_uint(&in, 2, 0);
+			m.n = 0;
+			wb_peermsg(&m, GS_PEER_VERSION, 4, &in);
+			if (send_wb(j, &m) != 0)
+				goto out;
+			in.n = 0;
+			inbatch = 0;
+			turn(j);
+		}
+	}
+	gs_hex(item, 16, hex);
+	printf("gs_junk: %s item=%s\n", one_item ? "chain" : "last", hex);
+	ret = 0;
+out:
+	gs_fields_clear(&f);
+	wb_free(&in);
+	wb_free(&m);
+	return ret;
+}
+
 /* ---- the connections that must be refused ---- */
 
 /*
@@ -796,7 +915,7 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	if (argc < 5 || argc > 7) {
 		fprintf(stderr, "usage: gs_junk garbage|truncated|oversized|"
-		    "counts|unknown|flood|plain|wrongkey|unknownkey KEY_DIR "
+		    "counts|unknown|flood|chain|events|plain|wrongkey|unknownkey KEY_DIR "
 		    "ENDPOINT SITE_ID [COUNT [SEED]]\n");
 		return 2;
 	}
@@ -849,6 +968,10 @@ main(int argc, char **argv)
 		rc = mode_unknown(&j);
 	else if (strcmp(mode, "flood") == 0)
 		rc = mode_flood(&j, count ? count : 100000);
+	else if (strcmp(mode, "chain") == 0)
+		rc = mode_valid(&j, id, count ? count : 5000, true);
+	else if (strcmp(mode, "events") == 0)
+		rc = mode_valid(&j, id, count ? count : 100000, false);
 	else {
 		fprintf(stderr, "gs_junk: unknown mode %s\n", mode);
 		rc = 2;
