@@ -342,6 +342,22 @@ int cli_cmd_resource_delete(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_event_reserve(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
+int cli_cmd_resource_confirm(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_export(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_import(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+
+/* The label of a resource's freshness line in `resource show`. */
+#define CLI_VERIFIED_LABEL "Vérification"
+/*
+ * Writes what a resource document says of its freshness, in French:
+ * « vérifié le 12/11/2026 par GEM L'Envol » from its "verified" member,
+ * or « jamais vérifié (créé le 03/04/2026) » (dates in local time,
+ * names sanitized) into out (always NUL-terminated).
+ */
+void cli_resource_verified(const json_t *item, char *out, size_t outlen);
 int cli_cmd_peer_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_remove(struct cli_ctx *, const struct cli_cmd *, int,

@@ -68,7 +68,7 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE] [--all]", NULL },
+	  "[--kind K] [--town T] [--search TEXTE] [--all] [--stale]", NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  "affiche une ressource", "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
@@ -76,6 +76,13 @@ static const struct cli_cmd commands[] = {
 	  EDIT_NOTES },
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  "supprime une ressource", "ITEM", ITEM_ARG },
+	{ { "resource", "confirm", NULL }, cli_cmd_resource_confirm,
+	  "note que ce site a vérifié la fiche aujourd'hui", "RESOURCE",
+	  "RESOURCE est un ID de ressource ou un préfixe unique d'au moins 6\n"
+	  "caractères hexadécimaux. Chaque site peut vérifier toute fiche ;\n"
+	  "tous les sites affichent la dernière vérification (« vérifié le\n"
+	  "12/11/2026 par GEM L'Envol »), et resource list --stale liste\n"
+	  "les fiches que personne n'a vérifiées depuis 6 mois.\n" },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
 	  "liste les éléments en conflit", NULL, NULL },
 	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,
