@@ -408,13 +408,25 @@ out:
 	return ret;
 }
 
+/* « ligne 12 : », or « services.csv, ligne 12 : » for a package. */
+static void
+line_prefix(const struct cli_dir_rows *rows, const struct cli_dir_row *r,
+    char *out, size_t len)
+{
+	if (rows->source != NULL)
+		snprintf(out, len, "%s, ligne %zu : ", rows->source, r->line);
+	else
+		snprintf(out, len, "ligne %zu : ", r->line);
+}
+
 /* Sends item.check for the row; 0, or the exit code after the daemon's
  * reason (prefixed with the line). */
 static int
-check_row(struct cli_ctx *cli, const struct cli_dir_row *r)
+check_row(struct cli_ctx *cli, const struct cli_dir_rows *rows,
+    const struct cli_dir_row *r)
 {
 	struct cli_kv params = { 0 };
-	char prefix[40], *f = NULL, *json = NULL;
+	char prefix[80], *f = NULL, *json = NULL;
 	int ret = CLI_EXIT_OK;
 
 	if (cli_kv_add(&params, "type", "resource") < 0)
@@ -428,7 +440,7 @@ check_row(struct cli_ctx *cli, const struct cli_dir_row *r)
 		f = NULL;
 	}
 	if (ret == 0) {
-		snprintf(prefix, sizeof(prefix), "ligne %zu : ", r->line);
+		line_prefix(rows, r, prefix, sizeof(prefix));
 		cli->err_prefix = prefix;
 		ret = cli_call(cli, "item.check", &params, 0, &json);
 		cli->err_prefix = NULL;
@@ -525,7 +537,7 @@ cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
 			ret = cli_nomem();
 			goto out;
 		}
-		rc = check_row(cli, r);
+		rc = check_row(cli, rows, r);
 		if (rc == CLI_EXIT_INVALID) {
 			r->bad = 1;
 			goto counted;
@@ -539,9 +551,11 @@ cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
 			    (r->id != NULL && rows->v[j].id != NULL &&
 			    strcmp(r->id, rows->v[j].id) != 0))
 				continue;
-			cli_err("ligne %zu : même ressource que la ligne %zu "
-			    "(même nom, adresse et ville) — gardez-en une "
-			    "seule", r->line, rows->v[j].line);
+			char prefix[80];
+			line_prefix(rows, r, prefix, sizeof(prefix));
+			cli_err("%smême ressource que la ligne %zu (même nom, "
+			    "adresse et ville) — gardez-en une seule", prefix,
+			    rows->v[j].line);
 			r->bad = 1;
 			goto counted;
 		}
@@ -553,11 +567,12 @@ cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
 		if (r->match != NULL && r->diff.n > 0 && !may_edit(r->match,
 		    me)) {
 			char *owner = cli_out_clean_cut(cli_doc_str(r->match,
-			    "owner_name"), 60);
-			cli_err("ligne %zu : cette ressource appartient à %s : "
-			    "seuls ce site et ses éditeurs peuvent la modifier ; "
+			    "owner_name"), 60), prefix[80];
+			line_prefix(rows, r, prefix, sizeof(prefix));
+			cli_err("%scette ressource appartient à %s : seuls ce "
+			    "site et ses éditeurs peuvent la modifier ; "
 			    "demandez-lui le changement, ou retirez la ligne",
-			    r->line, owner != NULL && owner[0] != '\0' ? owner :
+			    prefix, owner != NULL && owner[0] != '\0' ? owner :
 			    "un autre site");
 			free(owner);
 			r->bad = 1;
@@ -575,11 +590,12 @@ out:
 
 /* Writes one good row: an add, an edit of what differs, or nothing. */
 static int
-write_row(struct cli_ctx *cli, const struct cli_dir_row *r, int *what)
+write_row(struct cli_ctx *cli, const struct cli_dir_rows *rows,
+    const struct cli_dir_row *r, int *what)
 {
 	const struct cli_kv *src = r->match != NULL ? &r->diff : &r->fields;
 	struct cli_kv params = { 0 };
-	char prefix[40], *f = NULL, *json = NULL;
+	char prefix[80], *f = NULL, *json = NULL;
 	int ret = CLI_EXIT_OK;
 
 	*what = r->match == NULL ? 0 : r->diff.n > 0 ? 1 : 2;
@@ -597,7 +613,7 @@ write_row(struct cli_ctx *cli, const struct cli_dir_row *r, int *what)
 		f = NULL;
 	}
 	if (ret == 0) {
-		snprintf(prefix, sizeof(prefix), "ligne %zu : ", r->line);
+		line_prefix(rows, r, prefix, sizeof(prefix));
 		cli->err_prefix = prefix;
 		ret = cli_call(cli, r->match != NULL ? "item.edit" : "item.add",
 		    &params, 0, &json);
@@ -625,7 +641,7 @@ cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
 	for (size_t i = 0; i < rows->n; i++) {
 		if (rows->v[i].bad)
 			continue;
-		rc = write_row(cli, &rows->v[i], &what);
+		rc = write_row(cli, rows, &rows->v[i], &what);
 		if (rc == CLI_EXIT_DOWN)
 			return rc;
 		if (rc != CLI_EXIT_OK) {

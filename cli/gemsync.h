@@ -371,6 +371,8 @@ struct cli_dir_row {
 struct cli_dir_rows {
 	struct cli_dir_row *v;
 	size_t n, cap;
+	const char *source;       /* NULL, or the file the lines are of
+	                           * ("services.csv"), named in messages */
 };
 /* Appends an empty row read at line; NULL when out of memory. */
 struct cli_dir_row *cli_dir_rows_add(struct cli_dir_rows *rows,

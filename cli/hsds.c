@@ -504,6 +504,7 @@ cli_hsds_read(const char *dir, struct cli_dir_rows *rows, const char **cols,
 	int ret = 0;
 
 	memset(tb, 0, sizeof(tb));
+	rows->source = "services.csv";
 	for (int t = 0; ret == 0 && t < T__COUNT; t++)
 		ret = table_read(dir, tables[t].name, t == T_SERVICE, &tb[t]);
 	for (size_t i = 0; ret == 0 && i < tb[T_SERVICE].n; i++) {

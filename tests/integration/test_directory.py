@@ -171,9 +171,24 @@ def test_hsds_round_trip():
         out = c.cli("import", "resources", pkg)
         assert "3 inchangées" in out, out
         assert c.status()["changes"] == before
+        # a bad service is named by its line in services.csv
+        spath = os.path.join(pkg, "services.csv")
+        with open(spath, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        bad_line = next(i for i, r in enumerate(rows) if r[2] == "Clubhouse Évreux") + 1
+        rows[bad_line - 1][5] = "pas-un-courriel"
+        with open(spath, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerows(rows)
+        r = c.run("import", "resources", pkg)
+        assert r.returncode == EXIT_INVALID, (r.returncode, r.stderr)
+        assert f"services.csv, ligne {bad_line} : " in r.stderr and "email" in r.stderr, r.stderr
+        assert c.status()["changes"] == before
         # the same export twice: the same bytes
+        pkg1 = os.path.join(tmp, "hsds1")
         pkg2 = os.path.join(tmp, "hsds2")
+        a.cli("export", "resources", "--hsds", "-o", pkg1)
         a.cli("export", "resources", "--hsds", "-o", pkg2)
+        pkg = pkg1
         for name in sorted(os.listdir(pkg)):
             assert open(os.path.join(pkg, name), "rb").read() == \
                 open(os.path.join(pkg2, name), "rb").read(), name
