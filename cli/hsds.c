@@ -270,8 +270,10 @@ cli_hsds_export(struct cli_ctx *cli, const char *dir)
 		export_one(p, item);
 	dp = datapackage();
 	for (int t = 0; t < T__COUNT; t++)
-		if (p->out[t].failed)
-			dp = (free(dp), NULL);
+		if (p->out[t].failed) {
+			free(dp);
+			dp = NULL;
+		}
 	if (dp == NULL) {
 		ret = cli_nomem();
 		goto out;
