@@ -132,7 +132,7 @@ build_request(Gs__Request *req, const char *command,
 
 /* Prints the daemon's refusal and returns the matching exit code. */
 static int
-report_status(const Gs__Response *resp)
+report_status(const Gs__Response *resp, const char *prefix)
 {
 	const char *dflt;
 	char *err = NULL, *field = NULL;
@@ -162,7 +162,8 @@ report_status(const Gs__Response *resp)
 		err = cli_out_clean(resp->error);
 	if (resp->field != NULL && resp->field[0] != '\0')
 		field = cli_out_clean(resp->field);
-	fprintf(stderr, "gemsync: %s", err != NULL ? err : dflt);
+	fprintf(stderr, "gemsync: %s%s", prefix != NULL ? prefix : "",
+	    err != NULL ? err : dflt);
 	if (field != NULL)
 		fprintf(stderr, " (champ : %s)", field);
 	fputc('\n', stderr);
@@ -266,7 +267,7 @@ cli_call(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (resp->status != GS__STATUS__OK) {
-		ret = report_status(resp);
+		ret = report_status(resp, cli->err_prefix);
 		goto out;
 	}
 	if (resp->version != GS_CONTROL_VERSION) {

@@ -27,6 +27,7 @@ static const struct cli_word item_types[] = {
 	{ "resource", "ressource" },
 	{ "site", "site" },
 	{ "reservation", "réservation" },
+	{ "confirmation", "vérification" },
 	{ NULL, NULL },
 };
 
@@ -314,6 +315,9 @@ print_item(const json_t *item)
 	if (type != NULL && strcmp(type, "event") == 0 &&
 	    cli_event_seats_width() > width)
 		width = cli_event_seats_width();
+	if (type != NULL && strcmp(type, "resource") == 0 &&
+	    cli_out_width(CLI_VERIFIED_LABEL) > width)
+		width = cli_out_width(CLI_VERIFIED_LABEL);
 	width++;        /* the colon */
 
 	cancelled = cli_doc_str(fields, "cancelled");
@@ -357,6 +361,11 @@ print_item(const json_t *item)
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);
+	if (type != NULL && strcmp(type, "resource") == 0) {
+		char said[200];
+		cli_resource_verified(item, said, sizeof(said));
+		cli_out_lv(CLI_VERIFIED_LABEL, width, said, NULL);
+	}
 
 	owner_name = cli_doc_str(item, "owner_name");
 	name = cli_out_clean_cut(owner_name, 80);

@@ -68,7 +68,7 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE] [--all]", NULL },
+	  "[--kind K] [--town T] [--search TEXTE] [--all] [--stale]", NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  "affiche une ressource", "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
@@ -76,6 +76,31 @@ static const struct cli_cmd commands[] = {
 	  EDIT_NOTES },
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  "supprime une ressource", "ITEM", ITEM_ARG },
+	{ { "resource", "confirm", NULL }, cli_cmd_resource_confirm,
+	  "note que ce site a vérifié la fiche aujourd'hui", "RESOURCE",
+	  "RESOURCE est un ID de ressource ou un préfixe unique d'au moins 6\n"
+	  "caractères hexadécimaux. Chaque site peut vérifier toute fiche ;\n"
+	  "tous les sites affichent la dernière vérification (« vérifié le\n"
+	  "12/11/2026 par GEM L'Envol »), et resource list --stale liste\n"
+	  "les fiches que personne n'a vérifiées depuis 6 mois.\n" },
+	{ { "export", "resources", NULL }, cli_cmd_resource_export,
+	  "écrit l'annuaire dans un fichier (tableur ou HSDS 3.0)",
+	  "(--csv FICHIER | --hsds -o DOSSIER)",
+	  "--csv écrit un seul fichier que LibreOffice ou Excel ouvrent tel\n"
+	  "quel (UTF-8, « ; »). --hsds écrit les tables du standard HSDS 3.0\n"
+	  "(organizations.csv, services.csv, locations.csv...) et leur\n"
+	  "datapackage.json, avec la date de dernière vérification\n"
+	  "(assured_date).\n" },
+	{ { "import", "resources", NULL }, cli_cmd_resource_import,
+	  "ajoute ou met à jour des ressources depuis un fichier",
+	  "FICHIER|DOSSIER [--partial]",
+	  "FICHIER est un CSV comme celui d'export resources --csv (la\n"
+	  "première ligne nomme les colonnes) ; DOSSIER un paquet HSDS.\n"
+	  "Chaque ligne suit les règles de resource add ; les lignes\n"
+	  "refusées sont nommées (« ligne 12 : ... ») et rien n'est importé\n"
+	  "sauf avec --partial. Une ligne déjà importée ne change rien :\n"
+	  "réimporter le même fichier ne fait rien, une liste mise à jour\n"
+	  "modifie seulement ce qui a changé.\n" },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
 	  "liste les éléments en conflit", NULL, NULL },
 	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,

@@ -218,6 +218,8 @@ static const struct {
 	{ "site.trust", ctl_site_trust, true },
 	{ "site.block", ctl_site_block, true },
 	{ "sync", ctl_sync, true },
+	{ "resource.confirm", ctl_resource_confirm, false },
+	{ "item.check", ctl_item_check, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */

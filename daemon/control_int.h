@@ -107,6 +107,10 @@ void ctl_event_cancel(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_event_reserve(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
+void ctl_resource_confirm(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_item_check(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
 void ctl_conflicts_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_conflicts_show(struct gs_daemon *d, const struct ctl_request *q,

@@ -194,12 +194,14 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 	conflicts = shown.n;
 	gs_store_equivocation_count(d->store, &equiv);
 	gs_transport_counters(d->transport, &sent, &received);
-	counts = json_pack("{s:I,s:I,s:I,s:I}",
+	counts = json_pack("{s:I,s:I,s:I,s:I,s:I}",
 	    "event", (json_int_t)gs_replica_count(rp, GS_TYPE_EVENT),
 	    "resource", (json_int_t)gs_replica_count(rp, GS_TYPE_RESOURCE),
 	    "site", (json_int_t)gs_replica_count(rp, GS_TYPE_SITE),
 	    "reservation",
-	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION));
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION),
+	    "confirmation",
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_CONFIRMATION));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "site_id", gs_identity_siteid(gs_replica_identity(d->replica)),
 	    "name", gs_view_site_name(d->replica, gs_replica_pk(d->replica)),

@@ -34,6 +34,9 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 	case GS_TYPE_RESERVATION:
 		/* from (author, event), or (author, event, date) for a date */
 		return gs_item_id_reservation_for(c->author, delta, out);
+	case GS_TYPE_CONFIRMATION:
+		/* from (author, resource) */
+		return gs_item_id_confirmation_for(c->author, delta, out);
 	default:
 		gs_item_id_new(c->author, c->seq, out);
 		return 0;
@@ -44,13 +47,19 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
  * An item's ID is bound to what it is about: an edit may not move a
  * reservation to another event or another date (one reservation per
  * site, event and date). An edit naming the event names the date too
- * when the reservation has one; an edit may not name a date alone.
+ * when the reservation has one; an edit may not name a date alone. A
+ * confirmation stays about the resource its ID was derived from.
  */
 static bool
 keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
 {
 	uint8_t id[16];
 
+	if (c->type == GS_TYPE_CONFIRMATION)
+		/* a confirmation stays about its resource */
+		return gs_fields_get(delta, "resource") == NULL ||
+		    (gs_item_id_confirmation_for(c->author, delta, id) == 0 &&
+		    memcmp(id, c->item, 16) == 0);
 	if (c->type != GS_TYPE_RESERVATION)
 		return true;
 	if (gs_fields_get(delta, "event") == NULL)

@@ -64,6 +64,11 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 		if (ret != 0)
 			goto out;
 		item = gs_replica_item(r, id);
+	} else if (item == NULL && type == GS_TYPE_CONFIRMATION) {
+		ret = gs_item_id_confirmation_for(me, delta, id);
+		if (ret != 0)
+			goto out;
+		item = gs_replica_item(r, id);
 	} else if (item == NULL) {
 		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);
 	}

@@ -574,6 +574,13 @@ static const struct gs_enum_value resource_kinds[] = {
 	ENUM_END,
 };
 
+static const struct gs_enum_value resource_status[] = {
+	{ "active", "actif", "active" },
+	{ "temporarily_closed", "fermé temporairement", NULL },
+	{ "closed", "fermé", NULL },
+	ENUM_END,
+};
+
 /*
  * One row a field, by name. Columns: name, required, text kind, limit in
  * bytes, rule (NULL: free text), what an over-long value is told
@@ -608,9 +615,11 @@ static const struct field_def event_fields[] = {
 };
 
 static const struct field_def resource_fields[] = {
+	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL, false },
 	{ "address", false, LINE, 300, NULL, SAY_BYTES, NULL, false },
 	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL, false },
 	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL, false },
+	{ "eligibility", false, LINE, 500, NULL, SAY_BYTES, NULL, false },
 	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL, false },
 	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL, false },
 	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds, false },
@@ -619,6 +628,7 @@ static const struct field_def resource_fields[] = {
 	{ "name", true, LINE, 200, rule_not_blank, SAY_BYTES, NULL, false },
 	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL, false },
 	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL, false },
+	{ "status", false, LINE, 32, NULL, SAY_VALUE, resource_status, false },
 	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
 	{ "url", false, LINE, 500, rule_url, SAY_BYTES, NULL, false },
 };
@@ -645,6 +655,10 @@ static const struct field_def reservation_fields[] = {
 	{ "waiting", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
 };
 
+static const struct field_def confirmation_fields[] = {
+	{ "resource", true, LINE, 64, rule_hex32, SAY_VALUE, NULL, false },
+};
+
 struct type_def {
 	int type;               /* enum gs_item_type */
 	const char *name;
@@ -665,6 +679,8 @@ static const struct type_def types[] = {
 	{ GS_TYPE_SITE, "site", TABLE(site_fields), NULL, false, NULL },
 	{ GS_TYPE_RESERVATION, "reservation", TABLE(reservation_fields), NULL,
 	    false, NULL },
+	{ GS_TYPE_CONFIRMATION, "confirmation", TABLE(confirmation_fields),
+	    NULL, false, NULL },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 _Static_assert(NTYPES == GS_TYPE_MAX - GS_TYPE_MIN + 1,

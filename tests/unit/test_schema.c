@@ -89,7 +89,9 @@ test_types(void **state)
 	assert_string_equal(gs_item_type_name(GS_TYPE_SITE), "site");
 	assert_string_equal(gs_item_type_name(GS_TYPE_RESERVATION), "reservation");
 	assert_null(gs_item_type_name(0));
-	assert_null(gs_item_type_name(5));
+	assert_string_equal(gs_item_type_name(GS_TYPE_CONFIRMATION),
+	    "confirmation");
+	assert_null(gs_item_type_name(6));
 	assert_int_equal(gs_item_type_parse("event"), GS_TYPE_EVENT);
 	assert_int_equal(gs_item_type_parse("reservation"), GS_TYPE_RESERVATION);
 	assert_int_equal(gs_item_type_parse("Event"), GS_EINVAL);
@@ -329,6 +331,17 @@ test_resource_fields(void **state)
 	KO(RES, "kind", "workshop");
 	OK(RES, "address", "12 rue de la Paix");
 	KO(RES, "address", rep('a', 301));
+	OK(RES, "accessibility", "plain-pied, boucle magnétique");
+	KO(RES, "accessibility", rep('a', 1001));
+	OK(RES, "eligibility", "sans diagnostic, sans orientation");
+	KO(RES, "eligibility", rep('e', 501));
+	KO(RES, "eligibility", "ligne\nsuivante");
+	OK(RES, "status", "active");
+	OK(RES, "status", "temporarily_closed");
+	OK(RES, "status", "closed");
+	OK(RES, "status", "");
+	KO(RES, "status", "fermé");          /* stored as the code only */
+	KO(RES, "status", "open");
 	OK(RES, "postcode", "35000");
 	OK(RES, "postcode", "");
 	KO(RES, "postcode", "3500");
@@ -667,6 +680,24 @@ test_store_types(void **state)
 }
 
 /* A reservation names its event by the hex of the event's ID. */
+/* A confirmation names its resource by the hex of the resource's ID. */
+static void
+test_confirmation_fields(void **state)
+{
+	char hex[2 * GS_ITEM_ID_LEN + 1];
+
+	(void)state;
+	memset(hex, 'a', sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = '\0';
+	OK(GS_TYPE_CONFIRMATION, "resource", hex);
+	KO(GS_TYPE_CONFIRMATION, "resource", "");
+	KO(GS_TYPE_CONFIRMATION, "resource", "abc");
+	KO(GS_TYPE_CONFIRMATION, "date", "2026-11-12");   /* no such field */
+	assert_string_equal(gs_item_type_name(GS_TYPE_CONFIRMATION),
+	    "confirmation");
+	assert_null(gs_item_editors_field(GS_TYPE_CONFIRMATION));
+}
+
 static void
 test_reservation_event_hex(void **state)
 {
@@ -688,6 +719,7 @@ test_schema_values(void **state)
 		{ GS_TYPE_EVENT, "kind" }, { GS_TYPE_EVENT, "audience" },
 		{ GS_TYPE_EVENT, "easy_read" }, { GS_TYPE_EVENT, "companion" },
 		{ GS_TYPE_EVENT, "cancelled" }, { GS_TYPE_RESOURCE, "kind" },
+		{ GS_TYPE_RESOURCE, "status" },
 	};
 	const struct gs_enum_value *v;
 	char list[200];
@@ -761,6 +793,11 @@ test_normalize(void **state)
 		{ GS_TYPE_RESOURCE, "kind", "Recovery-College", "recovery-college" },
 		{ GS_TYPE_RESOURCE, "kind", "collège de rétablissement",
 		  "recovery-college" },
+		{ GS_TYPE_RESOURCE, "status", "Fermé temporairement",
+		  "temporarily_closed" },
+		{ GS_TYPE_RESOURCE, "status", "ferme", "closed" },
+		{ GS_TYPE_RESOURCE, "status", "actif", "active" },
+		{ GS_TYPE_RESOURCE, "status", "Active", "active" },
 	};
 	static const struct {
 		int type;
@@ -773,6 +810,7 @@ test_normalize(void **state)
 		{ GS_TYPE_EVENT, "easy_read", "o" },
 		{ GS_TYPE_EVENT, "easy_read", "1" },
 		{ GS_TYPE_RESOURCE, "kind", "atelier" },
+		{ GS_TYPE_RESOURCE, "status", "ouvert" },
 	};
 	const char *code;
 
@@ -858,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_one_of),
 		cmocka_unit_test(test_store_types),
 		cmocka_unit_test(test_reservation_event_hex),
+		cmocka_unit_test(test_confirmation_fields),
 		cmocka_unit_test(test_schema_values),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_text_that_lies),
