@@ -36,7 +36,7 @@ struct gs_replica_opts {
 };
 
 /* Refusal reasons are error codes; by_reason is indexed by -code. */
-#define GS_REASONS 32
+#define GS_REASONS 64
 struct gs_apply_stats {
 	unsigned applied;
 	unsigned dup;                 /* already held: a no-op, not a refusal */
