@@ -231,6 +231,19 @@ trust_name(int t)
 	    "blocked" : "pending";
 }
 
+/* {"by", "last_seq"} when a revocation of pk is in effect here, or null. */
+static json_t *
+revoked_json(struct gs_daemon *d, const uint8_t pk[32])
+{
+	uint8_t by[32];
+	uint64_t last;
+
+	if (!gs_replica_revoked(d->replica, pk, &last, by))
+		return json_null();
+	return json_pack("{s:o,s:I}", "by", ctl_site_id_json(by), "last_seq",
+	    (json_int_t)last);
+}
+
 static json_t *
 site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
     const uint8_t *introducer, const struct gs_seqmap *owned)
@@ -239,13 +252,14 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
+	json_t *e;
 
 	gs_item_id_site(pk, id);
 	it = gs_replica_item(d->replica, id);
 	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
 	    gs_fields_get(&st->fields, "town") != NULL)
 		town = gs_fields_get(&st->fields, "town");
-	return json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
+	e = json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
 	    "site_id", ctl_site_id_json(pk),
 	    "name", gs_view_site_name(d->replica, pk),
 	    "town", town,
@@ -253,6 +267,9 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	    "introduced_by", introducer ? ctl_site_id_json(introducer) :
 	    json_null(),
 	    "items", (json_int_t)gs_seqmap_get(owned, pk));
+	if (e != NULL)
+		json_object_set_new(e, "revoked", revoked_json(d, pk));
+	return e;
 }
 
 struct site_list_ctx {
@@ -361,4 +378,68 @@ ctl_site_block(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
 	site_set(d, q, r, GS_TRUST_BLOCKED);
+}
+
+/*
+ * Writes this site's revocation of pk, keeping pk's changes up to last,
+ * then lets gossip push it like any change.
+ */
+static void
+write_revocation(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, const uint8_t pk[32], uint64_t last)
+{
+	const char *reason = ctl_param(q, "reason");
+	struct gs_fields f;
+	struct gs_verr v;
+	char sid[GS_SITEID_SIZE], seq[24], hex[33];
+	uint8_t id[16];
+	int rc;
+
+	gs_siteid_encode(pk, sid);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)last);
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&f);
+	rc = gs_fields_set(&f, "site", sid);
+	if (rc == 0)
+		rc = gs_fields_set(&f, "last_seq", seq);
+	if (rc == 0 && reason != NULL && reason[0] != '\0')
+		rc = gs_fields_set(&f, "reason", reason);
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_REVOCATION, &f,
+		    false, NULL, 0, &v, id);
+	gs_fields_clear(&f);
+	if (rc == GS_EEXISTS) {
+		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site-ci a déjà "
+		    "révoqué cette clé : rien à refaire (gemsync site list "
+		    "montre la révocation)");
+		return;
+	}
+	if (rc != 0) {
+		ctl_fail_err(r, rc, &v);
+		return;
+	}
+	gs_hex(id, 16, hex);
+	r->json = json_pack("{s:o,s:I,s:s}", "site_id", ctl_site_id_json(pk),
+	    "last_seq", (json_int_t)last, "item", hex);
+}
+
+void
+ctl_site_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	uint8_t pk[32];
+
+	if (ctl_other_site_param(d, q, r, pk) != 0)
+		return;
+	write_revocation(d, q, r, pk, gs_replica_seq(d->replica, pk));
+}
+
+void
+ctl_key_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+
+	/* the revocation is this key's last change: nothing after counts */
+	write_revocation(d, q, r, me, gs_replica_seq(d->replica, me) + 1);
 }

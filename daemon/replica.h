@@ -106,6 +106,16 @@ int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
  */
 bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
+/*
+ * Whether a revocation of site pk is in effect here (docs/internals/
+ * trust.md): one written by pk itself, by this site, or by the introducer
+ * through which this site trusts pk. Then *last_seq (if not NULL) is the
+ * last of pk's sequence numbers accepted (the lowest such cut) and by (if
+ * not NULL) receives the revoking site. pk's changes numbered beyond it
+ * are refused (GS_EREVOKED); those up to it stay, marked.
+ */
+bool gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
+    uint64_t *last_seq, uint8_t *by);
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
 /* Items whose stored data failed authentication. */

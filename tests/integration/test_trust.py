@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gslib import GEMSYNCD, Net, ini_merge, run_tests  # noqa: E402
+from gslib import GEMSYNCD, TOOLS, Net, ini_merge, run_tests, wait_until  # noqa: E402
 
 
 def write_pass(site, text="phrase de passe du GEM\n"):
@@ -89,8 +89,117 @@ def test_signing_key_sealed_on_first_start():
         assert len(s.events()) == 2
 
 
+def ids(site):
+    return {e["id"] for e in site.events()}
+
+
+def site_row(site, sid):
+    for s in site.j("site", "list")["sites"]:
+        if s["site_id"] == sid:
+            return s
+    return None
+
+
+def revoked(site, sid):
+    row = site_row(site, sid)
+    return row is not None and row.get("revoked") is not None
+
+
+def forge(key_dir, target, seq, title):
+    return subprocess.run([os.path.join(TOOLS, "gs_forge"), key_dir, target.endpoint,
+                           target.id, "event", "auto", str(seq), "-", f"title={title}",
+                           "kind=workshop", "start=2030-06-01T14:00:00+02:00"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_revocation_two_hops():
+    """I revokes X; B trusts X through I, C through B: the revocation
+    reaches C two hops away and stops X's new changes there."""
+    with Net() as net:
+        x = net.started("GEM Volé")
+        i = net.started("GEM Pivot")
+        b = net.started("GEM Relais")
+        c = net.started("GEM Lointain")
+        i.peer(x)
+        x.peer(i)
+        b.peer(i, "--introducer")
+        i.peer(b)
+        c.peer(b, "--introducer")
+        b.peer(c)
+        e1 = x.add_event("Atelier d'avant")
+        wait_until(lambda: e1 in ids(c), timeout=60, what="X's event at C")
+        assert site_row(b, x.id)["introduced_by"] == i.id
+        assert site_row(c, x.id)["introduced_by"] == b.id
+        out = i.cli("site", "revoke", x.id, "--reason", "ordinateur volé")
+        assert "Site révoqué" in out, out
+        for s in (i, b, c):
+            wait_until(lambda: revoked(s, x.id), timeout=60,
+                       what=f"the revocation at {s.name}")
+        assert site_row(i, x.id)["revoked"]["by"] == i.id
+        assert site_row(b, x.id)["revoked"]["by"] == i.id
+        assert site_row(c, x.id)["revoked"]["by"] == b.id   # passed on by B
+        # a second revocation of the same site by I is refused, nothing lost
+        r = i.run("site", "revoke", x.id)
+        assert r.returncode == 1 and "déjà" in r.stderr, r.stderr
+        # what X wrote before stays, marked
+        for s in (i, b, c):
+            assert s.j("event", "show", e1)["owner_revoked"] is True
+        assert "site révoqué" in c.cli("event", "show", e1)
+        assert "RÉVOQUÉ" in c.cli("site", "list")
+        # X (which does not know) writes again and reaches I and C directly
+        before = {s.name: s.status()["refused"] for s in (i, c)}
+        x.peer(c)
+        e2 = x.add_event("Atelier d'après")
+        for s in (i, c):
+            wait_until(lambda: s.status()["refused"] > before[s.name], timeout=60,
+                       what=f"X's new change refused at {s.name}")
+        for s in (i, b, c):
+            assert e2 not in ids(s) and e1 in ids(s)
+        px = [p for p in i.j("peer", "list")["peers"] if p["site_id"] == x.id][0]
+        assert px["refused_by_reason"].get("REVOKED", 0) >= 1, px
+
+
+def test_self_revocation_everywhere():
+    """X revokes its own key: A (which trusts X directly) and B (through
+    A) refuse what the key signs afterwards, even sent by a thief."""
+    with Net() as net:
+        x = net.started("GEM Perdu")
+        a = net.started("GEM Voisin")
+        b = net.started("GEM Second")
+        a.peer(x)
+        x.peer(a)
+        b.peer(a, "--introducer")
+        a.peer(b)
+        e1 = x.add_event("Avant la perte")
+        wait_until(lambda: e1 in ids(b), timeout=60, what="X's event at B")
+        r = x.run("key", "revoke")
+        assert r.returncode == 2 and "--yes" in r.stderr, r.stderr
+        x.cli("key", "revoke", "--yes", "--reason", "clé perdue")
+        cut = x.status()["seq"]
+        r = x.run("event", "add", "--title", "Refusé", "--kind", "workshop",
+                  "--start", "2030-06-01T14:00:00+02:00")
+        assert r.returncode == 1 and "révoquée" in r.stderr, r.stderr
+        for s in (a, b):
+            wait_until(lambda: revoked(s, x.id), timeout=60,
+                       what=f"the self-revocation at {s.name}")
+            row = site_row(s, x.id)
+            assert row["revoked"] == {"by": x.id, "last_seq": cut}, row
+            assert s.j("event", "show", e1)["owner_revoked"] is True
+        x.stop()
+        for s in (a, b):
+            before = s.status()["refused"]
+            r = forge(x.data, s, cut + 1, "Signé par le voleur")
+            assert r.returncode == 0, r.stderr
+            wait_until(lambda: s.status()["refused"] > before, timeout=30,
+                       what=f"the thief's change refused at {s.name}")
+            assert all(e["fields"]["title"] != "Signé par le voleur"
+                       for e in s.events())
+
+
 if __name__ == "__main__":
     run_tests([
         test_signing_key_sealed_at_init,
         test_signing_key_sealed_on_first_start,
+        test_revocation_two_hops,
+        test_self_revocation_everywhere,
     ])
