@@ -148,6 +148,38 @@ requests_block(const json_t *arr)
 	}
 }
 
+/*
+ * Each site proved to have signed two different changes with one number:
+ * its key is in two places at once (copied or stolen). What to do.
+ */
+static void
+equivocations_block(const json_t *sites)
+{
+	const json_t *s;
+	char shortid[GS_SITEID_SHORT];
+	char *name;
+	size_t i;
+
+	if (!json_is_array(sites) || json_array_size(sites) == 0)
+		return;
+	json_array_foreach(sites, i, s) {
+		name = cli_out_clean_cut(cli_doc_str(s, "name"), 60);
+		cli_out_short_id(cli_doc_str(s, "site_id") != NULL ?
+		    cli_doc_str(s, "site_id") : "?", shortid);
+		printf("\nProblème : le site %s (%s) a signé deux modifications "
+		    "différentes sous le même numéro (n° %lld) : sa clé est "
+		    "sans doute copiée ou volée.\n"
+		    "À faire : appelez ce site. S'il n'a pas restauré une "
+		    "ancienne sauvegarde, qu'il révoque sa clé (gemsync key "
+		    "revoke --yes) ; sinon, son introducteur la révoque "
+		    "(gemsync site revoke %s).\n",
+		    name != NULL && name[0] != '\0' ? name : "sans nom",
+		    shortid, num(s, "seq"), cli_doc_str(s, "site_id") != NULL ?
+		    cli_doc_str(s, "site_id") : "SITE-ID");
+		free(name);
+	}
+}
+
 static void
 print_status(const json_t *st)
 {
@@ -216,6 +248,7 @@ print_status(const json_t *st)
 	if (num(st, "pending_sites") > 0)
 		puts("\nDes sites attendent votre décision : gemsync site "
 		    "pending.");
+	equivocations_block(json_object_get(st, "equivocating_sites"));
 }
 
 int

@@ -178,6 +178,48 @@ on_conflicted(struct gs_item *it, void *arg)
 	return 0;
 }
 
+/* One entry per site with a proof of equivocation (its lowest sequence). */
+struct equiv_sites {
+	struct gs_daemon *d;
+	json_t *arr;
+	struct gs_seqmap *counts;     /* NULL, or author -> proofs */
+	uint8_t last[32];
+	bool any;
+};
+
+static int
+on_equiv_site(const struct gs_equivoc_row *e, void *arg)
+{
+	struct equiv_sites *x = arg;
+
+	if (x->counts != NULL) {
+		gs_seqmap_raise(x->counts, e->author,
+		    gs_seqmap_get(x->counts, e->author) + 1);
+		return 0;
+	}
+	if (x->any && memcmp(x->last, e->author, 32) == 0)
+		return 0;   /* rows come by author, then sequence */
+	x->any = true;
+	memcpy(x->last, e->author, 32);
+	json_array_append_new(x->arr, json_pack("{s:o,s:s,s:I,s:o}",
+	    "site_id", ctl_site_id_json(e->author),
+	    "name", gs_view_site_name(x->d->replica, e->author),
+	    "seq", (json_int_t)e->seq,
+	    "seen", ctl_time_or_null(e->seen)));
+	return 0;
+}
+
+/* The sites proved to have signed two changes with one sequence. */
+static json_t *
+equivocating_sites(struct gs_daemon *d)
+{
+	struct equiv_sites x = { d, json_array(), NULL, { 0 }, false };
+
+	if (x.arr != NULL)
+		gs_store_equivocations_foreach(d->store, on_equiv_site, &x);
+	return x.arr;
+}
+
 void
 ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
@@ -219,6 +261,8 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 	if (o != NULL) {
 		json_object_set_new(o, "seq", json_integer((json_int_t)
 		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
+		json_object_set_new(o, "equivocating_sites",
+		    equivocating_sites(d));
 		seat_warnings(d, o);
 	}
 	r->json = o;
@@ -246,7 +290,8 @@ revoked_json(struct gs_daemon *d, const uint8_t pk[32])
 
 static json_t *
 site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
-    const uint8_t *introducer, const struct gs_seqmap *owned)
+    const uint8_t *introducer, const struct gs_seqmap *owned,
+    const struct gs_seqmap *equiv)
 {
 	uint8_t id[16];
 	struct gs_item *it;
@@ -267,8 +312,11 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	    "introduced_by", introducer ? ctl_site_id_json(introducer) :
 	    json_null(),
 	    "items", (json_int_t)gs_seqmap_get(owned, pk));
-	if (e != NULL)
+	if (e != NULL) {
 		json_object_set_new(e, "revoked", revoked_json(d, pk));
+		json_object_set_new(e, "equivocations", json_integer(
+		    (json_int_t)gs_seqmap_get(equiv, pk)));
+	}
 	return e;
 }
 
@@ -277,6 +325,7 @@ struct site_list_ctx {
 	json_t *arr;
 	int only_pending;
 	struct gs_seqmap owned;      /* owner -> live events and resources */
+	struct gs_seqmap equiv;      /* author -> proofs of equivocation */
 };
 
 static int
@@ -288,7 +337,7 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 	if (l->only_pending && s->trust != GS_TRUST_PENDING)
 		return 0;
 	e = site_entry(l->d, s->pk, trust_name(s->trust),
-	    s->introduced ? s->introducer : NULL, &l->owned);
+	    s->introduced ? s->introducer : NULL, &l->owned, &l->equiv);
 	if (l->only_pending) {
 		json_object_set_new(e, "transport_key", json_null());
 		json_object_set_new(e, "source", json_string("gossip"));
@@ -303,14 +352,18 @@ void
 ctl_site_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	struct site_list_ctx l = { d, json_array(), 0, { NULL, 0, 0 } };
+	struct site_list_ctx l = { d, json_array(), 0, { NULL, 0, 0 },
+	    { NULL, 0, 0 } };
+	struct equiv_sites x = { d, NULL, &l.equiv, { 0 }, false };
 
 	(void)q;
 	gs_replica_owned_counts(d->replica, &l.owned);
+	gs_store_equivocations_foreach(d->store, on_equiv_site, &x);
 	json_array_append_new(l.arr, site_entry(d, gs_replica_pk(d->replica),
-	    "self", NULL, &l.owned));
+	    "self", NULL, &l.owned, &l.equiv));
 	gs_trust_foreach(d->trust, on_site_list, &l);
 	gs_seqmap_free(&l.owned);
+	gs_seqmap_free(&l.equiv);
 	r->json = json_pack("{s:o}", "sites", l.arr);
 }
 
@@ -335,7 +388,8 @@ void
 ctl_site_pending(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	struct site_list_ctx l = { d, json_array(), 1, { NULL, 0, 0 } };
+	struct site_list_ctx l = { d, json_array(), 1, { NULL, 0, 0 },
+	    { NULL, 0, 0 } };
 
 	(void)q;
 	gs_store_pending_foreach(d->store,

@@ -134,6 +134,50 @@ gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
 	return true;
 }
 
+/* Is header (with sig) a valid change by author numbered seq? */
+static int
+proof_half(const uint8_t *hdr, size_t len, const uint8_t *sig,
+    const uint8_t author[32], uint64_t seq)
+{
+	struct gs_change *c = NULL;
+	int ret = gs_change_verify(hdr, len, sig, 64, NULL, 0, &c);
+
+	if (ret == 0 && (memcmp(c->author, author, 32) != 0 || c->seq != seq))
+		ret = GS_EPROTO;
+	gs_change_destroy(&c);
+	return ret;
+}
+
+int
+gs_replica_equivocation_add(struct gs_replica *r,
+    const struct gs_equivoc_row *e)
+{
+	const struct gs_trust_site *s;
+	int64_t before = 0, after = 0;
+	int ret;
+
+	if (e->len_a == e->len_b && memcmp(e->hdr_a, e->hdr_b, e->len_a) == 0)
+		return GS_EPROTO;
+	ret = proof_half(e->hdr_a, e->len_a, e->sig_a, e->author, e->seq);
+	if (ret == 0)
+		ret = proof_half(e->hdr_b, e->len_b, e->sig_b, e->author,
+		    e->seq);
+	if (ret != 0)
+		return ret;
+	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
+	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
+	    (s == NULL || s->trust == GS_TRUST_PENDING))
+		return 0;
+	ret = gs_store_equivocation_count(r->store, &before);
+	if (ret != 0 || before >= GS_EQUIVOC_MAX)
+		return ret;
+	ret = gs_store_equivocation_add(r->store, e->author, e->seq,
+	    e->hdr_a, e->len_a, e->sig_a, e->hdr_b, e->len_b, e->sig_b);
+	if (ret == 0)
+		ret = gs_store_equivocation_count(r->store, &after);
+	return ret != 0 ? ret : after > before;
+}
+
 int
 replica_revocation_parse(const struct gs_fields *f, uint8_t revoked[32],
     uint64_t *last_seq)

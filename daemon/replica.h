@@ -116,6 +116,18 @@ bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
  */
 bool gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
     uint64_t *last_seq, uint8_t *by);
+/*
+ * Checks a proof of equivocation received from a peer: both headers
+ * verify under e->author with e->seq, and differ. It is kept when its
+ * author is this site or a site known here (not pending), and fewer than
+ * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
+ * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
+ * or a storage error.
+ */
+#define GS_EQUIVOC_MAX 1000
+struct gs_equivoc_row;
+int gs_replica_equivocation_add(struct gs_replica *r,
+    const struct gs_equivoc_row *e);
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
 /* Items whose stored data failed authentication. */

@@ -196,10 +196,52 @@ def test_self_revocation_everywhere():
                        for e in s.events())
 
 
+def test_equivocation_proof_travels():
+    """A site that sees X sign two changes with one number keeps the
+    proof and passes it on: every site flags X in site list and status,
+    saying what to do."""
+    with Net() as net:
+        x = net.started("GEM Double")
+        a = net.started("GEM Témoin")
+        b = net.started("GEM Relais")
+        c = net.started("GEM Bout")
+        a.peer(x)
+        x.peer(a)
+        b.peer(a, "--introducer")
+        a.peer(b)
+        c.peer(b, "--introducer")
+        b.peer(c)
+        e1 = x.add_event("Atelier original")
+        wait_until(lambda: e1 in ids(c), timeout=60, what="X's event at C")
+        seq = x.status()["seq"]
+        for s in (a, b, c):
+            assert s.status()["equivocating_sites"] == []
+            assert site_row(s, x.id)["equivocations"] == 0
+        # the same number, other content, signed with X's key, sent to A
+        r = forge(x.data, a, seq, "Atelier falsifié")
+        assert r.returncode == 0, r.stderr
+        for s in (a, b, c):
+            wait_until(lambda: site_row(s, x.id)["equivocations"] == 1, timeout=60,
+                       what=f"the proof at {s.name}")
+            st = s.status()
+            assert st["equivocations"] == 1, st
+            assert [(e["site_id"], e["seq"]) for e in st["equivocating_sites"]] == \
+                [(x.id, seq)], st["equivocating_sites"]
+            out = s.cli("status")
+            assert "Problème : le site GEM Double" in out, out
+            assert "gemsync key revoke --yes" in out and x.id in out, out
+            assert "ÉQUIVOQUE" in s.cli("site", "list")
+        # the first change stays, the forged one is not applied anywhere
+        for s in (a, b, c):
+            assert s.j("event", "show", e1)["fields"]["title"] == "Atelier original"
+            assert all(e["fields"]["title"] != "Atelier falsifié" for e in s.events())
+
+
 if __name__ == "__main__":
     run_tests([
         test_signing_key_sealed_at_init,
         test_signing_key_sealed_on_first_start,
         test_revocation_two_hops,
         test_self_revocation_everywhere,
+        test_equivocation_proof_travels,
     ])
