@@ -220,7 +220,8 @@ identity_error(const char *dir, int ret, char *err, size_t errlen)
 		snprintf(err, errlen, "la clé du site %s/site.key est "
 		    "protégée par la phrase de passe, qui n'a pas été donnée : "
 		    "indiquez le fichier qui la contient dans la configuration "
-		    "([storage] passphrase_file), puis relancez gemsyncd", dir);
+		    "([storage] passphrase_file, ou la variable "
+		    "GEMSYNC_PASSPHRASE), puis relancez gemsyncd", dir);
 	else if (ret == GS_EBADKEY)
 		snprintf(err, errlen, "la phrase de passe ne déverrouille pas "
 		    "la clé du site %s/site.key : vérifiez le fichier indiqué "
