@@ -220,6 +220,60 @@ equivocating_sites(struct gs_daemon *d)
 	return x.arr;
 }
 
+/* {"by", "last_seq"} when a revocation of pk is in effect here, or null. */
+static json_t *
+revoked_json(struct gs_daemon *d, const uint8_t pk[32])
+{
+	uint8_t by[32];
+	uint64_t last;
+
+	if (!gs_replica_revoked(d->replica, pk, &last, by))
+		return json_null();
+	return json_pack("{s:o,s:I}", "by", ctl_site_id_json(by), "last_seq",
+	    (json_int_t)last);
+}
+
+struct revoked_sites {
+	struct gs_daemon *d;
+	json_t *arr;
+};
+
+static void
+add_revoked(struct revoked_sites *x, const uint8_t pk[32])
+{
+	json_t *rv = revoked_json(x->d, pk);
+
+	if (!json_is_object(rv)) {
+		json_decref(rv);
+		return;
+	}
+	json_object_set_new(rv, "site_id", ctl_site_id_json(pk));
+	json_object_set_new(rv, "name", json_string(gs_view_site_name(
+	    x->d->replica, pk)));
+	json_array_append_new(x->arr, rv);
+}
+
+static int
+on_revoked_site(const struct gs_trust_site *s, void *arg)
+{
+	add_revoked(arg, s->pk);
+	return 0;
+}
+
+/* The sites (this one first) whose revocation acts here. */
+static json_t *
+revoked_sites(struct gs_daemon *d)
+{
+	struct revoked_sites x = { d, json_array() };
+
+	if (x.arr == NULL)
+		return NULL;
+	add_revoked(&x, gs_replica_pk(d->replica));
+	if (d->trust != NULL)
+		gs_trust_foreach(d->trust, on_revoked_site, &x);
+	return x.arr;
+}
+
 void
 ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
@@ -263,6 +317,7 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
 		json_object_set_new(o, "equivocating_sites",
 		    equivocating_sites(d));
+		json_object_set_new(o, "revoked_sites", revoked_sites(d));
 		seat_warnings(d, o);
 	}
 	r->json = o;
@@ -273,19 +328,6 @@ trust_name(int t)
 {
 	return t == GS_TRUST_TRUSTED ? "trusted" : t == GS_TRUST_BLOCKED ?
 	    "blocked" : "pending";
-}
-
-/* {"by", "last_seq"} when a revocation of pk is in effect here, or null. */
-static json_t *
-revoked_json(struct gs_daemon *d, const uint8_t pk[32])
-{
-	uint8_t by[32];
-	uint64_t last;
-
-	if (!gs_replica_revoked(d->replica, pk, &last, by))
-		return json_null();
-	return json_pack("{s:o,s:I}", "by", ctl_site_id_json(by), "last_seq",
-	    (json_int_t)last);
 }
 
 static json_t *

@@ -146,6 +146,9 @@ def test_revocation_two_hops():
             assert s.j("event", "show", e1)["owner_revoked"] is True
         assert "site révoqué" in c.cli("event", "show", e1)
         assert "RÉVOQUÉ" in c.cli("site", "list")
+        rs = c.status()["revoked_sites"]
+        assert [(r["site_id"], r["by"]) for r in rs] == [(x.id, b.id)], rs
+        assert "Site révoqué : GEM Volé" in c.cli("status")
         # X (which does not know) writes again and reaches I and C directly
         before = {s.name: s.status()["refused"] for s in (i, c)}
         x.peer(c)
@@ -179,6 +182,7 @@ def test_self_revocation_everywhere():
         r = x.run("event", "add", "--title", "Refusé", "--kind", "workshop",
                   "--start", "2030-06-01T14:00:00+02:00")
         assert r.returncode == 1 and "révoquée" in r.stderr, r.stderr
+        assert "la clé de ce site est révoquée" in x.cli("status")
         for s in (a, b):
             wait_until(lambda: revoked(s, x.id), timeout=60,
                        what=f"the self-revocation at {s.name}")
