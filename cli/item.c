@@ -371,9 +371,13 @@ print_item(const json_t *item)
 	name = cli_out_clean_cut(owner_name, 80);
 	cli_out_short_id(cli_doc_str(item, "owner"), sid);
 	if (name != NULL && name[0] != '\0')
-		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
+		snprintf(owner, sizeof(owner), "%s (%s)%s", name, sid,
+		    json_is_true(json_object_get(item, "owner_revoked")) ?
+		    " — site révoqué" : "");
 	else
-		snprintf(owner, sizeof(owner), "site %s", sid);
+		snprintf(owner, sizeof(owner), "site %s%s", sid,
+		    json_is_true(json_object_get(item, "owner_revoked")) ?
+		    " — site révoqué" : "");
 	free(name);
 	cli_out_lv("Propriétaire", width, owner, NULL);
 	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));

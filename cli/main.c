@@ -131,6 +131,17 @@ static const struct cli_cmd commands[] = {
 	  "liste les sites qui attendent votre décision", NULL, NULL },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
 	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
+	{ { "site", "revoke", NULL }, cli_cmd_site_revoke,
+	  "révoque la clé d'un site que ce site a présenté",
+	  "SITE-ID [--reason TEXTE]",
+	  "La révocation est signée et gagne tous les sites voisins : ceux\n"
+	  "qui font confiance au site par ce site-ci refusent ses nouvelles\n"
+	  "modifications ; les anciennes restent, marquées.\n" },
+	{ { "key", "revoke", NULL }, cli_cmd_key_revoke,
+	  "révoque la clé de ce site (clé volée ou perdue)",
+	  "--yes [--reason TEXTE]",
+	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
+	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -52,6 +52,20 @@ introducer(const json_t *s, char out[GS_SITEID_SHORT])
 		memcpy(out, "-", 2);
 }
 
+/* The trust column: a revoked key or an equivocation says so first. */
+static const char *
+trust_fr(const json_t *s)
+{
+	const json_t *rv = json_object_get(s, "revoked");
+	const json_t *eq = json_object_get(s, "equivocations");
+
+	if (json_is_object(rv))
+		return "RÉVOQUÉ";
+	if (json_is_integer(eq) && json_integer_value(eq) > 0)
+		return "ÉQUIVOQUE !";
+	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
+}
+
 static int
 print_sites(const json_t *sites)
 {
@@ -75,7 +89,7 @@ print_sites(const json_t *sites)
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    cli_word_fr(trusts, cli_doc_str(s, "trust")), n, intro, sid };
+		    trust_fr(s), n, intro, sid };
 		if (cli_table_row(&t, row) < 0)
 			ret = CLI_EXIT_REFUSED;
 		free(name);

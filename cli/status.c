@@ -148,6 +148,72 @@ requests_block(const json_t *arr)
 	}
 }
 
+/*
+ * Each site proved to have signed two different changes with one number:
+ * its key is in two places at once (copied or stolen). What to do.
+ */
+static void
+equivocations_block(const json_t *sites)
+{
+	const json_t *s;
+	char shortid[GS_SITEID_SHORT];
+	char *name;
+	size_t i;
+
+	if (!json_is_array(sites) || json_array_size(sites) == 0)
+		return;
+	json_array_foreach(sites, i, s) {
+		name = cli_out_clean_cut(cli_doc_str(s, "name"), 60);
+		cli_out_short_id(cli_doc_str(s, "site_id") != NULL ?
+		    cli_doc_str(s, "site_id") : "?", shortid);
+		printf("\nProblème : le site %s (%s) a signé deux modifications "
+		    "différentes sous le même numéro (n° %lld) : sa clé est "
+		    "sans doute copiée ou volée.\n"
+		    "À faire : appelez ce site. S'il n'a pas restauré une "
+		    "ancienne sauvegarde, qu'il révoque sa clé (gemsync key "
+		    "revoke --yes) ; sinon, son introducteur la révoque "
+		    "(gemsync site revoke %s).\n",
+		    name != NULL && name[0] != '\0' ? name : "sans nom",
+		    shortid, num(s, "seq"), cli_doc_str(s, "site_id") != NULL ?
+		    cli_doc_str(s, "site_id") : "SITE-ID");
+		free(name);
+	}
+}
+
+/* Each site whose revocation acts here, this one first if it is one. */
+static void
+revoked_block(const json_t *sites, const char *self)
+{
+	const json_t *s;
+	char shortid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
+	const char *sid;
+	char *name;
+	size_t i;
+
+	if (!json_is_array(sites))
+		return;
+	json_array_foreach(sites, i, s) {
+		sid = cli_doc_str(s, "site_id");
+		if (sid != NULL && self != NULL && strcmp(sid, self) == 0) {
+			puts("\nProblème : la clé de ce site est révoquée : les "
+			    "autres sites refusent ce qu'elle signe.\nÀ faire : "
+			    "créez un nouveau site (gemsync init) et faites-le "
+			    "accepter par les sites voisins.");
+			continue;
+		}
+		name = cli_out_clean_cut(cli_doc_str(s, "name"), 60);
+		cli_out_short_id(sid != NULL ? sid : "?", shortid);
+		cli_out_short_id(cli_doc_str(s, "by") != NULL ?
+		    cli_doc_str(s, "by") : "?", by);
+		printf("\nSite révoqué : %s (%s), par le site %s. Ses "
+		    "modifications après le n° %lld sont refusées ; ce qu'il a "
+		    "écrit avant reste affiché, marqué « site révoqué ».\n",
+		    name != NULL && name[0] != '\0' ? name : "sans nom",
+		    shortid, by, num(s, "last_seq"));
+		free(name);
+	}
+}
+
 static void
 print_status(const json_t *st)
 {
@@ -216,6 +282,9 @@ print_status(const json_t *st)
 	if (num(st, "pending_sites") > 0)
 		puts("\nDes sites attendent votre décision : gemsync site "
 		    "pending.");
+	equivocations_block(json_object_get(st, "equivocating_sites"));
+	revoked_block(json_object_get(st, "revoked_sites"),
+	    cli_doc_str(st, "site_id"));
 }
 
 int

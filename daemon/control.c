@@ -91,6 +91,9 @@ static const struct {
 	{ GS_EREADONLY, GS__STATUS__REFUSED, NULL, "le dossier de données est "
 	    "en lecture seule : rien n'a été enregistré" },
 	{ GS_ENOMEM, GS__STATUS__REFUSED, NULL, "mémoire insuffisante" },
+	{ GS_EREVOKED, GS__STATUS__REFUSED, NULL, "la clé de ce site a été "
+	    "révoquée : il ne peut plus rien écrire. Créez un nouveau site "
+	    "(gemsync init) et faites-le accepter par les sites voisins" },
 	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
 	    "les modifications permises sur cet élément : demandez les "
 	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
@@ -220,6 +223,8 @@ static const struct {
 	{ "sync", ctl_sync, true },
 	{ "resource.confirm", ctl_resource_confirm, false },
 	{ "item.check", ctl_item_check, false },
+	{ "site.revoke", ctl_site_revoke, true },
+	{ "key.revoke", ctl_key_revoke, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */

@@ -140,6 +140,7 @@ struct gs_gossip {
 		ev_tstamp when;
 	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
 	unsigned zap_next;
+	int64_t equivocs;                 /* proofs held when last sent */
 };
 
 /* The peer with this site key (lent), or NULL. */
@@ -420,6 +421,137 @@ send_intro(struct gs_gossip *g, struct peer *p)
 	peer_send(p, &m);
 out:
 	free(b.v);
+}
+
+/* ---- equivocation proofs ---- */
+
+#define PROOFS_MAX 64          /* proofs in one message */
+
+struct proof_build {
+	Gs__EquivocationProof v[PROOFS_MAX];
+	Gs__EquivocationProof *ptrs[PROOFS_MAX];
+	uint8_t *bytes[PROOFS_MAX];       /* owned copies of the row bytes */
+	size_t n;
+};
+
+static int
+on_proof_row(const struct gs_equivoc_row *e, void *arg)
+{
+	struct proof_build *b = arg;
+	Gs__EquivocationProof *q = &b->v[b->n];
+	size_t len = 32 + e->len_a + 64 + e->len_b + 64;
+	uint8_t *m;
+
+	if (b->n == PROOFS_MAX)
+		return 1;
+	if ((m = malloc(len)) == NULL)
+		return GS_ENOMEM;
+	b->bytes[b->n] = m;
+	gs__equivocation_proof__init(q);
+	memcpy(m, e->author, 32);
+	q->author = (ProtobufCBinaryData){ 32, m };
+	m += 32;
+	q->seq = e->seq;
+	memcpy(m, e->hdr_a, e->len_a);
+	q->header_a = (ProtobufCBinaryData){ e->len_a, m };
+	m += e->len_a;
+	memcpy(m, e->sig_a, 64);
+	q->sig_a = (ProtobufCBinaryData){ 64, m };
+	m += 64;
+	memcpy(m, e->hdr_b, e->len_b);
+	q->header_b = (ProtobufCBinaryData){ e->len_b, m };
+	m += e->len_b;
+	memcpy(m, e->sig_b, 64);
+	q->sig_b = (ProtobufCBinaryData){ 64, m };
+	b->ptrs[b->n++] = q;
+	return 0;
+}
+
+/*
+ * Sends p the equivocation proofs held here (the first PROOFS_MAX, by
+ * author): on connection, and to every peer when one more is kept, so a
+ * proof reaches every site however it was found.
+ */
+static void
+send_equivocations(struct gs_gossip *g, struct peer *p)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Equivocations eq = GS__EQUIVOCATIONS__INIT;
+	struct proof_build *b = calloc(1, sizeof(*b));
+	int rc;
+
+	if (b == NULL)
+		return;
+	rc = gs_store_equivocations_foreach(g->d->store, on_proof_row, b);
+	if ((rc == 0 || rc == 1) && b->n > 0) {
+		eq.n_proofs = b->n;
+		eq.proofs = b->ptrs;
+		m.version = GS_PEER_VERSION;
+		m.msg_case = GS__PEER_MSG__MSG_EQUIVOCATIONS;
+		m.equivocations = &eq;
+		peer_send(p, &m);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		free(b->bytes[i]);
+	free(b);
+}
+
+/* When a proof was kept since the last call: sends them to every peer. */
+static void
+spread_equivocations(struct gs_gossip *g)
+{
+	int64_t n = 0;
+
+	if (gs_store_equivocation_count(g->d->store, &n) != 0 ||
+	    n <= g->equivocs)
+		return;
+	g->equivocs = n;
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			send_equivocations(g, g->peers[i]);
+}
+
+static void
+on_equivocations(struct gs_gossip *g, struct peer *p,
+    const Gs__Equivocations *eq)
+{
+	struct gs_equivoc_row e;
+	char sid[GS_SITEID_SHORT], from[GS_SITEID_SHORT];
+	const Gs__EquivocationProof *q;
+	int rc;
+
+	for (size_t i = 0; i < eq->n_proofs && i < PROOFS_MAX; i++) {
+		q = eq->proofs[i];
+		if (q->author.len != 32 || q->sig_a.len != 64 ||
+		    q->sig_b.len != 64) {
+			p->refused++;
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		memcpy(e.author, q->author.data, 32);
+		e.seq = q->seq;
+		e.hdr_a = q->header_a.data;
+		e.len_a = q->header_a.len;
+		e.sig_a = q->sig_a.data;
+		e.hdr_b = q->header_b.data;
+		e.len_b = q->header_b.len;
+		e.sig_b = q->sig_b.data;
+		rc = gs_replica_equivocation_add(g->d->replica, &e);
+		short_id(e.author, sid);
+		short_id(p->pk, from);
+		if (rc < 0) {
+			p->refused++;
+			log_warnx("gossip: peer %s sent a false proof of "
+			    "equivocation about site %s: %s", from, sid,
+			    gs_strerror(rc));
+		} else if (rc == 1) {
+			log_warnx("gossip: site %s signed two different changes "
+			    "with sequence %llu (proof from peer %s): its key "
+			    "is copied or stolen", sid,
+			    (unsigned long long)e.seq, from);
+		}
+	}
+	spread_equivocations(g);
 }
 
 static void
@@ -987,6 +1119,7 @@ apply_slice(struct gs_gossip *g)
 		g->runs_tail = NULL;
 	run_done(g, r);
 	run_free(r);
+	spread_equivocations(g);   /* an equivocation found in this run */
 }
 
 /* A slice per turn while runs wait; then the verifier may deliver again. */
@@ -1251,6 +1384,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		}
 		/* introductions go both ways, whoever dialled */
 		send_intro(g, p);
+		send_equivocations(g, p);
 		break;
 	case GS__PEER_MSG__MSG_SUMMARY:
 		on_summary(g, p, m->summary);
@@ -1263,6 +1397,9 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		break;
 	case GS__PEER_MSG__MSG_INTRO:
 		on_intro(g, p, m->intro);
+		break;
+	case GS__PEER_MSG__MSG_EQUIVOCATIONS:
+		on_equivocations(g, p, m->equivocations);
 		break;
 	case GS__PEER_MSG__MSG_REFUSE:
 		short_id(p->pk, sid);

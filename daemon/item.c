@@ -325,6 +325,19 @@ gs_item_id_site(const uint8_t author[32], uint8_t out[GS_ITEM_ID_LEN])
 }
 
 void
+gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
+    uint8_t out[GS_ITEM_ID_LEN])
+{
+	static const char dom[] = "gemsync-revoke-v1";
+	struct gs_iov parts[3];
+
+	parts[0] = (struct gs_iov){ dom, sizeof(dom) - 1 };
+	parts[1] = (struct gs_iov){ author, 32 };
+	parts[2] = (struct gs_iov){ revoked, 32 };
+	item_hash(parts, 3, out);
+}
+
+void
 gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN])
 {

@@ -156,6 +156,10 @@ int gs_item_id_reservation_date(const uint8_t author[32],
  * or not an item ID, or "date" is not 10 bytes long. */
 int gs_item_id_reservation_for(const uint8_t author[32],
     const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN]);
+/* The 16-byte ID of author's revocation of the site key revoked (one per
+ * revoking and revoked site). */
+void gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
+    uint8_t out[GS_ITEM_ID_LEN]);
 /* The 16-byte ID of author's reservation on event (one per site and event). */
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);

@@ -189,12 +189,14 @@ run_init(const struct gs_config *cfg, const char *passfile)
 
 	rc = gs_replica_init_site(cfg->data_dir, cfg->key_file, pass, err,
 	    sizeof(err));
-	free_passphrase(pass);
 	if (rc != 0) {
+		free_passphrase(pass);
 		fprintf(stderr, "gemsyncd: %s\n", err);
 		return rc == GS_EEXISTS ? 1 : 1;
 	}
-	if (gs_identity_load(cfg->data_dir, &id) == 0) {
+	rc = gs_identity_load(cfg->data_dir, pass, &id);
+	free_passphrase(pass);
+	if (rc == 0) {
 		printf("site créé dans %s\nidentifiant du site : %s\n",
 		    cfg->data_dir, gs_identity_siteid(id));
 		gs_identity_destroy(&id);

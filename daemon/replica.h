@@ -36,7 +36,7 @@ struct gs_replica_opts {
 };
 
 /* Refusal reasons are error codes; by_reason is indexed by -code. */
-#define GS_REASONS 32
+#define GS_REASONS 64
 struct gs_apply_stats {
 	unsigned applied;
 	unsigned dup;                 /* already held: a no-op, not a refusal */
@@ -106,6 +106,28 @@ int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
  */
 bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
+/*
+ * Whether a revocation of site pk is in effect here (docs/internals/
+ * trust.md): one written by pk itself, by this site, or by the introducer
+ * through which this site trusts pk. Then *last_seq (if not NULL) is the
+ * last of pk's sequence numbers accepted (the lowest such cut) and by (if
+ * not NULL) receives the revoking site. pk's changes numbered beyond it
+ * are refused (GS_EREVOKED); those up to it stay, marked.
+ */
+bool gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
+    uint64_t *last_seq, uint8_t *by);
+/*
+ * Checks a proof of equivocation received from a peer: both headers
+ * verify under e->author with e->seq, and differ. It is kept when its
+ * author is this site or a site known here (not pending), and fewer than
+ * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
+ * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
+ * or a storage error.
+ */
+#define GS_EQUIVOC_MAX 1000
+struct gs_equivoc_row;
+int gs_replica_equivocation_add(struct gs_replica *r,
+    const struct gs_equivoc_row *e);
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
 /* Items whose stored data failed authentication. */

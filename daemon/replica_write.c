@@ -69,6 +69,15 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 		if (ret != 0)
 			goto out;
 		item = gs_replica_item(r, id);
+	} else if (item == NULL && type == GS_TYPE_REVOCATION) {
+		/* final: one per revoked site, never edited */
+		ret = replica_revocation_parse(delta, pk, &seq);
+		if (ret != 0)
+			goto out;
+		gs_item_id_revocation(me, pk, id);
+		ret = GS_EEXISTS;
+		if (gs_replica_item(r, id) != NULL)
+			goto out;
 	} else if (item == NULL) {
 		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);
 	}

@@ -178,6 +178,19 @@ int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
     const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b);
 int gs_store_equivocation_count(struct gs_store *st, int64_t *count);
+/* One recorded proof; the bytes are lent for the callback's time. */
+struct gs_equivoc_row {
+	uint8_t author[32];
+	uint64_t seq;
+	const uint8_t *hdr_a, *sig_a, *hdr_b, *sig_b;   /* sigs: 64 bytes */
+	size_t len_a, len_b;
+	int64_t seen;                /* when recorded here (s since epoch) */
+};
+typedef int (*gs_store_equivoc_cb)(const struct gs_equivoc_row *e,
+    void *arg);
+/* Calls cb for every proof, by author then sequence; stops on non-zero. */
+int gs_store_equivocations_foreach(struct gs_store *st,
+    gs_store_equivoc_cb cb, void *arg);
 
 /*
  * Connection attempts by transport (X25519) keys that the ZAP handler

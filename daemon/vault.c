@@ -10,6 +10,7 @@
  * from the passphrase, with the 37 header bytes as associated data, so the
  * salt and limits cannot be altered without the open failing. The storage
  * key lives in guarded memory; the derived key is wiped as soon as used.
+ * The same wrapping seals the site's signing key (identity.c, "GSK2").
  */
 #include "vault.h"
 
@@ -26,9 +27,10 @@
 #define KIND_RAW 0
 #define KIND_PASS 1
 #define RAW_LEN (VAULT_MAGIC_LEN + 1 + GS_KEY_LEN)
-#define PASS_HDR_LEN (VAULT_MAGIC_LEN + 1 + GS_SALT_LEN + 8 + 8)
+#define PASS_HDR_LEN GS_WRAP_HDR_LEN
 #define PASS_LEN (PASS_HDR_LEN + GS_KEY_LEN + GS_SEAL_OVERHEAD)
 #define FILE_MAX PASS_LEN
+_Static_assert(GS_WRAP_LEN(GS_KEY_LEN) == PASS_LEN, "wrap layout");
 
 /*
  * Bounds on the Argon2id limits read from a key file: beyond them the
@@ -100,11 +102,9 @@ out:
 	return ret;
 }
 
-/*
- * Builds the passphrase form of the key file into buf (PASS_LEN bytes).
- */
-static int
-wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
+int
+gs_vault_wrap(const char magic[4], const uint8_t *secret, size_t len,
+    const char *pass, uint8_t *buf)
 {
 	int ret = GS_ENOMEM;
 	uint8_t *kek = gs_secure_alloc(GS_KEY_LEN);
@@ -113,7 +113,7 @@ wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
 
 	if (kek == NULL)
 		goto out;
-	memcpy(buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
+	memcpy(buf, magic, VAULT_MAGIC_LEN);
 	buf[VAULT_MAGIC_LEN] = KIND_PASS;
 	gs_random(buf + VAULT_MAGIC_LEN + 1, GS_SALT_LEN);
 	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN, ops);
@@ -122,16 +122,15 @@ wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
 	    buf + VAULT_MAGIC_LEN + 1, ops, mem);
 	if (ret != 0)
 		goto out;
-	ret = gs_seal(kek, buf, PASS_HDR_LEN, key, GS_KEY_LEN,
-	    buf + PASS_HDR_LEN);
+	ret = gs_seal(kek, buf, PASS_HDR_LEN, secret, len, buf + PASS_HDR_LEN);
 out:
 	gs_secure_free(kek);
 	return ret;
 }
 
-/* Recovers the key from the passphrase form (buf holds PASS_LEN bytes). */
-static int
-unwrap_key(const uint8_t *buf, const char *pass, uint8_t *key)
+int
+gs_vault_unwrap(const uint8_t *buf, size_t len, const char *pass,
+    uint8_t *secret)
 {
 	int ret = GS_ECORRUPT;
 	uint8_t *kek = NULL;
@@ -158,7 +157,7 @@ unwrap_key(const uint8_t *buf, const char *pass, uint8_t *key)
 	/* Failure here means a wrong passphrase (or a tampered header). */
 	ret = GS_EBADKEY;
 	if (gs_open(kek, buf, PASS_HDR_LEN, buf + PASS_HDR_LEN,
-	    GS_KEY_LEN + GS_SEAL_OVERHEAD, key) != 0)
+	    len + GS_SEAL_OVERHEAD, secret) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -175,7 +174,8 @@ create_step(struct vault_work *w)
 
 	gs_random(w->v->key, GS_KEY_LEN);
 	if (w->passphrase != NULL && w->passphrase[0] != '\0') {
-		ret = wrap_key(w->v->key, w->passphrase, w->buf);
+		ret = gs_vault_wrap(VAULT_MAGIC, w->v->key, GS_KEY_LEN,
+		    w->passphrase, w->buf);
 		if (ret != 0)
 			return ret;
 		len = PASS_LEN;
@@ -217,7 +217,7 @@ open_step(struct vault_work *w)
 			log_warnx("vault: %s needs a passphrase", path);
 			return GS_EBADKEY;
 		}
-		ret = unwrap_key(buf, passphrase, w->v->key);
+		ret = gs_vault_unwrap(buf, GS_KEY_LEN, passphrase, w->v->key);
 		if (ret == GS_EBADKEY)
 			log_warnx("vault: wrong passphrase for %s", path);
 		return ret;

@@ -17,6 +17,30 @@
 struct gs_vault;
 
 /*
+ * A secret wrapped by a passphrase: magic[4] 0x01 salt[16] opslimit[8 LE]
+ * memlimit[8 LE] (GS_WRAP_HDR_LEN bytes), then the secret sealed under an
+ * Argon2id key derived from the passphrase, the header as associated data.
+ */
+#define GS_WRAP_HDR_LEN (4 + 1 + 16 + 8 + 8)
+#define GS_WRAP_LEN(len) (GS_WRAP_HDR_LEN + (len) + 24 + 16)
+
+/*
+ * Writes the wrapped form of secret (len bytes) into buf, which holds
+ * GS_WRAP_LEN(len) bytes. pass is not empty. Returns 0, GS_ENOMEM,
+ * GS_EINVAL.
+ */
+int gs_vault_wrap(const char magic[4], const uint8_t *secret, size_t len,
+    const char *pass, uint8_t *buf);
+/*
+ * Recovers the len-byte secret from buf (GS_WRAP_LEN(len) bytes; the
+ * caller checked its magic) into secret (guarded memory). Returns 0,
+ * GS_EBADKEY (wrong passphrase), GS_ECORRUPT (unreasonable limits),
+ * GS_ENOMEM.
+ */
+int gs_vault_unwrap(const uint8_t *buf, size_t len, const char *pass,
+    uint8_t *secret);
+
+/*
  * Creates a new random storage key and writes it to path (0600, created
  * exclusively). With a passphrase (not NULL, not empty), the key is
  * wrapped with Argon2id. Returns 0 and *out, GS_EEXISTS, GS_EIO, GS_ENOMEM.

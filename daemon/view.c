@@ -431,6 +431,11 @@ w_middle(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	w_site_memo(w, r, m, st->owner);
 	gs_jw_key(w, "owner_name");
 	gs_jw_str(w, site_name(r, m, st->owner));
+	/* written by a site whose key was revoked since (trust.md) */
+	if (gs_replica_revoked(r, st->owner, NULL, NULL)) {
+		gs_jw_key(w, "owner_revoked");
+		gs_jw_bool(w, true);
+	}
 	/* when this site first stored it: with "created", how long it took */
 	if (gs_item_received_ms(it) > 0) {
 		gs_jw_key(w, "received");

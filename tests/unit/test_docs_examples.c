@@ -49,6 +49,7 @@
 #define EX_RESV "3b10f61ec7b9dbcc7c51b9bc917a694b"
 /* the author's confirmation of the resource EX_ITEM1 */
 #define EX_CONFIRM "6ec2787d517237282c5cf091d7d1c584"
+#define EX_REVOKE "20e86d9ee962113233d25bbcc596086b"
 #define EX_DATE "2026-12-22"
 #define EX_RESV_DATE "9bc1b0dae8b9258db115170d9586e7a1"
 #define EX_HLC_MS UINT64_C(1767225600123)
@@ -92,6 +93,10 @@ static const struct {
 	    EX_ITEM1 "` | `" EX_CONFIRM "` |" },
 	{ "docs/internals/storage-format.md", "`\"gemsync-confirm-v1\"` "
 	    "(18) ‖ author key (32) ‖ resource's item ID (16) | 66 |" },
+	{ "docs/internals/storage-format.md", "| revocation ID of the key by "
+	    "itself | `" EX_REVOKE "` |" },
+	{ "docs/internals/storage-format.md", "`\"gemsync-revoke-v1\"` (17) "
+	    "‖ revoking site's key (32) ‖ revoked site's key (32) | 81 |" },
 	{ "docs/internals/storage-format.md", "`\"gemsync-resv-date-v1\"` "
 	    "(20) ‖ author key (32) ‖ event's item ID (16) ‖ date key" },
 	{ "docs/internals/storage-format.md", "| milliseconds | 1767225600123 |" },
@@ -272,6 +277,19 @@ doc_resv_date_id(const uint8_t author[32], const uint8_t ev[16],
 	memcpy(out, h, 16);
 }
 
+/* The revocation ID, from the doc's description of its bytes. */
+static void
+doc_revoke_id(const uint8_t by[32], const uint8_t rv[32], uint8_t out[16])
+{
+	uint8_t buf[17 + 32 + 32], h[32];
+
+	memcpy(buf, "gemsync-revoke-v1", 17);
+	memcpy(buf + 17, by, 32);
+	memcpy(buf + 49, rv, 32);
+	gs_hash(buf, sizeof(buf), h, sizeof(h));
+	memcpy(out, h, 16);
+}
+
 static void
 be64(uint64_t v, uint8_t out[8])
 {
@@ -291,6 +309,8 @@ test_item_id_examples(void **state)
 	assert_hex(id, 16, EX_ITEM7);
 	gs_item_id_site(f->pk, id);
 	assert_hex(id, 16, EX_SITE);
+	gs_item_id_revocation(f->pk, f->pk, id);
+	assert_hex(id, 16, EX_REVOKE);
 	gs_item_id_reservation(f->pk, ev, id);
 	assert_hex(id, 16, EX_RESV);
 	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, EX_DATE, id),
@@ -315,7 +335,7 @@ test_item_id_examples(void **state)
 static void
 test_item_id_algorithm(void **state)
 {
-	uint8_t author[32], ev[16], be[8], want[16], got[16];
+	uint8_t author[32], ev[16], rv[32], be[8], want[16], got[16];
 	uint64_t seq;
 
 	(void)state;
@@ -341,6 +361,10 @@ test_item_id_algorithm(void **state)
 		doc_resv_date_id(author, ev, "2027-01-05", want);
 		assert_int_equal(gs_item_id_reservation_date(author, ev,
 		    "2027-01-05", got), 0);
+		assert_memory_equal(got, want, 16);
+		gs_random(rv, sizeof(rv));
+		doc_revoke_id(author, rv, want);
+		gs_item_id_revocation(author, rv, got);
 		assert_memory_equal(got, want, 16);
 	}
 }

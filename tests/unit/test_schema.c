@@ -91,7 +91,9 @@ test_types(void **state)
 	assert_null(gs_item_type_name(0));
 	assert_string_equal(gs_item_type_name(GS_TYPE_CONFIRMATION),
 	    "confirmation");
-	assert_null(gs_item_type_name(6));
+	assert_string_equal(gs_item_type_name(GS_TYPE_REVOCATION),
+	    "revocation");
+	assert_null(gs_item_type_name(GS_TYPE_MAX + 1));
 	assert_int_equal(gs_item_type_parse("event"), GS_TYPE_EVENT);
 	assert_int_equal(gs_item_type_parse("reservation"), GS_TYPE_RESERVATION);
 	assert_int_equal(gs_item_type_parse("Event"), GS_EINVAL);
@@ -305,6 +307,8 @@ test_unknown_and_deleted(void **state)
 	assert_string_equal(err.field, "member_name");
 	assert_string_equal(err.rule, "champ inconnu");
 	for (int t = GS_TYPE_MIN; t <= GS_TYPE_MAX; t++) {
+		if (gs_item_type_name(t) == NULL)
+			continue;   /* a number assigned ahead of its type */
 		OK(t, "_deleted", "0");
 		OK(t, "_deleted", "1");
 		KO(t, "_deleted", "");
@@ -671,9 +675,14 @@ test_store_types(void **state)
 
 	(void)state;
 	gs_schema_store_types(&t);
-	assert_int_equal(t.nstored, GS_TYPE_MAX - GS_TYPE_MIN + 1);
-	for (size_t i = 0; i < t.nstored; i++)
-		assert_int_equal(t.stored[i], GS_TYPE_MIN + (int)i);
+	for (int ty = GS_TYPE_MIN, i = 0; ty <= GS_TYPE_MAX; ty++) {
+		if (gs_item_type_name(ty) == NULL)
+			continue;   /* a number assigned ahead of its type */
+		assert_true(i < (int)t.nstored);
+		assert_int_equal(t.stored[i++], ty);
+		if (ty == GS_TYPE_MAX)
+			assert_int_equal(i, (int)t.nstored);
+	}
 	assert_int_equal(t.nowned, 2);
 	assert_int_equal(t.owned[0], GS_TYPE_EVENT);
 	assert_int_equal(t.owned[1], GS_TYPE_RESOURCE);
