@@ -218,6 +218,7 @@ static const struct {
 	{ "site.trust", ctl_site_trust, true },
 	{ "site.block", ctl_site_block, true },
 	{ "sync", ctl_sync, true },
+	{ "export.ics", ctl_export_ics, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */
