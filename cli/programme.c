@@ -180,16 +180,16 @@ static const char css[] =
 	"a{color:#0b3d91}"
 	"@page{size:A4;margin:10mm}"
 	"@media print{"
-	"body{max-width:none;padding:0;font-size:8.5pt;line-height:1.25}"
-	"h1{font-size:14pt}h2{font-size:10pt;margin:.25rem 0 .1rem;"
+	"body{max-width:none;padding:0;font-size:10pt;line-height:1.25}"
+	"h1{font-size:16pt}h2{font-size:11pt;margin:.25rem 0 .1rem;"
 	"break-after:avoid}"
-	"h3{font-size:9pt}"
+	"h3{font-size:10.5pt}"
 	"main{columns:2;column-gap:7mm}"
 	"section{break-inside:avoid-column}"
 	"li.event{break-inside:avoid;padding:.12rem 0}"
 	".when{min-width:3.2rem}"
-	"ul.badges li{font-size:7.5pt}"
-	"footer{font-size:8pt;margin-top:.4rem}"
+	"ul.badges li{font-size:9pt}"
+	"footer{font-size:9pt;margin-top:.4rem}"
 	"}";
 
 /* The easy-to-read edition: large type, one idea per line. */
