@@ -259,6 +259,7 @@ struct page {
 	bool easy;
 	char day[11];             /* the day being written, "" before */
 	long shown;
+	long left_out;            /* members-only dates left out */
 };
 
 static void
@@ -437,28 +438,34 @@ event_row(struct page *p, const json_t *item)
 	p->shown++;
 }
 
-/* Is the row shown: not deleted, and members-only only when asked. */
+/* Is the row shown: not deleted, and members-only only when asked (else
+ * counted in p->left_out). */
 static bool
-shown(const json_t *item, bool members)
+shown(struct page *p, const json_t *item, bool members)
 {
 	const json_t *fields = json_object_get(item, "fields");
 
 	if (json_is_true(json_object_get(item, "deleted")) ||
 	    json_is_true(json_object_get(item, "corrupt")) || fields == NULL)
 		return false;
-	return members || strcmp(field(fields, "audience"), "members") != 0;
+	if (members || strcmp(field(fields, "audience"), "members") != 0)
+		return true;
+	p->left_out++;
+	return false;
 }
 
 /*
  * Writes the page for the rows of items into buf (malloc'd, *len bytes).
  * first and last are the window's days as RFC 3339 (local midnight).
- * Returns how many events it shows, or -1 when out of memory.
+ * Returns how many events it shows, or -1 when out of memory; *left_out
+ * is how many members-only dates it left out.
  */
 static long
 page_write(const json_t *items, const struct prog_args *a, const char *tz,
-    const char *first, const char *last, char **buf, size_t *len)
+    const char *first, const char *last, char **buf, size_t *len,
+    long *left_out)
 {
-	struct page p = { NULL, tz, a->easy, "", 0 };
+	struct page p = { NULL, tz, a->easy, "", 0, 0 };
 	char d1[80], d2[80];
 	const json_t *item;
 	size_t i;
@@ -480,7 +487,7 @@ page_write(const json_t *items, const struct prog_args *a, const char *tz,
 	    "<p>Du %s au %s</p>\n", d1, d2);
 	fputs("</header>\n<main>\n", p.f);
 	json_array_foreach(items, i, item)
-		if (shown(item, a->members))
+		if (shown(&p, item, a->members))
 			event_row(&p, item);
 	if (p.day[0] != '\0')
 		fputs("</ul></section>\n", p.f);
@@ -495,6 +502,7 @@ page_write(const json_t *items, const struct prog_args *a, const char *tz,
 	fputs("</p>\n</footer>\n</body>\n</html>\n", p.f);
 	if (fclose(p.f) != 0)
 		return -1;
+	*left_out = p.left_out;
 	return p.shown;
 }
 
@@ -529,7 +537,7 @@ write_in(const char *dir, const char *name, const char *data, size_t len)
 }
 
 static void
-say_done(const struct prog_args *a, long shown, long long left_out,
+say_done(const struct prog_args *a, long shown, long left_out,
     const char *first, const char *last)
 {
 	char d1[80], d2[80], *abs;
@@ -539,7 +547,7 @@ say_done(const struct prog_args *a, long shown, long long left_out,
 	printf("Programme du %s au %s écrit : %ld activité%s.\n", d1, d2,
 	    shown, shown > 1 ? "s" : "");
 	if (left_out > 0)
-		printf("%lld réservée%s aux adhérents laissée%s de côté "
+		printf("%ld réservée%s aux adhérents laissée%s de côté "
 		    "(--members pour un programme affiché au GEM).\n",
 		    left_out, left_out > 1 ? "s" : "", left_out > 1 ? "s" : "");
 	abs = realpath(a->dir, NULL);
@@ -582,7 +590,8 @@ cli_cmd_programme(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	struct prog_args a = { cli, cmd, false, false, false, NULL, NULL, NULL };
 	struct cli_kv list = { 0 }, cal = { 0 };
 	char first[64], last[64], *page = NULL, *ics = NULL;
-	long long events = 0, left_out = 0;
+	long long events = 0, ics_left_out = 0;
+	long left_out = 0;
 	const json_t *items;
 	json_t *root = NULL;
 	size_t len = 0;
@@ -615,11 +624,11 @@ cli_cmd_programme(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	ret = cli_doc_array(cli, "item.list", &list, "items", &root, &items);
 	if (ret != CLI_EXIT_OK)
 		goto out;
-	ret = cli_export_fetch(cli, &cal, &ics, &events, &left_out);
+	ret = cli_export_fetch(cli, &cal, &ics, &events, &ics_left_out);
 	if (ret != CLI_EXIT_OK)
 		goto out;
 	shown = page_write(items, &a, cli_site_timezone(cli), first, last,
-	    &page, &len);
+	    &page, &len, &left_out);
 	if (shown < 0) {
 		ret = cli_nomem();
 		goto out;

@@ -44,7 +44,14 @@ struct export_ctx {
 	uint8_t sites[EXPORT_SITES][32];
 	size_t nsites;
 	bool members;                /* members-only events included */
+	bool members_only;           /* the event being looked at is */
 	size_t left_out;             /* members-only events left out */
+	struct {
+		uint8_t pk[32];
+		const char *name;    /* lent from the item cache */
+	} names[64];                 /* site names met: sites without a
+	                              * profile cost a store lookup each */
+	size_t nnames, next_name;
 	int failed;                  /* GS_ENOMEM or 0 */
 	char desc[DESC_MAX];         /* the DESCRIPTION being written */
 	size_t dlen;
@@ -88,10 +95,28 @@ say(struct export_ctx *c, const char *fmt, ...)
 }
 
 /* A site as a person reads it: its profile name, else its short ID. */
+/* The profile name of a site ("" without one), looked up once. */
+static const char *
+site_name(struct export_ctx *c, const uint8_t pk[32])
+{
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		if (memcmp(c->names[i].pk, pk, 32) == 0)
+			return c->names[i].name;
+	i = c->next_name;
+	memcpy(c->names[i].pk, pk, 32);
+	c->names[i].name = gs_view_site_name(c->d->replica, pk);
+	c->next_name = (i + 1) % 64;
+	if (c->nnames < 64)
+		c->nnames++;
+	return c->names[i].name;
+}
+
 static void
 say_site(struct export_ctx *c, const uint8_t pk[32])
 {
-	const char *name = gs_view_site_name(c->d->replica, pk);
+	const char *name = site_name(c, pk);
 	char sid[GS_SITEID_SHORT];
 
 	if (name[0] != '\0') {
@@ -208,6 +233,20 @@ fill_common(struct gs_ics_event *e, const struct gs_state *st,
 	e->modified_ms = (int64_t)(st->updated_hlc >> 16);
 }
 
+/*
+ * For an event in the window: is it exported? A members-only event is
+ * not, unless asked for, and is counted as left out.
+ */
+static bool
+admit(struct export_ctx *c)
+{
+	if (c->members_only && !c->members) {
+		c->left_out++;
+		return false;
+	}
+	return true;
+}
+
 static int
 add_event(struct export_ctx *c, const struct gs_ics_event *e)
 {
@@ -231,7 +270,7 @@ export_one_off(struct export_ctx *c, struct gs_item *it,
 	if (gs_time_parse(gs_fields_get(&st->fields, "start"),
 	    &e.start_ms) != 0)
 		return 0;
-	if (e.start_ms < c->from_ms || e.start_ms > c->to_ms)
+	if (e.start_ms < c->from_ms || e.start_ms > c->to_ms || !admit(c))
 		return 0;
 	if (end != NULL && gs_time_parse(end, &e.end_ms) != 0)
 		e.end_ms = -1;
@@ -325,6 +364,8 @@ export_series(struct export_ctx *c, struct gs_item *it,
 	    on_any, NULL, NULL);
 	if (rc != 1)
 		return rc == GS_ENOMEM ? (c->failed = GS_ENOMEM, 1) : 0;
+	if (!admit(c))
+		return 0;
 	if (gs_series_new(rrule, tz, gs_fields_get(&st->fields, "start"),
 	    gs_fields_get(&st->fields, "end"), &s, NULL) != 0)
 		return 0;
@@ -397,11 +438,7 @@ on_export_item(struct gs_item *it, void *arg)
 	if (!site_kept(c, st))
 		return 0;
 	audience = gs_fields_get(&st->fields, "audience");
-	if (!c->members && audience != NULL &&
-	    strcmp(audience, "members") == 0) {
-		c->left_out++;
-		return 0;
-	}
+	c->members_only = audience != NULL && strcmp(audience, "members") == 0;
 	gs_hex(it->id, 16, uid);
 	strcat(uid, "@gemsync");
 	rrule = gs_fields_get(&st->fields, "rrule");

@@ -16,12 +16,23 @@
 
 #define MAX_ZONES 8
 
+/*
+ * The calendar is kept as text: each VEVENT is written out by libical as
+ * soon as it is added and its component freed, so that a feed of 10,000
+ * events never holds 10,000 components (freeing such a tree costs more
+ * than writing it).
+ */
 struct gs_ics {
-	icalcomponent *cal;               /* the VCALENDAR, owned */
+	icalcomponent *cal;               /* the VCALENDAR and its zones */
 	struct icaltimetype stamp;        /* DTSTAMP of every event (UTC) */
-	char zones[MAX_ZONES][65];        /* zones whose VTIMEZONE is in */
+	struct {
+		char name[65];
+		icaltimezone *z;          /* libical's, lent */
+	} zones[MAX_ZONES];               /* zones whose VTIMEZONE is in */
 	size_t nzones;
 	size_t nevents;
+	char *events;                     /* the VEVENTs written, owned */
+	size_t len, cap;
 };
 
 /* libical reports errors through icalerrno; it must never abort. */
@@ -53,18 +64,19 @@ utc_time(int64_t ms)
  * GS_ENOMEM (or too many zones in one calendar).
  */
 static int
-add_zone(struct gs_ics *c, const char *tz)
+add_zone(struct gs_ics *c, const char *tz, icaltimezone **out)
 {
-	icaltimezone *z = zone(tz);
+	icaltimezone *z;
 	icalcomponent *vtz;
 	icalproperty *p;
 
-	if (z == NULL)
-		return GS_EINVAL;
-	for (size_t i = 0; i < c->nzones; i++)
-		if (strcmp(c->zones[i], tz) == 0)
+	/* libical finds a zone by name in a list of hundreds: ask it once */
+	for (size_t i = 0; tz != NULL && i < c->nzones; i++)
+		if (strcmp(c->zones[i].name, tz) == 0) {
+			*out = c->zones[i].z;
 			return 0;
-	if (c->nzones == MAX_ZONES)
+		}
+	if ((z = zone(tz)) == NULL || c->nzones == MAX_ZONES)
 		return GS_EINVAL;
 	vtz = icaltimezone_get_component(z);
 	if (vtz == NULL || (vtz = icalcomponent_new_clone(vtz)) == NULL)
@@ -81,7 +93,9 @@ add_zone(struct gs_ics *c, const char *tz)
 		icalproperty_free(p);
 	}
 	icalcomponent_add_component(c->cal, vtz);
-	strcpy(c->zones[c->nzones++], tz);
+	strcpy(c->zones[c->nzones].name, tz);
+	c->zones[c->nzones++].z = z;
+	*out = z;
 	return 0;
 }
 
@@ -89,6 +103,7 @@ int
 gs_ics_new(const char *tz, int64_t now_ms, struct gs_ics **out)
 {
 	struct gs_ics *c;
+	icaltimezone *z;
 	int ret = GS_ENOMEM;
 
 	*out = NULL;
@@ -105,7 +120,7 @@ gs_ics_new(const char *tz, int64_t now_ms, struct gs_ics **out)
 	icalcomponent_add_property(c->cal,
 	    icalproperty_new_method(ICAL_METHOD_PUBLISH));
 	c->stamp = utc_time(now_ms);
-	ret = add_zone(c, tz);
+	ret = add_zone(c, tz, &z);
 	if (ret != 0)
 		goto out;
 	*out = c;
@@ -122,6 +137,7 @@ gs_ics_destroy(struct gs_ics **c)
 		return;
 	if ((*c)->cal != NULL)
 		icalcomponent_free((*c)->cal);
+	free((*c)->events);
 	free(*c);
 	*c = NULL;
 }
@@ -155,16 +171,38 @@ add_text(icalcomponent *ev, icalproperty *(*make)(const char *),
 		icalcomponent_add_property(ev, make(s));
 }
 
+/* Appends text to the events written. 0 or GS_ENOMEM. */
+static int
+append(struct gs_ics *c, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 64 * 1024;
+		char *p;
+
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(c->events, cap)) == NULL)
+			return GS_ENOMEM;
+		c->events = p;
+		c->cap = cap;
+	}
+	memcpy(c->events + c->len, text, n + 1);
+	c->len += n;
+	return 0;
+}
+
 int
 gs_ics_add(struct gs_ics *c, const struct gs_ics_event *e)
 {
-	icaltimezone *z = zone(e->tz);
 	struct icalrecurrencetype rule;
+	icaltimezone *z;
 	icalcomponent *ev;
+	char *text;
 	int rc;
 
-	if (z == NULL)
-		return GS_EINVAL;
+	quiet();
 	if (e->rrule != NULL) {
 		rule = icalrecurrencetype_from_string(e->rrule);
 		if (icalerrno != ICAL_NO_ERROR ||
@@ -173,7 +211,7 @@ gs_ics_add(struct gs_ics *c, const struct gs_ics_event *e)
 			return GS_EINVAL;
 		}
 	}
-	rc = add_zone(c, e->tz);
+	rc = add_zone(c, e->tz, &z);
 	if (rc != 0)
 		return rc;
 	if ((ev = icalcomponent_new(ICAL_VEVENT_COMPONENT)) == NULL)
@@ -201,21 +239,41 @@ gs_ics_add(struct gs_ics *c, const struct gs_ics_event *e)
 	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(ev,
 	    icalproperty_new_lastmodified(utc_time(e->modified_ms)));
-	icalcomponent_add_component(c->cal, ev);
-	c->nevents++;
-	return 0;
+	text = icalcomponent_as_ical_string_r(ev);
+	icalcomponent_free(ev);
+	if (text == NULL)
+		return GS_ENOMEM;
+	rc = append(c, text);
+	icalmemory_free_buffer(text);
+	if (rc == 0)
+		c->nevents++;
+	return rc;
 }
 
 char *
 gs_ics_text(const struct gs_ics *c)
 {
-	char *s, *copy;
+	static const char end[] = "END:VCALENDAR\r\n";
+	char *s, *out = NULL, *tail;
+	size_t head;
 
 	quiet();
 	s = icalcomponent_as_ical_string_r(c->cal);
 	if (s == NULL)
 		return NULL;
-	copy = strdup(s);
+	/* the calendar and its zones, then the events before its end */
+	tail = strstr(s, end);
+	if (tail == NULL || tail[sizeof(end) - 1] != '\0')
+		goto out;
+	head = (size_t)(tail - s);
+	out = malloc(head + c->len + sizeof(end));
+	if (out == NULL)
+		goto out;
+	memcpy(out, s, head);
+	if (c->len > 0)
+		memcpy(out + head, c->events, c->len);
+	memcpy(out + head + c->len, end, sizeof(end));
+out:
 	icalmemory_free_buffer(s);
-	return copy;
+	return out;
 }
