@@ -288,7 +288,8 @@ on_any(const struct gs_occurrence *o, void *arg)
 	return 1;
 }
 
-/* The dates of a series with their own values, sorted, no repeats. */
+/* The dates of a series with their own values or seats taken, no
+ * repeats; sorted once all are in (cmp_date). */
 struct dates {
 	char (*v)[GS_RECUR_DATE_LEN + 1];
 	size_t n, cap;
@@ -304,6 +305,12 @@ dates_add(struct dates *ds, const char *date)
 		return GS_ENOMEM;
 	snprintf(ds->v[ds->n++], sizeof(ds->v[0]), "%s", date);
 	return 0;
+}
+
+static int
+cmp_date(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 static int
@@ -369,9 +376,7 @@ export_series(struct export_ctx *c, struct gs_item *it,
 	if (gs_series_new(rrule, tz, gs_fields_get(&st->fields, "start"),
 	    gs_fields_get(&st->fields, "end"), &s, NULL) != 0)
 		return 0;
-	ex = malloc((st->fields.n + 1) * sizeof(*ex));
-	if (ex == NULL || gs_seats_dates(c->seats, it->id, on_seat_date,
-	    &ds) != 0)
+	if (gs_seats_dates(c->seats, it->id, on_seat_date, &ds) != 0)
 		goto nomem;
 	for (size_t i = 0; i < st->fields.n; i++) {
 		const struct gs_field *f = &st->fields.v[i];
@@ -382,6 +387,10 @@ export_series(struct export_ctx *c, struct gs_item *it,
 		if (dates_add(&ds, at + 1) != 0)
 			goto nomem;
 	}
+	if ((ex = malloc((ds.n + 1) * sizeof(*ex))) == NULL)
+		goto nomem;
+	if (ds.n > 1)
+		qsort(ds.v, ds.n, sizeof(*ds.v), cmp_date);
 	fill_common(&e, st, NULL, uid, tz);
 	if (gs_time_parse(gs_fields_get(&st->fields, "start"),
 	    &e.start_ms) != 0)
