@@ -77,30 +77,32 @@ int
 cli_export_fetch(struct cli_ctx *cli, const struct cli_kv *params,
     char **ics, long long *events, long long *left_out)
 {
-	char *json = NULL;
+	char *json = NULL, *cal = NULL;
 	json_t *root = NULL;
-	const char *cal;
+	size_t len = 0;
 	int ret;
 
 	*ics = NULL;
-	ret = cli_call(cli, "export.ics", params, 0, &json);
+	ret = cli_call_body(cli, "export.ics", params, 0, &json, &cal, &len);
 	if (ret != CLI_EXIT_OK)
 		goto out;
 	ret = cli_doc_parse(json, &root);
 	if (ret != CLI_EXIT_OK)
 		goto out;
-	cal = cli_doc_str(root, "calendar");
-	if (cal == NULL) {
+	/* the calendar is text: no NUL inside, and as long as announced */
+	if (cal == NULL || strlen(cal) != len ||
+	    cli_doc_int(root, "bytes", -1) != (long long)len) {
 		ret = cli_baddoc();
 		goto out;
 	}
 	*events = cli_doc_int(root, "events", 0);
 	*left_out = cli_doc_int(root, "members_left_out", 0);
-	if ((*ics = strdup(cal)) == NULL)
-		ret = cli_nomem();
+	*ics = cal;
+	cal = NULL;
 out:
 	json_decref(root);
 	free(json);
+	free(cal);
 	return ret;
 }
 
@@ -166,8 +168,8 @@ cli_cmd_export_ics(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    argv, NULL, 0, NULL);
 	if (cli_opts_stop(rc, &ret))
 		goto out;
-	if (cli->json) {
-		/* the document as received, calendar included */
+	if (cli->json && a.out == NULL) {
+		/* what the calendar holds; -o still writes it */
 		ret = cli_doc(cli, "export.ics", &a.params, &root);
 		goto out;
 	}
@@ -179,7 +181,10 @@ cli_cmd_export_ics(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		goto out;
 	}
 	ret = cli_write_file(a.out, ics, strlen(ics));
-	if (ret == CLI_EXIT_OK)
+	if (ret == CLI_EXIT_OK && cli->json)
+		printf("{\"events\":%lld,\"members_left_out\":%lld}\n", events,
+		    left_out);
+	else if (ret == CLI_EXIT_OK)
 		say_written(a.out, events, left_out);
 out:
 	json_decref(root);

@@ -223,6 +223,14 @@ int cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
  */
 int cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json);
+/*
+ * cli_call, and the reply's body (a result that is no JSON document,
+ * export.ics's calendar) into *body (malloc'd with a NUL after its
+ * *body_len bytes; NULL when the reply has none). body may be NULL.
+ */
+int cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len);
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
 void cli_print_down(const struct cli_ctx *cli);
 

@@ -255,6 +255,11 @@ encode_reply(struct ctl_reply *r, uint8_t **out, size_t *outlen)
 			resp.error = "mémoire insuffisante";
 		}
 		resp.json = json;
+		if (r->body != NULL) {
+			resp.has_body = 1;
+			resp.body.data = (uint8_t *)r->body;
+			resp.body.len = r->body_len;
+		}
 	} else {
 		resp.error = r->error;
 		resp.field = r->field[0] ? r->field : NULL;
@@ -301,6 +306,7 @@ gs_control_handle(struct gs_daemon *d, const uint8_t *req, size_t len,
 	ret = encode_reply(&r, out, outlen);
 	json_decref(r.json);
 	free(r.text);
+	free(r.body);
 	if (pb != NULL)
 		gs__request__free_unpacked(pb, &budget.alloc);
 	return ret;

@@ -29,6 +29,9 @@ struct ctl_reply {
 	char field[GS_FIELD_NAME_MAX + 1];  /* offending field or "" */
 	json_t *json;                   /* owned */
 	char *text;                     /* owned: the reply as JSON text, instead */
+	char *body;                     /* owned: a result that is no JSON
+	                                 * document, beside json or text */
+	size_t body_len;
 };
 
 typedef void (*ctl_handler)(struct gs_daemon *d,

@@ -162,6 +162,11 @@ def test_feed_read_back_on_two_sites():
         assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
         assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
 
+        # --json: what the calendar holds, not the calendar
+        doc = a.j("export", "ics", *WINDOW)
+        assert doc["events"] == 4 and doc["members_left_out"] == 1, doc
+        assert doc["bytes"] == len(raw), (doc, len(raw))
+
         # --site: what B hosts, and what A hosts or co-hosts
         only_b = by_uid(ical.Calendar.from_ical(a.cli("export", "ics", *WINDOW,
                                                       "--site", b.id).encode()))

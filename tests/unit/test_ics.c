@@ -311,9 +311,13 @@ call(struct gs_daemon *d, const char *command, const char *const *kv)
 	return resp;
 }
 
-/* The JSON document of an OK reply (json_decref it). */
+/*
+ * The JSON document of an OK reply (json_decref it); its body, if any,
+ * into *body (malloc'd, NUL-terminated) when body is not NULL.
+ */
 static json_t *
-ok(struct gs_daemon *d, const char *command, const char *const *kv)
+ok_body(struct gs_daemon *d, const char *command, const char *const *kv,
+    char **body)
 {
 	Gs__Response *resp = call(d, command, kv);
 	json_t *j;
@@ -322,8 +326,22 @@ ok(struct gs_daemon *d, const char *command, const char *const *kv)
 		fail_msg("%s: %s", command, resp->error);
 	j = json_loads(resp->json, 0, NULL);
 	assert_non_null(j);
+	if (body != NULL) {
+		assert_true(resp->has_body);
+		*body = malloc(resp->body.len + 1);
+		assert_non_null(*body);
+		memcpy(*body, resp->body.data, resp->body.len);
+		(*body)[resp->body.len] = '\0';
+		assert_int_equal(strlen(*body), resp->body.len);
+	}
 	gs__response__free_unpacked(resp, NULL);
 	return j;
+}
+
+static json_t *
+ok(struct gs_daemon *d, const char *command, const char *const *kv)
+{
+	return ok_body(d, command, kv, NULL);
 }
 
 /* Adds an event with the fields given ("name=value", ..., NULL). */
@@ -350,8 +368,17 @@ add_event(struct gs_daemon *d, const char *const *f)
 static icalcomponent *
 export(struct gs_daemon *d, const char *const *kv, json_t **doc)
 {
-	*doc = ok(d, "export.ics", kv);
-	return parse(json_string_value(json_object_get(*doc, "calendar")));
+	icalcomponent *cal;
+	char *text;
+
+	*doc = ok_body(d, "export.ics", kv, &text);
+	assert_int_equal(json_integer_value(json_object_get(*doc, "bytes")),
+	    strlen(text));
+	cal = parse(text);
+	assert_int_equal(json_integer_value(json_object_get(*doc, "events")),
+	    icalcomponent_count_components(cal, ICAL_VEVENT_COMPONENT));
+	free(text);
+	return cal;
 }
 
 /* The VEVENT of uid (the master, or the one with a RECURRENCE-ID). */
