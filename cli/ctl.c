@@ -176,6 +176,14 @@ int
 cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json)
 {
+	return cli_call_body(cli, command, params, flags, json, NULL, NULL);
+}
+
+int
+cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len)
+{
 	Gs__Request req;
 	Gs__Response *resp = NULL;
 	int ret = CLI_EXIT_DOWN;
@@ -191,6 +199,10 @@ cli_call(struct cli_ctx *cli, const char *command,
 	char detail[64];
 
 	*json = NULL;
+	if (body != NULL) {
+		*body = NULL;
+		*body_len = 0;
+	}
 	gs__request__init(&req);
 	ret = cli_config(cli);
 	if (ret != CLI_EXIT_OK)
@@ -290,6 +302,19 @@ cli_call(struct cli_ctx *cli, const char *command,
 	if (*json == NULL) {
 		cli_nomem();
 		goto out;
+	}
+	if (body != NULL && resp->has_body) {
+		/* the bytes and a NUL: a text body reads as a string */
+		*body = malloc(resp->body.len + 1);
+		if (*body == NULL) {
+			free(*json);
+			*json = NULL;
+			cli_nomem();
+			goto out;
+		}
+		memcpy(*body, resp->body.data, resp->body.len);
+		(*body)[resp->body.len] = '\0';
+		*body_len = resp->body.len;
 	}
 	ret = CLI_EXIT_OK;
 	goto out;

@@ -225,6 +225,14 @@ int cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
  */
 int cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json);
+/*
+ * cli_call, and the reply's body (a result that is no JSON document,
+ * export.ics's calendar) into *body (malloc'd with a NUL after its
+ * *body_len bytes; NULL when the reply has none). body may be NULL.
+ */
+int cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len);
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
 void cli_print_down(const struct cli_ctx *cli);
 
@@ -289,6 +297,11 @@ void cli_out_wallclock(const char *rfc3339, char *out, size_t outlen);
  * sanitized text when it is not one.
  */
 void cli_out_date_fr(const char *rfc3339, char *out, size_t outlen);
+/* Its two halves, as programme headings and times are written: the day
+ * « mardi 15 décembre » (the year when not this one) and the hour « 14 h »,
+ * « 9 h 30 ». Same rules as cli_out_date_fr(). */
+void cli_out_day_fr(const char *rfc3339, char *out, size_t outlen);
+void cli_out_hour_fr(const char *rfc3339, char *out, size_t outlen);
 /* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
 
@@ -327,6 +340,21 @@ int cli_cmd_status(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_edit(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_show(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Asks gemsyncd for the calendar feed (export.ics) with params: *ics the
+ * calendar text (malloc'd, the caller's), *events its VEVENTs, *left_out
+ * the members-only events left out. Returns the exit code (*ics NULL
+ * unless 0).
+ */
+int cli_export_fetch(struct cli_ctx *cli, const struct cli_kv *params,
+    char **ics, long long *events, long long *left_out);
+/*
+ * Writes len bytes of data to path whole: into path.tmp, synced, then
+ * renamed over path. Returns 0, or 2 after saying why and what to do.
+ */
+int cli_write_file(const char *path, const char *data, size_t len);
+int cli_cmd_export_ics(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_programme(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_cancel(struct cli_ctx *, const struct cli_cmd *, int,
     char **);

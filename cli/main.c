@@ -142,6 +142,18 @@ static const struct cli_cmd commands[] = {
 	  "--yes [--reason TEXTE]",
 	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
 	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
+	{ { "export", "ics", NULL }, cli_cmd_export_ics,
+	  "écrit le calendrier des événements (iCalendar, .ics)",
+	  "[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
+	  "[--members] [-o FICHIER]",
+	  "Les événements réservés aux adhérents sont laissés de côté sans\n"
+	  "--members : un calendrier publié ne doit pas les montrer.\n" },
+	{ { "programme", NULL, NULL }, cli_cmd_programme,
+	  "écrit le programme à imprimer ou à mettre en ligne",
+	  "[--week | --month] [--from DATE] [--easy-read] [--members] "
+	  "-o DOSSIER",
+	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
+	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

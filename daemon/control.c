@@ -225,6 +225,7 @@ static const struct {
 	{ "item.check", ctl_item_check, false },
 	{ "site.revoke", ctl_site_revoke, true },
 	{ "key.revoke", ctl_key_revoke, false },
+	{ "export.ics", ctl_export_ics, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */
@@ -261,6 +262,11 @@ encode_reply(struct ctl_reply *r, uint8_t **out, size_t *outlen)
 			resp.error = "mémoire insuffisante";
 		}
 		resp.json = json;
+		if (r->body != NULL) {
+			resp.has_body = 1;
+			resp.body.data = (uint8_t *)r->body;
+			resp.body.len = r->body_len;
+		}
 	} else {
 		resp.error = r->error;
 		resp.field = r->field[0] ? r->field : NULL;
@@ -307,6 +313,7 @@ gs_control_handle(struct gs_daemon *d, const uint8_t *req, size_t len,
 	ret = encode_reply(&r, out, outlen);
 	json_decref(r.json);
 	free(r.text);
+	free(r.body);
 	if (pb != NULL)
 		gs__request__free_unpacked(pb, &budget.alloc);
 	return ret;

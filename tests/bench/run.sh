@@ -13,7 +13,7 @@
 #   ./tests/bench/run.sh --json > figures.json
 #
 # Benchmarks: ceiling initial propagation insync footprint admin series growth
-# stall.
+# stall export.
 # Other options (--seed N, --check) go to tests/bench/bench.py as they are.
 set -euo pipefail
 
