@@ -216,6 +216,12 @@ print_status(const json_t *st)
 	if (num(st, "pending_sites") > 0)
 		puts("\nDes sites attendent votre décision : gemsync site "
 		    "pending.");
+	if (json_is_true(json_object_get(st, "catching_up")))
+		puts("\nRattrapage en cours : ce site, restauré depuis une "
+		    "sauvegarde, récupère auprès des sites voisins ses propres "
+		    "changements faits après elle ; les écritures sont refusées "
+		    "jusque-là. Il faut qu'un site voisin au moins soit "
+		    "joignable (gemsync peer list).");
 }
 
 int

@@ -219,6 +219,8 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 	if (o != NULL) {
 		json_object_set_new(o, "seq", json_integer((json_int_t)
 		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
+		json_object_set_new(o, "catching_up",
+		    json_boolean(gs_replica_catching_up(d->replica)));
 		seat_warnings(d, o);
 	}
 	r->json = o;
