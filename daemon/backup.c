@@ -273,6 +273,8 @@ struct restore {
 	uint8_t head[HDR_LEN];
 	uint64_t keys_len, db_len;
 	char *db, *part, *site_key, *site_id;
+	uint8_t *plain;               /* the opened keys section (guarded) */
+	size_t plain_len;
 	bool wrote_keys;              /* keys written by this restore */
 	bool wrote_db;
 };
@@ -426,13 +428,16 @@ write_site_id(struct restore *x)
 	return 0;
 }
 
-/* Opens the keys section and writes the two key files. */
+/*
+ * Opens the keys section into x->plain, before anything on disk is
+ * touched: a wrong passphrase costs nothing, even with --force.
+ */
 static int
-restore_keys(struct restore *x)
+open_keys(struct restore *x)
 {
-	uint8_t *sealed = NULL, *plain = NULL;
+	uint8_t *sealed = NULL;
 	const uint8_t *sk, *vk;
-	size_t plen = 0, pos = 0, sklen, vklen;
+	size_t pos = 0, sklen, vklen;
 	int ret = GS_ENOMEM;
 
 	if (x->o->passphrase == NULL || x->o->passphrase[0] == '\0')
@@ -450,7 +455,7 @@ restore_keys(struct restore *x)
 	ret = read_at(x->fd, HDR_LEN, sealed, (size_t)x->keys_len);
 	if (ret == 0)
 		ret = gs_vault_pass_open(x->o->passphrase, sealed,
-		    (size_t)x->keys_len, &plain, &plen);
+		    (size_t)x->keys_len, &x->plain, &x->plain_len);
 	if (ret == GS_EBADKEY) {
 		fail(x, ret, "phrase secrète fausse pour cette sauvegarde (ou "
 		    "fichier modifié) : rien n'a été écrit ; vérifiez le "
@@ -458,28 +463,37 @@ restore_keys(struct restore *x)
 		goto out;
 	}
 	if (ret == 0)
-		ret = next_key(plain, plen, &pos, &sk, &sklen);
+		ret = next_key(x->plain, x->plain_len, &pos, &sk, &sklen);
 	if (ret == 0)
-		ret = next_key(plain, plen, &pos, &vk, &vklen);
-	if (ret != 0) {
+		ret = next_key(x->plain, x->plain_len, &pos, &vk, &vklen);
+	if (ret != 0)
 		fail(x, ret, "la section des clés de %s est illisible : %s",
 		    x->o->file, gs_strerror(ret));
-		goto out;
-	}
+out:
+	free(sealed);
+	return ret;
+}
+
+/* Writes the two key files from the opened keys section, and site.id. */
+static int
+write_keys(struct restore *x)
+{
+	const uint8_t *sk, *vk;
+	size_t pos = 0, sklen, vklen;
+	int ret;
+
+	/* open_keys checked the layout */
+	if (next_key(x->plain, x->plain_len, &pos, &sk, &sklen) != 0 ||
+	    next_key(x->plain, x->plain_len, &pos, &vk, &vklen) != 0)
+		return fail(x, GS_ECORRUPT, "clés illisibles");
 	x->wrote_keys = true;
 	ret = gs_keyfile_create(x->site_key, sk, sklen);
 	if (ret == 0)
 		ret = gs_keyfile_create(x->o->key_file, vk, vklen);
-	if (ret != 0) {
-		fail(x, ret, "impossible d'écrire les clés du site (%s, %s) : "
-		    "%s", x->site_key, x->o->key_file, gs_strerror(ret));
-		goto out;
-	}
-	ret = write_site_id(x);
-out:
-	free(sealed);
-	gs_vault_secret_free(plain);
-	return ret;
+	if (ret != 0)
+		return fail(x, ret, "impossible d'écrire les clés du site (%s, "
+		    "%s) : %s", x->site_key, x->o->key_file, gs_strerror(ret));
+	return write_site_id(x);
 }
 
 /* Without keys in the file, the site's keys must already be in place. */
@@ -637,6 +651,8 @@ gs_backup_restore(const struct gs_restore_opts *o, char *err, size_t errlen)
 		goto out;
 	}
 	ret = read_header(&x);
+	if (ret == 0 && x.keys_len > 0)
+		ret = open_keys(&x);
 	if (ret != 0)
 		goto out;
 	if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -647,7 +663,7 @@ gs_backup_restore(const struct gs_restore_opts *o, char *err, size_t errlen)
 	ret = clear_site(&x);
 	if (ret != 0)
 		goto out;
-	ret = x.keys_len > 0 ? restore_keys(&x) : check_keys_present(&x);
+	ret = x.keys_len > 0 ? write_keys(&x) : check_keys_present(&x);
 	if (ret == 0)
 		ret = restore_db(&x);
 	if (ret == 0)
@@ -657,6 +673,7 @@ gs_backup_restore(const struct gs_restore_opts *o, char *err, size_t errlen)
 out:
 	if (x.fd != -1)
 		close(x.fd);
+	gs_vault_secret_free(x.plain);
 	free(x.db);
 	free(x.part);
 	free(x.site_key);
