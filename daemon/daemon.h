@@ -73,7 +73,10 @@ int gs_daemon_profile(const struct gs_config *cfg, const uint8_t *pk,
  */
 int gs_daemon_open_site(struct gs_daemon *d, const struct gs_replica_opts *o,
     char *err, size_t errlen);
-/* Closes what gs_daemon_open_site() opened, in reverse. Idempotent. */
+/*
+ * Closes what gs_daemon_open_site() opened, in reverse, after the backup
+ * under way if any (it reads the store). Idempotent.
+ */
 void gs_daemon_close_site(struct gs_daemon *d);
 
 #endif

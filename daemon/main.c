@@ -382,7 +382,6 @@ daemon_cleanup(struct gs_daemon *d)
 		ev_prepare_stop(d->loop, &d->trim);
 		ev_timer_stop(d->loop, &d->idle);
 	}
-	gs_backup_destroy(&d->backup);
 	gs_gossip_stop(&d->gossip);
 	gs_control_stop(&d->control);
 	gs_transport_destroy(&d->transport);
