@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -32,13 +33,14 @@ static const struct cli_opt backup_opts[] = {
 	{ "with-keys", NULL, OPT_WITH_KEYS, "ajoute la clé du site et la clé "
 	  "de stockage,\nchiffrées par une phrase secrète", 0 },
 	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "la phrase secrète "
-	  "(sinon\n$GEMSYNC_BACKUP_PASSPHRASE)", 0 },
+	  "(sinon\n$GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier)", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct cli_opt restore_opts[] = {
 	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "la phrase secrète "
-	  "des clés de la\nsauvegarde (sinon $GEMSYNC_BACKUP_PASSPHRASE)", 0 },
+	  "des clés de la\nsauvegarde (sinon $GEMSYNC_BACKUP_PASSPHRASE,\nou "
+	  "demandée au clavier)", 0 },
 	{ "force", NULL, OPT_FORCE, "remplace le site déjà présent", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
@@ -64,6 +66,65 @@ on_opt(void *arg, int id, const char *name, const char *value)
 	return 0;
 }
 
+/*
+ * Asks for a secret on the terminal, without echo. A malloc'd string
+ * (newline removed), or NULL when there is no terminal or no answer.
+ */
+static char *
+prompt_secret(const char *question)
+{
+	struct termios old, quiet;
+	char buf[1024], *ans = NULL;
+	FILE *tty = fopen("/dev/tty", "r+");
+	bool echo_off = false;
+	size_t n;
+
+	if (tty == NULL)
+		return NULL;
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+	}
+	fputs(question, tty);
+	fflush(tty);
+	if (fgets(buf, sizeof(buf), tty) != NULL) {
+		n = strcspn(buf, "\r\n");
+		buf[n] = '\0';
+		ans = strdup(buf);
+	}
+	if (echo_off)
+		(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputs("\n", tty);
+	fclose(tty);
+	gs_wipe(buf, sizeof(buf));
+	return ans;
+}
+
+/* The passphrase typed twice alike on the terminal, or NULL. */
+static char *
+prompt_twice(bool twice)
+{
+	char *a = prompt_secret("Phrase secrète de la sauvegarde : ");
+	char *b = NULL;
+
+	if (a == NULL || !twice)
+		return a;
+	b = prompt_secret("La même, encore une fois : ");
+	if (b == NULL || strcmp(a, b) != 0) {
+		cli_err("les deux phrases secrètes diffèrent : rien n'a été "
+		    "fait");
+		gs_wipe(a, strlen(a));
+		free(a);
+		a = NULL;
+	}
+	if (b != NULL) {
+		gs_wipe(b, strlen(b));
+		free(b);
+	}
+	return a;
+}
+
 /* The backup passphrase, malloc'd, or NULL with *ret set. */
 static char *
 backup_passphrase(const struct cli_ctx *cli, const struct cli_cmd *cmd,
@@ -79,6 +140,8 @@ backup_passphrase(const struct cli_ctx *cli, const struct cli_cmd *cmd,
 		env = getenv("GEMSYNC_BACKUP_PASSPHRASE");
 		if (env != NULL && env[0] != '\0')
 			pass = strdup(env);
+		else if (isatty(STDIN_FILENO))
+			pass = prompt_twice(true);
 	} else {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.passphrase_file = (char *)file;
@@ -133,11 +196,12 @@ run_steps(struct cli_ctx *cli, const char *token, long long *size)
 {
 	struct cli_kv p = { 0 };
 	json_t *doc = NULL;
-	int ret = cli_nomem();
+	int ret = CLI_EXIT_DOWN;
 
-	if (cli_kv_add(&p, "token", token) < 0)
+	if (cli_kv_add(&p, "token", token) < 0) {
+		ret = cli_nomem();
 		goto out;
-	ret = CLI_EXIT_DOWN;
+	}
 	for (long i = 0; i < MAX_STEPS; i++) {
 		json_decref(doc);
 		ret = call(cli, "backup.step", &p, &doc);
@@ -289,11 +353,14 @@ cli_cmd_backup(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		}
 	}
 	fd = open(pos[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST) {
+		cli_err("%s existe déjà : choisissez un autre nom (une "
+		    "sauvegarde n'en remplace jamais une autre)", pos[0]);
+		ret = CLI_EXIT_REFUSED;
+		goto out;
+	}
 	if (fd == -1) {
-		cli_err("impossible de créer %s : %s%s", pos[0],
-		    strerror(errno), errno == EEXIST ? " (choisissez un "
-		    "autre nom : une sauvegarde n'en remplace jamais une "
-		    "autre)" : "");
+		cli_err("impossible de créer %s : %s", pos[0], strerror(errno));
 		ret = CLI_EXIT_REFUSED;
 		goto out;
 	}
@@ -326,6 +393,46 @@ out:
 	return ret;
 }
 
+/* True when FILE looks like a backup holding keys (header flag). */
+static bool
+backup_has_keys(const char *file)
+{
+	unsigned char head[6];
+	FILE *fp = fopen(file, "rb");
+	bool yes;
+
+	if (fp == NULL)
+		return false;
+	yes = fread(head, 1, sizeof(head), fp) == sizeof(head) &&
+	    memcmp(head, "GSB1", 4) == 0 && (head[5] & 1) != 0;
+	fclose(fp);
+	return yes;
+}
+
+/*
+ * For a restore from a terminal without --passphrase-file nor
+ * $GEMSYNC_BACKUP_PASSPHRASE: asks for it when the file holds keys, and
+ * hands it to gemsyncd in its environment. 0, or an exit code.
+ */
+static int
+restore_prompt(const struct bk_args *a, const char *file)
+{
+	const char *env = getenv("GEMSYNC_BACKUP_PASSPHRASE");
+	char *pass;
+	int rc;
+
+	if (a->passfile != NULL || (env != NULL && env[0] != '\0') ||
+	    !isatty(STDIN_FILENO) || !backup_has_keys(file))
+		return 0;
+	pass = prompt_twice(false);
+	if (pass == NULL)
+		return CLI_EXIT_USAGE;
+	rc = setenv("GEMSYNC_BACKUP_PASSPHRASE", pass, 1);
+	gs_wipe(pass, strlen(pass));
+	free(pass);
+	return rc == 0 ? 0 : cli_nomem();
+}
+
 int
 cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
@@ -338,6 +445,9 @@ cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	rc = cli_opts_args(cli, cmd, restore_opts, on_opt, &a, argc, argv, pos,
 	    1, "indiquez le fichier de sauvegarde");
 	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = restore_prompt(&a, pos[0]);
+	if (ret != 0)
 		goto out;
 	args[n++] = "gemsyncd";
 	args[n++] = "--restore";

@@ -36,7 +36,7 @@
 	"stockage). Sans --with-keys, gardez aussi une copie de site.key et de\n" \
 	"la clé de stockage : la restauration en a besoin. Avec --with-keys,\n" \
 	"elles sont dans le fichier, chiffrées par la phrase secrète lue dans\n" \
-	"F (ou $GEMSYNC_BACKUP_PASSPHRASE).\n"
+	"F (ou $GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier).\n"
 
 #define RESTORE_NOTES \
 	"Lance gemsyncd --restore. Ensuite, au démarrage, le site rattrape\n" \

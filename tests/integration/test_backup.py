@@ -8,11 +8,15 @@ continues its sequence and every peer accepts it. A backup taken while
 a peer pushes thousands of changes restores to a sound, consistent
 database."""
 import os
+import pty
+import select
 import shutil
+import signal
 import sqlite3
 import subprocess
+import time
 
-from gslib import EXIT_OK, EXIT_REFUSED, TOOLS, Net, run_tests, wait_until
+from gslib import EXIT_OK, EXIT_REFUSED, GEMSYNC, TOOLS, Net, run_tests, wait_until
 
 PASS = "une phrase secrète de test, assez longue"
 
@@ -70,8 +74,11 @@ def test_restore_catches_up_before_writing():
         wait_until(lambda: same_changes(sites), timeout=60, what="first sync")
         pf = passphrase_file(net)
         bk = os.path.join(net.root, "rebond.gsb")
-        out = a.cli("backup", bk, "--with-keys", "--passphrase-file", pf)
-        assert "Sauvegarde écrite" in out, out
+        r = a.run("backup", bk, "--with-keys", "--passphrase-file", pf)
+        assert r.returncode == EXIT_OK and "Sauvegarde écrite" in r.stdout, r
+        assert r.stderr == "", r.stderr
+        r = a.run("backup", bk, "--with-keys", "--passphrase-file", pf)
+        assert r.returncode == EXIT_REFUSED and "existe" in r.stderr, r   # never overwritten
         assert os.stat(bk).st_mode & 0o077 == 0
         seq_backup = a.status()["seq"]
 
@@ -162,6 +169,61 @@ def test_restore_without_keys_needs_them():
         assert a.status()["seq"] == seq + 1
 
 
+def on_terminal(site, answers, *args, timeout=60):
+    """Runs the CLI on a pseudo-terminal, typing each answer after each
+    prompt; returns (exit code, everything it printed). Bounded in time;
+    the child is killed by its PID if it overstays."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {k: v for k, v in os.environ.items() if k != "GEMSYNC_BACKUP_PASSPHRASE"}
+        os.execve(GEMSYNC, [GEMSYNC, "-c", site.conf, *args], env)
+    out, left, deadline = b"", list(answers), time.monotonic() + timeout
+    status = None
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            chunk = b""
+            if r:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:      # EIO: the child closed the terminal
+                    chunk = b""
+            out += chunk
+            if chunk and left and out.rstrip().endswith(b":"):
+                os.write(fd, (left.pop(0) + "\n").encode())
+            if status is None:
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = st
+            if status is not None and not chunk:
+                return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise AssertionError(f"CLI on a terminal did not finish: {out!r}")
+    finally:
+        os.close(fd)
+
+
+def test_passphrase_typed_at_the_terminal():
+    with Net() as net:
+        a = net.started("GEM Le Rebond")
+        a.add_event("Atelier")
+        bk = os.path.join(net.root, "clavier.gsb")
+        rc, out = on_terminal(a, [PASS, "pas pareil"], "backup", bk, "--with-keys")
+        assert rc == 2 and "diffèrent" in out, (rc, out)
+        assert not os.path.exists(bk)
+        rc, out = on_terminal(a, [PASS, PASS], "backup", bk, "--with-keys")
+        assert rc == EXIT_OK and "Sauvegarde écrite" in out and PASS not in out, (rc, out)
+        seq = a.status()["seq"]
+        a.stop()
+        shutil.rmtree(a.data)
+        rc, out = on_terminal(a, [PASS], "restore", bk)
+        assert rc == EXIT_OK and "site restauré" in out, (rc, out)
+        a.start()
+        assert a.status()["seq"] == seq and a.status()["catching_up"] is True
+
+
 def test_backup_under_load_is_consistent():
     with Net() as net:
         slow = "batch_changes = 64\ncredits = 2"
@@ -213,5 +275,6 @@ if __name__ == "__main__":
     run_tests([
         test_restore_catches_up_before_writing,
         test_restore_without_keys_needs_them,
+        test_passphrase_typed_at_the_terminal,
         test_backup_under_load_is_consistent,
     ])
