@@ -98,17 +98,18 @@ ctl_backup_read(struct gs_daemon *d, const struct ctl_request *q,
 {
 	struct gs_backup *b = backup_of(d, q, r);
 	const char *o = ctl_param(q, "offset");
-	unsigned long long off;
+	unsigned long long off = 0;
 	uint8_t *buf = NULL;
-	char *hex = NULL, *end;
+	char *hex = NULL, *end = NULL;
 	size_t n = 0;
 	int rc;
 
 	if (b == NULL)
 		return;
-	if (o == NULL || o[0] < '0' || o[0] > '9' ||
-	    (off = strtoull(o, &end, 10), *end != '\0') ||
-	    gs_backup_size(b) == 0 || off > gs_backup_size(b)) {
+	if (o != NULL && o[0] >= '0' && o[0] <= '9')
+		off = strtoull(o, &end, 10);
+	if (end == NULL || *end != '\0' || gs_backup_size(b) == 0 ||
+	    off > gs_backup_size(b)) {
 		ctl_fail(r, GS__STATUS__INVALID, "offset", "position de lecture "
 		    "invalide");
 		return;
