@@ -473,6 +473,13 @@ int cli_cmd_site_revoke(struct cli_ctx *, const struct cli_cmd *, int,
 int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Finds gemsyncd beside the running gemsync (init.c): writes its path
+ * into out and returns 0, or -1 to fall back on PATH.
+ */
+int cli_find_daemon(char *out, size_t outlen);
+int cli_cmd_backup(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_restore(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_conflicts_show(struct cli_ctx *, const struct cli_cmd *, int,

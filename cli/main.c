@@ -31,6 +31,18 @@
 	"ITEM est l'identifiant de l'élément, ou un préfixe unique d'au moins\n" \
 	"6 chiffres hexadécimaux.\n"
 
+#define BACKUP_NOTES \
+	"Le fichier contient la base (contenus chiffrés par la clé de\n" \
+	"stockage). Sans --with-keys, gardez aussi une copie de site.key et de\n" \
+	"la clé de stockage : la restauration en a besoin. Avec --with-keys,\n" \
+	"elles sont dans le fichier, chiffrées par la phrase secrète lue dans\n" \
+	"F (ou $GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier).\n"
+
+#define RESTORE_NOTES \
+	"Lance gemsyncd --restore. Ensuite, au démarrage, le site rattrape\n" \
+	"auprès des sites voisins ses changements faits après la sauvegarde\n" \
+	"et refuse les écritures jusque-là (« rattrapage en cours »).\n"
+
 static const struct cli_cmd commands[] = {
 	{ { "init", NULL, NULL }, cli_cmd_init,
 	  "crée l'identité et la base du site (lance gemsyncd --init)",
@@ -154,6 +166,14 @@ static const struct cli_cmd commands[] = {
 	  "-o DOSSIER",
 	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
 	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
+	  "lance une synchronisation maintenant",
+	  "[--peer SITE-ID | --force-end-catchup]", NULL },
+	{ { "backup", NULL, NULL }, cli_cmd_backup,
+	  "sauvegarde le site dans un fichier, sans arrêter gemsyncd",
+	  "FICHIER [--with-keys --passphrase-file F]", BACKUP_NOTES },
+	{ { "restore", NULL, NULL }, cli_cmd_restore,
+	  "remet le site d'une sauvegarde (gemsyncd arrêté)",
+	  "FICHIER [--passphrase-file F] [--force]", RESTORE_NOTES },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -285,6 +285,12 @@ print_status(const json_t *st)
 	equivocations_block(json_object_get(st, "equivocating_sites"));
 	revoked_block(json_object_get(st, "revoked_sites"),
 	    cli_doc_str(st, "site_id"));
+	if (json_is_true(json_object_get(st, "catching_up")))
+		puts("\nRattrapage en cours : ce site, restauré depuis une "
+		    "sauvegarde, récupère auprès des sites voisins ses propres "
+		    "changements faits après elle ; les écritures sont refusées "
+		    "jusque-là. Il faut qu'un site voisin au moins soit "
+		    "joignable (gemsync peer list).");
 }
 
 int

@@ -97,6 +97,11 @@ static const struct {
 	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
 	    "les modifications permises sur cet élément : demandez les "
 	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
+	{ GS_ECATCHUP, GS__STATUS__REFUSED, NULL, "rattrapage en cours : ce "
+	    "site, restauré depuis une sauvegarde, récupère d'abord auprès "
+	    "des sites voisins ses propres modifications plus récentes. "
+	    "Attendez que « gemsync status » ne l'indique plus (un site "
+	    "voisin au moins doit être joignable), puis recommencez" },
 };
 
 void
@@ -226,6 +231,10 @@ static const struct {
 	{ "site.revoke", ctl_site_revoke, true },
 	{ "key.revoke", ctl_key_revoke, false },
 	{ "export.ics", ctl_export_ics, false },
+	{ "backup.start", ctl_backup_start, false },
+	{ "backup.step", ctl_backup_step, false },
+	{ "backup.read", ctl_backup_read, false },
+	{ "catchup.end", ctl_catchup_end, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */

@@ -142,4 +142,14 @@ void ctl_conflicts_show(struct gs_daemon *d, const struct ctl_request *q,
 void ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 
+/* control_backup.c */
+void ctl_backup_start(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_backup_step(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_backup_read(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_catchup_end(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+
 #endif

@@ -320,6 +320,8 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 		json_object_set_new(o, "equivocating_sites",
 		    equivocating_sites(d));
 		json_object_set_new(o, "revoked_sites", revoked_sites(d));
+		json_object_set_new(o, "catching_up",
+		    json_boolean(gs_replica_catching_up(d->replica)));
 		seat_warnings(d, o);
 	}
 	r->json = o;

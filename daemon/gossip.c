@@ -827,6 +827,46 @@ take_unwanted(struct peer *p, const Gs__Summary *s)
 	return 0;
 }
 
+/*
+ * A site restored from a backup ends its catch-up (gs_replica_write
+ * refuses until then) once at least one peer's summary is known and no
+ * peer whose summary is known holds a later change of this site's own
+ * author than this site now does: its next sequence number is then free
+ * on every peer reached. Called after each summary and each applied run.
+ */
+static void
+check_catchup(struct gs_gossip *g)
+{
+	struct gs_replica *r = g->d->replica;
+	const uint8_t *me = gs_replica_pk(r);
+	uint64_t mine;
+	size_t reached = 0;
+	int rc;
+
+	if (!gs_replica_catching_up(r))
+		return;
+	mine = gs_replica_seq(r, me);
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+
+		if (!p->have_known)
+			continue;
+		if (gs_seqmap_get(&p->known, me) > mine)
+			return;
+		reached++;
+	}
+	if (reached == 0)
+		return;
+	rc = gs_replica_set_catching_up(r, false);
+	if (rc != 0) {
+		log_warnx("gossip: ending catch-up: %s", gs_strerror(rc));
+		return;
+	}
+	log_info("gossip: catch-up done: %zu peers hold nothing newer of this "
+	    "site than sequence %llu; local writes accepted again", reached,
+	    (unsigned long long)mine);
+}
+
 static bool
 summary_valid(const Gs__Summary *s)
 {
@@ -872,6 +912,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	if (s->reply_wanted)
 		send_short_summary(g, p, false, digest);
+	check_catchup(g);
 }
 
 /* What a peer holds that we lack, from trusted authors; others pend. */
@@ -916,6 +957,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	    on_we_lack, &we);
 	p->have_known = true;
 	p->we_lack = we.lack;
+	check_catchup(g);
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
 		/* a send is under way and was set up a moment ago: the new
 		 * summary only refines what we skip, it does not restart */
@@ -980,6 +1022,7 @@ batches_applied(struct gs_gossip *g, struct peer *p,
 		p->last_reround = now;
 		send_summary(g, p, true);
 	}
+	check_catchup(g);
 }
 
 static void

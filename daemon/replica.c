@@ -226,6 +226,24 @@ gs_replica_corrupt_count(const struct gs_replica *r)
 	return r->corrupt.n;
 }
 
+bool
+gs_replica_catching_up(const struct gs_replica *r)
+{
+	return r->catching_up;
+}
+
+int
+gs_replica_set_catching_up(struct gs_replica *r, bool on)
+{
+	const uint8_t v = on ? '1' : '0';
+	int ret;
+
+	ret = gs_store_meta_set(r->store, "catchup", &v, 1);
+	if (ret == 0)
+		r->catching_up = on;
+	return ret;
+}
+
 /* ---- the item cache ---- */
 
 static void

@@ -259,6 +259,18 @@ size_t gs_replica_author_count(const struct gs_replica *r);
 uint64_t gs_replica_change_count(const struct gs_replica *r);
 
 /*
+ * Catch-up after a restore (docs/internals/reliability.md): a site
+ * restored from a backup may have signed changes after it, which its
+ * peers hold. Until it has them back, signing a new change could reuse
+ * one of their sequence numbers (an equivocation), so gs_replica_write()
+ * refuses with GS_ECATCHUP. The flag is the meta key "catchup", set by
+ * the restore and kept across restarts. set_catching_up writes it (0 or
+ * a storage error; memory follows only on success).
+ */
+bool gs_replica_catching_up(const struct gs_replica *r);
+int gs_replica_set_catching_up(struct gs_replica *r, bool on);
+
+/*
  * Reads stored changes with rowid > after in apply order, at most limit
  * (0: no limit), unsealing bodies, and calls cb with each as it travels.
  * The wire change is lent for the call. A change whose body cannot be

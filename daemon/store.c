@@ -2036,3 +2036,98 @@ gs_store_release_memory(struct gs_store *st)
 {
 	sqlite3_db_release_memory(st->db);
 }
+
+/* ---- online backup ---- */
+
+struct gs_store_backup {
+	struct gs_store *st;        /* lent: the source */
+	sqlite3 *dst;               /* owned: the copy */
+	sqlite3_backup *bk;         /* owned: SQLite's backup object */
+};
+
+int
+gs_store_backup_begin(struct gs_store *st, const char *path,
+    struct gs_store_backup **out)
+{
+	struct gs_store_backup *b = NULL;
+	int ret = GS_ENOMEM;
+	int fd, rc;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto out;
+	b->st = st;
+	/* created here, 0600 and exclusively: SQLite would make it 0644 */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		ret = errno == EEXIST ? GS_EEXISTS : GS_EIO;
+		log_warn("store: backup copy %s", path);
+		goto out;
+	}
+	close(fd);
+	ret = GS_EDB;
+	rc = sqlite3_open_v2(path, &b->dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		log_warnx("store: backup copy: %s", b->dst ?
+		    sqlite3_errmsg(b->dst) : "cannot open");
+		ret = map_rc(rc);
+		goto out;
+	}
+	b->bk = sqlite3_backup_init(b->dst, "main", st->db, "main");
+	if (b->bk == NULL) {
+		log_warnx("store: backup: %s", sqlite3_errmsg(b->dst));
+		ret = map_rc(sqlite3_errcode(b->dst));
+		if (ret == 0)
+			ret = GS_EDB;
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+	ret = 0;
+out:
+	gs_store_backup_end(&b);
+	return ret;
+}
+
+int
+gs_store_backup_step(struct gs_store_backup *b, int pages, int *remaining,
+    int *total)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_backup_step(b->bk, pages > 0 ? pages : 1);
+	if (remaining != NULL)
+		*remaining = sqlite3_backup_remaining(b->bk);
+	if (total != NULL)
+		*total = sqlite3_backup_pagecount(b->bk);
+	if (rc == SQLITE_DONE) {
+		ret = 1;
+		goto out;
+	}
+	if (rc == SQLITE_OK) {
+		ret = 0;
+		goto out;
+	}
+	log_warnx("store: backup step: %s (%d)", sqlite3_errmsg(b->dst), rc);
+	ret = map_rc(rc);
+	if (ret == 0)
+		ret = GS_EDB;
+out:
+	return ret;
+}
+
+void
+gs_store_backup_end(struct gs_store_backup **bp)
+{
+	struct gs_store_backup *b = *bp;
+
+	if (b == NULL)
+		return;
+	if (b->bk != NULL)
+		(void)sqlite3_backup_finish(b->bk);
+	if (b->dst != NULL)
+		(void)sqlite3_close(b->dst);
+	free(b);
+	*bp = NULL;
+}

@@ -260,6 +260,28 @@ int gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb,
 int gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb,
     void *arg);
 
+/*
+ * An online copy of the database into a new file (SQLite's backup API),
+ * made in steps so that the caller's loop serves requests in between.
+ * The copy is consistent: a write by the store's own connection between
+ * two steps is carried into the copy (SQLite updates it at once). Bodies
+ * and states stay sealed: the copy holds the same bytes.
+ *
+ * backup_begin creates path (it must not exist; mode 0600 under the
+ * caller's umask) and returns *out, owned by the caller: GS_EEXISTS,
+ * GS_EIO, GS_EDB, GS_ENOMEM. backup_step copies up to pages pages: 1 when
+ * the copy is complete, 0 when more remains, or GS_EBUSY, GS_EFULL,
+ * GS_EIO, GS_EDB (the copy is then useless: end it). *remaining and
+ * *total (optional) get SQLite's page counts. backup_end finishes, closes
+ * the copy and sets *b to NULL; accepts NULL; the file stays.
+ */
+struct gs_store_backup;
+int gs_store_backup_begin(struct gs_store *st, const char *path,
+    struct gs_store_backup **out);
+int gs_store_backup_step(struct gs_store_backup *b, int pages,
+    int *remaining, int *total);
+void gs_store_backup_end(struct gs_store_backup **b);
+
 /* Gives back the page cache's unused memory (an idle site's footprint). */
 void gs_store_release_memory(struct gs_store *st);
 
