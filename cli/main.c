@@ -142,7 +142,8 @@ static const struct cli_cmd commands[] = {
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  "liste les sites qui attendent votre décision", NULL, NULL },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
-	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
+	  "lance une synchronisation maintenant",
+	  "[--peer SITE-ID | --force-end-catchup]", NULL },
 	{ { "site", "revoke", NULL }, cli_cmd_site_revoke,
 	  "révoque la clé d'un site que ce site a présenté",
 	  "SITE-ID [--reason TEXTE]",
@@ -166,8 +167,6 @@ static const struct cli_cmd commands[] = {
 	  "-o DOSSIER",
 	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
 	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
-	  "lance une synchronisation maintenant",
-	  "[--peer SITE-ID | --force-end-catchup]", NULL },
 	{ { "backup", NULL, NULL }, cli_cmd_backup,
 	  "sauvegarde le site dans un fichier, sans arrêter gemsyncd",
 	  "FICHIER [--with-keys --passphrase-file F]", BACKUP_NOTES },

@@ -415,7 +415,7 @@ write_site_id(struct restore *x)
 	char line[GS_SITEID_SIZE + 1];
 	int ret;
 
-	ret = gs_identity_load(x->o->data_dir, &id);
+	ret = gs_identity_load(x->o->data_dir, x->o->store_pass, &id);
 	if (ret != 0)
 		return fail(x, ret, "la clé du site de la sauvegarde est "
 		    "illisible : %s", gs_strerror(ret));
