@@ -362,8 +362,8 @@ gs_frdate_duration(int64_t ms, char *out, size_t outlen)
 	int64_t s = (ms < 0 ? -ms : ms) / 1000, n;
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		/* 23 h 40 is "1 jour": within 5 % of a unit counts as one */
-		if (s * 20 < units[i].s * 19)
+		/* 23 h 40 is "1 jour": within 2.5 % of a unit counts as one */
+		if (s * 40 < units[i].s * 39)
 			continue;
 		n = (s + units[i].s / 2) / units[i].s;
 		snprintf(out, outlen, "%lld %s", (long long)n,

@@ -63,6 +63,8 @@
 #define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
 #define HELD_MAX 4096           /* reports of what others hold, remembered */
 #define HELD_SEND 32            /* reports in one summary */
+#define HELD_SHORT 4            /* reports in turn in a short summary */
+#define HELD_REFRESH_S 300.0    /* unchanged reports for a peer, resent */
 #define HELD_HOPS 16            /* reports relayed this far at most */
 
 /*
@@ -141,6 +143,12 @@ struct peer {
 	int clock_state;                  /* -1 behind ours, 0 right, 1 ahead */
 	ev_tstamp hello_sent;             /* our last Hello to it; 0: none */
 	size_t held_cursor;               /* where our reports to it resume */
+	uint64_t held_hash;               /* of the reports about its changes */
+	ev_tstamp held_at;                /* when we last sent those */
+	/* its last summary showed neither side lacking a change the other
+	 * takes, when we held what parity_digest sums up */
+	bool parity;
+	uint8_t parity_digest[32];
 };
 
 struct gs_gossip {
@@ -398,17 +406,41 @@ held_at(struct gs_gossip *g, const struct peer *q, size_t pos,
 		held_add(b, h->key, h->key + 32, h->seq, h->hops);
 }
 
+/* FNV-1a over the reports of b: did they change since last sent? */
+static uint64_t
+held_hash(const struct held_build *b)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const uint8_t *parts[2] = { b->h[i].site.data,
+		    b->h[i].author.data };
+		uint64_t seq = b->h[i].seq;
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 32; j++)
+				h = (h ^ parts[k][j]) * UINT64_C(1099511628211);
+		for (int j = 0; j < 8; j++, seq >>= 8)
+			h = (h ^ (seq & 0xff)) * UINT64_C(1099511628211);
+	}
+	return h;
+}
+
 /*
  * The reports for q's next summary: first what our other peers, then the
  * sites we heard of, hold of q's own changes (what q's `site status`
- * asks); then, in turn from one summary to the next, what our peers and
- * the sites we heard of hold of other authors, so that reports travel
- * further than two hops. At most HELD_SEND, whatever the network's size.
+ * asks), left out of a short summary when q had them unchanged less than
+ * HELD_REFRESH_S ago; then, in turn from one summary to the next, what
+ * our peers and the sites we heard of hold of other authors, so that
+ * reports travel further than two hops (HELD_SHORT of them in a short
+ * summary). At most HELD_SEND, whatever the network's size.
  */
 static void
-held_build(struct gs_gossip *g, struct peer *q, struct held_build *b)
+held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
+    bool short_summary)
 {
-	size_t total = g->nheld, pos;
+	size_t total = g->nheld, pos, limit;
+	ev_tstamp now = ev_now(g->d->loop);
+	uint64_t h;
 
 	b->n = 0;
 	for (size_t i = 0; i < g->npeers; i++) {
@@ -422,13 +454,22 @@ held_build(struct gs_gossip *g, struct peer *q, struct held_build *b)
 		    g->held[i].hops < HELD_HOPS)
 			held_add(b, g->held[i].key, q->pk, g->held[i].seq,
 			    g->held[i].hops);
+	h = held_hash(b);
+	if (short_summary && h == q->held_hash &&
+	    now - q->held_at < HELD_REFRESH_S)
+		b->n = 0;
+	else if (b->n > 0) {
+		q->held_hash = h;
+		q->held_at = now;
+	}
+	limit = short_summary ? b->n + HELD_SHORT : HELD_SEND;
 	for (size_t i = 0; i < g->npeers; i++)
 		total += g->peers[i]->have_known ? g->peers[i]->known.n : 0;
 	if (total == 0)
 		return;
 	pos = q->held_cursor % total;
-	for (size_t k = 0; k < total && k < 4 * HELD_SEND && b->n < HELD_SEND;
-	    k++) {
+	for (size_t k = 0; k < total && k < 4 * HELD_SEND && b->n < limit &&
+	    b->n < HELD_SEND; k++) {
 		held_at(g, q, pos, b);
 		pos = (pos + 1) % total;
 	}
@@ -527,6 +568,20 @@ held_note(struct gs_gossip *g, const uint8_t site[32],
 	memcpy(h->via, via, 32);
 }
 
+/*
+ * May we keep reports about this site? Only about sites in the trust
+ * table (trusted, or pending: met as authors or introduced, at most
+ * GS_TRUST_MAX_PENDING of those), never blocked: an invented key costs
+ * nothing.
+ */
+static bool
+reportable(struct gs_gossip *g, const uint8_t site[32])
+{
+	const struct gs_trust_site *t = gs_trust_get(g->trust, site);
+
+	return t != NULL && t->trust != GS_TRUST_BLOCKED;
+}
+
 /* Takes p's reports about sites other than p and us. */
 static void
 take_held(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
@@ -539,7 +594,8 @@ take_held(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		    memcmp(h->site.data, me, 32) == 0 ||
 		    memcmp(h->site.data, p->pk, 32) == 0 ||
 		    memcmp(h->site.data, h->author.data, 32) == 0 ||
-		    !relayable(g, h->site.data) || !relayable(g, h->author.data))
+		    !reportable(g, h->site.data) ||
+		    !relayable(g, h->author.data))
 			continue;
 		held_note(g, h->site.data, h->author.data, h->seq, h->hops + 1,
 		    p->pk);
@@ -562,7 +618,7 @@ send_short_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted,
 	Gs__Summary s = GS__SUMMARY__INIT;
 	struct held_build hb;
 
-	held_build(g, p, &hb);
+	held_build(g, p, &hb, true);
 	s.n_held = hb.n;
 	s.held = hb.ptrs;
 	s.has_digest = true;
@@ -616,7 +672,7 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	s.entries = b.ptrs;
 	s.n_unwanted = u.n;
 	s.unwanted = u.v;
-	held_build(g, p, &hb);
+	held_build(g, p, &hb, false);
 	s.n_held = hb.n;
 	s.held = hb.ptrs;
 	s.reply_wanted = reply_wanted;
@@ -1006,6 +1062,43 @@ summary_valid(const Gs__Summary *s)
 	return true;
 }
 
+/* Counts what one side holds that the other lacks and would take. */
+struct sync_check {
+	struct gs_gossip *g;
+	const struct peer *p;
+	bool ours;                 /* our changes p lacks; else the reverse */
+	uint64_t lack;
+};
+
+static int
+on_sync_check(const uint8_t author[32], uint64_t in_a, uint64_t in_b,
+    void *arg)
+{
+	struct sync_check *c = arg;
+
+	if (relayable(c->g, author) && !(c->ours &&
+	    unwanted_by(c->p, author)))
+		c->lack += in_a - in_b;
+	return 0;
+}
+
+/*
+ * p's full summary just came (p->known is it): records whether neither
+ * side lacks a change the other would take, and what we held then. The
+ * status says "in sync" while we still hold just that.
+ */
+static void
+note_parity(struct gs_gossip *g, struct peer *p)
+{
+	const struct gs_seqmap *mine = gs_replica_authors(g->d->replica);
+	struct sync_check c = { g, p, true, 0 };
+
+	gs_summary_ahead(mine, &p->known, on_sync_check, &c);
+	c.ours = false;
+	gs_summary_ahead(&p->known, mine, on_sync_check, &c);
+	p->parity = c.lack == 0 && own_digest(g, p->parity_digest) == 0;
+}
+
 /*
  * A short summary: if its digest is ours, p holds exactly what we hold
  * (nothing to send either way); otherwise we tell p everything and ask for
@@ -1025,6 +1118,8 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	p->have_known = true;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
+	p->parity = true;
+	memcpy(p->parity_digest, digest, 32);
 	p->we_lack = 0;
 	p->they_lack = 0;
 	p->granted = s->credit > 64 ? 64 : s->credit;
@@ -1078,6 +1173,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
+	note_parity(g, p);
 	p->we_lack = we.lack;
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
 		/* a send is under way and was set up a moment ago: the new
@@ -2031,52 +2127,33 @@ count_pending_sites(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
-/* Counts what one side holds that the other lacks and would take. */
-struct sync_check {
-	struct gs_gossip *g;
-	const struct peer *p;
-	bool ours;                 /* our changes p lacks; else the reverse */
-	uint64_t lack;
-};
-
-static int
-on_sync_check(const uint8_t author[32], uint64_t in_a, uint64_t in_b,
-    void *arg)
-{
-	struct sync_check *c = arg;
-
-	if (relayable(c->g, author) && !(c->ours &&
-	    unwanted_by(c->p, author)))
-		c->lack += in_a - in_b;
-	return 0;
-}
-
-/* Is p in sync with us (gs_gossip_stats.in_sync)? */
+/*
+ * Is p in sync with us (gs_gossip_stats.in_sync)? digest: what we hold
+ * now, or NULL if it could not be computed.
+ */
 static bool
-peer_in_sync(struct gs_gossip *g, const struct peer *p)
+peer_in_sync(struct gs_gossip *g, const struct peer *p,
+    const uint8_t *digest)
 {
-	const struct gs_seqmap *mine = gs_replica_authors(g->d->replica);
-	struct sync_check c = { g, p, true, 0 };
-
-	if (!p->have_known || !peer_connected(p) ||
-	    gs_trust_author_ok(g->trust, p->pk) != 0)
-		return false;
-	gs_summary_ahead(mine, &p->known, on_sync_check, &c);
-	c.ours = false;
-	gs_summary_ahead(&p->known, mine, on_sync_check, &c);
-	return c.lack == 0;
+	return digest != NULL && p->parity && peer_connected(p) &&
+	    gs_trust_author_ok(g->trust, p->pk) == 0 &&
+	    memcmp(p->parity_digest, digest, 32) == 0;
 }
 
 void
 gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 {
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
+
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i]->configured)
 			s->peers++;
 		if (peer_connected(g->peers[i]))
 			s->connected++;
-		if (g->peers[i]->configured && peer_in_sync(g, g->peers[i]))
+		if (g->peers[i]->configured &&
+		    peer_in_sync(g, g->peers[i], digest))
 			s->in_sync++;
 		if (g->peers[i]->last_sync > s->last_sync)
 			s->last_sync = g->peers[i]->last_sync;
@@ -2185,6 +2262,8 @@ int
 gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 {
 	struct gs_peer_info info;
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
 	int rc;
 
 	for (size_t i = 0; i < g->npeers; i++) {
@@ -2205,7 +2284,7 @@ gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 		info.refused = p->refused;
 		info.by_reason = p->by_reason;
 		info.added = p->added;
-		info.in_sync = peer_in_sync(g, p);
+		info.in_sync = peer_in_sync(g, p, digest);
 		info.has_clock = p->has_clock;
 		info.clock_offset_ms = p->clock_offset_ms;
 		rc = cb(&info, arg);
