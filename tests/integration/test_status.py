@@ -213,6 +213,31 @@ def test_site_status_two_hops():
         assert a.j("site", "status", d.id)["known"] is False
 
 
+def test_site_status_three_hops():
+    """A–B–C–D in a line: what D holds of A's changes travels D→C (D's
+    summary), C→B (C's reports in turn) and B→A (B's reports about A's
+    changes)."""
+    with Net() as net:
+        a, b, c, d = (net.started(n) for n in ("GEM La Passerelle", "GEM Le Rebond",
+                                               "GEM L'Envol", "GEM Le Phare"))
+        for x, y in ((a, b), (b, c), (c, d)):
+            x.peer(y)
+            y.peer(x)
+        for x in (c, d):
+            x.j("site", "trust", a.id)
+        a.j("site", "trust", d.id)
+        e = a.add_event("Atelier 1", "2030-06-01T14:00:00+02:00")
+        wait_until(lambda: any(x["id"] == e for x in d.events()), timeout=60,
+                   what="A's event reaches D")
+        seq = a.status()["seq"]
+
+        def held():
+            r = a.j("site", "status", d.id)
+            return r if r["known"] and r["seq"] == seq else None
+        r = wait_until(held, timeout=90, what="A learns what D holds")
+        assert r["hops"] == 3 and r["via"] == b.id and r["missing"] == 0, r
+
+
 if __name__ == "__main__":
     run_tests([test_clock_day_ahead_both_sides, test_first_line_and_problems,
-               test_site_status_two_hops])
+               test_site_status_two_hops, test_site_status_three_hops])
