@@ -326,11 +326,13 @@ sync_line(struct status_ctx *c, char *out, size_t outlen)
 		    "ajoutez-en un avec gemsync peer add");
 		return;
 	}
-	if (s.last_sync > 0)
-		gs_frdate_clock(c->d->cfg->site_timezone, s.last_sync, c->now,
-		    when, sizeof(when));
-	else
-		snprintf(when, sizeof(when), "aucun pour l'instant");
+	if (s.last_sync <= 0) {
+		snprintf(out, outlen, "À jour avec %lld site%s sur %lld (aucun "
+		    "échange pour l'instant)", n, n > 1 ? "s" : "", m);
+		return;
+	}
+	gs_frdate_clock(c->d->cfg->site_timezone, s.last_sync, c->now, when,
+	    sizeof(when));
 	snprintf(out, outlen, "À jour avec %lld site%s sur %lld (dernier "
 	    "échange %s)", n, n > 1 ? "s" : "", m, when);
 }
