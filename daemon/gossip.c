@@ -149,6 +149,10 @@ struct peer {
 	 * takes, when we held what parity_digest sums up */
 	bool parity;
 	uint8_t parity_digest[32];
+	/* what its last summary said it holds, without what we sent since:
+	 * what our Held reports and `site status` tell of it */
+	struct gs_seqmap said;
+	bool have_said;
 };
 
 struct gs_gossip {
@@ -244,6 +248,7 @@ peer_free(struct peer *p)
 	free(p->endpoint);
 	free(p->label);
 	gs_seqmap_free(&p->known);
+	gs_seqmap_free(&p->said);
 	free(p->unwanted);
 	free(p);
 }
@@ -385,16 +390,16 @@ held_at(struct gs_gossip *g, const struct peer *q, size_t pos,
 
 	for (size_t i = 0; i < g->npeers; i++) {
 		const struct peer *p = g->peers[i];
-		size_t n = p->have_known ? p->known.n : 0;
+		size_t n = p->have_said ? p->said.n : 0;
 		if (pos >= n) {
 			pos -= n;
 			continue;
 		}
 		if (p != q && relayable(g, p->pk) &&
-		    relayable(g, p->known.v[pos].pk) &&
-		    memcmp(p->known.v[pos].pk, q->pk, 32) != 0)
-			held_add(b, p->pk, p->known.v[pos].pk,
-			    p->known.v[pos].seq, 1);
+		    relayable(g, p->said.v[pos].pk) &&
+		    memcmp(p->said.v[pos].pk, q->pk, 32) != 0)
+			held_add(b, p->pk, p->said.v[pos].pk,
+			    p->said.v[pos].seq, 1);
 		return;
 	}
 	if (pos >= g->nheld)
@@ -445,8 +450,9 @@ held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
 	b->n = 0;
 	for (size_t i = 0; i < g->npeers; i++) {
 		const struct peer *p = g->peers[i];
-		if (p != q && p->have_known && relayable(g, p->pk))
-			held_add(b, p->pk, q->pk, known_seq(p, q->pk), 1);
+		if (p != q && p->have_said && relayable(g, p->pk))
+			held_add(b, p->pk, q->pk, gs_seqmap_get(&p->said,
+			    q->pk), 1);
 	}
 	for (size_t i = 0; i < g->nheld; i++)
 		if (memcmp(g->held[i].key + 32, q->pk, 32) == 0 &&
@@ -464,7 +470,7 @@ held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
 	}
 	limit = short_summary ? b->n + HELD_SHORT : HELD_SEND;
 	for (size_t i = 0; i < g->npeers; i++)
-		total += g->peers[i]->have_known ? g->peers[i]->known.n : 0;
+		total += g->peers[i]->have_said ? g->peers[i]->said.n : 0;
 	if (total == 0)
 		return;
 	pos = q->held_cursor % total;
@@ -1116,6 +1122,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		return;
 	}
 	p->have_known = true;
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
 	p->parity = true;
@@ -1173,6 +1180,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	note_parity(g, p);
 	p->we_lack = we.lack;
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
@@ -2322,8 +2330,8 @@ gs_gossip_held(struct gs_gossip *g, const uint8_t site[32],
 	int found;
 
 	memset(out, 0, sizeof(*out));
-	if (p != NULL && p->have_known) {
-		out->seq = known_seq(p, author);
+	if (p != NULL && p->have_said) {
+		out->seq = gs_seqmap_get(&p->said, author);
 		out->hops = 1;
 		out->when = p->last_seen;
 		out->via = p->pk;
