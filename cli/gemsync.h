@@ -462,6 +462,8 @@ int cli_cmd_peer_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_remove(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_site_status(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
 int cli_cmd_site_trust(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_block(struct cli_ctx *, const struct cli_cmd *, int,

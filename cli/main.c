@@ -141,6 +141,11 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  "liste les sites qui attendent votre décision", NULL, NULL },
+	{ { "site", "status", NULL }, cli_cmd_site_status,
+	  "dit jusqu'où un site a reçu vos changements", "SITE-ID",
+	  "Répond pour tout site que le réseau connaît, voisin direct ou non,\n"
+	  "d'après ce que les sites se disent (pas une preuve : un site peut\n"
+	  "mentir sur les autres).\n" },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
 	  "lance une synchronisation maintenant",
 	  "[--peer SITE-ID | --force-end-catchup]", NULL },

@@ -259,3 +259,28 @@ cli_cmd_site_pending(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	return cli_list(cli, cmd, argc, argv, "site.pending", "pending",
 	    print_pending);
 }
+
+int
+cli_cmd_site_status(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char *msg;
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_one(cli, cmd, argc, argv,
+	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, "site.status", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		msg = cli_out_clean(cli_doc_str(root, "message"));
+		printf("%s.\n", msg != NULL ? msg : "?");
+		free(msg);
+	}
+out:
+	json_decref(root);
+	cli_kv_clear(&params);
+	return ret;
+}

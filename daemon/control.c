@@ -225,6 +225,7 @@ static const struct {
 	{ "site.pending", ctl_site_pending, true },
 	{ "site.trust", ctl_site_trust, true },
 	{ "site.block", ctl_site_block, true },
+	{ "site.status", ctl_site_status, true },
 	{ "sync", ctl_sync, true },
 	{ "resource.confirm", ctl_resource_confirm, false },
 	{ "item.check", ctl_item_check, false },

@@ -80,6 +80,13 @@ void ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_site_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
+/*
+ * Adds to the status object st its "sync" line, its "headline" (the first
+ * problem, or the sync line) and its "problems" (control_status.c).
+ */
+void ctl_status_problems(struct gs_daemon *d, json_t *st);
+void ctl_site_status(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
 void ctl_site_pending(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_site_trust(struct gs_daemon *d, const struct ctl_request *q,

@@ -159,6 +159,8 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	    json_integer((json_int_t)s.pending));
 	json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
+	json_object_set_new(o, "in_sync", json_integer((json_int_t)s.in_sync));
+	json_object_set_new(o, "last_exchange", ctl_time_or_null(s.last_sync));
 }
 
 /* Counts the conflicted items an admin can see (not a blocked site's). */
@@ -323,6 +325,7 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 		json_object_set_new(o, "catching_up",
 		    json_boolean(gs_replica_catching_up(d->replica)));
 		seat_warnings(d, o);
+		ctl_status_problems(d, o);
 	}
 	r->json = o;
 }

@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "err.h"
 #include "gossip.h"
+#include "hlc.h"
 #include "item.h"
 #include "log.h"
 #include "replica.h"
@@ -391,6 +392,31 @@ daemon_cleanup(struct gs_daemon *d)
 	gs_config_destroy(&d->cfg);
 }
 
+/*
+ * The test hook of hlc.h: GEMSYNC_TEST_CLOCK_OFFSET (seconds, signed)
+ * shifts this daemon's clock, so that tests can run a site whose clock is
+ * wrong. Said loudly in the log: a site in service never sets it.
+ */
+static void
+test_clock_hook(void)
+{
+	const char *v = getenv("GEMSYNC_TEST_CLOCK_OFFSET");
+	char *end = NULL;
+	long long s;
+
+	if (v == NULL || v[0] == '\0')
+		return;
+	s = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || s < -3153600000LL || s > 3153600000LL) {
+		log_warnx("main: GEMSYNC_TEST_CLOCK_OFFSET=%.32s ignored (seconds "
+		    "expected)", v);
+		return;
+	}
+	gs_wall_set_test_offset((int64_t)s * 1000);
+	log_warnx("main: test hook: this daemon's clock is shifted by %lld s "
+	    "(GEMSYNC_TEST_CLOCK_OFFSET)", s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -454,6 +480,7 @@ main(int argc, char **argv)
 		gs_config_destroy(&d.cfg);
 		return 1;
 	}
+	test_clock_hook();
 	d.started = time(NULL);
 	if (init)
 		rc = run_init(d.cfg, passfile);

@@ -841,3 +841,17 @@ gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
 {
 	return gs_store_change_by_seq(r->store, author, seq, on_rowid, rowid);
 }
+
+static int
+on_hlc(const struct gs_stored_change *c, void *arg)
+{
+	*(uint64_t *)arg = c->hlc;
+	return 0;
+}
+
+int
+gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc)
+{
+	return gs_store_change_by_seq(r->store, author, seq, on_hlc, hlc);
+}

@@ -280,6 +280,9 @@ typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
     uint64_t seq, const struct gs_wire_change *w, void *arg);
 int gs_replica_changes_after(struct gs_replica *r, int64_t after,
     size_t limit, gs_replica_change_cb cb, void *arg);
+/* The HLC stamp of (author, seq): 0 and *hlc, or GS_ENOTFOUND. */
+int gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc);
 /* The rowid of (author, seq): 0 and *rowid, or GS_ENOTFOUND. */
 int gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid);

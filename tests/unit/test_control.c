@@ -292,8 +292,30 @@ test_peer_add_list_remove(void **state)
 	assert_true(json_is_null(json_object_get(p, "last_sync")));
 	assert_int_equal(json_object_size(json_object_get(p,
 	    "refused_by_reason")), 0);
-	assert_int_equal(json_object_size(p), 13);
+	assert_true(json_is_false(json_object_get(p, "in_sync")));
+	assert_true(json_is_null(json_object_get(p, "clock_offset_ms")));
+	assert_int_equal(json_object_size(p), 15);
 	json_decref(j);
+
+	/* the status's first line counts it; nobody reported on it yet */
+	j = ok_json(call(&fx->d, "status", NULL));
+	assert_string_equal(json_string_value(json_object_get(j, "headline")),
+	    "À jour avec 0 site sur 1 (aucun échange pour l'instant)");
+	assert_string_equal(json_string_value(json_object_get(j, "sync")),
+	    json_string_value(json_object_get(j, "headline")));
+	assert_int_equal(json_array_size(json_object_get(j, "problems")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "in_sync")), 0);
+	assert_true(json_is_null(json_object_get(j, "last_exchange")));
+	json_decref(j);
+	{
+		const char *kv[] = { "site", sid, NULL };
+		j = ok_json(call(&fx->d, "site.status", kv));
+		assert_true(json_is_false(json_object_get(j, "known")));
+		assert_null(json_object_get(j, "seq"));
+		assert_memory_equal(json_string_value(json_object_get(j,
+		    "message")), "Aucun site voisin n'a encore dit", 32);
+		json_decref(j);
+	}
 
 	j = ok_json(call(&fx->d, "site.list", NULL));
 	assert_int_equal(json_array_size(json_object_get(j, "sites")), 2);
@@ -331,6 +353,9 @@ test_site_errors(void **state)
 		assert_fails(call(&fx->d, "site.trust", kv),
 		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
 		    "site-ci");
+		assert_fails(call(&fx->d, "site.status", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
 	}
 }
 
@@ -347,6 +372,9 @@ test_no_gossip(void **state)
 	    "commande inconnue « peer.list »");
 	j = ok_json(call(&fx->d, "status", NULL));
 	assert_null(json_object_get(j, "peers"));
+	assert_string_equal(json_string_value(json_object_get(j, "headline")),
+	    "Aucun site voisin pour l'instant : ajoutez-en un avec gemsync "
+	    "peer add");
 	json_decref(j);
 	fx->d.gossip = g;
 	j = ok_json(call(&fx->d, "status", NULL));
