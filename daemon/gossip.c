@@ -154,6 +154,7 @@ static void peer_drop(struct gs_gossip *g, struct peer *p);
 static bool peer_connected(const struct peer *p);
 /* Sends p the sites we trust. */
 static void send_intro(struct gs_gossip *g, struct peer *p);
+static void intro_all(struct gs_gossip *g);
 /* Starts an anti-entropy round with p. */
 static void start_round(struct gs_gossip *g, struct peer *p);
 
@@ -1212,8 +1213,12 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 			added++;
 		}
 	}
-	if (added > 0)
+	if (added > 0) {
 		send_summary(g, p, true);
+		/* our peers that take us as introducer learn them now, not
+		 * at their next connection */
+		intro_all(g);
+	}
 }
 
 static void
