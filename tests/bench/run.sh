@@ -13,8 +13,9 @@
 #   ./tests/bench/run.sh --json > figures.json
 #
 # Benchmarks: ceiling initial propagation insync footprint admin series growth
-# stall.
-# Other options (--seed N, --check) go to tests/bench/bench.py as they are.
+# stall country.
+# Other options (--seed N, --check, --sites N) go to tests/bench/bench.py as
+# they are.
 set -euo pipefail
 
 case "${1:-}" in
