@@ -19,6 +19,8 @@ Figures (one line each, as bench.py prints them):
   country.steady_cpu      CPU of every daemon over --steady seconds, in %
       of one core (utime + stime, /proc/PID/stat)
   country.rss_total, country.rss_site_max, country.rss_site_median
+  country.pss_total, country.private_site_median  the same without
+      counting the shared libraries' pages once per daemon
   country.bytes_per_round payload bytes (sent + received, halved) per
       round started, over the same time
   country.catch_up        seconds until the absent site, restarted, holds
@@ -179,6 +181,18 @@ def propagation(sites, events, rng, gap):
     return list(worst.values())
 
 
+def rollup(pid):
+    """Pss and private (clean + dirty) KiB of a process: what it costs
+    the machine, its share of shared library pages included once."""
+    vals = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for ln in f:
+            parts = ln.split()
+            if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
+                vals[parts[0][:-1]] = int(parts[1])
+    return vals["Pss"], vals["Private_Clean"] + vals["Private_Dirty"]
+
+
 def snapshot(sites):
     st = pmap(lambda s: s.status(), sites)
     return (sum(x["bytes_sent"] + x["bytes_received"] for x in st) / 2,
@@ -238,6 +252,7 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
             took = time.monotonic() - t0
             b1, r1, c1 = snapshot(sites)
             rss = [bench.mem_kib(s.proc.pid, "VmRSS") for s in sites]
+            pss, private = zip(*(rollup(s.proc.pid) for s in sites))
             note = f"{n} sites, {steady} s, load average {os.getloadavg()[0]:.2f} at the end"
             res.add("country.steady_cpu", round((c1 - c0) / took * 100, 2), "% of a core",
                     "<=", 25, note=note + f", every daemon's utime + stime")
@@ -246,6 +261,11 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
                     note=note)
             res.add("country.rss_site_median", round(statistics.median(rss) / 1024, 1),
                     "MiB", note=note)
+            res.add("country.pss_total", round(sum(pss) / 1024, 1), "MiB",
+                    note=note + ", every daemon's Pss (shared library pages counted once)")
+            res.add("country.private_site_median", round(statistics.median(private) / 1024, 1),
+                    "MiB", note=note + ", a daemon's own pages (Private_Clean + "
+                    "Private_Dirty); the rest of its RSS is libraries shared by all")
             rounds = r1 - r0
             res.add("country.bytes_per_round", round((b1 - b0) / rounds) if rounds else 0,
                     "B", note=note + f", {rounds} rounds")
@@ -265,7 +285,8 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
 
 FIGURES = ["country.propagation_p50", "country.propagation_p99", "country.propagation_max",
            "country.steady_cpu", "country.rss_total", "country.rss_site_max",
-           "country.rss_site_median", "country.bytes_per_round", "country.catch_up"]
+           "country.rss_site_median", "country.pss_total", "country.private_site_median",
+           "country.bytes_per_round", "country.catch_up"]
 
 
 def main():
