@@ -20,7 +20,7 @@ set -euo pipefail
 
 case "${1:-}" in
 -h|--help)
-	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 esac
 
