@@ -5,7 +5,8 @@
 # the tree (RelWithDebInfo into build/), then runs the benchmark suite,
 # which starts real daemons on 127.0.0.1 in temporary directories and
 # prints one line per figure with its target and ceiling. The full run
-# takes about 5 minutes on a 2-core machine (under 15 on a loaded one).
+# takes about 5 minutes on a 2-core machine (under 15 on a loaded one), plus
+# at least 10 for the country benchmark (700 daemons; --sites N for fewer).
 #
 #   ./tests/bench/run.sh                     everything, full sizes
 #   ./tests/bench/run.sh --smoke             everything, small sizes (CI)
@@ -20,7 +21,7 @@ set -euo pipefail
 
 case "${1:-}" in
 -h|--help)
-	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 esac
 
