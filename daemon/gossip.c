@@ -1762,15 +1762,41 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 		p->last_sync = time(NULL);
 }
 
+/*
+ * Passes sites an introduction just taught us on to our other connected
+ * peers (those that take us as introducer trust them in turn): only the
+ * new ones, so that a wave of introductions through a large graph costs
+ * a few keys per link, not every site known each time.
+ */
+static void
+forward_intro(struct gs_gossip *g, const struct peer *from,
+    ProtobufCBinaryData *keys, size_t n)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
+
+	in.n_sites = n;
+	in.sites = keys;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_INTRO;
+	m.intro = &in;
+	for (size_t i = 0; i < g->npeers; i++)
+		if (g->peers[i] != from && peer_connected(g->peers[i]))
+			peer_send(g->peers[i], &m);
+}
+
 static void
 on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 {
 	const struct gs_trust_site *s;
 	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
-	int added = 0;
+	ProtobufCBinaryData *fwd;
+	size_t added = 0;
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
+	/* NULL when out of memory: the sites are trusted, not passed on */
+	fwd = in->n_sites > 0 ? calloc(in->n_sites, sizeof(*fwd)) : NULL;
 	for (size_t i = 0; i < in->n_sites; i++) {
 		const uint8_t *pk = in->sites[i].data;
 		if (in->sites[i].len != 32 ||
@@ -1784,11 +1810,17 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 			short_id(p->pk, by);
 			log_info("gossip: site %s trusted, introduced by %s",
 			    sid, by);
+			if (fwd != NULL)
+				fwd[added] = in->sites[i];
 			added++;
 		}
 	}
-	if (added > 0)
+	if (added > 0) {
 		send_summary(g, p, true);
+		if (fwd != NULL)
+			forward_intro(g, p, fwd, added);
+	}
+	free(fwd);
 }
 
 static void

@@ -10,8 +10,8 @@ runs every benchmark with small sizes and checks only that every figure
 is produced and well formed (CTest: bench.smoke).
 
   GS_BIN_DIR=build python3 tests/bench/bench.py [--smoke] [--json]
-      [--only ceiling,initial,propagation,insync,footprint,admin,series,growth,stall,export]
-      [--seed N] [--check]
+      [--only ceiling,initial,propagation,insync,footprint,admin,series,growth,stall,export,country]
+      [--seed N] [--check] [--sites N]
   python3 tests/bench/bench.py --table FIGURES.json   (a --json run as Markdown)
 
 Workloads come from gs_bulk (tests/tools) with a fixed seed: events and
@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from gslib import GEMSYNC, TOOLS, Net, wait_until  # noqa: E402
 
 BENCHES = ["ceiling", "initial", "propagation", "insync", "footprint", "admin", "series",
-           "growth", "stall", "export"]
+           "growth", "stall", "export", "country"]
 
 # Sizes of the full run (the issue's) and of the smoke run (CI).
 FULL = dict(sync_changes=100000, sync_authors=20, prop_sites=16, prop_degree=3,
@@ -46,13 +46,15 @@ FULL = dict(sync_changes=100000, sync_authors=20, prop_sites=16, prop_degree=3,
             insync_rounds=30, idle_s=60, admin_events=10000, admin_list_calls=20,
             admin_add_calls=50, admin_seq_adds=1000, series=500,
             growth=[10000, 100000, 1000000], ceiling_s=2.0, stall_chain=4800,
-            stall_flood=100000, export_events=10000, export_runs=3)
+            stall_flood=100000, export_events=10000, export_runs=3,
+            country_sites=700, country_events=20, country_steady=300)
 SMOKE = dict(sync_changes=2000, sync_authors=20, prop_sites=4, prop_degree=3,
              prop_events=4, insync_changes=2000, insync_authors=50, insync_peers=4,
              insync_rounds=3, idle_s=3, admin_events=300, admin_list_calls=3,
              admin_add_calls=5, admin_seq_adds=20, series=20,
              growth=[500, 1000, 2000], ceiling_s=0.3, stall_chain=300, stall_flood=5000,
-             export_events=300, export_runs=2)
+             export_events=300, export_runs=2,
+             country_sites=50, country_events=5, country_steady=35)
 
 # Sites of the benchmarks run with the daemon's defaults (gslib's test
 # configuration has short intervals and debug logs): rounds every 30 s,
@@ -691,6 +693,12 @@ def bench_stall(cfg, res, seed):
                      f"{max(poll.ms):.0f} ms, {poll.failed} failed")
 
 
+def bench_country(cfg, res, seed):
+    """A national network on one machine (tests/bench/country.py)."""
+    import country
+    country.run(res, cfg["country_sites"], seed, cfg["country_events"], cfg["country_steady"])
+
+
 def expected(cfg, only):
     """Names of every figure the benchmarks in `only` produce."""
     names = []
@@ -721,6 +729,9 @@ def expected(cfg, only):
     if "export" in only:
         names += ["export.ics", "export.ics_cpu", "export.programme",
                   "export.programme_cpu"]
+    if "country" in only:
+        import country
+        names += country.FIGURES
     return names
 
 
@@ -798,12 +809,16 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="exit non-zero unless every figure is produced and well formed")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GS_SEED", "2026")))
+    ap.add_argument("--sites", type=int, help="sites of the country benchmark "
+                    "(default 700, smoke 50)")
     args = ap.parse_args()
     only = [b.strip() for b in args.only.split(",") if b.strip()]
     bad = [b for b in only if b not in BENCHES]
     if bad:
         ap.error(f"unknown benchmark {bad}; choose from {BENCHES}")
-    cfg = SMOKE if args.smoke else FULL
+    cfg = dict(SMOKE if args.smoke else FULL)
+    if args.sites:
+        cfg["country_sites"] = args.sites
     res = Results()
     out = sys.stdout
     if args.json:
@@ -821,7 +836,8 @@ def main():
                  ("series", lambda: bench_series(cfg, res)),
                  ("growth", lambda: bench_growth(cfg, res, args.seed, cache)),
                  ("stall", lambda: bench_stall(cfg, res, args.seed)),
-                 ("export", lambda: bench_export(cfg, res, args.seed))]
+                 ("export", lambda: bench_export(cfg, res, args.seed)),
+                 ("country", lambda: bench_country(cfg, res, args.seed))]
         for name, fn in steps:
             if name == "insync":
                 if "insync" in only or "footprint" in only:
