@@ -142,12 +142,42 @@ static const char *const migrations[] = {
 	"  author BLOB NOT NULL,"
 	"  seq INTEGER NOT NULL);",
 	/*
-	 * 3 -> 4: no state kept for an item of one change, whose state is
-	 * that change's merge (about 70 % of items are never edited): the
-	 * replica derives it from the change when it reads the row. The
-	 * states of older items stay as they are (they read back the same);
-	 * the space they free is reused by later writes.
+	 * 3 -> 4, smaller rows (docs/internals/storage-format.md):
+	 * - authors numbered: changes and items name an author by its
+	 *   number in authors (1 or 2 bytes) rather than its 32-byte key,
+	 *   in the rows and in the (author, seq) index;
+	 * - no state kept for an item of one change, whose state is that
+	 *   change's merge (about 70 % of items are never edited): the
+	 *   replica derives it from the change when it reads the row. The
+	 *   states of older items stay as they are (they read back the
+	 *   same); the space freed is reused by later writes.
 	 */
+	"CREATE TABLE authors("
+	"  n INTEGER PRIMARY KEY,"
+	"  pk BLOB NOT NULL UNIQUE);"
+	"INSERT INTO authors(pk) SELECT author FROM changes "
+	"  UNION SELECT owner FROM items;"
+	"CREATE TABLE changes2("
+	"  rowid INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL,"
+	"  item BLOB NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  author INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  hlc INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  parents BLOB NOT NULL,"
+	"  header BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  body BLOB,"
+	"  UNIQUE(author, seq));"
+	"INSERT INTO changes2(rowid, id, item, type, author, seq, hlc, deleted, "
+	"  parents, header, sig, body) SELECT c.rowid, c.id, c.item, c.type, "
+	"  a.n, c.seq, c.hlc, c.deleted, c.parents, c.header, c.sig, c.body "
+	"  FROM changes c JOIN authors a ON a.pk = c.author;"
+	"DROP TABLE changes;"
+	"ALTER TABLE changes2 RENAME TO changes;"
+	"CREATE INDEX changes_item ON changes(item);"
 	"CREATE TABLE items2("
 	"  rowid INTEGER PRIMARY KEY,"
 	"  id BLOB NOT NULL,"
@@ -155,14 +185,15 @@ static const char *const migrations[] = {
 	"  nchanges INTEGER NOT NULL,"
 	"  nconflicts INTEGER NOT NULL,"
 	"  received INTEGER NOT NULL,"
-	"  owner BLOB NOT NULL,"
+	"  owner INTEGER NOT NULL,"
 	"  deleted INTEGER NOT NULL,"
 	"  state BLOB,"
 	"  UNIQUE(type, id));"
 	"INSERT INTO items2(rowid, id, type, nchanges, nconflicts, received, "
-	"  owner, deleted, state) SELECT rowid, id, type, nchanges, "
-	"  nconflicts, received, owner, deleted, "
-	"  CASE WHEN nchanges = 1 THEN NULL ELSE state END FROM items;"
+	"  owner, deleted, state) SELECT i.rowid, i.id, i.type, i.nchanges, "
+	"  i.nconflicts, i.received, a.n, i.deleted, "
+	"  CASE WHEN i.nchanges = 1 THEN NULL ELSE i.state END "
+	"  FROM items i JOIN authors a ON a.pk = i.owner;"
 	"DROP TABLE items;"
 	"ALTER TABLE items2 RENAME TO items;"
 	"CREATE INDEX items_conflicted ON items(nconflicts) "
@@ -172,10 +203,17 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GS_SCHEMA_VERSION, "one migration per schema version");
 
-/* Column list shared by every query that reads whole changes. */
+/*
+ * Column list shared by every query that reads whole changes, from
+ * CHANGES_FROM: changes name their author by number (authors.n), and
+ * are read with the author's key.
+ */
 #define CHANGE_COLS \
-	"rowid, id, item, type, author, seq, hlc, deleted, parents, header, " \
-	"sig, body"
+	"c.rowid, c.id, c.item, c.type, a.pk, c.seq, c.hlc, c.deleted, " \
+	"c.parents, c.header, c.sig, c.body"
+#define CHANGES_FROM "changes c CROSS JOIN authors a ON a.n = c.author"
+/* The number of the author whose key is parameter P. */
+#define AUTHOR_N(p) "(SELECT n FROM authors WHERE pk = " p ")"
 
 /* Column list shared by every query that reads item rows. */
 #define ITEM_COLS "id, type, nchanges, nconflicts, received, state"
@@ -229,6 +267,7 @@ static const char *const base_sql[BS__COUNT] = {
 enum schema_stmt {
 	SS_META_GET,
 	SS_META_SET,
+	SS_AUTHOR_PUT,
 	SS_CHANGE_INSERT,
 	SS_CHANGE_GET,
 	SS_CHANGE_BY_SEQ,
@@ -274,19 +313,23 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SS_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[SS_AUTHOR_PUT] = "INSERT INTO authors(pk) VALUES(?1) "
+	    "ON CONFLICT(pk) DO NOTHING",
 	[SS_CHANGE_INSERT] = "INSERT INTO changes(id, item, type, author, "
 	    "seq, hlc, deleted, parents, header, sig, body) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[SS_CHANGE_GET] = "SELECT " CHANGE_COLS " FROM changes WHERE id = ?1",
-	[SS_CHANGE_BY_SEQ] = "SELECT " CHANGE_COLS " FROM changes "
-	    "WHERE author = ?1 AND seq = ?2",
+	    "VALUES(?1, ?2, ?3, " AUTHOR_N("?4") ", ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11)",
+	[SS_CHANGE_GET] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
+	    " WHERE c.id = ?1",
+	[SS_CHANGE_BY_SEQ] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
+	    " WHERE c.author = " AUTHOR_N("?1") " AND c.seq = ?2",
 	[SS_CHANGE_EXISTS] = "SELECT 1 FROM changes WHERE id = ?1",
-	[SS_CHANGES_OF_ITEM] = "SELECT " CHANGE_COLS " FROM changes "
-	    "WHERE item = ?1 ORDER BY rowid",
-	[SS_CHANGES_AFTER] = "SELECT " CHANGE_COLS " FROM changes "
-	    "WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-	[SS_SUMMARY] = "SELECT author, MAX(seq) FROM changes "
-	    "GROUP BY author ORDER BY author",
+	[SS_CHANGES_OF_ITEM] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
+	    " WHERE c.item = ?1 ORDER BY c.rowid",
+	[SS_CHANGES_AFTER] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
+	    " WHERE c.rowid > ?1 ORDER BY c.rowid LIMIT ?2",
+	[SS_SUMMARY] = "SELECT a.pk, MAX(c.seq) FROM " CHANGES_FROM
+	    " GROUP BY c.author ORDER BY a.pk",
 	[SS_CHANGE_COUNT] = "SELECT COUNT(*) FROM changes",
 	[SS_SITE_PUT] = "INSERT INTO sites(pk, trust, introducer, "
 	    "first_seen, last_attempt) VALUES(?1, ?2, ?3, ?4, ?5) "
@@ -327,13 +370,15 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "last_attempt, attempts FROM pending ORDER BY first_attempt, curve",
 	[SS_ITEM_PUT] = "INSERT INTO items(id, type, nchanges, nconflicts, "
 	    "received, state, owner, deleted) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, " AUTHOR_N("?7") ", ?8) "
 	    "ON CONFLICT(type, id) DO UPDATE SET "
 	    "nchanges = excluded.nchanges, nconflicts = excluded.nconflicts, "
 	    "state = excluded.state, owner = excluded.owner, "
 	    "deleted = excluded.deleted",
-	[SS_ITEM_COUNT_OWNED] = "SELECT owner, COUNT(*) FROM items "
-	    "WHERE type IN " OWNED_TYPES " AND deleted = 0 GROUP BY owner",
+	[SS_ITEM_COUNT_OWNED] = "SELECT a.pk, COUNT(*) FROM items i "
+	    "CROSS JOIN authors a ON a.n = i.owner "
+	    "WHERE i.type IN " OWNED_TYPES " AND i.deleted = 0 "
+	    "GROUP BY i.owner",
 	[SS_ITEM_GET] = "SELECT " ITEM_COLS " FROM items "
 	    "WHERE type IN " STORED_TYPES " AND id = ?1",
 	[SS_ITEM_RANGE] = "SELECT " ITEM_COLS " FROM items "
@@ -353,7 +398,7 @@ static const char *const schema_sql[SS__COUNT] = {
 	/* secure_delete overwrites the freed cells in the pages */
 	[SS_ERASE_BODIES] = "UPDATE changes SET body = NULL "
 	    "WHERE item = ?1 AND body IS NOT NULL "
-	    "AND NOT (author = ?2 AND seq = ?3)",
+	    "AND NOT (author = " AUTHOR_N("?2") " AND seq = ?3)",
 	[SS_ERASURE_PUT] = "INSERT OR IGNORE INTO erasures(item, author, seq) "
 	    "VALUES(?1, ?2, ?3)",
 	[SS_ERASURE_GET] = "SELECT author, seq FROM erasures WHERE item = ?1",
@@ -1305,6 +1350,16 @@ classify_conflict(struct gs_store *st, const struct gs_stored_change *c)
 	return ret;
 }
 
+/* Numbers an author (authors.n) if it has no number yet. */
+static int
+author_put(struct gs_store *st, const uint8_t pk[32])
+{
+	const struct arg args[] = { A_ID(pk) };
+
+	return run(st, SS_AUTHOR_PUT, "author put", args, NARGS(args),
+	    step_done);
+}
+
 int
 gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 {
@@ -1331,6 +1386,9 @@ gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 		log_warnx("store: change insert: invalid change");
 		goto out;
 	}
+	ret = author_put(st, c->author);
+	if (ret != 0)
+		goto out;
 	ret = stmt_bind(st, SS_CHANGE_INSERT, "change insert", args,
 	    NARGS(args), &s);
 	if (ret != 0)
@@ -2020,6 +2078,10 @@ gs_store_item_put(struct gs_store *st, const struct gs_item_row *r)
 		A_INT(r->deleted),
 	};
 
+	int ret = author_put(st, r->owner);
+
+	if (ret != 0)
+		return ret;
 	return run(st, SS_ITEM_PUT, "item put", args, NARGS(args), step_done);
 }
 
