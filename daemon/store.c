@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "log.h"
 #include "store.h"
@@ -146,6 +147,8 @@ static const char *const migrations[] = {
 	 * - authors numbered: changes and items name an author by its
 	 *   number in authors (1 or 2 bytes) rather than its 32-byte key,
 	 *   in the rows and in the (author, seq) index;
+	 * - no change ID column: it is the BLAKE2b-256 of the header, which
+	 *   the store computes when it reads a change (change_id() in SQL);
 	 * - no state kept for an item of one change, whose state is that
 	 *   change's merge (about 70 % of items are never edited): the
 	 *   replica derives it from the change when it reads the row. The
@@ -159,7 +162,6 @@ static const char *const migrations[] = {
 	"  UNION SELECT owner FROM items;"
 	"CREATE TABLE changes2("
 	"  rowid INTEGER PRIMARY KEY,"
-	"  id BLOB NOT NULL,"
 	"  item BLOB NOT NULL,"
 	"  type INTEGER NOT NULL,"
 	"  author INTEGER NOT NULL,"
@@ -171,8 +173,8 @@ static const char *const migrations[] = {
 	"  sig BLOB NOT NULL,"
 	"  body BLOB,"
 	"  UNIQUE(author, seq));"
-	"INSERT INTO changes2(rowid, id, item, type, author, seq, hlc, deleted, "
-	"  parents, header, sig, body) SELECT c.rowid, c.id, c.item, c.type, "
+	"INSERT INTO changes2(rowid, item, type, author, seq, hlc, deleted, "
+	"  parents, header, sig, body) SELECT c.rowid, c.item, c.type, "
 	"  a.n, c.seq, c.hlc, c.deleted, c.parents, c.header, c.sig, c.body "
 	"  FROM changes c JOIN authors a ON a.pk = c.author;"
 	"DROP TABLE changes;"
@@ -209,7 +211,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
  * are read with the author's key.
  */
 #define CHANGE_COLS \
-	"c.rowid, c.id, c.item, c.type, a.pk, c.seq, c.hlc, c.deleted, " \
+	"c.rowid, c.item, c.type, a.pk, c.seq, c.hlc, c.deleted, " \
 	"c.parents, c.header, c.sig, c.body"
 #define CHANGES_FROM "changes c CROSS JOIN authors a ON a.n = c.author"
 /* The number of the author whose key is parameter P. */
@@ -315,15 +317,16 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[SS_AUTHOR_PUT] = "INSERT INTO authors(pk) VALUES(?1) "
 	    "ON CONFLICT(pk) DO NOTHING",
-	[SS_CHANGE_INSERT] = "INSERT INTO changes(id, item, type, author, "
+	[SS_CHANGE_INSERT] = "INSERT INTO changes(item, type, author, "
 	    "seq, hlc, deleted, parents, header, sig, body) "
-	    "VALUES(?1, ?2, ?3, " AUTHOR_N("?4") ", ?5, ?6, ?7, ?8, ?9, ?10, "
-	    "?11)",
+	    "VALUES(?1, ?2, " AUTHOR_N("?3") ", ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* no index on IDs: a scan, for tests and tools */
 	[SS_CHANGE_GET] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
-	    " WHERE c.id = ?1",
+	    " WHERE change_id(c.header) = ?1",
 	[SS_CHANGE_BY_SEQ] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
 	    " WHERE c.author = " AUTHOR_N("?1") " AND c.seq = ?2",
-	[SS_CHANGE_EXISTS] = "SELECT 1 FROM changes WHERE id = ?1",
+	[SS_CHANGE_EXISTS] = "SELECT 1 FROM changes "
+	    "WHERE change_id(header) = ?1",
 	[SS_CHANGES_OF_ITEM] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
 	    " WHERE c.item = ?1 ORDER BY c.rowid",
 	[SS_CHANGES_AFTER] = "SELECT " CHANGE_COLS " FROM " CHANGES_FROM
@@ -825,6 +828,25 @@ out:
 	return ret;
 }
 
+/* change_id(header) in SQL: the change ID, BLAKE2b-256 of the header. */
+static void
+sql_change_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const void *hdr;
+	uint8_t id[STORE_ID_LEN];
+	int n;
+
+	(void)argc;
+	hdr = sqlite3_value_blob(argv[0]);
+	n = sqlite3_value_bytes(argv[0]);
+	if (hdr == NULL || n <= 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	gs_hash(hdr, (size_t)n, id, sizeof(id));
+	sqlite3_result_blob(ctx, id, sizeof(id), SQLITE_TRANSIENT);
+}
+
 /* True if the directory holding path is not writable by us. */
 static bool
 dir_readonly(const char *path)
@@ -962,6 +984,13 @@ gs_store_open(const char *path, const struct gs_store_types *types,
 		goto out;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	rc = sqlite3_create_function_v2(st->db, "change_id", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_change_id, NULL,
+	    NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, "change_id function", rc);
+		goto out;
+	}
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	rc = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	if (rc != SQLITE_OK) {
@@ -1364,7 +1393,6 @@ int
 gs_store_change_insert(struct gs_store *st, struct gs_stored_change *c)
 {
 	const struct arg args[] = {
-		A_ID(c->id),
 		A_BYTES(c->item, STORE_ITEM_LEN),
 		A_INT(c->type),
 		A_ID(c->author),
@@ -1418,42 +1446,43 @@ row_to_change(sqlite3_stmt *s, struct gs_stored_change *c)
 
 	memset(c, 0, sizeof(*c));
 	c->rowid = sqlite3_column_int64(s, 0);
-	if (!col_fixed(s, 1, c->id, STORE_ID_LEN) ||
-	    !col_fixed(s, 2, c->item, STORE_ITEM_LEN) ||
-	    !col_fixed(s, 4, c->author, STORE_ID_LEN))
+	if (!col_fixed(s, 1, c->item, STORE_ITEM_LEN) ||
+	    !col_fixed(s, 3, c->author, STORE_ID_LEN))
 		return GS_ECORRUPT;
-	c->type = sqlite3_column_int(s, 3);
-	seq = sqlite3_column_int64(s, 5);
+	c->type = sqlite3_column_int(s, 2);
+	seq = sqlite3_column_int64(s, 4);
 	if (seq < 0)
 		return GS_ECORRUPT;
 	c->seq = (uint64_t)seq;
-	c->hlc = (uint64_t)sqlite3_column_int64(s, 6);
-	c->deleted = sqlite3_column_int(s, 7) != 0;
+	c->hlc = (uint64_t)sqlite3_column_int64(s, 5);
+	c->deleted = sqlite3_column_int(s, 6) != 0;
 
-	c->parents = sqlite3_column_blob(s, 8);
-	n = sqlite3_column_bytes(s, 8);
+	c->parents = sqlite3_column_blob(s, 7);
+	n = sqlite3_column_bytes(s, 7);
 	if (n % STORE_ID_LEN != 0 || (n > 0 && c->parents == NULL))
 		return GS_ECORRUPT;
 	c->nparents = (size_t)n / STORE_ID_LEN;
 	if (n == 0)
 		c->parents = NULL;
 
-	c->header = sqlite3_column_blob(s, 9);
-	n = sqlite3_column_bytes(s, 9);
+	c->header = sqlite3_column_blob(s, 8);
+	n = sqlite3_column_bytes(s, 8);
 	if (c->header == NULL || n <= 0)
 		return GS_ECORRUPT;
 	c->header_len = (size_t)n;
+	/* the change ID is the hash of the header (change.h) */
+	gs_hash(c->header, c->header_len, c->id, STORE_ID_LEN);
 
-	c->sig = sqlite3_column_blob(s, 10);
-	if (c->sig == NULL || sqlite3_column_bytes(s, 10) != STORE_SIG_LEN)
+	c->sig = sqlite3_column_blob(s, 9);
+	if (c->sig == NULL || sqlite3_column_bytes(s, 9) != STORE_SIG_LEN)
 		return GS_ECORRUPT;
 
-	if (sqlite3_column_type(s, 11) == SQLITE_NULL) {
+	if (sqlite3_column_type(s, 10) == SQLITE_NULL) {
 		c->sealed_body = NULL;
 		c->sealed_len = 0;
 	} else {
-		c->sealed_body = sqlite3_column_blob(s, 11);
-		n = sqlite3_column_bytes(s, 11);
+		c->sealed_body = sqlite3_column_blob(s, 10);
+		n = sqlite3_column_bytes(s, 10);
 		c->sealed_len = (size_t)n;
 		/* An empty blob reads as NULL: keep "present but empty". */
 		if (c->sealed_body == NULL && n == 0)
