@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * zip.c: zstd compression of bodies and states before they are sealed
- * (see zip.h). Level 3 (zstd's default): level 1 gives the same ratio on
- * bodies of a few hundred bytes. No dictionary: one trained on sample
+ * (see zip.h). Level 1: on bodies of a few hundred bytes it gives the
+ * ratio of level 3 (385 bytes against 390 for 573 bytes of French text)
+ * in two thirds of the time (about 7 us against 10 on the loaded test
+ * machine). No dictionary: one trained on sample
  * text would become part of the storage format for good, and the gain
  * measured on generated text overstates what real text would give.
  */
@@ -14,7 +16,7 @@
 #include "err.h"
 #include "zip.h"
 
-#define ZIP_LEVEL 3
+#define ZIP_LEVEL 1
 
 struct gs_zip {
 	ZSTD_CCtx *c;
