@@ -83,9 +83,10 @@ test_zip_damaged(void **state)
 	struct gs_zip *z = gs_zip_new();
 	uint8_t *packed = NULL, *out = NULL;
 	size_t plen = 0, outlen = 0, len = sizeof(text) - 1;
-	/* a frame header declaring 2^32 bytes (single segment, 4-byte size) */
+	/* a frame header declaring 2^32 bytes (single segment, 8-byte size) */
 	static const uint8_t huge[] = { GS_ZIP_ZSTD, 0x28, 0xb5, 0x2f, 0xfd,
-	    0xa0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00 };
+	    0xe0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x00, 0x00 };
 
 	(void)state;
 	assert_int_equal(gs_zip_pack(z, (const uint8_t *)text, len, &packed,
