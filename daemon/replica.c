@@ -287,6 +287,7 @@ struct row_ctx {
 	size_t found;                /* rows read */
 	struct gs_item **all;        /* foreach: every item read */
 	size_t n, cap;
+	bool loading;                /* the changes are read next: no state */
 	int ret;
 };
 
@@ -316,10 +317,14 @@ derive_state(struct gs_replica *r, struct gs_item *it)
 	return rc;
 }
 
-/* Fills a cached item's state from its stored row. */
+/*
+ * Fills a cached item's state from its stored row; when its changes are
+ * read next (loading), a state that is not stored is left to them rather
+ * than derived from the same change first.
+ */
 static int
 take_row(struct gs_replica *r, struct gs_item *it,
-    const struct gs_item_row *row)
+    const struct gs_item_row *row, bool loading)
 {
 	uint8_t *pt = NULL;
 	size_t len = 0;
@@ -328,8 +333,12 @@ take_row(struct gs_replica *r, struct gs_item *it,
 	it->received_ms = row->received_ms;
 	if (it->full)
 		return 0;          /* the changes are the truth */
-	if (row->sealed_state == NULL && !known_corrupt(r, it->id))
-		return derive_state(r, it);
+	if (row->sealed_state == NULL && !known_corrupt(r, it->id)) {
+		if (!loading)
+			return derive_state(r, it);
+		it->dirty = 1;     /* gs_replica_item_full reads the change */
+		return 0;
+	}
 	it->dirty = 0;
 	if (known_corrupt(r, it->id) ||
 	    gs_vault_unseal_packed(r->vault, it->id, 16, row->sealed_state,
@@ -345,7 +354,8 @@ take_row(struct gs_replica *r, struct gs_item *it,
 
 /* The cached item of a row, made light from the row if not cached. */
 static struct gs_item *
-item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
+item_of_row(struct gs_replica *r, const struct gs_item_row *row,
+    bool loading, int *ret)
 {
 	struct gs_item *it = gs_itemset_get(r->items, row->id);
 
@@ -355,7 +365,7 @@ item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
 	*ret = gs_itemset_create(r->items, row->id, row->type, &it);
 	if (*ret != 0)
 		return NULL;
-	*ret = take_row(r, it, row);
+	*ret = take_row(r, it, row, loading);
 	return *ret == 0 ? it : NULL;
 }
 
@@ -368,7 +378,7 @@ static int
 on_row(const struct gs_item_row *row, void *arg)
 {
 	struct row_ctx *x = arg;
-	struct gs_item *it = item_of_row(x->r, row, &x->ret);
+	struct gs_item *it = item_of_row(x->r, row, x->loading, &x->ret);
 
 	if (it == NULL)
 		return x->ret;
@@ -437,7 +447,7 @@ int
 gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out)
 {
-	struct row_ctx x = { .r = r };
+	struct row_ctx x = { .r = r, .loading = true };
 	struct gs_item *it = gs_itemset_get(r->items, id);
 	int rc;
 
