@@ -354,6 +354,12 @@ int cli_cmd_site_block(struct cli_ctx *, const struct cli_cmd *, int,
 int cli_cmd_site_pending(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_invite_revoke(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_conflicts_show(struct cli_ctx *, const struct cli_cmd *, int,

@@ -36,7 +36,7 @@ static const struct cli_cmd commands[] = {
 	  "crée l'identité et la base du site (lance gemsyncd --init)",
 	  "[--passphrase-file FICHIER]", NULL },
 	{ { "id", NULL, NULL }, cli_cmd_id,
-	  "affiche l'identifiant du site", NULL, NULL },
+	  "affiche l'identifiant du site", "[--words]", NULL },
 	{ { "status", NULL, NULL }, cli_cmd_status,
 	  "affiche l'état de gemsyncd (commande par défaut)", NULL, NULL },
 	{ { "event", "add", NULL }, cli_cmd_event_add,
@@ -106,6 +106,20 @@ static const struct cli_cmd commands[] = {
 	  "liste les sites qui attendent votre décision", NULL, NULL },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
 	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
+	{ { "invite", "list", NULL }, cli_cmd_invite_list,
+	  "liste les invitations de ce site", NULL, NULL },
+	{ { "invite", "revoke", NULL }, cli_cmd_invite_revoke,
+	  "annule une invitation", "ID|NOM", NULL },
+	{ { "invite", NULL, NULL }, cli_cmd_invite,
+	  "crée une invitation : une ligne à coller sur l'autre site",
+	  "[--name NOM] [--expires 7d] [--uses 1] [--qr]",
+	  "Sur l'autre site, « gemsync join LIGNE » ajoute ce site comme "
+	  "voisin ;\nce site l'accepte dès sa première connexion : rien "
+	  "d'autre à faire.\n" },
+	{ { "join", NULL, NULL }, cli_cmd_join,
+	  "rejoint le site qui a fait l'invitation", "INVITATION [--name NOM]",
+	  "INVITATION est la ligne GS1-... que « gemsync invite » a "
+	  "affichée.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -330,6 +344,11 @@ find_cmd(const char *w0, const char *w1)
 static int
 is_group(const char *w0)
 {
+	/* a word that is also a command alone (invite) is not a group */
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].words[0], w0) == 0 &&
+		    commands[i].words[1] == NULL)
+			return 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].words[0], w0) == 0 &&
 		    commands[i].words[1] != NULL)

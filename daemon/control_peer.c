@@ -71,7 +71,7 @@ ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32];
 	int rc;
 
-	if (ctl_site_param(q, r, pk) != 0)
+	if (ctl_site_param(d, q, r, pk) != 0)
 		return;
 	rc = gs_gossip_peer_remove(d->gossip, pk);
 	if (rc == GS_ENOTFOUND) {
@@ -150,7 +150,7 @@ ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32];
 	size_t started;
 
-	if (one && ctl_site_param(q, r, pk) != 0)
+	if (one && ctl_site_param(d, q, r, pk) != 0)
 		return;
 	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
 	if (one && started == 0) {

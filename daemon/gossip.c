@@ -1452,7 +1452,7 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 	}
 	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
-	    town);
+	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
 out:
 	gs__peer_msg__free_unpacked(pm, &budget.alloc);
 }

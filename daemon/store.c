@@ -155,7 +155,8 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"ALTER TABLE pending ADD COLUMN site BLOB;"
 	"ALTER TABLE pending ADD COLUMN name TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE pending ADD COLUMN town TEXT NOT NULL DEFAULT '';",
+	"ALTER TABLE pending ADD COLUMN town TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE pending ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -323,7 +324,7 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_PENDING_COUNT] = "SELECT COUNT(*) FROM pending",
 	[SS_PENDING_REMOVE] = "DELETE FROM pending WHERE curve = ?1",
 	[SS_PENDING_ALL] = "SELECT curve, address, first_attempt, "
-	    "last_attempt, attempts, site, name, town FROM pending "
+	    "last_attempt, attempts, site, name, town, endpoint FROM pending "
 	    "ORDER BY first_attempt, curve",
 	[SS_ITEM_PUT] = "INSERT INTO items(id, type, nchanges, nconflicts, "
 	    "received, state, owner, deleted) "
@@ -367,7 +368,7 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "WHERE id = ?1 AND uses_left > 0 AND revoked = 0",
 	[SS_INVITE_REVOKE] = "UPDATE invites SET revoked = 1 WHERE id = ?1",
 	[SS_PENDING_ANNOUNCE] = "UPDATE pending SET site = ?2, name = ?3, "
-	    "town = ?4 WHERE curve = ?1",
+	    "town = ?4, endpoint = ?5 WHERE curve = ?1",
 	[SS_ITEMS_MISSING] = "SELECT DISTINCT item FROM changes "
 	    "WHERE item NOT IN (SELECT id FROM items)",
 };
@@ -1440,7 +1441,8 @@ row_to_pending(sqlite3_stmt *s, struct gs_pending_row *r)
 	r->has_site = col_fixed(s, 5, r->site, STORE_ID_LEN);
 	r->name = (const char *)sqlite3_column_text(s, 6);
 	r->town = (const char *)sqlite3_column_text(s, 7);
-	if (r->name == NULL || r->town == NULL)
+	r->endpoint = (const char *)sqlite3_column_text(s, 8);
+	if (r->name == NULL || r->town == NULL || r->endpoint == NULL)
 		return GS_ECORRUPT;
 	return 0;
 }
@@ -1850,10 +1852,12 @@ gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
 
 int
 gs_store_pending_announce(struct gs_store *st, const uint8_t curve[32],
-    const uint8_t site[32], const char *name, const char *town)
+    const uint8_t site[32], const char *name, const char *town,
+    const char *endpoint)
 {
 	const struct arg args[] = {
 		A_ID(curve), A_ID(site), A_TEXT(name), A_TEXT(town),
+		A_TEXT(endpoint),
 	};
 
 	return run_changed(st, SS_PENDING_ANNOUNCE, "pending announce", args,

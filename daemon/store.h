@@ -196,6 +196,7 @@ struct gs_pending_row {
 	uint8_t site[32];            /* ... checked against curve */
 	const char *name;            /* announced name, may be ""; lent */
 	const char *town;            /* announced town, may be ""; lent */
+	const char *endpoint;        /* announced endpoint, may be ""; lent */
 };
 typedef int (*gs_store_pending_cb)(const struct gs_pending_row *p, void *arg);
 int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
@@ -205,11 +206,13 @@ int gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
     void *arg);
 /*
  * Records what the pending transport key curve announced in its hello:
- * its site key (whose transport key is curve), name and town (sanitised
- * by the caller). GS_ENOTFOUND when curve is not pending.
+ * its site key (whose transport key is curve), name, town and endpoint
+ * (checked and sanitised by the caller). GS_ENOTFOUND when curve is not
+ * pending.
  */
 int gs_store_pending_announce(struct gs_store *st, const uint8_t curve[32],
-    const uint8_t site[32], const char *name, const char *town);
+    const uint8_t site[32], const char *name, const char *town,
+    const char *endpoint);
 
 /*
  * Invitations made by this site (invite.h). key is the hash of the
