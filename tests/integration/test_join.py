@@ -5,9 +5,30 @@ inviter trusts the joiner on its first hello), every broken token gets its
 own French error, the six words match on both sides, site pending shows
 what a knocking site announced and the exact command, and every command
 taking a SITE-ID also takes the short form of lists or a site name."""
+import base64
+import hashlib
 import time
 
 from gslib import Net, run_tests, wait_until
+
+FIXED = 32 + 8 + 16 + 8 + 1     # site key, ID, secret, expiry, endpoint length
+
+
+def token_raw(tok):
+    b = tok[4:]
+    b += "=" * (-len(b) % 8)
+    return bytearray(base64.b32decode(b))
+
+
+def token_text(raw):
+    return "GS1-" + base64.b32encode(bytes(raw)).decode().rstrip("=")
+
+
+def reseal(raw):
+    """Recomputes the checksum (invite.h): a forged token, not a typo."""
+    body = bytes(raw[:-4])
+    check = hashlib.blake2b(b"gemsync invite token v1" + body, digest_size=32).digest()[:4]
+    return bytearray(body + check)
 
 
 def token_of(out):
@@ -66,8 +87,138 @@ def test_invite_join_one_paste():
         assert secret_part not in log and "joined with an invitation" in log
 
 
+def test_broken_tokens():
+    """Each way a token goes wrong has its own French error; none leaves
+    the joiner with a peer."""
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM La Passerelle", town="Lyon")
+        tok = token_of(a.cli("invite"))
+
+        def refused(token, rc, words):
+            r = b.run("join", token)
+            assert r.returncode == rc, (token, r.returncode, r.stdout, r.stderr)
+            assert words in r.stderr, (words, r.stderr)
+            return r.stderr
+
+        # truncated: the end is missing (a copy cut short)
+        refused(tok[:-10], 5, "incomplète")
+        refused(tok[:40], 5, "incomplète")
+        # a typo: one character changed, the checksum catches it
+        i = 30
+        typo = tok[:i] + ("A" if tok[i] != "A" else "B") + tok[i + 1:]
+        refused(typo, 5, "mal recopiée")
+        # not an invitation at all, and a later version
+        refused("bonjour", 5, "n'est pas une invitation")
+        refused("GS2-" + tok[4:], 5, "version plus récente")
+        # tampered: another secret under a valid checksum; the inviter refuses
+        raw = token_raw(tok)
+        raw[40] ^= 1
+        refused(token_text(reseal(raw)), 1, "invitation inconnue ou modifiée")
+        # expired: refused by the joiner (the token says when) ...
+        raw = token_raw(tok)
+        raw[56:64] = (int(time.time()) - 60).to_bytes(8, "big")
+        refused(token_text(reseal(raw)), 1, "a expiré")
+        # ... and by the inviter (its own record, on its own clock)
+        short = token_of(a.cli("invite", "--expires", "1s"))
+        time.sleep(1.5)
+        raw = token_raw(short)
+        raw[56:64] = (int(time.time()) + 3600).to_bytes(8, "big")
+        refused(token_text(reseal(raw)), 1, "a expiré")
+        # revoked
+        doc = a.j("invite", "--name", "pour Vienne")
+        assert a.cli("invite", "revoke", "pour Vienne").startswith("Invitation annulée")
+        refused(doc["token"], 1, "annulée par l'autre site")
+        states = {i["id"]: i["state"] for i in a.j("invite", "list")["invites"]}
+        assert states[doc["id"]] == "revoked"
+        # nothing of all this made B a peer of A, nor A of B
+        assert all(p["site_id"] != a.id for p in b.j("peer", "list")["peers"])
+        assert all(p["site_id"] != b.id for p in a.j("peer", "list")["peers"])
+        # the first invitation is still good
+        r = b.run("join", tok)
+        assert r.returncode == 0 and "C'est fait" in r.stdout, (r.stdout, r.stderr)
+        # and one's own invitation is refused with a clear word
+        r = a.run("join", token_of(a.cli("invite")))
+        assert r.returncode == 5 and "de ce site-ci" in r.stderr, r.stderr
+
+
+def test_invite_qr():
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        out = a.cli("invite", "--qr")
+        lines = out.splitlines()
+        assert lines[0].startswith("GS1-")
+        art = [l for l in lines[1:] if l and set(l) <= set(" \u2580\u2584\u2588")]
+        assert len(art) > 10, out
+        assert any("\u2588" in l for l in art)
+        assert len({len(l) for l in art}) == 1, "a square of equal lines"
+
+
+def test_short_ids_and_names():
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM La Passerelle", town="Lyon")
+        c = net.started("GEM la PASSERELLE", town="Vienne")   # b's name, folded
+        b.peer(a)
+        c.peer(a)
+        a.peer(b)
+        wait_until(lambda: any(s["name"] == "GEM La Passerelle"
+                               for s in a.j("site", "list")["sites"] if s["site_id"] == b.id),
+                   timeout=30, what="B's profile on A")
+        short_b = b.j("id")["short"]
+        assert len(short_b) == 7 and b.id.startswith(short_b)
+        # the short form shown in lists
+        assert a.j("site", "block", short_b)["site_id"] == b.id
+        assert a.j("site", "trust", short_b.lower())["site_id"] == b.id
+        # a name, case and accents ignored
+        r = a.run("site", "trust", "gem le rebond")
+        assert r.returncode == 5 and "ce site-ci" in r.stderr, r.stderr
+        # C knocks on A: pending, known by its announced name
+        wait_until(lambda: any(p.get("site_id") == c.id for p in a.j("site", "pending")["pending"]),
+                   timeout=30, what="C pending on A")
+        r = a.run("site", "trust", "GEM La Passerelle")
+        assert r.returncode == 5, (r.returncode, r.stderr)
+        assert "désigne 2 sites" in r.stderr and short_b in r.stderr and c.j("id")["short"] in r.stderr
+        r = a.run("peer", "remove", "Nulle Part")
+        assert r.returncode == 4 and "gemsync site list" in r.stderr, r.stderr
+        # the full ID is still accepted, and a typo in it still told so
+        assert a.j("peer", "remove", short_b)["site_id"] == b.id
+        a.j("peer", "add", c.j("id")["short"], c.endpoint)
+        assert any(p["site_id"] == c.id for p in a.j("peer", "list")["peers"])
+        r = a.run("sync", "--peer", "gem la PASSERELLE")
+        assert r.returncode == 5, r.stderr   # still two sites of that name
+        bad = list(b.id)
+        bad[10] = "A" if bad[10] != "A" else "B"
+        r = a.run("site", "trust", "".join(bad))
+        assert r.returncode == 5 and "somme de contrôle" in r.stderr, r.stderr
+
+
+def test_site_pending_announced():
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM L'Envol", town="Vienne")
+        b.peer(a)            # B knocks, A does not know B
+        wait_until(lambda: any(p.get("site_id") == b.id for p in a.j("site", "pending")["pending"]),
+                   timeout=30, what="B pending on A with its site key")
+        p = [p for p in a.j("site", "pending")["pending"] if p.get("site_id") == b.id][0]
+        assert p["name"] == "GEM L'Envol" and p["town"] == "Vienne"
+        assert p["words"] == b.cli("id", "--words").strip()
+        assert p["command"] == f"gemsync peer add {b.id} {b.endpoint}"
+        out = a.cli("site", "pending")
+        for want in ("GEM L'Envol", "Vienne", p["words"], p["command"]):
+            assert want in out, (want, out)
+        # once A has B as a peer without trusting it, the command is site trust
+        a.j("peer", "add", b.id, b.endpoint)
+        a.j("site", "block", b.id)
+        a.j("site", "trust", b.id)
+        # running the command shown lets B in: B's events arrive
+        eb = b.add_event("Atelier", "2030-12-01T14:00:00+01:00", "workshop")
+        wait_until(lambda: eb in event_ids(a), timeout=40, what="B's event on A")
+
+
 def main():
-    run_tests([test_invite_join_one_paste])
+    run_tests([test_invite_join_one_paste, test_broken_tokens, test_invite_qr,
+               test_short_ids_and_names, test_site_pending_announced])
 
 
 if __name__ == "__main__":
