@@ -104,10 +104,12 @@ b32_value(int ch)
 
 /*
  * Decodes base32 text after the prefix into raw, skipping spaces, line
- * breaks and dashes. Returns the byte count, or -1 on a foreign character.
+ * breaks and dashes. Returns the byte count, or -1 on a foreign
+ * character. *padded is false when the padding bits of the last
+ * character are not zero (the encoder writes zeros there).
  */
 static long
-b32_decode(const char *s, uint8_t *raw, size_t cap)
+b32_decode(const char *s, uint8_t *raw, size_t cap, bool *padded)
 {
 	uint32_t acc = 0;
 	int bits = 0, v;
@@ -127,6 +129,7 @@ b32_decode(const char *s, uint8_t *raw, size_t cap)
 			raw[n++] = (uint8_t)((acc >> bits) & 0xff);
 		}
 	}
+	*padded = (acc & ((1u << bits) - 1)) == 0;
 	return (long)n;
 }
 
@@ -135,6 +138,7 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 {
 	uint8_t raw[RAW_MAX + 8], check[CHECK_LEN];
 	size_t plen = strlen(GS_INVITE_PREFIX), elen;
+	bool padded = true;
 	long n;
 	int ret = GS_EINVAL;
 
@@ -148,7 +152,7 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 	}
 	if (strncasecmp(text, GS_INVITE_PREFIX, plen) != 0)
 		goto out;
-	n = b32_decode(text + plen, raw, sizeof(raw));
+	n = b32_decode(text + plen, raw, sizeof(raw), &padded);
 	if (n < 0)
 		goto out;
 	ret = GS_EINVTRUNC;
@@ -158,7 +162,7 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 	if ((size_t)n < FIXED_LEN + elen + CHECK_LEN)
 		goto out;
 	ret = GS_EINVTYPO;
-	if ((size_t)n > FIXED_LEN + elen + CHECK_LEN)
+	if ((size_t)n > FIXED_LEN + elen + CHECK_LEN || !padded)
 		goto out;
 	checksum(raw, FIXED_LEN + elen, check);
 	if (gs_ct_equal(check, raw + FIXED_LEN + elen, CHECK_LEN) != 0)
