@@ -140,6 +140,15 @@ ctl_fail_err(struct ctl_reply *r, int err, const struct gs_verr *v)
 	ctl_fail(r, GS__STATUS__REFUSED, NULL, "échec : %s", gs_strerror(err));
 }
 
+/* A typed ID character as siteid.c reads it: upper case, 0 1 8 as O I B. */
+static char
+look_alike(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	return c == '0' ? 'O' : c == '1' ? 'I' : c == '8' ? 'B' : c;
+}
+
 /* Candidates of a short ID or name, gathered over every known site. */
 struct resolve {
 	struct gs_daemon *d;
@@ -227,8 +236,7 @@ resolve_site(struct gs_daemon *d, const char *s, struct ctl_reply *r,
 	rs.typed = s;
 	for (const char *c = s; *c != '\0' && k < sizeof(rs.key) - 1; c++)
 		if (*c != '-' && *c != ' ')
-			rs.key[k++] = (char)(*c >= 'a' && *c <= 'z' ?
-			    *c - 'a' + 'A' : *c);
+			rs.key[k++] = look_alike(*c);
 	if (d->replica != NULL)
 		resolve_offer(&rs, gs_replica_pk(d->replica), NULL);
 	if (d->trust != NULL)

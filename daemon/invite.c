@@ -284,32 +284,6 @@ out:
 	return ret;
 }
 
-struct live_ctx {
-	int64_t now;
-	bool any;
-};
-
-static int
-on_live(const struct gs_invite_row *r, void *arg)
-{
-	struct live_ctx *c = arg;
-
-	if (!r->revoked && r->uses_left > 0 && c->now < r->expires) {
-		c->any = true;
-		return 1;
-	}
-	return 0;
-}
-
-bool
-gs_invite_any_live(struct gs_store *st, int64_t now)
-{
-	struct live_ctx c = { now, false };
-
-	gs_store_invites_foreach(st, on_live, &c);
-	return c.any;
-}
-
 int
 gs_invite_endpoint(const char *advertise, const char *listen, char *out,
     size_t outlen)

@@ -91,7 +91,5 @@ int gs_invite_redeem(struct gs_store *st, const uint8_t self[32],
  */
 int gs_invite_endpoint(const char *advertise, const char *listen, char *out,
     size_t outlen);
-/* Whether some invitation can still be used at time now. */
-bool gs_invite_any_live(struct gs_store *st, int64_t now);
 
 #endif

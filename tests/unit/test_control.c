@@ -320,10 +320,11 @@ test_site_errors(void **state)
 	assert_fails(call(&fx->d, "site.trust", NULL), GS__STATUS__INVALID,
 	    "site", "identifiant de site manquant");
 	{
+		/* neither an ID, nor a short ID, nor a name known here */
 		const char *kv[] = { "site", "AAAA", NULL };
 		assert_fails(call(&fx->d, "site.block", kv),
-		    GS__STATUS__INVALID, "site", "identifiant de site « AAAA » "
-		    "invalide");
+		    GS__STATUS__NOT_FOUND, "site", "aucun site connu ne répond "
+		    "à « AAAA »");
 	}
 	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
 	{
@@ -331,6 +332,22 @@ test_site_errors(void **state)
 		assert_fails(call(&fx->d, "site.trust", kv),
 		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
 		    "site-ci");
+	}
+	/* the short form of lists names the same site */
+	sid[7] = '\0';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
+	}
+	/* a full ID with one wrong character is told as a typo */
+	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
+	sid[3] = sid[3] == 'A' ? 'B' : 'A';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "identifiant de site");
 	}
 }
 
