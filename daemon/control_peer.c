@@ -16,6 +16,7 @@
 #include "text.h"
 #include "trust.h"
 #include "view.h"
+#include "words.h"
 
 void
 ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
@@ -109,13 +110,15 @@ on_peer(const struct gs_peer_info *p, void *arg)
 {
 	struct peer_list_ctx *l = arg;
 	const char *profile;
+	char words[GS_WORDS_SIZE];
 
 	if (!p->configured)
 		return 0;
 	profile = gs_view_site_name(l->d->replica, p->pk);
+	gs_words_of(p->pk, words);
 	json_array_append_new(l->arr, json_pack(
-	    "{s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
-	    "site_id", ctl_site_id_json(p->pk),
+	    "{s:o,s:s,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
+	    "site_id", ctl_site_id_json(p->pk), "words", words,
 	    "name", p->label && p->label[0] ? p->label : profile,
 	    "profile_name", profile,
 	    "endpoint", p->endpoint ? p->endpoint : "",

@@ -65,6 +65,7 @@ def test_invite_join_one_paste():
         # the words each side shows of the other are the other's own words
         words = {s["site_id"]: s["words"] for s in a.j("site", "list")["sites"]}
         assert words[b.id] == b.cli("id", "--words").strip()
+        assert [p["words"] for p in b.j("peer", "list")["peers"]] == [words_a]
         # an event each way
         ea = a.add_event("Sortie au musée", "2030-12-05T14:00:00+01:00", "outing")
         eb = b.add_event("Atelier écriture", "2030-12-01T14:00:00+01:00", "workshop")
