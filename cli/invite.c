@@ -73,6 +73,33 @@ print_qr(const char *token)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * A UTC time (RFC 3339, "...Z") as a French date in local time: « lundi
+ * 7 décembre, 9 h 08 ».
+ */
+static void
+local_date_fr(const char *utc, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t t;
+	char local[96];
+	long off;
+
+	memset(&tm, 0, sizeof(tm));
+	if (utc == NULL || strptime(utc, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL) {
+		cli_out_date_fr(utc, out, outlen);
+		return;
+	}
+	t = timegm(&tm);
+	localtime_r(&t, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(local, sizeof(local), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
+	    labs(off) % 60);
+	cli_out_date_fr(local, out, outlen);
+}
+
 int
 cli_cmd_invite(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
@@ -98,10 +125,10 @@ cli_cmd_invite(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	printf("%s\n", token);
 	if (a.qr && (ret = print_qr(token)) != CLI_EXIT_OK)
 		goto out;
-	cli_out_localtime(cli_doc_str(root, "expires"), when, sizeof(when));
+	local_date_fr(cli_doc_str(root, "expires"), when, sizeof(when));
 	printf("\nSur l'autre site, collez cette ligne après « gemsync join "
 	    "» :\n  gemsync join %s\n"
-	    "Valable jusqu'au %s, pour %lld site(s). Gardez-la pour vous : "
+	    "Valable jusqu'à %s, pour %lld site(s). Gardez-la pour vous : "
 	    "qui l'a\npeut rejoindre votre réseau. Mots de ce site, à "
 	    "comparer au téléphone :\n  %s\n", token, when,
 	    cli_doc_int(root, "uses", 1), words);
