@@ -161,6 +161,9 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 	elen = raw[FIXED_LEN - 1];
 	if ((size_t)n < FIXED_LEN + elen + CHECK_LEN)
 		goto out;
+	ret = GS_EINVTYPO;      /* no encoder writes a longer endpoint */
+	if (elen > GS_INVITE_ENDPOINT_MAX)
+		goto out;
 	ret = GS_EINVTYPO;
 	if ((size_t)n > FIXED_LEN + elen + CHECK_LEN || !padded)
 		goto out;
