@@ -25,7 +25,7 @@ enum { OPT_NAME, OPT_EXPIRES, OPT_USES, OPT_QR };
 static const struct cli_opt invite_opts[] = {
 	{ "name", "NOM", OPT_NAME, "nom de l'invitation (pour qui elle est), "
 	  "vu dans invite list", 0 },
-	{ "expires", "DURÉE", OPT_EXPIRES, "durée de validité : 7d (défaut), "
+	{ "expires", "TEMPS", OPT_EXPIRES, "durée de validité : 7d (défaut), "
 	  "12h, 30min...", 0 },
 	{ "uses", "N", OPT_USES, "nombre de sites qui peuvent s'en servir "
 	  "(défaut 1)", 0 },
