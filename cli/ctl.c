@@ -10,6 +10,8 @@
 #include "gemsync.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +44,50 @@ cli_print_down(const struct cli_ctx *cli)
 }
 
 /*
+ * The group that opens path: the group of the socket if we can see it,
+ * else of the closest directory above it we can see; "gemsync" (the
+ * packaged group) when none is readable. Writes it into buf.
+ */
+static void
+access_group(const char *path, char *buf, size_t len)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	struct group *gr;
+	int found = stat(path, &st) == 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (!found && strcmp(dir, "/") != 0 && strcmp(dir, ".") != 0) {
+		char *up = dirname(dir);
+
+		memmove(dir, up, strlen(up) + 1);
+		found = stat(dir, &st) == 0 && st.st_gid != 0;
+	}
+	gr = found ? getgrgid(st.st_gid) : NULL;
+	snprintf(buf, len, "%s", gr != NULL ? gr->gr_name : "gemsync");
+}
+
+/*
+ * Permission denied on the socket or a directory above it: the daemon may
+ * well run, this user is not allowed to reach it. Says which group opens
+ * it (a new member must log in again for the group to apply).
+ */
+static void
+print_denied(const char *path)
+{
+	char group[256];
+
+	access_group(path, group, sizeof(group));
+	cli_err("accès refusé au socket de contrôle %s : ajoutez-vous au "
+	    "groupe %s (sudo adduser $USER %s), puis reconnectez-vous ; "
+	    "ou lancez gemsync avec sudo", path, group, group);
+}
+
+/*
  * For ipc:// endpoints: 0 if a process accepts connections on the socket
- * path, CLI_EXIT_DOWN otherwise (message printed unless quiet). Paths that
- * do not fit a sockaddr_un are left to ZMQ.
+ * path, CLI_EXIT_DOWN otherwise (message printed unless quiet; permission
+ * denied is always said, it is not "down"). Paths that do not fit a
+ * sockaddr_un are left to ZMQ.
  */
 static int
 check_ipc(const struct cli_ctx *cli, int quiet)
@@ -61,7 +104,9 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	if (path[0] == '@' || strlen(path) >= sizeof(sun.sun_path))
 		return 0;
 	if (stat(path, &st) < 0) {
-		if (!quiet)
+		if (errno == EACCES)
+			print_denied(path);
+		else if (!quiet)
 			print_down(cli, "(pas de socket)");
 		goto out;
 	}
@@ -80,11 +125,8 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 			print_down(cli, "(personne n'écoute)");
 		goto out;
 	}
-	if (rc < 0 && errno == EACCES) {
-		/* Not "down", but we cannot reach it either. */
-		fprintf(stderr, "gemsync: accès refusé au socket de contrôle "
-		    "%s : il faut être root ou membre du groupe de gemsyncd\n",
-		    path);
+	if (rc < 0 && (errno == EACCES || errno == EPERM)) {
+		print_denied(path);
 		goto out;
 	}
 	ret = 0;
