@@ -31,8 +31,8 @@
 static void
 print_down(const struct cli_ctx *cli, const char *detail)
 {
-	cli_err("gemsyncd ne répond pas sur %s%s%s — démarrez-le avec : "
-	    "gemsyncd -c %s", cli->control,
+	cli_err(_("gemsyncd does not answer on %s%s%s — start it with: "
+	    "gemsyncd -c %s"), cli->control,
 	    detail != NULL ? " " : "", detail != NULL ? detail : "",
 	    cli->conf_path);
 }
@@ -78,9 +78,9 @@ print_denied(const char *path)
 	char group[256];
 
 	access_group(path, group, sizeof(group));
-	cli_err("accès refusé au socket de contrôle %s : ajoutez-vous au "
-	    "groupe %s (sudo adduser $USER %s), puis reconnectez-vous ; "
-	    "ou lancez gemsync avec sudo", path, group, group);
+	cli_err(_("access denied to the control socket %s: add yourself to "
+	    "the group %s (sudo adduser $USER %s), then log in again; or "
+	    "run gemsync with sudo"), path, group, group);
 }
 
 /*
@@ -107,7 +107,7 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 		if (errno == EACCES)
 			print_denied(path);
 		else if (!quiet)
-			print_down(cli, "(pas de socket)");
+			print_down(cli, _("(no socket)"));
 		goto out;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -122,7 +122,7 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	if (rc < 0 && (errno == ECONNREFUSED || errno == ENOENT ||
 	    errno == ENOTSOCK)) {
 		if (!quiet)
-			print_down(cli, "(personne n'écoute)");
+			print_down(cli, _("(nobody listens)"));
 		goto out;
 	}
 	if (rc < 0 && (errno == EACCES || errno == EPERM)) {
@@ -183,21 +183,21 @@ report_status(const Gs__Response *resp)
 	switch (resp->status) {
 	case GS__STATUS__NOT_FOUND:
 		code = CLI_EXIT_NOTFOUND;
-		dflt = "élément introuvable";
+		dflt = _("item not found");
 		break;
 	case GS__STATUS__INVALID:
 		code = CLI_EXIT_INVALID;
-		dflt = "saisie invalide";
+		dflt = _("invalid input");
 		break;
 	case GS__STATUS__BAD_VERSION:
 		code = CLI_EXIT_REFUSED;
-		dflt = "version du protocole de contrôle refusée (gemsync et "
-		    "gemsyncd ne sont pas de la même version)";
+		dflt = _("control protocol version refused (gemsync and "
+		    "gemsyncd are not the same version)");
 		break;
 	case GS__STATUS__REFUSED:
 	default:
 		code = CLI_EXIT_REFUSED;
-		dflt = "refusé par gemsyncd";
+		dflt = _("refused by gemsyncd");
 		break;
 	}
 	if (resp->error != NULL && resp->error[0] != '\0')
@@ -206,7 +206,7 @@ report_status(const Gs__Response *resp)
 		field = cli_out_clean(resp->field);
 	fprintf(stderr, "gemsync: %s", err != NULL ? err : dflt);
 	if (field != NULL)
-		fprintf(stderr, " (champ : %s)", field);
+		fprintf(stderr, _(" (field: %s)"), field);
 	fputc('\n', stderr);
 	free(err);
 	free(field);
@@ -272,7 +272,7 @@ cli_call(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (zmq_connect(sock, cli->control) < 0) {
-		cli_err("point de contrôle invalide « %s » : %s",
+		cli_err(_("invalid control endpoint '%s': %s"),
 		    cli->control, zmq_strerror(zmq_errno()));
 		ret = CLI_EXIT_USAGE;
 		goto out;
@@ -298,13 +298,13 @@ cli_call(struct cli_ctx *cli, const char *command,
 	}
 	if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &moresz) < 0 || more ||
 	    zmq_msg_size(&msg) > CLI_CTL_MAXMSG) {
-		fprintf(stderr, "gemsync: réponse de gemsyncd mal formée\n");
+		fprintf(stderr, _("gemsync: malformed reply from gemsyncd\n"));
 		goto out;
 	}
 	resp = gs__response__unpack(NULL, zmq_msg_size(&msg),
 	    zmq_msg_data(&msg));
 	if (resp == NULL) {
-		fprintf(stderr, "gemsync: réponse de gemsyncd illisible\n");
+		fprintf(stderr, _("gemsync: unreadable reply from gemsyncd\n"));
 		goto out;
 	}
 	if (resp->status != GS__STATUS__OK) {
@@ -312,8 +312,8 @@ cli_call(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (resp->version != GS_CONTROL_VERSION) {
-		fprintf(stderr, "gemsync: gemsyncd répond en version %u du "
-		    "protocole de contrôle, gemsync parle la version %d\n",
+		fprintf(stderr, _("gemsync: gemsyncd answers in version %u of "
+		    "the control protocol, gemsync speaks version %d\n"),
 		    resp->version, GS_CONTROL_VERSION);
 		ret = CLI_EXIT_REFUSED;
 		goto out;
@@ -340,7 +340,7 @@ out:
 		fprintf(stderr, "gemsync: zeromq : %s\n",
 		    zmq_strerror(zmq_errno()));
 	if (timed_out && !quiet) {
-		snprintf(detail, sizeof(detail), "(pas de réponse en %d s)",
+		snprintf(detail, sizeof(detail), _("(no answer in %d s)"),
 		    (cli->timeout_ms + 999) / 1000);
 		print_down(cli, detail);
 	}

@@ -16,6 +16,16 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libintl.h>
+
+/*
+ * Messages a person reads: _("English") at the call, N_("English") in a
+ * static table (then _() where it is printed); po/fr.po has the French
+ * (docs/internals/i18n.md).
+ */
+#define CLI_TEXTDOMAIN "gemsync"
+#define _(s) gettext(s)
+#define N_(s) (s)
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
 enum cli_exit {
@@ -60,6 +70,11 @@ struct cli_cmd {
 	                           * --help (what an argument is), or NULL */
 };
 
+/*
+ * Picks the messages' language (French unless the locale asks otherwise)
+ * and finds the catalogue (i18n.c). Once, first thing in main().
+ */
+void cli_i18n_init(void);
 /*
  * Reads the configuration with the daemon's own module (gs_config_load,
  * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.

@@ -390,6 +390,7 @@ main(int argc, char **argv)
 
 	/* once, before any output: widths in cells need a UTF-8 LC_CTYPE */
 	(void)gs_text_locale_init();
+	cli_i18n_init();
 	cli.conf_path = getenv("GEMSYNC_CONF");
 	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
 	if (!cli.conf_explicit)

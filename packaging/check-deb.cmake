@@ -25,7 +25,8 @@ foreach(f ./usr/sbin/gemsyncd ./usr/bin/gemsync ./etc/gemsync/gemsyncd.conf
     ./usr/share/man/man1/gemsync.1.gz ./usr/share/man/man8/gemsyncd.8.gz
     ./usr/share/man/man5/gemsyncd.conf.5.gz
     ./usr/share/doc/gemsync/copyright ./usr/share/doc/gemsync/changelog.Debian.gz
-    ./usr/lib/tmpfiles.d/gemsync.conf)
+    ./usr/lib/tmpfiles.d/gemsync.conf
+    ./usr/share/locale/fr/LC_MESSAGES/gemsync.mo)
   string(FIND "${files}" " ${f}\n" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "${f} missing from ${debs}:\n${files}")
