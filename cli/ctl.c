@@ -90,7 +90,7 @@ print_denied(const char *path)
  * sockaddr_un are left to ZMQ.
  */
 static int
-check_ipc(const struct cli_ctx *cli, int quiet)
+check_ipc(struct cli_ctx *cli, int quiet)
 {
 	struct sockaddr_un sun;
 	const char *path;
@@ -104,8 +104,10 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	if (path[0] == '@' || strlen(path) >= sizeof(sun.sun_path))
 		return 0;
 	if (stat(path, &st) < 0) {
-		if (errno == EACCES)
+		if (errno == EACCES) {
 			print_denied(path);
+			cli->denied = 1;
+		}
 		else if (!quiet)
 			print_down(cli, _("(no socket)"));
 		goto out;
@@ -127,6 +129,7 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	}
 	if (rc < 0 && (errno == EACCES || errno == EPERM)) {
 		print_denied(path);
+		cli->denied = 1;
 		goto out;
 	}
 	ret = 0;

@@ -52,6 +52,7 @@ struct cli_ctx {
 	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
+	int denied;               /* the socket refused this user (said) */
 };
 
 struct cli_cmd;

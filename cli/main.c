@@ -111,7 +111,7 @@ static const struct cli_cmd commands[] = {
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  N_("lists the sites waiting for your decision"), NULL, NULL },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
-	  "lance une synchronisation maintenant", "[--peer SITE-ID]", NULL },
+	  N_("starts a sync now"), "[--peer SITE-ID]", NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
