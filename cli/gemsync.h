@@ -325,7 +325,9 @@ struct cli_table {
 	size_t cap;
 	char **cells;             /* nrows * ncols, owned */
 };
-/* Starts a table with the given header (ncols strings). 0 or -1. */
+#define CLI_TABLE_MAXCOLS 16
+/* Starts a table with the given header (ncols strings, at most
+ * CLI_TABLE_MAXCOLS, N_() msgids translated here). 0 or -1. */
 int cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr);
 /* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
 int cli_table_row(struct cli_table *t, const char *const *cells);

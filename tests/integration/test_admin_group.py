@@ -127,6 +127,9 @@ def test_group_member_without_root():
         assert f"ajoutez-vous au groupe {u.group}" in r.stderr, r.stderr
         assert "ne répond pas" not in r.stderr, r.stderr
         assert r.stdout == "", r.stdout
+        r = cli_as(u.outsider, "id")
+        assert r.returncode == EXIT_DOWN and "accès refusé" in r.stderr, r.stderr
+        assert "ne répond pas" not in r.stderr, r.stderr
 
         # the file system opened by mistake: the daemon's own check of the
         # connecting process's uid/gid still refuses the outsider
