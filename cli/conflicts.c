@@ -30,8 +30,8 @@ field_fr(const char *field)
 static int
 print_list(const json_t *conflicts)
 {
-	static const char *const hdr[] = { "ID", "TYPE", N_("TITLE"), N_("FIELDS"),
-	    N_("CANDIDATES") };
+	static const char *const hdr[] = { "ID", "TYPE", N_("TITLE"),
+	    N_("FIELDS"), N_("CANDIDATES") };
 	struct cli_table t;
 	const json_t *c, *f;
 	char shortid[9], count[32];
@@ -260,7 +260,8 @@ on_resolve_opt(void *arg, int id, const char *name, const char *value)
 	}
 	eq = strchr(value, '=');
 	if (eq == NULL || eq == value)
-		return cli_usage(r->cmd, _("--set takes FIELD=VALUE, not '%s'"), value);
+		return cli_usage(r->cmd, _("--set takes FIELD=VALUE, not '%s'"),
+		    value);
 	if (cli_kv_add(&r->sets, "f", value) < 0)
 		return cli_nomem();
 	return 0;

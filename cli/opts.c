@@ -312,7 +312,8 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 				goto out;
 			}
 		} else if (eq != NULL) {
-			ret = cli_usage(cmd, _("the option --%s takes no value"), o->name);
+			ret = cli_usage(cmd, _("the option --%s takes no value"),
+			    o->name);
 			goto out;
 		}
 		switch (o->id) {

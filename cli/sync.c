@@ -54,7 +54,8 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		printf(ngettext("Sync started with %lld neighbour site "
 		    "(gemsync peer list to follow it).\n",
 		    "Sync started with %lld neighbour sites "
-		    "(gemsync peer list to follow it).\n", (unsigned long)n), n);
+		    "(gemsync peer list to follow it).\n", (unsigned long)n),
+		    n);
 out:
 	json_decref(root);
 	cli_kv_clear(&params);
