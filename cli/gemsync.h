@@ -26,6 +26,9 @@
 #define CLI_TEXTDOMAIN "gemsync"
 #define _(s) gettext(s)
 #define N_(s) (s)
+/* The same English in two French forms: P_("resource", " (deleted)") */
+#define P_(ctx, s) cli_pgettext(ctx "\004" s, s)
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid);
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
 enum cli_exit {

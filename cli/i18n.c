@@ -79,3 +79,11 @@ cli_i18n_init(void)
 	(void)bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
 	(void)textdomain(CLI_TEXTDOMAIN);
 }
+
+const char *
+cli_pgettext(const char *ctx_msgid, const char *msgid)
+{
+	const char *t = gettext(ctx_msgid);
+
+	return t == ctx_msgid ? msgid : t;
+}

@@ -9,7 +9,7 @@ po="$1" work="$2"
 shift 2
 rm -rf "$work"
 mkdir -p "$work"
-xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
+xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=P_:1c,2 \
 	--package-name=gemsync -o "$work/gemsync.pot" "$@"
 msgfmt --check -o /dev/null "$po"
 msgmerge --quiet --no-fuzzy-matching -o "$work/merged.po" "$po" "$work/gemsync.pot"
