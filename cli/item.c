@@ -47,7 +47,7 @@ cli_word_fr(const struct cli_word *t, const char *word)
 	if (word == NULL)
 		return "?";
 	fr = lookup(t, word);
-	return fr != NULL ? fr : word;
+	return fr != NULL ? _(fr) : word;
 }
 
 /* The field table of an item type, or NULL. */
@@ -131,7 +131,7 @@ cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		goto out;
 	ret = cli_doc(cli, command, &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		cli_out_done(done, root, "site_id");
+		cli_out_done(_(done), root, "site_id");
 out:
 	json_decref(root);
 	cli_kv_clear(&params);
