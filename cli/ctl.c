@@ -177,7 +177,7 @@ build_request(Gs__Request *req, const char *command,
 
 /* Prints the daemon's refusal and returns the matching exit code. */
 static int
-report_status(const Gs__Response *resp)
+report_status(const Gs__Response *resp, const char *prefix)
 {
 	const char *dflt;
 	char *err = NULL, *field = NULL;
@@ -207,7 +207,8 @@ report_status(const Gs__Response *resp)
 		err = cli_out_clean(resp->error);
 	if (resp->field != NULL && resp->field[0] != '\0')
 		field = cli_out_clean(resp->field);
-	fprintf(stderr, "gemsync: %s", err != NULL ? err : dflt);
+	fprintf(stderr, "gemsync: %s%s", prefix != NULL ? prefix : "",
+	    err != NULL ? err : dflt);
 	if (field != NULL)
 		fprintf(stderr, _(" (field: %s)"), field);
 	fputc('\n', stderr);
@@ -219,6 +220,14 @@ report_status(const Gs__Response *resp)
 int
 cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json)
+{
+	return cli_call_body(cli, command, params, flags, json, NULL, NULL);
+}
+
+int
+cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len)
 {
 	Gs__Request req;
 	Gs__Response *resp = NULL;
@@ -235,6 +244,10 @@ cli_call(struct cli_ctx *cli, const char *command,
 	char detail[64];
 
 	*json = NULL;
+	if (body != NULL) {
+		*body = NULL;
+		*body_len = 0;
+	}
 	gs__request__init(&req);
 	ret = cli_config(cli);
 	if (ret != CLI_EXIT_OK)
@@ -311,7 +324,7 @@ cli_call(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (resp->status != GS__STATUS__OK) {
-		ret = report_status(resp);
+		ret = report_status(resp, cli->err_prefix);
 		goto out;
 	}
 	if (resp->version != GS_CONTROL_VERSION) {
@@ -334,6 +347,19 @@ cli_call(struct cli_ctx *cli, const char *command,
 	if (*json == NULL) {
 		cli_nomem();
 		goto out;
+	}
+	if (body != NULL && resp->has_body) {
+		/* the bytes and a NUL: a text body reads as a string */
+		*body = malloc(resp->body.len + 1);
+		if (*body == NULL) {
+			free(*json);
+			*json = NULL;
+			cli_nomem();
+			goto out;
+		}
+		memcpy(*body, resp->body.data, resp->body.len);
+		(*body)[resp->body.len] = '\0';
+		*body_len = resp->body.len;
 	}
 	ret = CLI_EXIT_OK;
 	goto out;

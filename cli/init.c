@@ -28,12 +28,12 @@ static const struct cli_opt init_opts[] = {
 };
 
 /*
- * Finds gemsyncd beside the running gemsync: the same directory, the
+ * Finds gemsyncd beside the running gemsync (init, restore): the same directory, the
  * build tree (cli/../daemon/) or an install (bin/../sbin/). Writes the path
  * into out and returns 0, or -1 to fall back on PATH.
  */
-static int
-find_daemon(char *out, size_t outlen)
+int
+cli_find_daemon(char *out, size_t outlen)
 {
 	static const char *const rel[] = { "gemsyncd", "../daemon/gemsyncd",
 	    "../sbin/gemsyncd" };
@@ -84,7 +84,7 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	args[n] = NULL;
 	fflush(stdout);
 	fflush(stderr);
-	if (find_daemon(path, sizeof(path)) == 0) {
+	if (cli_find_daemon(path, sizeof(path)) == 0) {
 		args[0] = path;
 		execv(path, args);
 		cli_err(_("cannot run %s: %s"), path, strerror(errno));

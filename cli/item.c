@@ -27,6 +27,7 @@ static const struct cli_word item_types[] = {
 	{ "resource", "ressource" },
 	{ "site", "site" },
 	{ "reservation", "réservation" },
+	{ "confirmation", "vérification" },
 	{ NULL, NULL },
 };
 
@@ -315,6 +316,9 @@ print_item(const json_t *item)
 	if (type != NULL && strcmp(type, "event") == 0 &&
 	    cli_event_seats_width() > width)
 		width = cli_event_seats_width();
+	if (type != NULL && strcmp(type, "resource") == 0 &&
+	    cli_out_width(CLI_VERIFIED_LABEL) > width)
+		width = cli_out_width(CLI_VERIFIED_LABEL);
 	width++;        /* the colon */
 
 	cancelled = cli_doc_str(fields, "cancelled");
@@ -358,14 +362,23 @@ print_item(const json_t *item)
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);
+	if (type != NULL && strcmp(type, "resource") == 0) {
+		char said[200];
+		cli_resource_verified(item, said, sizeof(said));
+		cli_out_lv(CLI_VERIFIED_LABEL, width, said, NULL);
+	}
 
 	owner_name = cli_doc_str(item, "owner_name");
 	name = cli_out_clean_cut(owner_name, 80);
 	cli_out_short_id(cli_doc_str(item, "owner"), sid);
 	if (name != NULL && name[0] != '\0')
-		snprintf(owner, sizeof(owner), "%s (%s)", name, sid);
+		snprintf(owner, sizeof(owner), "%s (%s)%s", name, sid,
+		    json_is_true(json_object_get(item, "owner_revoked")) ?
+		    " — site révoqué" : "");
 	else
-		snprintf(owner, sizeof(owner), "site %s", sid);
+		snprintf(owner, sizeof(owner), "site %s%s", sid,
+		    json_is_true(json_object_get(item, "owner_revoked")) ?
+		    " — site révoqué" : "");
 	free(name);
 	cli_out_lv(_(tail[1]), width, owner, NULL);
 	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));

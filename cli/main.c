@@ -34,6 +34,18 @@
 	N_("ITEM is the item's ID, or a unique prefix of at least\n" \
 	"6 hexadecimal digits.\n")
 
+#define BACKUP_NOTES \
+	"Le fichier contient la base (contenus chiffrés par la clé de\n" \
+	"stockage). Sans --with-keys, gardez aussi une copie de site.key et de\n" \
+	"la clé de stockage : la restauration en a besoin. Avec --with-keys,\n" \
+	"elles sont dans le fichier, chiffrées par la phrase secrète lue dans\n" \
+	"F (ou $GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier).\n"
+
+#define RESTORE_NOTES \
+	"Lance gemsyncd --restore. Ensuite, au démarrage, le site rattrape\n" \
+	"auprès des sites voisins ses changements faits après la sauvegarde\n" \
+	"et refuse les écritures jusque-là (« rattrapage en cours »).\n"
+
 static const struct cli_cmd commands[] = {
 	{ { "init", NULL, NULL }, cli_cmd_init,
 	  N_("creates the site's identity and database (runs gemsyncd --init)"),
@@ -71,7 +83,7 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  N_("lists the resources of the directory"),
-	  "[--kind K] [--town T] [--search TEXTE] [--all]", NULL },
+	  "[--kind K] [--town T] [--search TEXTE] [--all] [--stale]", NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  N_("shows a resource"), "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
@@ -79,6 +91,31 @@ static const struct cli_cmd commands[] = {
 	  EDIT_NOTES },
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  N_("deletes a resource"), "ITEM", ITEM_ARG },
+	{ { "resource", "confirm", NULL }, cli_cmd_resource_confirm,
+	  "note que ce site a vérifié la fiche aujourd'hui", "RESOURCE",
+	  "RESOURCE est un ID de ressource ou un préfixe unique d'au moins 6\n"
+	  "caractères hexadécimaux. Chaque site peut vérifier toute fiche ;\n"
+	  "tous les sites affichent la dernière vérification (« vérifié le\n"
+	  "12/11/2026 par GEM L'Envol »), et resource list --stale liste\n"
+	  "les fiches que personne n'a vérifiées depuis 6 mois.\n" },
+	{ { "export", "resources", NULL }, cli_cmd_resource_export,
+	  "écrit l'annuaire dans un fichier (tableur ou HSDS 3.0)",
+	  "(--csv FICHIER | --hsds -o DOSSIER)",
+	  "--csv écrit un seul fichier que LibreOffice ou Excel ouvrent tel\n"
+	  "quel (UTF-8, « ; »). --hsds écrit les tables du standard HSDS 3.0\n"
+	  "(organizations.csv, services.csv, locations.csv...) et leur\n"
+	  "datapackage.json, avec la date de dernière vérification\n"
+	  "(assured_date).\n" },
+	{ { "import", "resources", NULL }, cli_cmd_resource_import,
+	  "ajoute ou met à jour des ressources depuis un fichier",
+	  "FICHIER|DOSSIER [--partial]",
+	  "FICHIER est un CSV comme celui d'export resources --csv (la\n"
+	  "première ligne nomme les colonnes) ; DOSSIER un paquet HSDS.\n"
+	  "Chaque ligne suit les règles de resource add ; les lignes\n"
+	  "refusées sont nommées (« ligne 12 : ... ») et rien n'est importé\n"
+	  "sauf avec --partial. Une ligne déjà importée ne change rien :\n"
+	  "réimporter le même fichier ne fait rien, une liste mise à jour\n"
+	  "modifie seulement ce qui a changé.\n" },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
 	  N_("lists the items in conflict"), NULL, NULL },
 	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,
@@ -110,8 +147,43 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  N_("lists the sites waiting for your decision"), NULL, NULL },
+	{ { "site", "status", NULL }, cli_cmd_site_status,
+	  "dit jusqu'où un site a reçu vos changements", "SITE-ID",
+	  "Répond pour tout site que le réseau connaît, voisin direct ou non,\n"
+	  "d'après ce que les sites se disent (pas une preuve : un site peut\n"
+	  "mentir sur les autres).\n" },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
-	  N_("starts a sync now"), "[--peer SITE-ID]", NULL },
+	  N_("starts a sync now"),
+	  "[--peer SITE-ID | --force-end-catchup]", NULL },
+	{ { "site", "revoke", NULL }, cli_cmd_site_revoke,
+	  "révoque la clé d'un site que ce site a présenté",
+	  "SITE-ID [--reason TEXTE]",
+	  "La révocation est signée et gagne tous les sites voisins : ceux\n"
+	  "qui font confiance au site par ce site-ci refusent ses nouvelles\n"
+	  "modifications ; les anciennes restent, marquées.\n" },
+	{ { "key", "revoke", NULL }, cli_cmd_key_revoke,
+	  "révoque la clé de ce site (clé volée ou perdue)",
+	  "--yes [--reason TEXTE]",
+	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
+	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
+	{ { "export", "ics", NULL }, cli_cmd_export_ics,
+	  "écrit le calendrier des événements (iCalendar, .ics)",
+	  "[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
+	  "[--members] [-o FICHIER]",
+	  "Les événements réservés aux adhérents sont laissés de côté sans\n"
+	  "--members : un calendrier publié ne doit pas les montrer.\n" },
+	{ { "programme", NULL, NULL }, cli_cmd_programme,
+	  "écrit le programme à imprimer ou à mettre en ligne",
+	  "[--week | --month] [--from DATE] [--easy-read] [--members] "
+	  "-o DOSSIER",
+	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
+	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
+	{ { "backup", NULL, NULL }, cli_cmd_backup,
+	  "sauvegarde le site dans un fichier, sans arrêter gemsyncd",
+	  "FICHIER [--with-keys --passphrase-file F]", BACKUP_NOTES },
+	{ { "restore", NULL, NULL }, cli_cmd_restore,
+	  "remet le site d'une sauvegarde (gemsyncd arrêté)",
+	  "FICHIER [--passphrase-file F] [--force]", RESTORE_NOTES },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

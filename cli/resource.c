@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siteid.h"
+
 /* The fields of a resource: label in show, option and its help. */
 static const struct cli_item_field resource_fields[] = {
 	{ "name", N_("Name"), "name", "N",
@@ -28,6 +30,12 @@ static const struct cli_item_field resource_fields[] = {
 	  N_("languages, comma-separated"), 0 },
 	{ "description", "Description", "description", "D", "description",
 	  0 },
+	{ "accessibility", N_("Accessibility"), "accessibility", "A",
+	  N_("accessibility (e.g. « plain-pied, boucle magnétique »)"), 0 },
+	{ "eligibility", N_("Conditions"), "eligibility", "C",
+	  N_("conditions of access (e.g. « sans diagnostic, sans "
+	  "orientation »)"), 0 },
+	{ "status", N_("Status"), "status", "S", N_("status, one of:"), 0 },
 	{ "editors", N_("Editors"), "editor", "SITE-ID",
 	  N_("site allowed to edit (repeatable)"), 1 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
@@ -69,6 +77,8 @@ cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
 }
 
 static const struct cli_opt list_opts[] = {
+	{ "stale", NULL, 0, N_("only the resources nobody has checked\n"
+	  "for 6 months (resource confirm)"), 0 },
 	{ "kind", "K", 0, N_("only this kind of resource"), 0 },
 	{ "town", "T", 0, N_("only this town"), 0 },
 	{ "search", "TEXTE", 0, N_("searches the text"), 0 },
@@ -76,15 +86,51 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
+/* A UTC RFC 3339 time as the local date « 12/11/2026 », or "?". */
+static void
+local_day(const char *rfc3339, char *out, size_t outlen)
+{
+	char when[64];
+	int y, m, d;
+
+	cli_out_localtime(rfc3339, when, sizeof(when));
+	if (sscanf(when, "%4d-%2d-%2d", &y, &m, &d) == 3)
+		snprintf(out, outlen, "%02d/%02d/%04d", d, m, y);
+	else
+		snprintf(out, outlen, "?");
+}
+
+void
+cli_resource_verified(const json_t *item, char *out, size_t outlen)
+{
+	const json_t *v = json_object_get(item, "verified");
+	const char *by_name = cli_doc_str(v, "by_name");
+	char day[32], sid[GS_SITEID_SHORT], *name;
+
+	if (!json_is_object(v)) {
+		local_day(cli_doc_str(item, "created"), day, sizeof(day));
+		snprintf(out, outlen, "jamais vérifié (créé le %s)", day);
+		return;
+	}
+	local_day(cli_doc_str(v, "date"), day, sizeof(day));
+	name = cli_out_clean_cut(by_name, 60);
+	cli_out_short_id(cli_doc_str(v, "by"), sid);
+	if (name != NULL && name[0] != '\0')
+		snprintf(out, outlen, "vérifié le %s par %s", day, name);
+	else
+		snprintf(out, outlen, "vérifié le %s par le site %s", day, sid);
+	free(name);
+}
+
 static void
 print_resources(const json_t *items, const struct cli_kv *params)
 {
 	static const char *const hdr[] = { N_("NAME"), "TYPE", N_("TOWN"),
-	    N_("PHONE"), "ID" };
+	    N_("PHONE"), N_("CHECKED"), "ID" };
 	struct cli_table t;
 	const json_t *item, *fields;
 	const char *kind, *fr, *id, *phone;
-	char shortid[9];
+	char shortid[9], said[200];
 	char *name, *town, *marked = NULL;
 	size_t i;
 
@@ -93,7 +139,7 @@ print_resources(const json_t *items, const struct cli_kv *params)
 		puts(_("No resource."));
 		return;
 	}
-	if (cli_table_init(&t, 5, hdr) < 0)
+	if (cli_table_init(&t, 6, hdr) < 0)
 		return;
 	json_array_foreach(items, i, item) {
 		fields = json_object_get(item, "fields");
@@ -104,6 +150,7 @@ print_resources(const json_t *items, const struct cli_kv *params)
 		name = cli_out_clean_cut(cli_doc_str(fields, "name"), 40);
 		town = cli_out_clean_cut(cli_doc_str(fields, "town"), 25);
 		phone = cli_doc_str(fields, "phone");
+		cli_resource_verified(item, said, sizeof(said));
 		if (name != NULL && asprintf(&marked, "%s%s%s", name,
 		    json_is_true(json_object_get(item, "deleted")) ?
 		    P_("resource", " (deleted)") : "",
@@ -113,7 +160,8 @@ print_resources(const json_t *items, const struct cli_kv *params)
 		const char *row[] = { marked != NULL ? marked : "?",
 		    fr != NULL ? fr : kind != NULL ? kind : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    phone != NULL && phone[0] != '\0' ? phone : "-", shortid };
+		    phone != NULL && phone[0] != '\0' ? phone : "-", said,
+		    shortid };
 		if (cli_table_row(&t, row) < 0)
 			cli_nomem();
 		free(name);
@@ -131,4 +179,29 @@ cli_cmd_resource_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
 {
 	return cli_item_list(cli, cmd, "resource", list_opts, argc, argv,
 	    print_resources);
+}
+
+int
+cli_cmd_resource_confirm(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char said[200];
+	int ret;
+
+	ret = cli_opts_one(cli, cmd, argc, argv, "il manque la ressource "
+	    "(RESOURCE)", &params, "item");
+	if (cli_opts_stop(ret, &ret))
+		goto out;
+	ret = cli_doc(cli, "resource.confirm", &params, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
+		goto out;
+	cli_resource_verified(root, said, sizeof(said));
+	cli_out_done("Ressource vérifiée", root, "id");
+	printf("%s\n", said);
+out:
+	json_decref(root);
+	cli_kv_clear(&params);
+	return ret;
 }

@@ -52,6 +52,20 @@ introducer(const json_t *s, char out[GS_SITEID_SHORT])
 		memcpy(out, "-", 2);
 }
 
+/* The trust column: a revoked key or an equivocation says so first. */
+static const char *
+trust_fr(const json_t *s)
+{
+	const json_t *rv = json_object_get(s, "revoked");
+	const json_t *eq = json_object_get(s, "equivocations");
+
+	if (json_is_object(rv))
+		return "RÉVOQUÉ";
+	if (json_is_integer(eq) && json_integer_value(eq) > 0)
+		return "ÉQUIVOQUE !";
+	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
+}
+
 static int
 print_sites(const json_t *sites)
 {
@@ -75,7 +89,7 @@ print_sites(const json_t *sites)
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    cli_word_fr(trusts, cli_doc_str(s, "trust")), n, intro, sid };
+		    trust_fr(s), n, intro, sid };
 		if (cli_table_row(&t, row) < 0)
 			ret = CLI_EXIT_REFUSED;
 		free(name);
@@ -245,4 +259,29 @@ cli_cmd_site_pending(struct cli_ctx *cli, const struct cli_cmd *cmd,
 {
 	return cli_list(cli, cmd, argc, argv, "site.pending", "pending",
 	    print_pending);
+}
+
+int
+cli_cmd_site_status(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char *msg;
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_one(cli, cmd, argc, argv,
+	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, "site.status", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		msg = cli_out_clean(cli_doc_str(root, "message"));
+		printf("%s.\n", msg != NULL ? msg : "?");
+		free(msg);
+	}
+out:
+	json_decref(root);
+	cli_kv_clear(&params);
+	return ret;
 }

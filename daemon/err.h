@@ -38,7 +38,10 @@
 	X(DELETED, -27, "item is deleted")                                \
 	X(READONLY, -28, "read-only storage")                             \
 	X(ERASED, -29, "item content erased")                             \
-	X(BUDGET, -30, "author's change budget for this item used up")
+	X(BUDGET, -30, "author's change budget for this item used up")   \
+	X(NEEDPASS, -37, "the key is sealed: passphrase needed")          \
+	X(REVOKED, -38, "author's key revoked")                           \
+	X(CATCHUP, -43, "restored site catching up: local writes refused")
 
 enum gs_err {
 #define GS_ERR_ENUM(name, code, msg) GS_E##name = (code),

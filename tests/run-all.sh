@@ -63,6 +63,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 127
 fi
 
+# Optional: without them the tests that need them are SKIPPED (exit 77),
+# never passed; CI (.ci/run) installs them.
+optional=()
+command -v chromium >/dev/null 2>&1 || optional+=(chromium)
+command -v npm >/dev/null 2>&1 || optional+=(npm)
+command -v pdfinfo >/dev/null 2>&1 || optional+=(poppler-utils)
+[ -d /usr/lib/python3/dist-packages/icalendar ] || optional+=(python3-icalendar)
+if [ ${#optional[@]} -gt 0 ]; then
+	echo "run-all.sh: without ${optional[*]}, the browser and calendar tests are SKIPPED;" >&2
+	echo "  sudo apt-get install -y --no-install-recommends ${optional[*]}" >&2
+fi
+
 if [ "$sanitize" = 1 ]; then
 	build="build-asan"
 	cmake_args=(-DGS_SANITIZE=ON)
