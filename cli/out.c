@@ -313,9 +313,16 @@ cli_out_lv(const char *label, size_t width, const char *value,
 int
 cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr)
 {
+	const char *tr[CLI_TABLE_MAXCOLS];
+
 	memset(t, 0, sizeof(*t));
+	if (ncols > CLI_TABLE_MAXCOLS)
+		return -1;
 	t->ncols = ncols;
-	return cli_table_row(t, hdr);
+	/* headers are N_() msgids: translated here */
+	for (size_t c = 0; c < ncols; c++)
+		tr[c] = hdr[c][0] != '\0' ? _(hdr[c]) : hdr[c];
+	return cli_table_row(t, tr);
 }
 
 int

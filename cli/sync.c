@@ -19,7 +19,7 @@
 enum { OPT_PEER, OPT_END_CATCHUP };
 
 static const struct cli_opt sync_opts[] = {
-	{ "peer", "SITE-ID", OPT_PEER, "seulement avec ce pair", 0 },
+	{ "peer", "SITE-ID", OPT_PEER, N_("only with this neighbour site"), 0 },
 	{ "force-end-catchup", NULL, OPT_END_CATCHUP, "termine le rattrapage "
 	  "d'un site restauré\nsans attendre ses sites voisins (risqué : "
 	  "voir\nl'aide de gemsync restore)", 0 },
@@ -103,11 +103,14 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	}
 	n = (long long)json_integer_value(v);
 	if (n == 0)
-		puts("Aucun pair connecté : aucune synchronisation lancée. "
-		    "Voyez gemsync peer list.");
+		puts(_("No neighbour site connected: no sync started. See "
+		    "gemsync peer list."));
 	else
-		printf("Synchronisation lancée avec %lld pair%s (gemsync peer "
-		    "list pour suivre).\n", n, n > 1 ? "s" : "");
+		printf(ngettext("Sync started with %lld neighbour site "
+		    "(gemsync peer list to follow it).\n",
+		    "Sync started with %lld neighbour sites "
+		    "(gemsync peer list to follow it).\n", (unsigned long)n),
+		    n);
 out:
 	json_decref(root);
 	cli_kv_clear(&params);
