@@ -16,6 +16,19 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libintl.h>
+
+/*
+ * Messages a person reads: _("English") at the call, N_("English") in a
+ * static table (then _() where it is printed); po/fr.po has the French
+ * (docs/internals/i18n.md).
+ */
+#define CLI_TEXTDOMAIN "gemsync"
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* The same English in two French forms: P_("resource", " (deleted)") */
+#define P_(ctx, s) cli_pgettext(ctx "\004" s, s)
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid);
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
 enum cli_exit {
@@ -42,6 +55,9 @@ struct cli_ctx {
 	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
+	int denied;               /* the socket refused this user (said) */
+	const char *err_prefix;   /* NULL, or put before the daemon's
+	                           * refusals (« ligne 12 : »), lent */
 };
 
 struct cli_cmd;
@@ -60,6 +76,11 @@ struct cli_cmd {
 	                           * --help (what an argument is), or NULL */
 };
 
+/*
+ * Picks the messages' language (French unless the locale asks otherwise)
+ * and finds the catalogue (i18n.c). Once, first thing in main().
+ */
+void cli_i18n_init(void);
 /*
  * Reads the configuration with the daemon's own module (gs_config_load,
  * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.
@@ -223,6 +244,14 @@ int cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
  */
 int cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json);
+/*
+ * cli_call, and the reply's body (a result that is no JSON document,
+ * export.ics's calendar) into *body (malloc'd with a NUL after its
+ * *body_len bytes; NULL when the reply has none). body may be NULL.
+ */
+int cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len);
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
 void cli_print_down(const struct cli_ctx *cli);
 
@@ -287,6 +316,11 @@ void cli_out_wallclock(const char *rfc3339, char *out, size_t outlen);
  * sanitized text when it is not one.
  */
 void cli_out_date_fr(const char *rfc3339, char *out, size_t outlen);
+/* Its two halves, as programme headings and times are written: the day
+ * « mardi 15 décembre » (the year when not this one) and the hour « 14 h »,
+ * « 9 h 30 ». Same rules as cli_out_date_fr(). */
+void cli_out_day_fr(const char *rfc3339, char *out, size_t outlen);
+void cli_out_hour_fr(const char *rfc3339, char *out, size_t outlen);
 /* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
 
@@ -309,7 +343,9 @@ struct cli_table {
 	size_t cap;
 	char **cells;             /* nrows * ncols, owned */
 };
-/* Starts a table with the given header (ncols strings). 0 or -1. */
+#define CLI_TABLE_MAXCOLS 16
+/* Starts a table with the given header (ncols strings, at most
+ * CLI_TABLE_MAXCOLS, N_() msgids translated here). 0 or -1. */
 int cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr);
 /* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
 int cli_table_row(struct cli_table *t, const char *const *cells);
@@ -325,6 +361,21 @@ int cli_cmd_status(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_edit(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_show(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Asks gemsyncd for the calendar feed (export.ics) with params: *ics the
+ * calendar text (malloc'd, the caller's), *events its VEVENTs, *left_out
+ * the members-only events left out. Returns the exit code (*ics NULL
+ * unless 0).
+ */
+int cli_export_fetch(struct cli_ctx *cli, const struct cli_kv *params,
+    char **ics, long long *events, long long *left_out);
+/*
+ * Writes len bytes of data to path whole: into path.tmp, synced, then
+ * renamed over path. Returns 0, or 2 after saying why and what to do.
+ */
+int cli_write_file(const char *path, const char *data, size_t len);
+int cli_cmd_export_ics(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_programme(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_cancel(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
@@ -342,16 +393,107 @@ int cli_cmd_resource_delete(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_event_reserve(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
+int cli_cmd_resource_confirm(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_export(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_resource_import(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+
+/*
+ * The directory exchanged with files (directory.c, hsds.c; docs/
+ * directory.md). An import reads its file into rows, checks them all
+ * with the daemon (cli_dir_check), then writes them (cli_dir_write).
+ */
+#define CLI_DIR_COLS 32           /* field columns a file may carry */
+/* One row of a file to import, as fields. */
+struct cli_dir_row {
+	size_t line;              /* where the row starts in the file */
+	struct cli_kv fields;     /* field -> value, enumerations as codes */
+	char *id;                 /* the gemsync ID it was exported with */
+	char *key;                /* folded "name|address|town" */
+	const json_t *match;      /* the resource it is, or NULL (lent) */
+	struct cli_kv diff;       /* what an edit of match must change */
+	char *assured;            /* HSDS assured_date, shown only */
+	int bad;                  /* refused: reported, not written */
+};
+struct cli_dir_rows {
+	struct cli_dir_row *v;
+	size_t n, cap;
+	const char *source;       /* NULL, or the file the lines are of
+	                           * ("services.csv"), named in messages */
+};
+/* Appends an empty row read at line; NULL when out of memory. */
+struct cli_dir_row *cli_dir_rows_add(struct cli_dir_rows *rows,
+    size_t line);
+/* Frees every row; rows is then empty. */
+void cli_dir_rows_free(struct cli_dir_rows *rows);
+/* Sets a field of the row ("id": the exported ID), an enumeration's
+ * French word stored as its code. 0, or -1 when out of memory. */
+int cli_dir_row_set(struct cli_dir_row *r, const char *field,
+    const char *value);
+/*
+ * Checks every row: the daemon's rules (item.check, a bad row named by
+ * its line on stderr), one row per resource, and matches each to the
+ * live resource it is in items (by ID, else by key), filling its diff
+ * over cols (the field columns the file carries: an empty cell clears);
+ * a row that would change a resource me (this site's ID) may not edit is
+ * bad. *nbad counts the bad rows. Returns 0 or an exit code (daemon down).
+ */
+int cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
+    const char *const *cols, size_t ncols, const json_t *items,
+    const char *me, size_t *nbad);
+/*
+ * Writes the good rows (adds, edits of what differs, nothing for a row
+ * that changes nothing) and prints the counts; with bad rows and not
+ * partial, writes nothing and says so (5). Returns the exit code.
+ */
+int cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
+    size_t nbad, int partial);
+/* The live resources, as item.list answers: *root owned, *items lent. */
+int cli_dir_fetch(struct cli_ctx *cli, json_t **root, const json_t **items);
+/* A UTC RFC 3339 time as the local day "YYYY-MM-DD" ("" for NULL). */
+void cli_dir_local_day(const char *rfc3339, char *out, size_t outlen);
+/* Writes len bytes to path ("-": stdout). 0, or 1 after saying why. */
+int cli_dir_write_file(const char *path, const char *text, size_t len);
+/* Reads path whole (16 MiB at most) into *text (malloc'd). 0 or an exit
+ * code after saying why. */
+int cli_dir_read_file(const char *path, char **text, size_t *len);
+/* This site's ID, malloc'd, or NULL with *ret the exit code. */
+char *cli_dir_me(struct cli_ctx *cli, int *ret);
+/* Writes the live resources as an HSDS 3.0 package into dir (created
+ * when missing). Returns the exit code. */
+int cli_hsds_export(struct cli_ctx *cli, const char *dir);
+/* Reads the HSDS package in dir into rows, and the field columns it
+ * carries into cols (room for CLI_DIR_COLS). 0 or an exit code. */
+int cli_hsds_read(const char *dir, struct cli_dir_rows *rows,
+    const char **cols, size_t *ncols);
+
+/* The label of a resource's freshness line in `resource show`. */
+#define CLI_VERIFIED_LABEL "Vérification"
+/*
+ * Writes what a resource document says of its freshness, in French:
+ * « vérifié le 12/11/2026 par GEM L'Envol » from its "verified" member,
+ * or « jamais vérifié (créé le 03/04/2026) » (dates in local time,
+ * names sanitized) into out (always NUL-terminated).
+ */
+void cli_resource_verified(const json_t *item, char *out, size_t outlen);
 int cli_cmd_peer_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_remove(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_site_status(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
 int cli_cmd_site_trust(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_block(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_pending(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_site_revoke(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
@@ -360,6 +502,13 @@ int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,
 int cli_cmd_invite_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Finds gemsyncd beside the running gemsync (init.c): writes its path
+ * into out and returns 0, or -1 to fall back on PATH.
+ */
+int cli_find_daemon(char *out, size_t outlen);
+int cli_cmd_backup(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_restore(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_conflicts_show(struct cli_ctx *, const struct cli_cmd *, int,

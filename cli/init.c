@@ -22,18 +22,19 @@
 enum { OPT_PASSPHRASE_FILE };
 
 static const struct cli_opt init_opts[] = {
-	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "protège la clé de "
-	  "stockage par la phrase\nsecrète contenue dans F", 0 },
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, N_("protects the "
+	    "storage key with the passphrase\n"
+	    "held in F"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 /*
- * Finds gemsyncd beside the running gemsync: the same directory, the
+ * Finds gemsyncd beside the running gemsync (init, restore): the same directory, the
  * build tree (cli/../daemon/) or an install (bin/../sbin/). Writes the path
  * into out and returns 0, or -1 to fall back on PATH.
  */
-static int
-find_daemon(char *out, size_t outlen)
+int
+cli_find_daemon(char *out, size_t outlen)
 {
 	static const char *const rel[] = { "gemsyncd", "../daemon/gemsyncd",
 	    "../sbin/gemsyncd" };
@@ -84,14 +85,14 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	args[n] = NULL;
 	fflush(stdout);
 	fflush(stderr);
-	if (find_daemon(path, sizeof(path)) == 0) {
+	if (cli_find_daemon(path, sizeof(path)) == 0) {
 		args[0] = path;
 		execv(path, args);
-		cli_err("impossible de lancer %s : %s", path, strerror(errno));
+		cli_err(_("cannot run %s: %s"), path, strerror(errno));
 	} else {
 		execvp("gemsyncd", args);
-		fprintf(stderr, "gemsync: impossible de lancer gemsyncd : %s "
-		    "(ni à côté de gemsync, ni dans le PATH)\n",
+		fprintf(stderr, _("gemsync: cannot run gemsyncd: %s (neither "
+		    "next to gemsync nor in the PATH)\n"),
 		    strerror(errno));
 	}
 	ret = CLI_EXIT_DOWN;
@@ -214,7 +215,7 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_call(cli, "id", NULL, CLI_CALL_QUIET_DOWN, &json);
-	if (ret == CLI_EXIT_DOWN) {
+	if (ret == CLI_EXIT_DOWN && !cli->denied) {
 		/* The daemon is away: site.id is public, read it. */
 		if (read_site_id(cli, raw, sizeof(raw)) == 0) {
 			ret = words && !cli->json ? print_file_words(raw) :
@@ -223,7 +224,7 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		}
 		err = errno;
 		cli_print_down(cli);
-		cli_err("et %s/site.id est illisible : %s", cli->data_dir,
+		cli_err(_("and %s/site.id cannot be read: %s"), cli->data_dir,
 		    strerror(err));
 		goto out;
 	}

@@ -19,12 +19,12 @@
 
 /* The fields of a site's profile item, for show and conflicts show. */
 static const struct cli_item_field site_fields[] = {
-	{ "name", "Nom", NULL, NULL, NULL, 0 },
-	{ "town", "Ville", NULL, NULL, NULL, 0 },
-	{ "department", "Département", NULL, NULL, NULL, 0 },
-	{ "endpoints", "Adresses réseau", NULL, NULL, NULL, 0 },
-	{ "languages", "Langues", NULL, NULL, NULL, 0 },
-	{ "hours", "Horaires", NULL, NULL, NULL, 0 },
+	{ "name", N_("Name"), NULL, NULL, NULL, 0 },
+	{ "town", N_("Town"), NULL, NULL, NULL, 0 },
+	{ "department", N_("Department"), NULL, NULL, NULL, 0 },
+	{ "endpoints", N_("Network addresses"), NULL, NULL, NULL, 0 },
+	{ "languages", N_("Languages"), NULL, NULL, NULL, 0 },
+	{ "hours", N_("Opening hours"), NULL, NULL, NULL, 0 },
 	{ "description", "Description", NULL, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
@@ -34,10 +34,10 @@ const struct cli_item_kind cli_site_kind = {
 };
 
 static const struct cli_word trusts[] = {
-	{ "self", "ce site" },
-	{ "trusted", "de confiance" },
-	{ "blocked", "bloqué" },
-	{ "pending", "en attente" },
+	{ "self", N_("this site") },
+	{ "trusted", N_("trusted") },
+	{ "blocked", N_("blocked") },
+	{ "pending", N_("waiting") },
 	{ NULL, NULL },
 };
 
@@ -52,11 +52,25 @@ introducer(const json_t *s, char out[GS_SITEID_SHORT])
 		memcpy(out, "-", 2);
 }
 
+/* The trust column: a revoked key or an equivocation says so first. */
+static const char *
+trust_fr(const json_t *s)
+{
+	const json_t *rv = json_object_get(s, "revoked");
+	const json_t *eq = json_object_get(s, "equivocations");
+
+	if (json_is_object(rv))
+		return "RÉVOQUÉ";
+	if (json_is_integer(eq) && json_integer_value(eq) > 0)
+		return "ÉQUIVOQUE !";
+	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
+}
+
 static int
 print_sites(const json_t *sites)
 {
-	static const char *const hdr[] = { "NOM", "VILLE", "CONFIANCE",
-	    "ÉLÉMENTS", "INTRODUIT PAR", "SITE" };
+	static const char *const hdr[] = { N_("NAME"), N_("TOWN"), N_("TRUST"),
+	    N_("ITEMS"), N_("INTRODUCED BY"), "SITE" };
 	struct cli_table t;
 	const json_t *s;
 	char sid[GS_SITEID_SHORT], intro[GS_SITEID_SHORT], n[32];
@@ -75,7 +89,7 @@ print_sites(const json_t *sites)
 		const char *row[] = {
 		    name != NULL && name[0] != '\0' ? name : "-",
 		    town != NULL && town[0] != '\0' ? town : "-",
-		    cli_word_fr(trusts, cli_doc_str(s, "trust")), n, intro, sid };
+		    trust_fr(s), n, intro, sid };
 		if (cli_table_row(&t, row) < 0)
 			ret = CLI_EXIT_REFUSED;
 		free(name);
@@ -104,7 +118,7 @@ cli_cmd_site_trust(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_site_one(cli, cmd, argc, argv, "site.trust",
-	    "Site de confiance");
+	    N_("Site trusted"));
 }
 
 int
@@ -112,7 +126,7 @@ cli_cmd_site_block(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_site_one(cli, cmd, argc, argv, "site.block",
-	    "Site bloqué");
+	    N_("Site blocked"));
 }
 
 static int
@@ -172,8 +186,8 @@ print_known(const json_t *p)
 static int
 table_gossip(const json_t *pending, struct cli_table *t)
 {
-	static const char *const hdr[] = { "NOM", "VILLE", "INTRODUIT PAR",
-	    "VU LE", "SITE" };
+	static const char *const hdr[] = { N_("NAME"), N_("TOWN"),
+	    N_("INTRODUCED BY"), N_("SEEN ON"), "SITE" };
 	const json_t *p;
 	char intro[GS_SITEID_SHORT], when[64];
 	char *name, *town;
@@ -208,8 +222,8 @@ table_gossip(const json_t *pending, struct cli_table *t)
 static int
 table_conn(const json_t *pending, struct cli_table *t)
 {
-	static const char *const hdr[] = { "CLÉ DE TRANSPORT", "ADRESSE",
-	    "TENTATIVES", "PREMIÈRE", "DERNIÈRE" };
+	static const char *const hdr[] = { N_("TRANSPORT KEY"), N_("ADDRESS"),
+	    N_("ATTEMPTS"), N_("FIRST"), N_("LAST") };
 	const json_t *p;
 	char key[32], first[64], last[64], count[32];
 	char *clean;
@@ -252,7 +266,7 @@ print_pending(const json_t *pending)
 	int ret = CLI_EXIT_REFUSED;
 
 	if (json_array_size(pending) == 0) {
-		puts("Aucun site en attente.");
+		puts(_("No site waiting."));
 		return CLI_EXIT_OK;
 	}
 	if (table_gossip(pending, &g) < 0 || table_conn(pending, &c) < 0) {
@@ -269,21 +283,22 @@ print_pending(const json_t *pending)
 	if (known > 0 && (g.nrows > 1 || c.nrows > 1))
 		fputc('\n', stdout);
 	if (g.nrows > 1) {
-		puts("Sites connus par d'autres sites, pas encore acceptés :");
+		puts(_("Sites known through other sites, not accepted yet:"));
 		cli_table_print(&g);
 	}
 	if (c.nrows > 1) {
 		if (g.nrows > 1)
 			fputc('\n', stdout);
-		puts("Connexions refusées (sites inconnus) :");
+		puts(_("Connections refused (unknown sites):"));
 		cli_table_print(&c);
 	}
-	puts("\nAvant d'accepter un site, vérifiez son identité avec son "
-	    "responsable :\n"
-	    "il lance « gemsync id --words » chez lui et vous lit ses six "
-	    "mots ;\n"
-	    "ils doivent être ceux affichés ici. Pour refuser : gemsync site "
-	    "block SITE-ID");
+	puts(_("\n"
+	    "Before accepting a site, check its identity with the person in "
+	    "charge:\n"
+	    "they run « gemsync id --words » on their side and read you its "
+	    "six words;\n"
+	    "they must be those shown here. To refuse: gemsync site block "
+	    "SITE-ID"));
 	ret = CLI_EXIT_OK;
 out:
 	cli_table_free(&g);
@@ -297,4 +312,29 @@ cli_cmd_site_pending(struct cli_ctx *cli, const struct cli_cmd *cmd,
 {
 	return cli_list(cli, cmd, argc, argv, "site.pending", "pending",
 	    print_pending);
+}
+
+int
+cli_cmd_site_status(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char *msg;
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_one(cli, cmd, argc, argv,
+	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, "site.status", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		msg = cli_out_clean(cli_doc_str(root, "message"));
+		printf("%s.\n", msg != NULL ? msg : "?");
+		free(msg);
+	}
+out:
+	json_decref(root);
+	cli_kv_clear(&params);
+	return ret;
 }

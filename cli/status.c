@@ -148,6 +148,35 @@ requests_block(const json_t *arr)
 	}
 }
 
+/*
+ * The first line (what is wrong, or how in sync this site is), then each
+ * problem with what to do, then a blank line. Nothing from a daemon that
+ * sends no headline.
+ */
+static void
+headline(const json_t *st)
+{
+	const json_t *probs = json_object_get(st, "problems"), *p;
+	char *h = cli_out_clean(cli_doc_str(st, "headline")), *m, *t;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	printf("%s\n", h);
+	free(h);
+	if (json_array_size(probs) > 0)
+		printf("\nÀ faire :\n");
+	json_array_foreach(probs, i, p) {
+		m = cli_out_clean(cli_doc_str(p, "message"));
+		t = cli_out_clean(cli_doc_str(p, "todo"));
+		printf("- %s%s%s.\n", m != NULL ? m : "?",
+		    t != NULL ? " : " : "", t != NULL ? t : "");
+		free(m);
+		free(t);
+	}
+	fputc('\n', stdout);
+}
+
 static void
 print_status(const json_t *st)
 {
@@ -156,6 +185,7 @@ print_status(const json_t *st)
 	const char *sid = cli_doc_str(st, "site_id");
 	char shortid[GS_SITEID_SHORT], buf[256];
 
+	headline(st);
 	if (name != NULL || sid != NULL) {
 		cli_out_short_id(sid != NULL ? sid : "?", shortid);
 		snprintf(buf, sizeof(buf), "%.120s (%s)",
@@ -189,8 +219,10 @@ print_status(const json_t *st)
 		snprintf(buf, sizeof(buf), "%lld connecté(s) sur %lld",
 		    num(st, "peers_connected") < 0 ? 0 :
 		    num(st, "peers_connected"), num(st, "peers"));
-		line("Pairs", buf);
+		line("Sites voisins", buf);
 	}
+	if (cli_doc_str(st, "sync") != NULL)
+		line("Synchro", cli_doc_str(st, "sync"));
 	line_num("Sites en attente", st, "pending_sites");
 	line_num("Tours de synchro", st, "rounds");
 	line_num("Refusées", st, "refused");
@@ -210,6 +242,8 @@ print_status(const json_t *st)
 	events_block("Annulés alors que vous avez des places",
 	    json_object_get(st, "cancelled_with_seats"), "seats",
 	    "place(s) réservée(s) par ce site");
+	if (json_object_get(st, "problems") != NULL)
+		return;   /* said above, with what to do */
 	if (num(st, "conflicts") > 0)
 		puts("\nDes éléments sont en conflit : voyez-les avec "
 		    "gemsync conflicts list.");

@@ -113,9 +113,17 @@ static const struct {
 	{ GS_EINVREVOKED, GS__STATUS__REFUSED, "token", "cette invitation a "
 	    "été annulée par l'autre site : demandez-lui une nouvelle "
 	    "invitation (gemsync invite)" },
+	{ GS_EREVOKED, GS__STATUS__REFUSED, NULL, "la clé de ce site a été "
+	    "révoquée : il ne peut plus rien écrire. Créez un nouveau site "
+	    "(gemsync init) et faites-le accepter par les sites voisins" },
 	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
 	    "les modifications permises sur cet élément : demandez les "
 	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
+	{ GS_ECATCHUP, GS__STATUS__REFUSED, NULL, "rattrapage en cours : ce "
+	    "site, restauré depuis une sauvegarde, récupère d'abord auprès "
+	    "des sites voisins ses propres modifications plus récentes. "
+	    "Attendez que « gemsync status » ne l'indique plus (un site "
+	    "voisin au moins doit être joignable), puis recommencez" },
 };
 
 void
@@ -278,7 +286,13 @@ int
 ctl_site_param(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r, uint8_t pk[32])
 {
-	const char *s = ctl_param(q, "site");
+	return ctl_site_value(d, ctl_param(q, "site"), r, pk);
+}
+
+int
+ctl_site_value(struct gs_daemon *d, const char *s, struct ctl_reply *r,
+    uint8_t pk[32])
+{
 	uint8_t curve[32];
 	size_t chars = 0;
 	int rc;
@@ -380,12 +394,22 @@ static const struct {
 	{ "site.pending", ctl_site_pending, true },
 	{ "site.trust", ctl_site_trust, true },
 	{ "site.block", ctl_site_block, true },
+	{ "site.status", ctl_site_status, true },
 	{ "sync", ctl_sync, true },
 	{ "invite.create", ctl_invite_create, true },
 	{ "invite.list", ctl_invite_list, true },
 	{ "invite.revoke", ctl_invite_revoke, true },
 	{ "join", ctl_join, true },
 	{ "join.status", ctl_join_status, true },
+	{ "resource.confirm", ctl_resource_confirm, false },
+	{ "item.check", ctl_item_check, false },
+	{ "site.revoke", ctl_site_revoke, true },
+	{ "key.revoke", ctl_key_revoke, false },
+	{ "export.ics", ctl_export_ics, false },
+	{ "backup.start", ctl_backup_start, false },
+	{ "backup.step", ctl_backup_step, false },
+	{ "backup.read", ctl_backup_read, false },
+	{ "catchup.end", ctl_catchup_end, false },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */
@@ -422,6 +446,11 @@ encode_reply(struct ctl_reply *r, uint8_t **out, size_t *outlen)
 			resp.error = "mémoire insuffisante";
 		}
 		resp.json = json;
+		if (r->body != NULL) {
+			resp.has_body = 1;
+			resp.body.data = (uint8_t *)r->body;
+			resp.body.len = r->body_len;
+		}
 	} else {
 		resp.error = r->error;
 		resp.field = r->field[0] ? r->field : NULL;
@@ -468,6 +497,7 @@ gs_control_handle(struct gs_daemon *d, const uint8_t *req, size_t len,
 	ret = encode_reply(&r, out, outlen);
 	json_decref(r.json);
 	free(r.text);
+	free(r.body);
 	if (pb != NULL)
 		gs__request__free_unpacked(pb, &budget.alloc);
 	return ret;

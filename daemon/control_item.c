@@ -28,7 +28,8 @@ need_type(const struct ctl_request *q, struct ctl_reply *r, int *type)
 	const char *t = ctl_param(q, "type");
 
 	*type = t ? gs_item_type_parse(t) : GS_EINVAL;
-	if (*type < 0 || *type == GS_TYPE_RESERVATION) {
+	if (*type < 0 || *type == GS_TYPE_RESERVATION ||
+	    *type == GS_TYPE_CONFIRMATION) {
 		ctl_fail(r, GS__STATUS__INVALID, "type",
 		    "type « %s » inconnu : "
 		    "event, resource ou site", t ? t : "");
@@ -338,6 +339,45 @@ out:
 	gs_fields_clear(&delta);
 }
 
+/*
+ * item.check: would these fields make a valid new item of the type? The
+ * same checks as item.add (each field's rule, the required fields, the
+ * rules across fields), writing nothing: an import checks every row
+ * before it writes any. Replies {} or INVALID naming the field and rule.
+ */
+void
+ctl_item_check(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	struct gs_fields delta;
+	struct gs_verr v;
+	int type, rc;
+
+	(void)d;
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if (need_type(q, r, &type) != 0 ||
+	    collect_fields(q, r, type, &delta) != 0)
+		goto out;
+	rc = gs_item_check_delta(type, &delta, true, &v);
+	/* as a write's result: an empty value is no value */
+	for (size_t i = delta.n; rc == 0 && i-- > 0;) {
+		char name[GS_FIELD_NAME_MAX + 1];
+		if (delta.v[i].value[0] != '\0')
+			continue;
+		snprintf(name, sizeof(name), "%s", delta.v[i].name);
+		gs_fields_del(&delta, name);
+	}
+	if (rc == 0)
+		rc = gs_item_check_state(type, &delta, &v);
+	if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		r->text = strdup("{}");
+out:
+	gs_fields_clear(&delta);
+}
+
 void
 ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
@@ -523,12 +563,60 @@ ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
 	f.town = ctl_param(q, "town");
 	f.q = ctl_param(q, "q");
 	f.all = all != NULL && strcmp(all, "1") == 0;
+	f.stale = ctl_param(q, "stale") != NULL &&
+	    strcmp(ctl_param(q, "stale"), "1") == 0;
 	f.now_ms = (int64_t)gs_wall_ms();
 	f.cache = d->series;
 	memset(&v, 0, sizeof(v));
 	rc = gs_view_list(d->replica, type, &f, &r->text, &v);
 	if (rc != 0)
 		ctl_fail_err(r, rc, &v);
+}
+
+/*
+ * resource.confirm: this site checked the record today. Writes this
+ * site's confirmation of the resource (one item per site and resource,
+ * a change per confirmation) and replies with the resource, whose
+ * "verified" then names this site. A deleted or erased resource, or one
+ * of a blocked site, is refused: there is nothing to vouch for.
+ */
+void
+ctl_resource_confirm(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const struct gs_state *st;
+	struct gs_fields delta;
+	struct gs_item *it;
+	struct gs_verr v;
+	char hex[33];
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&delta);
+	if ((it = need_item(d, q, r, GS_TYPE_RESOURCE)) == NULL ||
+	    (st = need_shown(d, r, it)) == NULL)
+		goto out;
+	if (st->deleted) {
+		ctl_fail(r, GS__STATUS__REFUSED, "item", "cette ressource est "
+		    "supprimée : il n'y a plus rien à vérifier. Ajoutez-la de "
+		    "nouveau (resource add) si elle existe toujours");
+		goto out;
+	}
+	gs_hex(it->id, 16, hex);
+	rc = gs_fields_set(&delta, "resource", hex);
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_CONFIRMATION,
+		    &delta, false, NULL, 0, &v, NULL);
+	if (rc == GS_EBUDGET)
+		ctl_fail(r, GS__STATUS__REFUSED, "item", "ce site a confirmé "
+		    "cette ressource le nombre de fois permis : sa dernière "
+		    "confirmation reste affichée");
+	else if (rc != 0)
+		ctl_fail_err(r, rc, &v);
+	else
+		reply_item(d, r, it->id);
+out:
+	gs_fields_clear(&delta);
 }
 
 /* What the queue says of this site's request once written. */
@@ -899,4 +987,17 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 		r->text = gs_view_item_text(d->replica, it);
 out:
 	gs_fields_clear(&set);
+}
+
+int
+ctl_time_bound(const char *s, int end_of_day, int64_t *ms)
+{
+	return parse_bound(s, end_of_day, ms);
+}
+
+int
+ctl_enum_filter(const struct ctl_request *q, struct ctl_reply *r, int type,
+    const char *field, const char *what, const char **out)
+{
+	return enum_filter(q, r, type, field, what, out);
 }

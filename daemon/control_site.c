@@ -161,6 +161,8 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	    json_integer((json_int_t)s.pending));
 	json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
+	json_object_set_new(o, "in_sync", json_integer((json_int_t)s.in_sync));
+	json_object_set_new(o, "last_exchange", ctl_time_or_null(s.last_sync));
 }
 
 /* Counts the conflicted items an admin can see (not a blocked site's). */
@@ -180,6 +182,102 @@ on_conflicted(struct gs_item *it, void *arg)
 	return 0;
 }
 
+/* One entry per site with a proof of equivocation (its lowest sequence). */
+struct equiv_sites {
+	struct gs_daemon *d;
+	json_t *arr;
+	struct gs_seqmap *counts;     /* NULL, or author -> proofs */
+	uint8_t last[32];
+	bool any;
+};
+
+static int
+on_equiv_site(const struct gs_equivoc_row *e, void *arg)
+{
+	struct equiv_sites *x = arg;
+
+	if (x->counts != NULL) {
+		gs_seqmap_raise(x->counts, e->author,
+		    gs_seqmap_get(x->counts, e->author) + 1);
+		return 0;
+	}
+	if (x->any && memcmp(x->last, e->author, 32) == 0)
+		return 0;   /* rows come by author, then sequence */
+	x->any = true;
+	memcpy(x->last, e->author, 32);
+	json_array_append_new(x->arr, json_pack("{s:o,s:s,s:I,s:o}",
+	    "site_id", ctl_site_id_json(e->author),
+	    "name", gs_view_site_name(x->d->replica, e->author),
+	    "seq", (json_int_t)e->seq,
+	    "seen", ctl_time_or_null(e->seen)));
+	return 0;
+}
+
+/* The sites proved to have signed two changes with one sequence. */
+static json_t *
+equivocating_sites(struct gs_daemon *d)
+{
+	struct equiv_sites x = { d, json_array(), NULL, { 0 }, false };
+
+	if (x.arr != NULL)
+		gs_store_equivocations_foreach(d->store, on_equiv_site, &x);
+	return x.arr;
+}
+
+/* {"by", "last_seq"} when a revocation of pk is in effect here, or null. */
+static json_t *
+revoked_json(struct gs_daemon *d, const uint8_t pk[32])
+{
+	uint8_t by[32];
+	uint64_t last;
+
+	if (!gs_replica_revoked(d->replica, pk, &last, by))
+		return json_null();
+	return json_pack("{s:o,s:I}", "by", ctl_site_id_json(by), "last_seq",
+	    (json_int_t)last);
+}
+
+struct revoked_sites {
+	struct gs_daemon *d;
+	json_t *arr;
+};
+
+static void
+add_revoked(struct revoked_sites *x, const uint8_t pk[32])
+{
+	json_t *rv = revoked_json(x->d, pk);
+
+	if (!json_is_object(rv)) {
+		json_decref(rv);
+		return;
+	}
+	json_object_set_new(rv, "site_id", ctl_site_id_json(pk));
+	json_object_set_new(rv, "name", json_string(gs_view_site_name(
+	    x->d->replica, pk)));
+	json_array_append_new(x->arr, rv);
+}
+
+static int
+on_revoked_site(const struct gs_trust_site *s, void *arg)
+{
+	add_revoked(arg, s->pk);
+	return 0;
+}
+
+/* The sites (this one first) whose revocation acts here. */
+static json_t *
+revoked_sites(struct gs_daemon *d)
+{
+	struct revoked_sites x = { d, json_array() };
+
+	if (x.arr == NULL)
+		return NULL;
+	add_revoked(&x, gs_replica_pk(d->replica));
+	if (d->trust != NULL)
+		gs_trust_foreach(d->trust, on_revoked_site, &x);
+	return x.arr;
+}
+
 void
 ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
@@ -196,12 +294,14 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 	conflicts = shown.n;
 	gs_store_equivocation_count(d->store, &equiv);
 	gs_transport_counters(d->transport, &sent, &received);
-	counts = json_pack("{s:I,s:I,s:I,s:I}",
+	counts = json_pack("{s:I,s:I,s:I,s:I,s:I}",
 	    "event", (json_int_t)gs_replica_count(rp, GS_TYPE_EVENT),
 	    "resource", (json_int_t)gs_replica_count(rp, GS_TYPE_RESOURCE),
 	    "site", (json_int_t)gs_replica_count(rp, GS_TYPE_SITE),
 	    "reservation",
-	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION));
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_RESERVATION),
+	    "confirmation",
+	    (json_int_t)gs_replica_count(rp, GS_TYPE_CONFIRMATION));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "site_id", gs_identity_siteid(gs_replica_identity(d->replica)),
 	    "name", gs_view_site_name(d->replica, gs_replica_pk(d->replica)),
@@ -221,7 +321,13 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 	if (o != NULL) {
 		json_object_set_new(o, "seq", json_integer((json_int_t)
 		    gs_replica_seq(d->replica, gs_replica_pk(d->replica))));
+		json_object_set_new(o, "equivocating_sites",
+		    equivocating_sites(d));
+		json_object_set_new(o, "revoked_sites", revoked_sites(d));
+		json_object_set_new(o, "catching_up",
+		    json_boolean(gs_replica_catching_up(d->replica)));
 		seat_warnings(d, o);
+		ctl_status_problems(d, o);
 	}
 	r->json = o;
 }
@@ -273,13 +379,15 @@ pending_command(struct gs_daemon *d, const uint8_t pk[32],
 
 static json_t *
 site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
-    const uint8_t *introducer, const struct gs_seqmap *owned)
+    const uint8_t *introducer, const struct gs_seqmap *owned,
+    const struct gs_seqmap *equiv)
 {
 	uint8_t id[16];
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
 	char words[GS_WORDS_SIZE];
+	json_t *e;
 
 	gs_item_id_site(pk, id);
 	it = gs_replica_item(d->replica, id);
@@ -287,7 +395,7 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	    gs_fields_get(&st->fields, "town") != NULL)
 		town = gs_fields_get(&st->fields, "town");
 	gs_words_of(pk, words);
-	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:I}",
+	e = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:I}",
 	    "site_id", ctl_site_id_json(pk), "words", words,
 	    "name", gs_view_site_name(d->replica, pk),
 	    "town", town,
@@ -295,6 +403,12 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	    "introduced_by", introducer ? ctl_site_id_json(introducer) :
 	    json_null(),
 	    "items", (json_int_t)gs_seqmap_get(owned, pk));
+	if (e != NULL) {
+		json_object_set_new(e, "revoked", revoked_json(d, pk));
+		json_object_set_new(e, "equivocations", json_integer(
+		    (json_int_t)gs_seqmap_get(equiv, pk)));
+	}
+	return e;
 }
 
 struct site_list_ctx {
@@ -302,6 +416,7 @@ struct site_list_ctx {
 	json_t *arr;
 	int only_pending;
 	struct gs_seqmap owned;      /* owner -> live events and resources */
+	struct gs_seqmap equiv;      /* author -> proofs of equivocation */
 };
 
 static int
@@ -313,7 +428,7 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 	if (l->only_pending && s->trust != GS_TRUST_PENDING)
 		return 0;
 	e = site_entry(l->d, s->pk, trust_name(s->trust),
-	    s->introduced ? s->introducer : NULL, &l->owned);
+	    s->introduced ? s->introducer : NULL, &l->owned, &l->equiv);
 	if (l->only_pending) {
 		json_object_set_new(e, "transport_key", json_null());
 		json_object_set_new(e, "source", json_string("gossip"));
@@ -330,14 +445,18 @@ void
 ctl_site_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	struct site_list_ctx l = { d, json_array(), 0, { NULL, 0, 0 } };
+	struct site_list_ctx l = { d, json_array(), 0, { NULL, 0, 0 },
+	    { NULL, 0, 0 } };
+	struct equiv_sites x = { d, NULL, &l.equiv, { 0 }, false };
 
 	(void)q;
 	gs_replica_owned_counts(d->replica, &l.owned);
+	gs_store_equivocations_foreach(d->store, on_equiv_site, &x);
 	json_array_append_new(l.arr, site_entry(d, gs_replica_pk(d->replica),
-	    "self", NULL, &l.owned));
+	    "self", NULL, &l.owned, &l.equiv));
 	gs_trust_foreach(d->trust, on_site_list, &l);
 	gs_seqmap_free(&l.owned);
+	gs_seqmap_free(&l.equiv);
 	r->json = json_pack("{s:o}", "sites", l.arr);
 }
 
@@ -371,7 +490,8 @@ void
 ctl_site_pending(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	struct site_list_ctx l = { d, json_array(), 1, { NULL, 0, 0 } };
+	struct site_list_ctx l = { d, json_array(), 1, { NULL, 0, 0 },
+	    { NULL, 0, 0 } };
 
 	(void)q;
 	gs_store_pending_foreach(d->store,
@@ -414,4 +534,68 @@ ctl_site_block(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
 	site_set(d, q, r, GS_TRUST_BLOCKED);
+}
+
+/*
+ * Writes this site's revocation of pk, keeping pk's changes up to last,
+ * then lets gossip push it like any change.
+ */
+static void
+write_revocation(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, const uint8_t pk[32], uint64_t last)
+{
+	const char *reason = ctl_param(q, "reason");
+	struct gs_fields f;
+	struct gs_verr v;
+	char sid[GS_SITEID_SIZE], seq[24], hex[33];
+	uint8_t id[16];
+	int rc;
+
+	gs_siteid_encode(pk, sid);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)last);
+	memset(&v, 0, sizeof(v));
+	gs_fields_init(&f);
+	rc = gs_fields_set(&f, "site", sid);
+	if (rc == 0)
+		rc = gs_fields_set(&f, "last_seq", seq);
+	if (rc == 0 && reason != NULL && reason[0] != '\0')
+		rc = gs_fields_set(&f, "reason", reason);
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_REVOCATION, &f,
+		    false, NULL, 0, &v, id);
+	gs_fields_clear(&f);
+	if (rc == GS_EEXISTS) {
+		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site-ci a déjà "
+		    "révoqué cette clé : rien à refaire (gemsync site list "
+		    "montre la révocation)");
+		return;
+	}
+	if (rc != 0) {
+		ctl_fail_err(r, rc, &v);
+		return;
+	}
+	gs_hex(id, 16, hex);
+	r->json = json_pack("{s:o,s:I,s:s}", "site_id", ctl_site_id_json(pk),
+	    "last_seq", (json_int_t)last, "item", hex);
+}
+
+void
+ctl_site_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	uint8_t pk[32];
+
+	if (ctl_other_site_param(d, q, r, pk) != 0)
+		return;
+	write_revocation(d, q, r, pk, gs_replica_seq(d->replica, pk));
+}
+
+void
+ctl_key_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+
+	/* the revocation is this key's last change: nothing after counts */
+	write_revocation(d, q, r, me, gs_replica_seq(d->replica, me) + 1);
 }

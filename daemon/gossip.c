@@ -25,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "err.h"
+#include "frdate.h"
 #include "grow.h"
 #include "hlc.h"
 #include "invite.h"
@@ -58,6 +59,27 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define CLOCK_SKEW_MS 60000     /* clocks further apart than this: said */
+#define HELLO_ANSWER_S 30.0     /* a Hello is answered unless we sent one */
+#define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
+#define HELD_MAX 4096           /* reports of what others hold, remembered */
+#define HELD_SEND 32            /* reports in one summary */
+#define HELD_SHORT 4            /* reports in turn in a short summary */
+#define HELD_REFRESH_S 300.0    /* unchanged reports for a peer, resent */
+#define HELD_HOPS 16            /* reports relayed this far at most */
+
+/*
+ * "site holds author's changes up to seq", learnt from a peer's Held
+ * reports (sync-protocol.md, "What others hold"). Sorted by site then
+ * author; at most HELD_MAX, only about trusted sites and authors.
+ */
+struct held {
+	uint8_t key[64];                  /* site key, then author key */
+	uint64_t seq;
+	uint32_t hops;                    /* from us: 2 = a peer's peer */
+	int64_t when;                     /* Unix seconds it was reported */
+	uint8_t via[32];                  /* the peer that reported it */
+};
 
 /*
  * A run of consecutive verified batches of one peer, applied one slice
@@ -121,6 +143,22 @@ struct peer {
 	uint8_t invite_id[GS_INVITE_ID_LEN];
 	uint8_t invite_mac[GS_INVITE_MAC_LEN];
 	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
+	/* its clock, from its last Hello */
+	int64_t clock_offset_ms;          /* its clock minus ours */
+	bool has_clock;
+	int clock_state;                  /* -1 behind ours, 0 right, 1 ahead */
+	ev_tstamp hello_sent;             /* our last Hello to it; 0: none */
+	size_t held_cursor;               /* where our reports to it resume */
+	uint64_t held_hash;               /* of the reports about its changes */
+	ev_tstamp held_at;                /* when we last sent those */
+	/* its last summary showed neither side lacking a change the other
+	 * takes, when we held what parity_digest sums up */
+	bool parity;
+	uint8_t parity_digest[32];
+	/* what its last summary said it holds, without what we sent since:
+	 * what our Held reports and `site status` tell of it */
+	struct gs_seqmap said;
+	bool have_said;
 };
 
 struct gs_gossip {
@@ -146,6 +184,9 @@ struct gs_gossip {
 		ev_tstamp when;
 	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
 	unsigned zap_next;
+	int64_t equivocs;                 /* proofs held when last sent */
+	struct held *held;                /* owned; what others hold */
+	size_t nheld, capheld;
 };
 
 /* The peer with this site key (lent), or NULL. */
@@ -162,6 +203,8 @@ static bool peer_connected(const struct peer *p);
 static void send_intro(struct gs_gossip *g, struct peer *p);
 /* Starts an anti-entropy round with p. */
 static void start_round(struct gs_gossip *g, struct peer *p);
+/* Should this author's changes go to peers at all? */
+static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
 
 /* ---- small helpers ---- */
 
@@ -212,6 +255,7 @@ peer_free(struct peer *p)
 	free(p->endpoint);
 	free(p->label);
 	gs_seqmap_free(&p->known);
+	gs_seqmap_free(&p->said);
 	free(p->unwanted);
 	free(p);
 }
@@ -316,6 +360,261 @@ collect_keys(struct gs_gossip *g, bool trusted, size_t cap,
 	return 0;
 }
 
+/* ---- what others hold (Held reports) ---- */
+
+/* Up to HELD_SEND reports for one summary; every pointer lent. */
+struct held_build {
+	Gs__Held h[HELD_SEND];
+	Gs__Held *ptrs[HELD_SEND];
+	size_t n;
+};
+
+static void
+held_add(struct held_build *b, const uint8_t *site, const uint8_t *author,
+    uint64_t seq, uint32_t hops)
+{
+	Gs__Held *h;
+
+	if (b->n == HELD_SEND || seq == 0 || memcmp(site, author, 32) == 0)
+		return;
+	h = &b->h[b->n];
+	gs__held__init(h);
+	h->site.data = (uint8_t *)site;
+	h->site.len = 32;
+	h->author.data = (uint8_t *)author;
+	h->author.len = 32;
+	h->seq = seq;
+	h->hops = hops;
+	b->ptrs[b->n++] = h;
+}
+
+/* The report at position pos of the rotation, if it may go to q. */
+static void
+held_at(struct gs_gossip *g, const struct peer *q, size_t pos,
+    struct held_build *b)
+{
+	const struct held *h;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		size_t n = p->have_said ? p->said.n : 0;
+		if (pos >= n) {
+			pos -= n;
+			continue;
+		}
+		if (p != q && relayable(g, p->pk) &&
+		    relayable(g, p->said.v[pos].pk) &&
+		    memcmp(p->said.v[pos].pk, q->pk, 32) != 0)
+			held_add(b, p->pk, p->said.v[pos].pk,
+			    p->said.v[pos].seq, 1);
+		return;
+	}
+	if (pos >= g->nheld)
+		return;
+	h = &g->held[pos];
+	if (memcmp(h->key, q->pk, 32) != 0 &&
+	    memcmp(h->key + 32, q->pk, 32) != 0 &&
+	    memcmp(h->via, q->pk, 32) != 0 && h->hops < HELD_HOPS)
+		held_add(b, h->key, h->key + 32, h->seq, h->hops);
+}
+
+/* FNV-1a over the reports of b: did they change since last sent? */
+static uint64_t
+held_hash(const struct held_build *b)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const uint8_t *parts[2] = { b->h[i].site.data,
+		    b->h[i].author.data };
+		uint64_t seq = b->h[i].seq;
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 32; j++)
+				h = (h ^ parts[k][j]) * UINT64_C(1099511628211);
+		for (int j = 0; j < 8; j++, seq >>= 8)
+			h = (h ^ (seq & 0xff)) * UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+/*
+ * The reports for q's next summary: first what our other peers, then the
+ * sites we heard of, hold of q's own changes (what q's `site status`
+ * asks), left out of a short summary when q had them unchanged less than
+ * HELD_REFRESH_S ago; then, in turn from one summary to the next, what
+ * our peers and the sites we heard of hold of other authors, so that
+ * reports travel further than two hops (HELD_SHORT of them in a short
+ * summary). At most HELD_SEND, whatever the network's size.
+ */
+static void
+held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
+    bool short_summary)
+{
+	size_t total = g->nheld, pos, limit;
+	ev_tstamp now = ev_now(g->d->loop);
+	uint64_t h;
+
+	b->n = 0;
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		if (p != q && p->have_said && relayable(g, p->pk))
+			held_add(b, p->pk, q->pk, gs_seqmap_get(&p->said,
+			    q->pk), 1);
+	}
+	for (size_t i = 0; i < g->nheld; i++)
+		if (memcmp(g->held[i].key + 32, q->pk, 32) == 0 &&
+		    memcmp(g->held[i].via, q->pk, 32) != 0 &&
+		    g->held[i].hops < HELD_HOPS)
+			held_add(b, g->held[i].key, q->pk, g->held[i].seq,
+			    g->held[i].hops);
+	h = held_hash(b);
+	if (short_summary && h == q->held_hash &&
+	    now - q->held_at < HELD_REFRESH_S)
+		b->n = 0;
+	else if (b->n > 0) {
+		q->held_hash = h;
+		q->held_at = now;
+	}
+	limit = short_summary ? b->n + HELD_SHORT : HELD_SEND;
+	for (size_t i = 0; i < g->npeers; i++)
+		total += g->peers[i]->have_said ? g->peers[i]->said.n : 0;
+	if (total == 0)
+		return;
+	pos = q->held_cursor % total;
+	for (size_t k = 0; k < total && k < 4 * HELD_SEND && b->n < limit &&
+	    b->n < HELD_SEND; k++) {
+		held_at(g, q, pos, b);
+		pos = (pos + 1) % total;
+	}
+	q->held_cursor = pos;
+}
+
+/* Index of key in g->held, or where it would go (*found 0). */
+static size_t
+held_find(const struct gs_gossip *g, const uint8_t key[64], int *found)
+{
+	size_t lo = 0, hi = g->nheld, mid;
+	int c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(g->held[mid].key, key, 64);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Makes room for one more report when the table is full: the one
+ * furthest away goes, unless it is about our own changes (what `site
+ * status` answers from) or no further than the new one. 0, or -1 (the
+ * new report is not kept).
+ */
+static int
+held_evict(struct gs_gossip *g, uint32_t hops, const uint8_t *me)
+{
+	size_t victim = g->nheld;
+	uint32_t far = 0;
+
+	for (size_t i = 0; i < g->nheld; i++)
+		if (memcmp(g->held[i].key + 32, me, 32) != 0 &&
+		    g->held[i].hops > far) {
+			far = g->held[i].hops;
+			victim = i;
+		}
+	if (victim == g->nheld || far <= hops)
+		return -1;
+	memmove(&g->held[victim], &g->held[victim + 1],
+	    (g->nheld - victim - 1) * sizeof(*g->held));
+	g->nheld--;
+	return 0;
+}
+
+/*
+ * Records "site holds author up to seq, hops away, reported by via". A
+ * report replaces the one we had when it comes from as near or nearer,
+ * or says more.
+ */
+static void
+held_note(struct gs_gossip *g, const uint8_t site[32],
+    const uint8_t author[32], uint64_t seq, uint32_t hops,
+    const uint8_t via[32])
+{
+	const uint8_t *me = gs_replica_pk(g->d->replica);
+	uint8_t key[64];
+	struct held *h;
+	size_t i;
+	int found;
+
+	memcpy(key, site, 32);
+	memcpy(key + 32, author, 32);
+	i = held_find(g, key, &found);
+	if (!found) {
+		if (g->nheld == HELD_MAX && (memcmp(author, me, 32) == 0 ?
+		    held_evict(g, 0, me) : held_evict(g, hops, me)) != 0)
+			return;
+		if (gs_grow(&g->held, &g->capheld, g->nheld, sizeof(*g->held),
+		    64) != 0)
+			return;
+		i = held_find(g, key, &found);
+		memmove(&g->held[i + 1], &g->held[i],
+		    (g->nheld - i) * sizeof(*g->held));
+		g->nheld++;
+		h = &g->held[i];
+		memcpy(h->key, key, 64);
+	} else {
+		h = &g->held[i];
+		if (seq <= h->seq && hops > h->hops)
+			return;
+	}
+	h->seq = seq;
+	h->hops = hops;
+	h->when = (int64_t)time(NULL);
+	memcpy(h->via, via, 32);
+}
+
+/*
+ * May we keep reports about this site? Only about sites in the trust
+ * table (trusted, or pending: met as authors or introduced, at most
+ * GS_TRUST_MAX_PENDING of those), never blocked: an invented key costs
+ * nothing.
+ */
+static bool
+reportable(struct gs_gossip *g, const uint8_t site[32])
+{
+	const struct gs_trust_site *t = gs_trust_get(g->trust, site);
+
+	return t != NULL && t->trust != GS_TRUST_BLOCKED;
+}
+
+/* Takes p's reports about sites other than p and us. */
+static void
+take_held(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
+{
+	const uint8_t *me = gs_replica_pk(g->d->replica);
+
+	for (size_t i = 0; i < s->n_held; i++) {
+		const Gs__Held *h = s->held[i];
+		if (h->hops == 0 || h->hops >= HELD_HOPS ||
+		    memcmp(h->site.data, me, 32) == 0 ||
+		    memcmp(h->site.data, p->pk, 32) == 0 ||
+		    memcmp(h->site.data, h->author.data, 32) == 0 ||
+		    !reportable(g, h->site.data) ||
+		    !relayable(g, h->author.data))
+			continue;
+		held_note(g, h->site.data, h->author.data, h->seq, h->hops + 1,
+		    p->pk);
+	}
+}
+
 /* The digest of what this site holds. */
 static int
 own_digest(struct gs_gossip *g, uint8_t digest[32])
@@ -330,7 +629,11 @@ send_short_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted,
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Summary s = GS__SUMMARY__INIT;
+	struct held_build hb;
 
+	held_build(g, p, &hb, true);
+	s.n_held = hb.n;
+	s.held = hb.ptrs;
 	s.has_digest = true;
 	s.digest.data = (uint8_t *)digest;
 	s.digest.len = 32;
@@ -364,6 +667,7 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	Gs__Summary s = GS__SUMMARY__INIT;
 	struct sum_build b = { NULL, NULL, 0 };
 	struct key_build u = { 0 };
+	struct held_build hb;
 	size_t n = 0;
 	int ret;
 
@@ -381,6 +685,9 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	s.entries = b.ptrs;
 	s.n_unwanted = u.n;
 	s.unwanted = u.v;
+	held_build(g, p, &hb, false);
+	s.n_held = hb.n;
+	s.held = hb.ptrs;
 	s.reply_wanted = reply_wanted;
 	s.credit = g->d->cfg->credits;
 	m.version = GS_PEER_VERSION;
@@ -444,10 +751,55 @@ send_hello(struct peer *p)
 		proof.mac.len = GS_INVITE_MAC_LEN;
 		h.invite = &proof;
 	}
+	h.has_clock_ms = true;
+	h.clock_ms = gs_wall_ms();
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_HELLO;
 	m.hello = &h;
-	peer_send(p, &m);
+	if (peer_send(p, &m) == 0)
+		p->hello_sent = ev_now(p->g->d->loop);
+}
+
+/*
+ * The peer's clock, from its Hello: kept for status, and said in the log
+ * when it starts or stops being more than a minute off ours, once per
+ * change (a Hello comes at each connection and every HELLO_EVERY_S).
+ */
+static void
+note_clock(struct gs_gossip *g, struct peer *p, uint64_t clock_ms)
+{
+	int64_t off = (int64_t)clock_ms - (int64_t)gs_wall_ms();
+	int state = off > CLOCK_SKEW_MS ? 1 : off < -CLOCK_SKEW_MS ? -1 : 0;
+	bool first = !p->has_clock;
+	char sid[GS_SITEID_SHORT], who[96], dur[32];
+
+	(void)g;
+	p->clock_offset_ms = off;
+	p->has_clock = true;
+	if (!first && state == p->clock_state)
+		return;
+	if (first && state == 0) {
+		p->clock_state = 0;
+		return;
+	}
+	short_id(p->pk, sid);
+	gs_sanitize(p->label != NULL && p->label[0] != '\0' ? p->label : sid,
+	    who, sizeof(who));
+	gs_frdate_duration(off, dur, sizeof(dur));
+	if (state > 0)
+		log_warnx("gossip: peer %s: l'horloge de %s a %s d'avance sur "
+		    "la vôtre ; ses modifications sont refusées tant qu'elle "
+		    "avance : demandez-lui de mettre son ordinateur à l'heure",
+		    sid, who, dur);
+	else if (state < 0)
+		log_warnx("gossip: peer %s: l'horloge de cet ordinateur a %s "
+		    "d'avance sur %s ; vos modifications y sont refusées tant "
+		    "qu'elle avance : mettez cet ordinateur à l'heure (ou, si "
+		    "c'est lui qui retarde, %s)", sid, dur, who, who);
+	else
+		log_info("gossip: peer %s: l'horloge de %s et la vôtre sont de "
+		    "nouveau d'accord", sid, who);
+	p->clock_state = state;
 }
 
 static void
@@ -467,6 +819,137 @@ send_intro(struct gs_gossip *g, struct peer *p)
 	peer_send(p, &m);
 out:
 	free(b.v);
+}
+
+/* ---- equivocation proofs ---- */
+
+#define PROOFS_MAX 64          /* proofs in one message */
+
+struct proof_build {
+	Gs__EquivocationProof v[PROOFS_MAX];
+	Gs__EquivocationProof *ptrs[PROOFS_MAX];
+	uint8_t *bytes[PROOFS_MAX];       /* owned copies of the row bytes */
+	size_t n;
+};
+
+static int
+on_proof_row(const struct gs_equivoc_row *e, void *arg)
+{
+	struct proof_build *b = arg;
+	Gs__EquivocationProof *q = &b->v[b->n];
+	size_t len = 32 + e->len_a + 64 + e->len_b + 64;
+	uint8_t *m;
+
+	if (b->n == PROOFS_MAX)
+		return 1;
+	if ((m = malloc(len)) == NULL)
+		return GS_ENOMEM;
+	b->bytes[b->n] = m;
+	gs__equivocation_proof__init(q);
+	memcpy(m, e->author, 32);
+	q->author = (ProtobufCBinaryData){ 32, m };
+	m += 32;
+	q->seq = e->seq;
+	memcpy(m, e->hdr_a, e->len_a);
+	q->header_a = (ProtobufCBinaryData){ e->len_a, m };
+	m += e->len_a;
+	memcpy(m, e->sig_a, 64);
+	q->sig_a = (ProtobufCBinaryData){ 64, m };
+	m += 64;
+	memcpy(m, e->hdr_b, e->len_b);
+	q->header_b = (ProtobufCBinaryData){ e->len_b, m };
+	m += e->len_b;
+	memcpy(m, e->sig_b, 64);
+	q->sig_b = (ProtobufCBinaryData){ 64, m };
+	b->ptrs[b->n++] = q;
+	return 0;
+}
+
+/*
+ * Sends p the equivocation proofs held here (the first PROOFS_MAX, by
+ * author): on connection, and to every peer when one more is kept, so a
+ * proof reaches every site however it was found.
+ */
+static void
+send_equivocations(struct gs_gossip *g, struct peer *p)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Equivocations eq = GS__EQUIVOCATIONS__INIT;
+	struct proof_build *b = calloc(1, sizeof(*b));
+	int rc;
+
+	if (b == NULL)
+		return;
+	rc = gs_store_equivocations_foreach(g->d->store, on_proof_row, b);
+	if ((rc == 0 || rc == 1) && b->n > 0) {
+		eq.n_proofs = b->n;
+		eq.proofs = b->ptrs;
+		m.version = GS_PEER_VERSION;
+		m.msg_case = GS__PEER_MSG__MSG_EQUIVOCATIONS;
+		m.equivocations = &eq;
+		peer_send(p, &m);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		free(b->bytes[i]);
+	free(b);
+}
+
+/* When a proof was kept since the last call: sends them to every peer. */
+static void
+spread_equivocations(struct gs_gossip *g)
+{
+	int64_t n = 0;
+
+	if (gs_store_equivocation_count(g->d->store, &n) != 0 ||
+	    n <= g->equivocs)
+		return;
+	g->equivocs = n;
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			send_equivocations(g, g->peers[i]);
+}
+
+static void
+on_equivocations(struct gs_gossip *g, struct peer *p,
+    const Gs__Equivocations *eq)
+{
+	struct gs_equivoc_row e;
+	char sid[GS_SITEID_SHORT], from[GS_SITEID_SHORT];
+	const Gs__EquivocationProof *q;
+	int rc;
+
+	for (size_t i = 0; i < eq->n_proofs && i < PROOFS_MAX; i++) {
+		q = eq->proofs[i];
+		if (q->author.len != 32 || q->sig_a.len != 64 ||
+		    q->sig_b.len != 64) {
+			p->refused++;
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		memcpy(e.author, q->author.data, 32);
+		e.seq = q->seq;
+		e.hdr_a = q->header_a.data;
+		e.len_a = q->header_a.len;
+		e.sig_a = q->sig_a.data;
+		e.hdr_b = q->header_b.data;
+		e.len_b = q->header_b.len;
+		e.sig_b = q->sig_b.data;
+		rc = gs_replica_equivocation_add(g->d->replica, &e);
+		short_id(e.author, sid);
+		short_id(p->pk, from);
+		if (rc < 0) {
+			p->refused++;
+			log_warnx("gossip: peer %s sent a false proof of "
+			    "equivocation about site %s: %s", from, sid,
+			    gs_strerror(rc));
+		} else if (rc == 1) {
+			log_warnx("gossip: site %s signed two different changes "
+			    "with sequence %llu (proof from peer %s): its key "
+			    "is copied or stolen", sid,
+			    (unsigned long long)e.seq, from);
+		}
+	}
+	spread_equivocations(g);
 }
 
 static void
@@ -742,6 +1225,46 @@ take_unwanted(struct peer *p, const Gs__Summary *s)
 	return 0;
 }
 
+/*
+ * A site restored from a backup ends its catch-up (gs_replica_write
+ * refuses until then) once at least one peer's summary is known and no
+ * peer whose summary is known holds a later change of this site's own
+ * author than this site now does: its next sequence number is then free
+ * on every peer reached. Called after each summary and each applied run.
+ */
+static void
+check_catchup(struct gs_gossip *g)
+{
+	struct gs_replica *r = g->d->replica;
+	const uint8_t *me = gs_replica_pk(r);
+	uint64_t mine;
+	size_t reached = 0;
+	int rc;
+
+	if (!gs_replica_catching_up(r))
+		return;
+	mine = gs_replica_seq(r, me);
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+
+		if (!p->have_known)
+			continue;
+		if (gs_seqmap_get(&p->known, me) > mine)
+			return;
+		reached++;
+	}
+	if (reached == 0)
+		return;
+	rc = gs_replica_set_catching_up(r, false);
+	if (rc != 0) {
+		log_warnx("gossip: ending catch-up: %s", gs_strerror(rc));
+		return;
+	}
+	log_info("gossip: catch-up done: %zu peers hold nothing newer of this "
+	    "site than sequence %llu; local writes accepted again", reached,
+	    (unsigned long long)mine);
+}
+
 static bool
 summary_valid(const Gs__Summary *s)
 {
@@ -753,10 +1276,52 @@ summary_valid(const Gs__Summary *s)
 	for (size_t i = 0; i < s->n_unwanted; i++)
 		if (s->unwanted[i].len != 32)
 			return false;
+	if (s->n_held > 2 * HELD_SEND)
+		return false;
+	for (size_t i = 0; i < s->n_held; i++)
+		if (s->held[i]->site.len != 32 || s->held[i]->author.len != 32)
+			return false;
 	if (s->has_digest && (s->digest.len != 32 || s->n_entries > 0 ||
 	    s->n_unwanted > 0))
 		return false;
 	return true;
+}
+
+/* Counts what one side holds that the other lacks and would take. */
+struct sync_check {
+	struct gs_gossip *g;
+	const struct peer *p;
+	bool ours;                 /* our changes p lacks; else the reverse */
+	uint64_t lack;
+};
+
+static int
+on_sync_check(const uint8_t author[32], uint64_t in_a, uint64_t in_b,
+    void *arg)
+{
+	struct sync_check *c = arg;
+
+	if (relayable(c->g, author) && !(c->ours &&
+	    unwanted_by(c->p, author)))
+		c->lack += in_a - in_b;
+	return 0;
+}
+
+/*
+ * p's full summary just came (p->known is it): records whether neither
+ * side lacks a change the other would take, and what we held then. The
+ * status says "in sync" while we still hold just that.
+ */
+static void
+note_parity(struct gs_gossip *g, struct peer *p)
+{
+	const struct gs_seqmap *mine = gs_replica_authors(g->d->replica);
+	struct sync_check c = { g, p, true, 0 };
+
+	gs_summary_ahead(mine, &p->known, on_sync_check, &c);
+	c.ours = false;
+	gs_summary_ahead(&p->known, mine, on_sync_check, &c);
+	p->parity = c.lack == 0 && own_digest(g, p->parity_digest) == 0;
 }
 
 /*
@@ -776,8 +1341,11 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		return;
 	}
 	p->have_known = true;
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
+	p->parity = true;
+	memcpy(p->parity_digest, digest, 32);
 	p->we_lack = 0;
 	p->they_lack = 0;
 	p->granted = s->credit > 64 ? 64 : s->credit;
@@ -787,6 +1355,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	if (s->reply_wanted)
 		send_short_summary(g, p, false, digest);
+	check_catchup(g);
 }
 
 /* What a peer holds that we lack, from trusted authors; others pend. */
@@ -820,6 +1389,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		log_refusals(g, p);
 		return;
 	}
+	take_held(g, p, s);
 	if (s->has_digest) {
 		on_short_summary(g, p, s);
 		return;
@@ -830,7 +1400,10 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
+	note_parity(g, p);
 	p->we_lack = we.lack;
+	check_catchup(g);
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
 		/* a send is under way and was set up a moment ago: the new
 		 * summary only refines what we skip, it does not restart */
@@ -895,6 +1468,7 @@ batches_applied(struct gs_gossip *g, struct peer *p,
 		p->last_reround = now;
 		send_summary(g, p, true);
 	}
+	check_catchup(g);
 }
 
 static void
@@ -1034,6 +1608,7 @@ apply_slice(struct gs_gossip *g)
 		g->runs_tail = NULL;
 	run_done(g, r);
 	run_free(r);
+	spread_equivocations(g);   /* an equivocation found in this run */
 }
 
 /* A slice per turn while runs wait; then the verifier may deliver again. */
@@ -1234,15 +1809,41 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 		p->last_sync = time(NULL);
 }
 
+/*
+ * Passes sites an introduction just taught us on to our other connected
+ * peers (those that take us as introducer trust them in turn): only the
+ * new ones, so that a wave of introductions through a large graph costs
+ * a few keys per link, not every site known each time.
+ */
+static void
+forward_intro(struct gs_gossip *g, const struct peer *from,
+    ProtobufCBinaryData *keys, size_t n)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
+
+	in.n_sites = n;
+	in.sites = keys;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_INTRO;
+	m.intro = &in;
+	for (size_t i = 0; i < g->npeers; i++)
+		if (g->peers[i] != from && peer_connected(g->peers[i]))
+			peer_send(g->peers[i], &m);
+}
+
 static void
 on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 {
 	const struct gs_trust_site *s;
 	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
-	int added = 0;
+	ProtobufCBinaryData *fwd;
+	size_t added = 0;
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
+	/* NULL when out of memory: the sites are trusted, not passed on */
+	fwd = in->n_sites > 0 ? calloc(in->n_sites, sizeof(*fwd)) : NULL;
 	for (size_t i = 0; i < in->n_sites; i++) {
 		const uint8_t *pk = in->sites[i].data;
 		if (in->sites[i].len != 32 ||
@@ -1256,11 +1857,17 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 			short_id(p->pk, by);
 			log_info("gossip: site %s trusted, introduced by %s",
 			    sid, by);
+			if (fwd != NULL)
+				fwd[added] = in->sites[i];
 			added++;
 		}
 	}
-	if (added > 0)
+	if (added > 0) {
 		send_summary(g, p, true);
+		if (fwd != NULL)
+			forward_intro(g, p, fwd, added);
+	}
+	free(fwd);
 }
 
 static void
@@ -1269,6 +1876,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct gs_pbuf_budget budget;
 	Gs__PeerMsg *m;
 	char sid[GS_SITEID_SHORT];
+	bool first_hello;
 
 	p->last_seen = time(NULL);
 	gs_pbuf_budget_init(&budget, 4 * g->d->cfg->max_frame + 65536);
@@ -1303,8 +1911,20 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			send_refuse(p, 2, "no common protocol version");
 			break;
 		}
+		first_hello = !p->has_clock;
+		if (m->hello->has_clock_ms)
+			note_clock(g, p, m->hello->clock_ms);
+		/*
+		 * Our clock goes back unless we told it a moment ago; always
+		 * to its first hello: the hello we sent before it trusted us
+		 * was read as a stranger's, without our clock.
+		 */
+		if (first_hello || p->hello_sent == 0 ||
+		    ev_now(g->d->loop) - p->hello_sent > HELLO_ANSWER_S)
+			send_hello(p);
 		/* introductions go both ways, whoever dialled */
 		send_intro(g, p);
+		send_equivocations(g, p);
 		break;
 	case GS__PEER_MSG__MSG_SUMMARY:
 		on_summary(g, p, m->summary);
@@ -1317,6 +1937,9 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		break;
 	case GS__PEER_MSG__MSG_INTRO:
 		on_intro(g, p, m->intro);
+		break;
+	case GS__PEER_MSG__MSG_EQUIVOCATIONS:
+		on_equivocations(g, p, m->equivocations);
 		break;
 	case GS__PEER_MSG__MSG_REFUSE:
 		short_id(p->pk, sid);
@@ -1683,6 +2306,8 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 		struct peer *t = pick[i];
 		pick[i] = pick[j];
 		pick[j] = t;
+		if (ev_now(g->d->loop) - pick[i]->hello_sent > HELLO_EVERY_S)
+			send_hello(pick[i]);
 		start_round(g, pick[i]);
 	}
 	arm_round(g);
@@ -1892,6 +2517,7 @@ gs_gossip_stop(struct gs_gossip **gp)
 	free(g->peers);
 	gs_transport_close(&g->listener);
 	gs_secure_free(g->curve_sk);
+	free(g->held);
 	free(g);
 	*gp = NULL;
 }
@@ -1912,15 +2538,36 @@ count_pending_sites(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
+/*
+ * Is p in sync with us (gs_gossip_stats.in_sync)? digest: what we hold
+ * now, or NULL if it could not be computed.
+ */
+static bool
+peer_in_sync(struct gs_gossip *g, const struct peer *p,
+    const uint8_t *digest)
+{
+	return digest != NULL && p->parity && peer_connected(p) &&
+	    gs_trust_author_ok(g->trust, p->pk) == 0 &&
+	    memcmp(p->parity_digest, digest, 32) == 0;
+}
+
 void
 gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 {
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
+
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i]->configured)
 			s->peers++;
 		if (peer_connected(g->peers[i]))
 			s->connected++;
+		if (g->peers[i]->configured &&
+		    peer_in_sync(g, g->peers[i], digest))
+			s->in_sync++;
+		if (g->peers[i]->last_sync > s->last_sync)
+			s->last_sync = g->peers[i]->last_sync;
 	}
 	gs_store_pending_foreach(g->d->store,
 	    count_pending, &s->pending);
@@ -2052,6 +2699,8 @@ int
 gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 {
 	struct gs_peer_info info;
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
 	int rc;
 
 	for (size_t i = 0; i < g->npeers; i++) {
@@ -2071,6 +2720,10 @@ gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 		info.applied = p->applied;
 		info.refused = p->refused;
 		info.by_reason = p->by_reason;
+		info.added = p->added;
+		info.in_sync = peer_in_sync(g, p, digest);
+		info.has_clock = p->has_clock;
+		info.clock_offset_ms = p->clock_offset_ms;
 		rc = cb(&info, arg);
 		if (rc != 0)
 			return rc;
@@ -2094,4 +2747,33 @@ gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk)
 		started++;
 	}
 	return started;
+}
+
+int
+gs_gossip_held(struct gs_gossip *g, const uint8_t site[32],
+    const uint8_t author[32], struct gs_held_info *out)
+{
+	const struct peer *p = find_peer(g, site);
+	uint8_t key[64];
+	size_t i;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if (p != NULL && p->have_said) {
+		out->seq = gs_seqmap_get(&p->said, author);
+		out->hops = 1;
+		out->when = p->last_seen;
+		out->via = p->pk;
+		return 0;
+	}
+	memcpy(key, site, 32);
+	memcpy(key + 32, author, 32);
+	i = held_find(g, key, &found);
+	if (!found)
+		return GS_ENOTFOUND;
+	out->seq = g->held[i].seq;
+	out->hops = g->held[i].hops;
+	out->when = g->held[i].when;
+	out->via = g->held[i].via;
+	return 0;
 }

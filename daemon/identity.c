@@ -3,7 +3,11 @@
  * identity.c: the site's Ed25519 key pair on disk and in memory.
  *
  * DATA_DIR/site.key is 68 bytes: the magic "GSK1" and the 64-byte libsodium
- * secret key (seed || public key). It is created exclusively with mode
+ * secret key (seed || public key); or, when the site has a passphrase,
+ * 141 bytes: the magic "GSK2" and the secret key wrapped like the storage
+ * key (vault.h, gs_vault_wrap: Argon2id, XChaCha20-Poly1305), so that a
+ * stolen disk cannot sign as the site. A raw key loaded with a passphrase
+ * is sealed in place (written beside, then renamed over site.key). It is created exclusively with mode
  * 0600 and synced before the site ID is published in DATA_DIR/site.id (the
  * text and a newline, for humans and scripts; the daemon never reads it
  * back). Loading refuses a key file that group or others may touch, and
@@ -24,10 +28,15 @@
 #include "err.h"
 #include "keyfile.h"
 #include "log.h"
+#include "vault.h"
 
 #define KEY_MAGIC "GSK1"
 #define KEY_MAGIC_LEN 4
 #define KEY_FILE_LEN (KEY_MAGIC_LEN + GS_SK_LEN)
+#define SEALED_MAGIC "GSK2"
+#define SEALED_LEN GS_WRAP_LEN(GS_SK_LEN)
+#define BUF_LEN SEALED_LEN
+#define NEW_NAME "site.key.new"
 #define KEY_NAME "site.key"
 #define ID_NAME "site.id"
 
@@ -67,8 +76,9 @@ sync_dir(const char *dir)
  */
 struct key_work {
 	const char *dir;
+	const char *pass;          /* NULL or "": none */
 	struct gs_identity *id;
-	uint8_t *buf;              /* KEY_FILE_LEN bytes */
+	uint8_t *buf;              /* BUF_LEN bytes */
 	char *path;                /* DATA_DIR/site.key */
 	bool created;              /* create: the key file exists now */
 };
@@ -79,15 +89,15 @@ struct key_work {
  * back (without its site.id, create can rerun) and *out stays NULL.
  */
 static int
-with_key_file(const char *dir, int (*step)(struct key_work *),
-    struct gs_identity **out)
+with_key_file(const char *dir, const char *pass,
+    int (*step)(struct key_work *), struct gs_identity **out)
 {
-	struct key_work w = { dir, NULL, NULL, NULL, false };
+	struct key_work w = { dir, pass, NULL, NULL, NULL, false };
 	int ret = GS_ENOMEM;
 
 	*out = NULL;
 	w.id = calloc(1, sizeof(*w.id));
-	w.buf = gs_secure_alloc(KEY_FILE_LEN);
+	w.buf = gs_secure_alloc(BUF_LEN);
 	w.path = join_path(dir, KEY_NAME);
 	if (w.id == NULL || w.buf == NULL || w.path == NULL ||
 	    (w.id->sk = gs_secure_alloc(GS_SK_LEN)) == NULL)
@@ -158,20 +168,72 @@ out:
 	return ret;
 }
 
+static bool
+has_pass(const char *pass)
+{
+	return pass != NULL && pass[0] != '\0';
+}
+
+/* The key file's bytes for sk: sealed when there is a passphrase. */
+static int
+key_bytes(const uint8_t *sk, const char *pass, uint8_t *buf, size_t *len)
+{
+	if (has_pass(pass)) {
+		*len = SEALED_LEN;
+		return gs_vault_wrap(SEALED_MAGIC, sk, GS_SK_LEN, pass, buf);
+	}
+	memcpy(buf, KEY_MAGIC, KEY_MAGIC_LEN);
+	memcpy(buf + KEY_MAGIC_LEN, sk, GS_SK_LEN);
+	*len = KEY_FILE_LEN;
+	return 0;
+}
+
+/*
+ * Replaces a raw key file by its sealed form: written exclusively beside
+ * it, synced, then renamed over it, so a crash leaves one or the other.
+ */
+static int
+seal_in_place(struct key_work *w)
+{
+	char *tmp = join_path(w->dir, NEW_NAME);
+	size_t len = 0;
+	int ret = GS_ENOMEM;
+
+	if (tmp == NULL)
+		return ret;
+	(void)unlink(tmp);          /* left by a crash before the rename */
+	ret = key_bytes(w->id->sk, w->pass, w->buf, &len);
+	if (ret == 0)
+		ret = gs_keyfile_create(tmp, w->buf, len);
+	if (ret == 0 && rename(tmp, w->path) != 0) {
+		log_warn("identity: cannot rename %s", tmp);
+		(void)unlink(tmp);
+		ret = GS_EIO;
+	}
+	if (ret == 0) {
+		sync_dir(w->dir);
+		log_info("identity: %s is now sealed by the passphrase",
+		    w->path);
+	}
+	free(tmp);
+	return ret;
+}
+
 /* A new key pair, written to the key file, then site.id beside it. */
 static int
 create_step(struct key_work *w)
 {
 	struct gs_identity *id = w->id;
+	size_t len = 0;
 	int ret;
 
 	ret = gs_sign_keypair(id->pk, id->sk);
 	if (ret != 0)
 		return ret;
 	gs_siteid_encode(id->pk, id->siteid);
-	memcpy(w->buf, KEY_MAGIC, KEY_MAGIC_LEN);
-	memcpy(w->buf + KEY_MAGIC_LEN, id->sk, GS_SK_LEN);
-	ret = gs_keyfile_create(w->path, w->buf, KEY_FILE_LEN);
+	ret = key_bytes(id->sk, w->pass, w->buf, &len);
+	if (ret == 0)
+		ret = gs_keyfile_create(w->path, w->buf, len);
 	if (ret != 0)
 		return ret;
 	w->created = true;
@@ -183,6 +245,33 @@ create_step(struct key_work *w)
 	return 0;
 }
 
+/* The secret key out of the key file's len bytes in buf, into id->sk. */
+static int
+read_sk(struct key_work *w, size_t len)
+{
+	int ret;
+
+	if (len == KEY_FILE_LEN && memcmp(w->buf, KEY_MAGIC,
+	    KEY_MAGIC_LEN) == 0) {
+		memcpy(w->id->sk, w->buf + KEY_MAGIC_LEN, GS_SK_LEN);
+		return 0;
+	}
+	if (len != SEALED_LEN || memcmp(w->buf, SEALED_MAGIC,
+	    KEY_MAGIC_LEN) != 0) {
+		log_warnx("identity: %s is not a site key file", w->path);
+		return GS_ECORRUPT;
+	}
+	if (!has_pass(w->pass)) {
+		log_warnx("identity: %s is sealed and needs the passphrase",
+		    w->path);
+		return GS_ENEEDPASS;
+	}
+	ret = gs_vault_unwrap(w->buf, GS_SK_LEN, w->pass, w->id->sk);
+	if (ret == GS_EBADKEY)
+		log_warnx("identity: wrong passphrase for %s", w->path);
+	return ret;
+}
+
 /* The key pair read back from the key file, and checked. */
 static int
 load_step(struct key_work *w)
@@ -191,37 +280,34 @@ load_step(struct key_work *w)
 	size_t len = 0;
 	int ret;
 
-	ret = gs_keyfile_read(w->path, w->buf, KEY_FILE_LEN, &len);
+	ret = gs_keyfile_read(w->path, w->buf, BUF_LEN, &len);
+	if (ret == 0)
+		ret = read_sk(w, len);
 	if (ret != 0)
 		return ret;
-	if (len != KEY_FILE_LEN) {
-		log_warnx("identity: %s has the wrong size", w->path);
-		return GS_ECORRUPT;
-	}
-	if (memcmp(w->buf, KEY_MAGIC, KEY_MAGIC_LEN) != 0) {
-		log_warnx("identity: %s is not a site key file", w->path);
-		return GS_ECORRUPT;
-	}
-	memcpy(id->sk, w->buf + KEY_MAGIC_LEN, GS_SK_LEN);
 	gs_sk_to_pk(id->sk, id->pk);
 	if (check_pair(id->sk, id->pk) != 0) {
 		log_warnx("identity: %s holds a damaged key pair", w->path);
 		return GS_ECORRUPT;
 	}
 	gs_siteid_encode(id->pk, id->siteid);
+	if (len == KEY_FILE_LEN && has_pass(w->pass))
+		return seal_in_place(w);
 	return 0;
 }
 
 int
-gs_identity_create(const char *dir, struct gs_identity **out)
+gs_identity_create(const char *dir, const char *pass,
+    struct gs_identity **out)
 {
-	return with_key_file(dir, create_step, out);
+	return with_key_file(dir, pass, create_step, out);
 }
 
 int
-gs_identity_load(const char *dir, struct gs_identity **out)
+gs_identity_load(const char *dir, const char *pass,
+    struct gs_identity **out)
 {
-	return with_key_file(dir, load_step, out);
+	return with_key_file(dir, pass, load_step, out);
 }
 
 void

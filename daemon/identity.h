@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * identity.h: the site's Ed25519 key pair, kept in DATA_DIR/site.key
- * (mode 0600) and held in guarded memory while the daemon runs. The public
+ * (mode 0600, sealed by the passphrase when the site has one) and held in guarded memory while the daemon runs. The public
  * half is the site ID (siteid.h) and, converted to X25519, the CURVE key.
  */
 #ifndef GS_IDENTITY_H
@@ -15,17 +15,22 @@ struct gs_identity;
 
 /*
  * Creates a new key pair and writes it to dir/site.key (0600, created
- * exclusively) and the site ID to dir/site.id (0644). Returns 0 and *out,
- * GS_EEXISTS if dir/site.key already exists (nothing is written),
+ * exclusively; sealed by pass unless pass is NULL or empty) and the site
+ * ID to dir/site.id (0644). Returns 0 and *out, GS_EEXISTS if
+ * dir/site.key already exists (nothing is written), GS_EIO, GS_ENOMEM.
+ */
+int gs_identity_create(const char *dir, const char *pass,
+    struct gs_identity **out);
+/*
+ * Loads dir/site.key, unsealing it with pass when it is sealed; a raw
+ * key loaded with a passphrase is sealed in place first. Returns 0 and
+ * *out, GS_ENOTFOUND, GS_EPERM if the file is readable or writable by
+ * group or others, GS_ENEEDPASS (sealed, no passphrase), GS_EBADKEY
+ * (wrong passphrase), GS_ECORRUPT if its content is not a valid key,
  * GS_EIO, GS_ENOMEM.
  */
-int gs_identity_create(const char *dir, struct gs_identity **out);
-/*
- * Loads dir/site.key. Returns 0 and *out, GS_ENOTFOUND, GS_EPERM if the
- * file is readable or writable by group or others, GS_ECORRUPT if its
- * content is not a valid key, GS_EIO, GS_ENOMEM.
- */
-int gs_identity_load(const char *dir, struct gs_identity **out);
+int gs_identity_load(const char *dir, const char *pass,
+    struct gs_identity **out);
 /* Wipes and frees; sets *id to NULL. Accepts NULL. */
 void gs_identity_destroy(struct gs_identity **id);
 

@@ -325,6 +325,19 @@ gs_item_id_site(const uint8_t author[32], uint8_t out[GS_ITEM_ID_LEN])
 }
 
 void
+gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
+    uint8_t out[GS_ITEM_ID_LEN])
+{
+	static const char dom[] = "gemsync-revoke-v1";
+	struct gs_iov parts[3];
+
+	parts[0] = (struct gs_iov){ dom, sizeof(dom) - 1 };
+	parts[1] = (struct gs_iov){ author, 32 };
+	parts[2] = (struct gs_iov){ revoked, 32 };
+	item_hash(parts, 3, out);
+}
+
+void
 gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN])
 {
@@ -370,4 +383,31 @@ gs_item_id_reservation_for(const uint8_t author[32],
 		return 0;
 	}
 	return gs_item_id_reservation_date(author, event, date, out);
+}
+
+void
+gs_item_id_confirmation(const uint8_t author[32],
+    const uint8_t resource[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN])
+{
+	static const char dom[] = "gemsync-confirm-v1";
+	struct gs_iov parts[3];
+
+	parts[0] = (struct gs_iov){ dom, sizeof(dom) - 1 };
+	parts[1] = (struct gs_iov){ author, 32 };
+	parts[2] = (struct gs_iov){ resource, GS_ITEM_ID_LEN };
+	item_hash(parts, 3, out);
+}
+
+int
+gs_item_id_confirmation_for(const uint8_t author[32],
+    const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN])
+{
+	const char *res = gs_fields_get(f, "resource");
+	uint8_t resource[GS_ITEM_ID_LEN];
+
+	if (res == NULL || strlen(res) != 2 * GS_ITEM_ID_LEN ||
+	    gs_unhex(res, resource, GS_ITEM_ID_LEN) != 0)
+		return GS_EINVAL;
+	gs_item_id_confirmation(author, resource, out);
+	return 0;
 }

@@ -156,8 +156,20 @@ int gs_item_id_reservation_date(const uint8_t author[32],
  * or not an item ID, or "date" is not 10 bytes long. */
 int gs_item_id_reservation_for(const uint8_t author[32],
     const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN]);
+/* The 16-byte ID of author's revocation of the site key revoked (one per
+ * revoking and revoked site). */
+void gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
+    uint8_t out[GS_ITEM_ID_LEN]);
 /* The 16-byte ID of author's reservation on event (one per site and event). */
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);
+/* The 16-byte ID of author's confirmation of resource (one per site and
+ * resource, docs/internals/storage-format.md). */
+void gs_item_id_confirmation(const uint8_t author[32],
+    const uint8_t resource[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);
+/* The ID of author's confirmation of f's "resource". GS_EINVAL when
+ * "resource" is absent or not an item ID. */
+int gs_item_id_confirmation_for(const uint8_t author[32],
+    const struct gs_fields *f, uint8_t out[GS_ITEM_ID_LEN]);
 
 #endif

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "grow.h"
 #include "log.h"
+#include "siteid.h"
 #include "state.h"
 #include "store.h"
 #include "trust.h"
@@ -95,6 +96,118 @@ gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32])
 	return r->trust == NULL || gs_trust_visible(r->trust, owner);
 }
 
+/* Does revocation v count here? */
+static bool
+revocation_applies(const struct gs_replica *r,
+    const struct replica_revocation *v)
+{
+	const struct gs_trust_site *s;
+
+	if (memcmp(v->by, v->revoked, 32) == 0 ||
+	    memcmp(v->by, gs_identity_pk(r->id), 32) == 0)
+		return true;
+	s = r->trust != NULL ? gs_trust_get(r->trust, v->revoked) : NULL;
+	return s != NULL && s->introduced && memcmp(s->introducer, v->by,
+	    32) == 0;
+}
+
+bool
+gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
+    uint64_t *last_seq, uint8_t *by)
+{
+	const struct replica_revocation *best = NULL;
+
+	for (size_t i = 0; i < r->nrevs; i++) {
+		const struct replica_revocation *v = &r->revs[i];
+		if (memcmp(v->revoked, pk, 32) != 0 ||
+		    !revocation_applies(r, v))
+			continue;
+		if (best == NULL || v->last_seq < best->last_seq)
+			best = v;
+	}
+	if (best == NULL)
+		return false;
+	if (last_seq != NULL)
+		*last_seq = best->last_seq;
+	if (by != NULL)
+		memcpy(by, best->by, 32);
+	return true;
+}
+
+/* Is header (with sig) a valid change by author numbered seq? */
+static int
+proof_half(const uint8_t *hdr, size_t len, const uint8_t *sig,
+    const uint8_t author[32], uint64_t seq)
+{
+	struct gs_change *c = NULL;
+	int ret = gs_change_verify(hdr, len, sig, 64, NULL, 0, &c);
+
+	if (ret == 0 && (memcmp(c->author, author, 32) != 0 || c->seq != seq))
+		ret = GS_EPROTO;
+	gs_change_destroy(&c);
+	return ret;
+}
+
+int
+gs_replica_equivocation_add(struct gs_replica *r,
+    const struct gs_equivoc_row *e)
+{
+	const struct gs_trust_site *s;
+	int64_t before = 0, after = 0;
+	int ret;
+
+	if (e->len_a == e->len_b && memcmp(e->hdr_a, e->hdr_b, e->len_a) == 0)
+		return GS_EPROTO;
+	ret = proof_half(e->hdr_a, e->len_a, e->sig_a, e->author, e->seq);
+	if (ret == 0)
+		ret = proof_half(e->hdr_b, e->len_b, e->sig_b, e->author,
+		    e->seq);
+	if (ret != 0)
+		return ret;
+	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
+	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
+	    (s == NULL || s->trust == GS_TRUST_PENDING))
+		return 0;
+	ret = gs_store_equivocation_count(r->store, &before);
+	if (ret != 0 || before >= GS_EQUIVOC_MAX)
+		return ret;
+	ret = gs_store_equivocation_add(r->store, e->author, e->seq,
+	    e->hdr_a, e->len_a, e->sig_a, e->hdr_b, e->len_b, e->sig_b);
+	if (ret == 0)
+		ret = gs_store_equivocation_count(r->store, &after);
+	return ret != 0 ? ret : after > before;
+}
+
+int
+replica_revocation_parse(const struct gs_fields *f, uint8_t revoked[32],
+    uint64_t *last_seq)
+{
+	const char *site = gs_fields_get(f, "site");
+	const char *seq = gs_fields_get(f, "last_seq");
+	char *end;
+
+	if (site == NULL || seq == NULL || gs_siteid_parse(site, revoked) != 0)
+		return GS_EINVAL;
+	*last_seq = strtoull(seq, &end, 10);
+	return *end == '\0' && end != seq ? 0 : GS_EINVAL;
+}
+
+int
+replica_revocation_note(struct gs_replica *r, const uint8_t by[32],
+    const uint8_t revoked[32], uint64_t last_seq)
+{
+	struct replica_revocation *v;
+	int ret = gs_grow(&r->revs, &r->caprevs, r->nrevs, sizeof(*r->revs), 8);
+
+	if (ret != 0)
+		return ret;
+	v = &r->revs[r->nrevs++];
+	memcpy(v->revoked, revoked, 32);
+	memcpy(v->by, by, 32);
+	v->last_seq = last_seq;
+	return 0;
+}
+
 const struct gs_identity *
 gs_replica_identity(const struct gs_replica *r)
 {
@@ -111,6 +224,24 @@ size_t
 gs_replica_corrupt_count(const struct gs_replica *r)
 {
 	return r->corrupt.n;
+}
+
+bool
+gs_replica_catching_up(const struct gs_replica *r)
+{
+	return r->catching_up;
+}
+
+int
+gs_replica_set_catching_up(struct gs_replica *r, bool on)
+{
+	const uint8_t v = on ? '1' : '0';
+	int ret;
+
+	ret = gs_store_meta_set(r->store, "catchup", &v, 1);
+	if (ret == 0)
+		r->catching_up = on;
+	return ret;
 }
 
 /* ---- the item cache ---- */
@@ -505,6 +636,21 @@ on_own_last(const struct gs_stored_change *c, void *arg)
 	return 0;
 }
 
+/* Notes one stored revocation (a light item: its merged state). */
+static int
+on_revocation_item(struct gs_item *it, void *arg)
+{
+	struct gs_replica *r = arg;
+	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
+	uint8_t revoked[32];
+	uint64_t last;
+
+	if (st == NULL || replica_revocation_parse(&st->fields, revoked,
+	    &last) != 0)
+		return 0;   /* a corrupt item is reported as such elsewhere */
+	return replica_revocation_note(r, st->owner, revoked, last);
+}
+
 int
 replica_reload(struct gs_replica *r)
 {
@@ -523,6 +669,10 @@ replica_reload(struct gs_replica *r)
 	own = gs_seqmap_get(&r->authors, me);
 	if (rc == 0 && own > 0)
 		rc = gs_store_change_by_seq(r->store, me, own, on_own_last, r);
+	r->nrevs = 0;
+	if (rc == 0)
+		rc = gs_replica_foreach(r, GS_TYPE_REVOCATION,
+		    on_revocation_item, r);
 	return rc;
 }
 
@@ -545,6 +695,8 @@ gs_replica_close(struct gs_replica **rp)
 	replica_pending_clear(r);
 	free(r->pending);
 	free(r->touched);
+	free(r->revs);
+	free(r->endorse);
 	gs_itemset_destroy(&r->items);
 	gs_vault_destroy(&r->vault);
 	gs_identity_destroy(&r->id);
@@ -688,4 +840,18 @@ gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid)
 {
 	return gs_store_change_by_seq(r->store, author, seq, on_rowid, rowid);
+}
+
+static int
+on_hlc(const struct gs_stored_change *c, void *arg)
+{
+	*(uint64_t *)arg = c->hlc;
+	return 0;
+}
+
+int
+gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc)
+{
+	return gs_store_change_by_seq(r->store, author, seq, on_hlc, hlc);
 }

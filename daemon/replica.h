@@ -36,7 +36,7 @@ struct gs_replica_opts {
 };
 
 /* Refusal reasons are error codes; by_reason is indexed by -code. */
-#define GS_REASONS 32
+#define GS_REASONS 64
 struct gs_apply_stats {
 	unsigned applied;
 	unsigned dup;                 /* already held: a no-op, not a refusal */
@@ -106,6 +106,28 @@ int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
  */
 bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
+/*
+ * Whether a revocation of site pk is in effect here (docs/internals/
+ * trust.md): one written by pk itself, by this site, or by the introducer
+ * through which this site trusts pk. Then *last_seq (if not NULL) is the
+ * last of pk's sequence numbers accepted (the lowest such cut) and by (if
+ * not NULL) receives the revoking site. pk's changes numbered beyond it
+ * are refused (GS_EREVOKED); those up to it stay, marked.
+ */
+bool gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
+    uint64_t *last_seq, uint8_t *by);
+/*
+ * Checks a proof of equivocation received from a peer: both headers
+ * verify under e->author with e->seq, and differ. It is kept when its
+ * author is this site or a site known here (not pending), and fewer than
+ * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
+ * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
+ * or a storage error.
+ */
+#define GS_EQUIVOC_MAX 1000
+struct gs_equivoc_row;
+int gs_replica_equivocation_add(struct gs_replica *r,
+    const struct gs_equivoc_row *e);
 const struct gs_identity *gs_replica_identity(const struct gs_replica *r);
 const uint8_t *gs_replica_pk(const struct gs_replica *r);
 /* Items whose stored data failed authentication. */
@@ -237,6 +259,18 @@ size_t gs_replica_author_count(const struct gs_replica *r);
 uint64_t gs_replica_change_count(const struct gs_replica *r);
 
 /*
+ * Catch-up after a restore (docs/internals/reliability.md): a site
+ * restored from a backup may have signed changes after it, which its
+ * peers hold. Until it has them back, signing a new change could reuse
+ * one of their sequence numbers (an equivocation), so gs_replica_write()
+ * refuses with GS_ECATCHUP. The flag is the meta key "catchup", set by
+ * the restore and kept across restarts. set_catching_up writes it (0 or
+ * a storage error; memory follows only on success).
+ */
+bool gs_replica_catching_up(const struct gs_replica *r);
+int gs_replica_set_catching_up(struct gs_replica *r, bool on);
+
+/*
  * Reads stored changes with rowid > after in apply order, at most limit
  * (0: no limit), unsealing bodies, and calls cb with each as it travels.
  * The wire change is lent for the call. A change whose body cannot be
@@ -246,6 +280,9 @@ typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
     uint64_t seq, const struct gs_wire_change *w, void *arg);
 int gs_replica_changes_after(struct gs_replica *r, int64_t after,
     size_t limit, gs_replica_change_cb cb, void *arg);
+/* The HLC stamp of (author, seq): 0 and *hlc, or GS_ENOTFOUND. */
+int gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc);
 /* The rowid of (author, seq): 0 and *rowid, or GS_ENOTFOUND. */
 int gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid);

@@ -34,6 +34,18 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 	case GS_TYPE_RESERVATION:
 		/* from (author, event), or (author, event, date) for a date */
 		return gs_item_id_reservation_for(c->author, delta, out);
+	case GS_TYPE_CONFIRMATION:
+		/* from (author, resource) */
+		return gs_item_id_confirmation_for(c->author, delta, out);
+	case GS_TYPE_REVOCATION: {
+		uint8_t revoked[32];
+		uint64_t last;
+
+		if (replica_revocation_parse(delta, revoked, &last) != 0)
+			return GS_EINVAL;
+		gs_item_id_revocation(c->author, revoked, out);
+		return 0;
+	}
 	default:
 		gs_item_id_new(c->author, c->seq, out);
 		return 0;
@@ -44,13 +56,19 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
  * An item's ID is bound to what it is about: an edit may not move a
  * reservation to another event or another date (one reservation per
  * site, event and date). An edit naming the event names the date too
- * when the reservation has one; an edit may not name a date alone.
+ * when the reservation has one; an edit may not name a date alone. A
+ * confirmation stays about the resource its ID was derived from.
  */
 static bool
 keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
 {
 	uint8_t id[16];
 
+	if (c->type == GS_TYPE_CONFIRMATION)
+		/* a confirmation stays about its resource */
+		return gs_fields_get(delta, "resource") == NULL ||
+		    (gs_item_id_confirmation_for(c->author, delta, id) == 0 &&
+		    memcmp(id, c->item, 16) == 0);
 	if (c->type != GS_TYPE_RESERVATION)
 		return true;
 	if (gs_fields_get(delta, "event") == NULL)
@@ -292,6 +310,58 @@ erase_item(struct gs_replica *r, const struct gs_change *c,
 	return 0;
 }
 
+/*
+ * A revocation is one root change, with its body, never deleted nor
+ * edited; a site revoking itself names its own change as the last one
+ * kept (nothing it signs after it counts). Fills *rv with what it says.
+ */
+static int
+revocation_ok(const struct gs_change *c, const struct gs_fields *delta,
+    struct replica_revocation *rv)
+{
+	if (c->nparents != 0 || c->deleted || c->body == NULL ||
+	    replica_revocation_parse(delta, rv->revoked, &rv->last_seq) != 0)
+		return GS_EINVAL;
+	memcpy(rv->by, c->author, 32);
+	if (memcmp(rv->revoked, c->author, 32) == 0 && rv->last_seq != c->seq)
+		return GS_EINVAL;
+	return 0;
+}
+
+/*
+ * A revocation just stored: says that it now stops a site's new changes
+ * here, if it does, and when this site trusts the revoked site through
+ * an introduction, queues this site's own revocation with the same cut
+ * (written once the transaction commits), so that the sites this one
+ * introduced it to follow: a revocation travels down the introduction
+ * chain however many hops long (trust.md).
+ */
+static int
+took_effect(struct gs_replica *r, const struct replica_revocation *rv)
+{
+	const uint8_t *me = gs_identity_pk(r->id);
+	const struct gs_trust_site *s;
+	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
+	int ret;
+
+	if (!gs_replica_revoked(r, rv->revoked, NULL, NULL))
+		return 0;
+	gs_siteid_short(rv->revoked, sid);
+	gs_siteid_short(rv->by, by);
+	log_warnx("replica: site %s revoked by %s: its changes after "
+	    "number %llu are refused, the earlier ones stay, marked", sid, by,
+	    (unsigned long long)rv->last_seq);
+	s = r->trust != NULL ? gs_trust_get(r->trust, rv->revoked) : NULL;
+	if (memcmp(rv->by, me, 32) == 0 || memcmp(rv->by, rv->revoked,
+	    32) == 0 || s == NULL || !s->introduced)
+		return 0;
+	ret = gs_grow(&r->endorse, &r->capendorse, r->nendorse,
+	    sizeof(*r->endorse), 4);
+	if (ret == 0)
+		r->endorse[r->nendorse++] = *rv;
+	return ret;
+}
+
 /* Forgets a body that will not be stored. */
 static void
 drop_body(struct gs_change *c)
@@ -313,10 +383,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	const struct gs_state *seen = NULL;
 	struct gs_stored_change row;
 	struct gs_item *it;
+	struct replica_revocation rv;
 	const char *del;
 	uint8_t item[16], *sealed = NULL;
 	size_t sealed_len = 0;
-	uint64_t held;
+	uint64_t held, cut;
 	bool absorbed = false, erasure = false;
 	int ret;
 
@@ -328,6 +399,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = GS_ENOMEM;
 	if (ret != 0)
 		goto out;
+	/* a revoked key: what it signed after the revocation's cut */
+	if (gs_replica_revoked(r, c->author, &cut, NULL) && c->seq > cut) {
+		ret = GS_EREVOKED;
+		goto out;
+	}
 	/* which sequence */
 	held = gs_replica_seq(r, c->author);
 	if (c->seq <= held) {
@@ -356,6 +432,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		erasure = gs_fields_get(&delta, GS_FIELD_ERASED) != NULL;
 		if (erasure && (!is_erasure(&delta) || c->nparents == 0 ||
 		    (c->type != GS_TYPE_EVENT && c->type != GS_TYPE_RESOURCE)))
+			goto out;
+	}
+	if (c->type == GS_TYPE_REVOCATION) {
+		ret = revocation_ok(c, &delta, &rv);
+		if (ret != 0)
 			goto out;
 	}
 	/* where */
@@ -465,6 +546,14 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		ret = gs_seqmap_raise(&r->authors, c->author, c->seq);
 	if (ret != 0)
 		goto out;
+	if (c->type == GS_TYPE_REVOCATION) {
+		ret = replica_revocation_note(r, rv.by, rv.revoked,
+		    rv.last_seq);
+		if (ret == 0)
+			ret = took_effect(r, &rv);
+		if (ret != 0)
+			goto out;
+	}
 	r->nchanges++;
 	if (memcmp(c->author, gs_identity_pk(r->id), 32) != 0)
 		gs_hlc_observe(&r->clock, c->hlc, gs_wall_ms());
@@ -547,11 +636,54 @@ note_unknown(struct gs_replica *r)
 	gs_seqmap_clear(&r->unknown);
 }
 
+/* This site's own revocation of rv->revoked, with rv's cut. */
+static void
+endorse_one(struct gs_replica *r, const struct replica_revocation *rv)
+{
+	struct gs_fields f;
+	char sid[GS_SITEID_SIZE], by[GS_SITEID_SHORT], seq[24], why[96];
+	int rc;
+
+	gs_siteid_encode(rv->revoked, sid);
+	gs_siteid_short(rv->by, by);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)rv->last_seq);
+	snprintf(why, sizeof(why), "révoqué par le site %s", by);
+	gs_fields_init(&f);
+	rc = gs_fields_set(&f, "site", sid);
+	if (rc == 0)
+		rc = gs_fields_set(&f, "last_seq", seq);
+	if (rc == 0)
+		rc = gs_fields_set(&f, "reason", why);
+	if (rc == 0)
+		rc = gs_replica_write(r, NULL, GS_TYPE_REVOCATION, &f, false,
+		    NULL, 0, NULL, NULL);
+	gs_fields_clear(&f);
+	if (rc != 0 && rc != GS_EEXISTS)
+		log_warnx("replica: passing on the revocation of %.8s: %s; "
+		    "run gemsync site revoke to pass it on", sid,
+		    gs_strerror(rc));
+}
+
+/* Writes the revocations queued by the transaction that just ended. */
+static void
+endorse(struct gs_replica *r, int ret)
+{
+	struct replica_revocation *v = r->endorse;
+	size_t n = r->nendorse;
+
+	r->endorse = NULL;
+	r->nendorse = r->capendorse = 0;
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		endorse_one(r, &v[i]);
+	free(v);
+}
+
 int
 replica_finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 {
 	ret = end_tx(r, ret, from);
 	note_unknown(r);
+	endorse(r, ret);
 	return ret;
 }
 

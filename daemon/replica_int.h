@@ -21,6 +21,13 @@
 struct gs_trust;
 struct gs_vault;
 
+/* A revocation held here (an item of type GS_TYPE_REVOCATION). */
+struct replica_revocation {
+	uint8_t revoked[32];
+	uint8_t by[32];                /* its author: an introducer or revoked */
+	uint64_t last_seq;             /* revoked's changes up to it stay */
+};
+
 struct gs_replica {
 	struct gs_identity *id;        /* owned */
 	struct gs_vault *vault;        /* owned */
@@ -36,12 +43,27 @@ struct gs_replica {
 	bool busy;                     /* worked since the last gs_replica_idle() */
 	bool loaded_full;              /* full items cached since the last trim */
 	bool erased;                   /* the open transaction erased an item */
+	bool catching_up;              /* restored, own later changes awaited */
 	struct gs_seqmap unknown;      /* untrusted authors met by the open batch */
 	gs_replica_hook hook;
 	void *hook_arg;
 	struct gs_change **pending;    /* committed-soon changes for the hook */
 	size_t npending, cappending;
+	struct replica_revocation *revs;   /* owned: every revocation held */
+	size_t nrevs, caprevs;
+	struct replica_revocation *endorse; /* owned: to write once committed */
+	size_t nendorse, capendorse;
 };
+
+/*
+ * Reads a revocation's body: the revoked site and the last sequence of
+ * it that stays. 0 or GS_EINVAL.
+ */
+int replica_revocation_parse(const struct gs_fields *f, uint8_t revoked[32],
+    uint64_t *last_seq);
+/* Remembers a revocation stored by the open transaction (or at load). */
+int replica_revocation_note(struct gs_replica *r, const uint8_t by[32],
+    const uint8_t revoked[32], uint64_t last_seq);
 
 /* Remembers that an item failed authentication (logged once). */
 void replica_mark_corrupt(struct gs_replica *r, struct gs_item *it,

@@ -180,7 +180,7 @@ gs_replica_init_site(const char *data_dir, const char *key_file,
 		    strerror(errno));
 		goto out;
 	}
-	ret = gs_identity_create(data_dir, &id);
+	ret = gs_identity_create(data_dir, passphrase, &id);
 	if (ret != 0) {
 		snprintf(err, errlen, "clé du site : %s", gs_strerror(ret));
 		goto out;
@@ -210,6 +210,27 @@ out:
 	gs_vault_destroy(&v);
 	gs_identity_destroy(&id);
 	return ret;
+}
+
+/* What a facilitator reads when the site key cannot be loaded. */
+static void
+identity_error(const char *dir, int ret, char *err, size_t errlen)
+{
+	if (ret == GS_ENEEDPASS)
+		snprintf(err, errlen, "la clé du site %s/site.key est "
+		    "protégée par la phrase de passe, qui n'a pas été donnée : "
+		    "indiquez le fichier qui la contient dans la configuration "
+		    "([storage] passphrase_file, ou la variable "
+		    "GEMSYNC_PASSPHRASE), puis relancez gemsyncd", dir);
+	else if (ret == GS_EBADKEY)
+		snprintf(err, errlen, "la phrase de passe ne déverrouille pas "
+		    "la clé du site %s/site.key : vérifiez le fichier indiqué "
+		    "par [storage] passphrase_file, puis relancez gemsyncd",
+		    dir);
+	else
+		snprintf(err, errlen, "clé du site %s/site.key : %s%s", dir,
+		    gs_strerror(ret), ret == GS_EPERM ?
+		    " (le fichier doit être en mode 0600)" : "");
 }
 
 /* Checks the storage key and the site key against the database. */
@@ -244,6 +265,26 @@ check_keys(struct gs_replica *r, char *err, size_t errlen)
 		ret = GS_EBADKEY;
 	}
 	free(val);
+	return ret;
+}
+
+/* Reads the catch-up flag a restore left (meta "catchup" = "1"). */
+static int
+load_catchup(struct gs_replica *r)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = gs_store_meta_get(r->store, "catchup", &val, &len);
+	if (ret == GS_ENOTFOUND)
+		ret = 0;
+	else if (ret == 0)
+		r->catching_up = len == 1 && val[0] == '1';
+	free(val);
+	if (r->catching_up)
+		log_info("replica: restored from a backup, catching up: local "
+		    "writes wait for this site's later changes from its peers");
 	return ret;
 }
 
@@ -289,11 +330,9 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
 	}
 	r->store = st;
 	gs_hlc_init(&r->clock, (uint64_t)o->max_drift_s * 1000);
-	ret = gs_identity_load(o->data_dir, &r->id);
+	ret = gs_identity_load(o->data_dir, o->passphrase, &r->id);
 	if (ret != 0) {
-		snprintf(err, errlen, "clé du site %s/site.key : %s%s",
-		    o->data_dir, gs_strerror(ret), ret == GS_EPERM ?
-		    " (le fichier doit être en mode 0600)" : "");
+		identity_error(o->data_dir, ret, err, errlen);
 		goto out;
 	}
 	ret = gs_vault_open(o->key_file, o->passphrase, &r->vault);
@@ -329,6 +368,12 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
 	if (r->corrupt.n > 0)
 		log_warnx("replica: %zu items have stored data that fails "
 		    "authentication; they are shown as corrupt", r->corrupt.n);
+	ret = load_catchup(r);
+	if (ret != 0) {
+		snprintf(err, errlen, "lecture de la base de %s : %s",
+		    o->data_dir, gs_strerror(ret));
+		goto out;
+	}
 	*out = r;
 	r = NULL;
 	ret = 0;

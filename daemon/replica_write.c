@@ -56,6 +56,10 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	int ret;
 
 	gs_fields_init(&body);
+	/* a restored site must not reuse a sequence its peers hold */
+	ret = GS_ECATCHUP;
+	if (r->catching_up)
+		goto out;
 	if (item == NULL && type == GS_TYPE_SITE) {
 		gs_item_id_site(me, id);
 		item = gs_replica_item(r, id);
@@ -64,6 +68,20 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 		if (ret != 0)
 			goto out;
 		item = gs_replica_item(r, id);
+	} else if (item == NULL && type == GS_TYPE_CONFIRMATION) {
+		ret = gs_item_id_confirmation_for(me, delta, id);
+		if (ret != 0)
+			goto out;
+		item = gs_replica_item(r, id);
+	} else if (item == NULL && type == GS_TYPE_REVOCATION) {
+		/* final: one per revoked site, never edited */
+		ret = replica_revocation_parse(delta, pk, &seq);
+		if (ret != 0)
+			goto out;
+		gs_item_id_revocation(me, pk, id);
+		ret = GS_EEXISTS;
+		if (gs_replica_item(r, id) != NULL)
+			goto out;
 	} else if (item == NULL) {
 		gs_item_id_new(me, gs_replica_seq(r, me) + 1, id);
 	}

@@ -471,6 +471,37 @@ rule_endpoints(const char *v)
 	return NULL;
 }
 
+/* One site ID (a revoked site). */
+static const char *
+rule_site_id(const char *v)
+{
+	uint8_t pk[32];
+
+	if (gs_siteid_parse(v, pk) == 0)
+		return NULL;
+	return "doit être un identifiant de site complet (gemsync id)";
+}
+
+/* A sequence number: decimal digits, no sign nor leading zero, < 2^53. */
+static const char *
+rule_seqnum(const char *v)
+{
+	size_t n = strlen(v);
+	unsigned long long x = 0;
+
+	if (n == 0 || n > 16 || (v[0] == '0' && n > 1))
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(v[i]))
+			goto bad;
+		x = x * 10 + (unsigned long long)(v[i] - '0');
+	}
+	if (x < (1ULL << 53))
+		return NULL;
+bad:
+	return "doit être un numéro de modification, en chiffres seuls";
+}
+
 static const char *
 rule_hex32(const char *v)
 {
@@ -574,6 +605,13 @@ static const struct gs_enum_value resource_kinds[] = {
 	ENUM_END,
 };
 
+static const struct gs_enum_value resource_status[] = {
+	{ "active", "actif", "active" },
+	{ "temporarily_closed", "fermé temporairement", NULL },
+	{ "closed", "fermé", NULL },
+	ENUM_END,
+};
+
 /*
  * One row a field, by name. Columns: name, required, text kind, limit in
  * bytes, rule (NULL: free text), what an over-long value is told
@@ -608,9 +646,11 @@ static const struct field_def event_fields[] = {
 };
 
 static const struct field_def resource_fields[] = {
+	{ "accessibility", false, LINE, 1000, NULL, SAY_BYTES, NULL, false },
 	{ "address", false, LINE, 300, NULL, SAY_BYTES, NULL, false },
 	{ "description", false, MULTI, 4000, NULL, SAY_BYTES, NULL, false },
 	{ "editors", false, LINE, 1400, rule_sites, SAY_VALUE, NULL, false },
+	{ "eligibility", false, LINE, 500, NULL, SAY_BYTES, NULL, false },
 	{ "email", false, LINE, 254, rule_email, SAY_BYTES, NULL, false },
 	{ "hours", false, MULTI, 500, NULL, SAY_BYTES, NULL, false },
 	{ "kind", true, LINE, 32, NULL, SAY_VALUE, resource_kinds, false },
@@ -619,6 +659,7 @@ static const struct field_def resource_fields[] = {
 	{ "name", true, LINE, 200, rule_not_blank, SAY_BYTES, NULL, false },
 	{ "phone", false, LINE, 25, rule_phone, SAY_BYTES, NULL, false },
 	{ "postcode", false, LINE, 8, rule_postcode, SAY_VALUE, NULL, false },
+	{ "status", false, LINE, 32, NULL, SAY_VALUE, resource_status, false },
 	{ "town", false, LINE, 100, NULL, SAY_BYTES, NULL, false },
 	{ "url", false, LINE, 500, rule_url, SAY_BYTES, NULL, false },
 };
@@ -645,6 +686,16 @@ static const struct field_def reservation_fields[] = {
 	{ "waiting", false, LINE, 8, NULL, SAY_VALUE, yes_no, false },
 };
 
+static const struct field_def confirmation_fields[] = {
+	{ "resource", true, LINE, 64, rule_hex32, SAY_VALUE, NULL, false },
+};
+
+static const struct field_def revocation_fields[] = {
+	{ "last_seq", true, LINE, 16, rule_seqnum, SAY_VALUE, NULL, false },
+	{ "reason", false, LINE, 300, NULL, SAY_BYTES, NULL, false },
+	{ "site", true, LINE, 80, rule_site_id, SAY_VALUE, NULL, false },
+};
+
 struct type_def {
 	int type;               /* enum gs_item_type */
 	const char *name;
@@ -655,7 +706,8 @@ struct type_def {
 	state_rule_fn state_rule;   /* NULL: no rule across fields */
 };
 
-/* One row a type, in type order (GS_TYPE_MIN first, no gap). */
+/* One row a type, in type order (a number may be missing: types are
+ * assigned to features ahead of their rows). */
 #define TABLE(t) t, sizeof(t) / sizeof(t[0])
 static const struct type_def types[] = {
 	{ GS_TYPE_EVENT, "event", TABLE(event_fields), "cohosts", true,
@@ -665,28 +717,32 @@ static const struct type_def types[] = {
 	{ GS_TYPE_SITE, "site", TABLE(site_fields), NULL, false, NULL },
 	{ GS_TYPE_RESERVATION, "reservation", TABLE(reservation_fields), NULL,
 	    false, NULL },
+	{ GS_TYPE_CONFIRMATION, "confirmation", TABLE(confirmation_fields),
+	    NULL, false, NULL },
+	{ GS_TYPE_REVOCATION, "revocation", TABLE(revocation_fields), NULL,
+	    false, NULL },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
-_Static_assert(NTYPES == GS_TYPE_MAX - GS_TYPE_MIN + 1,
-    "one row in types[] per item type");
+_Static_assert(NTYPES <= GS_TYPE_MAX - GS_TYPE_MIN + 1,
+    "at most one row in types[] per item type");
 
 static const struct type_def *
 type_def(int type)
 {
-	const struct type_def *td;
-
-	if (type < GS_TYPE_MIN || type > GS_TYPE_MAX)
-		return NULL;
-	td = &types[type - GS_TYPE_MIN];
-	assert(td->type == type);
-	return td;
+	for (size_t i = 0; i < NTYPES; i++)
+		if (types[i].type == type)
+			return &types[i];
+	return NULL;
 }
 
 static const struct field_def *
 field_def(const struct type_def *td, const char *name)
 {
+	/* the first byte before strcmp: this runs for every field of
+	 * every change received */
 	for (size_t i = 0; i < td->nfields; i++)
-		if (strcmp(td->fields[i].name, name) == 0)
+		if (td->fields[i].name[0] == name[0] &&
+		    strcmp(td->fields[i].name, name) == 0)
 			return &td->fields[i];
 	return NULL;
 }

@@ -31,9 +31,18 @@ enum gs_item_type {
 	GS_TYPE_RESOURCE = 2,
 	GS_TYPE_SITE = 3,
 	GS_TYPE_RESERVATION = 4,
+	/* a site checked a resource's record: one item per (site, resource),
+	 * its latest change's HLC is the date it last did (confirm.h) */
+	GS_TYPE_CONFIRMATION = 5,
+	/*
+	 * A signed revocation of a site key, by an introducer or by the site
+	 * itself (docs/internals/trust.md). One per revoking and revoked site;
+	 * final: it takes no later change.
+	 */
+	GS_TYPE_REVOCATION = 6,
 };
 #define GS_TYPE_MIN 1
-#define GS_TYPE_MAX 4
+#define GS_TYPE_MAX 6
 
 #define GS_ITEM_ID_LEN 16
 #define GS_FIELD_DELETED "_deleted"
@@ -52,7 +61,9 @@ struct gs_verr {
 	char rule[200];
 };
 
-/* "event", "resource", "site", "reservation", or NULL if unknown. */
+/* "event", "resource", "site", "reservation", "confirmation",
+ * "revocation", or NULL if
+ * unknown (a number between GS_TYPE_MIN and GS_TYPE_MAX may be unknown). */
 const char *gs_item_type_name(int type);
 /* The type named s, or GS_EINVAL (s NULL or unknown). */
 int gs_item_type_parse(const char *s);

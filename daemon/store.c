@@ -243,6 +243,7 @@ enum schema_stmt {
 	SS_PEERS_ALL,
 	SS_EQUIVOC_ADD,
 	SS_EQUIVOC_COUNT,
+	SS_EQUIVOC_ALL,
 	SS_PENDING_UPDATE,
 	SS_PENDING_INSERT,
 	SS_PENDING_COUNT,
@@ -317,6 +318,8 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "hdr_a, sig_a, hdr_b, sig_b, seen) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[SS_EQUIVOC_COUNT] = "SELECT COUNT(*) FROM equivocations",
+	[SS_EQUIVOC_ALL] = "SELECT author, seq, hdr_a, sig_a, hdr_b, sig_b, "
+	    "seen FROM equivocations ORDER BY author, seq",
 	[SS_PENDING_UPDATE] = "UPDATE pending SET address = ?2, "
 	    "last_attempt = ?3, attempts = attempts + 1 WHERE curve = ?1",
 	[SS_PENDING_INSERT] = "INSERT INTO pending(curve, address, "
@@ -1463,6 +1466,35 @@ row_to_invite(sqlite3_stmt *s, struct gs_invite_row *r)
 	return 0;
 }
 
+/* Fills r from an equivocations row; the bytes are lent. */
+static int
+row_to_equivoc(sqlite3_stmt *s, struct gs_equivoc_row *r)
+{
+	int a, b;
+
+	memset(r, 0, sizeof(*r));
+	if (!col_fixed(s, 0, r->author, STORE_ID_LEN))
+		return GS_ECORRUPT;
+	r->seq = (uint64_t)sqlite3_column_int64(s, 1);
+	r->hdr_a = sqlite3_column_blob(s, 2);
+	a = sqlite3_column_bytes(s, 2);
+	r->sig_a = sqlite3_column_blob(s, 3);
+	if (sqlite3_column_bytes(s, 3) != STORE_SIG_LEN)
+		return GS_ECORRUPT;
+	r->hdr_b = sqlite3_column_blob(s, 4);
+	b = sqlite3_column_bytes(s, 4);
+	r->sig_b = sqlite3_column_blob(s, 5);
+	if (sqlite3_column_bytes(s, 5) != STORE_SIG_LEN)
+		return GS_ECORRUPT;
+	if (r->hdr_a == NULL || r->hdr_b == NULL || r->sig_a == NULL ||
+	    r->sig_b == NULL || a <= 0 || b <= 0)
+		return GS_ECORRUPT;
+	r->len_a = (size_t)a;
+	r->len_b = (size_t)b;
+	r->seen = sqlite3_column_int64(s, 6);
+	return 0;
+}
+
 /* Fills r from an items row (ITEM_COLS); the state is lent. */
 static int
 row_to_item(sqlite3_stmt *s, struct gs_item_row *r)
@@ -1500,7 +1532,8 @@ enum row_type {
 	RT_SITE,
 	RT_PEER,
 	RT_PENDING,
-	RT_INVITE
+	RT_INVITE,
+	RT_EQUIVOC
 };
 
 /* One decoded row, of the type its query names. */
@@ -1513,6 +1546,7 @@ union row {
 	struct gs_peer_row peer;
 	struct gs_pending_row pending;
 	struct gs_invite_row invite;
+	struct gs_equivoc_row equivoc;
 };
 
 /* The caller's callback, of the type matching the row type. */
@@ -1525,6 +1559,7 @@ union row_cb {
 	gs_store_peer_cb peer;
 	gs_store_pending_cb pending;
 	gs_store_invite_cb invite;
+	gs_store_equivoc_cb equivoc;
 };
 
 /* Decodes the current row of s as type t; GS_ECORRUPT if malformed. */
@@ -1548,6 +1583,8 @@ row_decode(enum row_type t, sqlite3_stmt *s, union row *r)
 		return row_to_pending(s, &r->pending);
 	case RT_INVITE:
 		return row_to_invite(s, &r->invite);
+	case RT_EQUIVOC:
+		return row_to_equivoc(s, &r->equivoc);
 	}
 	return GS_EINVAL;
 }
@@ -1573,6 +1610,8 @@ row_deliver(enum row_type t, const union row *r, union row_cb cb, void *arg)
 		return cb.pending(&r->pending, arg);
 	case RT_INVITE:
 		return cb.invite(&r->invite, arg);
+	case RT_EQUIVOC:
+		return cb.equivoc(&r->equivoc, arg);
 	}
 	return GS_EINVAL;
 }
@@ -1802,6 +1841,14 @@ int
 gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 {
 	return count_rows(st, SS_EQUIVOC_COUNT, "equivocation count", count);
+}
+
+int
+gs_store_equivocations_foreach(struct gs_store *st, gs_store_equivoc_cb cb,
+    void *arg)
+{
+	return query(st, SS_EQUIVOC_ALL, "equivocations", NULL, 0, RT_EQUIVOC,
+	    false, (union row_cb){ .equivoc = cb }, arg);
 }
 
 int
@@ -2120,4 +2167,99 @@ void
 gs_store_release_memory(struct gs_store *st)
 {
 	sqlite3_db_release_memory(st->db);
+}
+
+/* ---- online backup ---- */
+
+struct gs_store_backup {
+	struct gs_store *st;        /* lent: the source */
+	sqlite3 *dst;               /* owned: the copy */
+	sqlite3_backup *bk;         /* owned: SQLite's backup object */
+};
+
+int
+gs_store_backup_begin(struct gs_store *st, const char *path,
+    struct gs_store_backup **out)
+{
+	struct gs_store_backup *b = NULL;
+	int ret = GS_ENOMEM;
+	int fd, rc;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto out;
+	b->st = st;
+	/* created here, 0600 and exclusively: SQLite would make it 0644 */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		ret = errno == EEXIST ? GS_EEXISTS : GS_EIO;
+		log_warn("store: backup copy %s", path);
+		goto out;
+	}
+	close(fd);
+	ret = GS_EDB;
+	rc = sqlite3_open_v2(path, &b->dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		log_warnx("store: backup copy: %s", b->dst ?
+		    sqlite3_errmsg(b->dst) : "cannot open");
+		ret = map_rc(rc);
+		goto out;
+	}
+	b->bk = sqlite3_backup_init(b->dst, "main", st->db, "main");
+	if (b->bk == NULL) {
+		log_warnx("store: backup: %s", sqlite3_errmsg(b->dst));
+		ret = map_rc(sqlite3_errcode(b->dst));
+		if (ret == 0)
+			ret = GS_EDB;
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+	ret = 0;
+out:
+	gs_store_backup_end(&b);
+	return ret;
+}
+
+int
+gs_store_backup_step(struct gs_store_backup *b, int pages, int *remaining,
+    int *total)
+{
+	int ret = GS_EDB;
+	int rc;
+
+	rc = sqlite3_backup_step(b->bk, pages > 0 ? pages : 1);
+	if (remaining != NULL)
+		*remaining = sqlite3_backup_remaining(b->bk);
+	if (total != NULL)
+		*total = sqlite3_backup_pagecount(b->bk);
+	if (rc == SQLITE_DONE) {
+		ret = 1;
+		goto out;
+	}
+	if (rc == SQLITE_OK) {
+		ret = 0;
+		goto out;
+	}
+	log_warnx("store: backup step: %s (%d)", sqlite3_errmsg(b->dst), rc);
+	ret = map_rc(rc);
+	if (ret == 0)
+		ret = GS_EDB;
+out:
+	return ret;
+}
+
+void
+gs_store_backup_end(struct gs_store_backup **bp)
+{
+	struct gs_store_backup *b = *bp;
+
+	if (b == NULL)
+		return;
+	if (b->bk != NULL)
+		(void)sqlite3_backup_finish(b->bk);
+	if (b->dst != NULL)
+		(void)sqlite3_close(b->dst);
+	free(b);
+	*bp = NULL;
 }

@@ -178,6 +178,19 @@ int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
     const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b);
 int gs_store_equivocation_count(struct gs_store *st, int64_t *count);
+/* One recorded proof; the bytes are lent for the callback's time. */
+struct gs_equivoc_row {
+	uint8_t author[32];
+	uint64_t seq;
+	const uint8_t *hdr_a, *sig_a, *hdr_b, *sig_b;   /* sigs: 64 bytes */
+	size_t len_a, len_b;
+	int64_t seen;                /* when recorded here (s since epoch) */
+};
+typedef int (*gs_store_equivoc_cb)(const struct gs_equivoc_row *e,
+    void *arg);
+/* Calls cb for every proof, by author then sequence; stops on non-zero. */
+int gs_store_equivocations_foreach(struct gs_store *st,
+    gs_store_equivoc_cb cb, void *arg);
 
 /*
  * Connection attempts by transport (X25519) keys that the ZAP handler
@@ -287,6 +300,28 @@ int gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb,
 /* Calls cb with the ID of every item that has changes but no items row. */
 int gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb,
     void *arg);
+
+/*
+ * An online copy of the database into a new file (SQLite's backup API),
+ * made in steps so that the caller's loop serves requests in between.
+ * The copy is consistent: a write by the store's own connection between
+ * two steps is carried into the copy (SQLite updates it at once). Bodies
+ * and states stay sealed: the copy holds the same bytes.
+ *
+ * backup_begin creates path (it must not exist; mode 0600 under the
+ * caller's umask) and returns *out, owned by the caller: GS_EEXISTS,
+ * GS_EIO, GS_EDB, GS_ENOMEM. backup_step copies up to pages pages: 1 when
+ * the copy is complete, 0 when more remains, or GS_EBUSY, GS_EFULL,
+ * GS_EIO, GS_EDB (the copy is then useless: end it). *remaining and
+ * *total (optional) get SQLite's page counts. backup_end finishes, closes
+ * the copy and sets *b to NULL; accepts NULL; the file stays.
+ */
+struct gs_store_backup;
+int gs_store_backup_begin(struct gs_store *st, const char *path,
+    struct gs_store_backup **out);
+int gs_store_backup_step(struct gs_store_backup *b, int pages,
+    int *remaining, int *total);
+void gs_store_backup_end(struct gs_store_backup **b);
 
 /* Gives back the page cache's unused memory (an idle site's footprint). */
 void gs_store_release_memory(struct gs_store *st);

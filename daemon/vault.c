@@ -10,6 +10,7 @@
  * from the passphrase, with the 37 header bytes as associated data, so the
  * salt and limits cannot be altered without the open failing. The storage
  * key lives in guarded memory; the derived key is wiped as soon as used.
+ * The same wrapping seals the site's signing key (identity.c, "GSK2").
  */
 #include "vault.h"
 
@@ -26,9 +27,10 @@
 #define KIND_RAW 0
 #define KIND_PASS 1
 #define RAW_LEN (VAULT_MAGIC_LEN + 1 + GS_KEY_LEN)
-#define PASS_HDR_LEN (VAULT_MAGIC_LEN + 1 + GS_SALT_LEN + 8 + 8)
+#define PASS_HDR_LEN GS_WRAP_HDR_LEN
 #define PASS_LEN (PASS_HDR_LEN + GS_KEY_LEN + GS_SEAL_OVERHEAD)
 #define FILE_MAX PASS_LEN
+_Static_assert(GS_WRAP_LEN(GS_KEY_LEN) == PASS_LEN, "wrap layout");
 
 /*
  * Bounds on the Argon2id limits read from a key file: beyond them the
@@ -100,11 +102,9 @@ out:
 	return ret;
 }
 
-/*
- * Builds the passphrase form of the key file into buf (PASS_LEN bytes).
- */
-static int
-wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
+int
+gs_vault_wrap(const char magic[4], const uint8_t *secret, size_t len,
+    const char *pass, uint8_t *buf)
 {
 	int ret = GS_ENOMEM;
 	uint8_t *kek = gs_secure_alloc(GS_KEY_LEN);
@@ -113,7 +113,7 @@ wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
 
 	if (kek == NULL)
 		goto out;
-	memcpy(buf, VAULT_MAGIC, VAULT_MAGIC_LEN);
+	memcpy(buf, magic, VAULT_MAGIC_LEN);
 	buf[VAULT_MAGIC_LEN] = KIND_PASS;
 	gs_random(buf + VAULT_MAGIC_LEN + 1, GS_SALT_LEN);
 	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN, ops);
@@ -122,16 +122,15 @@ wrap_key(const uint8_t *key, const char *pass, uint8_t *buf)
 	    buf + VAULT_MAGIC_LEN + 1, ops, mem);
 	if (ret != 0)
 		goto out;
-	ret = gs_seal(kek, buf, PASS_HDR_LEN, key, GS_KEY_LEN,
-	    buf + PASS_HDR_LEN);
+	ret = gs_seal(kek, buf, PASS_HDR_LEN, secret, len, buf + PASS_HDR_LEN);
 out:
 	gs_secure_free(kek);
 	return ret;
 }
 
-/* Recovers the key from the passphrase form (buf holds PASS_LEN bytes). */
-static int
-unwrap_key(const uint8_t *buf, const char *pass, uint8_t *key)
+int
+gs_vault_unwrap(const uint8_t *buf, size_t len, const char *pass,
+    uint8_t *secret)
 {
 	int ret = GS_ECORRUPT;
 	uint8_t *kek = NULL;
@@ -158,7 +157,7 @@ unwrap_key(const uint8_t *buf, const char *pass, uint8_t *key)
 	/* Failure here means a wrong passphrase (or a tampered header). */
 	ret = GS_EBADKEY;
 	if (gs_open(kek, buf, PASS_HDR_LEN, buf + PASS_HDR_LEN,
-	    GS_KEY_LEN + GS_SEAL_OVERHEAD, key) != 0)
+	    len + GS_SEAL_OVERHEAD, secret) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -175,7 +174,8 @@ create_step(struct vault_work *w)
 
 	gs_random(w->v->key, GS_KEY_LEN);
 	if (w->passphrase != NULL && w->passphrase[0] != '\0') {
-		ret = wrap_key(w->v->key, w->passphrase, w->buf);
+		ret = gs_vault_wrap(VAULT_MAGIC, w->v->key, GS_KEY_LEN,
+		    w->passphrase, w->buf);
 		if (ret != 0)
 			return ret;
 		len = PASS_LEN;
@@ -217,7 +217,7 @@ open_step(struct vault_work *w)
 			log_warnx("vault: %s needs a passphrase", path);
 			return GS_EBADKEY;
 		}
-		ret = unwrap_key(buf, passphrase, w->v->key);
+		ret = gs_vault_unwrap(buf, GS_KEY_LEN, passphrase, w->v->key);
 		if (ret == GS_EBADKEY)
 			log_warnx("vault: wrong passphrase for %s", path);
 		return ret;
@@ -330,4 +330,105 @@ gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
 	ret = 0;
 out:
 	return ret;
+}
+
+/* ---- any small secret sealed under a passphrase ---- */
+
+#define PASSBLOB_MAGIC "GSP1"
+#define PASSBLOB_HDR_LEN (4 + GS_SALT_LEN + 8 + 8)
+
+int
+gs_vault_pass_seal(const char *passphrase, const uint8_t *pt, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	uint64_t ops = gs_pwhash_opslimit();
+	size_t mem = gs_pwhash_memlimit();
+	uint8_t *kek = NULL, *buf = NULL;
+	int ret = GS_EINVAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (passphrase == NULL || passphrase[0] == '\0')
+		goto out;
+	ret = GS_ETOOBIG;
+	if (len > GS_VAULT_PASS_MAX)
+		goto out;
+	ret = GS_ENOMEM;
+	kek = gs_secure_alloc(GS_KEY_LEN);
+	buf = malloc(PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD);
+	if (kek == NULL || buf == NULL)
+		goto out;
+	memcpy(buf, PASSBLOB_MAGIC, 4);
+	gs_random(buf + 4, GS_SALT_LEN);
+	put_le64(buf + 4 + GS_SALT_LEN, ops);
+	put_le64(buf + 4 + GS_SALT_LEN + 8, (uint64_t)mem);
+	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase),
+	    buf + 4, ops, mem);
+	if (ret == 0)
+		ret = gs_seal(kek, buf, PASSBLOB_HDR_LEN, pt, len,
+		    buf + PASSBLOB_HDR_LEN);
+	if (ret != 0)
+		goto out;
+	*out = buf;
+	*outlen = PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD;
+	buf = NULL;
+out:
+	gs_secure_free(kek);
+	free(buf);
+	return ret;
+}
+
+int
+gs_vault_pass_open(const char *passphrase, const uint8_t *ct, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	const uint8_t *salt = ct + 4;
+	uint8_t *kek = NULL, *pt = NULL;
+	uint64_t ops, mem;
+	size_t ptlen;
+	int ret = GS_ECORRUPT;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len < PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD ||
+	    len > PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD + GS_VAULT_PASS_MAX ||
+	    memcmp(ct, PASSBLOB_MAGIC, 4) != 0)
+		goto out;
+	ops = get_le64(salt + GS_SALT_LEN);
+	mem = get_le64(salt + GS_SALT_LEN + 8);
+	if (ops == 0 || ops > OPS_MAX || mem == 0 || mem > MEM_MAX)
+		goto out;
+	ret = GS_EBADKEY;
+	if (passphrase == NULL || passphrase[0] == '\0')
+		goto out;
+	ret = GS_ENOMEM;
+	ptlen = len - PASSBLOB_HDR_LEN - GS_SEAL_OVERHEAD;
+	kek = gs_secure_alloc(GS_KEY_LEN);
+	pt = gs_secure_alloc(ptlen > 0 ? ptlen : 1);
+	if (kek == NULL || pt == NULL)
+		goto out;
+	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase), salt,
+	    ops, (size_t)mem);
+	if (ret == GS_EINVAL)
+		ret = GS_ECORRUPT;
+	if (ret != 0)
+		goto out;
+	ret = GS_EBADKEY;
+	if (gs_open(kek, ct, PASSBLOB_HDR_LEN, ct + PASSBLOB_HDR_LEN,
+	    len - PASSBLOB_HDR_LEN, pt) != 0)
+		goto out;
+	*out = pt;
+	*outlen = ptlen;
+	pt = NULL;
+	ret = 0;
+out:
+	gs_secure_free(kek);
+	gs_secure_free(pt);
+	return ret;
+}
+
+void
+gs_vault_secret_free(uint8_t *p)
+{
+	gs_secure_free(p);
 }

@@ -17,6 +17,30 @@
 struct gs_vault;
 
 /*
+ * A secret wrapped by a passphrase: magic[4] 0x01 salt[16] opslimit[8 LE]
+ * memlimit[8 LE] (GS_WRAP_HDR_LEN bytes), then the secret sealed under an
+ * Argon2id key derived from the passphrase, the header as associated data.
+ */
+#define GS_WRAP_HDR_LEN (4 + 1 + 16 + 8 + 8)
+#define GS_WRAP_LEN(len) (GS_WRAP_HDR_LEN + (len) + 24 + 16)
+
+/*
+ * Writes the wrapped form of secret (len bytes) into buf, which holds
+ * GS_WRAP_LEN(len) bytes. pass is not empty. Returns 0, GS_ENOMEM,
+ * GS_EINVAL.
+ */
+int gs_vault_wrap(const char magic[4], const uint8_t *secret, size_t len,
+    const char *pass, uint8_t *buf);
+/*
+ * Recovers the len-byte secret from buf (GS_WRAP_LEN(len) bytes; the
+ * caller checked its magic) into secret (guarded memory). Returns 0,
+ * GS_EBADKEY (wrong passphrase), GS_ECORRUPT (unreasonable limits),
+ * GS_ENOMEM.
+ */
+int gs_vault_unwrap(const uint8_t *buf, size_t len, const char *pass,
+    uint8_t *secret);
+
+/*
  * Creates a new random storage key and writes it to path (0600, created
  * exclusively). With a passphrase (not NULL, not empty), the key is
  * wrapped with Argon2id. Returns 0 and *out, GS_EEXISTS, GS_EIO, GS_ENOMEM.
@@ -53,5 +77,29 @@ int gs_vault_keycheck_make(const struct gs_vault *v, uint8_t **out,
 /* 0 if the key check value was made with this key, GS_EBADKEY otherwise. */
 int gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
     size_t kclen);
+
+/*
+ * Seals len bytes (at most GS_VAULT_PASS_MAX) under a passphrase (not
+ * empty), the same way a storage key file is: "GSP1", a 16-byte salt,
+ * Argon2id opslimit and memlimit (8 bytes each, little endian), then
+ * XChaCha20-Poly1305 of pt under the Argon2id key, those 36 header bytes
+ * as associated data. *out is malloc'd (len + GS_VAULT_PASS_OVERHEAD
+ * bytes), owned by the caller. Returns 0, GS_EINVAL, GS_ETOOBIG,
+ * GS_ENOMEM, GS_ECRYPTO.
+ */
+#define GS_VAULT_PASS_MAX 4096
+#define GS_VAULT_PASS_OVERHEAD (4 + 16 + 8 + 8 + 24 + 16)
+int gs_vault_pass_seal(const char *passphrase, const uint8_t *pt, size_t len,
+    uint8_t **out, size_t *outlen);
+/*
+ * Opens what gs_vault_pass_seal made. *out is guarded memory (free it
+ * with gs_vault_secret_free), owned by the caller. Returns 0, GS_EBADKEY
+ * (wrong passphrase or altered bytes), GS_ECORRUPT (not such a blob, or
+ * unreasonable limits), GS_ENOMEM.
+ */
+int gs_vault_pass_open(const char *passphrase, const uint8_t *ct, size_t len,
+    uint8_t **out, size_t *outlen);
+/* Wipes and frees what gs_vault_pass_open returned. Accepts NULL. */
+void gs_vault_secret_free(uint8_t *p);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "confirm.h"
 #include "err.h"
 #include "fold.h"
 #include "grow.h"
@@ -430,6 +431,11 @@ w_middle(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	w_site_memo(w, r, m, st->owner);
 	gs_jw_key(w, "owner_name");
 	gs_jw_str(w, site_name(r, m, st->owner));
+	/* written by a site whose key was revoked since (trust.md) */
+	if (gs_replica_revoked(r, st->owner, NULL, NULL)) {
+		gs_jw_key(w, "owner_revoked");
+		gs_jw_bool(w, true);
+	}
 	/* when this site first stored it: with "created", how long it took */
 	if (gs_item_received_ms(it) > 0) {
 		gs_jw_key(w, "received");
@@ -507,14 +513,40 @@ parts_free(struct series_parts *p)
 }
 
 /*
+ * "verified": the latest confirmation of a resource from cf, {"by",
+ * "by_name", "date"}, or null when nobody confirmed it.
+ */
+static void
+w_verified(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+    const struct gs_confirms *cf, const uint8_t id[16])
+{
+	const struct gs_confirm *c = gs_confirms_latest(cf, id);
+
+	gs_jw_key(w, "verified");
+	if (c == NULL) {
+		gs_jw_null(w);
+		return;
+	}
+	gs_jw_obj(w);
+	gs_jw_key(w, "by");
+	w_site_memo(w, r, m, c->by);
+	gs_jw_key(w, "by_name");
+	gs_jw_str(w, site_name(r, m, c->by));
+	gs_jw_key(w, "date");
+	w_time(w, c->hlc);
+	gs_jw_obj_end(w);
+}
+
+/*
  * Writes one item; seats is the index to use for an event (not NULL). With
  * o, the item is a series and the occurrence o of it is written instead
  * (docs/control.md, "Occurrences"), with the parts of it shared by every
- * date from parts when not NULL.
+ * date from parts when not NULL. cf is the index of confirmations to use
+ * for a resource (not NULL).
  */
 static void
 w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
-    struct gs_item *it, struct gs_seats *seats,
+    struct gs_item *it, struct gs_seats *seats, const struct gs_confirms *cf,
     const struct gs_occurrence *o, struct series_parts *parts)
 {
 	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
@@ -582,6 +614,8 @@ w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_members(w, parts->text[2], parts->len[2]);
 	else
 		w_tail(w, it, st);
+	if (it->type == GS_TYPE_RESOURCE && cf != NULL)
+		w_verified(w, r, m, cf, it->id);
 	gs_jw_obj_end(w);
 }
 
@@ -627,7 +661,7 @@ gs_view_occurrence_text(struct gs_replica *r, struct gs_item *it,
 	if ((seats = gs_seats_build(r)) == NULL)
 		goto out;
 	gs_jw_init(&w);
-	w_item(&w, r, &memo, it, seats, &o, NULL);
+	w_item(&w, r, &memo, it, seats, NULL, &o, NULL);
 	*text = gs_jw_finish(&w);
 	if (*text != NULL)
 		ret = 0;
@@ -641,14 +675,18 @@ char *
 gs_view_item_text(struct gs_replica *r, struct gs_item *it)
 {
 	struct gs_seats *seats = NULL;
+	struct gs_confirms *cf = NULL;
 	struct gs_jw w;
 	struct name_memo memo = { .n = 0, .next = 0 };
 
 	if (it->type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		return NULL;
+	if (it->type == GS_TYPE_RESOURCE && (cf = gs_confirms_build(r)) == NULL)
+		return NULL;
 	gs_jw_init(&w);
-	w_item(&w, r, &memo, it, seats, NULL, NULL);
+	w_item(&w, r, &memo, it, seats, cf, NULL, NULL);
 	gs_seats_free(&seats);
+	gs_confirms_free(&cf);
 	return gs_jw_finish(&w);
 }
 
@@ -693,6 +731,7 @@ struct list_ctx {
 	size_t n, cap;
 	char *folded_q;            /* f->q folded (fold.h), or NULL */
 	struct occ_block *blocks;
+	const struct gs_confirms *cf;   /* resources' confirmations */
 	struct gs_verr *err;
 	int failed;                /* GS_ENOMEM, GS_EINVAL (err set) or 0 */
 };
@@ -771,6 +810,10 @@ keep(struct list_ctx *c, struct gs_item *it, const struct gs_state *st,
 		if (!keep_time(f, row->start_ms, end_ms))
 			return 0;
 	} else {
+		if (f->stale && (it->type != GS_TYPE_RESOURCE || st->deleted ||
+		    !gs_confirm_stale(gs_confirms_latest(c->cf, it->id),
+		    st->created_hlc, f->now_ms)))
+			return 0;
 		row->key = gs_fields_get(&st->fields, "name");
 		row->start_ms = 0;
 	}
@@ -952,6 +995,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 {
 	struct list_ctx c;
 	struct gs_seats *seats = NULL;
+	struct gs_confirms *cf = NULL;
 	struct gs_jw w;
 	struct name_memo memo = { .n = 0, .next = 0 };
 	int ret = GS_ENOMEM;
@@ -972,6 +1016,9 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 		}
 		gs_fold(f->q, c.folded_q, strlen(f->q) + 1);
 	}
+	if (type == GS_TYPE_RESOURCE && (cf = gs_confirms_build(r)) == NULL)
+		goto out;
+	c.cf = cf;
 	if (gs_replica_foreach(r, type, on_list_item, &c) != 0 || c.failed) {
 		ret = c.failed ? c.failed : GS_ENOMEM;
 		goto out;
@@ -986,7 +1033,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	gs_jw_key(&w, "items");
 	gs_jw_arr(&w);
 	for (size_t i = 0; i < c.n; i++)
-		w_item(&w, r, &memo, c.rows[i].it, seats, c.rows[i].o,
+		w_item(&w, r, &memo, c.rows[i].it, seats, cf, c.rows[i].o,
 		    c.rows[i].b != NULL ? &c.rows[i].b->parts : NULL);
 	gs_jw_arr_end(&w);
 	gs_jw_obj_end(&w);
@@ -1001,6 +1048,7 @@ out:
 		c.blocks = next;
 	}
 	gs_seats_free(&seats);
+	gs_confirms_free(&cf);
 	free(c.rows);
 	free(c.folded_q);
 	return ret;

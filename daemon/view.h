@@ -28,6 +28,8 @@ struct gs_list_filter {
 	const char *q;            /* NULL: none; substring, case and accents
 	                           * ignored (fold.h) */
 	bool all;                 /* include past and deleted items */
+	bool stale;               /* resources nobody vouched for in 6
+	                           * months only (confirm.h) */
 	int64_t now_ms;           /* "upcoming" is relative to this */
 	struct gs_recur_cache *cache;   /* lent: series' expansions, or NULL */
 };

@@ -5,7 +5,9 @@
  * way: bound the frame to the default max_frame (the transport's
  * ZMQ_MAXMSGSIZE), unpack a gs.PeerMsg with a gs_pbuf_budget of
  * 4 * max_frame + 64 KiB, then run a validation pass that mirrors the
- * checks of handle(), on_summary(), on_batch(), on_intro() and the refuse
+ * checks of handle(), on_summary(), on_batch(), on_intro(),
+ * on_equivocations() (both headers of a proof through gs_change_verify)
+ * and the refuse
  * log line: counts against their limits, 32-byte keys, every change of a
  * batch through gs_change_verify and its body through gs_fields_decode,
  * and the peer's reason text through gs_sanitize. It also checks that the
@@ -30,6 +32,7 @@
 #define MAX_AUTHORS 100000
 #define MAX_BATCH 4096
 #define MAX_INTRO 10000
+#define PROOFS_MAX 64
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,6 +95,32 @@ check_batch(const Gs__Batch *b)
 	}
 }
 
+/* What gs_replica_equivocation_add checks before it touches the store. */
+static void
+check_proofs(const Gs__Equivocations *eq)
+{
+	struct gs_change *c;
+
+	for (size_t i = 0; i < eq->n_proofs && i < PROOFS_MAX; i++) {
+		const Gs__EquivocationProof *q = eq->proofs[i];
+		if (q->author.len != 32 || q->sig_a.len != 64 ||
+		    q->sig_b.len != 64)
+			continue;
+		c = NULL;
+		if (gs_change_verify(q->header_a.data, q->header_a.len,
+		    q->sig_a.data, 64, NULL, 0, &c) == 0)
+			gs_change_destroy(&c);
+		else if (c != NULL)
+			abort();
+		c = NULL;
+		if (gs_change_verify(q->header_b.data, q->header_b.len,
+		    q->sig_b.data, 64, NULL, 0, &c) == 0)
+			gs_change_destroy(&c);
+		else if (c != NULL)
+			abort();
+	}
+}
+
 static void
 check_msg(const Gs__PeerMsg *m)
 {
@@ -141,6 +170,11 @@ check_msg(const Gs__PeerMsg *m)
 		for (size_t i = 0; i < m->intro->n_sites; i++)
 			if (m->intro->sites[i].len == 32)
 				(void)m->intro->sites[i].data[31];
+		break;
+	case GS__PEER_MSG__MSG_EQUIVOCATIONS:
+		if (m->equivocations == NULL)
+			abort();
+		check_proofs(m->equivocations);
 		break;
 	case GS__PEER_MSG__MSG_REFUSE:
 		if (m->refuse == NULL || m->refuse->reason == NULL)

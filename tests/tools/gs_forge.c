@@ -226,7 +226,7 @@ main(int argc, char **argv)
 		    "ENDPOINT SITE_ID TYPE ITEM SEQ PARENTS|- NAME=VALUE...\n");
 		return 2;
 	}
-	if (gs_crypto_init() != 0 || gs_identity_load(argv[a], &id) != 0 ||
+	if (gs_crypto_init() != 0 || gs_identity_load(argv[a], NULL, &id) != 0 ||
 	    gs_siteid_parse(argv[a + 2], server) != 0 ||
 	    (type = gs_item_type_parse(argv[a + 3])) < 0 ||
 	    (strcmp(argv[a + 4], "auto") != 0 &&

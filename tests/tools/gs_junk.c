@@ -925,7 +925,7 @@ main(int argc, char **argv)
 	seed = argc > 6 ? strtoull(argv[6], NULL, 10) :
 	    (unsigned long long)time(NULL);
 	j.rng = seed ? seed : 88172645463325252ull;
-	if (gs_crypto_init() != 0 || gs_identity_load(argv[2], &id) != 0 ||
+	if (gs_crypto_init() != 0 || gs_identity_load(argv[2], NULL, &id) != 0 ||
 	    gs_siteid_parse(argv[4], server) != 0 ||
 	    gs_pk_to_curve(server, server_curve) != 0) {
 		fprintf(stderr, "gs_junk: bad arguments\n");

@@ -65,7 +65,7 @@ fx_identity(const char *root, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", root, name);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(gs_identity_create(path, &id), 0);
+	assert_int_equal(gs_identity_create(path, NULL, &id), 0);
 	return id;
 }
 

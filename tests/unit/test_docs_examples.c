@@ -47,6 +47,9 @@
 #define EX_ITEM7 "d6a845dba78ddeb1c2089984fca3e077"
 #define EX_SITE "50a63721365454cf3cc8e1cf56c13c3b"
 #define EX_RESV "3b10f61ec7b9dbcc7c51b9bc917a694b"
+/* the author's confirmation of the resource EX_ITEM1 */
+#define EX_CONFIRM "6ec2787d517237282c5cf091d7d1c584"
+#define EX_REVOKE "20e86d9ee962113233d25bbcc596086b"
 #define EX_DATE "2026-12-22"
 #define EX_RESV_DATE "9bc1b0dae8b9258db115170d9586e7a1"
 #define EX_HLC_MS UINT64_C(1767225600123)
@@ -86,6 +89,14 @@ static const struct {
 	    "` | `" EX_RESV "` |" },
 	{ "docs/internals/storage-format.md", "on the date `" EX_DATE
 	    "` of that event | `" EX_RESV_DATE "` |" },
+	{ "docs/internals/storage-format.md", "confirmation ID of the resource `"
+	    EX_ITEM1 "` | `" EX_CONFIRM "` |" },
+	{ "docs/internals/storage-format.md", "`\"gemsync-confirm-v1\"` "
+	    "(18) ‖ author key (32) ‖ resource's item ID (16) | 66 |" },
+	{ "docs/internals/storage-format.md", "| revocation ID of the key by "
+	    "itself | `" EX_REVOKE "` |" },
+	{ "docs/internals/storage-format.md", "`\"gemsync-revoke-v1\"` (17) "
+	    "‖ revoking site's key (32) ‖ revoked site's key (32) | 81 |" },
 	{ "docs/internals/storage-format.md", "`\"gemsync-resv-date-v1\"` "
 	    "(20) ‖ author key (32) ‖ event's item ID (16) ‖ date key" },
 	{ "docs/internals/storage-format.md", "| milliseconds | 1767225600123 |" },
@@ -237,15 +248,17 @@ static void
 doc_item_id(const char *dom, const uint8_t author[32], const uint8_t *tail,
     size_t tail_len, uint8_t out[16])
 {
-	uint8_t buf[15 + 32 + 16], h[32];
+	uint8_t buf[18 + 32 + 16], h[32];
+	size_t dl = strlen(dom);
 
-	assert_int_equal(strlen(dom), 15);
+	/* "gemsync-item-v1" and the like (15), "gemsync-confirm-v1" (18) */
+	assert_true(dl == 15 || dl == 18);
 	assert_true(tail_len <= 16);
-	memcpy(buf, dom, 15);
-	memcpy(buf + 15, author, 32);
+	memcpy(buf, dom, dl);
+	memcpy(buf + dl, author, 32);
 	if (tail_len > 0)
-		memcpy(buf + 47, tail, tail_len);
-	gs_hash(buf, 47 + tail_len, h, sizeof(h));
+		memcpy(buf + dl + 32, tail, tail_len);
+	gs_hash(buf, dl + 32 + tail_len, h, sizeof(h));
 	memcpy(out, h, 16);
 }
 
@@ -260,6 +273,19 @@ doc_resv_date_id(const uint8_t author[32], const uint8_t ev[16],
 	memcpy(buf + 20, author, 32);
 	memcpy(buf + 52, ev, 16);
 	memcpy(buf + 68, date, 10);
+	gs_hash(buf, sizeof(buf), h, sizeof(h));
+	memcpy(out, h, 16);
+}
+
+/* The revocation ID, from the doc's description of its bytes. */
+static void
+doc_revoke_id(const uint8_t by[32], const uint8_t rv[32], uint8_t out[16])
+{
+	uint8_t buf[17 + 32 + 32], h[32];
+
+	memcpy(buf, "gemsync-revoke-v1", 17);
+	memcpy(buf + 17, by, 32);
+	memcpy(buf + 49, rv, 32);
 	gs_hash(buf, sizeof(buf), h, sizeof(h));
 	memcpy(out, h, 16);
 }
@@ -283,11 +309,15 @@ test_item_id_examples(void **state)
 	assert_hex(id, 16, EX_ITEM7);
 	gs_item_id_site(f->pk, id);
 	assert_hex(id, 16, EX_SITE);
+	gs_item_id_revocation(f->pk, f->pk, id);
+	assert_hex(id, 16, EX_REVOKE);
 	gs_item_id_reservation(f->pk, ev, id);
 	assert_hex(id, 16, EX_RESV);
 	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, EX_DATE, id),
 	    0);
 	assert_hex(id, 16, EX_RESV_DATE);
+	gs_item_id_confirmation(f->pk, ev, id);
+	assert_hex(id, 16, EX_CONFIRM);
 	/* only a 10-byte date key */
 	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, "2026-12-2",
 	    id), GS_EINVAL);
@@ -305,7 +335,7 @@ test_item_id_examples(void **state)
 static void
 test_item_id_algorithm(void **state)
 {
-	uint8_t author[32], ev[16], be[8], want[16], got[16];
+	uint8_t author[32], ev[16], rv[32], be[8], want[16], got[16];
 	uint64_t seq;
 
 	(void)state;
@@ -325,9 +355,16 @@ test_item_id_algorithm(void **state)
 		doc_item_id("gemsync-resv-v1", author, ev, 16, want);
 		gs_item_id_reservation(author, ev, got);
 		assert_memory_equal(got, want, 16);
+		doc_item_id("gemsync-confirm-v1", author, ev, 16, want);
+		gs_item_id_confirmation(author, ev, got);
+		assert_memory_equal(got, want, 16);
 		doc_resv_date_id(author, ev, "2027-01-05", want);
 		assert_int_equal(gs_item_id_reservation_date(author, ev,
 		    "2027-01-05", got), 0);
+		assert_memory_equal(got, want, 16);
+		gs_random(rv, sizeof(rv));
+		doc_revoke_id(author, rv, want);
+		gs_item_id_revocation(author, rv, got);
 		assert_memory_equal(got, want, 16);
 	}
 }

@@ -352,6 +352,142 @@ test_equivocation(void **state)
 	gs_change_destroy(&next);
 }
 
+/* A revocation of who's key by by, keeping who's changes up to last. */
+static struct gs_change *
+revocation(const struct gs_identity *by, const struct gs_identity *who,
+    uint64_t seq, uint64_t hlc, const char *last)
+{
+	uint8_t item[16], *body = NULL;
+	size_t len = 0;
+	struct gs_change *c;
+
+	gs_item_id_revocation(gs_identity_pk(by), gs_identity_pk(who), item);
+	fx_body_kv(&body, &len, "last_seq", last, "site",
+	    gs_identity_siteid(who), NULL);
+	c = fx_sign(gs_identity_sk(by), item, GS_TYPE_REVOCATION, seq, hlc,
+	    NULL, 0, false, body, len);
+	free(body);
+	return c;
+}
+
+/*
+ * A self-revocation acts at once and after a restart: the key's changes
+ * numbered after it are refused, those before stay; it names itself as
+ * the last kept, takes no edit; a revocation by a site that did not
+ * introduce the revoked one is kept and does nothing.
+ */
+static void
+test_revocation_rules(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *e1 = fx_root_event(f->a, 1, t, "Avant");
+	struct gs_change *byb = revocation(f->b, f->a, 1, t + 1, "1");
+	struct gs_change *bad = revocation(f->a, f->a, 2, t + 2, "1");
+	struct gs_change *self = revocation(f->a, f->a, 2, t + 2, "2");
+	struct gs_change *e3 = fx_root_event(f->a, 3, t + 3, "Après");
+	struct gs_change *ed = fx_edit(f->a, 3, t + 3, self, "reason", "x");
+	struct gs_change *e2 = fx_root_event(f->a, 2, t + 4, "Encore");
+	struct gs_change *bed = fx_edit(f->b, 2, t + 5, byb, "last_seq", "0");
+	uint64_t last = 0;
+
+	assert_int_equal(fx_apply_c(f, e1), 0);
+	/* B did not introduce A here: kept, no effect */
+	assert_int_equal(fx_apply_c(f, byb), 0);
+	assert_false(gs_replica_revoked(f->r, gs_identity_pk(f->a), NULL,
+	    NULL));
+	/* final: no edit */
+	assert_int_equal(fx_apply_c(f, bed), GS_EINVAL);
+	/* a self-revocation must name itself as the last change kept */
+	assert_int_equal(fx_apply_c(f, bad), GS_EINVAL);
+	assert_int_equal(fx_apply_c(f, self), 0);
+	assert_true(gs_replica_revoked(f->r, gs_identity_pk(f->a), &last,
+	    NULL));
+	assert_int_equal(last, 2);
+	assert_int_equal(fx_apply_c(f, e3), GS_EREVOKED);
+	assert_int_equal(fx_apply_c(f, ed), GS_EREVOKED);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(fx_apply_c(f, e3), GS_EREVOKED);
+	assert_string_equal(fx_title_of(f, e1->item), "Avant");
+	/* the equivocating twin of the revocation is not a way around it */
+	assert_int_equal(fx_apply_c(f, e2), GS_EEQUIVOC);
+	gs_change_destroy(&e1);
+	gs_change_destroy(&byb);
+	gs_change_destroy(&bad);
+	gs_change_destroy(&self);
+	gs_change_destroy(&e3);
+	gs_change_destroy(&ed);
+	gs_change_destroy(&e2);
+	gs_change_destroy(&bed);
+}
+
+/* A proof of equivocation from a peer is checked before it is kept. */
+static void
+test_equivocation_proof(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *one = fx_root_event(f->a, 1, t, "Un");
+	struct gs_change *two = fx_root_event(f->a, 1, t, "Deux");
+	struct gs_change *other = fx_root_event(f->a, 2, t, "Autre");
+	struct gs_change *u1 = fx_root_event(f->u, 1, t, "Un");
+	struct gs_change *u2 = fx_root_event(f->u, 1, t, "Deux");
+	struct gs_equivoc_row e;
+	uint8_t sig[64];
+	int64_t n = -1;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.author, gs_identity_pk(f->a), 32);
+	e.seq = 1;
+	e.hdr_a = one->header;
+	e.len_a = one->header_len;
+	e.sig_a = one->sig;
+	e.hdr_b = one->header;
+	e.len_b = one->header_len;
+	e.sig_b = one->sig;
+	/* the same change twice proves nothing */
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), GS_EPROTO);
+	/* another sequence number is no equivocation */
+	e.hdr_b = other->header;
+	e.len_b = other->header_len;
+	e.sig_b = other->sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), GS_EPROTO);
+	/* a signature that does not verify */
+	memcpy(sig, two->sig, 64);
+	sig[3] ^= 1;
+	e.hdr_b = two->header;
+	e.len_b = two->header_len;
+	e.sig_b = sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), GS_EBADSIG);
+	/* another author named */
+	e.sig_b = two->sig;
+	memcpy(e.author, gs_identity_pk(f->b), 32);
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), GS_EPROTO);
+	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
+	assert_int_equal(n, 0);
+	/* a true proof: kept once */
+	memcpy(e.author, gs_identity_pk(f->a), 32);
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 1);
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	/* a true proof about a site unknown here: not kept */
+	memcpy(e.author, gs_identity_pk(f->u), 32);
+	e.hdr_a = u1->header;
+	e.len_a = u1->header_len;
+	e.sig_a = u1->sig;
+	e.hdr_b = u2->header;
+	e.len_b = u2->header_len;
+	e.sig_b = u2->sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	gs_change_destroy(&one);
+	gs_change_destroy(&two);
+	gs_change_destroy(&other);
+	gs_change_destroy(&u1);
+	gs_change_destroy(&u2);
+}
+
 /* Both of an equivocating pair in one batch: the first wins. */
 static void
 test_equivocation_in_batch(void **state)
@@ -1141,6 +1277,8 @@ main(void)
 		FX_TEST(test_sequence_gap),
 		FX_TEST(test_missing_parent),
 		FX_TEST(test_equivocation),
+		FX_TEST(test_revocation_rules),
+		FX_TEST(test_equivocation_proof),
 		FX_TEST(test_equivocation_in_batch),
 		FX_TEST(test_blocked_and_untrusted),
 		FX_TEST(test_unknown_author_pending_after_batch),

@@ -115,9 +115,9 @@ test_identity_round_trip(void **state)
 	uint8_t sig[GS_SIG_LEN], parsed[GS_PK_LEN];
 	FILE *fp;
 
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ENOTFOUND);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ENOTFOUND);
 	assert_null(a);
-	assert_int_equal(gs_identity_create(f->dir, &a), 0);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &a), 0);
 	assert_non_null(a);
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -135,7 +135,7 @@ test_identity_round_trip(void **state)
 	assert_int_equal(gs_siteid_parse(line, parsed), 0);
 	assert_memory_equal(parsed, gs_identity_pk(a), GS_PK_LEN);
 
-	assert_int_equal(gs_identity_load(f->dir, &b), 0);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &b), 0);
 	assert_non_null(b);
 	assert_memory_equal(gs_identity_pk(a), gs_identity_pk(b), GS_PK_LEN);
 	assert_memory_equal(gs_identity_sk(a), gs_identity_sk(b), GS_SK_LEN);
@@ -163,15 +163,15 @@ test_identity_no_overwrite(void **state)
 	uint8_t before[128], after[128];
 	size_t nb, na;
 
-	assert_int_equal(gs_identity_create(f->dir, &a), 0);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &a), 0);
 	nb = slurp(key, before, sizeof(before));
-	assert_int_equal(gs_identity_create(f->dir, &b), GS_EEXISTS);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &b), GS_EEXISTS);
 	assert_null(b);
 	na = slurp(key, after, sizeof(after));
 	assert_int_equal(na, nb);
 	assert_memory_equal(before, after, nb);
 	/* And the existing key still loads as the same identity. */
-	assert_int_equal(gs_identity_load(f->dir, &b), 0);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &b), 0);
 	assert_memory_equal(gs_identity_pk(a), gs_identity_pk(b), GS_PK_LEN);
 	gs_identity_destroy(&a);
 	gs_identity_destroy(&b);
@@ -185,15 +185,15 @@ test_identity_perm(void **state)
 	struct gs_identity *a = NULL;
 	char *key = path_in(f, "site.key");
 
-	assert_int_equal(gs_identity_create(f->dir, &a), 0);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &a), 0);
 	gs_identity_destroy(&a);
 	assert_int_equal(chmod(key, 0644), 0);
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_EPERM);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_EPERM);
 	assert_null(a);
 	assert_int_equal(chmod(key, 0620), 0);
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_EPERM);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_EPERM);
 	assert_int_equal(chmod(key, 0400), 0);
-	assert_int_equal(gs_identity_load(f->dir, &a), 0);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), 0);
 	gs_identity_destroy(&a);
 	free(key);
 }
@@ -206,7 +206,7 @@ test_identity_corrupt(void **state)
 	char *key = path_in(f, "site.key");
 	uint8_t orig[68], buf[68];
 
-	assert_int_equal(gs_identity_create(f->dir, &a), 0);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &a), 0);
 	gs_identity_destroy(&a);
 	assert_int_equal(slurp(key, orig, sizeof(orig)), sizeof(orig));
 
@@ -214,33 +214,79 @@ test_identity_corrupt(void **state)
 	memcpy(buf, orig, sizeof(buf));
 	buf[0] = 'X';
 	spew(key, buf, sizeof(buf));
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ECORRUPT);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ECORRUPT);
 	assert_null(a);
 
 	/* One flipped bit in the seed: the pair no longer matches. */
 	memcpy(buf, orig, sizeof(buf));
 	buf[4 + 5] ^= 0x01;
 	spew(key, buf, sizeof(buf));
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ECORRUPT);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ECORRUPT);
 
 	/* One flipped bit in the stored public key. */
 	memcpy(buf, orig, sizeof(buf));
 	buf[4 + 32 + 7] ^= 0x40;
 	spew(key, buf, sizeof(buf));
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ECORRUPT);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ECORRUPT);
 
 	/* Restored, it loads again. */
 	spew(key, orig, sizeof(orig));
-	assert_int_equal(gs_identity_load(f->dir, &a), 0);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), 0);
 	gs_identity_destroy(&a);
 
 	/* Truncated. */
 	assert_int_equal(truncate(key, 40), 0);
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ECORRUPT);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ECORRUPT);
 	/* Empty. */
 	assert_int_equal(truncate(key, 0), 0);
-	assert_int_equal(gs_identity_load(f->dir, &a), GS_ECORRUPT);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &a), GS_ECORRUPT);
 	assert_null(a);
+	free(key);
+}
+
+/* With a passphrase the signing key is sealed: no raw key bytes on disk,
+ * no load without the passphrase; a raw key is sealed on first load. */
+static void
+test_identity_sealed(void **state)
+{
+	struct fixture *f = *state;
+	struct gs_identity *a = NULL, *b = NULL;
+	char *key = path_in(f, "site.key");
+	uint8_t buf[200], pk[32];
+	size_t n;
+
+	assert_int_equal(gs_identity_create(f->dir, "sel de mer", &a), 0);
+	memcpy(pk, gs_identity_pk(a), 32);
+	n = (size_t)slurp(key, buf, sizeof(buf));
+	assert_int_equal(n, 4 + 1 + 16 + 16 + 64 + 40);
+	assert_memory_equal(buf, "GSK2", 4);
+	assert_null(memmem(buf, n, gs_identity_sk(a), 32));
+	assert_null(memmem(buf, n, pk, 32));
+	gs_identity_destroy(&a);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &b), GS_ENEEDPASS);
+	assert_int_equal(gs_identity_load(f->dir, "", &b), GS_ENEEDPASS);
+	assert_int_equal(gs_identity_load(f->dir, "sel de roche", &b),
+	    GS_EBADKEY);
+	assert_null(b);
+	assert_int_equal(gs_identity_load(f->dir, "sel de mer", &b), 0);
+	assert_memory_equal(gs_identity_pk(b), pk, 32);
+	gs_identity_destroy(&b);
+
+	/* a raw key (created before a passphrase was chosen) */
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(gs_identity_create(f->dir, NULL, &a), 0);
+	memcpy(pk, gs_identity_pk(a), 32);
+	gs_identity_destroy(&a);
+	assert_int_equal(slurp(key, buf, sizeof(buf)), 68);
+	assert_int_equal(gs_identity_load(f->dir, "sel de mer", &b), 0);
+	gs_identity_destroy(&b);
+	n = (size_t)slurp(key, buf, sizeof(buf));
+	assert_int_equal(n, 141);
+	assert_memory_equal(buf, "GSK2", 4);
+	assert_int_equal(gs_identity_load(f->dir, NULL, &b), GS_ENEEDPASS);
+	assert_int_equal(gs_identity_load(f->dir, "sel de mer", &b), 0);
+	assert_memory_equal(gs_identity_pk(b), pk, 32);
+	gs_identity_destroy(&b);
 	free(key);
 }
 
@@ -441,6 +487,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_identity_perm,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_corrupt,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_sealed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_raw,
 		    setup, teardown),

@@ -204,7 +204,8 @@ test_resource_text(void **state)
 	    "\"fields\":{\"kind\":\"gem\",\"name\":\"GEM la Passerelle\","
 	    "\"town\":\"Lyon\"},\"heads\":[\"%s\",\"%s\"],\"id\":\"%s\","
 	    "\"owner\":\"%s\",\"owner_name\":\"\",\"received\":\"%s\","
-	    "\"type\":\"resource\",\"updated\":\"2025-01-02T03:04:05.681Z\"}",
+	    "\"type\":\"resource\",\"updated\":\"2025-01-02T03:04:05.681Z\","
+	    "\"verified\":null}",
 	    sid_b, x2, sid_b, x1, h1, h2, item, sid_b, recv);
 	assert_text(f, id, want);
 	gs_change_destroy(&root);

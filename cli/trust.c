@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * trust.c: `gemsync site revoke` and `gemsync key revoke`, the signed
+ * revocations that travel to every site (site.revoke and key.revoke in
+ * docs/control.md; how they act in docs/internals/trust.md).
+ */
+#include "gemsync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_REASON, OPT_YES };
+
+static const struct cli_opt revoke_opts[] = {
+	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	  0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct cli_opt key_opts[] = {
+	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	  0 },
+	{ "yes", NULL, OPT_YES, "confirme : la clé de ce site ne pourra plus "
+	  "rien écrire", 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+struct revoke_ctx {
+	const char *reason;
+	int yes;
+};
+
+static int
+on_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct revoke_ctx *a = arg;
+
+	(void)name;
+	if (id == OPT_REASON)
+		a->reason = value;
+	else
+		a->yes = 1;
+	return 0;
+}
+
+/* Sends command with params (and the reason) and prints what was done. */
+static int
+send_revoke(struct cli_ctx *cli, const char *command, struct cli_kv *params,
+    const struct revoke_ctx *a, const char *done)
+{
+	json_t *root = NULL;
+	char *site = NULL;
+	int ret;
+
+	if (a->reason != NULL && cli_kv_add(params, "reason", a->reason) < 0)
+		return cli_nomem();
+	ret = cli_doc(cli, command, params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		site = cli_out_clean(cli_doc_str(root, "site_id"));
+		printf("%s : %s\n", done, site != NULL ? site : "?");
+		printf("Ses modifications jusqu'au n° %lld restent, marquées ; "
+		    "les suivantes seront refusées par les sites voisins dès "
+		    "qu'ils recevront la révocation.\n", (long long)
+		    json_integer_value(json_object_get(root, "last_seq")));
+	}
+	free(site);
+	json_decref(root);
+	return ret;
+}
+
+int
+cli_cmd_site_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct revoke_ctx a = { NULL, 0 };
+	struct cli_kv params = { 0 };
+	char *pos[1];
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_args(cli, cmd, revoke_opts, on_opt, &a, argc, argv, pos,
+	    1, "il manque l'identifiant du site (SITE-ID)");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	if (cli_kv_add(&params, "site", pos[0]) < 0) {
+		ret = cli_nomem();
+		goto out;
+	}
+	ret = send_revoke(cli, "site.revoke", &params, &a, "Site révoqué");
+out:
+	cli_kv_clear(&params);
+	return ret;
+}
+
+int
+cli_cmd_key_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct revoke_ctx a = { NULL, 0 };
+	struct cli_kv params = { 0 };
+	char *pos[1];
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_args(cli, cmd, key_opts, on_opt, &a, argc, argv, pos, 0,
+	    "");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	if (!a.yes) {
+		ret = cli_usage(cmd, "la révocation est définitive : ce site ne "
+		    "pourra plus rien écrire. Ajoutez --yes pour confirmer");
+		goto out;
+	}
+	ret = send_revoke(cli, "key.revoke", &params, &a,
+	    "Clé de ce site révoquée");
+out:
+	cli_kv_clear(&params);
+	return ret;
+}
