@@ -496,6 +496,12 @@ int cli_cmd_site_revoke(struct cli_ctx *, const struct cli_cmd *, int,
 int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_invite_revoke(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
 /*
  * Finds gemsyncd beside the running gemsync (init.c): writes its path
  * into out and returns 0, or -1 to fall back on PATH.

@@ -51,7 +51,7 @@ static const struct cli_cmd commands[] = {
 	  N_("creates the site's identity and database (runs gemsyncd --init)"),
 	  "[--passphrase-file FICHIER]", NULL },
 	{ { "id", NULL, NULL }, cli_cmd_id,
-	  N_("shows the site's ID"), NULL, NULL },
+	  N_("shows the site's ID"), "[--words]", NULL },
 	{ { "status", NULL, NULL }, cli_cmd_status,
 	  N_("shows the state of gemsyncd (the default command)"), NULL, NULL },
 	{ { "event", "add", NULL }, cli_cmd_event_add,
@@ -184,6 +184,20 @@ static const struct cli_cmd commands[] = {
 	{ { "restore", NULL, NULL }, cli_cmd_restore,
 	  "remet le site d'une sauvegarde (gemsyncd arrêté)",
 	  "FICHIER [--passphrase-file F] [--force]", RESTORE_NOTES },
+	{ { "invite", "list", NULL }, cli_cmd_invite_list,
+	  "liste les invitations de ce site", NULL, NULL },
+	{ { "invite", "revoke", NULL }, cli_cmd_invite_revoke,
+	  "annule une invitation", "ID|NOM", NULL },
+	{ { "invite", NULL, NULL }, cli_cmd_invite,
+	  "crée une invitation : une ligne à coller sur l'autre site",
+	  "[--name NOM] [--expires 7d] [--uses 1] [--qr]",
+	  "Sur l'autre site, « gemsync join LIGNE » ajoute ce site comme "
+	  "voisin ;\nce site l'accepte dès sa première connexion : rien "
+	  "d'autre à faire.\n" },
+	{ { "join", NULL, NULL }, cli_cmd_join,
+	  "rejoint le site qui a fait l'invitation", "INVITATION [--name NOM]",
+	  "INVITATION est la ligne GS1-... que « gemsync invite » a "
+	  "affichée.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -423,6 +437,11 @@ find_cmd(const char *w0, const char *w1)
 static int
 is_group(const char *w0)
 {
+	/* a word that is also a command alone (invite) is not a group */
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].words[0], w0) == 0 &&
+		    commands[i].words[1] == NULL)
+			return 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].words[0], w0) == 0 &&
 		    commands[i].words[1] != NULL)

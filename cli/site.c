@@ -137,6 +137,51 @@ is_gossip(const json_t *p)
 	return src != NULL && strcmp(src, "gossip") == 0;
 }
 
+/* Whether the daemon knows the site and what to run to accept it. */
+static int
+has_command(const json_t *p)
+{
+	return cli_doc_str(p, "command") != NULL;
+}
+
+/*
+ * A knocking site that said who it is: its name and town as it announced
+ * them, its six words to compare on the phone, and the exact command.
+ */
+static void
+print_known(const json_t *p)
+{
+	char *name = cli_out_clean_cut(cli_doc_str(p, "name"), 40);
+	char *town = cli_out_clean_cut(cli_doc_str(p, "town"), 30);
+	char *words = cli_out_clean(cli_doc_str(p, "words"));
+	char *cmd = cli_out_clean(cli_doc_str(p, "command"));
+	char *sid = cli_out_clean(cli_doc_str(p, "site_id"));
+	char intro[GS_SITEID_SHORT], when[64];
+
+	cli_out_time_or_never(json_object_get(p, "first_attempt"), when,
+	    sizeof(when));
+	printf("\n« %s »%s%s%s\n", name != NULL && name[0] ? name :
+	    "sans nom", town != NULL && town[0] ? " (" : "",
+	    town != NULL && town[0] ? town : "",
+	    town != NULL && town[0] ? ")" : "");
+	printf("  site : %s\n", sid != NULL ? sid : "?");
+	printf("  mots : %s\n", words != NULL ? words : "?");
+	if (is_gossip(p)) {
+		introducer(p, intro);
+		printf("  connu par : %s, depuis le %s\n", intro, when);
+	} else {
+		printf("  s'est connecté depuis %s, %lld fois depuis le %s\n",
+		    cli_doc_str(p, "address") ? cli_doc_str(p, "address") : "?",
+		    cli_doc_int(p, "attempts", 0), when);
+	}
+	printf("  pour l'accepter : %s\n", cmd != NULL ? cmd : "?");
+	free(name);
+	free(town);
+	free(words);
+	free(cmd);
+	free(sid);
+}
+
 /* Sites heard of from peers: the full site ID, to copy into site trust. */
 static int
 table_gossip(const json_t *pending, struct cli_table *t)
@@ -152,7 +197,7 @@ table_gossip(const json_t *pending, struct cli_table *t)
 	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
-		if (!is_gossip(p))
+		if (!is_gossip(p) || has_command(p))
 			continue;
 		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
 		town = cli_out_clean_cut(cli_doc_str(p, "town"), 25);
@@ -187,7 +232,7 @@ table_conn(const json_t *pending, struct cli_table *t)
 	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
-		if (is_gossip(p))
+		if (is_gossip(p) || has_command(p))
 			continue;
 		/* 16 hex are enough to tell keys apart; --json has all 64. */
 		clean = cli_out_clean(cli_doc_str(p, "transport_key"));
@@ -216,6 +261,8 @@ static int
 print_pending(const json_t *pending)
 {
 	struct cli_table g = { 0 }, c = { 0 };
+	const json_t *p;
+	size_t i, known = 0;
 	int ret = CLI_EXIT_REFUSED;
 
 	if (json_array_size(pending) == 0) {
@@ -226,6 +273,15 @@ print_pending(const json_t *pending)
 		cli_nomem();
 		goto out;
 	}
+	json_array_foreach(pending, i, p) {
+		if (!has_command(p))
+			continue;
+		if (known++ == 0)
+			printf("Sites qui attendent votre décision :\n");
+		print_known(p);
+	}
+	if (known > 0 && (g.nrows > 1 || c.nrows > 1))
+		fputc('\n', stdout);
 	if (g.nrows > 1) {
 		puts(_("Sites known through other sites, not accepted yet:"));
 		cli_table_print(&g);
@@ -239,13 +295,10 @@ print_pending(const json_t *pending)
 	puts(_("\n"
 	    "Before accepting a site, check its identity with the person in "
 	    "charge:\n"
-	    "they run « gemsync id --json » on their side and read you its "
-	    "site_id and\n"
-	    "transport_key (compare with « gemsync --json site pending »). "
-	    "Then:\n"
-	    "  gemsync site trust SITE-ID\n"
-	    "  gemsync peer add SITE-ID tcp://HOST:PORT\n"
-	    "To refuse: gemsync site block SITE-ID"));
+	    "they run « gemsync id --words » on their side and read you its "
+	    "six words;\n"
+	    "they must be those shown here. To refuse: gemsync site block "
+	    "SITE-ID"));
 	ret = CLI_EXIT_OK;
 out:
 	cli_table_free(&g);

@@ -95,6 +95,19 @@ void gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32]);
 int gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
     const char *endpoint, const char *label, bool introducer);
 /*
+ * Starts a join (gemsync join): pk was just added as a peer; its
+ * connection is reopened and every hello to it carries the invitation
+ * proof (id, mac), until the daemon stops. GS_ENOTFOUND if pk is no peer.
+ */
+int gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const uint8_t id[8], const uint8_t mac[32]);
+/*
+ * How the join with pk went: 0 no answer yet, 1 accepted (the inviter
+ * talks to us), or the GS_EINV* error it refused with. GS_ENOTFOUND when
+ * no join with pk is in progress.
+ */
+int gs_gossip_join_state(struct gs_gossip *g, const uint8_t pk[32]);
+/*
  * Forgets the peer pk: its row, its connection and its counters. Returns
  * 0, GS_ENOTFOUND if pk is not in the peers table, or a store error.
  */
