@@ -229,10 +229,10 @@ out:
 enum { OPT_TAKE, OPT_SET };
 
 static const struct cli_opt resolve_opts[] = {
-	{ "take", "CHANGEMENT", OPT_TAKE, N_("keeps the values of this change "
+	{ "take", N_("CHANGE"), OPT_TAKE, N_("keeps the values of this change "
 	    "(the 12\n"
 	    "characters gemsync conflicts show prints)"), 0 },
-	{ "set", "CHAMP=VALEUR", OPT_SET, N_("gives this value to the field "
+	{ "set", N_("FIELD=VALUE"), OPT_SET, N_("gives this value to the field "
 	    "(repeatable);\n"
 	    "_deleted=1 keeps the deletion, _deleted=0\n"
 	    "keeps the item"), 0 },

@@ -198,11 +198,11 @@ struct export_args {
 enum { EX_CSV = 1, EX_HSDS, EX_OUT };
 
 static const struct cli_opt export_opts[] = {
-	{ "csv", "FICHIER", EX_CSV, "un seul fichier CSV pour un tableur "
+	{ "csv", N_("FILE"), EX_CSV, "un seul fichier CSV pour un tableur "
 	  "(UTF-8, « ; »)\n(- : la sortie standard)", 0 },
 	{ "hsds", NULL, EX_HSDS, "un paquet HSDS 3.0 (tables CSV et "
 	  "datapackage.json)\ndans le dossier de -o", 0 },
-	{ "output", "DOSSIER", EX_OUT, "le dossier du paquet HSDS (créé "
+	{ "output", N_("DIR"), EX_OUT, "le dossier du paquet HSDS (créé "
 	  "s'il n'existe pas)", 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };

@@ -29,7 +29,7 @@ static const struct cli_opt export_opts[] = {
 	  "sortie...)", 0 },
 	{ "members", NULL, OPT_MEMBERS, "aussi les événements réservés aux "
 	  "adhérents\n(pas pour un calendrier public)", 0 },
-	{ "output", "FICHIER", OPT_OUT, "écrit le calendrier dans ce fichier "
+	{ "output", N_("FILE"), OPT_OUT, "écrit le calendrier dans ce fichier "
 	  "(sinon\nsur la sortie standard)", 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };

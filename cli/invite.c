@@ -23,9 +23,9 @@
 enum { OPT_NAME, OPT_EXPIRES, OPT_USES, OPT_QR };
 
 static const struct cli_opt invite_opts[] = {
-	{ "name", "NOM", OPT_NAME, "nom de l'invitation (pour qui elle est), "
+	{ "name", N_("NAME"), OPT_NAME, "nom de l'invitation (pour qui elle est), "
 	  "vu dans invite list", 0 },
-	{ "expires", "TEMPS", OPT_EXPIRES, "durée de validité : 7d (défaut), "
+	{ "expires", N_("TIME"), OPT_EXPIRES, "durée de validité : 7d (défaut), "
 	  "12h, 30min...", 0 },
 	{ "uses", "N", OPT_USES, "nombre de sites qui peuvent s'en servir "
 	  "(défaut 1)", 0 },
@@ -223,7 +223,7 @@ out:
 }
 
 static const struct cli_opt join_opts[] = {
-	{ "name", "NOM", OPT_NAME, "nom à afficher pour le site qui invite", 0 },
+	{ "name", N_("NAME"), OPT_NAME, "nom à afficher pour le site qui invite", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 

@@ -468,9 +468,9 @@ out:
 
 /* The options that follow the field options of add and edit. */
 static const struct cli_opt extra_opts[] = {
-	{ "field", "NOM=VALEUR", OPT_FIELD,
+	{ "field", N_("NAME=VALUE"), OPT_FIELD,
 	  N_("any field (repeatable)"), 0 },
-	{ "clear", "CHAMP", OPT_CLEAR, N_("clears the field (repeatable)"), 0 },
+	{ "clear", N_("FIELD"), OPT_CLEAR, N_("clears the field (repeatable)"), 0 },
 	/* types with dates (events) */
 	{ "allow-past", NULL, OPT_ALLOW_PAST,
 	  N_("accepts a date more than a day past"), 0 },

@@ -42,7 +42,7 @@ static const struct cli_opt programme_opts[] = {
 	  "adhérents\n(programme affiché au GEM, pas en ligne)", 0 },
 	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier, "
 	  "sortie...)", 0 },
-	{ "output", "DOSSIER", OPT_OUT, "dossier où écrire index.html et "
+	{ "output", N_("DIR"), OPT_OUT, "dossier où écrire index.html et "
 	  "programme.ics\n(créé s'il manque)", 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };

@@ -81,7 +81,7 @@ static const struct cli_opt list_opts[] = {
 	  "for 6 months (resource confirm)"), 0 },
 	{ "kind", "K", 0, N_("only this kind of resource"), 0 },
 	{ "town", "T", 0, N_("only this town"), 0 },
-	{ "search", "TEXTE", 0, N_("searches the text"), 0 },
+	{ "search", N_("TEXT"), 0, N_("searches the text"), 0 },
 	{ "all", NULL, 0, N_("includes the deleted resources"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };

@@ -13,13 +13,13 @@
 enum { OPT_REASON, OPT_YES };
 
 static const struct cli_opt revoke_opts[] = {
-	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	{ "reason", N_("TEXT"), OPT_REASON, "pourquoi (montré aux autres sites)",
 	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct cli_opt key_opts[] = {
-	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	{ "reason", N_("TEXT"), OPT_REASON, "pourquoi (montré aux autres sites)",
 	  0 },
 	{ "yes", NULL, OPT_YES, "confirme : la clé de ce site ne pourra plus "
 	  "rien écrire", 0 },
