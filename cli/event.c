@@ -632,7 +632,7 @@ print_reserved(const json_t *item, const char *seats, const char *date)
 	    date != NULL ? date : "");
 	conf = cli_doc_int(mine, "confirmed", 0);
 	wait = cli_doc_int(mine, "waiting", 0);
-	printf("« %s » (%s)%s\n", title != NULL ? title : "?",
+	printf(_("\"%s\" (%s)%s\n"), title != NULL ? title : "?",
 	    id != NULL ? id : "?", when);
 	if (n == 0) {
 		puts(_("Reservation cancelled: this site holds no seat "

@@ -23,11 +23,12 @@
 #include "siteid.h"
 
 static const struct cli_word item_types[] = {
-	{ "event", "événement" },
-	{ "resource", "ressource" },
-	{ "site", "site" },
-	{ "reservation", "réservation" },
-	{ "confirmation", "vérification" },
+	{ "event", N_("event") },
+	{ "resource", N_("resource") },
+	{ "site", N_("site") },
+	{ "reservation", N_("reservation") },
+	/* TRANSLATORS: a resource confirmation item: a site checked it */
+	{ "confirmation", N_("check") },
 	{ NULL, NULL },
 };
 
@@ -374,11 +375,11 @@ print_item(const json_t *item)
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)%s", name, sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	else
-		snprintf(owner, sizeof(owner), "site %s%s", sid,
+		snprintf(owner, sizeof(owner), _("site %s%s"), sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	free(name);
 	cli_out_lv(_(tail[1]), width, owner, NULL);
 	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));
