@@ -17,6 +17,8 @@ contents, the French words of values a person types, the French dates)
 carries a marker comment: `/* fr: document */` or `/* fr: value */`.
 On a line with code it covers the literals of that line; alone on its
 line it covers the next statement (up to its `;`, e.g. a whole table).
+`/* fr: document begin */` ... `/* fr: document end */` covers all
+between (the functions that write the programme page).
 Exit 0 when clean, 1 with the culprits as FILE:LINE: literal.
 """
 import re
@@ -35,6 +37,7 @@ FRENCH_WORDS = re.compile(
     r"(?![\w-])", re.IGNORECASE)
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[ ,.:;'!?]+[A-Za-z]{2,}")
 MARKER = re.compile(r"\bfr:\s*(document|value)\b")
+BLOCK = re.compile(r"\bfr:\s*(document|value)\s+(begin|end)\b")
 
 TOKEN = re.compile(r"""
     (?P<comment>/\*.*?\*/|//[^\n]*)
@@ -61,6 +64,7 @@ def scan(path):
     line_has_code = False
     marked_lines = set()      # lines a marker on the same line covers
     marked_stmt = False       # a marker alone on its line: until ';'
+    in_block = False          # between "fr: document begin" and "end"
     stack = []                # identifiers before each open '('
     prev_ident = None
     for m in TOKEN.finditer(src):
@@ -71,7 +75,10 @@ def scan(path):
             line_has_code = False
             continue
         if kind == "comment":
-            if MARKER.search(tok):
+            block = BLOCK.search(tok)
+            if block:
+                in_block = block.group(2) == "begin"
+            elif MARKER.search(tok):
                 if line_has_code:
                     marked_lines.add(line)
                 else:
@@ -93,12 +100,14 @@ def scan(path):
             marked_stmt = False
         elif kind == "string":
             call = stack[-1] if stack else None
-            if call in WRAPPERS or marked_stmt:
+            if call in WRAPPERS or marked_stmt or in_block:
                 pass
             elif looks_french(tok) or (call in PRINTERS and
                                        ENGLISH_WORDS.search(tok)):
                 bad.append((line, tok))
         prev_ident = None
+    if in_block:
+        bad.append((line, "(a /* fr: ... begin */ without its end)"))
     # a marker on a line with code also covers that line's literals
     return [(n, t) for n, t in bad if n not in marked_lines]
 
