@@ -172,8 +172,11 @@ wall_tm(const char *s, struct tm *tm)
 void
 cli_out_day_fr(const char *s, char *out, size_t outlen)
 {
+	/* French in every language: the house style's dates */
+	/* fr: value */
 	static const char *const days[] = { "dimanche", "lundi", "mardi",
 	    "mercredi", "jeudi", "vendredi", "samedi" };
+	/* fr: value */
 	static const char *const months[] = { "janvier", "février", "mars",
 	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	    "novembre", "décembre" };
