@@ -5,7 +5,8 @@
  * is one CSV a spreadsheet opens (UTF-8 with its mark, ";"), its columns
  * the resource fields of cli/resource.c's table under their labels
  * (translated; an import also reads the English labels and the field
- * names); the cells stay French (value words, dates); HSDS 3.0 packages are written and read by hsds.c. An import
+ * names), the cells French (value words, dates) in every language; HSDS
+ * 3.0 packages are written and read by hsds.c. An import
  * checks every row with the daemon's own rules (item.check) before it
  * writes any, names each bad row by its line, and matches each row to a
  * resource already held by a stable key, so the same file imported again

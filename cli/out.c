@@ -230,7 +230,7 @@ void
 cli_out_time_or_never(const json_t *v, char *out, size_t outlen)
 {
 	if (!json_is_string(v)) {
-		snprintf(out, outlen, "jamais");
+		snprintf(out, outlen, "%s", _("never"));
 		return;
 	}
 	cli_out_localtime(json_string_value(v), out, outlen);

@@ -33,7 +33,8 @@ FRENCH_CHARS = re.compile("[éèàùçêâîôûëïüœæÉÈÀÙÇÊÂÎÔÛË
 FRENCH_WORDS = re.compile(
     r"(?<![\w%-])(le|la|les|des|du|une|est|sont|pas|aucun|aucune|vous|"
     r"votre|vos|avec|pour|dans|sur|sans|puis|cette|ces|et|aux|ou|ne|qui|"
-    r"que|il|elle|ils|nous|notre|fichier|dossier|donnez|ajoute|ligne)"
+    r"que|il|elle|ils|nous|notre|fichier|dossier|donnez|ajoute|ligne|"
+    r"conflits?|valeurs?|oui|jamais|rien|depuis|voisins?|sauvegarde)"
     r"(?![\w-])", re.IGNORECASE)
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[ ,.:;'!?]+[A-Za-z]{2,}")
 MARKER = re.compile(r"\bfr:\s*(document|value)\b")
