@@ -20,6 +20,9 @@ line it covers the next statement (up to its `;`, e.g. a whole table).
 `/* fr: document begin */` ... `/* fr: document end */` covers all
 between (the functions that write the programme page).
 Exit 0 when clean, 1 with the culprits as FILE:LINE: literal.
+
+check-literals.py --selftest DIR: checks the checker on DIR/bad.c (a
+report on exactly the lines marked BAD) and DIR/good.c (no report).
 """
 import re
 import sys
@@ -66,6 +69,7 @@ def scan(path):
     marked_lines = set()      # lines a marker on the same line covers
     marked_stmt = False       # a marker alone on its line: until ';'
     in_block = False          # between "fr: document begin" and "end"
+    block_line = 0            # where the open block began
     stack = []                # identifiers before each open '('
     prev_ident = None
     for m in TOKEN.finditer(src):
@@ -79,6 +83,7 @@ def scan(path):
             block = BLOCK.search(tok)
             if block:
                 in_block = block.group(2) == "begin"
+                block_line = line
             elif MARKER.search(tok):
                 if line_has_code:
                     marked_lines.add(line)
@@ -108,12 +113,25 @@ def scan(path):
                 bad.append((line, tok))
         prev_ident = None
     if in_block:
-        bad.append((line, "(a /* fr: ... begin */ without its end)"))
+        bad.append((block_line, "(a /* fr: ... begin */ without its end)"))
     # a marker on a line with code also covers that line's literals
     return [(n, t) for n, t in bad if n not in marked_lines]
 
 
+def selftest(d):
+    with open(f"{d}/bad.c", encoding="utf-8") as f:
+        want = {n for n, text in enumerate(f, 1) if "/* BAD */" in text}
+    got = {n for n, _ in scan(f"{d}/bad.c")}
+    good = scan(f"{d}/good.c")
+    ok = got == want and not good and want
+    print(f"bad.c: expected lines {sorted(want)}, reported {sorted(got)}")
+    print(f"good.c: reported {good}")
+    return 0 if ok else 1
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--selftest":
+        return selftest(argv[2])
     fails = 0
     for path in argv[1:]:
         for n, tok in scan(path):
