@@ -40,7 +40,8 @@
 	X(ERASED, -29, "item content erased")                             \
 	X(BUDGET, -30, "author's change budget for this item used up")   \
 	X(NEEDPASS, -37, "the key is sealed: passphrase needed")          \
-	X(REVOKED, -38, "author's key revoked")
+	X(REVOKED, -38, "author's key revoked")                           \
+	X(ROTATED, -39, "author's key replaced by a newer one")
 
 enum gs_err {
 #define GS_ERR_ENUM(name, code, msg) GS_E##name = (code),
