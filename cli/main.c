@@ -142,6 +142,13 @@ static const struct cli_cmd commands[] = {
 	  "--yes [--reason TEXTE]",
 	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
 	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
+	{ { "key", "rotate", NULL }, cli_cmd_key_rotate,
+	  "remplace la clé de ce site par une nouvelle",
+	  "",
+	  "L'ancienne clé signe un lien vers la nouvelle, qui le signe aussi.\n"
+	  "Les sites voisins suivent d'eux-mêmes : même nom, même confiance,\n"
+	  "les éléments de ce site restent modifiables. gemsyncd redémarre\n"
+	  "seul avec la nouvelle clé dès que les voisins ont reçu le lien.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
