@@ -5,13 +5,34 @@ a new one; B (its peer) and C (trusting A through B) follow without an
 admin: same name, same trust, the transport pinned to the new key, A's
 old items kept and still A's to edit, and the old key refused after the
 link."""
+import json
 import os
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gslib import TOOLS, Net, run_tests, wait_until  # noqa: E402
+from gslib import TOOLS, Net, ini_merge, run_tests, wait_until  # noqa: E402
+
+
+def write_pass(site, text="phrase de passe du GEM\n"):
+    path = os.path.join(site.dir, "passphrase")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def set_conf(site, extra):
+    with open(site.conf) as f:
+        text = f.read()
+    with open(site.conf, "w") as f:
+        f.write(ini_merge(text + "\n" + extra))
+
+
+def head(path, n=4):
+    with open(path, "rb") as f:
+        return f.read(n)
 
 
 def ids(site):
@@ -40,8 +61,10 @@ def forge(key_dir, target, seq, title):
 
 
 def answers_with(site, sid):
-    r = site.run("--json", "id", timeout=10)
-    return r.returncode == 0 and sid in r.stdout
+    """The daemon itself serves with key sid (`gemsync id` would read
+    site.id when the daemon does not answer)."""
+    r = site.run("--json", "status", timeout=10)
+    return r.returncode == 0 and json.loads(r.stdout).get("site_id") == sid
 
 
 def show(site, item):
@@ -126,10 +149,58 @@ def test_rotation_keeps_syncing():
         # a restart of A keeps the new key, nothing to finish
         a.stop()
         a.start()
-        assert a.j("id")["site_id"] == new
+        assert answers_with(a, new)
         e3 = a.add_event("Après le redémarrage")
         wait_until(lambda: e3 in ids(c), timeout=60, what="A's third event at C")
 
 
+def test_rotation_sealed_and_crash_safe():
+    """With a passphrase the new key is sealed (GSK2). A new key left
+    without its link is removed at the next start; a crash after the link
+    committed, before gemsyncd restarted, is finished at the next start;
+    a site rotates twice and still owns its first items."""
+    with Net() as net:
+        away = net.started("GEM Absent")
+        away_id = away.id
+        away.stop()
+        a = net.site("GEM Scellé")
+        set_conf(a, f"[storage]\npassphrase_file = {write_pass(a)}\n")
+        a.init()
+        a.start()
+        a.peer(away)   # offline: A waits for it before restarting
+        e1 = a.add_event("Avant")
+        old = a.id
+        nxt = os.path.join(a.data, "site.key.next")
+        # a key written but never linked (a crash before the link)
+        a.stop()
+        shutil.copy2(os.path.join(away.data, "site.key"), nxt)
+        a.start()
+        assert not os.path.exists(nxt)
+        assert answers_with(a, old)
+        # the link commits, then the site crashes before its restart
+        doc = a.j("key", "rotate")
+        assert head(nxt) == b"GSK2"
+        a.kill9()
+        assert os.path.exists(nxt)
+        a.start()
+        assert answers_with(a, doc["site_id"]) and doc["site_id"] != old
+        assert not os.path.exists(nxt)
+        assert head(os.path.join(a.data, "site.key")) == b"GSK2"
+        a.cli("event", "edit", e1, "--title", "Après la panne")
+        # the first event stays its old key's, edited by the new one
+        r = a.run("--json", "event", "show", e1)
+        assert json.loads(r.stdout)["owner"] == old, r.stdout
+        # a second rotation: old -> new -> newer, the first items stay ours
+        a.cli("peer", "remove", away_id)
+        doc2 = a.j("key", "rotate")
+        assert doc2["old_site_id"] == doc["site_id"]
+        wait_until(lambda: answers_with(a, doc2["site_id"]), timeout=60,
+                   what="A serving with its third key")
+        a.cli("event", "edit", e1, "--title", "Deux clés plus tard")
+        assert show(a, e1)["fields"]["title"] == "Deux clés plus tard"
+        rows = {s["site_id"]: s for s in a.j("site", "list")["sites"]}
+        assert rows[doc2["site_id"]]["trust"] == "self"
+
+
 if __name__ == "__main__":
-    run_tests([test_rotation_keeps_syncing])
+    run_tests([test_rotation_keeps_syncing, test_rotation_sealed_and_crash_safe])
