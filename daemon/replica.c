@@ -218,7 +218,9 @@ replica_links_succeed(struct gs_replica *r, size_t from)
 bool
 gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32])
 {
-	return r->trust == NULL || gs_trust_visible(r->trust, owner);
+	/* a site blocked under its new key is blocked under its old ones */
+	return r->trust == NULL || (gs_trust_visible(r->trust, owner) &&
+	    gs_trust_visible(r->trust, gs_replica_current_key(r, owner)));
 }
 
 /* Does revocation v count here? */
