@@ -108,7 +108,8 @@ def test_rotation_keeps_syncing():
         # B and C show A under its new ID, same name, same trust
         for s in (b, c):
             wait_until(lambda: site_row(s, new) is not None and
-                       site_row(s, new)["trust"] == trust_before[s.name],
+                       site_row(s, new)["trust"] == trust_before[s.name] and
+                       site_row(s, new)["name"] == "GEM Tournant",
                        timeout=60, what=f"A's new key trusted at {s.name}")
             assert site_row(s, old)["replaced_by"] == new
         assert site_row(c, new)["introduced_by"] == b.id
