@@ -104,7 +104,8 @@ void gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg);
 int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
 /*
  * Whether the items of a site are shown (lists, show, seats, conflicts):
- * false only for a blocked site. The one place that rule lives.
+ * false only for a blocked site (blocked under this key or under the key
+ * that replaced it). The one place that rule lives.
  */
 bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
