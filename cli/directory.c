@@ -103,7 +103,7 @@ flat_header(struct gs_csv_out *o)
 	for (const struct cli_item_field *f = cli_resource_kind.fields;
 	    f->field != NULL && n < 29; f++)
 		if (exchanged(f))
-			cells[n++] = f->label;
+			cells[n++] = _(f->label);
 	cells[n++] = COL_VERIFIED_ON;
 	cells[n++] = COL_VERIFIED_BY;
 	return gs_csv_row(o, cells, n, ';');
@@ -336,7 +336,8 @@ column_field(const char *cell)
 		return "";
 	for (const struct cli_item_field *f = cli_resource_kind.fields;
 	    f->field != NULL; f++)
-		if (exchanged(f) && (gs_fold_equal(cell, f->label) ||
+		if (exchanged(f) && (gs_fold_equal(cell, _(f->label)) ||
+		    gs_fold_equal(cell, f->label) ||
 		    strcmp(cell, f->field) == 0))
 			return f->field;
 	return NULL;

@@ -16,6 +16,19 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libintl.h>
+
+/*
+ * Messages a person reads: _("English") at the call, N_("English") in a
+ * static table (then _() where it is printed); po/fr.po has the French
+ * (docs/internals/i18n.md).
+ */
+#define CLI_TEXTDOMAIN "gemsync"
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* The same English in two French forms: P_("resource", " (deleted)") */
+#define P_(ctx, s) cli_pgettext(ctx "\004" s, s)
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid);
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
 enum cli_exit {
@@ -42,6 +55,7 @@ struct cli_ctx {
 	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
+	int denied;               /* the socket refused this user (said) */
 	const char *err_prefix;   /* NULL, or put before the daemon's
 	                           * refusals (« ligne 12 : »), lent */
 };
@@ -62,6 +76,11 @@ struct cli_cmd {
 	                           * --help (what an argument is), or NULL */
 };
 
+/*
+ * Picks the messages' language (French unless the locale asks otherwise)
+ * and finds the catalogue (i18n.c). Once, first thing in main().
+ */
+void cli_i18n_init(void);
 /*
  * Reads the configuration with the daemon's own module (gs_config_load,
  * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.
@@ -225,6 +244,14 @@ int cli_opts_one(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
  */
 int cli_call(struct cli_ctx *cli, const char *command,
     const struct cli_kv *params, int flags, char **json);
+/*
+ * cli_call, and the reply's body (a result that is no JSON document,
+ * export.ics's calendar) into *body (malloc'd with a NUL after its
+ * *body_len bytes; NULL when the reply has none). body may be NULL.
+ */
+int cli_call_body(struct cli_ctx *cli, const char *command,
+    const struct cli_kv *params, int flags, char **json, char **body,
+    size_t *body_len);
 /* Prints the "gemsyncd ne répond pas" message and hint on stderr. */
 void cli_print_down(const struct cli_ctx *cli);
 
@@ -289,6 +316,11 @@ void cli_out_wallclock(const char *rfc3339, char *out, size_t outlen);
  * sanitized text when it is not one.
  */
 void cli_out_date_fr(const char *rfc3339, char *out, size_t outlen);
+/* Its two halves, as programme headings and times are written: the day
+ * « mardi 15 décembre » (the year when not this one) and the hour « 14 h »,
+ * « 9 h 30 ». Same rules as cli_out_date_fr(). */
+void cli_out_day_fr(const char *rfc3339, char *out, size_t outlen);
+void cli_out_hour_fr(const char *rfc3339, char *out, size_t outlen);
 /* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
 
@@ -311,7 +343,9 @@ struct cli_table {
 	size_t cap;
 	char **cells;             /* nrows * ncols, owned */
 };
-/* Starts a table with the given header (ncols strings). 0 or -1. */
+#define CLI_TABLE_MAXCOLS 16
+/* Starts a table with the given header (ncols strings, at most
+ * CLI_TABLE_MAXCOLS, N_() msgids translated here). 0 or -1. */
 int cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr);
 /* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
 int cli_table_row(struct cli_table *t, const char *const *cells);
@@ -327,6 +361,21 @@ int cli_cmd_status(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_add(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_edit(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_show(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Asks gemsyncd for the calendar feed (export.ics) with params: *ics the
+ * calendar text (malloc'd, the caller's), *events its VEVENTs, *left_out
+ * the members-only events left out. Returns the exit code (*ics NULL
+ * unless 0).
+ */
+int cli_export_fetch(struct cli_ctx *cli, const struct cli_kv *params,
+    char **ics, long long *events, long long *left_out);
+/*
+ * Writes len bytes of data to path whole: into path.tmp, synced, then
+ * renamed over path. Returns 0, or 2 after saying why and what to do.
+ */
+int cli_write_file(const char *path, const char *data, size_t len);
+int cli_cmd_export_ics(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_programme(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_event_cancel(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
@@ -434,6 +483,8 @@ int cli_cmd_peer_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_peer_remove(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_list(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_site_status(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
 int cli_cmd_site_trust(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_site_block(struct cli_ctx *, const struct cli_cmd *, int,
@@ -447,6 +498,19 @@ int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
 int cli_cmd_key_rotate(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_invite_revoke(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
+/*
+ * Finds gemsyncd beside the running gemsync (init.c): writes its path
+ * into out and returns 0, or -1 to fall back on PATH.
+ */
+int cli_find_daemon(char *out, size_t outlen);
+int cli_cmd_backup(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_restore(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_conflicts_show(struct cli_ctx *, const struct cli_cmd *, int,

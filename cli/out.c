@@ -155,8 +155,22 @@ cli_out_wallclock(const char *s, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M", &tm);
 }
 
+/* The day of an RFC 3339 time and its wall time; 0, or -1 when not one. */
+static int
+wall_tm(const char *s, struct tm *tm)
+{
+	time_t t;
+
+	if (s == NULL || parse_rfc3339(s, tm) == NULL)
+		return -1;
+	/* the wall time as written: only the weekday is computed */
+	t = timegm(tm);
+	gmtime_r(&t, tm);
+	return 0;
+}
+
 void
-cli_out_date_fr(const char *s, char *out, size_t outlen)
+cli_out_day_fr(const char *s, char *out, size_t outlen)
 {
 	static const char *const days[] = { "dimanche", "lundi", "mardi",
 	    "mercredi", "jeudi", "vendredi", "samedi" };
@@ -164,25 +178,49 @@ cli_out_date_fr(const char *s, char *out, size_t outlen)
 	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	    "novembre", "décembre" };
 	struct tm tm, now;
-	char year[16] = "", minutes[8] = "";
+	char year[16] = "";
 	time_t t;
 
-	if (s == NULL || parse_rfc3339(s, &tm) == NULL) {
+	if (wall_tm(s, &tm) != 0) {
 		copy_clean(s, out, outlen);
 		return;
 	}
-	/* the wall time as written: only the weekday is computed */
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
 	t = time(NULL);
 	localtime_r(&t, &now);
 	if (tm.tm_year != now.tm_year)
 		snprintf(year, sizeof(year), " %d", tm.tm_year + 1900);
+	snprintf(out, outlen, "%s %d%s %s%s", days[tm.tm_wday],
+	    tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon], year);
+}
+
+void
+cli_out_hour_fr(const char *s, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (wall_tm(s, &tm) != 0) {
+		copy_clean(s, out, outlen);
+		return;
+	}
 	if (tm.tm_min != 0)
-		snprintf(minutes, sizeof(minutes), " %02d", tm.tm_min);
-	snprintf(out, outlen, "%s %d%s %s%s, %d h%s", days[tm.tm_wday],
-	    tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon], year,
-	    tm.tm_hour, minutes);
+		snprintf(out, outlen, "%d h %02d", tm.tm_hour, tm.tm_min);
+	else
+		snprintf(out, outlen, "%d h", tm.tm_hour);
+}
+
+void
+cli_out_date_fr(const char *s, char *out, size_t outlen)
+{
+	char day[80], hour[16];
+	struct tm tm;
+
+	if (wall_tm(s, &tm) != 0) {
+		copy_clean(s, out, outlen);
+		return;
+	}
+	cli_out_day_fr(s, day, sizeof(day));
+	cli_out_hour_fr(s, hour, sizeof(hour));
+	snprintf(out, outlen, "%s, %s", day, hour);
 }
 
 void
@@ -275,9 +313,16 @@ cli_out_lv(const char *label, size_t width, const char *value,
 int
 cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr)
 {
+	const char *tr[CLI_TABLE_MAXCOLS];
+
 	memset(t, 0, sizeof(*t));
+	if (ncols > CLI_TABLE_MAXCOLS)
+		return -1;
 	t->ncols = ncols;
-	return cli_table_row(t, hdr);
+	/* headers are N_() msgids: translated here */
+	for (size_t c = 0; c < ncols; c++)
+		tr[c] = hdr[c][0] != '\0' ? _(hdr[c]) : hdr[c];
+	return cli_table_row(t, tr);
 }
 
 int

@@ -149,69 +149,32 @@ requests_block(const json_t *arr)
 }
 
 /*
- * Each site proved to have signed two different changes with one number:
- * its key is in two places at once (copied or stolen). What to do.
+ * The first line (what is wrong, or how in sync this site is), then each
+ * problem with what to do, then a blank line. Nothing from a daemon that
+ * sends no headline.
  */
 static void
-equivocations_block(const json_t *sites)
+headline(const json_t *st)
 {
-	const json_t *s;
-	char shortid[GS_SITEID_SHORT];
-	char *name;
+	const json_t *probs = json_object_get(st, "problems"), *p;
+	char *h = cli_out_clean(cli_doc_str(st, "headline")), *m, *t;
 	size_t i;
 
-	if (!json_is_array(sites) || json_array_size(sites) == 0)
+	if (h == NULL)
 		return;
-	json_array_foreach(sites, i, s) {
-		name = cli_out_clean_cut(cli_doc_str(s, "name"), 60);
-		cli_out_short_id(cli_doc_str(s, "site_id") != NULL ?
-		    cli_doc_str(s, "site_id") : "?", shortid);
-		printf("\nProblème : le site %s (%s) a signé deux modifications "
-		    "différentes sous le même numéro (n° %lld) : sa clé est "
-		    "sans doute copiée ou volée.\n"
-		    "À faire : appelez ce site. S'il n'a pas restauré une "
-		    "ancienne sauvegarde, qu'il révoque sa clé (gemsync key "
-		    "revoke --yes) ; sinon, son introducteur la révoque "
-		    "(gemsync site revoke %s).\n",
-		    name != NULL && name[0] != '\0' ? name : "sans nom",
-		    shortid, num(s, "seq"), cli_doc_str(s, "site_id") != NULL ?
-		    cli_doc_str(s, "site_id") : "SITE-ID");
-		free(name);
+	printf("%s\n", h);
+	free(h);
+	if (json_array_size(probs) > 0)
+		printf("\nÀ faire :\n");
+	json_array_foreach(probs, i, p) {
+		m = cli_out_clean(cli_doc_str(p, "message"));
+		t = cli_out_clean(cli_doc_str(p, "todo"));
+		printf("- %s%s%s.\n", m != NULL ? m : "?",
+		    t != NULL ? " : " : "", t != NULL ? t : "");
+		free(m);
+		free(t);
 	}
-}
-
-/* Each site whose revocation acts here, this one first if it is one. */
-static void
-revoked_block(const json_t *sites, const char *self)
-{
-	const json_t *s;
-	char shortid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
-	const char *sid;
-	char *name;
-	size_t i;
-
-	if (!json_is_array(sites))
-		return;
-	json_array_foreach(sites, i, s) {
-		sid = cli_doc_str(s, "site_id");
-		if (sid != NULL && self != NULL && strcmp(sid, self) == 0) {
-			puts("\nProblème : la clé de ce site est révoquée : les "
-			    "autres sites refusent ce qu'elle signe.\nÀ faire : "
-			    "créez un nouveau site (gemsync init) et faites-le "
-			    "accepter par les sites voisins.");
-			continue;
-		}
-		name = cli_out_clean_cut(cli_doc_str(s, "name"), 60);
-		cli_out_short_id(sid != NULL ? sid : "?", shortid);
-		cli_out_short_id(cli_doc_str(s, "by") != NULL ?
-		    cli_doc_str(s, "by") : "?", by);
-		printf("\nSite révoqué : %s (%s), par le site %s. Ses "
-		    "modifications après le n° %lld sont refusées ; ce qu'il a "
-		    "écrit avant reste affiché, marqué « site révoqué ».\n",
-		    name != NULL && name[0] != '\0' ? name : "sans nom",
-		    shortid, by, num(s, "last_seq"));
-		free(name);
-	}
+	fputc('\n', stdout);
 }
 
 static void
@@ -222,6 +185,7 @@ print_status(const json_t *st)
 	const char *sid = cli_doc_str(st, "site_id");
 	char shortid[GS_SITEID_SHORT], buf[256];
 
+	headline(st);
 	if (name != NULL || sid != NULL) {
 		cli_out_short_id(sid != NULL ? sid : "?", shortid);
 		snprintf(buf, sizeof(buf), "%.120s (%s)",
@@ -255,8 +219,10 @@ print_status(const json_t *st)
 		snprintf(buf, sizeof(buf), "%lld connecté(s) sur %lld",
 		    num(st, "peers_connected") < 0 ? 0 :
 		    num(st, "peers_connected"), num(st, "peers"));
-		line("Pairs", buf);
+		line("Sites voisins", buf);
 	}
+	if (cli_doc_str(st, "sync") != NULL)
+		line("Synchro", cli_doc_str(st, "sync"));
 	line_num("Sites en attente", st, "pending_sites");
 	line_num("Tours de synchro", st, "rounds");
 	line_num("Refusées", st, "refused");
@@ -276,15 +242,14 @@ print_status(const json_t *st)
 	events_block("Annulés alors que vous avez des places",
 	    json_object_get(st, "cancelled_with_seats"), "seats",
 	    "place(s) réservée(s) par ce site");
+	if (json_object_get(st, "problems") != NULL)
+		return;   /* said above, with what to do */
 	if (num(st, "conflicts") > 0)
 		puts("\nDes éléments sont en conflit : voyez-les avec "
 		    "gemsync conflicts list.");
 	if (num(st, "pending_sites") > 0)
 		puts("\nDes sites attendent votre décision : gemsync site "
 		    "pending.");
-	equivocations_block(json_object_get(st, "equivocating_sites"));
-	revoked_block(json_object_get(st, "revoked_sites"),
-	    cli_doc_str(st, "site_id"));
 }
 
 int

@@ -5,35 +5,90 @@
  * (control command `sync`). Rounds run in the background: the command
  * reports how many started, not their outcome; `gemsync peer list` shows
  * the result.
+ *
+ * `gemsync sync --force-end-catchup` ends a restored site's catch-up by
+ * hand (control command `catchup.end`): for a site none of whose peers
+ * can be reached, at the risk docs/cli.md describes.
  */
 #include "gemsync.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { OPT_PEER };
+enum { OPT_PEER, OPT_END_CATCHUP };
 
 static const struct cli_opt sync_opts[] = {
-	{ "peer", "SITE-ID", OPT_PEER, "seulement avec ce pair", 0 },
+	{ "peer", "SITE-ID", OPT_PEER, N_("only with this neighbour site"), 0 },
+	{ "force-end-catchup", NULL, OPT_END_CATCHUP, "termine le rattrapage "
+	  "d'un site restauré\nsans attendre ses sites voisins (risqué : "
+	  "voir\nl'aide de gemsync restore)", 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
+
+struct sync_args {
+	const char *peer;
+	bool end_catchup;
+};
+
+static int
+on_sync_opt(void *arg, int id, const char *name, const char *value)
+{
+	struct sync_args *a = arg;
+
+	(void)name;
+	if (id == OPT_PEER)
+		a->peer = value;
+	else if (id == OPT_END_CATCHUP)
+		a->end_catchup = true;
+	return 0;
+}
+
+/* Ends the catch-up by hand and says what it was. */
+static int
+end_catchup(struct cli_ctx *cli)
+{
+	json_t *root = NULL;
+	int ret;
+
+	ret = cli_doc(cli, "catchup.end", NULL, &root);
+	if (ret != CLI_EXIT_OK || root == NULL)
+		goto out;
+	if (json_is_true(json_object_get(root, "was_catching_up")))
+		puts("Rattrapage terminé à la main : le site accepte de "
+		    "nouveau les écritures. Si un site voisin détient des "
+		    "changements de ce site plus récents que la sauvegarde, "
+		    "ils seront signalés comme équivocation.");
+	else
+		puts("Ce site n'était pas en rattrapage : rien à faire.");
+out:
+	json_decref(root);
+	return ret;
+}
 
 int
 cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	struct cli_kv params = { 0 };
-	const char *peer = NULL;
+	struct sync_args a = { NULL, false };
+	const char *peer;
 	const json_t *v;
 	json_t *root = NULL;
 	char *pos[1];
 	long long n;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_args(cli, cmd, sync_opts, cli_opt_store, &peer, argc, argv,
+	rc = cli_opts_args(cli, cmd, sync_opts, on_sync_opt, &a, argc, argv,
 	    pos, 0, NULL);
 	if (cli_opts_stop(rc, &ret))
 		goto out;
+	peer = a.peer;
+	if (a.end_catchup) {
+		ret = a.peer != NULL ? cli_usage(cmd, "--force-end-catchup ne "
+		    "va pas avec --peer") : end_catchup(cli);
+		goto out;
+	}
 	if (peer != NULL && cli_kv_add(&params, "site", peer) < 0) {
 		ret = cli_nomem();
 		goto out;
@@ -48,11 +103,14 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	}
 	n = (long long)json_integer_value(v);
 	if (n == 0)
-		puts("Aucun pair connecté : aucune synchronisation lancée. "
-		    "Voyez gemsync peer list.");
+		puts(_("No neighbour site connected: no sync started. See "
+		    "gemsync peer list."));
 	else
-		printf("Synchronisation lancée avec %lld pair%s (gemsync peer "
-		    "list pour suivre).\n", n, n > 1 ? "s" : "");
+		printf(ngettext("Sync started with %lld neighbour site "
+		    "(gemsync peer list to follow it).\n",
+		    "Sync started with %lld neighbour sites "
+		    "(gemsync peer list to follow it).\n", (unsigned long)n),
+		    n);
 out:
 	json_decref(root);
 	cli_kv_clear(&params);

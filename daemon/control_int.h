@@ -29,6 +29,9 @@ struct ctl_reply {
 	char field[GS_FIELD_NAME_MAX + 1];  /* offending field or "" */
 	json_t *json;                   /* owned */
 	char *text;                     /* owned: the reply as JSON text, instead */
+	char *body;                     /* owned: a result that is no JSON
+	                                 * document, beside json or text */
+	size_t body_len;
 };
 
 typedef void (*ctl_handler)(struct gs_daemon *d,
@@ -52,10 +55,17 @@ void ctl_fail_err(struct ctl_reply *r, int err,
     const struct gs_verr *v);
 
 /*
- * Parses the "site" parameter as a site ID into pk. Returns 0, or -1 with
- * r filled (missing, wrong checksum, not a site ID).
+ * The "site" parameter into pk: a full site ID, or the short form lists
+ * show (its first 7 characters or more), or a site's name (case and
+ * accents ignored), when it names exactly one known site. Returns 0, or
+ * -1 with r filled (missing, wrong checksum, unknown, ambiguous: the
+ * message lists the candidates).
  */
-int ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
+int ctl_site_param(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, uint8_t pk[32]);
+
+/* As ctl_site_param(), for the value s of a repeated parameter. */
+int ctl_site_value(struct gs_daemon *d, const char *s, struct ctl_reply *r,
     uint8_t pk[32]);
 
 /* As ctl_site_param(), and refuses this site's own ID. */
@@ -76,6 +86,13 @@ void ctl_id(struct gs_daemon *d, const struct ctl_request *q,
 void ctl_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_site_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+/*
+ * Adds to the status object st its "sync" line, its "headline" (the first
+ * problem, or the sync line) and its "problems" (control_status.c).
+ */
+void ctl_status_problems(struct gs_daemon *d, json_t *st);
+void ctl_site_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_site_pending(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
@@ -98,6 +115,17 @@ void ctl_peer_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
+/* control_invite.c */
+void ctl_invite_create(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_invite_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_invite_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_join(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_join_status(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
 /* control_item.c */
 void ctl_item_add(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
@@ -106,6 +134,23 @@ void ctl_item_edit(struct gs_daemon *d, const struct ctl_request *q,
 void ctl_item_delete(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_item_show(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+/*
+ * A --from/--to bound as the lists read it: RFC 3339, or a date
+ * (YYYY-MM-DD: the day's start, or its end with end_of_day, UTC), into
+ * *ms. 0, or GS_EINVAL.
+ */
+int ctl_time_bound(const char *s, int end_of_day, int64_t *ms);
+/*
+ * The filter on an enumerated field (param and field named field): its
+ * code in *out (NULL when not given); an unknown value fails r naming
+ * the valid values in French (what: the field as people say it). 0, or
+ * -1 after failing r.
+ */
+int ctl_enum_filter(const struct ctl_request *q, struct ctl_reply *r,
+    int type, const char *field, const char *what, const char **out);
+/* export.ics: the calendar feed (control_export.c). */
+void ctl_export_ics(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_item_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
@@ -122,6 +167,16 @@ void ctl_conflicts_list(struct gs_daemon *d, const struct ctl_request *q,
 void ctl_conflicts_show(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+
+/* control_backup.c */
+void ctl_backup_start(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_backup_step(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_backup_read(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_catchup_end(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 
 #endif

@@ -989,3 +989,16 @@ ctl_conflicts_resolve(struct gs_daemon *d, const struct ctl_request *q,
 out:
 	gs_fields_clear(&set);
 }
+
+int
+ctl_time_bound(const char *s, int end_of_day, int64_t *ms)
+{
+	return parse_bound(s, end_of_day, ms);
+}
+
+int
+ctl_enum_filter(const struct ctl_request *q, struct ctl_reply *r, int type,
+    const char *field, const char *what, const char **out)
+{
+	return enum_filter(q, r, type, field, what, out);
+}

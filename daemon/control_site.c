@@ -27,6 +27,7 @@
 #include "trust.h"
 #include "seats.h"
 #include "view.h"
+#include "words.h"
 
 void
 ctl_ping(struct gs_daemon *d, const struct ctl_request *q,
@@ -42,7 +43,7 @@ void
 ctl_id(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	char sid[GS_SITEID_SHORT], hex[65];
+	char sid[GS_SITEID_SHORT], hex[65], words[GS_WORDS_SIZE];
 	uint8_t curve[32];
 	const uint8_t *pk = gs_replica_pk(d->replica);
 
@@ -51,9 +52,10 @@ ctl_id(struct gs_daemon *d, const struct ctl_request *q,
 	if (gs_pk_to_curve(pk, curve) != 0)
 		memset(curve, 0, sizeof(curve));
 	gs_hex(curve, 32, hex);
-	r->json = json_pack("{s:s,s:s,s:s}", "site_id",
+	gs_words_of(pk, words);
+	r->json = json_pack("{s:s,s:s,s:s,s:s}", "site_id",
 	    gs_identity_siteid(gs_replica_identity(d->replica)), "short", sid,
-	    "transport_key", hex);
+	    "transport_key", hex, "words", words);
 }
 
 struct seat_warn {
@@ -163,6 +165,8 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	    json_integer((json_int_t)s.pending));
 	json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
+	json_object_set_new(o, "in_sync", json_integer((json_int_t)s.in_sync));
+	json_object_set_new(o, "last_exchange", ctl_time_or_null(s.last_sync));
 }
 
 /* Counts the conflicted items an admin can see (not a blocked site's). */
@@ -324,7 +328,10 @@ ctl_status(struct gs_daemon *d, const struct ctl_request *q,
 		json_object_set_new(o, "equivocating_sites",
 		    equivocating_sites(d));
 		json_object_set_new(o, "revoked_sites", revoked_sites(d));
+		json_object_set_new(o, "catching_up",
+		    json_boolean(gs_replica_catching_up(d->replica)));
 		seat_warnings(d, o);
+		ctl_status_problems(d, o);
 	}
 	r->json = o;
 }
@@ -345,6 +352,44 @@ replaced_json(struct gs_daemon *d, const uint8_t pk[32])
 	return memcmp(now, pk, 32) != 0 ? ctl_site_id_json(now) : json_null();
 }
 
+struct is_peer {
+	const uint8_t *pk;
+	bool found;
+};
+
+static int
+on_is_peer(const struct gs_peer_info *p, void *arg)
+{
+	struct is_peer *ip = arg;
+
+	if (p->configured && memcmp(p->pk, ip->pk, 32) == 0)
+		ip->found = true;
+	return 0;
+}
+
+/*
+ * The exact command that lets a pending site in: site trust when it is
+ * a peer already or was seen through one (its changes come through our
+ * peers), peer add with the endpoint it announced when it knocked on
+ * our door and is no peer.
+ */
+static json_t *
+pending_command(struct gs_daemon *d, const uint8_t pk[32],
+    const char *knocked_from)
+{
+	struct is_peer ip = { pk, false };
+	char sid[GS_SITEID_SIZE], cmd[400];
+
+	gs_siteid_encode(pk, sid);
+	gs_gossip_peer_foreach(d->gossip, on_is_peer, &ip);
+	if (ip.found || knocked_from == NULL)
+		snprintf(cmd, sizeof(cmd), "gemsync site trust %s", sid);
+	else
+		snprintf(cmd, sizeof(cmd), "gemsync peer add %s %s", sid,
+		    knocked_from[0] != '\0' ? knocked_from : "tcp://HÔTE:PORT");
+	return json_string(cmd);
+}
+
 static json_t *
 site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
     const uint8_t *introducer, const struct gs_seqmap *owned,
@@ -354,6 +399,7 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
+	char words[GS_WORDS_SIZE];
 	json_t *e;
 
 	gs_item_id_site(pk, id);
@@ -361,8 +407,9 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
 	    gs_fields_get(&st->fields, "town") != NULL)
 		town = gs_fields_get(&st->fields, "town");
-	e = json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
-	    "site_id", ctl_site_id_json(pk),
+	gs_words_of(pk, words);
+	e = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:I}",
+	    "site_id", ctl_site_id_json(pk), "words", words,
 	    "name", gs_view_site_name(d->replica, pk),
 	    "town", town,
 	    "trust", trust,
@@ -401,6 +448,8 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 		json_object_set_new(e, "source", json_string("gossip"));
 		json_object_set_new(e, "first_attempt",
 		    ctl_time_or_null(s->first_seen));
+		json_object_set_new(e, "command", pending_command(l->d, s->pk,
+		    NULL));
 	}
 	json_array_append_new(l->arr, e);
 	return 0;
@@ -429,16 +478,25 @@ static int
 on_pending_row(const struct gs_pending_row *row, void *arg)
 {
 	struct site_list_ctx *l = arg;
-	char hex[65];
+	char hex[65], words[GS_WORDS_SIZE];
+	json_t *e;
 
 	gs_hex(row->curve, 32, hex);
-	json_array_append_new(l->arr, json_pack(
-	    "{s:n,s:s,s:s,s:s,s:o,s:o,s:I}",
+	e = json_pack("{s:n,s:s,s:s,s:s,s:o,s:o,s:I,s:s,s:s,s:n,s:n}",
 	    "site_id", "transport_key", hex, "source", "connection",
 	    "address", row->address,
 	    "first_attempt", ctl_time_or_null(row->first_attempt),
 	    "last_attempt", ctl_time_or_null(row->last_attempt),
-	    "attempts", (json_int_t)row->attempts));
+	    "attempts", (json_int_t)row->attempts,
+	    "name", row->name, "town", row->town, "words", "command");
+	if (e != NULL && row->has_site) {
+		gs_words_of(row->site, words);
+		json_object_set_new(e, "site_id", ctl_site_id_json(row->site));
+		json_object_set_new(e, "words", json_string(words));
+		json_object_set_new(e, "command", pending_command(l->d,
+		    row->site, row->endpoint));
+	}
+	json_array_append_new(l->arr, e);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backup.h"
 #include "config.h"
 #include "err.h"
 #include "fields.h"
@@ -48,6 +49,8 @@ gs_daemon_open_site(struct gs_daemon *d, const struct gs_replica_opts *o,
 void
 gs_daemon_close_site(struct gs_daemon *d)
 {
+	/* a backup under way reads the store: it goes first */
+	gs_backup_destroy(&d->backup);
 	gs_recur_cache_destroy(&d->series);
 	gs_replica_close(&d->replica);
 	gs_trust_destroy(&d->trust);

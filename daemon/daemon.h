@@ -8,6 +8,7 @@
 #ifndef GS_DAEMON_H
 #define GS_DAEMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ev.h>
@@ -20,6 +21,7 @@ struct gs_transport;
 struct gs_endpoint;
 struct gs_control;
 struct gs_gossip;
+struct gs_backup;
 
 struct gs_daemon {
 	struct ev_loop *loop;             /* lent: the default loop */
@@ -45,6 +47,9 @@ struct gs_daemon {
 	double rotate_synced;             /* when rounds were last started */
 	int reexec;                       /* main() restarts gemsyncd after
 	                                   * cleanup, with the new key */
+	struct gs_backup *backup;         /* owned: the backup being made, or NULL */
+	char backup_token[33];            /* its token (hex), for the CLI */
+	bool profile_pending;             /* profile not yet published (catch-up) */
 };
 
 struct gs_replica_opts;
@@ -76,7 +81,10 @@ int gs_daemon_profile(const struct gs_config *cfg, const uint8_t *pk,
  */
 int gs_daemon_open_site(struct gs_daemon *d, const struct gs_replica_opts *o,
     char *err, size_t errlen);
-/* Closes what gs_daemon_open_site() opened, in reverse. Idempotent. */
+/*
+ * Closes what gs_daemon_open_site() opened, in reverse, after the backup
+ * under way if any (it reads the store). Idempotent.
+ */
 void gs_daemon_close_site(struct gs_daemon *d);
 
 #endif

@@ -12,15 +12,49 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "change.pb-c.h"
 #include "err.h"
 #include "grow.h"
+#include "pbuf.h"
 
 /* Bodies above this are refused before protobuf-c allocates anything. */
 #define GS_FIELDS_WIRE_MAX (128 * 1024)
+/* What unpacking one body may allocate (structs, pointers and strings). */
+#define GS_FIELDS_UNPACK_MAX (4 * GS_FIELDS_WIRE_MAX + 65536)
+
+/*
+ * A field's name and value live in one allocation, "name\0value\0":
+ * name points at its start (and is what is freed), value into it.
+ */
+static int
+field_make(struct gs_field *fl, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	char *p = malloc(nlen + vlen + 2);
+
+	if (p == NULL)
+		return GS_ENOMEM;
+	memcpy(p, name, nlen);
+	p[nlen] = '\0';
+	memcpy(p + nlen + 1, value, vlen);
+	p[nlen + 1 + vlen] = '\0';
+	fl->name = p;
+	fl->value = p + nlen + 1;
+	return 0;
+}
+
+/* strcmp, without the call when the first bytes already differ. */
+static inline int
+name_cmp(const char *a, const char *b)
+{
+	int c = (unsigned char)a[0] - (unsigned char)b[0];
+
+	return c != 0 ? c : strcmp(a, b);
+}
 
 void
 gs_fields_init(struct gs_fields *f)
@@ -36,10 +70,8 @@ gs_fields_clear(struct gs_fields *f)
 {
 	if (f == NULL)
 		return;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].name);
-		free(f->v[i].value);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].name);     /* the value shares its allocation */
 	free(f->v);
 	gs_fields_init(f);
 }
@@ -55,7 +87,7 @@ find(const struct gs_fields *f, const char *name, size_t *pos)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(f->v[mid].name, name);
+		int c = name_cmp(f->v[mid].name, name);
 		if (c == 0) {
 			*pos = mid;
 			return 1;
@@ -72,37 +104,28 @@ find(const struct gs_fields *f, const char *name, size_t *pos)
 int
 gs_fields_set(struct gs_fields *f, const char *name, const char *value)
 {
-	int ret = GS_ENOMEM;
-	char *nv = NULL, *nn = NULL;
+	struct gs_field fl;
 	size_t pos;
+	int found;
 
 	assert(f && name && value);
-	nv = strdup(value);
-	if (nv == NULL)
-		goto out;
-	if (find(f, name, &pos)) {
-		free(f->v[pos].value);
-		f->v[pos].value = nv;
-		nv = NULL;
-		ret = 0;
-		goto out;
+	found = find(f, name, &pos);
+	/* value may be lent by f itself: copy before freeing anything */
+	if (field_make(&fl, name, strlen(name), value, strlen(value)) != 0)
+		return GS_ENOMEM;
+	if (found) {
+		free(f->v[pos].name);
+		f->v[pos] = fl;
+		return 0;
 	}
-	nn = strdup(name);
-	if (nn == NULL)
-		goto out;
-	if (gs_grow(&f->v, &f->cap, f->n, sizeof(*f->v), 8) != 0)
-		goto out;
+	if (gs_grow(&f->v, &f->cap, f->n, sizeof(*f->v), 8) != 0) {
+		free(fl.name);
+		return GS_ENOMEM;
+	}
 	memmove(&f->v[pos + 1], &f->v[pos], (f->n - pos) * sizeof(f->v[0]));
-	f->v[pos].name = nn;
-	f->v[pos].value = nv;
+	f->v[pos] = fl;
 	f->n++;
-	nn = NULL;
-	nv = NULL;
-	ret = 0;
-out:
-	free(nn);
-	free(nv);
-	return ret;
+	return 0;
 }
 
 const char *
@@ -125,7 +148,6 @@ gs_fields_del(struct gs_fields *f, const char *name)
 	if (!find(f, name, &pos))
 		return;
 	free(f->v[pos].name);
-	free(f->v[pos].value);
 	memmove(&f->v[pos], &f->v[pos + 1], (f->n - pos - 1) * sizeof(f->v[0]));
 	f->n--;
 }
@@ -145,11 +167,12 @@ gs_fields_copy(struct gs_fields *dst, const struct gs_fields *src)
 		tmp.cap = src->n;
 	}
 	for (size_t i = 0; i < src->n; i++) {
-		tmp.v[i].name = strdup(src->v[i].name);
-		tmp.v[i].value = strdup(src->v[i].value);
-		tmp.n++;
-		if (tmp.v[i].name == NULL || tmp.v[i].value == NULL)
+		const struct gs_field *s = &src->v[i];
+
+		if (field_make(&tmp.v[i], s->name, strlen(s->name), s->value,
+		    strlen(s->value)) != 0)
 			goto out;
+		tmp.n++;
 	}
 	ret = 0;
 out:
@@ -175,32 +198,45 @@ gs_fields_equal(const struct gs_fields *a, const struct gs_fields *b)
 	return 1;
 }
 
-int
-gs_fields_encode(const struct gs_fields *f, uint8_t **out, size_t *outlen)
+/*
+ * Points body at f's fields, through items and ptrs (f->n slots each),
+ * without copying a string.
+ */
+static void
+body_view(const struct gs_fields *f, Gs__Field *items, Gs__Field **ptrs,
+    Gs__Body *body)
 {
-	int ret = GS_ENOMEM;
-	Gs__Body body = GS__BODY__INIT;
-	Gs__Field *items = NULL, **ptrs = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
-
-	assert(f && out && outlen);
-	*out = NULL;
-	*outlen = 0;
-	if (f->n > 0) {
-		items = calloc(f->n, sizeof(*items));
-		ptrs = calloc(f->n, sizeof(*ptrs));
-		if (items == NULL || ptrs == NULL)
-			goto out;
-	}
+	gs__body__init(body);
 	for (size_t i = 0; i < f->n; i++) {
 		gs__field__init(&items[i]);
 		items[i].name = f->v[i].name;
 		items[i].value = f->v[i].value;
 		ptrs[i] = &items[i];
 	}
-	body.n_fields = f->n;
-	body.fields = ptrs;
+	body->n_fields = f->n;
+	body->fields = ptrs;
+}
+
+int
+gs_fields_encode(const struct gs_fields *f, uint8_t **out, size_t *outlen)
+{
+	int ret = GS_ENOMEM;
+	Gs__Body body;
+	Gs__Field stack_items[GS_FIELDS_MAX], *items = stack_items;
+	Gs__Field *stack_ptrs[GS_FIELDS_MAX], **ptrs = stack_ptrs;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	assert(f && out && outlen);
+	*out = NULL;
+	*outlen = 0;
+	if (f->n > GS_FIELDS_MAX) {     /* a state may hold more than a body */
+		items = calloc(f->n, sizeof(*items));
+		ptrs = calloc(f->n, sizeof(*ptrs));
+		if (items == NULL || ptrs == NULL)
+			goto out;
+	}
+	body_view(f, items, ptrs, &body);
 	len = gs__body__get_packed_size(&body);
 	/* An empty body packs to zero bytes; malloc(0) may return NULL. */
 	buf = malloc(len ? len : 1);
@@ -216,9 +252,47 @@ gs_fields_encode(const struct gs_fields *f, uint8_t **out, size_t *outlen)
 	ret = 0;
 out:
 	free(buf);
-	free(ptrs);
-	free(items);
+	if (ptrs != stack_ptrs)
+		free(ptrs);
+	if (items != stack_items)
+		free(items);
 	return ret;
+}
+
+/* A protobuf-c output that compares what is packed with expected bytes. */
+struct cmp_buffer {
+	ProtobufCBuffer base;
+	const uint8_t *want;
+	size_t len, at;
+	bool differs;
+};
+
+static void
+cmp_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+	struct cmp_buffer *c = (struct cmp_buffer *)b;
+
+	if (c->differs || len > c->len - c->at ||
+	    (len > 0 && memcmp(c->want + c->at, data, len) != 0)) {
+		c->differs = true;
+		return;
+	}
+	c->at += len;
+}
+
+/* 1 if encoding f gives exactly buf (len bytes), without a copy. */
+static int
+encodes_to(const struct gs_fields *f, const uint8_t *buf, size_t len)
+{
+	Gs__Body body;
+	Gs__Field items[GS_FIELDS_MAX], *ptrs[GS_FIELDS_MAX];
+	struct cmp_buffer c = { .base.append = cmp_append, .want = buf,
+	    .len = len };
+
+	assert(f->n <= GS_FIELDS_MAX);
+	body_view(f, items, ptrs, &body);
+	gs__body__pack_to_buffer(&body, &c.base);
+	return !c.differs && c.at == len;
 }
 
 /*
@@ -261,24 +335,40 @@ gs_fields_decode_own(const uint8_t *buf, size_t len, struct gs_fields *out)
 	return decode(buf, len, out, false);
 }
 
-/* recheck: encode again and compare, to refuse any non-canonical bytes. */
+/*
+ * recheck: encode again and compare, to refuse any non-canonical bytes.
+ * The message is unpacked into an arena (one block for the whole body)
+ * and each field copied out in one allocation, in the order read, which
+ * is checked to be the map's order.
+ */
 static int
 decode(const uint8_t *buf, size_t len, struct gs_fields *out, bool recheck)
 {
 	int ret = GS_EPROTO;
 	Gs__Body *body = NULL;
-	uint8_t *again = NULL;
-	size_t again_len = 0;
+	struct gs_pbuf_arena arena;
+	const char *prev = NULL;
 
 	assert(out && out->n == 0);
 	assert(buf || len == 0);
+	gs_pbuf_arena_init(&arena, GS_FIELDS_UNPACK_MAX);
 	if (len > GS_FIELDS_WIRE_MAX)
 		goto out;
-	body = gs__body__unpack(NULL, len, buf);
+	body = gs__body__unpack(&arena.alloc, len, buf);
 	if (body == NULL)
 		goto out;
 	if (body->n_fields > GS_FIELDS_MAX)
 		goto out;
+	if (body->n_fields > out->cap) {
+		struct gs_field *v = realloc(out->v,
+		    body->n_fields * sizeof(*v));
+		if (v == NULL) {
+			ret = GS_ENOMEM;
+			goto out;
+		}
+		out->v = v;
+		out->cap = body->n_fields;
+	}
 	for (size_t i = 0; i < body->n_fields; i++) {
 		const Gs__Field *fl = body->fields[i];
 		size_t vlen;
@@ -287,34 +377,29 @@ decode(const uint8_t *buf, size_t len, struct gs_fields *out, bool recheck)
 			goto out;
 		if (!name_valid(fl->name))
 			goto out;
-		if (i > 0 && strcmp(body->fields[i - 1]->name, fl->name) >= 0)
+		if (prev != NULL && strcmp(prev, fl->name) >= 0)
 			goto out;
+		prev = fl->name;
 		vlen = strlen(fl->value);
 		if (vlen > GS_FIELD_VALUE_MAX || !gs_utf8_valid(fl->value, vlen))
 			goto out;
-	}
-	for (size_t i = 0; i < body->n_fields; i++) {
-		ret = gs_fields_set(out, body->fields[i]->name,
-		    body->fields[i]->value);
-		if (ret != 0)
+		if (field_make(&out->v[i], fl->name, strlen(fl->name),
+		    fl->value, vlen) != 0) {
+			ret = GS_ENOMEM;
 			goto out;
+		}
+		out->n++;
 	}
 	/*
 	 * protobuf-c hands strings back NUL-terminated, so a NUL inside a
 	 * wire string shortens it silently; encoding again shows it, and any
 	 * other non-canonical spelling, as a byte difference.
 	 */
-	ret = recheck ? gs_fields_encode(out, &again, &again_len) : 0;
-	if (ret != 0 || !recheck)
-		goto out;
-	ret = GS_EPROTO;
-	if (again_len != len || (len > 0 && memcmp(again, buf, len) != 0))
+	if (recheck && !encodes_to(out, buf, len))
 		goto out;
 	ret = 0;
 out:
-	free(again);
-	if (body != NULL)
-		gs__body__free_unpacked(body, NULL);
+	gs_pbuf_arena_release(&arena);
 	if (ret != 0)
 		gs_fields_clear(out);
 	return ret;
@@ -329,10 +414,22 @@ gs_utf8_valid(const char *s, size_t len)
 	if (len > 0 && s == NULL)
 		return 0;
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 		uint32_t cp;
 		size_t need;
 
+		/* eight ASCII bytes at a time, none of them NUL */
+		while (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (((w | ((w - 0x0101010101010101ULL) & ~w)) &
+			    0x8080808080808080ULL) != 0)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c == 0)
 			return 0;
 		if (c < 0x80) {

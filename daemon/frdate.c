@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fold.h"
 #include "recur.h"
@@ -345,4 +346,59 @@ bad:
 	ret = fail(why, whylen, GS_FRDATE_BAD, "date non reconnue : " FORMS);
 out:
 	return ret;
+}
+
+void
+gs_frdate_duration(int64_t ms, char *out, size_t outlen)
+{
+	static const struct {
+		int64_t s;
+		const char *one, *many;
+	} units[] = {
+		{ 86400, "jour", "jours" },
+		{ 3600, "heure", "heures" },
+		{ 60, "minute", "minutes" },
+	};
+	int64_t s = (ms < 0 ? -ms : ms) / 1000, n;
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		/* 23 h 40 is "1 jour": within 2.5 % of a unit counts as one */
+		if (s * 40 < units[i].s * 39)
+			continue;
+		n = (s + units[i].s / 2) / units[i].s;
+		snprintf(out, outlen, "%lld %s", (long long)n,
+		    n > 1 ? units[i].many : units[i].one);
+		return;
+	}
+	snprintf(out, outlen, "moins d'une minute");
+}
+
+void
+gs_frdate_clock(const char *tz, int64_t t, int64_t now, char *out,
+    size_t outlen)
+{
+	static const char *const months[] = { "janvier", "février", "mars",
+	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+	    "novembre", "décembre" };
+	int32_t off = 0, noff = 0;
+	struct tm lt, ln;
+	time_t a, b;
+
+	if (tz == NULL || gs_frdate_offset(tz, t, &off) != 0 ||
+	    gs_frdate_offset(tz, now, &noff) != 0)
+		off = noff = 0;
+	a = (time_t)(t + off);
+	b = (time_t)(now + noff);
+	gmtime_r(&a, &lt);
+	gmtime_r(&b, &ln);
+	if (lt.tm_year == ln.tm_year && lt.tm_yday == ln.tm_yday)
+		snprintf(out, outlen, "%02d:%02d", lt.tm_hour, lt.tm_min);
+	else if (lt.tm_year == ln.tm_year)
+		snprintf(out, outlen, "le %d%s %s à %02d:%02d", lt.tm_mday,
+		    lt.tm_mday == 1 ? "er" : "", months[lt.tm_mon], lt.tm_hour,
+		    lt.tm_min);
+	else
+		snprintf(out, outlen, "le %d%s %s %d à %02d:%02d", lt.tm_mday,
+		    lt.tm_mday == 1 ? "er" : "", months[lt.tm_mon],
+		    lt.tm_year + 1900, lt.tm_hour, lt.tm_min);
 }

@@ -58,4 +58,20 @@ int gs_frdate_parse(const char *text, const char *tz, int64_t now,
  */
 int gs_frdate_offset(const char *tz, int64_t t, int32_t *off);
 
+/*
+ * A duration (milliseconds, sign ignored) in French words, rounded to its
+ * largest unit: "1 jour", "3 jours", "2 heures", "5 minutes", "moins
+ * d'une minute". out: outlen bytes (32 suffice).
+ */
+void gs_frdate_duration(int64_t ms, char *out, size_t outlen);
+
+/*
+ * The instant t (seconds since the epoch) as a wall clock reads it in tz:
+ * "14:32" when t falls on the same local day as now, else "le 28
+ * novembre à 14:32" (with the year when it is not now's). A zone that
+ * cannot be read gives UTC. out: outlen bytes (48 suffice).
+ */
+void gs_frdate_clock(const char *tz, int64_t t, int64_t now, char *out,
+    size_t outlen);
+
 #endif

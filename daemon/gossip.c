@@ -25,8 +25,10 @@
 #include "config.h"
 #include "crypto.h"
 #include "err.h"
+#include "frdate.h"
 #include "grow.h"
 #include "hlc.h"
+#include "invite.h"
 #include "item.h"
 #include "log.h"
 #include "pbuf.h"
@@ -57,6 +59,27 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define CLOCK_SKEW_MS 60000     /* clocks further apart than this: said */
+#define HELLO_ANSWER_S 30.0     /* a Hello is answered unless we sent one */
+#define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
+#define HELD_MAX 4096           /* reports of what others hold, remembered */
+#define HELD_SEND 32            /* reports in one summary */
+#define HELD_SHORT 4            /* reports in turn in a short summary */
+#define HELD_REFRESH_S 300.0    /* unchanged reports for a peer, resent */
+#define HELD_HOPS 16            /* reports relayed this far at most */
+
+/*
+ * "site holds author's changes up to seq", learnt from a peer's Held
+ * reports (sync-protocol.md, "What others hold"). Sorted by site then
+ * author; at most HELD_MAX, only about trusted sites and authors.
+ */
+struct held {
+	uint8_t key[64];                  /* site key, then author key */
+	uint64_t seq;
+	uint32_t hops;                    /* from us: 2 = a peer's peer */
+	int64_t when;                     /* Unix seconds it was reported */
+	uint8_t via[32];                  /* the peer that reported it */
+};
 
 /*
  * A run of consecutive verified batches of one peer, applied one slice
@@ -116,6 +139,27 @@ struct peer {
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
 	unsigned verifying;               /* batches verifying or applying */
+	/* a join in progress (gemsync join): the proof our hellos carry */
+	bool joining;
+	uint8_t invite_id[GS_INVITE_ID_LEN];
+	uint8_t invite_mac[GS_INVITE_MAC_LEN];
+	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
+	/* its clock, from its last Hello */
+	int64_t clock_offset_ms;          /* its clock minus ours */
+	bool has_clock;
+	int clock_state;                  /* -1 behind ours, 0 right, 1 ahead */
+	ev_tstamp hello_sent;             /* our last Hello to it; 0: none */
+	size_t held_cursor;               /* where our reports to it resume */
+	uint64_t held_hash;               /* of the reports about its changes */
+	ev_tstamp held_at;                /* when we last sent those */
+	/* its last summary showed neither side lacking a change the other
+	 * takes, when we held what parity_digest sums up */
+	bool parity;
+	uint8_t parity_digest[32];
+	/* what its last summary said it holds, without what we sent since:
+	 * what our Held reports and `site status` tell of it */
+	struct gs_seqmap said;
+	bool have_said;
 };
 
 struct gs_gossip {
@@ -142,6 +186,8 @@ struct gs_gossip {
 	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
 	unsigned zap_next;
 	int64_t equivocs;                 /* proofs held when last sent */
+	struct held *held;                /* owned; what others hold */
+	size_t nheld, capheld;
 };
 
 /* The peer with this site key (lent), or NULL. */
@@ -158,6 +204,8 @@ static bool peer_connected(const struct peer *p);
 static void send_intro(struct gs_gossip *g, struct peer *p);
 /* Starts an anti-entropy round with p. */
 static void start_round(struct gs_gossip *g, struct peer *p);
+/* Should this author's changes go to peers at all? */
+static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
 
 /* ---- small helpers ---- */
 
@@ -208,6 +256,7 @@ peer_free(struct peer *p)
 	free(p->endpoint);
 	free(p->label);
 	gs_seqmap_free(&p->known);
+	gs_seqmap_free(&p->said);
 	free(p->unwanted);
 	free(p);
 }
@@ -312,6 +361,261 @@ collect_keys(struct gs_gossip *g, bool trusted, size_t cap,
 	return 0;
 }
 
+/* ---- what others hold (Held reports) ---- */
+
+/* Up to HELD_SEND reports for one summary; every pointer lent. */
+struct held_build {
+	Gs__Held h[HELD_SEND];
+	Gs__Held *ptrs[HELD_SEND];
+	size_t n;
+};
+
+static void
+held_add(struct held_build *b, const uint8_t *site, const uint8_t *author,
+    uint64_t seq, uint32_t hops)
+{
+	Gs__Held *h;
+
+	if (b->n == HELD_SEND || seq == 0 || memcmp(site, author, 32) == 0)
+		return;
+	h = &b->h[b->n];
+	gs__held__init(h);
+	h->site.data = (uint8_t *)site;
+	h->site.len = 32;
+	h->author.data = (uint8_t *)author;
+	h->author.len = 32;
+	h->seq = seq;
+	h->hops = hops;
+	b->ptrs[b->n++] = h;
+}
+
+/* The report at position pos of the rotation, if it may go to q. */
+static void
+held_at(struct gs_gossip *g, const struct peer *q, size_t pos,
+    struct held_build *b)
+{
+	const struct held *h;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		size_t n = p->have_said ? p->said.n : 0;
+		if (pos >= n) {
+			pos -= n;
+			continue;
+		}
+		if (p != q && relayable(g, p->pk) &&
+		    relayable(g, p->said.v[pos].pk) &&
+		    memcmp(p->said.v[pos].pk, q->pk, 32) != 0)
+			held_add(b, p->pk, p->said.v[pos].pk,
+			    p->said.v[pos].seq, 1);
+		return;
+	}
+	if (pos >= g->nheld)
+		return;
+	h = &g->held[pos];
+	if (memcmp(h->key, q->pk, 32) != 0 &&
+	    memcmp(h->key + 32, q->pk, 32) != 0 &&
+	    memcmp(h->via, q->pk, 32) != 0 && h->hops < HELD_HOPS)
+		held_add(b, h->key, h->key + 32, h->seq, h->hops);
+}
+
+/* FNV-1a over the reports of b: did they change since last sent? */
+static uint64_t
+held_hash(const struct held_build *b)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const uint8_t *parts[2] = { b->h[i].site.data,
+		    b->h[i].author.data };
+		uint64_t seq = b->h[i].seq;
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 32; j++)
+				h = (h ^ parts[k][j]) * UINT64_C(1099511628211);
+		for (int j = 0; j < 8; j++, seq >>= 8)
+			h = (h ^ (seq & 0xff)) * UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+/*
+ * The reports for q's next summary: first what our other peers, then the
+ * sites we heard of, hold of q's own changes (what q's `site status`
+ * asks), left out of a short summary when q had them unchanged less than
+ * HELD_REFRESH_S ago; then, in turn from one summary to the next, what
+ * our peers and the sites we heard of hold of other authors, so that
+ * reports travel further than two hops (HELD_SHORT of them in a short
+ * summary). At most HELD_SEND, whatever the network's size.
+ */
+static void
+held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
+    bool short_summary)
+{
+	size_t total = g->nheld, pos, limit;
+	ev_tstamp now = ev_now(g->d->loop);
+	uint64_t h;
+
+	b->n = 0;
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		if (p != q && p->have_said && relayable(g, p->pk))
+			held_add(b, p->pk, q->pk, gs_seqmap_get(&p->said,
+			    q->pk), 1);
+	}
+	for (size_t i = 0; i < g->nheld; i++)
+		if (memcmp(g->held[i].key + 32, q->pk, 32) == 0 &&
+		    memcmp(g->held[i].via, q->pk, 32) != 0 &&
+		    g->held[i].hops < HELD_HOPS)
+			held_add(b, g->held[i].key, q->pk, g->held[i].seq,
+			    g->held[i].hops);
+	h = held_hash(b);
+	if (short_summary && h == q->held_hash &&
+	    now - q->held_at < HELD_REFRESH_S)
+		b->n = 0;
+	else if (b->n > 0) {
+		q->held_hash = h;
+		q->held_at = now;
+	}
+	limit = short_summary ? b->n + HELD_SHORT : HELD_SEND;
+	for (size_t i = 0; i < g->npeers; i++)
+		total += g->peers[i]->have_said ? g->peers[i]->said.n : 0;
+	if (total == 0)
+		return;
+	pos = q->held_cursor % total;
+	for (size_t k = 0; k < total && k < 4 * HELD_SEND && b->n < limit &&
+	    b->n < HELD_SEND; k++) {
+		held_at(g, q, pos, b);
+		pos = (pos + 1) % total;
+	}
+	q->held_cursor = pos;
+}
+
+/* Index of key in g->held, or where it would go (*found 0). */
+static size_t
+held_find(const struct gs_gossip *g, const uint8_t key[64], int *found)
+{
+	size_t lo = 0, hi = g->nheld, mid;
+	int c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(g->held[mid].key, key, 64);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Makes room for one more report when the table is full: the one
+ * furthest away goes, unless it is about our own changes (what `site
+ * status` answers from) or no further than the new one. 0, or -1 (the
+ * new report is not kept).
+ */
+static int
+held_evict(struct gs_gossip *g, uint32_t hops, const uint8_t *me)
+{
+	size_t victim = g->nheld;
+	uint32_t far = 0;
+
+	for (size_t i = 0; i < g->nheld; i++)
+		if (memcmp(g->held[i].key + 32, me, 32) != 0 &&
+		    g->held[i].hops > far) {
+			far = g->held[i].hops;
+			victim = i;
+		}
+	if (victim == g->nheld || far <= hops)
+		return -1;
+	memmove(&g->held[victim], &g->held[victim + 1],
+	    (g->nheld - victim - 1) * sizeof(*g->held));
+	g->nheld--;
+	return 0;
+}
+
+/*
+ * Records "site holds author up to seq, hops away, reported by via". A
+ * report replaces the one we had when it comes from as near or nearer,
+ * or says more.
+ */
+static void
+held_note(struct gs_gossip *g, const uint8_t site[32],
+    const uint8_t author[32], uint64_t seq, uint32_t hops,
+    const uint8_t via[32])
+{
+	const uint8_t *me = gs_replica_pk(g->d->replica);
+	uint8_t key[64];
+	struct held *h;
+	size_t i;
+	int found;
+
+	memcpy(key, site, 32);
+	memcpy(key + 32, author, 32);
+	i = held_find(g, key, &found);
+	if (!found) {
+		if (g->nheld == HELD_MAX && (memcmp(author, me, 32) == 0 ?
+		    held_evict(g, 0, me) : held_evict(g, hops, me)) != 0)
+			return;
+		if (gs_grow(&g->held, &g->capheld, g->nheld, sizeof(*g->held),
+		    64) != 0)
+			return;
+		i = held_find(g, key, &found);
+		memmove(&g->held[i + 1], &g->held[i],
+		    (g->nheld - i) * sizeof(*g->held));
+		g->nheld++;
+		h = &g->held[i];
+		memcpy(h->key, key, 64);
+	} else {
+		h = &g->held[i];
+		if (seq <= h->seq && hops > h->hops)
+			return;
+	}
+	h->seq = seq;
+	h->hops = hops;
+	h->when = (int64_t)time(NULL);
+	memcpy(h->via, via, 32);
+}
+
+/*
+ * May we keep reports about this site? Only about sites in the trust
+ * table (trusted, or pending: met as authors or introduced, at most
+ * GS_TRUST_MAX_PENDING of those), never blocked: an invented key costs
+ * nothing.
+ */
+static bool
+reportable(struct gs_gossip *g, const uint8_t site[32])
+{
+	const struct gs_trust_site *t = gs_trust_get(g->trust, site);
+
+	return t != NULL && t->trust != GS_TRUST_BLOCKED;
+}
+
+/* Takes p's reports about sites other than p and us. */
+static void
+take_held(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
+{
+	const uint8_t *me = gs_replica_pk(g->d->replica);
+
+	for (size_t i = 0; i < s->n_held; i++) {
+		const Gs__Held *h = s->held[i];
+		if (h->hops == 0 || h->hops >= HELD_HOPS ||
+		    memcmp(h->site.data, me, 32) == 0 ||
+		    memcmp(h->site.data, p->pk, 32) == 0 ||
+		    memcmp(h->site.data, h->author.data, 32) == 0 ||
+		    !reportable(g, h->site.data) ||
+		    !relayable(g, h->author.data))
+			continue;
+		held_note(g, h->site.data, h->author.data, h->seq, h->hops + 1,
+		    p->pk);
+	}
+}
+
 /* The digest of what this site holds. */
 static int
 own_digest(struct gs_gossip *g, uint8_t digest[32])
@@ -326,7 +630,11 @@ send_short_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted,
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Summary s = GS__SUMMARY__INIT;
+	struct held_build hb;
 
+	held_build(g, p, &hb, true);
+	s.n_held = hb.n;
+	s.held = hb.ptrs;
 	s.has_digest = true;
 	s.digest.data = (uint8_t *)digest;
 	s.digest.len = 32;
@@ -360,6 +668,7 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	Gs__Summary s = GS__SUMMARY__INIT;
 	struct sum_build b = { NULL, NULL, 0 };
 	struct key_build u = { 0 };
+	struct held_build hb;
 	size_t n = 0;
 	int ret;
 
@@ -377,6 +686,9 @@ send_full_summary(struct gs_gossip *g, struct peer *p, bool reply_wanted)
 	s.entries = b.ptrs;
 	s.n_unwanted = u.n;
 	s.unwanted = u.v;
+	held_build(g, p, &hb, false);
+	s.n_held = hb.n;
+	s.held = hb.ptrs;
 	s.reply_wanted = reply_wanted;
 	s.credit = g->d->cfg->credits;
 	m.version = GS_PEER_VERSION;
@@ -390,19 +702,105 @@ out:
 	return ret;
 }
 
+/* A field of this site's own profile (lent), or "". */
+static const char *
+own_field(struct gs_gossip *g, const char *name)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st;
+	const char *v;
+
+	gs_item_id_site(gs_replica_pk(g->d->replica), id);
+	it = gs_replica_item(g->d->replica, id);
+	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
+		return "";
+	v = gs_fields_get(&st->fields, name);
+	return v != NULL ? v : "";
+}
+
+/*
+ * Our hello: the versions we speak, who we are for a site that does not
+ * know us yet (site key, name, town, where to dial us back), and the
+ * invitation proof while a join is in progress.
+ */
 static void
 send_hello(struct peer *p)
 {
+	struct gs_gossip *g = p->g;
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Hello h = GS__HELLO__INIT;
+	Gs__Announce a = GS__ANNOUNCE__INIT;
+	Gs__InviteProof proof = GS__INVITE_PROOF__INIT;
+	char ep[GS_INVITE_ENDPOINT_MAX + 1];
 
 	h.min_version = GS_PEER_VERSION;
 	h.max_version = GS_PEER_VERSION;
 	h.software = "gemsyncd " PROJECT_VERSION;
+	a.site.data = (uint8_t *)gs_replica_pk(g->d->replica);
+	a.site.len = 32;
+	a.name = (char *)own_field(g, "name");
+	a.town = (char *)own_field(g, "town");
+	if (gs_invite_endpoint(g->d->cfg->advertise, g->d->cfg->listen, ep,
+	    sizeof(ep)) == 0)
+		a.endpoint = ep;
+	h.announce = &a;
+	if (p->joining) {
+		proof.id.data = p->invite_id;
+		proof.id.len = GS_INVITE_ID_LEN;
+		proof.mac.data = p->invite_mac;
+		proof.mac.len = GS_INVITE_MAC_LEN;
+		h.invite = &proof;
+	}
+	h.has_clock_ms = true;
+	h.clock_ms = gs_wall_ms();
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_HELLO;
 	m.hello = &h;
-	peer_send(p, &m);
+	if (peer_send(p, &m) == 0)
+		p->hello_sent = ev_now(p->g->d->loop);
+}
+
+/*
+ * The peer's clock, from its Hello: kept for status, and said in the log
+ * when it starts or stops being more than a minute off ours, once per
+ * change (a Hello comes at each connection and every HELLO_EVERY_S).
+ */
+static void
+note_clock(struct gs_gossip *g, struct peer *p, uint64_t clock_ms)
+{
+	int64_t off = (int64_t)clock_ms - (int64_t)gs_wall_ms();
+	int state = off > CLOCK_SKEW_MS ? 1 : off < -CLOCK_SKEW_MS ? -1 : 0;
+	bool first = !p->has_clock;
+	char sid[GS_SITEID_SHORT], who[96], dur[32];
+
+	(void)g;
+	p->clock_offset_ms = off;
+	p->has_clock = true;
+	if (!first && state == p->clock_state)
+		return;
+	if (first && state == 0) {
+		p->clock_state = 0;
+		return;
+	}
+	short_id(p->pk, sid);
+	gs_sanitize(p->label != NULL && p->label[0] != '\0' ? p->label : sid,
+	    who, sizeof(who));
+	gs_frdate_duration(off, dur, sizeof(dur));
+	if (state > 0)
+		log_warnx("gossip: peer %s: l'horloge de %s a %s d'avance sur "
+		    "la vôtre ; ses modifications sont refusées tant qu'elle "
+		    "avance : demandez-lui de mettre son ordinateur à l'heure",
+		    sid, who, dur);
+	else if (state < 0)
+		log_warnx("gossip: peer %s: l'horloge de cet ordinateur a %s "
+		    "d'avance sur %s ; vos modifications y sont refusées tant "
+		    "qu'elle avance : mettez cet ordinateur à l'heure (ou, si "
+		    "c'est lui qui retarde, %s)", sid, dur, who, who);
+	else
+		log_info("gossip: peer %s: l'horloge de %s et la vôtre sont de "
+		    "nouveau d'accord", sid, who);
+	p->clock_state = state;
 }
 
 static void
@@ -828,6 +1226,46 @@ take_unwanted(struct peer *p, const Gs__Summary *s)
 	return 0;
 }
 
+/*
+ * A site restored from a backup ends its catch-up (gs_replica_write
+ * refuses until then) once at least one peer's summary is known and no
+ * peer whose summary is known holds a later change of this site's own
+ * author than this site now does: its next sequence number is then free
+ * on every peer reached. Called after each summary and each applied run.
+ */
+static void
+check_catchup(struct gs_gossip *g)
+{
+	struct gs_replica *r = g->d->replica;
+	const uint8_t *me = gs_replica_pk(r);
+	uint64_t mine;
+	size_t reached = 0;
+	int rc;
+
+	if (!gs_replica_catching_up(r))
+		return;
+	mine = gs_replica_seq(r, me);
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+
+		if (!p->have_known)
+			continue;
+		if (gs_seqmap_get(&p->known, me) > mine)
+			return;
+		reached++;
+	}
+	if (reached == 0)
+		return;
+	rc = gs_replica_set_catching_up(r, false);
+	if (rc != 0) {
+		log_warnx("gossip: ending catch-up: %s", gs_strerror(rc));
+		return;
+	}
+	log_info("gossip: catch-up done: %zu peers hold nothing newer of this "
+	    "site than sequence %llu; local writes accepted again", reached,
+	    (unsigned long long)mine);
+}
+
 static bool
 summary_valid(const Gs__Summary *s)
 {
@@ -839,10 +1277,52 @@ summary_valid(const Gs__Summary *s)
 	for (size_t i = 0; i < s->n_unwanted; i++)
 		if (s->unwanted[i].len != 32)
 			return false;
+	if (s->n_held > 2 * HELD_SEND)
+		return false;
+	for (size_t i = 0; i < s->n_held; i++)
+		if (s->held[i]->site.len != 32 || s->held[i]->author.len != 32)
+			return false;
 	if (s->has_digest && (s->digest.len != 32 || s->n_entries > 0 ||
 	    s->n_unwanted > 0))
 		return false;
 	return true;
+}
+
+/* Counts what one side holds that the other lacks and would take. */
+struct sync_check {
+	struct gs_gossip *g;
+	const struct peer *p;
+	bool ours;                 /* our changes p lacks; else the reverse */
+	uint64_t lack;
+};
+
+static int
+on_sync_check(const uint8_t author[32], uint64_t in_a, uint64_t in_b,
+    void *arg)
+{
+	struct sync_check *c = arg;
+
+	if (relayable(c->g, author) && !(c->ours &&
+	    unwanted_by(c->p, author)))
+		c->lack += in_a - in_b;
+	return 0;
+}
+
+/*
+ * p's full summary just came (p->known is it): records whether neither
+ * side lacks a change the other would take, and what we held then. The
+ * status says "in sync" while we still hold just that.
+ */
+static void
+note_parity(struct gs_gossip *g, struct peer *p)
+{
+	const struct gs_seqmap *mine = gs_replica_authors(g->d->replica);
+	struct sync_check c = { g, p, true, 0 };
+
+	gs_summary_ahead(mine, &p->known, on_sync_check, &c);
+	c.ours = false;
+	gs_summary_ahead(&p->known, mine, on_sync_check, &c);
+	p->parity = c.lack == 0 && own_digest(g, p->parity_digest) == 0;
 }
 
 /*
@@ -863,8 +1343,11 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	p->have_known = true;
 	p->heard_at = ev_now(g->d->loop);
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
+	p->parity = true;
+	memcpy(p->parity_digest, digest, 32);
 	p->we_lack = 0;
 	p->they_lack = 0;
 	p->granted = s->credit > 64 ? 64 : s->credit;
@@ -874,6 +1357,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	}
 	if (s->reply_wanted)
 		send_short_summary(g, p, false, digest);
+	check_catchup(g);
 }
 
 /* What a peer holds that we lack, from trusted authors; others pend. */
@@ -907,6 +1391,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		log_refusals(g, p);
 		return;
 	}
+	take_held(g, p, s);
 	if (s->has_digest) {
 		on_short_summary(g, p, s);
 		return;
@@ -918,7 +1403,10 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
+	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
+	note_parity(g, p);
 	p->we_lack = we.lack;
+	check_catchup(g);
 	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
 		/* a send is under way and was set up a moment ago: the new
 		 * summary only refines what we skip, it does not restart */
@@ -983,6 +1471,7 @@ batches_applied(struct gs_gossip *g, struct peer *p,
 		p->last_reround = now;
 		send_summary(g, p, true);
 	}
+	check_catchup(g);
 }
 
 static void
@@ -1323,15 +1812,41 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 		p->last_sync = time(NULL);
 }
 
+/*
+ * Passes sites an introduction just taught us on to our other connected
+ * peers (those that take us as introducer trust them in turn): only the
+ * new ones, so that a wave of introductions through a large graph costs
+ * a few keys per link, not every site known each time.
+ */
+static void
+forward_intro(struct gs_gossip *g, const struct peer *from,
+    ProtobufCBinaryData *keys, size_t n)
+{
+	Gs__PeerMsg m = GS__PEER_MSG__INIT;
+	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
+
+	in.n_sites = n;
+	in.sites = keys;
+	m.version = GS_PEER_VERSION;
+	m.msg_case = GS__PEER_MSG__MSG_INTRO;
+	m.intro = &in;
+	for (size_t i = 0; i < g->npeers; i++)
+		if (g->peers[i] != from && peer_connected(g->peers[i]))
+			peer_send(g->peers[i], &m);
+}
+
 static void
 on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 {
 	const struct gs_trust_site *s;
 	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
-	int added = 0;
+	ProtobufCBinaryData *fwd;
+	size_t added = 0;
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
+	/* NULL when out of memory: the sites are trusted, not passed on */
+	fwd = in->n_sites > 0 ? calloc(in->n_sites, sizeof(*fwd)) : NULL;
 	for (size_t i = 0; i < in->n_sites; i++) {
 		const uint8_t *pk = in->sites[i].data;
 		if (in->sites[i].len != 32 ||
@@ -1345,11 +1860,17 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 			short_id(p->pk, by);
 			log_info("gossip: site %s trusted, introduced by %s",
 			    sid, by);
+			if (fwd != NULL)
+				fwd[added] = in->sites[i];
 			added++;
 		}
 	}
-	if (added > 0)
+	if (added > 0) {
 		send_summary(g, p, true);
+		if (fwd != NULL)
+			forward_intro(g, p, fwd, added);
+	}
+	free(fwd);
 }
 
 static void
@@ -1358,6 +1879,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct gs_pbuf_budget budget;
 	Gs__PeerMsg *m;
 	char sid[GS_SITEID_SHORT];
+	bool first_hello;
 
 	p->last_seen = time(NULL);
 	gs_pbuf_budget_init(&budget, 4 * g->d->cfg->max_frame + 65536);
@@ -1374,6 +1896,13 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		send_refuse(p, 2, "protocol version too old: upgrade gemsyncd");
 		goto out;
 	}
+	/* the inviter speaks to us: it trusts us, the join is done */
+	if (p->joining && p->join_rc == 0 &&
+	    m->msg_case != GS__PEER_MSG__MSG_REFUSE) {
+		p->join_rc = 1;
+		short_id(p->pk, sid);
+		log_info("gossip: site %s accepted our invitation", sid);
+	}
 	switch (m->msg_case) {
 	case GS__PEER_MSG__MSG_HELLO:
 		if (m->hello->max_version < GS_PEER_VERSION ||
@@ -1385,6 +1914,17 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			send_refuse(p, 2, "no common protocol version");
 			break;
 		}
+		first_hello = !p->has_clock;
+		if (m->hello->has_clock_ms)
+			note_clock(g, p, m->hello->clock_ms);
+		/*
+		 * Our clock goes back unless we told it a moment ago; always
+		 * to its first hello: the hello we sent before it trusted us
+		 * was read as a stranger's, without our clock.
+		 */
+		if (first_hello || p->hello_sent == 0 ||
+		    ev_now(g->d->loop) - p->hello_sent > HELLO_ANSWER_S)
+			send_hello(p);
 		/* introductions go both ways, whoever dialled */
 		send_intro(g, p);
 		send_equivocations(g, p);
@@ -1411,6 +1951,10 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			gs_sanitize(m->refuse->reason, reason, sizeof(reason));
 			log_warnx("gossip: peer %s refused us: %s", sid, reason);
 		}
+		if (p->joining && p->join_rc == 0 &&
+		    m->refuse->code >= (unsigned)-GS_EINVUNKNOWN &&
+		    m->refuse->code <= (unsigned)-GS_EINVREVOKED)
+			p->join_rc = -(int)m->refuse->code;
 		break;
 	default:
 		p->refused++;   /* unknown message type: counted, ignored */
@@ -1421,6 +1965,123 @@ out:
 	gs__peer_msg__free_unpacked(m, &budget.alloc);
 }
 
+
+/* Sends a refusal to a site we do not trust, through our ROUTER. */
+static void
+refuse_stranger(struct gs_gossip *g, const struct gs_msg *m, unsigned code,
+    const char *reason)
+{
+	Gs__PeerMsg pm = GS__PEER_MSG__INIT;
+	Gs__Refuse r = GS__REFUSE__INIT;
+	uint8_t buf[256];
+	size_t len;
+
+	r.code = code;
+	r.reason = (char *)reason;
+	pm.version = GS_PEER_VERSION;
+	pm.msg_case = GS__PEER_MSG__MSG_REFUSE;
+	pm.refuse = &r;
+	len = gs__peer_msg__get_packed_size(&pm);
+	if (len > sizeof(buf))
+		return;
+	gs__peer_msg__pack(&pm, buf);
+	gs_transport_send(g->listener, m->route, m->route_len, buf, len);
+}
+
+/*
+ * A site that presented a valid invitation: trusted, made a peer (dialled
+ * back at the endpoint it announced, if any), and its hello handled.
+ */
+static void
+admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
+    const uint8_t site[32], const char *endpoint)
+{
+	char sid[GS_SITEID_SHORT];
+	struct peer *p;
+	int rc;
+
+	short_id(site, sid);
+	rc = gs_trust_set(g->trust, site, GS_TRUST_TRUSTED, NULL);
+	if (rc == 0)
+		rc = gs_gossip_peer_add(g, site, endpoint, "", false);
+	if (rc != 0 || (p = find_peer(g, site)) == NULL) {
+		log_warnx("gossip: cannot add site %s that joined: %s", sid,
+		    gs_strerror(rc));
+		return;
+	}
+	log_info("gossip: site %s joined with an invitation: now a trusted "
+	    "peer", sid);
+	memcpy(p->route, m->route, m->route_len);
+	p->route_len = m->route_len;
+	p->route_seen = ev_now(g->d->loop);
+	handle(g, p, m->data, m->len);
+	start_round(g, p);
+}
+
+/* Whether an announced endpoint is one peer add would accept. */
+static bool
+endpoint_ok(const char *ep)
+{
+	return ep != NULL && strncmp(ep, "tcp://", 6) == 0 &&
+	    strlen(ep) <= GS_INVITE_ENDPOINT_MAX && strchr(ep + 6, ':') != NULL &&
+	    strcspn(ep, " \t\r\n") == strlen(ep);
+}
+
+/*
+ * A message from a site we do not trust (ZAP lets every key in but a
+ * blocked one's). Only a hello is read: what it announces goes to "site
+ * pending", and a valid invitation proof makes it a trusted peer. The
+ * rest is dropped unread.
+ */
+static void
+on_stranger(struct gs_gossip *g, const struct gs_msg *m)
+{
+	struct gs_pbuf_budget budget;
+	const struct gs_trust_site *s;
+	const Gs__Announce *a;
+	const Gs__InviteProof *ip;
+	Gs__PeerMsg *pm;
+	uint8_t curve[32];
+	char sid[GS_SITEID_SHORT], name[101], town[101];
+	int rc;
+
+	if (m->len > 4096)
+		return;   /* a hello is small: not worth decoding */
+	gs_pbuf_budget_init(&budget, 65536);
+	pm = gs__peer_msg__unpack(&budget.alloc, m->len, m->data);
+	if (pm == NULL)
+		return;
+	if (pm->msg_case != GS__PEER_MSG__MSG_HELLO ||
+	    (a = pm->hello->announce) == NULL || a->site.len != 32 ||
+	    gs_pk_to_curve(a->site.data, curve) != 0 ||
+	    memcmp(curve, m->curve_pk, 32) != 0 ||
+	    memcmp(a->site.data, gs_replica_pk(g->d->replica), 32) == 0)
+		goto out;
+	s = gs_trust_get(g->trust, a->site.data);
+	if (s != NULL && s->trust == GS_TRUST_BLOCKED)
+		goto out;
+	short_id(a->site.data, sid);
+	gs_sanitize(a->name ? a->name : "", name, sizeof(name));
+	gs_sanitize(a->town ? a->town : "", town, sizeof(town));
+	ip = pm->hello->invite;
+	if (ip != NULL) {
+		rc = gs_invite_redeem(g->d->store, gs_replica_pk(g->d->replica),
+		    a->site.data, ip->id.data, ip->id.len, ip->mac.data,
+		    ip->mac.len, time(NULL));
+		if (rc == 0) {
+			admit_joiner(g, m, a->site.data,
+			    endpoint_ok(a->endpoint) ? a->endpoint : "");
+			goto out;
+		}
+		log_warnx("gossip: site %s presented an invitation that we "
+		    "refuse: %s", sid, gs_strerror(rc));
+		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
+	}
+	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
+	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+out:
+	gs__peer_msg__free_unpacked(pm, &budget.alloc);
+}
 
 /* A message on our ROUTER: find the site by its authenticated key. */
 static void
@@ -1435,7 +2096,11 @@ on_listener_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	    m->route_len > ROUTE_MAX)
 		return;
 	s = gs_trust_by_curve(g->trust, m->curve_pk);
-	if (s == NULL || s->trust != GS_TRUST_TRUSTED)
+	if (s == NULL || s->trust == GS_TRUST_PENDING) {
+		on_stranger(g, m);
+		return;
+	}
+	if (s->trust != GS_TRUST_TRUSTED)
 		return;   /* trust withdrawn since the handshake */
 	p = find_peer(g, s->pk);
 	if (p == NULL && (p = peer_new(g, s->pk)) == NULL)
@@ -1482,7 +2147,11 @@ zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
 	return true;
 }
 
-/* ZAP: trusted sites come in; others are recorded as pending. */
+/*
+ * ZAP: trusted sites come in. Unknown and pending keys come in too, but
+ * only their hello is read (on_stranger: what they announce, an
+ * invitation); they are recorded as pending. Blocked keys are refused.
+ */
 static int
 on_zap(const uint8_t curve[32], const char *address, void *arg)
 {
@@ -1492,15 +2161,17 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 
 	if (s != NULL && s->trust == GS_TRUST_TRUSTED)
 		return 1;
-	if ((s == NULL || s->trust == GS_TRUST_PENDING) &&
-	    zap_should_record(g, curve)) {
+	if (s != NULL && s->trust == GS_TRUST_BLOCKED)
+		return 0;
+	if (zap_should_record(g, curve)) {
 		gs_hex(curve, 16, hex);
-		log_info("gossip: refused a connection from unknown transport "
-		    "key %s... (%s): see gemsync site pending", hex, address);
+		log_info("gossip: connection from unknown transport key "
+		    "%s... (%s): only its hello is read, see gemsync site "
+		    "pending", hex, address);
 		gs_store_pending_touch(g->d->store, curve,
 		    address, time(NULL), GS_TRUST_MAX_PENDING);
 	}
-	return 0;
+	return 1;
 }
 
 /* ---- peers ---- */
@@ -1638,6 +2309,8 @@ on_round(struct ev_loop *loop, ev_timer *w, int revents)
 		struct peer *t = pick[i];
 		pick[i] = pick[j];
 		pick[j] = t;
+		if (ev_now(g->d->loop) - pick[i]->hello_sent > HELLO_EVERY_S)
+			send_hello(pick[i]);
 		start_round(g, pick[i]);
 	}
 	arm_round(g);
@@ -1895,6 +2568,7 @@ gs_gossip_stop(struct gs_gossip **gp)
 	free(g->peers);
 	gs_transport_close(&g->listener);
 	gs_secure_free(g->curve_sk);
+	free(g->held);
 	free(g);
 	*gp = NULL;
 }
@@ -1915,15 +2589,36 @@ count_pending_sites(const struct gs_trust_site *s, void *arg)
 	return 0;
 }
 
+/*
+ * Is p in sync with us (gs_gossip_stats.in_sync)? digest: what we hold
+ * now, or NULL if it could not be computed.
+ */
+static bool
+peer_in_sync(struct gs_gossip *g, const struct peer *p,
+    const uint8_t *digest)
+{
+	return digest != NULL && p->parity && peer_connected(p) &&
+	    gs_trust_author_ok(g->trust, p->pk) == 0 &&
+	    memcmp(p->parity_digest, digest, 32) == 0;
+}
+
 void
 gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 {
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
+
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < g->npeers; i++) {
 		if (g->peers[i]->configured)
 			s->peers++;
 		if (peer_connected(g->peers[i]))
 			s->connected++;
+		if (g->peers[i]->configured &&
+		    peer_in_sync(g, g->peers[i], digest))
+			s->in_sync++;
+		if (g->peers[i]->last_sync > s->last_sync)
+			s->last_sync = g->peers[i]->last_sync;
 	}
 	gs_store_pending_foreach(g->d->store,
 	    count_pending, &s->pending);
@@ -2025,6 +2720,32 @@ out:
 }
 
 int
+gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const uint8_t id[GS_INVITE_ID_LEN], const uint8_t mac[GS_INVITE_MAC_LEN])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL)
+		return GS_ENOTFOUND;
+	p->joining = true;
+	p->join_rc = 0;
+	memcpy(p->invite_id, id, GS_INVITE_ID_LEN);
+	memcpy(p->invite_mac, mac, GS_INVITE_MAC_LEN);
+	/* a fresh connection, so that its first hello carries the proof */
+	return peer_connect(g, p);
+}
+
+int
+gs_gossip_join_state(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL || !p->joining)
+		return GS_ENOTFOUND;
+	return p->join_rc;
+}
+
+int
 gs_gossip_peer_remove(struct gs_gossip *g, const uint8_t pk[32])
 {
 	struct peer *p;
@@ -2044,6 +2765,8 @@ int
 gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 {
 	struct gs_peer_info info;
+	uint8_t buf[32];
+	const uint8_t *digest = own_digest(g, buf) == 0 ? buf : NULL;
 	int rc;
 
 	for (size_t i = 0; i < g->npeers; i++) {
@@ -2063,6 +2786,10 @@ gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 		info.applied = p->applied;
 		info.refused = p->refused;
 		info.by_reason = p->by_reason;
+		info.added = p->added;
+		info.in_sync = peer_in_sync(g, p, digest);
+		info.has_clock = p->has_clock;
+		info.clock_offset_ms = p->clock_offset_ms;
 		rc = cb(&info, arg);
 		if (rc != 0)
 			return rc;
@@ -2086,4 +2813,33 @@ gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk)
 		started++;
 	}
 	return started;
+}
+
+int
+gs_gossip_held(struct gs_gossip *g, const uint8_t site[32],
+    const uint8_t author[32], struct gs_held_info *out)
+{
+	const struct peer *p = find_peer(g, site);
+	uint8_t key[64];
+	size_t i;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if (p != NULL && p->have_said) {
+		out->seq = gs_seqmap_get(&p->said, author);
+		out->hops = 1;
+		out->when = p->last_seen;
+		out->via = p->pk;
+		return 0;
+	}
+	memcpy(key, site, 32);
+	memcpy(key + 32, author, 32);
+	i = held_find(g, key, &found);
+	if (!found)
+		return GS_ENOTFOUND;
+	out->seq = g->held[i].seq;
+	out->hops = g->held[i].hops;
+	out->when = g->held[i].when;
+	out->via = g->held[i].via;
+	return 0;
 }

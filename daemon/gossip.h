@@ -34,6 +34,21 @@ struct gs_peer_info {
 	uint64_t they_lack, we_lack;
 	uint64_t applied, refused;
 	const unsigned *by_reason;        /* GS_REASONS counts, by -GS_E* */
+	int64_t added;                    /* Unix seconds of peer add; 0 */
+	bool in_sync;                     /* see gs_gossip_stats.in_sync */
+	bool has_clock;                   /* it sent its clock in a Hello */
+	int64_t clock_offset_ms;          /* its clock minus ours, then */
+};
+
+/*
+ * What a site holds of an author's changes, as gs_gossip_held() knows
+ * it: from the site's own summary (a peer, hops 1), or reported by peers.
+ */
+struct gs_held_info {
+	uint64_t seq;                     /* highest contiguous sequence */
+	uint32_t hops;                    /* 1: a peer; 2: a peer's peer... */
+	int64_t when;                     /* Unix seconds of the report */
+	const uint8_t *via;               /* the peer that told us; lent */
 };
 
 /* Counters for the status command. */
@@ -43,6 +58,13 @@ struct gs_gossip_stats {
 	size_t pending;                   /* sites waiting for a decision */
 	uint64_t refused;                 /* changes refused, all peers */
 	uint64_t rounds;                  /* anti-entropy rounds started */
+	/*
+	 * Configured peers "in sync": connected, and its last summary (with
+	 * what we sent it since) shows that neither side lacks a change of
+	 * an author both accept.
+	 */
+	size_t in_sync;
+	int64_t last_sync;                /* latest exchange, Unix s; 0 */
 };
 
 typedef int (*gs_peer_cb)(const struct gs_peer_info *p, void *arg);
@@ -73,6 +95,19 @@ void gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32]);
 int gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
     const char *endpoint, const char *label, bool introducer);
 /*
+ * Starts a join (gemsync join): pk was just added as a peer; its
+ * connection is reopened and every hello to it carries the invitation
+ * proof (id, mac), until the daemon stops. GS_ENOTFOUND if pk is no peer.
+ */
+int gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const uint8_t id[8], const uint8_t mac[32]);
+/*
+ * How the join with pk went: 0 no answer yet, 1 accepted (the inviter
+ * talks to us), or the GS_EINV* error it refused with. GS_ENOTFOUND when
+ * no join with pk is in progress.
+ */
+int gs_gossip_join_state(struct gs_gossip *g, const uint8_t pk[32]);
+/*
  * Forgets the peer pk: its row, its connection and its counters. Returns
  * 0, GS_ENOTFOUND if pk is not in the peers table, or a store error.
  */
@@ -97,5 +132,15 @@ bool gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
     uint64_t seq, double since);
 /* Fills *s with the counters of the status command. */
 void gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s);
+
+/*
+ * What site holds of author's changes, as far as this site knows: from
+ * site's last summary when it is a peer, else from the reports peers
+ * relay (sync-protocol.md, "What others hold"). Returns 0 and *out (lent
+ * pointers valid until the next turn of the loop), or GS_ENOTFOUND when
+ * nobody said.
+ */
+int gs_gossip_held(struct gs_gossip *g, const uint8_t site[32],
+    const uint8_t author[32], struct gs_held_info *out);
 
 #endif

@@ -16,14 +16,28 @@
 /* Largest millisecond value that fits in the upper 48 bits. */
 #define HLC_MS_MAX ((UINT64_C(1) << 48) - 1)
 
+/*
+ * The test hook's shift (hlc.h, gs_wall_set_test_offset): set once by
+ * main() before any thread starts, read only afterwards.
+ */
+static int64_t test_offset_ms;
+
+void
+gs_wall_set_test_offset(int64_t ms)
+{
+	test_offset_ms = ms;
+}
+
 uint64_t
 gs_wall_ms(void)
 {
 	struct timespec ts;
+	int64_t ms;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
 		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + test_offset_ms;
+	return ms > 0 ? (uint64_t)ms : 0;
 }
 
 void

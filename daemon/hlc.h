@@ -20,8 +20,22 @@ struct gs_hlc {
 #define GS_HLC_MS(t) ((t) >> 16)
 #define GS_HLC_MAKE(ms, c) (((uint64_t)(ms) << 16) | ((c) & 0xffff))
 
-/* Milliseconds of wall-clock time since the Unix epoch. */
+/*
+ * Milliseconds of wall-clock time since the Unix epoch, shifted by the
+ * test hook below (0 unless a test set it).
+ */
 uint64_t gs_wall_ms(void);
+/*
+ * Test hook: shifts what gs_wall_ms() returns by ms, so that an
+ * integration test can run a site whose clock is wrong (a day ahead)
+ * without touching the machine's clock. main() calls it once at start
+ * from the GEMSYNC_TEST_CLOCK_OFFSET environment variable (seconds,
+ * signed), before any thread starts; nothing else may. It is the one
+ * process-wide setting besides the log level, and it only moves this
+ * daemon's idea of "now" (change stamps, the clock in Hello, the drift
+ * check), never the log's timestamps or the machine's clock.
+ */
+void gs_wall_set_test_offset(int64_t ms);
 /* Initialises a clock. */
 void gs_hlc_init(struct gs_hlc *c, uint64_t max_drift_ms);
 /* Issues a new timestamp, given the wall clock now_ms. */

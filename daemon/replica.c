@@ -353,6 +353,24 @@ gs_replica_corrupt_count(const struct gs_replica *r)
 	return r->corrupt.n;
 }
 
+bool
+gs_replica_catching_up(const struct gs_replica *r)
+{
+	return r->catching_up;
+}
+
+int
+gs_replica_set_catching_up(struct gs_replica *r, bool on)
+{
+	const uint8_t v = on ? '1' : '0';
+	int ret;
+
+	ret = gs_store_meta_set(r->store, "catchup", &v, 1);
+	if (ret == 0)
+		r->catching_up = on;
+	return ret;
+}
+
 /* ---- the item cache ---- */
 
 static void
@@ -969,4 +987,18 @@ gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid)
 {
 	return gs_store_change_by_seq(r->store, author, seq, on_rowid, rowid);
+}
+
+static int
+on_hlc(const struct gs_stored_change *c, void *arg)
+{
+	*(uint64_t *)arg = c->hlc;
+	return 0;
+}
+
+int
+gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc)
+{
+	return gs_store_change_by_seq(r->store, author, seq, on_hlc, hlc);
 }

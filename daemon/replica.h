@@ -282,6 +282,18 @@ size_t gs_replica_author_count(const struct gs_replica *r);
 uint64_t gs_replica_change_count(const struct gs_replica *r);
 
 /*
+ * Catch-up after a restore (docs/internals/reliability.md): a site
+ * restored from a backup may have signed changes after it, which its
+ * peers hold. Until it has them back, signing a new change could reuse
+ * one of their sequence numbers (an equivocation), so gs_replica_write()
+ * refuses with GS_ECATCHUP. The flag is the meta key "catchup", set by
+ * the restore and kept across restarts. set_catching_up writes it (0 or
+ * a storage error; memory follows only on success).
+ */
+bool gs_replica_catching_up(const struct gs_replica *r);
+int gs_replica_set_catching_up(struct gs_replica *r, bool on);
+
+/*
  * Reads stored changes with rowid > after in apply order, at most limit
  * (0: no limit), unsealing bodies, and calls cb with each as it travels.
  * The wire change is lent for the call. A change whose body cannot be
@@ -291,6 +303,9 @@ typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
     uint64_t seq, const struct gs_wire_change *w, void *arg);
 int gs_replica_changes_after(struct gs_replica *r, int64_t after,
     size_t limit, gs_replica_change_cb cb, void *arg);
+/* The HLC stamp of (author, seq): 0 and *hlc, or GS_ENOTFOUND. */
+int gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
+    uint64_t seq, uint64_t *hlc);
 /* The rowid of (author, seq): 0 and *rowid, or GS_ENOTFOUND. */
 int gs_replica_rowid(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, int64_t *rowid);

@@ -50,6 +50,7 @@ struct gs_replica {
 	bool busy;                     /* worked since the last gs_replica_idle() */
 	bool loaded_full;              /* full items cached since the last trim */
 	bool erased;                   /* the open transaction erased an item */
+	bool catching_up;              /* restored, own later changes awaited */
 	struct gs_seqmap unknown;      /* untrusted authors met by the open batch */
 	gs_replica_hook hook;
 	void *hook_arg;

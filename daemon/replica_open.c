@@ -268,6 +268,26 @@ check_keys(struct gs_replica *r, char *err, size_t errlen)
 	return ret;
 }
 
+/* Reads the catch-up flag a restore left (meta "catchup" = "1"). */
+static int
+load_catchup(struct gs_replica *r)
+{
+	uint8_t *val = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = gs_store_meta_get(r->store, "catchup", &val, &len);
+	if (ret == GS_ENOTFOUND)
+		ret = 0;
+	else if (ret == 0)
+		r->catching_up = len == 1 && val[0] == '1';
+	free(val);
+	if (r->catching_up)
+		log_info("replica: restored from a backup, catching up: local "
+		    "writes wait for this site's later changes from its peers");
+	return ret;
+}
+
 int
 gs_replica_open_store(const char *data_dir, struct gs_store **out,
     char *err, size_t errlen)
@@ -356,6 +376,12 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
 	if (r->corrupt.n > 0)
 		log_warnx("replica: %zu items have stored data that fails "
 		    "authentication; they are shown as corrupt", r->corrupt.n);
+	ret = load_catchup(r);
+	if (ret != 0) {
+		snprintf(err, errlen, "lecture de la base de %s : %s",
+		    o->data_dir, gs_strerror(ret));
+		goto out;
+	}
 	*out = r;
 	r = NULL;
 	ret = 0;

@@ -56,6 +56,10 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 	int ret;
 
 	gs_fields_init(&body);
+	/* a restored site must not reuse a sequence its peers hold */
+	ret = GS_ECATCHUP;
+	if (r->catching_up)
+		goto out;
 	if (item == NULL && type == GS_TYPE_SITE) {
 		gs_item_id_site(me, id);
 		item = gs_replica_item(r, id);

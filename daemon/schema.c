@@ -761,8 +761,11 @@ type_def(int type)
 static const struct field_def *
 field_def(const struct type_def *td, const char *name)
 {
+	/* the first byte before strcmp: this runs for every field of
+	 * every change received */
 	for (size_t i = 0; i < td->nfields; i++)
-		if (strcmp(td->fields[i].name, name) == 0)
+		if (td->fields[i].name[0] == name[0] &&
+		    strcmp(td->fields[i].name, name) == 0)
 			return &td->fields[i];
 	return NULL;
 }

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_SCHEMA_VERSION 3
+#define GS_SCHEMA_VERSION 4
 
 struct gs_store;
 
@@ -205,6 +205,11 @@ struct gs_pending_row {
 	int64_t first_attempt;
 	int64_t last_attempt;
 	int64_t attempts;
+	bool has_site;               /* the hello announced a site key */
+	uint8_t site[32];            /* ... checked against curve */
+	const char *name;            /* announced name, may be ""; lent */
+	const char *town;            /* announced town, may be ""; lent */
+	const char *endpoint;        /* announced endpoint, may be ""; lent */
 };
 typedef int (*gs_store_pending_cb)(const struct gs_pending_row *p, void *arg);
 int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
@@ -212,6 +217,42 @@ int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
 int gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32]);
 int gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
     void *arg);
+/*
+ * Records what the pending transport key curve announced in its hello:
+ * its site key (whose transport key is curve), name, town and endpoint
+ * (checked and sanitised by the caller). GS_ENOTFOUND when curve is not
+ * pending.
+ */
+int gs_store_pending_announce(struct gs_store *st, const uint8_t curve[32],
+    const uint8_t site[32], const char *name, const char *town,
+    const char *endpoint);
+
+/*
+ * Invitations made by this site (invite.h). key is the hash of the
+ * secret, never the secret. use takes one use away (GS_ENOTFOUND when
+ * none is left, the invitation is revoked or unknown); revoke marks it
+ * revoked (GS_ENOTFOUND when unknown).
+ */
+#define GS_STORE_INVITE_ID 8
+struct gs_invite_row {
+	uint8_t id[GS_STORE_INVITE_ID];
+	const char *label;           /* lent */
+	uint8_t key[32];
+	int64_t expires;             /* Unix seconds */
+	int64_t uses_left;
+	bool revoked;
+	int64_t created;
+};
+typedef int (*gs_store_invite_cb)(const struct gs_invite_row *r, void *arg);
+int gs_store_invite_add(struct gs_store *st, const struct gs_invite_row *r);
+int gs_store_invite_get(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID], gs_store_invite_cb cb, void *arg);
+int gs_store_invites_foreach(struct gs_store *st, gs_store_invite_cb cb,
+    void *arg);
+int gs_store_invite_use(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID]);
+int gs_store_invite_revoke(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID]);
 
 /*
  * Items: one row per item, holding its merged state sealed by the vault
@@ -259,6 +300,28 @@ int gs_store_owned_counts(struct gs_store *st, gs_store_summary_cb cb,
 /* Calls cb with the ID of every item that has changes but no items row. */
 int gs_store_items_missing(struct gs_store *st, gs_store_item_id_cb cb,
     void *arg);
+
+/*
+ * An online copy of the database into a new file (SQLite's backup API),
+ * made in steps so that the caller's loop serves requests in between.
+ * The copy is consistent: a write by the store's own connection between
+ * two steps is carried into the copy (SQLite updates it at once). Bodies
+ * and states stay sealed: the copy holds the same bytes.
+ *
+ * backup_begin creates path (it must not exist; mode 0600 under the
+ * caller's umask) and returns *out, owned by the caller: GS_EEXISTS,
+ * GS_EIO, GS_EDB, GS_ENOMEM. backup_step copies up to pages pages: 1 when
+ * the copy is complete, 0 when more remains, or GS_EBUSY, GS_EFULL,
+ * GS_EIO, GS_EDB (the copy is then useless: end it). *remaining and
+ * *total (optional) get SQLite's page counts. backup_end finishes, closes
+ * the copy and sets *b to NULL; accepts NULL; the file stays.
+ */
+struct gs_store_backup;
+int gs_store_backup_begin(struct gs_store *st, const char *path,
+    struct gs_store_backup **out);
+int gs_store_backup_step(struct gs_store_backup *b, int pages,
+    int *remaining, int *total);
+void gs_store_backup_end(struct gs_store_backup **b);
 
 /* Gives back the page cache's unused memory (an idle site's footprint). */
 void gs_store_release_memory(struct gs_store *st);

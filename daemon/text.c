@@ -142,6 +142,11 @@ gs_text_check(const char *s, bool multiline, char *why, size_t whylen)
 	size_t n;
 
 	for (; *s; s += n) {
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+			run = 0;        /* printable ASCII: never refused */
+			n = 1;
+			continue;
+		}
 		n = gs_utf8_decode(s, &cp);
 		if (n == 0) {
 			snprintf(why, whylen, "doit être du texte UTF-8 valide");

@@ -331,3 +331,104 @@ gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
 out:
 	return ret;
 }
+
+/* ---- any small secret sealed under a passphrase ---- */
+
+#define PASSBLOB_MAGIC "GSP1"
+#define PASSBLOB_HDR_LEN (4 + GS_SALT_LEN + 8 + 8)
+
+int
+gs_vault_pass_seal(const char *passphrase, const uint8_t *pt, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	uint64_t ops = gs_pwhash_opslimit();
+	size_t mem = gs_pwhash_memlimit();
+	uint8_t *kek = NULL, *buf = NULL;
+	int ret = GS_EINVAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (passphrase == NULL || passphrase[0] == '\0')
+		goto out;
+	ret = GS_ETOOBIG;
+	if (len > GS_VAULT_PASS_MAX)
+		goto out;
+	ret = GS_ENOMEM;
+	kek = gs_secure_alloc(GS_KEY_LEN);
+	buf = malloc(PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD);
+	if (kek == NULL || buf == NULL)
+		goto out;
+	memcpy(buf, PASSBLOB_MAGIC, 4);
+	gs_random(buf + 4, GS_SALT_LEN);
+	put_le64(buf + 4 + GS_SALT_LEN, ops);
+	put_le64(buf + 4 + GS_SALT_LEN + 8, (uint64_t)mem);
+	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase),
+	    buf + 4, ops, mem);
+	if (ret == 0)
+		ret = gs_seal(kek, buf, PASSBLOB_HDR_LEN, pt, len,
+		    buf + PASSBLOB_HDR_LEN);
+	if (ret != 0)
+		goto out;
+	*out = buf;
+	*outlen = PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD;
+	buf = NULL;
+out:
+	gs_secure_free(kek);
+	free(buf);
+	return ret;
+}
+
+int
+gs_vault_pass_open(const char *passphrase, const uint8_t *ct, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	const uint8_t *salt = ct + 4;
+	uint8_t *kek = NULL, *pt = NULL;
+	uint64_t ops, mem;
+	size_t ptlen;
+	int ret = GS_ECORRUPT;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len < PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD ||
+	    len > PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD + GS_VAULT_PASS_MAX ||
+	    memcmp(ct, PASSBLOB_MAGIC, 4) != 0)
+		goto out;
+	ops = get_le64(salt + GS_SALT_LEN);
+	mem = get_le64(salt + GS_SALT_LEN + 8);
+	if (ops == 0 || ops > OPS_MAX || mem == 0 || mem > MEM_MAX)
+		goto out;
+	ret = GS_EBADKEY;
+	if (passphrase == NULL || passphrase[0] == '\0')
+		goto out;
+	ret = GS_ENOMEM;
+	ptlen = len - PASSBLOB_HDR_LEN - GS_SEAL_OVERHEAD;
+	kek = gs_secure_alloc(GS_KEY_LEN);
+	pt = gs_secure_alloc(ptlen > 0 ? ptlen : 1);
+	if (kek == NULL || pt == NULL)
+		goto out;
+	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase), salt,
+	    ops, (size_t)mem);
+	if (ret == GS_EINVAL)
+		ret = GS_ECORRUPT;
+	if (ret != 0)
+		goto out;
+	ret = GS_EBADKEY;
+	if (gs_open(kek, ct, PASSBLOB_HDR_LEN, ct + PASSBLOB_HDR_LEN,
+	    len - PASSBLOB_HDR_LEN, pt) != 0)
+		goto out;
+	*out = pt;
+	*outlen = ptlen;
+	pt = NULL;
+	ret = 0;
+out:
+	gs_secure_free(kek);
+	gs_secure_free(pt);
+	return ret;
+}
+
+void
+gs_vault_secret_free(uint8_t *p)
+{
+	gs_secure_free(p);
+}

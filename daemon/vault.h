@@ -78,4 +78,28 @@ int gs_vault_keycheck_make(const struct gs_vault *v, uint8_t **out,
 int gs_vault_keycheck_verify(const struct gs_vault *v, const uint8_t *kc,
     size_t kclen);
 
+/*
+ * Seals len bytes (at most GS_VAULT_PASS_MAX) under a passphrase (not
+ * empty), the same way a storage key file is: "GSP1", a 16-byte salt,
+ * Argon2id opslimit and memlimit (8 bytes each, little endian), then
+ * XChaCha20-Poly1305 of pt under the Argon2id key, those 36 header bytes
+ * as associated data. *out is malloc'd (len + GS_VAULT_PASS_OVERHEAD
+ * bytes), owned by the caller. Returns 0, GS_EINVAL, GS_ETOOBIG,
+ * GS_ENOMEM, GS_ECRYPTO.
+ */
+#define GS_VAULT_PASS_MAX 4096
+#define GS_VAULT_PASS_OVERHEAD (4 + 16 + 8 + 8 + 24 + 16)
+int gs_vault_pass_seal(const char *passphrase, const uint8_t *pt, size_t len,
+    uint8_t **out, size_t *outlen);
+/*
+ * Opens what gs_vault_pass_seal made. *out is guarded memory (free it
+ * with gs_vault_secret_free), owned by the caller. Returns 0, GS_EBADKEY
+ * (wrong passphrase or altered bytes), GS_ECORRUPT (not such a blob, or
+ * unreasonable limits), GS_ENOMEM.
+ */
+int gs_vault_pass_open(const char *passphrase, const uint8_t *ct, size_t len,
+    uint8_t **out, size_t *outlen);
+/* Wipes and frees what gs_vault_pass_open returned. Accepts NULL. */
+void gs_vault_secret_free(uint8_t *p);
+
 #endif

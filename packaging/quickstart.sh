@@ -25,8 +25,8 @@ DEMO_DIR=/var/tmp/gemsync-demo
 SITES=(rebond passerelle envol)
 PACKAGES=(build-essential cmake pkg-config libzmq3-dev libsodium-dev
 	libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler
-	libinih-dev libjansson-dev libcmocka-dev libical-dev tzdata python3
-	iproute2 sqlite3)
+	libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev tzdata python3
+	iproute2 sqlite3 gettext)
 START_WAIT=20       # seconds for a daemon to answer its control socket
 SYNC_WAIT=${QUICKSTART_SYNC_WAIT:-120}      # seconds for the events of Le Rebond to reach L'Envol
 
@@ -551,6 +551,16 @@ wait_sync() {
 	die "les sites ne sont pas en phase après ${SYNC_WAIT}s (Le Rebond ${a%% *}, La Passerelle ${b%% *}, L'Envol ${c%% *} dates ; journaux : $DEMO_DIR/*/gemsyncd.log)"
 }
 
+# The programme of the demo network for next week (the demo's series start
+# after today), as a facilitator prints and posts it on Friday: a web page
+# and its calendar, from Le Rebond.
+write_programme() {
+	say "programme de la semaine prochaine : $DEMO_DIR/programme/"
+	cli rebond programme --week --from "$(jour '+7 days')" \
+		-o "$DEMO_DIR/programme" >/dev/null ||
+		die "gemsync programme a échoué (journal : $(site_log rebond))"
+}
+
 summary() {
 	local s c r id cancelled moved reserved rest
 	c="build/cli/gemsync -c $DEMO_DIR"
@@ -587,6 +597,14 @@ Essayez, depuis $root :
   $c/passerelle/gemsyncd.conf resource list
   $c/rebond/gemsyncd.conf peer list
   $c/passerelle/gemsyncd.conf status
+
+Le programme de la semaine prochaine du réseau, à ouvrir dans un
+navigateur et à imprimer (une page A4), avec son calendrier à publier :
+  file://$DEMO_DIR/programme/index.html
+  $DEMO_DIR/programme/programme.ics
+Édition facile à lire, et calendrier de tout le réseau :
+  $c/rebond/gemsyncd.conf programme --week --from "$(jour '+7 days')" --easy-read -o $DEMO_DIR/facile
+  $c/rebond/gemsyncd.conf export ics -o $DEMO_DIR/reseau.ics
 
 Arrêter la démonstration :
   packaging/quickstart.sh --stop
@@ -660,6 +678,7 @@ main() {
 	wait_sync "séries, dates annulées ou déplacées"
 	demo_reservations
 	wait_sync "places réservées"
+	write_programme
 	summary
 }
 

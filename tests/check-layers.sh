@@ -3,7 +3,9 @@
 #
 # check-layers.sh: the include rules of daemon/ (STYLE.md, "Boundaries"),
 # run by CTest as layers.includes. Only store.c includes sqlite3.h, only
-# crypto.c sodium.h, only transport.c zmq.h, only recur.c libical/ical.h;
+# crypto.c sodium.h, only transport.c zmq.h, only recur.c
+# (rules, zones) and ics.c (calendars written) libical/ical.h,
+# only qr.c qrencode.h;
 # gossip (gossip*.c, gossip*.h) includes no control header (control*.h,
 # control.pb-c.h), no view.h and no jansson.h: control is one surface
 # above it. Prints each violation as
@@ -28,10 +30,23 @@ only() {
 	done
 }
 
+# only FILE1 and FILE2 may include HEADER (a library's two doors)
+only_pair() {
+	header="$1"
+	for f in "$dir"/*.c "$dir"/*.h; do
+		case "$(basename "$f")" in "$2"|"$3") continue ;; esac
+		if grep -Hn "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]$header[>\"]" "$f"; then
+			echo "  ^ only $2 and $3 may include $header" >&2
+			bad=1
+		fi
+	done
+}
+
 only sqlite3.h store.c
 only sodium.h crypto.c
 only zmq.h transport.c
-only libical/ical.h recur.c
+only_pair libical/ical.h recur.c ics.c
+only qrencode.h qr.c
 
 for f in "$dir"/gossip*.c "$dir"/gossip*.h; do
 	[ -e "$f" ] || continue

@@ -37,13 +37,13 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-pkgs="build-essential cmake pkg-config libzmq3-dev libsodium-dev libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev libical-dev tzdata python3"
+pkgs="build-essential cmake pkg-config libzmq3-dev libsodium-dev libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev tzdata python3 gettext"
 missing=()
-for tool in cmake ctest cc pkg-config protoc-c python3; do
+for tool in cmake ctest cc pkg-config protoc-c python3 msgfmt xgettext; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("program $tool")
 done
 if command -v pkg-config >/dev/null 2>&1; then
-	for mod in libzmq libsodium sqlite3 libprotobuf-c inih jansson cmocka libical; do
+	for mod in libzmq libsodium sqlite3 libprotobuf-c inih jansson cmocka libical libqrencode; do
 		pkg-config --exists "$mod" || missing+=("pkg-config module $mod")
 	done
 fi
@@ -61,6 +61,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "run-all.sh: install the build dependencies with:" >&2
 	echo "  sudo apt-get install -y --no-install-recommends $pkgs" >&2
 	exit 127
+fi
+
+# Optional: without them the tests that need them are SKIPPED (exit 77),
+# never passed; CI (.ci/run) installs them.
+optional=()
+command -v chromium >/dev/null 2>&1 || optional+=(chromium)
+command -v npm >/dev/null 2>&1 || optional+=(npm)
+command -v pdfinfo >/dev/null 2>&1 || optional+=(poppler-utils)
+[ -d /usr/lib/python3/dist-packages/icalendar ] || optional+=(python3-icalendar)
+if [ ${#optional[@]} -gt 0 ]; then
+	echo "run-all.sh: without ${optional[*]}, the browser and calendar tests are SKIPPED;" >&2
+	echo "  sudo apt-get install -y --no-install-recommends ${optional[*]}" >&2
 fi
 
 if [ "$sanitize" = 1 ]; then

@@ -103,13 +103,14 @@ class CliError(Exception):
 class Site:
     """One site: a config file, a data dir, a daemon process."""
 
-    def __init__(self, root, name, town="Lyon", department="69", extra="", site=""):
-        """extra: more [sync] settings; site: more [site] settings."""
+    def __init__(self, root, name, town="Lyon", department="69", extra="", site="", port=None):
+        """extra: more [sync] settings; site: more [site] settings; port:
+        the TCP port to listen on (default: one free right now)."""
         self.name = name
         self.dir = os.path.join(root, name.replace(" ", "_"))
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         self.endpoint = f"tcp://127.0.0.1:{self.port}"
         self.conf = os.path.join(self.dir, "gemsyncd.conf")
         self.log = os.path.join(self.dir, "daemon.log")

@@ -355,6 +355,32 @@ def test_push_reaches_quiet_inbound_peer():
             (a.status()["rounds"], b.status()["rounds"])
 
 
+def test_introductions_travel_along_introducers():
+    """A chain of sites, each the introducer of its neighbours, wired from
+    the far end: the site that joins last reaches the other end at once,
+    with no reconnection in between (rounds are an hour apart here)."""
+    hour = "interval = 3600"
+    with Net() as net:
+        a = net.started("GEM Le Rebond", extra=hour)
+        b = net.started("GEM La Passerelle", extra=hour)
+        c = net.started("GEM L'Envol", town="Vienne", department="38", extra=hour)
+        d = net.started("GEM Le Phare", town="Grenoble", department="38", extra=hour)
+        for x, y in ((c, d), (b, c), (a, b)):
+            x.peer(y, "--introducer")
+            y.peer(x, "--introducer")
+
+        def trusts(site, other):
+            sites = {s["site_id"]: s for s in site.j("site", "list")["sites"]}
+            return other.id in sites and sites[other.id]["trust"] == "trusted"
+        wait_until(lambda: trusts(d, a) and trusts(a, d), timeout=30, interval=0.2,
+                   what="A and D trusting each other through C and B")
+        sites = {s["site_id"]: s for s in d.j("site", "list")["sites"]}
+        assert sites[a.id]["introduced_by"] == c.id
+        e = a.add_event("Sortie au lac", "2030-06-12T10:00:00+02:00", "outing")
+        wait_until(lambda: e in event_ids(d), timeout=30, interval=0.2,
+                   what="A's event at D through B and C")
+
+
 if __name__ == "__main__":
     run_tests([test_two_sites_exchange, test_line_relay_with_introducer,
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
@@ -363,4 +389,5 @@ if __name__ == "__main__":
                test_in_sync_round_costs_summaries_only,
                test_in_sync_round_cost_does_not_grow_with_authors,
                test_refused_dialler_tries_again,
-               test_push_reaches_quiet_inbound_peer])
+               test_push_reaches_quiet_inbound_peer,
+               test_introductions_travel_along_introducers])

@@ -122,12 +122,12 @@ def test_schema1_database_migrates():
             shutil.copy(os.path.join(src, f), s.data)
             os.chmod(os.path.join(s.data, f), 0o600)   # git keeps no modes
         s.start()
-        assert "schema migrated from version 1 to 3" in s.tail_log(50)
+        assert "schema migrated from version 1 to 4" in s.tail_log(50)
         with open(os.path.join(FIXTURES, "site-schema1.events.json")) as f:
             want = json.load(f)
         assert json.loads(s.shared_cli("event", "list", "--all")) == want
         db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
         db.close()
         e = s.add_event("Repas partagé", "2030-06-01T12:00:00+02:00", "convivial")

@@ -148,7 +148,7 @@ def test_revocation_two_hops():
         assert "RÉVOQUÉ" in c.cli("site", "list")
         rs = c.status()["revoked_sites"]
         assert [(r["site_id"], r["by"]) for r in rs] == [(x.id, b.id)], rs
-        assert "Site révoqué : GEM Volé" in c.cli("status")
+        assert "le site GEM Volé est révoqué" in c.cli("status")
         # X (which does not know) writes again and reaches I and C directly
         before = {s.name: s.status()["refused"] for s in (i, c)}
         x.peer(c)
@@ -232,7 +232,7 @@ def test_equivocation_proof_travels():
             assert [(e["site_id"], e["seq"]) for e in st["equivocating_sites"]] == \
                 [(x.id, seq)], st["equivocating_sites"]
             out = s.cli("status")
-            assert "Problème : le site GEM Double" in out, out
+            assert "le site GEM Double a signé deux modifications" in out, out
             assert "gemsync key revoke --yes" in out and x.id in out, out
             assert "ÉQUIVOQUE" in s.cli("site", "list")
         # the first change stays, the forged one is not applied anywhere

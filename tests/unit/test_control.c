@@ -292,8 +292,32 @@ test_peer_add_list_remove(void **state)
 	assert_true(json_is_null(json_object_get(p, "last_sync")));
 	assert_int_equal(json_object_size(json_object_get(p,
 	    "refused_by_reason")), 0);
-	assert_int_equal(json_object_size(p), 13);
+	assert_int_equal(strlen(json_string_value(json_object_get(p,
+	    "words"))) > 0, 1);
+	assert_true(json_is_false(json_object_get(p, "in_sync")));
+	assert_true(json_is_null(json_object_get(p, "clock_offset_ms")));
+	assert_int_equal(json_object_size(p), 16);
 	json_decref(j);
+
+	/* the status's first line counts it; nobody reported on it yet */
+	j = ok_json(call(&fx->d, "status", NULL));
+	assert_string_equal(json_string_value(json_object_get(j, "headline")),
+	    "À jour avec 0 site sur 1 (aucun échange pour l'instant)");
+	assert_string_equal(json_string_value(json_object_get(j, "sync")),
+	    json_string_value(json_object_get(j, "headline")));
+	assert_int_equal(json_array_size(json_object_get(j, "problems")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "in_sync")), 0);
+	assert_true(json_is_null(json_object_get(j, "last_exchange")));
+	json_decref(j);
+	{
+		const char *kv[] = { "site", sid, NULL };
+		j = ok_json(call(&fx->d, "site.status", kv));
+		assert_true(json_is_false(json_object_get(j, "known")));
+		assert_null(json_object_get(j, "seq"));
+		assert_memory_equal(json_string_value(json_object_get(j,
+		    "message")), "Aucun site voisin n'a encore dit", 32);
+		json_decref(j);
+	}
 
 	j = ok_json(call(&fx->d, "site.list", NULL));
 	assert_int_equal(json_array_size(json_object_get(j, "sites")), 2);
@@ -331,10 +355,11 @@ test_site_errors(void **state)
 	assert_fails(call(&fx->d, "site.trust", NULL), GS__STATUS__INVALID,
 	    "site", "identifiant de site manquant");
 	{
+		/* neither an ID, nor a short ID, nor a name known here */
 		const char *kv[] = { "site", "AAAA", NULL };
 		assert_fails(call(&fx->d, "site.block", kv),
-		    GS__STATUS__INVALID, "site", "identifiant de site « AAAA » "
-		    "invalide");
+		    GS__STATUS__NOT_FOUND, "site", "aucun site connu ne répond "
+		    "à « AAAA »");
 	}
 	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
 	{
@@ -342,6 +367,25 @@ test_site_errors(void **state)
 		assert_fails(call(&fx->d, "site.trust", kv),
 		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
 		    "site-ci");
+		assert_fails(call(&fx->d, "site.status", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
+	}
+	/* the short form of lists names the same site */
+	sid[7] = '\0';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
+	}
+	/* a full ID with one wrong character is told as a typo */
+	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
+	sid[3] = sid[3] == 'A' ? 'B' : 'A';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "identifiant de site");
 	}
 }
 
@@ -358,11 +402,140 @@ test_no_gossip(void **state)
 	    "commande inconnue « peer.list »");
 	j = ok_json(call(&fx->d, "status", NULL));
 	assert_null(json_object_get(j, "peers"));
+	assert_string_equal(json_string_value(json_object_get(j, "headline")),
+	    "Aucun site voisin pour l'instant : ajoutez-en un avec gemsync "
+	    "peer add");
 	json_decref(j);
 	fx->d.gossip = g;
 	j = ok_json(call(&fx->d, "status", NULL));
 	assert_int_equal(json_integer_value(json_object_get(j, "peers")), 0);
 	assert_non_null(json_object_get(j, "rounds"));
+	json_decref(j);
+}
+
+/* backup.step until done; returns the file's size. */
+static json_int_t
+backup_steps(struct gs_daemon *d, const char *token)
+{
+	const char *kv[] = { "token", token, NULL };
+	json_int_t size = 0;
+	json_t *j;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		j = ok_json(call(d, "backup.step", kv));
+		size = json_integer_value(json_object_get(j, "size"));
+		if (json_is_true(json_object_get(j, "done"))) {
+			json_decref(j);
+			break;
+		}
+		json_decref(j);
+	}
+	assert_true(i < 1000);
+	return size;
+}
+
+static void
+test_backup_commands(void **state)
+{
+	struct fixture *fx = *state;
+	struct gs_daemon *d = &fx->d;
+	const char *none[] = { "token", "0123", NULL };
+	const char *pass[] = { "passphrase", "phrase secrète", NULL };
+	char token[40], old[40], off[32], key[320];
+	json_int_t size, at = 0;
+	json_t *j;
+
+	assert_fails(call(d, "backup.step", none), GS__STATUS__NOT_FOUND,
+	    "token", "cette sauvegarde n'est plus en cours");
+	snprintf(key, sizeof(key), "%s/storage.key", fx->dir);
+	set_cfg(&d->cfg->key_file, key);
+	j = ok_json(call(d, "backup.start", pass));
+	assert_true(json_is_true(json_object_get(j, "with_keys")));
+	snprintf(old, sizeof(old), "%s",
+	    json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+	/* a new start replaces the unfinished one */
+	j = ok_json(call(d, "backup.start", NULL));
+	assert_false(json_is_true(json_object_get(j, "with_keys")));
+	snprintf(token, sizeof(token), "%s",
+	    json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+	assert_string_not_equal(token, old);
+	{
+		const char *kv[] = { "token", old, NULL };
+
+		assert_fails(call(d, "backup.step", kv),
+		    GS__STATUS__NOT_FOUND, "token", "cette sauvegarde");
+	}
+	{
+		const char *kv[] = { "token", token, "offset", "0", NULL };
+
+		/* nothing to read before the copy is complete */
+		assert_fails(call(d, "backup.read", kv), GS__STATUS__INVALID,
+		    "offset", "position de lecture invalide");
+	}
+	size = backup_steps(d, token);
+	assert_true(size > 20);
+	{
+		const char *kv[] = { "token", token, "offset", "x1", NULL };
+		const char *kv2[] = { "token", token, "offset", "-1", NULL };
+
+		assert_fails(call(d, "backup.read", kv), GS__STATUS__INVALID,
+		    "offset", "position");
+		assert_fails(call(d, "backup.read", kv2), GS__STATUS__INVALID,
+		    "offset", "position");
+	}
+	while (at < size) {
+		const char *kv[] = { "token", token, "offset", off, NULL };
+		const char *hex;
+
+		snprintf(off, sizeof(off), "%lld", (long long)at);
+		j = ok_json(call(d, "backup.read", kv));
+		hex = json_string_value(json_object_get(j, "data"));
+		assert_non_null(hex);
+		assert_true(strlen(hex) > 0 && strlen(hex) % 2 == 0);
+		if (at == 0)
+			assert_memory_equal(hex, "47534231", 8);   /* "GSB1" */
+		at += (json_int_t)(strlen(hex) / 2);
+		json_decref(j);
+	}
+	assert_int_equal(at, size);
+	{
+		const char *kv[] = { "token", token, "offset", "0", NULL };
+
+		/* handed over: the daemon's copy is gone */
+		assert_fails(call(d, "backup.read", kv),
+		    GS__STATUS__NOT_FOUND, "token", "cette sauvegarde");
+	}
+}
+
+static void
+test_catchup_refuses_writes(void **state)
+{
+	struct fixture *fx = *state;
+	struct gs_daemon *d = &fx->d;
+	const char *add[] = { "type", "event", "f", "title=Atelier",
+	    "f", "kind=workshop", "f", "start=2030-06-01T14:00:00+02:00",
+	    NULL };
+	json_t *j;
+
+	assert_int_equal(gs_replica_set_catching_up(d->replica, true), 0);
+	j = ok_json(call(d, "status", NULL));
+	assert_true(json_is_true(json_object_get(j, "catching_up")));
+	json_decref(j);
+	assert_fails(call(d, "item.add", add), GS__STATUS__REFUSED, "",
+	    "rattrapage en cours : ");
+	j = ok_json(call(d, "catchup.end", NULL));
+	assert_true(json_is_true(json_object_get(j, "was_catching_up")));
+	json_decref(j);
+	j = ok_json(call(d, "status", NULL));
+	assert_false(json_is_true(json_object_get(j, "catching_up")));
+	json_decref(j);
+	j = ok_json(call(d, "item.add", add));
+	json_decref(j);
+	j = ok_json(call(d, "catchup.end", NULL));
+	assert_false(json_is_true(json_object_get(j, "was_catching_up")));
 	json_decref(j);
 }
 
@@ -379,6 +552,8 @@ main(void)
 		cmocka_unit_test(test_peer_add_list_remove),
 		cmocka_unit_test(test_site_errors),
 		cmocka_unit_test(test_no_gossip),
+		cmocka_unit_test(test_backup_commands),
+		cmocka_unit_test(test_catchup_refuses_writes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -387,6 +387,83 @@ test_utf8_valid(void **state)
 	assert_false(gs_utf8_valid("\xe2\x28\xac", 3));
 }
 
+/* UTF-8 checked eight ASCII bytes at a time: a NUL, a stray byte or a
+ * good sequence at every offset of a longer text. */
+static void
+test_utf8_valid_every_offset(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	for (size_t at = 0; at + 2 <= sizeof(buf); at++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[at] = '\0';
+		assert_false(gs_utf8_valid(buf, sizeof(buf)));
+		buf[at] = (char)0x80;
+		assert_false(gs_utf8_valid(buf, sizeof(buf)));
+		buf[at] = (char)0xc3;           /* é */
+		buf[at + 1] = (char)0xa9;
+		assert_true(gs_utf8_valid(buf, sizeof(buf)));
+		assert_int_equal(gs_utf8_valid(buf, at + 1), 0);   /* cut */
+	}
+	memset(buf, 'a', sizeof(buf));
+	assert_true(gs_utf8_valid(buf, sizeof(buf)));
+}
+
+/* A value lent by the map itself can be set again, under its own name or
+ * another. */
+static void
+test_set_own_value(void **state)
+{
+	struct gs_fields f;
+
+	(void)state;
+	gs_fields_init(&f);
+	assert_int_equal(gs_fields_set(&f, "title", "Atelier chant"), 0);
+	assert_int_equal(gs_fields_set(&f, "title", gs_fields_get(&f, "title")), 0);
+	assert_string_equal(gs_fields_get(&f, "title"), "Atelier chant");
+	assert_int_equal(gs_fields_set(&f, "place", gs_fields_get(&f, "title")), 0);
+	assert_string_equal(gs_fields_get(&f, "place"), "Atelier chant");
+	assert_string_equal(gs_fields_get(&f, "title"), "Atelier chant");
+	gs_fields_clear(&f);
+}
+
+/* A body larger than the decoder's inline arena, decoded into a map that
+ * was used before (room for fewer fields than the body holds). */
+static void
+test_decode_large_body_into_used_map(void **state)
+{
+	struct gs_fields a, b;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char name[16], value[2001];
+
+	(void)state;
+	gs_fields_init(&a);
+	gs_fields_init(&b);
+	memset(value, 'e', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	for (int i = 0; i < GS_FIELDS_MAX; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		value[0] = (char)('a' + i % 26);
+		assert_int_equal(gs_fields_set(&a, name, value), 0);
+	}
+	assert_int_equal(gs_fields_encode(&a, &buf, &len), 0);
+	assert_true(len > 64 * 2000);
+	assert_int_equal(gs_fields_set(&b, "x", "1"), 0);
+	gs_fields_del(&b, "x");
+	assert_int_equal(b.n, 0);
+	assert_int_equal(gs_fields_decode(buf, len, &b), 0);
+	assert_true(gs_fields_equal(&a, &b));
+	/* the same bytes one byte short: refused, the map left empty */
+	gs_fields_clear(&b);
+	assert_int_not_equal(gs_fields_decode(buf, len - 1, &b), 0);
+	assert_int_equal(b.n, 0);
+	free(buf);
+	gs_fields_clear(&a);
+	gs_fields_clear(&b);
+}
+
 int
 main(void)
 {
@@ -401,6 +478,9 @@ main(void)
 		cmocka_unit_test(test_decode_limits),
 		cmocka_unit_test(test_decode_refuses_garbage),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_valid_every_offset),
+		cmocka_unit_test(test_set_own_value),
+		cmocka_unit_test(test_decode_large_body_into_used_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,6 +179,65 @@ test_zones(void **state)
 	    GS_FRDATE_ZONE);
 }
 
+/* Durations in words, rounded to their largest unit. */
+static void
+test_duration(void **state)
+{
+	static const struct {
+		int64_t ms;
+		const char *out;
+	} cases[] = {
+		{ 0, "moins d'une minute" },
+		{ 50000, "moins d'une minute" },
+		{ 59999, "1 minute" },
+		{ 60000, "1 minute" },
+		{ -5 * 60000 - 20000, "5 minutes" },
+		{ 57 * 60000, "57 minutes" },
+		{ 59 * 60000, "1 heure" },          /* within 2.5 % of an hour */
+		{ 3 * 3600000 + 20 * 60000, "3 heures" },
+		{ 86400000 + 1234, "1 jour" },
+		{ -86400000, "1 jour" },
+		{ 23 * 3600000, "23 heures" },
+		{ 23 * 3600000 + 40 * 60000, "1 jour" },
+		{ 8 * 86400000LL - 3600000, "8 jours" },
+	};
+	char out[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		gs_frdate_duration(cases[i].ms, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+	}
+}
+
+/* A wall clock in the site's zone: the time alone today, else the date. */
+static void
+test_clock(void **state)
+{
+	char out[48];
+
+	(void)state;
+	gs_frdate_clock(PARIS, NOW + 5 * 3600 + 32 * 60, NOW, out,
+	    sizeof(out));
+	assert_string_equal(out, "15:32");
+	gs_frdate_clock(PARIS, NOW - 86400, NOW, out, sizeof(out));
+	assert_string_equal(out, "le 29 novembre à 10:00");
+	gs_frdate_clock(PARIS, NOW + 86400, NOW, out, sizeof(out));
+	assert_string_equal(out, "le 1er décembre à 10:00");
+	gs_frdate_clock(PARIS, NOW - 200 * 86400, NOW, out, sizeof(out));
+	assert_string_equal(out, "le 14 mai à 11:00");     /* summer time */
+	gs_frdate_clock(PARIS, NOW - 400 * 86400, NOW, out, sizeof(out));
+	assert_string_equal(out, "le 26 octobre 2025 à 10:00");
+	/* 23:30 in Paris is the same day there, though not in UTC */
+	gs_frdate_clock(PARIS, NOW + 13 * 3600 + 1800 + 3600, NOW, out,
+	    sizeof(out));
+	assert_string_equal(out, "le 1er décembre à 00:30");
+	gs_frdate_clock(PARIS, NOW + 13 * 3600 + 1800, NOW, out, sizeof(out));
+	assert_string_equal(out, "23:30");
+	gs_frdate_clock("Nowhere/Atlantis", NOW, NOW, out, sizeof(out));
+	assert_string_equal(out, "09:00");                  /* UTC */
+}
+
 int
 main(void)
 {
@@ -186,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
