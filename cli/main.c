@@ -198,6 +198,13 @@ static const struct cli_cmd commands[] = {
 	  "rejoint le site qui a fait l'invitation", "INVITATION [--name NOM]",
 	  "INVITATION est la ligne GS1-... que « gemsync invite » a "
 	  "affichée.\n" },
+	{ { "key", "rotate", NULL }, cli_cmd_key_rotate,
+	  "remplace la clé de ce site par une nouvelle",
+	  "",
+	  "L'ancienne clé signe un lien vers la nouvelle, qui le signe aussi.\n"
+	  "Les sites voisins suivent d'eux-mêmes : même nom, même confiance,\n"
+	  "les éléments de ce site restent modifiables. gemsyncd redémarre\n"
+	  "seul avec la nouvelle clé dès que les voisins ont reçu le lien.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

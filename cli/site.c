@@ -61,6 +61,8 @@ trust_fr(const json_t *s)
 
 	if (json_is_object(rv))
 		return "RÉVOQUÉ";
+	if (json_is_string(json_object_get(s, "replaced_by")))
+		return "clé remplacée";
 	if (json_is_integer(eq) && json_integer_value(eq) > 0)
 		return "ÉQUIVOQUE !";
 	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
