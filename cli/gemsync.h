@@ -495,6 +495,8 @@ int cli_cmd_site_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
+int cli_cmd_key_rotate(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,

@@ -199,6 +199,13 @@ static const struct cli_cmd commands[] = {
 	  N_("INVITATION [--name NAME]"),
 	  N_("INVITATION is the GS1-... line that \"gemsync invite\" "
 	  "showed.\n") },
+	{ { "key", "rotate", NULL }, cli_cmd_key_rotate,
+	  N_("replaces this site's key by a new one"),
+	  "",
+	  N_("The old key signs a link to the new one, which signs it too.\n"
+	  "The neighbour sites follow by themselves: same name, same trust,\n"
+	  "this site's items stay editable. gemsyncd restarts by itself\n"
+	  "with the new key as soon as the neighbours have the link.\n") },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -288,8 +295,8 @@ cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 	cmd_name(cmd, name, sizeof(name));
 	printf(_("Usage: gemsync [-c FILE] [--json] %s%s%s\n"
 	    "\n"), name,
-	    cmd->usage != NULL ? " " : "",
-	    cmd->usage != NULL ? _(cmd->usage) : "");
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? " " : "",
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? _(cmd->usage) : "");
 	printf(_("Purpose: %s.\n"), _(cmd->help));
 	if ((specs != NULL && specs->name != NULL) || cmd->notes != NULL)
 		putchar('\n');

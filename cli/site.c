@@ -61,6 +61,8 @@ trust_fr(const json_t *s)
 
 	if (json_is_object(rv))
 		return _("REVOKED");
+	if (json_is_string(json_object_get(s, "replaced_by")))
+		return _("key replaced");
 	if (json_is_integer(eq) && json_integer_value(eq) > 0)
 		return _("EQUIVOCAL!");
 	return cli_word_fr(trusts, cli_doc_str(s, "trust"));

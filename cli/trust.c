@@ -2,7 +2,8 @@
 /*
  * trust.c: `gemsync site revoke` and `gemsync key revoke`, the signed
  * revocations that travel to every site (site.revoke and key.revoke in
- * docs/control.md; how they act in docs/internals/trust.md).
+ * docs/control.md; how they act in docs/internals/trust.md), and
+ * `gemsync key rotate` (key.rotate), the signed link to a new site key.
  */
 #include "gemsync.h"
 
@@ -113,6 +114,44 @@ cli_cmd_key_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	ret = send_revoke(cli, "key.revoke", &params, &a,
 	    _("This site's key revoked"));
+out:
+	cli_kv_clear(&params);
+	return ret;
+}
+
+static const struct cli_opt rotate_opts[] = {
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+int
+cli_cmd_key_rotate(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct revoke_ctx a = { NULL, 0 };
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1], *site = NULL;
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_args(cli, cmd, rotate_opts, on_opt, &a, argc, argv, pos,
+	    0, "");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, "key.rotate", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		site = cli_out_clean(cli_doc_str(root, "site_id"));
+		printf(_("New key of this site: %s\n"), site != NULL ? site :
+		    "?");
+		printf(_("The old key named it (change no. %lld); "
+		    "the neighbour sites move to the new one by themselves, "
+		    "with the same name and the same trust. gemsyncd restarts "
+		    "by itself with it as soon as they have the link (20 "
+		    "seconds at most): then check with \"gemsync status\".\n"),
+		    (long long)json_integer_value(json_object_get(root,
+		    "last_seq")));
+	}
+	free(site);
+	json_decref(root);
 out:
 	cli_kv_clear(&params);
 	return ret;

@@ -116,6 +116,9 @@ static const struct {
 	{ GS_EREVOKED, GS__STATUS__REFUSED, NULL, "la clé de ce site a été "
 	    "révoquée : il ne peut plus rien écrire. Créez un nouveau site "
 	    "(gemsync init) et faites-le accepter par les sites voisins" },
+	{ GS_EROTATED, GS__STATUS__REFUSED, NULL, "la clé de ce site vient "
+	    "d'être remplacée : gemsyncd redémarre avec la nouvelle clé. "
+	    "Réessayez dans une minute (gemsync status)" },
 	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
 	    "les modifications permises sur cet élément : demandez les "
 	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
@@ -410,6 +413,7 @@ static const struct {
 	{ "backup.step", ctl_backup_step, false },
 	{ "backup.read", ctl_backup_read, false },
 	{ "catchup.end", ctl_catchup_end, false },
+	{ "key.rotate", ctl_key_rotate, true },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */

@@ -102,6 +102,8 @@ void ctl_site_revoke(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_key_revoke(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
+void ctl_key_rotate(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
 void ctl_site_block(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 /* control_peer.c */

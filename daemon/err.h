@@ -47,6 +47,7 @@
 	X(INVREVOKED, -36, "invitation revoked")                          \
 	X(NEEDPASS, -37, "the key is sealed: passphrase needed")          \
 	X(REVOKED, -38, "author's key revoked")                           \
+	X(ROTATED, -39, "author's key replaced by a newer one")            \
 	X(CATCHUP, -43, "restored site catching up: local writes refused")
 
 enum gs_err {

@@ -122,6 +122,7 @@ struct peer {
 	bool have_known;
 	uint8_t known_digest[32];         /* digest of its last full summary */
 	bool has_digest;
+	ev_tstamp heard_at;               /* when its last summary came */
 	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
 	size_t nunwanted;
 	/* sending to the peer */
@@ -1341,6 +1342,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		return;
 	}
 	p->have_known = true;
+	p->heard_at = ev_now(g->d->loop);
 	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
@@ -1397,6 +1399,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
 	p->has_digest = gs_summary_digest(&p->known, p->known_digest) == 0;
+	p->heard_at = ev_now(g->d->loop);
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
@@ -2342,6 +2345,53 @@ redial(struct gs_gossip *g, struct peer *p, bool up)
 	    p->redial_s * 2;
 }
 
+/*
+ * A configured peer whose site key was replaced by a key link held here
+ * (and whose new key has its trust): the peer row and the dialled
+ * connection move to the new key, same address, name and introducer
+ * flag, so the transport pins the new CURVE key. One a tick; never from
+ * a peer's own callback (the old peer is freed).
+ */
+static void
+follow_rotation(struct gs_gossip *g)
+{
+	const uint8_t *next;
+	struct peer *p, *q;
+	char o[GS_SITEID_SHORT], n[GS_SITEID_SHORT], *ep, *lb;
+	uint8_t old[32];
+	int rc;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		p = g->peers[i];
+		next = gs_replica_current_key(g->d->replica, p->pk);
+		if (!p->configured || next == p->pk ||
+		    memcmp(next, p->pk, 32) == 0 ||
+		    gs_trust_author_ok(g->trust, next) != 0)
+			continue;
+		q = find_peer(g, next);
+		if (q != NULL && q->configured)
+			continue;   /* the admin added it already */
+		memcpy(old, p->pk, 32);
+		ep = strdup(p->endpoint != NULL ? p->endpoint : "");
+		lb = strdup(p->label != NULL ? p->label : "");
+		rc = ep == NULL || lb == NULL ? GS_ENOMEM :
+		    gs_gossip_peer_add(g, next, ep, lb, p->introducer);
+		if (rc == 0)
+			rc = gs_gossip_peer_remove(g, old);
+		short_id(old, o);
+		short_id(next, n);
+		if (rc == 0)
+			log_info("gossip: peer %s now %s (its new site key)", o,
+			    n);
+		else
+			log_warnx("gossip: moving peer %s to its new key %s: "
+			    "%s", o, n, gs_strerror(rc));
+		free(ep);
+		free(lb);
+		return;
+	}
+}
+
 static void
 on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -2350,6 +2400,7 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	follow_rotation(g);
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		bool up = p->dealer != NULL && gs_transport_connected(p->dealer);
@@ -2577,6 +2628,21 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 }
 
 /* ---- verbs for the control commands ---- */
+
+bool
+gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
+    uint64_t seq, double since)
+{
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		if (!p->configured ||
+		    gs_trust_author_ok(g->trust, p->pk) == GS_EBLOCKED)
+			continue;
+		if (p->heard_at <= since || known_seq(p, pk) < seq)
+			return false;
+	}
+	return true;
+}
 
 /* Tells every connected peer the sites we now trust. */
 static void

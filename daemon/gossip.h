@@ -123,6 +123,13 @@ int gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg);
  * with pk only when pk is not NULL. Returns how many rounds started.
  */
 size_t gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk);
+/*
+ * Whether every configured peer (blocked ones aside) sent a summary after
+ * since (ev_now time) saying it holds author pk up to seq: a key link
+ * reached them (key rotation waits for it). True without peers.
+ */
+bool gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
+    uint64_t seq, double since);
 /* Fills *s with the counters of the status command. */
 void gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s);
 

@@ -88,6 +88,68 @@ runuser -u gemsync -- /usr/sbin/gemsyncd --init -c /etc/gemsync/gemsyncd.conf \
 [ -s /var/lib/gemsync/site.id ] || fail "init: no site.id"
 site=$(sha256sum </var/lib/gemsync/site.id)
 
+# --- README's « Installer sur le PC du GEM », steps 7 and 8 -----------------
+# the daemon as systemd runs it (user gemsync), a backup with the keys made
+# by root while it runs, the site wiped, then the restore as the README
+# says (the file handed to gemsync with install -o gemsync), and a start
+daemon_pid=
+start_daemon() {
+	setpriv --reuid=gemsync --regid=gemsync --init-groups \
+		/usr/sbin/gemsyncd -c /etc/gemsync/gemsyncd.conf \
+		>>"$WORK/daemon.log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 1 100); do
+		[ -S /run/gemsync/control.sock ] && gemsync status >/dev/null 2>&1 &&
+			return 0
+		kill -0 "$daemon_pid" 2>/dev/null ||
+			fail "gemsyncd stopped: $(tail -5 "$WORK/daemon.log")"
+		sleep 0.1
+	done
+	fail "gemsyncd did not answer in 10 s: $(tail -5 "$WORK/daemon.log")"
+}
+stop_daemon() {
+	[ -n "$daemon_pid" ] || return 0
+	kill "$daemon_pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$daemon_pid" 2>/dev/null || true
+	daemon_pid=
+}
+trap 'stop_daemon; cleanup' EXIT
+start_daemon
+event=$(gemsync --json event add --title "Atelier sauvegardé" --kind atelier \
+	--start 2030-06-04T14:00:00+02:00 2>"$WORK/event.err") ||
+	fail "event add as root: $(cat "$WORK/event.err")"
+printf 'une phrase de test\n' >"$WORK/phrase"
+chmod 600 "$WORK/phrase"
+gemsync backup "$WORK/sauvegarde.gsb" --with-keys --passphrase-file \
+	"$WORK/phrase" >"$WORK/backup.log" 2>&1 ||
+	fail "backup: $(cat "$WORK/backup.log")"
+stop_daemon
+find /var/lib/gemsync -mindepth 1 -delete
+install -o gemsync -m 600 "$WORK/sauvegarde.gsb" /tmp/gemsync-check-sauvegarde.gsb
+install -o gemsync -m 600 "$WORK/phrase" /tmp/gemsync-check-phrase
+out=$(runuser -u gemsync -- gemsync restore /tmp/gemsync-check-sauvegarde.gsb \
+	--passphrase-file /tmp/gemsync-check-phrase 2>&1) || {
+	rm -f /tmp/gemsync-check-sauvegarde.gsb /tmp/gemsync-check-phrase
+	fail "restore as gemsync: $out"
+}
+rm -f /tmp/gemsync-check-sauvegarde.gsb /tmp/gemsync-check-phrase
+[ "$(sha256sum </var/lib/gemsync/site.id)" = "$site" ] ||
+	fail "restore: another site came back"
+expect restore /var/lib/gemsync "700 gemsync:gemsync"
+start_daemon
+id=$(printf '%s' "$event" | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p')
+[ -n "$id" ] || fail "event add printed no ID: $event"
+gemsync event show "$id" >"$WORK/show.log" 2>&1 ||
+	fail "the event did not come back: $(cat "$WORK/show.log")"
+gemsync status >"$WORK/status.log" 2>&1 || fail "status: $(cat "$WORK/status.log")"
+grep -q "Rattrapage en cours" "$WORK/status.log" ||
+	fail "a restored site must say it catches up: $(head -3 "$WORK/status.log")"
+stop_daemon
+
 # --- upgrade ----------------------------------------------------------------
 dpkg -i "$v2" >"$WORK/upgrade.log" 2>&1 || fail "upgrade: $(cat "$WORK/upgrade.log")"
 ver=$(dpkg-query -W -f '${Version}' gemsync)
@@ -105,4 +167,4 @@ for p in /var/lib/gemsync /run/gemsync /etc/gemsync /usr/sbin/gemsyncd; do
 	[ ! -e "$p" ] || fail "purge: $p is still there"
 done
 getent passwd gemsync >/dev/null || fail "purge: the system user gemsync went (Debian keeps it)"
-echo "install, gemsyncd -n, --init, upgrade to $ver and purge: ok"
+echo "install, gemsyncd -n, --init, backup and restore (README), upgrade to $ver and purge: ok"

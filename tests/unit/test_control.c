@@ -335,6 +335,17 @@ test_peer_add_list_remove(void **state)
 	}
 }
 
+/* A key link is written by key.rotate only: item.add refuses the type. */
+static void
+test_keylink_not_by_item_add(void **state)
+{
+	struct fixture *fx = *state;
+	const char *kv[] = { "type", "keylink", "f", "last_seq=1", NULL };
+
+	assert_fails(call(&fx->d, "item.add", kv), GS__STATUS__INVALID,
+	    "type", "type « keylink » inconnu");
+}
+
 static void
 test_site_errors(void **state)
 {
@@ -534,6 +545,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_wrong_version),
+		cmocka_unit_test(test_keylink_not_by_item_add),
 		cmocka_unit_test(test_too_many_params),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_ping),
