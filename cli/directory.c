@@ -182,7 +182,7 @@ export_flat(struct cli_ctx *cli, const char *path)
 	if (ret == 0 && strcmp(path, "-") != 0)
 		printf(ngettext("%zu resource written to %s\n",
 		    "%zu resources written to %s\n",
-		    json_array_size(items) > 1 ? json_array_size(items) : 1),
+		    json_array_size(items)),
 		    json_array_size(items), path);
 out:
 	gs_csv_out_clear(&o);
@@ -643,7 +643,7 @@ cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
 		    "imported. Fix it, or run again with --partial to import "
 		    "the %zu others", "%zu lines refused out of %zu: nothing "
 		    "was imported. Fix them, or run again with --partial to "
-		    "import the %zu others", nbad > 1 ? nbad : 1), nbad,
+		    "import the %zu others", nbad), nbad,
 		    rows->n, rows->n - nbad);
 		return CLI_EXIT_INVALID;
 	}
@@ -661,15 +661,15 @@ cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
 		n[what]++;
 	}
 	printf(ngettext("%zu resource added", "%zu resources added",
-	    n[0] > 1 ? n[0] : 1), n[0]);
-	printf(ngettext(", %zu changed", ", %zu changed", n[1] > 1 ? n[1] : 1),
+	    n[0]), n[0]);
+	printf(ngettext(", %zu changed", ", %zu changed", n[1]),
 	    n[1]);
 	printf(ngettext(", %zu unchanged", ", %zu unchanged",
-	    n[2] > 1 ? n[2] : 1), n[2]);
+	    n[2]), n[2]);
 	if (nbad + failed > 0)
 		printf(ngettext(", %zu line not imported",
 		    ", %zu lines not imported",
-		    nbad + failed > 1 ? nbad + failed : 1), nbad + failed);
+		    nbad + failed), nbad + failed);
 	printf(".\n");
 	return ret;
 }

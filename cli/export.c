@@ -149,13 +149,13 @@ say_written(const char *path, long long events, long long left_out)
 {
 	printf(ngettext("Calendar written to %s: %lld event.\n",
 	    "Calendar written to %s: %lld events.\n",
-	    events > 1 ? (unsigned long)events : 1), path, events);
+	    (unsigned long)events), path, events);
 	if (left_out > 0)
 		printf(ngettext("%lld members-only event left out "
 		    "(--members to include it, not in a public calendar).\n",
 		    "%lld members-only events left out (--members to include "
 		    "them, not in a public calendar).\n",
-		    left_out > 1 ? (unsigned long)left_out : 1), left_out);
+		    (unsigned long)left_out), left_out);
 }
 
 int

@@ -299,7 +299,7 @@ cli_hsds_export(struct cli_ctx *cli, const char *dir)
 	if (ret == 0)
 		printf(ngettext("%zu resource written to the HSDS package "
 		    "%s\n", "%zu resources written to the HSDS package %s\n",
-		    json_array_size(items) > 1 ? json_array_size(items) : 1),
+		    json_array_size(items)),
 		    json_array_size(items), dir);
 out:
 	for (int t = 0; t < T__COUNT; t++)

@@ -267,7 +267,7 @@ print_field(const char *type, const char *field, const char *value,
 	if (conflict != NULL) {
 		n = json_array_size(json_object_get(conflict, "candidates"));
 		snprintf(suffix, sizeof(suffix), ngettext(" [conflict: %zu "
-		    "value]", " [conflict: %zu values]", n > 1 ? n : 1), n);
+		    "value]", " [conflict: %zu values]", n), n);
 	}
 	/* a date's own value reads as its field's ("oui", a date...) */
 	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);

@@ -285,7 +285,7 @@ cli_out_done(const char *what, const json_t *obj, const char *key)
 {
 	char *v = cli_out_clean(cli_doc_str(obj, key));
 
-	printf("%s : %s\n", what, v != NULL ? v : "?");
+	printf(_("%s: %s\n"), what, v != NULL ? v : "?");
 	free(v);
 }
 

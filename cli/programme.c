@@ -554,13 +554,13 @@ say_done(const struct prog_args *a, long shown, long left_out,
 	cli_out_day_fr(last, d2, sizeof(d2));
 	printf(ngettext("Programme from %s to %s written: %ld activity.\n",
 	    "Programme from %s to %s written: %ld activities.\n",
-	    shown > 1 ? (unsigned long)shown : 1), d1, d2, shown);
+	    (unsigned long)shown), d1, d2, shown);
 	if (left_out > 0)
 		printf(ngettext("%ld members-only activity left out "
 		    "(--members for a programme posted at the GEM).\n",
 		    "%ld members-only activities left out "
 		    "(--members for a programme posted at the GEM).\n",
-		    left_out > 1 ? (unsigned long)left_out : 1), left_out);
+		    (unsigned long)left_out), left_out);
 	abs = realpath(a->dir, NULL);
 	printf(_("To open in a browser (and to print): file://%s/"
 	    "index.html\nCalendar to publish: %s/programme.ics\n"),

@@ -88,7 +88,7 @@ enum seats_unit { UNIT_TOO_MANY, UNIT_WAITING, UNIT_HELD };
 static const char *
 unit_text(enum seats_unit u, long long n)
 {
-	unsigned long c = n > 0 ? (unsigned long)n : 1;
+	unsigned long c = n > 0 ? (unsigned long)n : 0;
 
 	switch (u) {
 	case UNIT_TOO_MANY:
@@ -169,7 +169,7 @@ requests_block(const json_t *arr)
 			    (unsigned long)pos), pos);
 			printf(ngettext("%lld seat waiting (%s)\n",
 			    "%lld seats waiting (%s)\n",
-			    n > 0 ? (unsigned long)n : 1), n, ord);
+			    (unsigned long)n), n, ord);
 		}
 		free(t);
 		free(d);
