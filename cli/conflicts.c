@@ -110,7 +110,8 @@ print_value(const char *field, const char *value)
 		    _("delete the item") : _("keep the item (edit)"));
 		return;
 	}
-	fputs("« ", stdout);
+	/* TRANSLATORS: opens a quoted value (French: « and a space) */
+	fputs(P_("open quote", "\""), stdout);
 	for (int first = 1; p != NULL; first = 0) {
 		line = cli_out_line(&p);
 		clean = cli_out_clean_cut(line, 200);
@@ -120,7 +121,8 @@ print_value(const char *field, const char *value)
 		free(clean);
 		free(line);
 	}
-	puts(" »");
+	/* TRANSLATORS: closes a quoted value (French: a space and ») */
+	puts(P_("close quote", "\""));
 }
 
 static void
@@ -147,6 +149,23 @@ print_candidate(const char *field, const json_t *c, int winner)
 	free(change);
 }
 
+/*
+ * Prints word with its first letter in capital: an ASCII letter, or a
+ * Latin-1 one in UTF-8 (the « é » of « événement »: C3 A9 gives C3 89).
+ */
+static void
+print_capitalized(const char *word)
+{
+	const unsigned char *w = (const unsigned char *)word;
+
+	if (w[0] >= 'a' && w[0] <= 'z')
+		printf("%c%s", w[0] - 'a' + 'A', word + 1);
+	else if (w[0] == 0xC3 && w[1] >= 0xA0 && w[1] <= 0xBE && w[1] != 0xB7)
+		printf("%c%c%s", w[0], w[1] - 0x20, word + 2);
+	else
+		fputs(word, stdout);
+}
+
 static void
 print_show(const json_t *root, const json_t *conflicts)
 {
@@ -162,13 +181,8 @@ print_show(const json_t *root, const json_t *conflicts)
 		id = NULL;
 	}
 	title = cli_out_clean_cut(cli_doc_str(root, "title"), 80);
-	/* Capitalize the French type: all start with an ASCII or "é". */
-	if (strcmp(tfr, "événement") == 0)
-		printf("Événement");
-	else
-		printf("%c%s", tfr[0] >= 'a' && tfr[0] <= 'z' ?
-		    tfr[0] - 'a' + 'A' : tfr[0], tfr + 1);
-	printf(" %s « %s »\n", id != NULL ? id : "?",
+	print_capitalized(tfr);
+	printf(_(" %s \"%s\"\n"), id != NULL ? id : "?",
 	    title != NULL ? title : "?");
 	if (json_array_size(conflicts) == 0) {
 		puts(_("No conflict on this item."));
@@ -229,10 +243,10 @@ out:
 enum { OPT_TAKE, OPT_SET };
 
 static const struct cli_opt resolve_opts[] = {
-	{ "take", "CHANGEMENT", OPT_TAKE, N_("keeps the values of this change "
+	{ "take", N_("CHANGE"), OPT_TAKE, N_("keeps the values of this change "
 	    "(the 12\n"
 	    "characters gemsync conflicts show prints)"), 0 },
-	{ "set", "CHAMP=VALEUR", OPT_SET, N_("gives this value to the field "
+	{ "set", N_("FIELD=VALUE"), OPT_SET, N_("gives this value to the field "
 	    "(repeatable);\n"
 	    "_deleted=1 keeps the deletion, _deleted=0\n"
 	    "keeps the item"), 0 },

@@ -366,7 +366,7 @@ cli_call_body(struct cli_ctx *cli, const char *command,
 
 out:
 	if (zmq_failed)
-		fprintf(stderr, "gemsync: zeromq : %s\n",
+		fprintf(stderr, _("gemsync: zeromq: %s\n"),
 		    zmq_strerror(zmq_errno()));
 	if (timed_out && !quiet) {
 		snprintf(detail, sizeof(detail), _("(no answer in %d s)"),

@@ -29,14 +29,14 @@ static const struct cli_item_field event_fields[] = {
 	      "demain 10h, 2026-12-20 14:00 or RFC 3339"), 0 },
 	{ "end", N_("End"), "end", "E",
 	  N_("end, after the start (same forms)"), 0 },
-	{ ".repeat", NULL, "repeat", "TEXTE", N_("repeat the event (typed in "
+	{ ".repeat", NULL, "repeat", N_("TEXT"), N_("repeat the event (typed in "
 	    "French): « chaque mardi »,\n"
 	    "« un mardi sur deux », « le premier jeudi du mois »\n"
 	    "(premier... quatrième, dernier), « chaque jour »,\n"
 	    "« chaque semaine » or « tous les mois »"), 0 },
 	{ "rrule", N_("Repeats"), "rrule", "RRULE", N_("or an RFC 5545 rule "
 	    "(FREQ=WEEKLY;BYDAY=TU)"), 0 },
-	{ ".until", NULL, "until", "AAAA-MM-JJ", N_("last date of the series "
+	{ ".until", NULL, "until", N_("YYYY-MM-DD"), N_("last date of the series "
 	    "(until the end\n"
 	    "of that day)"), 0 },
 	{ ".count", NULL, "count", "N", N_("or the number of dates of the "
@@ -47,12 +47,12 @@ static const struct cli_item_field event_fields[] = {
 	  N_("number of seats (integer >= 0)"), 0 },
 	{ "languages", N_("Languages"), "languages", "L",
 	  N_("languages, comma-separated (fr,en)"), 0 },
-	{ "easy_read", N_("Easy to read (FALC)"), "easy-read", "oui|non",
-	  N_("easy-to-read text (FALC)"), 0 },
+	{ "easy_read", N_("Easy to read (FALC)"), "easy-read",
+	  "oui|non" /* fr: value */, N_("easy-to-read text (FALC)"), 0 },
 	{ "audience", N_("Audience"), "audience", "A",
 	  N_("audience, one of:"), 0 },
-	{ "companion", N_("Companion welcome"), "companion", "oui|non",
-	  N_("a relative may come"), 0 },
+	{ "companion", N_("Companion welcome"), "companion",
+	  "oui|non" /* fr: value */, N_("a relative may come"), 0 },
 	{ "accessibility", N_("Accessibility"), "accessibility", "A",
 	  N_("accessibility, transport"), 0 },
 	{ "price", N_("Price"), "price", "P", N_("price (« gratuit »...)"), 0 },
@@ -68,7 +68,7 @@ static const struct cli_item_field event_fields[] = {
 
 /* Options of edit only, sent as request parameters. */
 static const struct cli_opt edit_opts[] = {
-	{ "date", "AAAA-MM-JJ", 0, N_("edit only this date of a repeated "
+	{ "date", N_("YYYY-MM-DD"), 0, N_("edit only this date of a repeated "
 	    "event\n"
 	    "(without --date: the whole series)"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
@@ -76,7 +76,7 @@ static const struct cli_opt edit_opts[] = {
 
 /* Options of show, cancel and reserve that name one date of a series. */
 static const struct cli_opt date_opts[] = {
-	{ "date", "AAAA-MM-JJ", 0, N_("one date only of a repeated event"), 0 },
+	{ "date", N_("YYYY-MM-DD"), 0, N_("one date only of a repeated event"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -567,7 +567,7 @@ out:
 enum { OPT_SEATS, OPT_NOTE, OPT_DATE, OPT_FORCE };
 
 static const struct cli_opt reserve_opts[] = {
-	{ "date", "AAAA-MM-JJ", OPT_DATE, N_("one date only of a repeated "
+	{ "date", N_("YYYY-MM-DD"), OPT_DATE, N_("one date only of a repeated "
 	    "event"), 0 },
 	{ "seats", "N", OPT_SEATS, N_("number of seats this site holds (0 to "
 	    "10000;\n"
@@ -575,7 +575,7 @@ static const struct cli_opt reserve_opts[] = {
 	{ "force", NULL, OPT_FORCE, N_("confirm even when it is full "
 	    "(overbooking\n"
 	    "wanted by the organiser)"), 0 },
-	{ "note", "TEXTE", OPT_NOTE, N_("note for the organiser (no names of\n"
+	{ "note", N_("TEXT"), OPT_NOTE, N_("note for the organiser (no names of\n"
 	    "people: only numbers)"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
@@ -632,7 +632,7 @@ print_reserved(const json_t *item, const char *seats, const char *date)
 	    date != NULL ? date : "");
 	conf = cli_doc_int(mine, "confirmed", 0);
 	wait = cli_doc_int(mine, "waiting", 0);
-	printf("« %s » (%s)%s\n", title != NULL ? title : "?",
+	printf(_("\"%s\" (%s)%s\n"), title != NULL ? title : "?",
 	    id != NULL ? id : "?", when);
 	if (n == 0) {
 		puts(_("Reservation cancelled: this site holds no seat "

@@ -168,9 +168,8 @@ out:
 }
 
 static const struct cli_opt id_opts[] = {
-	{ "words", NULL, 0, "affiche l'empreinte du site en 6 mots, à lire "
-	  "à voix haute\nà l'autre site pour vérifier qu'il parle bien à "
-	  "celui-ci", 0 },
+	{ "words", NULL, 0, N_("shows the site's fingerprint in 6 words, to read "
+	  "aloud\nto the other site to check it talks to this one"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -192,7 +191,7 @@ print_file_words(const char *raw)
 	uint8_t pk[32];
 
 	if (gs_siteid_parse(raw, pk) != 0) {
-		cli_err("identifiant de site illisible dans site.id");
+		cli_err(_("unreadable site ID in site.id"));
 		return CLI_EXIT_DOWN;
 	}
 	gs_words_of(pk, words);

@@ -23,13 +23,14 @@
 enum { OPT_NAME, OPT_EXPIRES, OPT_USES, OPT_QR };
 
 static const struct cli_opt invite_opts[] = {
-	{ "name", "NOM", OPT_NAME, "nom de l'invitation (pour qui elle est), "
-	  "vu dans invite list", 0 },
-	{ "expires", "TEMPS", OPT_EXPIRES, "durée de validité : 7d (défaut), "
-	  "12h, 30min...", 0 },
-	{ "uses", "N", OPT_USES, "nombre de sites qui peuvent s'en servir "
-	  "(défaut 1)", 0 },
-	{ "qr", NULL, OPT_QR, "dessine aussi l'invitation en QR code", 0 },
+	{ "name", N_("NAME"), OPT_NAME, N_("name of the invitation (who it is "
+	  "for), seen in invite list"), 0 },
+	{ "expires", N_("TIME"), OPT_EXPIRES, N_("how long it is valid: 7d (default), "
+	  "12h, 30min..."), 0 },
+	{ "uses", "N", OPT_USES, N_("number of sites that may use it "
+	  "(default 1)"), 0 },
+	{ "qr", NULL, OPT_QR, N_("also draws the invitation as a QR code"),
+	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -60,8 +61,8 @@ print_qr(const char *token)
 	char *art;
 
 	if (gs_qr_encode(token, &q) != 0) {
-		cli_err("impossible de dessiner ce QR code (invitation trop "
-		    "longue ?) : copiez la ligne ci-dessus");
+		cli_err(_("cannot draw this QR code (invitation too "
+		    "long?): copy the line above"));
 		return CLI_EXIT_REFUSED;
 	}
 	art = gs_qr_draw(&q);
@@ -126,11 +127,11 @@ cli_cmd_invite(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	if (a.qr && (ret = print_qr(token)) != CLI_EXIT_OK)
 		goto out;
 	local_date_fr(cli_doc_str(root, "expires"), when, sizeof(when));
-	printf("\nSur l'autre site, collez cette ligne après « gemsync join "
-	    "» :\n  gemsync join %s\n"
-	    "Valable jusqu'à %s, pour %lld site(s). Gardez-la pour vous : "
-	    "qui l'a\npeut rejoindre votre réseau. Mots de ce site, à "
-	    "comparer au téléphone :\n  %s\n", token, when,
+	printf(_("\nOn the other site, paste this line after \"gemsync "
+	    "join\":\n  gemsync join %s\n"
+	    "Valid until %s, for %lld site(s). Keep it to yourself: "
+	    "whoever has it\ncan join your network. Words of this site, to "
+	    "compare on the phone:\n  %s\n"), token, when,
 	    cli_doc_int(root, "uses", 1), words);
 out:
 	free(token);
@@ -144,8 +145,9 @@ static const char *
 state_fr(const char *s)
 {
 	static const struct cli_word states[] = {
-		{ "active", "valable" }, { "expired", "expirée" },
-		{ "used", "utilisée" }, { "revoked", "annulée" },
+		/* TRANSLATORS: the state of an invitation (feminine) */
+		{ "active", N_("valid") }, { "expired", N_("expired") },
+		{ "used", N_("used") }, { "revoked", N_("cancelled") },
 		{ NULL, NULL },
 	};
 
@@ -155,8 +157,8 @@ state_fr(const char *s)
 static int
 print_invites(const json_t *arr)
 {
-	static const char *const hdr[] = { "ID", "NOM", "ÉTAT", "RESTE",
-	    "EXPIRE" };
+	static const char *const hdr[] = { "ID", N_("NAME"), N_("STATE"),
+	    N_("LEFT"), N_("EXPIRES") };
 	struct cli_table t;
 	const json_t *v;
 	char left[32], when[64];
@@ -165,7 +167,7 @@ print_invites(const json_t *arr)
 	int ret = CLI_EXIT_OK;
 
 	if (json_array_size(arr) == 0) {
-		puts("Aucune invitation. Créez-en une avec : gemsync invite");
+		puts(_("No invitation. Create one with: gemsync invite"));
 		return CLI_EXIT_OK;
 	}
 	if (cli_table_init(&t, 5, hdr) < 0)
@@ -208,14 +210,14 @@ cli_cmd_invite_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	json_t *root = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'invitation à "
-	    "annuler (son ID ou son nom, voir gemsync invite list)", &params,
-	    "id");
+	rc = cli_opts_one(cli, cmd, argc, argv, _("the invitation to "
+	    "cancel is missing (its ID or its name, see gemsync invite list)"),
+	    &params, "id");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_doc(cli, "invite.revoke", &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		cli_out_done("Invitation annulée", root, "id");
+		cli_out_done(_("Invitation cancelled"), root, "id");
 out:
 	json_decref(root);
 	cli_kv_clear(&params);
@@ -223,7 +225,8 @@ out:
 }
 
 static const struct cli_opt join_opts[] = {
-	{ "name", "NOM", OPT_NAME, "nom à afficher pour le site qui invite", 0 },
+	{ "name", N_("NAME"), OPT_NAME, N_("name to show for the inviting site"),
+	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -276,8 +279,8 @@ cli_cmd_join(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	int ret = CLI_EXIT_USAGE, rc, accepted = 0;
 
 	rc = cli_opts_args(cli, cmd, join_opts, cli_opt_store, &name, argc,
-	    argv, pos, 1, "il manque l'invitation (la ligne GS1-... que "
-	    "« gemsync invite » a affichée sur l'autre site)");
+	    argv, pos, 1, _("the invitation is missing (the GS1-... line that "
+	    "\"gemsync invite\" showed on the other site)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (cli_kv_add(&params, "token", pos[0]) < 0 ||
@@ -295,19 +298,19 @@ cli_cmd_join(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		ret = cli_baddoc();
 		goto out;
 	}
-	printf("Demande envoyée au site %s (%s).\nSes mots, à comparer au "
-	    "téléphone : %s\n", site, ep, words);
+	printf(_("Request sent to the site %s (%s).\nIts words, to compare "
+	    "on the phone: %s\n"), site, ep, words);
 	fflush(stdout);
 	ret = join_wait(cli, site, &accepted);
 	if (ret != CLI_EXIT_OK)
 		goto out;
 	if (accepted)
-		puts("C'est fait : les deux sites sont voisins et se "
-		    "synchronisent.");
+		puts(_("Done: the two sites are neighbours and sync with "
+		    "each other."));
 	else
-		puts("Pas encore de réponse de l'autre site (éteint ou "
-		    "injoignable ?) : la\ndemande reste en attente tant que "
-		    "gemsyncd tourne ; vérifiez avec\ngemsync peer list.");
+		puts(_("No answer yet from the other site (switched off or "
+		    "out of reach?): the\nrequest stays pending as long as "
+		    "gemsyncd runs; check with\ngemsync peer list."));
 out:
 	free(site);
 	free(words);

@@ -23,11 +23,12 @@
 #include "siteid.h"
 
 static const struct cli_word item_types[] = {
-	{ "event", "événement" },
-	{ "resource", "ressource" },
-	{ "site", "site" },
-	{ "reservation", "réservation" },
-	{ "confirmation", "vérification" },
+	{ "event", N_("event") },
+	{ "resource", N_("resource") },
+	{ "site", N_("site") },
+	{ "reservation", N_("reservation") },
+	/* TRANSLATORS: a resource confirmation item: a site checked it */
+	{ "confirmation", N_("check") },
 	{ NULL, NULL },
 };
 
@@ -265,8 +266,8 @@ print_field(const char *type, const char *field, const char *value,
 	suffix[0] = '\0';
 	if (conflict != NULL) {
 		n = json_array_size(json_object_get(conflict, "candidates"));
-		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
-		    n > 1 ? "s" : "");
+		snprintf(suffix, sizeof(suffix), ngettext(" [conflict: %zu "
+		    "value]", " [conflict: %zu values]", n), n);
 	}
 	/* a date's own value reads as its field's ("oui", a date...) */
 	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);
@@ -374,11 +375,11 @@ print_item(const json_t *item)
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)%s", name, sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	else
-		snprintf(owner, sizeof(owner), "site %s%s", sid,
+		snprintf(owner, sizeof(owner), _("site %s%s"), sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	free(name);
 	cli_out_lv(_(tail[1]), width, owner, NULL);
 	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));
@@ -468,9 +469,9 @@ out:
 
 /* The options that follow the field options of add and edit. */
 static const struct cli_opt extra_opts[] = {
-	{ "field", "NOM=VALEUR", OPT_FIELD,
+	{ "field", N_("NAME=VALUE"), OPT_FIELD,
 	  N_("any field (repeatable)"), 0 },
-	{ "clear", "CHAMP", OPT_CLEAR, N_("clears the field (repeatable)"), 0 },
+	{ "clear", N_("FIELD"), OPT_CLEAR, N_("clears the field (repeatable)"), 0 },
 	/* types with dates (events) */
 	{ "allow-past", NULL, OPT_ALLOW_PAST,
 	  N_("accepts a date more than a day past"), 0 },

@@ -35,21 +35,21 @@
 	"6 hexadecimal digits.\n")
 
 #define BACKUP_NOTES \
-	"Le fichier contient la base (contenus chiffrés par la clé de\n" \
-	"stockage). Sans --with-keys, gardez aussi une copie de site.key et de\n" \
-	"la clé de stockage : la restauration en a besoin. Avec --with-keys,\n" \
-	"elles sont dans le fichier, chiffrées par la phrase secrète lue dans\n" \
-	"F (ou $GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier).\n"
+	N_("The file holds the database (contents encrypted by the storage\n" \
+	"key). Without --with-keys, also keep a copy of site.key and of the\n" \
+	"storage key: restoring needs them. With --with-keys, they are in\n" \
+	"the file, encrypted by the passphrase read from F (or\n" \
+	"$GEMSYNC_BACKUP_PASSPHRASE, or asked at the keyboard).\n")
 
 #define RESTORE_NOTES \
-	"Lance gemsyncd --restore. Ensuite, au démarrage, le site rattrape\n" \
-	"auprès des sites voisins ses changements faits après la sauvegarde\n" \
-	"et refuse les écritures jusque-là (« rattrapage en cours »).\n"
+	N_("Runs gemsyncd --restore. Then, when it starts, the site catches\n" \
+	"up from its neighbour sites the changes it made after the backup\n" \
+	"and refuses writes until then (\"catching up\").\n")
 
 static const struct cli_cmd commands[] = {
 	{ { "init", NULL, NULL }, cli_cmd_init,
 	  N_("creates the site's identity and database (runs gemsyncd --init)"),
-	  "[--passphrase-file FICHIER]", NULL },
+	  N_("[--passphrase-file FILE]"), NULL },
 	{ { "id", NULL, NULL }, cli_cmd_id,
 	  N_("shows the site's ID"), "[--words]", NULL },
 	{ { "status", NULL, NULL }, cli_cmd_status,
@@ -72,7 +72,7 @@ static const struct cli_cmd commands[] = {
 	  N_("deletes an event"), "ITEM", ITEM_ARG },
 	{ { "event", "reserve", NULL }, cli_cmd_event_reserve,
 	  N_("reserves seats for this site (0 cancels the reservation)"),
-	  "EVENT [--date AAAA-MM-JJ] --seats N [--force] [--note TEXTE]",
+	  N_("EVENT [--date YYYY-MM-DD] --seats N [--force] [--note TEXT]"),
 	  N_("EVENT is an event ID or a unique prefix of at least 6\n"
 	      "hexadecimal characters. When it is full, the request waits\n"
 	      "its turn (\"waiting (2nd)\"): requests are served in the\n"
@@ -83,7 +83,7 @@ static const struct cli_cmd commands[] = {
 	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
 	  N_("lists the resources of the directory"),
-	  "[--kind K] [--town T] [--search TEXTE] [--all] [--stale]", NULL },
+	  N_("[--kind K] [--town T] [--search TEXT] [--all] [--stale]"), NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
 	  N_("shows a resource"), "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
@@ -92,30 +92,30 @@ static const struct cli_cmd commands[] = {
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
 	  N_("deletes a resource"), "ITEM", ITEM_ARG },
 	{ { "resource", "confirm", NULL }, cli_cmd_resource_confirm,
-	  "note que ce site a vérifié la fiche aujourd'hui", "RESOURCE",
-	  "RESOURCE est un ID de ressource ou un préfixe unique d'au moins 6\n"
-	  "caractères hexadécimaux. Chaque site peut vérifier toute fiche ;\n"
-	  "tous les sites affichent la dernière vérification (« vérifié le\n"
-	  "12/11/2026 par GEM L'Envol »), et resource list --stale liste\n"
-	  "les fiches que personne n'a vérifiées depuis 6 mois.\n" },
+	  N_("records that this site checked the entry today"), "RESOURCE",
+	  N_("RESOURCE is a resource ID or a unique prefix of at least 6\n"
+	  "hexadecimal characters. Any site may check any entry; every\n"
+	  "site shows the last check (\"checked on 12/11/2026 by\n"
+	  "GEM L'Envol\"), and resource list --stale lists the entries\n"
+	  "nobody has checked for 6 months.\n") },
 	{ { "export", "resources", NULL }, cli_cmd_resource_export,
-	  "écrit l'annuaire dans un fichier (tableur ou HSDS 3.0)",
-	  "(--csv FICHIER | --hsds -o DOSSIER)",
-	  "--csv écrit un seul fichier que LibreOffice ou Excel ouvrent tel\n"
-	  "quel (UTF-8, « ; »). --hsds écrit les tables du standard HSDS 3.0\n"
-	  "(organizations.csv, services.csv, locations.csv...) et leur\n"
-	  "datapackage.json, avec la date de dernière vérification\n"
-	  "(assured_date).\n" },
+	  N_("writes the directory to a file (spreadsheet or HSDS 3.0)"),
+	  N_("(--csv FILE | --hsds -o DIR)"),
+	  N_("--csv writes a single file that LibreOffice or Excel open as\n"
+	  "is (UTF-8, \";\"). --hsds writes the tables of the HSDS 3.0\n"
+	  "standard (organizations.csv, services.csv, locations.csv...) and\n"
+	  "their datapackage.json, with the date of the last check\n"
+	  "(assured_date).\n") },
 	{ { "import", "resources", NULL }, cli_cmd_resource_import,
-	  "ajoute ou met à jour des ressources depuis un fichier",
-	  "FICHIER|DOSSIER [--partial]",
-	  "FICHIER est un CSV comme celui d'export resources --csv (la\n"
-	  "première ligne nomme les colonnes) ; DOSSIER un paquet HSDS.\n"
-	  "Chaque ligne suit les règles de resource add ; les lignes\n"
-	  "refusées sont nommées (« ligne 12 : ... ») et rien n'est importé\n"
-	  "sauf avec --partial. Une ligne déjà importée ne change rien :\n"
-	  "réimporter le même fichier ne fait rien, une liste mise à jour\n"
-	  "modifie seulement ce qui a changé.\n" },
+	  N_("adds or updates resources from a file"),
+	  N_("FILE|DIR [--partial]"),
+	  N_("FILE is a CSV like the one of export resources --csv (the\n"
+	  "first line names the columns); DIR an HSDS package.\n"
+	  "Each line follows the rules of resource add; the refused lines\n"
+	  "are named (\"line 12: ...\") and nothing is imported unless\n"
+	  "--partial is given. A line already imported changes nothing:\n"
+	  "importing the same file again does nothing, an updated list\n"
+	  "changes only what changed.\n") },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
 	  N_("lists the items in conflict"), NULL, NULL },
 	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,
@@ -123,14 +123,14 @@ static const struct cli_cmd commands[] = {
 	  ITEM_ARG },
 	{ { "conflicts", "resolve", NULL }, cli_cmd_conflicts_resolve,
 	  N_("settles a conflict"),
-	  "ITEM (--take CHANGEMENT | --set CHAMP=VALEUR ...)",
+	  N_("ITEM (--take CHANGE | --set FIELD=VALUE ...)"),
 	  N_("Give either --take or --set. The conflicting fields not named\n"
 	  "keep the value chosen.\n"
 	  "ITEM is the item's ID, or a unique prefix of at least\n"
 	  "6 hexadecimal digits.\n") },
 	{ { "peer", "add", NULL }, cli_cmd_peer_add,
 	  N_("adds a neighbour site (and trusts it)"),
-	  "SITE-ID tcp://HÔTE:PORT [--name NOM] [--introducer]",
+	  N_("SITE-ID tcp://HOST:PORT [--name NAME] [--introducer]"),
 	  N_("SITE-ID is the full ID that \"gemsync id\" shows on\n"
 	      "the other site.\n") },
 	{ { "peer", "list", NULL }, cli_cmd_peer_list,
@@ -148,63 +148,64 @@ static const struct cli_cmd commands[] = {
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
 	  N_("lists the sites waiting for your decision"), NULL, NULL },
 	{ { "site", "status", NULL }, cli_cmd_site_status,
-	  "dit jusqu'où un site a reçu vos changements", "SITE-ID",
-	  "Répond pour tout site que le réseau connaît, voisin direct ou non,\n"
-	  "d'après ce que les sites se disent (pas une preuve : un site peut\n"
-	  "mentir sur les autres).\n" },
+	  N_("tells how far a site has received your changes"), "SITE-ID",
+	  N_("Answers for any site the network knows, direct neighbour or\n"
+	  "not, from what the sites tell each other (not a proof: a site\n"
+	  "can lie about the others).\n") },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
 	  N_("starts a sync now"),
 	  "[--peer SITE-ID | --force-end-catchup]", NULL },
 	{ { "site", "revoke", NULL }, cli_cmd_site_revoke,
-	  "révoque la clé d'un site que ce site a présenté",
-	  "SITE-ID [--reason TEXTE]",
-	  "La révocation est signée et gagne tous les sites voisins : ceux\n"
-	  "qui font confiance au site par ce site-ci refusent ses nouvelles\n"
-	  "modifications ; les anciennes restent, marquées.\n" },
+	  N_("revokes the key of a site this site introduced"),
+	  N_("SITE-ID [--reason TEXT]"),
+	  N_("The revocation is signed and reaches every neighbour site: those\n"
+	  "that trust the site through this one refuse its new changes;\n"
+	  "the old ones stay, marked.\n") },
 	{ { "key", "revoke", NULL }, cli_cmd_key_revoke,
-	  "révoque la clé de ce site (clé volée ou perdue)",
-	  "--yes [--reason TEXTE]",
-	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
-	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
+	  N_("revokes this site's key (stolen or lost key)"),
+	  N_("--yes [--reason TEXT]"),
+	  N_("Final: every site then refuses what this key signs. To go\n"
+	  "on, create a new site (gemsync init).\n") },
 	{ { "export", "ics", NULL }, cli_cmd_export_ics,
-	  "écrit le calendrier des événements (iCalendar, .ics)",
-	  "[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
-	  "[--members] [-o FICHIER]",
-	  "Les événements réservés aux adhérents sont laissés de côté sans\n"
-	  "--members : un calendrier publié ne doit pas les montrer.\n" },
+	  N_("writes the calendar of the events (iCalendar, .ics)"),
+	  N_("[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
+	  "[--members] [-o FILE]"),
+	  N_("The events for members only are left out without --members:\n"
+	  "a published calendar must not show them.\n") },
 	{ { "programme", NULL, NULL }, cli_cmd_programme,
-	  "écrit le programme à imprimer ou à mettre en ligne",
-	  "[--week | --month] [--from DATE] [--easy-read] [--members] "
-	  "-o DOSSIER",
-	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
-	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
+	  N_("writes the programme to print or to put online"),
+	  N_("[--week | --month] [--from DATE] [--easy-read] [--members] "
+	  "-o DIR"),
+	  N_("Writes DIR/index.html (a standalone page, without script) and\n"
+	  "DIR/programme.ics. A week fits on one A4 page.\n") },
 	{ { "backup", NULL, NULL }, cli_cmd_backup,
-	  "sauvegarde le site dans un fichier, sans arrêter gemsyncd",
-	  "FICHIER [--with-keys --passphrase-file F]", BACKUP_NOTES },
+	  N_("backs the site up to a file, without stopping gemsyncd"),
+	  N_("FILE [--with-keys --passphrase-file F]"), BACKUP_NOTES },
 	{ { "restore", NULL, NULL }, cli_cmd_restore,
-	  "remet le site d'une sauvegarde (gemsyncd arrêté)",
-	  "FICHIER [--passphrase-file F] [--force]", RESTORE_NOTES },
+	  N_("restores the site from a backup (gemsyncd stopped)"),
+	  N_("FILE [--passphrase-file F] [--force]"), RESTORE_NOTES },
 	{ { "invite", "list", NULL }, cli_cmd_invite_list,
-	  "liste les invitations de ce site", NULL, NULL },
+	  N_("lists this site's invitations"), NULL, NULL },
 	{ { "invite", "revoke", NULL }, cli_cmd_invite_revoke,
-	  "annule une invitation", "ID|NOM", NULL },
+	  N_("cancels an invitation"), N_("ID|NAME"), NULL },
 	{ { "invite", NULL, NULL }, cli_cmd_invite,
-	  "crée une invitation : une ligne à coller sur l'autre site",
-	  "[--name NOM] [--expires 7d] [--uses 1] [--qr]",
-	  "Sur l'autre site, « gemsync join LIGNE » ajoute ce site comme "
-	  "voisin ;\nce site l'accepte dès sa première connexion : rien "
-	  "d'autre à faire.\n" },
+	  N_("creates an invitation: one line to paste on the other site"),
+	  N_("[--name NAME] [--expires 7d] [--uses 1] [--qr]"),
+	  N_("On the other site, \"gemsync join LINE\" adds this site as a "
+	  "neighbour;\nthis site accepts it at its first connection: "
+	  "nothing else to do.\n") },
 	{ { "join", NULL, NULL }, cli_cmd_join,
-	  "rejoint le site qui a fait l'invitation", "INVITATION [--name NOM]",
-	  "INVITATION est la ligne GS1-... que « gemsync invite » a "
-	  "affichée.\n" },
+	  N_("joins the site that made the invitation"),
+	  N_("INVITATION [--name NAME]"),
+	  N_("INVITATION is the GS1-... line that \"gemsync invite\" "
+	  "showed.\n") },
 	{ { "key", "rotate", NULL }, cli_cmd_key_rotate,
-	  "remplace la clé de ce site par une nouvelle",
+	  N_("replaces this site's key by a new one"),
 	  "",
-	  "L'ancienne clé signe un lien vers la nouvelle, qui le signe aussi.\n"
-	  "Les sites voisins suivent d'eux-mêmes : même nom, même confiance,\n"
-	  "les éléments de ce site restent modifiables. gemsyncd redémarre\n"
-	  "seul avec la nouvelle clé dès que les voisins ont reçu le lien.\n" },
+	  N_("The old key signs a link to the new one, which signs it too.\n"
+	  "The neighbour sites follow by themselves: same name, same trust,\n"
+	  "this site's items stay editable. gemsyncd restarts by itself\n"
+	  "with the new key as soon as the neighbours have the link.\n") },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -294,8 +295,8 @@ cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 	cmd_name(cmd, name, sizeof(name));
 	printf(_("Usage: gemsync [-c FILE] [--json] %s%s%s\n"
 	    "\n"), name,
-	    cmd->usage != NULL ? " " : "",
-	    cmd->usage != NULL ? cmd->usage : "");
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? " " : "",
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? _(cmd->usage) : "");
 	printf(_("Purpose: %s.\n"), _(cmd->help));
 	if ((specs != NULL && specs->name != NULL) || cmd->notes != NULL)
 		putchar('\n');

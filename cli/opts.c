@@ -186,7 +186,7 @@ closest_opt(const struct cli_opt *specs, const char *name)
 enum { OPT_JSON = -100, OPT_CONFIG, OPT_HELP };
 const struct cli_opt cli_global_opts[] = {
 	/* TRANSLATORS: /etc/gemsync/gemsyncd.conf is CLI_DEFAULT_CONF */
-	{ "config", "FICHIER", OPT_CONFIG, N_("configuration (default: "
+	{ "config", N_("FILE"), OPT_CONFIG, N_("configuration (default: "
 	  "$GEMSYNC_CONF,\notherwise /etc/gemsync/gemsyncd.conf)"), 'c' },
 	{ "json", NULL, OPT_JSON, N_("prints gemsyncd's JSON document"), 0 },
 	{ "help", NULL, OPT_HELP, N_("this help"), 'h' },
@@ -360,7 +360,8 @@ cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    0);
 }
 
-/* Prints one option line: "  -c, --config FICHIER  help...". */
+/* Prints one option line: "  -c, --config FILE  help..." (placeholder
+ * and help translated). */
 static void
 print_opt(const struct cli_opt *o, int width)
 {
@@ -371,7 +372,7 @@ print_opt(const struct cli_opt *o, int width)
 	if (o->short_name != '\0')
 		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
 	snprintf(head, sizeof(head), "%s--%s%s%s", sh, o->name,
-	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	    o->arg != NULL ? " " : "", o->arg != NULL ? _(o->arg) : "");
 	printf("  %-*s  ", width, head);
 	/* Continuation lines are indented to the help column. */
 	while ((nl = strchr(h, '\n')) != NULL) {

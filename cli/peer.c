@@ -18,7 +18,7 @@
 enum { OPT_NAME, OPT_INTRODUCER };
 
 static const struct cli_opt add_opts[] = {
-	{ "name", "NOM", OPT_NAME, N_("name shown for this neighbour site"),
+	{ "name", N_("NAME"), OPT_NAME, N_("name shown for this neighbour site"),
 	  0 },
 	{ "introducer", NULL, OPT_INTRODUCER,
 	  N_("accepts the sites this neighbour site introduces"), 0 },

@@ -81,7 +81,7 @@ static const struct cli_opt list_opts[] = {
 	  "for 6 months (resource confirm)"), 0 },
 	{ "kind", "K", 0, N_("only this kind of resource"), 0 },
 	{ "town", "T", 0, N_("only this town"), 0 },
-	{ "search", "TEXTE", 0, N_("searches the text"), 0 },
+	{ "search", N_("TEXT"), 0, N_("searches the text"), 0 },
 	{ "all", NULL, 0, N_("includes the deleted resources"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
@@ -109,16 +109,17 @@ cli_resource_verified(const json_t *item, char *out, size_t outlen)
 
 	if (!json_is_object(v)) {
 		local_day(cli_doc_str(item, "created"), day, sizeof(day));
-		snprintf(out, outlen, "jamais vérifié (créé le %s)", day);
+		snprintf(out, outlen, _("never checked (created on %s)"), day);
 		return;
 	}
 	local_day(cli_doc_str(v, "date"), day, sizeof(day));
 	name = cli_out_clean_cut(by_name, 60);
 	cli_out_short_id(cli_doc_str(v, "by"), sid);
 	if (name != NULL && name[0] != '\0')
-		snprintf(out, outlen, "vérifié le %s par %s", day, name);
+		snprintf(out, outlen, _("checked on %s by %s"), day, name);
 	else
-		snprintf(out, outlen, "vérifié le %s par le site %s", day, sid);
+		snprintf(out, outlen, _("checked on %s by the site %s"), day,
+		    sid);
 	free(name);
 }
 
@@ -190,15 +191,15 @@ cli_cmd_resource_confirm(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	char said[200];
 	int ret;
 
-	ret = cli_opts_one(cli, cmd, argc, argv, "il manque la ressource "
-	    "(RESOURCE)", &params, "item");
+	ret = cli_opts_one(cli, cmd, argc, argv, _("the resource is missing "
+	    "(RESOURCE)"), &params, "item");
 	if (cli_opts_stop(ret, &ret))
 		goto out;
 	ret = cli_doc(cli, "resource.confirm", &params, &root);
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	cli_resource_verified(root, said, sizeof(said));
-	cli_out_done("Ressource vérifiée", root, "id");
+	cli_out_done(_("Resource checked"), root, "id");
 	printf("%s\n", said);
 out:
 	json_decref(root);

@@ -60,11 +60,11 @@ trust_fr(const json_t *s)
 	const json_t *eq = json_object_get(s, "equivocations");
 
 	if (json_is_object(rv))
-		return "RÉVOQUÉ";
+		return _("REVOKED");
 	if (json_is_string(json_object_get(s, "replaced_by")))
-		return "clé remplacée";
+		return _("key replaced");
 	if (json_is_integer(eq) && json_integer_value(eq) > 0)
-		return "ÉQUIVOQUE !";
+		return _("EQUIVOCAL!");
 	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
 }
 
@@ -162,21 +162,22 @@ print_known(const json_t *p)
 
 	cli_out_time_or_never(json_object_get(p, "first_attempt"), when,
 	    sizeof(when));
-	printf("\n« %s »%s%s%s\n", name != NULL && name[0] ? name :
-	    "sans nom", town != NULL && town[0] ? " (" : "",
+	printf(_("\n\"%s\"%s%s%s\n"), name != NULL && name[0] ? name :
+	    _("unnamed"), town != NULL && town[0] ? " (" : "",
 	    town != NULL && town[0] ? town : "",
 	    town != NULL && town[0] ? ")" : "");
-	printf("  site : %s\n", sid != NULL ? sid : "?");
-	printf("  mots : %s\n", words != NULL ? words : "?");
+	printf(_("  site: %s\n"), sid != NULL ? sid : "?");
+	printf(_("  words: %s\n"), words != NULL ? words : "?");
 	if (is_gossip(p)) {
 		introducer(p, intro);
-		printf("  connu par : %s, depuis le %s\n", intro, when);
+		printf(_("  known through: %s, since %s\n"), intro, when);
 	} else {
-		printf("  s'est connecté depuis %s, %lld fois depuis le %s\n",
+		/* TRANSLATORS: from ADDRESS, N times since DATE */
+		printf(_("  connected from %s, %lld times since %s\n"),
 		    cli_doc_str(p, "address") ? cli_doc_str(p, "address") : "?",
 		    cli_doc_int(p, "attempts", 0), when);
 	}
-	printf("  pour l'accepter : %s\n", cmd != NULL ? cmd : "?");
+	printf(_("  to accept it: %s\n"), cmd != NULL ? cmd : "?");
 	free(name);
 	free(town);
 	free(words);
@@ -279,7 +280,7 @@ print_pending(const json_t *pending)
 		if (!has_command(p))
 			continue;
 		if (known++ == 0)
-			printf("Sites qui attendent votre décision :\n");
+			printf(_("Sites waiting for your decision:\n"));
 		print_known(p);
 	}
 	if (known > 0 && (g.nrows > 1 || c.nrows > 1))
@@ -326,7 +327,7 @@ cli_cmd_site_status(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_one(cli, cmd, argc, argv,
-	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	    _("the site ID is missing (SITE-ID)"), &params, "site");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_doc(cli, "site.status", &params, &root);
