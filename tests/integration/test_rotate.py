@@ -63,7 +63,9 @@ def forge(key_dir, target, seq, title):
 def answers_with(site, sid):
     """The daemon itself serves with key sid (`gemsync id` would read
     site.id when the daemon does not answer)."""
-    r = site.run("--json", "status", timeout=10)
+    # while gemsyncd re-executes itself (and unseals its key) a request may
+    # go unanswered: the CLI gives up after 5 s and the poll asks again
+    r = site.run("--json", "status", timeout=20, cli_timeout=5)
     return r.returncode == 0 and json.loads(r.stdout).get("site_id") == sid
 
 
