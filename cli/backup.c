@@ -439,7 +439,6 @@ cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	struct bk_args a = { false, false, NULL };
-	char path[PATH_MAX];
 	char *args[10], *pos[1];
 	int ret = CLI_EXIT_USAGE, n = 0, rc;
 
@@ -462,18 +461,7 @@ cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	if (a.force)
 		args[n++] = "--force";
 	args[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	if (cli_find_daemon(path, sizeof(path)) == 0) {
-		args[0] = path;
-		execv(path, args);
-		cli_err(_("cannot run %s: %s"), path, strerror(errno));
-	} else {
-		execvp("gemsyncd", args);
-		cli_err(_("cannot run gemsyncd: %s (neither next to "
-		    "gemsync, nor in the PATH)"), strerror(errno));
-	}
-	ret = CLI_EXIT_DOWN;
+	ret = cli_exec_daemon(args);
 out:
 	return ret;
 }

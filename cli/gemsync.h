@@ -509,6 +509,12 @@ int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
  * into out and returns 0, or -1 to fall back on PATH.
  */
 int cli_find_daemon(char *out, size_t outlen);
+/*
+ * Runs gemsyncd with args (args[0] is replaced by its path) in place of
+ * this process; returns CLI_EXIT_DOWN, having said why, only if it could
+ * not.
+ */
+int cli_exec_daemon(char **args);
 int cli_cmd_backup(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_restore(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,

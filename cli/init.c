@@ -61,11 +61,29 @@ cli_find_daemon(char *out, size_t outlen)
 }
 
 int
+cli_exec_daemon(char **args)
+{
+	char path[PATH_MAX];
+
+	fflush(stdout);
+	fflush(stderr);
+	if (cli_find_daemon(path, sizeof(path)) == 0) {
+		args[0] = path;
+		execv(path, args);
+		cli_err(_("cannot run %s: %s"), path, strerror(errno));
+	} else {
+		execvp("gemsyncd", args);
+		cli_err(_("cannot run gemsyncd: %s (neither next to "
+		    "gemsync, nor in the PATH)"), strerror(errno));
+	}
+	return CLI_EXIT_DOWN;
+}
+
+int
 cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	const char *passfile = NULL;
-	char path[PATH_MAX];
 	char *args[7];
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, n = 0, rc;
@@ -83,19 +101,7 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		args[n++] = (char *)passfile;
 	}
 	args[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	if (cli_find_daemon(path, sizeof(path)) == 0) {
-		args[0] = path;
-		execv(path, args);
-		cli_err(_("cannot run %s: %s"), path, strerror(errno));
-	} else {
-		execvp("gemsyncd", args);
-		fprintf(stderr, _("gemsync: cannot run gemsyncd: %s (neither "
-		    "next to gemsync nor in the PATH)\n"),
-		    strerror(errno));
-	}
-	ret = CLI_EXIT_DOWN;
+	ret = cli_exec_daemon(args);
 out:
 	return ret;
 }

@@ -494,23 +494,8 @@ held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
 static size_t
 held_find(const struct gs_gossip *g, const uint8_t key[64], int *found)
 {
-	size_t lo = 0, hi = g->nheld, mid;
-	int c;
-
-	*found = 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(g->held[mid].key, key, 64);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return gs_key_search_len(g->held, g->nheld, sizeof(g->held[0]), key,
+	    sizeof(g->held[0].key), found);
 }
 
 /*

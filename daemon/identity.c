@@ -227,9 +227,9 @@ seal_in_place(struct key_work *w)
 	return ret;
 }
 
-/* A new key pair, written to the key file, then site.id beside it. */
+/* A new key pair for w->id, written (sealed if w->pass) to w->path. */
 static int
-create_step(struct key_work *w)
+new_key_file(struct key_work *w)
 {
 	struct gs_identity *id = w->id;
 	size_t len = 0;
@@ -245,6 +245,19 @@ create_step(struct key_work *w)
 	if (ret != 0)
 		return ret;
 	w->created = true;
+	return 0;
+}
+
+/* A new key pair, written to the key file, then site.id beside it. */
+static int
+create_step(struct key_work *w)
+{
+	struct gs_identity *id = w->id;
+	int ret;
+
+	ret = new_key_file(w);
+	if (ret != 0)
+		return ret;
 	ret = write_siteid(w->dir, id->siteid);
 	if (ret != 0)
 		return ret;
@@ -316,20 +329,12 @@ static int
 next_step(struct key_work *w)
 {
 	struct gs_identity *id = w->id;
-	size_t len = 0;
 	int ret;
 
 	(void)unlink(w->path);
-	ret = gs_sign_keypair(id->pk, id->sk);
+	ret = new_key_file(w);
 	if (ret != 0)
 		return ret;
-	gs_siteid_encode(id->pk, id->siteid);
-	ret = key_bytes(id->sk, w->pass, w->buf, &len);
-	if (ret == 0)
-		ret = gs_keyfile_create(w->path, w->buf, len);
-	if (ret != 0)
-		return ret;
-	w->created = true;
 	sync_dir(w->dir);
 	log_info("identity: new site key %s written to %s, waiting for its "
 	    "key link", id->siteid, w->path);
