@@ -30,18 +30,19 @@
 enum { OPT_WITH_KEYS, OPT_PASSPHRASE_FILE, OPT_FORCE };
 
 static const struct cli_opt backup_opts[] = {
-	{ "with-keys", NULL, OPT_WITH_KEYS, "ajoute la clé du site et la clé "
-	  "de stockage,\nchiffrées par une phrase secrète", 0 },
-	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "la phrase secrète "
-	  "(sinon\n$GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier)", 0 },
+	{ "with-keys", NULL, OPT_WITH_KEYS, N_("adds the site's key and the "
+	  "storage key,\nencrypted by a passphrase"), 0 },
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, N_("the passphrase "
+	  "(otherwise\n$GEMSYNC_BACKUP_PASSPHRASE, or asked at the keyboard)"),
+	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct cli_opt restore_opts[] = {
-	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "la phrase secrète "
-	  "des clés de la\nsauvegarde (sinon $GEMSYNC_BACKUP_PASSPHRASE,\nou "
-	  "demandée au clavier)", 0 },
-	{ "force", NULL, OPT_FORCE, "remplace le site déjà présent", 0 },
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, N_("the passphrase "
+	  "of the keys in the\nbackup (otherwise $GEMSYNC_BACKUP_PASSPHRASE,\n"
+	  "or asked at the keyboard)"), 0 },
+	{ "force", NULL, OPT_FORCE, N_("replaces the site already there"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -105,15 +106,15 @@ prompt_secret(const char *question)
 static char *
 prompt_twice(bool twice)
 {
-	char *a = prompt_secret("Phrase secrète de la sauvegarde : ");
+	char *a = prompt_secret(_("Passphrase of the backup: "));
 	char *b = NULL;
 
 	if (a == NULL || !twice)
 		return a;
-	b = prompt_secret("La même, encore une fois : ");
+	b = prompt_secret(_("The same, once more: "));
 	if (b == NULL || strcmp(a, b) != 0) {
-		cli_err("les deux phrases secrètes diffèrent : rien n'a été "
-		    "fait");
+		cli_err(_("the two passphrases differ: nothing was "
+		    "done"));
 		gs_wipe(a, strlen(a));
 		free(a);
 		a = NULL;
@@ -147,18 +148,18 @@ backup_passphrase(const struct cli_ctx *cli, const struct cli_cmd *cmd,
 		tmp.passphrase_file = (char *)file;
 		pass = gs_config_passphrase(&tmp, &err);
 		if (err == GS_EPERM)
-			cli_err("%s est lisible par d'autres : faites chmod "
-			    "600 %s", file, file);
+			cli_err(_("%s is readable by others: run chmod "
+			    "600 %s"), file, file);
 		else if (err != 0)
-			cli_err("impossible de lire %s : %s", file,
+			cli_err(_("cannot read %s: %s"), file,
 			    strerror(errno));
 	}
 	if (err != 0) {
 		*ret = CLI_EXIT_USAGE;
 	} else if (pass == NULL || pass[0] == '\0') {
-		*ret = cli_usage(cmd, "--with-keys demande une phrase secrète : "
-		    "--passphrase-file F ou la variable "
-		    "GEMSYNC_BACKUP_PASSPHRASE");
+		*ret = cli_usage(cmd, _("--with-keys needs a passphrase: "
+		    "--passphrase-file F or the variable "
+		    "GEMSYNC_BACKUP_PASSPHRASE"));
 		free(pass);
 		pass = NULL;
 	}
@@ -281,7 +282,7 @@ fetch(struct cli_ctx *cli, const char *token, long long size, int fd,
 			break;
 		}
 		if (write_all(fd, bin, n) != 0) {
-			cli_err("écriture de %s impossible : %s", file,
+			cli_err(_("cannot write %s: %s"), file,
 			    strerror(errno));
 			ret = CLI_EXIT_REFUSED;
 			break;
@@ -289,7 +290,7 @@ fetch(struct cli_ctx *cli, const char *token, long long size, int fd,
 		at += (long long)n;
 	}
 	if (ret == CLI_EXIT_OK && fsync(fd) != 0) {
-		cli_err("écriture de %s impossible : %s", file,
+		cli_err(_("cannot write %s: %s"), file,
 		    strerror(errno));
 		ret = CLI_EXIT_REFUSED;
 	}
@@ -308,10 +309,10 @@ report(const struct cli_ctx *cli, const char *file, long long size,
 	char *s;
 
 	if (!cli->json) {
-		printf("Sauvegarde écrite dans %s (%.1f Mo, %s).\n", file,
-		    (double)size / 1e6, keys ? "avec les clés du site, "
-		    "chiffrées par la phrase secrète" : "sans les clés : gardez "
-		    "aussi une copie de site.key et de la clé de stockage");
+		printf(_("Backup written to %s (%.1f MB, %s).\n"), file,
+		    (double)size / 1e6, keys ? _("with the site's keys, "
+		    "encrypted by the passphrase") : _("without the keys: also "
+		    "keep a copy of site.key and of the storage key"));
 		return;
 	}
 	o = json_pack("{s:s,s:I,s:b}", "file", file, "size",
@@ -336,11 +337,11 @@ cli_cmd_backup(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	bool keys = false;
 
 	rc = cli_opts_args(cli, cmd, backup_opts, on_opt, &a, argc, argv, pos,
-	    1, "indiquez le fichier où écrire la sauvegarde");
+	    1, _("give the file to write the backup to"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (a.passfile != NULL && !a.with_keys) {
-		ret = cli_usage(cmd, "--passphrase-file va avec --with-keys");
+		ret = cli_usage(cmd, _("--passphrase-file goes with --with-keys"));
 		goto out;
 	}
 	if (a.with_keys) {
@@ -354,13 +355,13 @@ cli_cmd_backup(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	}
 	fd = open(pos[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {
-		cli_err("%s existe déjà : choisissez un autre nom (une "
-		    "sauvegarde n'en remplace jamais une autre)", pos[0]);
+		cli_err(_("%s already exists: choose another name (a "
+		    "backup never replaces another one)"), pos[0]);
 		ret = CLI_EXIT_REFUSED;
 		goto out;
 	}
 	if (fd == -1) {
-		cli_err("impossible de créer %s : %s", pos[0], strerror(errno));
+		cli_err(_("cannot create %s: %s"), pos[0], strerror(errno));
 		ret = CLI_EXIT_REFUSED;
 		goto out;
 	}
@@ -438,12 +439,11 @@ cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	struct bk_args a = { false, false, NULL };
-	char path[PATH_MAX];
 	char *args[10], *pos[1];
 	int ret = CLI_EXIT_USAGE, n = 0, rc;
 
 	rc = cli_opts_args(cli, cmd, restore_opts, on_opt, &a, argc, argv, pos,
-	    1, "indiquez le fichier de sauvegarde");
+	    1, _("give the backup file"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = restore_prompt(&a, pos[0]);
@@ -461,18 +461,7 @@ cli_cmd_restore(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	if (a.force)
 		args[n++] = "--force";
 	args[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	if (cli_find_daemon(path, sizeof(path)) == 0) {
-		args[0] = path;
-		execv(path, args);
-		cli_err("impossible de lancer %s : %s", path, strerror(errno));
-	} else {
-		execvp("gemsyncd", args);
-		cli_err("impossible de lancer gemsyncd : %s (ni à côté de "
-		    "gemsync, ni dans le PATH)", strerror(errno));
-	}
-	ret = CLI_EXIT_DOWN;
+	ret = cli_exec_daemon(args);
 out:
 	return ret;
 }

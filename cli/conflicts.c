@@ -18,20 +18,20 @@
 
 #define DELETED_FIELD "_deleted"
 
-/* "suppression" for a delete-versus-edit conflict, else the field. */
+/* _("deletion") for a delete-versus-edit conflict, else the field. */
 static const char *
 field_fr(const char *field)
 {
 	if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
-		return "suppression";
+		return _("deletion");
 	return field != NULL ? field : "?";
 }
 
 static int
 print_list(const json_t *conflicts)
 {
-	static const char *const hdr[] = { "ID", "TYPE", "TITRE", "CHAMPS",
-	    "CANDIDATS" };
+	static const char *const hdr[] = { "ID", "TYPE", N_("TITLE"),
+	    N_("FIELDS"), N_("CANDIDATES") };
 	struct cli_table t;
 	const json_t *c, *f;
 	char shortid[9], count[32];
@@ -40,7 +40,7 @@ print_list(const json_t *conflicts)
 	size_t i, k;
 
 	if (json_array_size(conflicts) == 0) {
-		puts("Aucun conflit.");
+		puts(_("No conflict."));
 		return CLI_EXIT_OK;
 	}
 	if (cli_table_init(&t, 5, hdr) < 0)
@@ -78,7 +78,8 @@ print_list(const json_t *conflicts)
 	}
 	if (ret == CLI_EXIT_OK) {
 		cli_table_print(&t);
-		puts("\nDétail : gemsync conflicts show ID");
+		puts(_("\n"
+		    "Details: gemsync conflicts show ID"));
 	} else {
 		cli_nomem();
 	}
@@ -106,10 +107,11 @@ print_value(const char *field, const char *value)
 
 	if (field != NULL && strcmp(field, DELETED_FIELD) == 0) {
 		puts(value != NULL && strcmp(value, "1") == 0 ?
-		    "supprimer l'élément" : "garder l'élément (modification)");
+		    _("delete the item") : _("keep the item (edit)"));
 		return;
 	}
-	fputs("« ", stdout);
+	/* TRANSLATORS: opens a quoted value (French: « and a space) */
+	fputs(P_("open quote", "\""), stdout);
 	for (int first = 1; p != NULL; first = 0) {
 		line = cli_out_line(&p);
 		clean = cli_out_clean_cut(line, 200);
@@ -119,7 +121,8 @@ print_value(const char *field, const char *value)
 		free(clean);
 		free(line);
 	}
-	puts(" »");
+	/* TRANSLATORS: closes a quoted value (French: a space and ») */
+	puts(P_("close quote", "\""));
 }
 
 static void
@@ -137,13 +140,30 @@ print_candidate(const char *field, const json_t *c, int winner)
 	cli_out_short_id(cli_doc_str(c, "author"), sid);
 	cli_out_localtime(cli_doc_str(c, "time"), when, sizeof(when));
 	if (name != NULL && name[0] != '\0')
-		printf("      par %s (%s), %s, changement %s\n", name, sid, when,
+		printf(_("      by %s (%s), %s, change %s\n"), name, sid, when,
 		    change != NULL && change[0] != '\0' ? change : "?");
 	else
-		printf("      par le site %s, %s, changement %s\n", sid, when,
+		printf(_("      by the site %s, %s, change %s\n"), sid, when,
 		    change != NULL && change[0] != '\0' ? change : "?");
 	free(name);
 	free(change);
+}
+
+/*
+ * Prints word with its first letter in capital: an ASCII letter, or a
+ * Latin-1 one in UTF-8 (the « é » of « événement »: C3 A9 gives C3 89).
+ */
+static void
+print_capitalized(const char *word)
+{
+	const unsigned char *w = (const unsigned char *)word;
+
+	if (w[0] >= 'a' && w[0] <= 'z')
+		printf("%c%s", w[0] - 'a' + 'A', word + 1);
+	else if (w[0] == 0xC3 && w[1] >= 0xA0 && w[1] <= 0xBE && w[1] != 0xB7)
+		printf("%c%c%s", w[0], w[1] - 0x20, word + 2);
+	else
+		fputs(word, stdout);
 }
 
 static void
@@ -161,16 +181,11 @@ print_show(const json_t *root, const json_t *conflicts)
 		id = NULL;
 	}
 	title = cli_out_clean_cut(cli_doc_str(root, "title"), 80);
-	/* Capitalize the French type: all start with an ASCII or "é". */
-	if (strcmp(tfr, "événement") == 0)
-		printf("Événement");
-	else
-		printf("%c%s", tfr[0] >= 'a' && tfr[0] <= 'z' ?
-		    tfr[0] - 'a' + 'A' : tfr[0], tfr + 1);
-	printf(" %s « %s »\n", id != NULL ? id : "?",
+	print_capitalized(tfr);
+	printf(_(" %s \"%s\"\n"), id != NULL ? id : "?",
 	    title != NULL ? title : "?");
 	if (json_array_size(conflicts) == 0) {
-		puts("Aucun conflit sur cet élément.");
+		puts(_("No conflict on this item."));
 		goto out;
 	}
 	json_array_foreach(conflicts, i, c) {
@@ -178,21 +193,23 @@ print_show(const json_t *root, const json_t *conflicts)
 		cfield = cli_out_clean(field);
 		label = field != NULL ? cli_item_label(type, field) : NULL;
 		if (field != NULL && strcmp(field, DELETED_FIELD) == 0)
-			printf("\nSuppression contre modification (%s) :\n",
+			printf(_("\n"
+			    "Deletion against edit (%s):\n"),
 			    DELETED_FIELD);
 		else if (label != NULL)
-			printf("\n%s (%s) :\n", label,
+			printf(_("\n%s (%s):\n"), label,
 			    cfield != NULL ? cfield : "?");
 		else
-			printf("\n%s :\n", cfield != NULL ? cfield : "?");
+			printf(_("\n%s:\n"), cfield != NULL ? cfield : "?");
 		free(cfield);
 		json_array_foreach(json_object_get(c, "candidates"), k, cand)
 			print_candidate(field, cand, k == 0);
 	}
-	printf("\n* : valeur retenue pour l'instant, la même sur tous les "
-	    "sites.\nPour trancher :\n"
-	    "  gemsync conflicts resolve %s --take CHANGEMENT\n"
-	    "  gemsync conflicts resolve %s --set CHAMP=VALEUR\n",
+	printf(_("\n"
+	    "*: value kept for now, the same on every site.\n"
+	    "To settle:\n"
+	    "  gemsync conflicts resolve %s --take CHANGE\n"
+	    "  gemsync conflicts resolve %s --set FIELD=VALUE\n"),
 	    id != NULL ? id : "ITEM", id != NULL ? id : "ITEM");
 out:
 	free(id);
@@ -208,7 +225,7 @@ cli_cmd_conflicts_show(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	const json_t *conflicts;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_one(cli, cmd, argc, argv, "il manque l'élément (ITEM)",
+	rc = cli_opts_one(cli, cmd, argc, argv, _("the item is missing (ITEM)"),
 	    &params, "item");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
@@ -226,11 +243,13 @@ out:
 enum { OPT_TAKE, OPT_SET };
 
 static const struct cli_opt resolve_opts[] = {
-	{ "take", "CHANGEMENT", OPT_TAKE, "garde les valeurs de ce changement "
-	  "(les 12\ncaractères que montre gemsync conflicts show)", 0 },
-	{ "set", "CHAMP=VALEUR", OPT_SET, "donne cette valeur au champ "
-	  "(répétable) ;\n_deleted=1 garde la suppression, _deleted=0\ngarde "
-	  "l'élément", 0 },
+	{ "take", N_("CHANGE"), OPT_TAKE, N_("keeps the values of this change "
+	    "(the 12\n"
+	    "characters gemsync conflicts show prints)"), 0 },
+	{ "set", N_("FIELD=VALUE"), OPT_SET, N_("gives this value to the field "
+	    "(repeatable);\n"
+	    "_deleted=1 keeps the deletion, _deleted=0\n"
+	    "keeps the item"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -255,8 +274,8 @@ on_resolve_opt(void *arg, int id, const char *name, const char *value)
 	}
 	eq = strchr(value, '=');
 	if (eq == NULL || eq == value)
-		return cli_usage(r->cmd, "--set attend CHAMP=VALEUR, pas "
-		    "« %s »", value);
+		return cli_usage(r->cmd, _("--set takes FIELD=VALUE, not '%s'"),
+		    value);
 	if (cli_kv_add(&r->sets, "f", value) < 0)
 		return cli_nomem();
 	return 0;
@@ -274,12 +293,12 @@ cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_args(cli, cmd, resolve_opts, on_resolve_opt, &r, argc,
-	    argv, pos, 1, "il manque l'élément (ITEM)");
+	    argv, pos, 1, _("the item is missing (ITEM)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if ((r.ntake > 0) == (r.sets.n > 0) || r.ntake > 1) {
-		ret = cli_usage(cmd, "donnez soit un --take CHANGEMENT, soit "
-		    "un ou plusieurs --set CHAMP=VALEUR");
+		ret = cli_usage(cmd, _("give either one --take CHANGE or one "
+		    "or more --set FIELD=VALUE"));
 		goto out;
 	}
 	if (cli_kv_add(&params, "item", pos[0]) < 0 ||
@@ -297,11 +316,12 @@ cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	id = cli_out_clean(cli_doc_str(root, "id"));
-	printf("Conflit résolu : %s\n", id != NULL ? id : "?");
+	printf(_("Conflict settled: %s\n"), id != NULL ? id : "?");
 	left = json_array_size(json_object_get(root, "conflicts"));
 	if (left > 0)
-		printf("Il reste %zu champ%s en conflit : gemsync conflicts "
-		    "show %s\n", left, left > 1 ? "s" : "",
+		printf(ngettext("%zu field is still in conflict: gemsync "
+		    "conflicts show %s\n", "%zu fields are still in conflict: "
+		    "gemsync conflicts show %s\n", left), left,
 		    id != NULL ? id : "ITEM");
 out:
 	free(id);

@@ -10,6 +10,8 @@
 #include "gemsync.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,8 @@
 static void
 print_down(const struct cli_ctx *cli, const char *detail)
 {
-	cli_err("gemsyncd ne répond pas sur %s%s%s — démarrez-le avec : "
-	    "gemsyncd -c %s", cli->control,
+	cli_err(_("gemsyncd does not answer on %s%s%s — start it with: "
+	    "gemsyncd -c %s"), cli->control,
 	    detail != NULL ? " " : "", detail != NULL ? detail : "",
 	    cli->conf_path);
 }
@@ -42,12 +44,53 @@ cli_print_down(const struct cli_ctx *cli)
 }
 
 /*
+ * The group that opens path: the group of the socket if we can see it,
+ * else of the closest directory above it we can see; "gemsync" (the
+ * packaged group) when none is readable. Writes it into buf.
+ */
+static void
+access_group(const char *path, char *buf, size_t len)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	struct group *gr;
+	int found = stat(path, &st) == 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (!found && strcmp(dir, "/") != 0 && strcmp(dir, ".") != 0) {
+		char *up = dirname(dir);
+
+		memmove(dir, up, strlen(up) + 1);
+		found = stat(dir, &st) == 0 && st.st_gid != 0;
+	}
+	gr = found ? getgrgid(st.st_gid) : NULL;
+	snprintf(buf, len, "%s", gr != NULL ? gr->gr_name : "gemsync");
+}
+
+/*
+ * Permission denied on the socket or a directory above it: the daemon may
+ * well run, this user is not allowed to reach it. Says which group opens
+ * it (a new member must log in again for the group to apply).
+ */
+static void
+print_denied(const char *path)
+{
+	char group[256];
+
+	access_group(path, group, sizeof(group));
+	cli_err(_("access denied to the control socket %s: add yourself to "
+	    "the group %s (sudo adduser $USER %s), then log in again; or "
+	    "run gemsync with sudo"), path, group, group);
+}
+
+/*
  * For ipc:// endpoints: 0 if a process accepts connections on the socket
- * path, CLI_EXIT_DOWN otherwise (message printed unless quiet). Paths that
- * do not fit a sockaddr_un are left to ZMQ.
+ * path, CLI_EXIT_DOWN otherwise (message printed unless quiet; permission
+ * denied is always said, it is not "down"). Paths that do not fit a
+ * sockaddr_un are left to ZMQ.
  */
 static int
-check_ipc(const struct cli_ctx *cli, int quiet)
+check_ipc(struct cli_ctx *cli, int quiet)
 {
 	struct sockaddr_un sun;
 	const char *path;
@@ -61,8 +104,12 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	if (path[0] == '@' || strlen(path) >= sizeof(sun.sun_path))
 		return 0;
 	if (stat(path, &st) < 0) {
-		if (!quiet)
-			print_down(cli, "(pas de socket)");
+		if (errno == EACCES) {
+			print_denied(path);
+			cli->denied = 1;
+		}
+		else if (!quiet)
+			print_down(cli, _("(no socket)"));
 		goto out;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -77,14 +124,12 @@ check_ipc(const struct cli_ctx *cli, int quiet)
 	if (rc < 0 && (errno == ECONNREFUSED || errno == ENOENT ||
 	    errno == ENOTSOCK)) {
 		if (!quiet)
-			print_down(cli, "(personne n'écoute)");
+			print_down(cli, _("(nobody listens)"));
 		goto out;
 	}
-	if (rc < 0 && errno == EACCES) {
-		/* Not "down", but we cannot reach it either. */
-		fprintf(stderr, "gemsync: accès refusé au socket de contrôle "
-		    "%s : il faut être root ou membre du groupe de gemsyncd\n",
-		    path);
+	if (rc < 0 && (errno == EACCES || errno == EPERM)) {
+		print_denied(path);
+		cli->denied = 1;
 		goto out;
 	}
 	ret = 0;
@@ -141,21 +186,21 @@ report_status(const Gs__Response *resp, const char *prefix)
 	switch (resp->status) {
 	case GS__STATUS__NOT_FOUND:
 		code = CLI_EXIT_NOTFOUND;
-		dflt = "élément introuvable";
+		dflt = _("item not found");
 		break;
 	case GS__STATUS__INVALID:
 		code = CLI_EXIT_INVALID;
-		dflt = "saisie invalide";
+		dflt = _("invalid input");
 		break;
 	case GS__STATUS__BAD_VERSION:
 		code = CLI_EXIT_REFUSED;
-		dflt = "version du protocole de contrôle refusée (gemsync et "
-		    "gemsyncd ne sont pas de la même version)";
+		dflt = _("control protocol version refused (gemsync and "
+		    "gemsyncd are not the same version)");
 		break;
 	case GS__STATUS__REFUSED:
 	default:
 		code = CLI_EXIT_REFUSED;
-		dflt = "refusé par gemsyncd";
+		dflt = _("refused by gemsyncd");
 		break;
 	}
 	if (resp->error != NULL && resp->error[0] != '\0')
@@ -165,7 +210,7 @@ report_status(const Gs__Response *resp, const char *prefix)
 	fprintf(stderr, "gemsync: %s%s", prefix != NULL ? prefix : "",
 	    err != NULL ? err : dflt);
 	if (field != NULL)
-		fprintf(stderr, " (champ : %s)", field);
+		fprintf(stderr, _(" (field: %s)"), field);
 	fputc('\n', stderr);
 	free(err);
 	free(field);
@@ -243,7 +288,7 @@ cli_call_body(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (zmq_connect(sock, cli->control) < 0) {
-		cli_err("point de contrôle invalide « %s » : %s",
+		cli_err(_("invalid control endpoint '%s': %s"),
 		    cli->control, zmq_strerror(zmq_errno()));
 		ret = CLI_EXIT_USAGE;
 		goto out;
@@ -269,13 +314,13 @@ cli_call_body(struct cli_ctx *cli, const char *command,
 	}
 	if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &moresz) < 0 || more ||
 	    zmq_msg_size(&msg) > CLI_CTL_MAXMSG) {
-		fprintf(stderr, "gemsync: réponse de gemsyncd mal formée\n");
+		fprintf(stderr, _("gemsync: malformed reply from gemsyncd\n"));
 		goto out;
 	}
 	resp = gs__response__unpack(NULL, zmq_msg_size(&msg),
 	    zmq_msg_data(&msg));
 	if (resp == NULL) {
-		fprintf(stderr, "gemsync: réponse de gemsyncd illisible\n");
+		fprintf(stderr, _("gemsync: unreadable reply from gemsyncd\n"));
 		goto out;
 	}
 	if (resp->status != GS__STATUS__OK) {
@@ -283,8 +328,8 @@ cli_call_body(struct cli_ctx *cli, const char *command,
 		goto out;
 	}
 	if (resp->version != GS_CONTROL_VERSION) {
-		fprintf(stderr, "gemsync: gemsyncd répond en version %u du "
-		    "protocole de contrôle, gemsync parle la version %d\n",
+		fprintf(stderr, _("gemsync: gemsyncd answers in version %u of "
+		    "the control protocol, gemsync speaks version %d\n"),
 		    resp->version, GS_CONTROL_VERSION);
 		ret = CLI_EXIT_REFUSED;
 		goto out;
@@ -321,10 +366,10 @@ cli_call_body(struct cli_ctx *cli, const char *command,
 
 out:
 	if (zmq_failed)
-		fprintf(stderr, "gemsync: zeromq : %s\n",
+		fprintf(stderr, _("gemsync: zeromq: %s\n"),
 		    zmq_strerror(zmq_errno()));
 	if (timed_out && !quiet) {
-		snprintf(detail, sizeof(detail), "(pas de réponse en %d s)",
+		snprintf(detail, sizeof(detail), _("(no answer in %d s)"),
 		    (cli->timeout_ms + 999) / 1000);
 		print_down(cli, detail);
 	}

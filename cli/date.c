@@ -36,7 +36,7 @@ cli_date(struct cli_ctx *cli, const struct cli_cmd *cmd, const char *opt,
 	if (rc == 0)
 		return 0;
 	clean = cli_out_clean_cut(text, 60);
-	(void)cli_usage(cmd, "--%s « %s » : %s", opt,
+	(void)cli_usage(cmd, _("--%s \"%s\": %s"), opt,
 	    clean != NULL ? clean : "?", why);
 	free(clean);
 	return rc == GS_FRDATE_ZONE ? CLI_EXIT_USAGE : CLI_EXIT_INVALID;

@@ -3,8 +3,10 @@
  * directory.c: `gemsync export resources` and `gemsync import resources`,
  * the directory exchanged with files (docs/directory.md). The flat file
  * is one CSV a spreadsheet opens (UTF-8 with its mark, ";"), its columns
- * the resource fields of cli/resource.c's table under their French
- * labels; HSDS 3.0 packages are written and read by hsds.c. An import
+ * the resource fields of cli/resource.c's table under their labels
+ * (translated; an import also reads the English labels and the field
+ * names), the cells French (value words, dates) in every language; HSDS
+ * 3.0 packages are written and read by hsds.c. An import
  * checks every row with the daemon's own rules (item.check) before it
  * writes any, names each bad row by its line, and matches each row to a
  * resource already held by a stable key, so the same file imported again
@@ -28,8 +30,8 @@
 
 /* Columns of the flat file besides the fields. */
 #define COL_ID "ID"
-#define COL_VERIFIED_ON "Vérifié le"
-#define COL_VERIFIED_BY "Vérifié par"
+#define COL_VERIFIED_ON N_("Checked on")
+#define COL_VERIFIED_BY N_("Checked by")
 
 /* The resource fields a file carries: all but the editors (site IDs of
  * this network, meaningless elsewhere). */
@@ -103,9 +105,9 @@ flat_header(struct gs_csv_out *o)
 	for (const struct cli_item_field *f = cli_resource_kind.fields;
 	    f->field != NULL && n < 29; f++)
 		if (exchanged(f))
-			cells[n++] = f->label;
-	cells[n++] = COL_VERIFIED_ON;
-	cells[n++] = COL_VERIFIED_BY;
+			cells[n++] = _(f->label);
+	cells[n++] = _(COL_VERIFIED_ON);
+	cells[n++] = _(COL_VERIFIED_BY);
 	return gs_csv_row(o, cells, n, ';');
 }
 
@@ -139,8 +141,8 @@ cli_dir_write_file(const char *path, const char *text, size_t len)
 	int bad;
 
 	if (f == NULL) {
-		cli_err("impossible d'écrire %s : %s — vérifiez le dossier et "
-		    "ses droits", path, strerror(errno));
+		cli_err(_("cannot write %s: %s — check the folder and "
+		    "its permissions"), path, strerror(errno));
 		return CLI_EXIT_REFUSED;
 	}
 	bad = len > 0 && fwrite(text, 1, len, f) != len;
@@ -149,8 +151,8 @@ cli_dir_write_file(const char *path, const char *text, size_t len)
 	else
 		bad |= fclose(f) != 0;
 	if (bad) {
-		cli_err("écriture de %s incomplète : %s — vérifiez la place "
-		    "libre sur le disque", path, strerror(errno));
+		cli_err(_("writing %s is incomplete: %s — check the free "
+		    "space on the disk"), path, strerror(errno));
 		return CLI_EXIT_REFUSED;
 	}
 	return 0;
@@ -178,9 +180,10 @@ export_flat(struct cli_ctx *cli, const char *path)
 	}
 	ret = cli_dir_write_file(path, o.s, o.len);
 	if (ret == 0 && strcmp(path, "-") != 0)
-		printf("%zu ressource%s écrite%s dans %s\n",
-		    json_array_size(items), json_array_size(items) > 1 ? "s" :
-		    "", json_array_size(items) > 1 ? "s" : "", path);
+		printf(ngettext("%zu resource written to %s\n",
+		    "%zu resources written to %s\n",
+		    json_array_size(items)),
+		    json_array_size(items), path);
 out:
 	gs_csv_out_clear(&o);
 	json_decref(root);
@@ -198,12 +201,12 @@ struct export_args {
 enum { EX_CSV = 1, EX_HSDS, EX_OUT };
 
 static const struct cli_opt export_opts[] = {
-	{ "csv", "FICHIER", EX_CSV, "un seul fichier CSV pour un tableur "
-	  "(UTF-8, « ; »)\n(- : la sortie standard)", 0 },
-	{ "hsds", NULL, EX_HSDS, "un paquet HSDS 3.0 (tables CSV et "
-	  "datapackage.json)\ndans le dossier de -o", 0 },
-	{ "output", "DOSSIER", EX_OUT, "le dossier du paquet HSDS (créé "
-	  "s'il n'existe pas)", 'o' },
+	{ "csv", N_("FILE"), EX_CSV, N_("a single CSV file for a "
+	  "spreadsheet\n(UTF-8, \";\"; -: the standard output)"), 0 },
+	{ "hsds", NULL, EX_HSDS, N_("an HSDS 3.0 package (CSV tables and "
+	  "datapackage.json)\nin the folder of -o"), 0 },
+	{ "output", N_("DIR"), EX_OUT, N_("the folder of the HSDS package "
+	  "(created if missing)"), 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -234,14 +237,14 @@ cli_cmd_resource_export(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (cli_opts_stop(rc, &ret))
 		return ret;
 	if ((a.csv != NULL) == (a.hsds != 0))
-		return cli_usage(cmd, "donnez soit --csv FICHIER, soit --hsds "
-		    "-o DOSSIER");
+		return cli_usage(cmd, _("give either --csv FILE, or --hsds "
+		    "-o DIR"));
 	if (a.hsds && a.out == NULL)
-		return cli_usage(cmd, "--hsds demande le dossier du paquet : "
-		    "-o DOSSIER");
+		return cli_usage(cmd, _("--hsds needs the folder of the package: "
+		    "-o DIR"));
 	if (a.csv != NULL && a.out != NULL)
-		return cli_usage(cmd, "-o ne va qu'avec --hsds ; avec --csv, "
-		    "le fichier suit --csv");
+		return cli_usage(cmd, _("-o goes only with --hsds; with --csv, "
+		    "the file follows --csv"));
 	if (a.csv != NULL)
 		return export_flat(cli, a.csv);
 	return cli_hsds_export(cli, a.out);
@@ -331,12 +334,15 @@ column_field(const char *cell)
 {
 	if (gs_fold_equal(cell, COL_ID))
 		return "id";
-	if (gs_fold_equal(cell, COL_VERIFIED_ON) ||
+	if (gs_fold_equal(cell, _(COL_VERIFIED_ON)) ||
+	    gs_fold_equal(cell, _(COL_VERIFIED_BY)) ||
+	    gs_fold_equal(cell, COL_VERIFIED_ON) ||
 	    gs_fold_equal(cell, COL_VERIFIED_BY))
 		return "";
 	for (const struct cli_item_field *f = cli_resource_kind.fields;
 	    f->field != NULL; f++)
-		if (exchanged(f) && (gs_fold_equal(cell, f->label) ||
+		if (exchanged(f) && (gs_fold_equal(cell, _(f->label)) ||
+		    gs_fold_equal(cell, f->label) ||
 		    strcmp(cell, f->field) == 0))
 			return f->field;
 	return NULL;
@@ -356,9 +362,10 @@ read_flat(const char *path, const char *text, size_t len,
 	gs_csv_reader_init(&rd, text, len, 0);
 	rc = gs_csv_next(&rd, &rec);
 	if (rc != 1) {
-		cli_err("%s : %s", path, rc == 0 ? "fichier vide : la première "
-		    "ligne doit nommer les colonnes (Nom;Type;...)" :
-		    "ligne 1 illisible (guillemet non fermé ?)");
+		/* TRANSLATORS: FILE: what is wrong with it */
+		cli_err(_("%s: %s"), path, rc == 0 ? _("empty file: the first "
+		    "line must name the columns (Name;Type;...)") :
+		    _("line 1 unreadable (a quote not closed?)"));
 		goto out;
 	}
 	ncols = rec.n < 64 ? rec.n : 64;
@@ -369,9 +376,9 @@ read_flat(const char *path, const char *text, size_t len,
 		    strcmp(cols[i], "id") != 0 && *nf < CLI_DIR_COLS)
 			fcols[(*nf)++] = cols[i];
 		if (cols[i] == NULL) {
-			cli_err("%s, ligne 1 : colonne « %.60s » inconnue — les "
-			    "colonnes sont celles qu'écrit gemsync export "
-			    "resources --csv (ID, Nom, Type, Adresse...)",
+			cli_err(_("%s, line 1: unknown column \"%.60s\" — the "
+			    "columns are those gemsync export resources --csv "
+			    "writes (ID, Name, Type, Address...)"),
 			    path, rec.v[i]);
 			goto out;
 		}
@@ -383,9 +390,9 @@ read_flat(const char *path, const char *text, size_t len,
 			goto out;
 		}
 		if (rec.n > ncols) {
-			cli_err("ligne %zu : %zu cellules pour %zu colonnes — "
-			    "un « ; » en trop ? Mettez entre guillemets une "
-			    "valeur qui en contient", rec.line, rec.n, ncols);
+			cli_err(_("line %zu: %zu cells for %zu columns — "
+			    "one \";\" too many? Put a value that contains "
+			    "one between quotes"), rec.line, rec.n, ncols);
 			r->bad = 1;
 			continue;
 		}
@@ -397,9 +404,9 @@ read_flat(const char *path, const char *text, size_t len,
 			}
 	}
 	if (rc != 0) {
-		cli_err("%s, ligne %zu : illisible (un guillemet non fermé, ou "
-		    "du texte après un guillemet fermant) ; rien n'a été "
-		    "importé", path, rec.line);
+		cli_err(_("%s, line %zu: unreadable (a quote not closed, or "
+		    "text after a closing quote); nothing was "
+		    "imported"), path, rec.line);
 		goto out;
 	}
 	ret = 0;
@@ -414,9 +421,9 @@ line_prefix(const struct cli_dir_rows *rows, const struct cli_dir_row *r,
     char *out, size_t len)
 {
 	if (rows->source != NULL)
-		snprintf(out, len, "%s, ligne %zu : ", rows->source, r->line);
+		snprintf(out, len, _("%s, line %zu: "), rows->source, r->line);
 	else
-		snprintf(out, len, "ligne %zu : ", r->line);
+		snprintf(out, len, _("line %zu: "), r->line);
 }
 
 /* Sends item.check for the row; 0, or the exit code after the daemon's
@@ -553,8 +560,8 @@ cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
 				continue;
 			char prefix[80];
 			line_prefix(rows, r, prefix, sizeof(prefix));
-			cli_err("%smême ressource que la ligne %zu (même nom, "
-			    "adresse et ville) — gardez-en une seule", prefix,
+			cli_err(_("%ssame resource as line %zu (same name, "
+			    "address and town) — keep only one"), prefix,
 			    rows->v[j].line);
 			r->bad = 1;
 			goto counted;
@@ -569,11 +576,11 @@ cli_dir_check(struct cli_ctx *cli, struct cli_dir_rows *rows,
 			char *owner = cli_out_clean_cut(cli_doc_str(r->match,
 			    "owner_name"), 60), prefix[80];
 			line_prefix(rows, r, prefix, sizeof(prefix));
-			cli_err("%scette ressource appartient à %s : seuls ce "
-			    "site et ses éditeurs peuvent la modifier ; "
-			    "demandez-lui le changement, ou retirez la ligne",
+			cli_err(_("%sthis resource belongs to %s: only that "
+			    "site and its editors may change it; "
+			    "ask it for the change, or remove the line"),
 			    prefix, owner != NULL && owner[0] != '\0' ? owner :
-			    "un autre site");
+			    _("another site"));
 			free(owner);
 			r->bad = 1;
 		}
@@ -632,10 +639,12 @@ cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
 	int ret = CLI_EXIT_OK, rc, what;
 
 	if (nbad > 0 && !partial) {
-		cli_err("%zu ligne%s refusée%s sur %zu : rien n'a été importé. "
-		    "Corrigez-les, ou relancez avec --partial pour importer les "
-		    "%zu autres", nbad, nbad > 1 ? "s" : "", nbad > 1 ? "s" :
-		    "", rows->n, rows->n - nbad);
+		cli_err(ngettext("%zu line refused out of %zu: nothing was "
+		    "imported. Fix it, or run again with --partial to import "
+		    "the %zu others", "%zu lines refused out of %zu: nothing "
+		    "was imported. Fix them, or run again with --partial to "
+		    "import the %zu others", nbad), nbad,
+		    rows->n, rows->n - nbad);
 		return CLI_EXIT_INVALID;
 	}
 	for (size_t i = 0; i < rows->n; i++) {
@@ -651,12 +660,16 @@ cli_dir_write(struct cli_ctx *cli, const struct cli_dir_rows *rows,
 		}
 		n[what]++;
 	}
-	printf("%zu ressource%s ajoutée%s, %zu modifiée%s, %zu inchangée%s",
-	    n[0], n[0] > 1 ? "s" : "", n[0] > 1 ? "s" : "", n[1],
-	    n[1] > 1 ? "s" : "", n[2], n[2] > 1 ? "s" : "");
+	printf(ngettext("%zu resource added", "%zu resources added",
+	    n[0]), n[0]);
+	printf(ngettext(", %zu changed", ", %zu changed", n[1]),
+	    n[1]);
+	printf(ngettext(", %zu unchanged", ", %zu unchanged",
+	    n[2]), n[2]);
 	if (nbad + failed > 0)
-		printf(", %zu ligne%s non importée%s", nbad + failed,
-		    nbad + failed > 1 ? "s" : "", nbad + failed > 1 ? "s" : "");
+		printf(ngettext(", %zu line not imported",
+		    ", %zu lines not imported",
+		    nbad + failed), nbad + failed);
 	printf(".\n");
 	return ret;
 }
@@ -693,7 +706,7 @@ cli_dir_read_file(const char *path, char **text, size_t *len)
 
 	*text = NULL;
 	if (f == NULL) {
-		cli_err("impossible de lire %s : %s", path, strerror(errno));
+		cli_err(_("cannot read %s: %s"), path, strerror(errno));
 		return CLI_EXIT_USAGE;
 	}
 	buf = malloc(IMPORT_MAX + 1);
@@ -706,7 +719,7 @@ cli_dir_read_file(const char *path, char **text, size_t *len)
 	fclose(f);
 	if (n > IMPORT_MAX) {
 		free(buf);
-		cli_err("%s : fichier de plus de 16 Mio — découpez-le", path);
+		cli_err(_("%s: file of more than 16 MiB — split it"), path);
 		return CLI_EXIT_USAGE;
 	}
 	buf[n] = '\0';
@@ -716,8 +729,8 @@ cli_dir_read_file(const char *path, char **text, size_t *len)
 }
 
 static const struct cli_opt import_opts[] = {
-	{ "partial", NULL, 0, "importe les lignes valides même si d'autres "
-	  "sont refusées", 0 },
+	{ "partial", NULL, 0, N_("imports the valid lines even if others "
+	  "are refused"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -745,7 +758,7 @@ cli_cmd_resource_import(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int partial = 0, ret, rc;
 
 	rc = cli_opts_args(cli, cmd, import_opts, on_import_opt, &partial,
-	    argc, argv, pos, 1, "il manque le fichier à importer (FICHIER)");
+	    argc, argv, pos, 1, _("the file to import is missing (FILE)"));
 	if (cli_opts_stop(rc, &ret))
 		return ret;
 	if (stat(pos[0], &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -753,8 +766,8 @@ cli_cmd_resource_import(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	} else if (strlen(pos[0]) > 15 && strcmp(pos[0] + strlen(pos[0]) - 15,
 	    "datapackage.json") == 0) {
 		ret = CLI_EXIT_USAGE;
-		cli_err("donnez le dossier du paquet HSDS plutôt que son "
-		    "datapackage.json");
+		cli_err(_("give the folder of the HSDS package rather than its "
+		    "datapackage.json"));
 	} else {
 		ret = cli_dir_read_file(pos[0], &text, &len);
 		if (ret == 0)

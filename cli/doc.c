@@ -87,13 +87,13 @@ cli_doc_array(struct cli_ctx *cli, const char *command,
 int
 cli_nomem(void)
 {
-	fprintf(stderr, "gemsync: mémoire insuffisante\n");
+	fprintf(stderr, _("gemsync: out of memory\n"));
 	return CLI_EXIT_REFUSED;
 }
 
 int
 cli_baddoc(void)
 {
-	fprintf(stderr, "gemsync: document JSON de gemsyncd illisible\n");
+	fprintf(stderr, _("gemsync: unreadable JSON document from gemsyncd\n"));
 	return CLI_EXIT_DOWN;
 }

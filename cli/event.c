@@ -19,56 +19,64 @@
 
 /* The fields of an event: label in show, option and its help. */
 static const struct cli_item_field event_fields[] = {
-	{ "title", "Titre", "title", "T", "titre (obligatoire à l'ajout)", 0 },
-	{ "kind", "Type", "kind", "K", "type (obligatoire à l'ajout), l'un de :",
+	{ "title", N_("Title"), "title", "T",
+	  N_("title (required when adding)"), 0 },
+	{ "kind", "Type", "kind", "K", N_("type (required when adding), one "
+	    "of:"),
 	  0 },
-	{ "start", "Début", "start", "S",
-	  "début : 20/12/2026 14h, 20/12 14h30, mardi 14h,\n"
-	  "demain 10h, 2026-12-20 14:00 ou RFC 3339", 0 },
-	{ "end", "Fin", "end", "E", "fin, après le début (mêmes formes)", 0 },
-	{ ".repeat", NULL, "repeat", "TEXTE", "répéter l'événement : « chaque "
-	  "mardi »,\n« un mardi sur deux », « le premier jeudi du mois »\n"
-	  "(premier... quatrième, dernier), « chaque jour »,\n« chaque "
-	  "semaine » ou « tous les mois »", 0 },
-	{ "rrule", "Répétition", "rrule", "RRULE", "ou une règle RFC 5545 "
-	  "(FREQ=WEEKLY;BYDAY=TU)", 0 },
-	{ ".until", NULL, "until", "AAAA-MM-JJ", "dernière date de la série "
-	  "(jusqu'à la fin\nde ce jour)", 0 },
-	{ ".count", NULL, "count", "N", "ou nombre de dates de la série", 0 },
-	{ "timezone", "Fuseau horaire", NULL, NULL, NULL, 0 },
-	{ "place", "Lieu", "place", "P", "lieu de rendez-vous", 0 },
-	{ "capacity", "Places", "capacity", "N",
-	  "nombre de places (entier >= 0)", 0 },
-	{ "languages", "Langues", "languages", "L",
-	  "langues, séparées par des virgules (fr,en)", 0 },
-	{ "easy_read", "Facile à lire (FALC)", "easy-read", "oui|non",
-	  "texte facile à lire (FALC)", 0 },
-	{ "audience", "Public", "audience", "A", "public, l'un de :", 0 },
-	{ "companion", "Accompagnant bienvenu", "companion", "oui|non",
-	  "un proche peut venir", 0 },
-	{ "accessibility", "Accessibilité", "accessibility", "A",
-	  "accessibilité, transports", 0 },
-	{ "price", "Prix", "price", "P", "prix (« gratuit »...)", 0 },
+	{ "start", N_("Start"), "start", "S",
+	  N_("start: 20/12/2026 14h, 20/12 14h30, mardi 14h,\n"
+	      "demain 10h, 2026-12-20 14:00 or RFC 3339"), 0 },
+	{ "end", N_("End"), "end", "E",
+	  N_("end, after the start (same forms)"), 0 },
+	{ ".repeat", NULL, "repeat", N_("TEXT"), N_("repeat the event (typed in "
+	    "French): « chaque mardi »,\n"
+	    "« un mardi sur deux », « le premier jeudi du mois »\n"
+	    "(premier... quatrième, dernier), « chaque jour »,\n"
+	    "« chaque semaine » or « tous les mois »"), 0 },
+	{ "rrule", N_("Repeats"), "rrule", "RRULE", N_("or an RFC 5545 rule "
+	    "(FREQ=WEEKLY;BYDAY=TU)"), 0 },
+	{ ".until", NULL, "until", N_("YYYY-MM-DD"), N_("last date of the series "
+	    "(until the end\n"
+	    "of that day)"), 0 },
+	{ ".count", NULL, "count", "N", N_("or the number of dates of the "
+	    "series"), 0 },
+	{ "timezone", N_("Time zone"), NULL, NULL, NULL, 0 },
+	{ "place", N_("Place"), "place", "P", N_("meeting place"), 0 },
+	{ "capacity", N_("Seats"), "capacity", "N",
+	  N_("number of seats (integer >= 0)"), 0 },
+	{ "languages", N_("Languages"), "languages", "L",
+	  N_("languages, comma-separated (fr,en)"), 0 },
+	{ "easy_read", N_("Easy to read (FALC)"), "easy-read",
+	  "oui|non" /* fr: value */, N_("easy-to-read text (FALC)"), 0 },
+	{ "audience", N_("Audience"), "audience", "A",
+	  N_("audience, one of:"), 0 },
+	{ "companion", N_("Companion welcome"), "companion",
+	  "oui|non" /* fr: value */, N_("a relative may come"), 0 },
+	{ "accessibility", N_("Accessibility"), "accessibility", "A",
+	  N_("accessibility, transport"), 0 },
+	{ "price", N_("Price"), "price", "P", N_("price (« gratuit »...)"), 0 },
 	{ "contact_role", "Contact", "contact-role", "R",
-	  "qui contacter (rôle, pas de nom)", 0 },
+	  N_("whom to contact (a role, no name)"), 0 },
 	{ "description", "Description", "description", "D", "description",
 	  0 },
-	{ "cohosts", "Co-organisateurs", "cohost", "SITE-ID",
-	  "site co-organisateur (répétable)", 1 },
-	{ "cancelled", "Annulé", NULL, NULL, NULL, 0 },
+	{ "cohosts", N_("Co-hosts"), "cohost", "SITE-ID",
+	  N_("co-hosting site (repeatable)"), 1 },
+	{ "cancelled", N_("Cancelled"), NULL, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
 /* Options of edit only, sent as request parameters. */
 static const struct cli_opt edit_opts[] = {
-	{ "date", "AAAA-MM-JJ", 0, "ne modifier que cette date d'un événement "
-	  "répété\n(sans --date : toute la série)", 0 },
+	{ "date", N_("YYYY-MM-DD"), 0, N_("edit only this date of a repeated "
+	    "event\n"
+	    "(without --date: the whole series)"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 /* Options of show, cancel and reserve that name one date of a series. */
 static const struct cli_opt date_opts[] = {
-	{ "date", "AAAA-MM-JJ", 0, "une seule date d'un événement répété", 0 },
+	{ "date", N_("YYYY-MM-DD"), 0, N_("one date only of a repeated event"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -132,46 +140,46 @@ prepare_event(struct cli_ctx *cli, const struct cli_cmd *cmd, int edit,
 		return rc;
 	if (repeat == NULL && rrule == NULL) {
 		if (until != NULL || count != NULL)
-			return cli_usage(cmd, "--until et --count accompagnent "
-			    "--repeat ou --rrule : dites d'abord comment "
-			    "l'événement se répète");
+			return cli_usage(cmd, _("--until and --count go with "
+			    "--repeat or --rrule: first say how the event "
+			    "repeats"));
 		return drop_options(fields);
 	}
 	if (repeat != NULL && rrule != NULL)
-		return cli_usage(cmd, "--repeat et --rrule disent la même chose "
-		    ": donnez l'un ou l'autre");
+		return cli_usage(cmd, _("--repeat and --rrule say the same "
+		    "thing: give one or the other"));
 	if (until != NULL && count != NULL)
-		return cli_usage(cmd, "--until ou --count, pas les deux");
+		return cli_usage(cmd, _("--until or --count, not both"));
 	if ((rc = cli_config(cli)) != 0)
 		return rc;
 	tz = cli->cfg->site_timezone;
 	if (repeat != NULL &&
 	    gs_recur_shorthand(repeat, rule, sizeof(rule)) != 0)
-		return cli_usage(cmd, "répétition « %s » inconnue : écrivez par "
-		    "exemple « chaque mardi », « un mardi sur deux », « le "
+		return cli_usage(cmd, _("unknown repetition « %s »: write for "
+		    "example « chaque mardi », « un mardi sur deux », « le "
 		    "premier jeudi du mois », « chaque jour », « chaque "
-		    "semaine » ou « tous les mois », ou donnez une règle avec "
-		    "--rrule", repeat);
+		    "semaine » or « tous les mois », or give a rule with "
+		    "--rrule"), repeat);
 	if (rrule != NULL)
 		snprintf(rule, sizeof(rule), "%s", rrule);
 	if ((until != NULL || count != NULL) && (strstr(rule, "UNTIL=") ||
 	    strstr(rule, "COUNT=")))
-		return cli_usage(cmd, "la règle a déjà sa fin (UNTIL ou COUNT) : "
-		    "retirez --until ou --count");
+		return cli_usage(cmd, _("the rule already has its end (UNTIL "
+		    "or COUNT): remove --until or --count"));
 	if (until != NULL) {
 		if ((rc = cli_day(cli, cmd, "until", until, day)) != 0)
 			return rc;
 		if (gs_recur_until(day, tz, end, sizeof(end)) != 0)
-			return cli_usage(cmd, "--until attend une date qui "
-			    "existe, pas « %s »", day);
+			return cli_usage(cmd, _("--until takes a date that "
+			    "exists, not '%s'"), day);
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
 		    ";UNTIL=%s", end);
 	}
 	if (count != NULL) {
 		if (count[0] == '\0' || count[0] == '0' || strlen(count) > 4 ||
 		    strspn(count, "0123456789") != strlen(count))
-			return cli_usage(cmd, "--count attend un nombre de dates "
-			    "de 1 à 9999, pas « %s »", count);
+			return cli_usage(cmd, _("--count takes a number of "
+			    "dates from 1 to 9999, not '%s'"), count);
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule),
 		    ";COUNT=%s", count);
 	}
@@ -183,8 +191,8 @@ prepare_event(struct cli_ctx *cli, const struct cli_cmd *cmd, int edit,
 }
 
 const struct cli_item_kind cli_event_kind = {
-	"event", event_fields, "Événement ajouté", "Événement modifié",
-	"Événement supprimé", prepare_event, edit_opts,
+	"event", event_fields, N_("Event added"), N_("Event edited"),
+	N_("Event deleted"), prepare_event, edit_opts,
 };
 
 int
@@ -214,7 +222,7 @@ cli_cmd_event_cancel(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_item_one(cli, cmd, &cli_event_kind, "event.cancel",
-	    "Événement annulé", date_opts, argc, argv);
+	    N_("Event cancelled"), date_opts, argc, argv);
 }
 
 int
@@ -229,13 +237,13 @@ enum { OPT_FROM, OPT_TO, OPT_KIND, OPT_AUDIENCE, OPT_ALL };
 
 static const struct cli_opt list_opts[] = {
 	{ "from", "DATE", OPT_FROM,
-	  "à partir de cette date (20/12, lundi, 2026-12-20...)", 0 },
-	{ "to", "DATE", OPT_TO, "jusqu'à cette date (ce jour compris)", 0 },
-	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier,\n"
-	  "sortie... comme à l'ajout)", 0 },
-	{ "audience", "A", OPT_AUDIENCE, "seulement ce public (adhérents...)",
+	  N_("from this date (20/12, lundi, 2026-12-20...)"), 0 },
+	{ "to", "DATE", OPT_TO, N_("until this date (that day included)"), 0 },
+	{ "kind", "K", OPT_KIND, N_("only this kind of event (atelier,\n"
+	    "sortie... as when adding)"), 0 },
+	{ "audience", "A", OPT_AUDIENCE, N_("only this audience (adhérents...)"),
 	  0 },
-	{ "all", NULL, OPT_ALL, "aussi les événements passés et supprimés",
+	{ "all", NULL, OPT_ALL, N_("also past and deleted events"),
 	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
@@ -252,10 +260,11 @@ list_title(const json_t *item, const json_t *fields)
 		return NULL;
 	if (asprintf(&title, "%s%s%s%s", cut,
 	    cancelled != NULL && strcmp(cancelled, "yes") == 0 ?
-	    " (annulé)" : "",
-	    json_is_true(json_object_get(item, "deleted")) ? " (supprimé)" : "",
+	    _(" (cancelled)") : "",
+	    json_is_true(json_object_get(item, "deleted")) ?
+	    _(" (deleted)") : "",
 	    json_array_size(json_object_get(item, "conflicts")) > 0 ?
-	    " [conflit]" : "") < 0)
+	    _(" [conflict]") : "") < 0)
 		title = NULL;
 	free(cut);
 	return title;
@@ -264,8 +273,9 @@ list_title(const json_t *item, const json_t *fields)
 static void
 print_events(const json_t *items, const struct cli_kv *params)
 {
-	static const char *const hdr[] = { "DÉBUT", "TITRE", "TYPE", "LIEU",
-	    "PLACES", "ID" };
+	static const char *const hdr[] = { N_("START"), N_("TITLE"), "TYPE",
+	    N_("PLACE"),
+	    N_("SEATS"), "ID" };
 	/* Past events are listed too with --all, --from or --to. */
 	int all = cli_kv_get(params, "all") != NULL ||
 	    cli_kv_get(params, "from") != NULL ||
@@ -278,7 +288,7 @@ print_events(const json_t *items, const struct cli_kv *params)
 	size_t i;
 
 	if (json_array_size(items) == 0) {
-		puts(all ? "Aucun événement." : "Aucun événement à venir.");
+		puts(all ? _("No event.") : _("No coming event."));
 		return;
 	}
 	if (cli_table_init(&t, 6, hdr) < 0)
@@ -320,30 +330,39 @@ cli_cmd_event_list(struct cli_ctx *cli, const struct cli_cmd *cmd,
 }
 
 /* Labels of the seats block; the widest sets cli_event_seats_width(). */
-#define SEATS_HELD "Réservations"
-#define SEATS_CONFIRMED "Confirmées"
-#define SEATS_WAITING "En attente"
-#define SEATS_LEFT "Places restantes"
-#define SEATS_MINE "Ce site"
+#define SEATS_HELD N_("Reservations")
+#define SEATS_CONFIRMED N_("Confirmed")
+#define SEATS_AVAILABLE N_("Available")
+#define SEATS_WAITING N_("Waiting")
+#define SEATS_LEFT N_("Seats left")
+#define SEATS_MINE N_("This site")
 
 size_t
 cli_event_seats_width(void)
 {
-	return cli_out_width(SEATS_LEFT);
+	static const char *const labels[] = { SEATS_HELD, SEATS_CONFIRMED,
+	    SEATS_AVAILABLE, SEATS_WAITING, SEATS_LEFT, SEATS_MINE };
+	size_t w = 0, l;
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if ((l = cli_out_width(_(labels[i]))) > w)
+			w = l;
+	return w;
 }
 
 /* "1re", "2e", ...: a place in the waiting list. */
 static void
 ordinal(long long n, char *out, size_t len)
 {
-	snprintf(out, len, n == 1 ? "%lldre" : "%llde", n);
+	/* TRANSLATORS: a place in a waiting list (French: 1re, 2e) */
+	snprintf(out, len, ngettext("#%lld", "#%lld", (unsigned long)n), n);
 }
 
-/* "1 place", "3 places" */
-static const char *
-places(long long n)
+/* n for ngettext: a count of seats, negative when unknown */
+static unsigned long
+count_of(long long n)
 {
-	return n > 1 ? "places" : "place";
+	return n > 0 ? (unsigned long)n : 1;
 }
 
 /* "GEM Le Rebond (abcdefg)" or "site abcdefg", sanitized, malloc'd. */
@@ -381,11 +400,11 @@ held_state(const json_t *h, const json_t *queue, size_t i, char *out,
 	if (state == NULL || strcmp(state, "confirmed") == 0)
 		return;
 	if (strcmp(state, "available") == 0) {
-		snprintf(out, len, " (place disponible, à confirmer)");
+		snprintf(out, len, "%s", _(" (seat available, to confirm)"));
 		return;
 	}
 	ordinal(cli_doc_int(q, "position", 0), ord, sizeof(ord));
-	snprintf(out, len, " (en attente, %s)", ord);
+	snprintf(out, len, _(" (waiting, %s)"), ord);
 }
 
 /* One line per site holding seats, in queue order, joined (malloc'd). */
@@ -393,7 +412,7 @@ static char *
 held_lines(const json_t *held, const json_t *queue)
 {
 	const json_t *h;
-	char *all = NULL, *next = NULL, *who, *note;
+	char *all = NULL, *next = NULL, *line = NULL, *who, *note;
 	char count[32], state[64];
 	long long n;
 	size_t i;
@@ -408,11 +427,16 @@ held_lines(const json_t *held, const json_t *queue)
 		n = cli_doc_int(h, "seats", -1);
 		snprintf(count, sizeof(count), n >= 0 ? "%lld" : "?", n);
 		held_state(h, queue, i, state, sizeof(state));
-		if (asprintf(&next, "%s%s%s : %s place%s%s%s%s", all,
-		    i > 0 ? "\n" : "", who != NULL ? who : "?", count,
-		    n > 1 ? "s" : "", state, note != NULL && note[0] != '\0' ?
-		    " — " : "", note != NULL ? note : "") < 0)
+		if (asprintf(&line, ngettext("%s: %s seat%s%s%s",
+		    "%s: %s seats%s%s%s", count_of(n)), who != NULL ? who : "?",
+		    count, state, note != NULL && note[0] != '\0' ? " — " : "",
+		    note != NULL ? note : "") < 0)
+			line = NULL;
+		if (line == NULL || asprintf(&next, "%s%s%s", all,
+		    i > 0 ? "\n" : "", line) < 0)
 			next = NULL;
+		free(line);
+		line = NULL;
 		free(who);
 		free(note);
 		free(all);
@@ -432,20 +456,20 @@ mine_line(const json_t *mine, const char *id, const char *date, size_t width)
 	char buf[256], ord[16];
 
 	if (avail > 0) {
-		snprintf(buf, sizeof(buf), "place disponible : confirmez avec "
-		    "gemsync event reserve %.32s%s%.10s --seats %lld",
+		snprintf(buf, sizeof(buf), _("seat available: confirm with "
+		    "gemsync event reserve %.32s%s%.10s --seats %lld"),
 		    id != NULL ? id : "?", date != NULL ? " --date " : "",
 		    date != NULL ? date : "", avail);
-		cli_out_lv(SEATS_MINE, width, buf, NULL);
+		cli_out_lv(_(SEATS_MINE), width, buf, NULL);
 	} else if (wait > 0) {
 		ordinal(cli_doc_int(mine, "position", 0), ord, sizeof(ord));
-		snprintf(buf, sizeof(buf), "%lld %s en attente (%s)", wait,
-		    places(wait), ord);
-		cli_out_lv(SEATS_MINE, width, buf, NULL);
+		snprintf(buf, sizeof(buf), ngettext("%lld seat waiting (%s)",
+		    "%lld seats waiting (%s)", count_of(wait)), wait, ord);
+		cli_out_lv(_(SEATS_MINE), width, buf, NULL);
 	} else if (conf > 0) {
-		snprintf(buf, sizeof(buf), "%lld %s %s", conf, places(conf),
-		    conf > 1 ? "confirmées" : "confirmée");
-		cli_out_lv(SEATS_MINE, width, buf, NULL);
+		snprintf(buf, sizeof(buf), ngettext("%lld seat confirmed",
+		    "%lld seats confirmed", count_of(conf)), conf);
+		cli_out_lv(_(SEATS_MINE), width, buf, NULL);
 	}
 }
 
@@ -459,6 +483,7 @@ print_seats_block(const json_t *seats, const char *id, const char *date,
 	size_t nwait = 0, i;
 	const json_t *q;
 	char buf[128];
+	size_t used;
 	char *lines = NULL;
 
 	cap = cli_doc_int(seats, "capacity", -1);
@@ -471,38 +496,45 @@ print_seats_block(const json_t *seats, const char *id, const char *date,
 		if (cli_doc_int(q, "waiting", 0) > 0)
 			nwait++;
 	if (json_array_size(held) == 0) {
-		cli_out_lv(SEATS_HELD, width, "aucune", NULL);
+		/* TRANSLATORS: no reservation */
+		cli_out_lv(_(SEATS_HELD), width, _("none"), NULL);
 	} else {
 		lines = held_lines(held, json_object_get(seats, "queue"));
-		cli_out_lv(SEATS_HELD, width, lines != NULL ? lines : "?", NULL);
+		cli_out_lv(_(SEATS_HELD), width, lines != NULL ? lines : "?",
+		    NULL);
 	}
 	if (conf >= 0) {
 		if (cap >= 0)
-			snprintf(buf, sizeof(buf), "%lld sur %lld %s", conf,
-			    cap, places(cap));
+			snprintf(buf, sizeof(buf), ngettext("%lld of %lld seat",
+			    "%lld of %lld seats", count_of(cap)), conf, cap);
 		else
 			snprintf(buf, sizeof(buf), "%lld", conf);
-		cli_out_lv(SEATS_CONFIRMED, width, buf, NULL);
+		cli_out_lv(_(SEATS_CONFIRMED), width, buf, NULL);
 	}
 	if (avail > 0) {
-		snprintf(buf, sizeof(buf), "%lld %s gardée%s pour des "
-		    "demandes à confirmer", avail, places(avail),
-		    avail > 1 ? "s" : "");
-		cli_out_lv("Disponibles", width, buf, NULL);
+		snprintf(buf, sizeof(buf), ngettext("%lld seat kept for "
+		    "requests to confirm", "%lld seats kept for requests to "
+		    "confirm", count_of(avail)), avail);
+		cli_out_lv(_(SEATS_AVAILABLE), width, buf, NULL);
 	}
 	if (wait > 0) {
-		snprintf(buf, sizeof(buf), "%lld %s (%zu demande%s)", wait,
-		    places(wait), nwait, nwait > 1 ? "s" : "");
-		cli_out_lv(SEATS_WAITING, width, buf, NULL);
+		used = (size_t)snprintf(buf, sizeof(buf), ngettext("%lld seat",
+		    "%lld seats", count_of(wait)), wait);
+		if (used < sizeof(buf))
+			snprintf(buf + used, sizeof(buf) - used,
+			    ngettext(" (%zu request)", " (%zu requests)",
+			    nwait > 0 ? nwait : 1), nwait);
+		cli_out_lv(_(SEATS_WAITING), width, buf, NULL);
 	}
 	if (left >= 0)
 		snprintf(buf, sizeof(buf), "%lld", left);
 	else
-		snprintf(buf, sizeof(buf), "sans limite");
-	cli_out_lv(SEATS_LEFT, width, buf, NULL);
+		snprintf(buf, sizeof(buf), "%s", _("no limit"));
+	cli_out_lv(_(SEATS_LEFT), width, buf, NULL);
 	mine_line(json_object_get(seats, "mine"), id, date, width);
 	if (over > 0)
-		printf("SURRÉSERVÉ de %lld place%s\n", over, over > 1 ? "s" : "");
+		printf(ngettext("OVERBOOKED by %lld seat\n",
+		    "OVERBOOKED by %lld seats\n", count_of(over)), over);
 	free(lines);
 }
 
@@ -524,7 +556,7 @@ cli_event_print_seats(const json_t *item, size_t width)
 	json_object_foreach((json_t *)by_date, date, ds) {
 		char *cdate = cli_out_clean(date);
 
-		printf("\nPlaces le %s :\n", cdate != NULL ? cdate : "?");
+		printf(_("\nSeats on %s:\n"), cdate != NULL ? cdate : "?");
 		print_seats_block(ds, cid, cdate, width);
 		free(cdate);
 	}
@@ -535,14 +567,16 @@ out:
 enum { OPT_SEATS, OPT_NOTE, OPT_DATE, OPT_FORCE };
 
 static const struct cli_opt reserve_opts[] = {
-	{ "date", "AAAA-MM-JJ", OPT_DATE, "une seule date d'un événement "
-	  "répété", 0 },
-	{ "seats", "N", OPT_SEATS, "nombre de places que ce site tient (0 à "
-	  "10000 ;\nremplace la réservation précédente, 0 l'annule)", 0 },
-	{ "force", NULL, OPT_FORCE, "confirmer même si c'est complet "
-	  "(surréservation\nvoulue par l'organisateur)", 0 },
-	{ "note", "TEXTE", OPT_NOTE, "note pour l'organisateur (pas de noms "
-	  "de\npersonnes : seulement des nombres)", 0 },
+	{ "date", N_("YYYY-MM-DD"), OPT_DATE, N_("one date only of a repeated "
+	    "event"), 0 },
+	{ "seats", "N", OPT_SEATS, N_("number of seats this site holds (0 to "
+	    "10000;\n"
+	    "replaces the previous reservation, 0 cancels it)"), 0 },
+	{ "force", NULL, OPT_FORCE, N_("confirm even when it is full "
+	    "(overbooking\n"
+	    "wanted by the organiser)"), 0 },
+	{ "note", N_("TEXT"), OPT_NOTE, N_("note for the organiser (no names of\n"
+	    "people: only numbers)"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -594,35 +628,39 @@ print_reserved(const json_t *item, const char *seats, const char *date)
 	mine = json_object_get(st, "mine");
 	title = cli_out_clean_cut(cli_doc_str(fields, "title"), 60);
 	id = cli_out_clean(cli_doc_str(item, "id"));
-	snprintf(when, sizeof(when), "%s%.10s", date != NULL ? ", le " : "",
+	snprintf(when, sizeof(when), "%s%.10s", date != NULL ? _(", on ") : "",
 	    date != NULL ? date : "");
 	conf = cli_doc_int(mine, "confirmed", 0);
 	wait = cli_doc_int(mine, "waiting", 0);
-	printf("« %s » (%s)%s\n", title != NULL ? title : "?",
+	printf(_("\"%s\" (%s)%s\n"), title != NULL ? title : "?",
 	    id != NULL ? id : "?", when);
 	if (n == 0) {
-		puts("Réservation annulée : ce site ne tient plus de place.");
+		puts(_("Reservation cancelled: this site holds no seat "
+		    "any more."));
 	} else if (wait > 0) {
 		ordinal(cli_doc_int(mine, "position", 0), ord, sizeof(ord));
-		printf("Complet : demande de %lld %s enregistrée, en attente "
-		    "(%s).\n", wait, places(wait), ord);
-		puts("Les demandes sont servies dans l'ordre quand des places "
-		    "se libèrent ;\ngemsync status dira quand confirmer.");
+		printf(ngettext("Full: request for %lld seat recorded, waiting "
+		    "(%s).\n", "Full: request for %lld seats recorded, waiting "
+		    "(%s).\n", count_of(wait)), wait, ord);
+		puts(_("Requests are served in order when seats free up;\n"
+		    "gemsync status will say when to confirm."));
 	} else {
-		printf("%lld %s %s.\n", conf, places(conf), conf > 1 ?
-		    "confirmées" : "confirmée");
+		printf(ngettext("%lld seat confirmed.\n",
+		    "%lld seats confirmed.\n", count_of(conf)), conf);
 	}
 	left = cli_doc_int(st, "left", -1);
 	over = cli_doc_int(st, "overbooked", -1);
 	if (left >= 0)
-		printf("Places restantes : %lld\n", left);
+		printf(_("Seats left: %lld\n"), left);
 	else if (json_is_object(st))
-		puts("Places restantes : sans limite");
+		puts(_("Seats left: no limit"));
 	if (over > 0)
-		printf("Attention : l'événement est SURRÉSERVÉ de %lld place%s "
-		    "(prévenez l'organisateur).\n", over, over > 1 ? "s" : "");
+		printf(ngettext("Warning: the event is OVERBOOKED by %lld seat "
+		    "(tell the organiser).\n", "Warning: the event is "
+		    "OVERBOOKED by %lld seats (tell the organiser).\n",
+		    count_of(over)), over);
 	if (cancelled != NULL && strcmp(cancelled, "yes") == 0)
-		puts("Attention : cet événement est ANNULÉ.");
+		puts(_("Warning: this event is CANCELLED."));
 	free(title);
 	free(id);
 }
@@ -638,19 +676,19 @@ cli_cmd_event_reserve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_args(cli, cmd, reserve_opts, on_reserve_opt, &r, argc,
-	    argv, pos, 1, "il manque l'événement (EVENT)");
+	    argv, pos, 1, _("the event is missing (EVENT)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (r.seats == NULL) {
-		ret = cli_usage(cmd, "il manque le nombre de places "
-		    "(--seats N, 0 pour annuler)");
+		ret = cli_usage(cmd, _("the number of seats is missing "
+		    "(--seats N, 0 to cancel)"));
 		goto out;
 	}
 	/* The range is the daemon's rule; the CLI checks the shape only. */
 	if (r.seats[0] == '\0' || strspn(r.seats, "0123456789") !=
 	    strlen(r.seats) || strlen(r.seats) > 9) {
-		ret = cli_usage(cmd, "--seats attend un nombre entier de "
-		    "places, pas « %s »", r.seats);
+		ret = cli_usage(cmd, _("--seats takes a whole number of "
+		    "seats, not '%s'"), r.seats);
 		goto out;
 	}
 	if (cli_kv_add(&params, "item", pos[0]) < 0 ||

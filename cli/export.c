@@ -19,18 +19,18 @@
 enum { OPT_FROM, OPT_TO, OPT_SITE, OPT_KIND, OPT_MEMBERS, OPT_OUT };
 
 static const struct cli_opt export_opts[] = {
-	{ "from", "DATE", OPT_FROM, "à partir de ce jour (20/12, lundi, "
-	  "2026-12-20...) ;\npar défaut aujourd'hui", 0 },
-	{ "to", "DATE", OPT_TO, "jusqu'à ce jour compris ; par défaut deux "
-	  "ans plus tard", 0 },
-	{ "site", "SITE-ID", OPT_SITE, "seulement les événements que ce site "
-	  "organise\nou co-organise (répétable)", 0 },
-	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier, "
-	  "sortie...)", 0 },
-	{ "members", NULL, OPT_MEMBERS, "aussi les événements réservés aux "
-	  "adhérents\n(pas pour un calendrier public)", 0 },
-	{ "output", "FICHIER", OPT_OUT, "écrit le calendrier dans ce fichier "
-	  "(sinon\nsur la sortie standard)", 'o' },
+	{ "from", "DATE", OPT_FROM, N_("from this day (20/12, lundi, "
+	  "2026-12-20...);\ntoday by default"), 0 },
+	{ "to", "DATE", OPT_TO, N_("up to this day included; two years "
+	  "later by default"), 0 },
+	{ "site", "SITE-ID", OPT_SITE, N_("only the events this site "
+	  "hosts\nor co-hosts (repeatable)"), 0 },
+	{ "kind", "K", OPT_KIND, N_("only this kind of event (atelier, "
+	  "sortie...)"), 0 },
+	{ "members", NULL, OPT_MEMBERS, N_("also the events for members "
+	  "only\n(not for a public calendar)"), 0 },
+	{ "output", N_("FILE"), OPT_OUT, N_("writes the calendar to this file "
+	  "(otherwise\nto the standard output)"), 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -120,14 +120,16 @@ cli_write_file(const char *path, const char *data, size_t len)
 	f = fopen(tmp, "w");
 	if (f == NULL || fwrite(data, 1, len, f) != len || fflush(f) != 0 ||
 	    fsync(fileno(f)) != 0) {
-		cli_err("impossible d'écrire %s : %s ; vérifiez que le dossier "
-		    "existe et que vous pouvez y écrire", path, strerror(errno));
+		cli_err(_("cannot write %s: %s; check that the folder "
+		    "exists and that you may write in it"), path,
+		    strerror(errno));
 		goto out;
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		f = NULL;
-		cli_err("impossible d'écrire %s : %s ; vérifiez que le dossier "
-		    "existe et que vous pouvez y écrire", path, strerror(errno));
+		cli_err(_("cannot write %s: %s; check that the folder "
+		    "exists and that you may write in it"), path,
+		    strerror(errno));
 		goto out;
 	}
 	f = NULL;
@@ -145,13 +147,15 @@ out:
 static void
 say_written(const char *path, long long events, long long left_out)
 {
-	printf("Calendrier écrit dans %s : %lld événement%s.\n", path, events,
-	    events > 1 ? "s" : "");
+	printf(ngettext("Calendar written to %s: %lld event.\n",
+	    "Calendar written to %s: %lld events.\n",
+	    (unsigned long)events), path, events);
 	if (left_out > 0)
-		printf("%lld événement%s réservé%s aux adhérents laissé%s de "
-		    "côté (--members pour les inclure, pas dans un calendrier "
-		    "public).\n", left_out, left_out > 1 ? "s" : "",
-		    left_out > 1 ? "s" : "", left_out > 1 ? "s" : "");
+		printf(ngettext("%lld members-only event left out "
+		    "(--members to include it, not in a public calendar).\n",
+		    "%lld members-only events left out (--members to include "
+		    "them, not in a public calendar).\n",
+		    (unsigned long)left_out), left_out);
 }
 
 int

@@ -16,6 +16,19 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libintl.h>
+
+/*
+ * Messages a person reads: _("English") at the call, N_("English") in a
+ * static table (then _() where it is printed); po/fr.po has the French
+ * (docs/internals/i18n.md).
+ */
+#define CLI_TEXTDOMAIN "gemsync"
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* The same English in two French forms: P_("resource", " (deleted)") */
+#define P_(ctx, s) cli_pgettext(ctx "\004" s, s)
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid);
 
 /* Exit codes: documented in `gemsync --help` and docs/cli.md. */
 enum cli_exit {
@@ -42,6 +55,7 @@ struct cli_ctx {
 	const char *control;      /* [daemon] control endpoint (lent from cfg) */
 	int json;                 /* --json: print the daemon's document */
 	int timeout_ms;           /* send/receive timeout on the socket */
+	int denied;               /* the socket refused this user (said) */
 	const char *err_prefix;   /* NULL, or put before the daemon's
 	                           * refusals (« ligne 12 : »), lent */
 };
@@ -62,6 +76,11 @@ struct cli_cmd {
 	                           * --help (what an argument is), or NULL */
 };
 
+/*
+ * Picks the messages' language (French unless the locale asks otherwise)
+ * and finds the catalogue (i18n.c). Once, first thing in main().
+ */
+void cli_i18n_init(void);
 /*
  * Reads the configuration with the daemon's own module (gs_config_load,
  * so both accept and refuse the same files) and GEMSYNC_TIMEOUT, once.
@@ -324,7 +343,9 @@ struct cli_table {
 	size_t cap;
 	char **cells;             /* nrows * ncols, owned */
 };
-/* Starts a table with the given header (ncols strings). 0 or -1. */
+#define CLI_TABLE_MAXCOLS 16
+/* Starts a table with the given header (ncols strings, at most
+ * CLI_TABLE_MAXCOLS, N_() msgids translated here). 0 or -1. */
 int cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr);
 /* Adds a row; cells are sanitized copies of the given strings. 0 or -1. */
 int cli_table_row(struct cli_table *t, const char *const *cells);
@@ -474,12 +495,26 @@ int cli_cmd_site_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
 int cli_cmd_key_revoke(struct cli_ctx *, const struct cli_cmd *, int,
     char **);
+int cli_cmd_key_rotate(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
 int cli_cmd_sync(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_invite_list(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_invite_revoke(struct cli_ctx *, const struct cli_cmd *, int,
+    char **);
+int cli_cmd_join(struct cli_ctx *, const struct cli_cmd *, int, char **);
 /*
  * Finds gemsyncd beside the running gemsync (init.c): writes its path
  * into out and returns 0, or -1 to fall back on PATH.
  */
 int cli_find_daemon(char *out, size_t outlen);
+/*
+ * Runs gemsyncd with args (args[0] is replaced by its path) in place of
+ * this process; returns CLI_EXIT_DOWN, having said why, only if it could
+ * not.
+ */
+int cli_exec_daemon(char **args);
 int cli_cmd_backup(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_restore(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_conflicts_list(struct cli_ctx *, const struct cli_cmd *, int,

@@ -68,6 +68,17 @@ static const struct cli_word statuses[] = {
 	{ NULL, NULL },
 };
 
+/* The HSDS status of a resource status: a value of the standard, never
+ * translated (cli_word_fr would pass it through gettext). */
+static const char *
+hsds_status(const char *status)
+{
+	for (size_t i = 0; statuses[i].word != NULL; i++)
+		if (strcmp(statuses[i].word, status) == 0)
+			return statuses[i].fr;
+	return status;
+}
+
 /* 16 bytes as a UUID: 8-4-4-4-12 hex digits. */
 static void
 uuid_text(const uint8_t b[16], char out[37])
@@ -159,7 +170,7 @@ export_one(struct pkg *p, const json_t *item)
 	v = cli_doc_str(f, "status");
 	put(p, T_SERVICE, (const char *const[]){ svc, org, name, desc,
 	    cli_doc_str(f, "url"), cli_doc_str(f, "email"),
-	    cli_word_fr(statuses, v != NULL ? v : "active"),
+	    hsds_status(v != NULL ? v : "active"),
 	    cli_doc_str(f, "eligibility"), day });
 	put(p, T_LOCATION, (const char *const[]){ loc, addr || town || pc ?
 	    "physical" : "virtual", org, name });
@@ -227,7 +238,8 @@ datapackage(void)
 	}
 	pkg = json_pack("{s:s,s:s,s:s,s:o}", "name", "gemsync-resources",
 	    "profile", "tabular-data-package", "title",
-	    "Annuaire des ressources (HSDS 3.0)", "resources", res);
+	    "Annuaire des ressources (HSDS 3.0)", /* fr: document */
+	    "resources", res);
 	text = pkg != NULL ? json_dumps(pkg, JSON_INDENT(2) |
 	    JSON_PRESERVE_ORDER) : NULL;
 	json_decref(pkg);
@@ -259,7 +271,7 @@ cli_hsds_export(struct cli_ctx *cli, const char *dir)
 	if (ret != CLI_EXIT_OK)
 		goto out;
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		cli_err("impossible de créer le dossier %s : %s", dir,
+		cli_err(_("cannot create the folder %s: %s"), dir,
 		    strerror(errno));
 		ret = CLI_EXIT_REFUSED;
 		goto out;
@@ -285,9 +297,10 @@ cli_hsds_export(struct cli_ctx *cli, const char *dir)
 	if (ret == 0)
 		ret = write_in(dir, "datapackage.json", dp, strlen(dp));
 	if (ret == 0)
-		printf("%zu ressource%s écrite%s dans le paquet HSDS %s\n",
-		    json_array_size(items), json_array_size(items) > 1 ? "s" :
-		    "", json_array_size(items) > 1 ? "s" : "", dir);
+		printf(ngettext("%zu resource written to the HSDS package "
+		    "%s\n", "%zu resources written to the HSDS package %s\n",
+		    json_array_size(items)),
+		    json_array_size(items), dir);
 out:
 	for (int t = 0; t < T__COUNT; t++)
 		gs_csv_out_clear(&p->out[t]);
@@ -355,8 +368,8 @@ table_read(const char *dir, const char *name, int required,
 		memset(&rec, 0, sizeof(rec));
 	}
 	if (rc < 0) {
-		cli_err("%s, ligne %zu : illisible (un guillemet non fermé ?) ; "
-		    "rien n'a été importé", path, rec.line);
+		cli_err(_("%s, line %zu: unreadable (a quote not closed?); "
+		    "nothing was imported"), path, rec.line);
 		gs_csv_rec_clear(&rec);
 		return CLI_EXIT_INVALID;
 	}

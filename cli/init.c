@@ -17,12 +17,14 @@
 
 #include "log.h"
 #include "siteid.h"
+#include "words.h"
 
 enum { OPT_PASSPHRASE_FILE };
 
 static const struct cli_opt init_opts[] = {
-	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, "protège la clé de "
-	  "stockage par la phrase\nsecrète contenue dans F", 0 },
+	{ "passphrase-file", "F", OPT_PASSPHRASE_FILE, N_("protects the "
+	    "storage key with the passphrase\n"
+	    "held in F"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -59,11 +61,29 @@ cli_find_daemon(char *out, size_t outlen)
 }
 
 int
+cli_exec_daemon(char **args)
+{
+	char path[PATH_MAX];
+
+	fflush(stdout);
+	fflush(stderr);
+	if (cli_find_daemon(path, sizeof(path)) == 0) {
+		args[0] = path;
+		execv(path, args);
+		cli_err(_("cannot run %s: %s"), path, strerror(errno));
+	} else {
+		execvp("gemsyncd", args);
+		cli_err(_("cannot run gemsyncd: %s (neither next to "
+		    "gemsync, nor in the PATH)"), strerror(errno));
+	}
+	return CLI_EXIT_DOWN;
+}
+
+int
 cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
 {
 	const char *passfile = NULL;
-	char path[PATH_MAX];
 	char *args[7];
 	char *pos[1];
 	int ret = CLI_EXIT_USAGE, n = 0, rc;
@@ -81,19 +101,7 @@ cli_cmd_init(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		args[n++] = (char *)passfile;
 	}
 	args[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	if (cli_find_daemon(path, sizeof(path)) == 0) {
-		args[0] = path;
-		execv(path, args);
-		cli_err("impossible de lancer %s : %s", path, strerror(errno));
-	} else {
-		execvp("gemsyncd", args);
-		fprintf(stderr, "gemsync: impossible de lancer gemsyncd : %s "
-		    "(ni à côté de gemsync, ni dans le PATH)\n",
-		    strerror(errno));
-	}
-	ret = CLI_EXIT_DOWN;
+	ret = cli_exec_daemon(args);
 out:
 	return ret;
 }
@@ -165,6 +173,38 @@ out:
 	return ret;
 }
 
+static const struct cli_opt id_opts[] = {
+	{ "words", NULL, 0, N_("shows the site's fingerprint in 6 words, to read "
+	  "aloud\nto the other site to check it talks to this one"), 0 },
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+static int
+on_id_opt(void *arg, int id, const char *name, const char *value)
+{
+	(void)id;
+	(void)name;
+	(void)value;
+	*(int *)arg = 1;
+	return 0;
+}
+
+/* The six words of a site ID read from site.id (the daemon is away). */
+static int
+print_file_words(const char *raw)
+{
+	char words[GS_WORDS_SIZE];
+	uint8_t pk[32];
+
+	if (gs_siteid_parse(raw, pk) != 0) {
+		cli_err(_("unreadable site ID in site.id"));
+		return CLI_EXIT_DOWN;
+	}
+	gs_words_of(pk, words);
+	printf("%s\n", words);
+	return CLI_EXIT_OK;
+}
+
 int
 cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
@@ -172,21 +212,24 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	char raw[GS_SITEID_SIZE + 64];
 	json_t *doc = NULL;
 	char *json = NULL, *id = NULL;
-	int ret = CLI_EXIT_USAGE, rc, err;
+	char *pos[1];
+	int ret = CLI_EXIT_USAGE, rc, err, words = 0;
 
-	rc = cli_opts_none(cli, cmd, argc, argv);
+	rc = cli_opts_args(cli, cmd, id_opts, on_id_opt, &words, argc, argv,
+	    pos, 0, "");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_call(cli, "id", NULL, CLI_CALL_QUIET_DOWN, &json);
-	if (ret == CLI_EXIT_DOWN) {
+	if (ret == CLI_EXIT_DOWN && !cli->denied) {
 		/* The daemon is away: site.id is public, read it. */
 		if (read_site_id(cli, raw, sizeof(raw)) == 0) {
-			ret = print_file_id(cli, raw);
+			ret = words && !cli->json ? print_file_words(raw) :
+			    print_file_id(cli, raw);
 			goto out;
 		}
 		err = errno;
 		cli_print_down(cli);
-		cli_err("et %s/site.id est illisible : %s", cli->data_dir,
+		cli_err(_("and %s/site.id cannot be read: %s"), cli->data_dir,
 		    strerror(err));
 		goto out;
 	}
@@ -199,7 +242,7 @@ cli_cmd_id(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	ret = cli_doc_parse(json, &doc);
 	if (ret != CLI_EXIT_OK)
 		goto out;
-	id = cli_out_clean(cli_doc_str(doc, "site_id"));
+	id = cli_out_clean(cli_doc_str(doc, words ? "words" : "site_id"));
 	if (id == NULL || id[0] == '\0') {
 		ret = cli_baddoc();
 		goto out;

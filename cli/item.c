@@ -23,11 +23,12 @@
 #include "siteid.h"
 
 static const struct cli_word item_types[] = {
-	{ "event", "événement" },
-	{ "resource", "ressource" },
-	{ "site", "site" },
-	{ "reservation", "réservation" },
-	{ "confirmation", "vérification" },
+	{ "event", N_("event") },
+	{ "resource", N_("resource") },
+	{ "site", N_("site") },
+	{ "reservation", N_("reservation") },
+	/* TRANSLATORS: a resource confirmation item: a site checked it */
+	{ "confirmation", N_("check") },
 	{ NULL, NULL },
 };
 
@@ -48,7 +49,7 @@ cli_word_fr(const struct cli_word *t, const char *word)
 	if (word == NULL)
 		return "?";
 	fr = lookup(t, word);
-	return fr != NULL ? fr : word;
+	return fr != NULL ? _(fr) : word;
 }
 
 /* The field table of an item type, or NULL. */
@@ -72,7 +73,7 @@ field_label(const struct cli_item_field *t, const char *field)
 {
 	for (; t != NULL && t->field != NULL; t++)
 		if (strcmp(t->field, field) == 0)
-			return t->label;
+			return t->label != NULL ? _(t->label) : NULL;
 	return NULL;
 }
 
@@ -86,7 +87,7 @@ const char *
 cli_item_label(const char *type, const char *field)
 {
 	if (field != NULL && strcmp(field, "_deleted") == 0)
-		return "Suppression";
+		return _("Deletion");
 	return field != NULL ? field_label(fields_of(type), field) : NULL;
 }
 
@@ -127,12 +128,12 @@ cli_site_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_one(cli, cmd, argc, argv,
-	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	    _("the site ID is missing (SITE-ID)"), &params, "site");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_doc(cli, command, &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		cli_out_done(done, root, "site_id");
+		cli_out_done(_(done), root, "site_id");
 out:
 	json_decref(root);
 	cli_kv_clear(&params);
@@ -192,9 +193,9 @@ deleted_fr(const char *field, const char *value)
 	if (field == NULL || strcmp(field, "_deleted") != 0 || value == NULL)
 		return value;
 	if (strcmp(value, "1") == 0)
-		return "supprimer";
+		return _("delete");
 	if (strcmp(value, "0") == 0)
-		return "garder";
+		return _("keep");
 	return value;
 }
 
@@ -218,15 +219,15 @@ print_candidates(const json_t *conflict, size_t width)
 		if (change != NULL && strlen(change) > 12)
 			change[12] = '\0';
 		if (name != NULL && name[0] != '\0')
-			printf("%*s- « %s » par %s (%s), %s [%s]%s\n",
+			printf(_("%*s- « %s » by %s (%s), %s [%s]%s\n"),
 			    (int)width + 2, "", val != NULL ? val : "?", name,
 			    sid, when, change != NULL ? change : "?",
-			    i == 0 ? " (retenue)" : "");
+			    i == 0 ? _(" (kept)") : "");
 		else
-			printf("%*s- « %s » par le site %s, %s [%s]%s\n",
+			printf(_("%*s- « %s » by the site %s, %s [%s]%s\n"),
 			    (int)width + 2, "", val != NULL ? val : "?", sid,
 			    when, change != NULL ? change : "?",
-			    i == 0 ? " (retenue)" : "");
+			    i == 0 ? _(" (kept)") : "");
 		free(val);
 		free(name);
 		free(change);
@@ -248,7 +249,8 @@ print_field(const char *type, const char *field, const char *value,
 		const char *at = strchr(field, '@'), *bl;
 		snprintf(base, sizeof(base), "%.*s", (int)(at - field), field);
 		bl = cli_item_label(type, base);
-		if (bl != NULL && asprintf(&clabel, "%s le %s", bl, at + 1) < 0)
+		if (bl != NULL &&
+		    asprintf(&clabel, _("%s on %s"), bl, at + 1) < 0)
 			clabel = NULL;
 		if (clabel != NULL) {
 			char *c = cli_out_clean(clabel);
@@ -264,15 +266,15 @@ print_field(const char *type, const char *field, const char *value,
 	suffix[0] = '\0';
 	if (conflict != NULL) {
 		n = json_array_size(json_object_get(conflict, "candidates"));
-		snprintf(suffix, sizeof(suffix), " [conflit: %zu valeur%s]", n,
-		    n > 1 ? "s" : "");
+		snprintf(suffix, sizeof(suffix), ngettext(" [conflict: %zu "
+		    "value]", " [conflict: %zu values]", n), n);
 	}
 	/* a date's own value reads as its field's ("oui", a date...) */
 	snprintf(base, sizeof(base), "%.*s", (int)strcspn(field, "@"), field);
 	cli_out_lv(label, width,
 	    value != NULL ? display_value(type, base, value, tz, buf,
 	    sizeof(buf))
-	    : "(vide)", suffix[0] ? suffix : NULL);
+	    : _("(empty)"), suffix[0] ? suffix : NULL);
 	if (conflict != NULL)
 		print_candidates(conflict, width);
 	free(clabel);
@@ -281,8 +283,8 @@ print_field(const char *type, const char *field, const char *value,
 static void
 print_item(const json_t *item)
 {
-	static const char *const tail[] = { "ID", "Propriétaire", "Créé le",
-	    "Modifié le", "Modifications", "Supprimé" };
+	static const char *const tail[] = { "ID", N_("Owner"), N_("Created"),
+	    N_("Updated"), N_("Changes"), N_("Deleted") };
 	const char *type = cli_doc_str(item, "type");
 	const struct cli_item_field *known = fields_of(type);
 	const json_t *fields = json_object_get(item, "fields");
@@ -296,8 +298,8 @@ print_item(const json_t *item)
 
 	/* One column for every label of the block. */
 	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
-		if (cli_out_width(tail[i]) > width)
-			width = cli_out_width(tail[i]);
+		if (cli_out_width(_(tail[i])) > width)
+			width = cli_out_width(_(tail[i]));
 	json_object_foreach((json_t *)fields, key, v) {
 		const char *l = cli_item_label(type, key);
 		size_t w = cli_out_width(l != NULL ? l : key);
@@ -323,14 +325,14 @@ print_item(const json_t *item)
 	cancelled = cli_doc_str(fields, "cancelled");
 	if (type != NULL && strcmp(type, "event") == 0 && cancelled != NULL &&
 	    strcmp(cancelled, "yes") == 0)
-		puts("ANNULÉ — cet événement n'aura pas lieu.");
+		puts(_("CANCELLED — this event will not take place."));
 	cli_out_lv("ID", width, cli_doc_str(item, "id") != NULL ?
 	    cli_doc_str(item, "id") : "?", NULL);
 	if (cli_doc_str(item, "date") != NULL) {
 		char day[96];
 		cli_out_date_fr(cli_doc_str(fields, "start"), day, sizeof(day));
-		cli_out_lv("Date", width, day, " (une date d'un événement "
-		    "répété)");
+		cli_out_lv("Date", width, day, _(" (one date of a repeated "
+		    "event)"));
 	}
 	/* Known fields in their usual order, then any others by name. */
 	for (const struct cli_item_field *l = known;
@@ -357,7 +359,7 @@ print_item(const json_t *item)
 			continue;
 		print_field(type, f, strcmp(f, "_deleted") == 0 ?
 		    (json_is_true(json_object_get(item, "deleted")) ?
-		    "supprimé" : "gardé") : NULL, tz, conflicts, width);
+		    _("deleted") : _("kept")) : NULL, tz, conflicts, width);
 	}
 	if (type != NULL && strcmp(type, "event") == 0)
 		cli_event_print_seats(item, width);
@@ -373,30 +375,32 @@ print_item(const json_t *item)
 	if (name != NULL && name[0] != '\0')
 		snprintf(owner, sizeof(owner), "%s (%s)%s", name, sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	else
-		snprintf(owner, sizeof(owner), "site %s%s", sid,
+		snprintf(owner, sizeof(owner), _("site %s%s"), sid,
 		    json_is_true(json_object_get(item, "owner_revoked")) ?
-		    " — site révoqué" : "");
+		    _(" — site revoked") : "");
 	free(name);
-	cli_out_lv("Propriétaire", width, owner, NULL);
+	cli_out_lv(_(tail[1]), width, owner, NULL);
 	cli_out_localtime(cli_doc_str(item, "created"), when, sizeof(when));
-	cli_out_lv("Créé le", width, when, NULL);
+	cli_out_lv(_(tail[2]), width, when, NULL);
 	cli_out_localtime(cli_doc_str(item, "updated"), when, sizeof(when));
-	cli_out_lv("Modifié le", width, when, NULL);
+	cli_out_lv(_(tail[3]), width, when, NULL);
 	v = json_object_get(item, "changes");
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld",
 		    (long long)json_integer_value(v));
-		cli_out_lv("Modifications", width, num, NULL);
+		cli_out_lv(_(tail[4]), width, num, NULL);
 	}
 	if (json_is_true(json_object_get(item, "deleted")))
-		cli_out_lv("Supprimé", width, "oui", NULL);
+		cli_out_lv(_(tail[5]), width, _("yes"), NULL);
 	if (json_array_size(conflicts) > 0) {
 		name = cli_out_clean(cli_doc_str(item, "id"));
-		printf("\nEn conflit : voyez gemsync conflicts show %s\n"
-		    "puis tranchez avec gemsync conflicts resolve %s --take "
-		    "CHANGEMENT\n(les 12 caractères entre crochets).\n",
+		printf(_("\n"
+		    "In conflict: see gemsync conflicts show %s\n"
+		    "then settle with gemsync conflicts resolve %s --take "
+		    "CHANGE\n"
+		    "(the 12 characters in brackets).\n"),
 		    name != NULL ? name : "ITEM", name != NULL ? name : "ITEM");
 		free(name);
 	}
@@ -433,16 +437,16 @@ on_field_opt(void *arg, int id, const char *name, const char *value)
 		    OPT_EDIT].name, value != NULL ? value : "1");
 	} else if (id == OPT_CLEAR) {
 		if (value[0] == '\0' || strchr(value, '=') != NULL) {
-			ret = cli_usage(ctx->cmd, "--clear attend un nom de "
-			    "champ, pas « %s »", value);
+			ret = cli_usage(ctx->cmd, _("--clear takes a field "
+			    "name, not '%s'"), value);
 			goto out;
 		}
 		rc = cli_kv_set(&ctx->fields, value, "");
 	} else if (id == OPT_FIELD) {
 		eq = strchr(value, '=');
 		if (eq == NULL || eq == value) {
-			ret = cli_usage(ctx->cmd, "--field attend "
-			    "NOM=VALEUR, pas « %s »", value);
+			ret = cli_usage(ctx->cmd, _("--field takes "
+			    "NAME=VALUE, not '%s'"), value);
 			goto out;
 		}
 		fname = strndup(value, (size_t)(eq - value));
@@ -465,14 +469,14 @@ out:
 
 /* The options that follow the field options of add and edit. */
 static const struct cli_opt extra_opts[] = {
-	{ "field", "NOM=VALEUR", OPT_FIELD,
-	  "n'importe quel champ (répétable)", 0 },
-	{ "clear", "CHAMP", OPT_CLEAR, "efface le champ (répétable)", 0 },
+	{ "field", N_("NAME=VALUE"), OPT_FIELD,
+	  N_("any field (repeatable)"), 0 },
+	{ "clear", N_("FIELD"), OPT_CLEAR, N_("clears the field (repeatable)"), 0 },
 	/* types with dates (events) */
 	{ "allow-past", NULL, OPT_ALLOW_PAST,
-	  "accepte une date passée de plus d'un jour", 0 },
+	  N_("accepts a date more than a day past"), 0 },
 	{ "allow-far", NULL, OPT_ALLOW_FAR,
-	  "accepte une date à plus de deux ans", 0 },
+	  N_("accepts a date more than two years ahead"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -539,11 +543,12 @@ option_help(int type, const struct cli_item_field *f, char **p)
 	if (v == NULL || f->help == NULL || f->help[0] == '\0' ||
 	    f->help[strlen(f->help) - 1] != ':')
 		return f->help;
-	w = out + sprintf(out, "%s\n", f->help);
+	w = out + sprintf(out, "%s\n", _(f->help));
 	for (size_t i = 0; v[i].code != NULL; i++) {
 		len = cli_out_width(v[i].fr);
 		if (i > 0 && v[i + 1].code == NULL) {
-			w += sprintf(w, " ou ");
+			/* TRANSLATORS: 4 bytes at most */
+			w += sprintf(w, "%.4s", _(" or "));
 			col += 4;
 		} else if (i > 0 && col + len > 44) {
 			w += sprintf(w, ",\n");
@@ -588,7 +593,8 @@ field_specs(const struct cli_item_kind *k, int edit)
 	for (; k->fields[n].field != NULL; n++) {
 		v = gs_schema_enum(type, k->fields[n].field);
 		if (v != NULL && k->fields[n].help != NULL)
-			text += strlen(k->fields[n].help) + values_size(v) + 8;
+			text += strlen(_(k->fields[n].help)) + values_size(v) +
+			    8;
 	}
 	for (size_t j = 0; edit && k->edit_opts != NULL &&
 	    k->edit_opts[j].name != NULL; j++)
@@ -691,17 +697,17 @@ warn_contacts(const struct cli_kv *fields)
 		if (contact_field(name))
 			continue;
 		if (looks_email(v))
-			what = "une adresse e-mail";
+			what = _("an e-mail address");
 		else if (looks_phone(v))
-			what = "un numéro de téléphone";
+			what = _("a phone number");
 		else
 			continue;
 		shown = cli_out_clean_cut(name, 40);
-		fprintf(stderr, "gemsync: attention : le champ « %s » semble "
-		    "contenir %s. Les textes libres sont copiés sur tous les "
-		    "sites et gardés dans l'historique : pour joindre une "
-		    "personne, utilisez plutôt les champs de contact (--phone, "
-		    "--email).\n", shown != NULL ? shown : "?", what);
+		fprintf(stderr, _("gemsync: warning: the field « %s » seems "
+		    "to hold %s. Free texts are copied to every site and "
+		    "kept in the history: to reach a person, use the "
+		    "contact fields instead (--phone, --email).\n"),
+		    shown != NULL ? shown : "?", what);
 		free(shown);
 	}
 }
@@ -724,12 +730,12 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		goto out;
 	}
 	rc = cli_opts_args(cli, cmd, specs, on_field_opt, &ctx, argc, argv,
-	    pos, edit ? 1 : 0, "il manque l'élément à modifier (ITEM)");
+	    pos, edit ? 1 : 0, _("the item to edit is missing (ITEM)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (edit && ctx.fields.n == 0) {
-		ret = cli_usage(cmd, "rien à modifier : donnez au moins un "
-		    "champ");
+		ret = cli_usage(cmd, _("nothing to edit: give at least one "
+		    "field"));
 		goto out;
 	}
 	rc = read_dates(cli, &ctx);
@@ -767,7 +773,7 @@ add_or_edit(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	}
 	ret = cli_doc(cli, edit ? "item.edit" : "item.add", &params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL)
-		cli_out_done(edit ? k->edited : k->added, root, "id");
+		cli_out_done(_(edit ? k->edited : k->added), root, "id");
 out:
 	json_decref(root);
 	free(f);
@@ -834,9 +840,9 @@ on_list_opt(void *arg, int id, const char *name, const char *value)
 }
 
 const struct cli_opt cli_delete_opts[] = {
-	{ "erase", NULL, 0, "efface aussi le contenu (titre, description, "
-	  "notes...) de l'élément\nsur tous les sites, historique compris : "
-	  "irréversible", 0 },
+	{ "erase", NULL, 0, N_("also erases the item's content (title, "
+	    "description, notes...)\n"
+	    "on every site, history included: cannot be undone"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -857,7 +863,7 @@ cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		goto out;
 	}
 	rc = cli_opts_args(cli, cmd, specs, on_list_opt, &a, argc, argv,
-	    pos, 1, "il manque l'élément (ITEM)");
+	    pos, 1, _("the item is missing (ITEM)"));
 	if (rc == 0 && cli_kv_add(&a.params, "item", pos[0]) < 0)
 		rc = cli_nomem();
 	if (cli_opts_stop(rc, &ret))
@@ -866,7 +872,7 @@ cli_item_one(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	if (done != NULL)
-		cli_out_done(done, root, "id");
+		cli_out_done(_(done), root, "id");
 	else
 		print_item(root);
 out:

@@ -24,171 +24,200 @@
 #define OPT_WIDTH 18
 #define GLOBAL_WIDTH 20
 
+/* whole literals in N_(): xgettext does not expand macros */
 #define EDIT_NOTES \
-	"Seuls les champs donnés sont modifiés.\n" ITEM_ARG
+	N_("Only the given fields are changed.\n" \
+	"ITEM is the item's ID, or a unique prefix of at least\n" \
+	"6 hexadecimal digits.\n")
 
 #define ITEM_ARG \
-	"ITEM est l'identifiant de l'élément, ou un préfixe unique d'au moins\n" \
-	"6 chiffres hexadécimaux.\n"
+	N_("ITEM is the item's ID, or a unique prefix of at least\n" \
+	"6 hexadecimal digits.\n")
 
 #define BACKUP_NOTES \
-	"Le fichier contient la base (contenus chiffrés par la clé de\n" \
-	"stockage). Sans --with-keys, gardez aussi une copie de site.key et de\n" \
-	"la clé de stockage : la restauration en a besoin. Avec --with-keys,\n" \
-	"elles sont dans le fichier, chiffrées par la phrase secrète lue dans\n" \
-	"F (ou $GEMSYNC_BACKUP_PASSPHRASE, ou demandée au clavier).\n"
+	N_("The file holds the database (contents encrypted by the storage\n" \
+	"key). Without --with-keys, also keep a copy of site.key and of the\n" \
+	"storage key: restoring needs them. With --with-keys, they are in\n" \
+	"the file, encrypted by the passphrase read from F (or\n" \
+	"$GEMSYNC_BACKUP_PASSPHRASE, or asked at the keyboard).\n")
 
 #define RESTORE_NOTES \
-	"Lance gemsyncd --restore. Ensuite, au démarrage, le site rattrape\n" \
-	"auprès des sites voisins ses changements faits après la sauvegarde\n" \
-	"et refuse les écritures jusque-là (« rattrapage en cours »).\n"
+	N_("Runs gemsyncd --restore. Then, when it starts, the site catches\n" \
+	"up from its neighbour sites the changes it made after the backup\n" \
+	"and refuses writes until then (\"catching up\").\n")
 
 static const struct cli_cmd commands[] = {
 	{ { "init", NULL, NULL }, cli_cmd_init,
-	  "crée l'identité et la base du site (lance gemsyncd --init)",
-	  "[--passphrase-file FICHIER]", NULL },
+	  N_("creates the site's identity and database (runs gemsyncd --init)"),
+	  N_("[--passphrase-file FILE]"), NULL },
 	{ { "id", NULL, NULL }, cli_cmd_id,
-	  "affiche l'identifiant du site", NULL, NULL },
+	  N_("shows the site's ID"), "[--words]", NULL },
 	{ { "status", NULL, NULL }, cli_cmd_status,
-	  "affiche l'état de gemsyncd (commande par défaut)", NULL, NULL },
+	  N_("shows the state of gemsyncd (the default command)"), NULL, NULL },
 	{ { "event", "add", NULL }, cli_cmd_event_add,
-	  "ajoute un événement", "--title T --kind K --start S [OPTIONS]",
+	  N_("adds an event"), "--title T --kind K --start S [OPTIONS]",
 	  NULL },
 	{ { "event", "list", NULL }, cli_cmd_event_list,
-	  "liste les événements à venir",
+	  N_("lists the coming events"),
 	  "[--from DATE] [--to DATE] [--kind K] [--all]", NULL },
 	{ { "event", "show", NULL }, cli_cmd_event_show,
-	  "affiche un événement", "ITEM", ITEM_ARG },
+	  N_("shows an event"), "ITEM", ITEM_ARG },
 	{ { "event", "edit", NULL }, cli_cmd_event_edit,
-	  "modifie un événement", "ITEM [OPTIONS]",
+	  N_("edits an event"), "ITEM [OPTIONS]",
 	  EDIT_NOTES },
 	{ { "event", "cancel", NULL }, cli_cmd_event_cancel,
-	  "annule un événement (il reste visible, marqué annulé)", "ITEM",
+	  N_("cancels an event (it stays visible, marked cancelled)"), "ITEM",
 	  ITEM_ARG },
 	{ { "event", "delete", NULL }, cli_cmd_event_delete,
-	  "supprime un événement", "ITEM", ITEM_ARG },
+	  N_("deletes an event"), "ITEM", ITEM_ARG },
 	{ { "event", "reserve", NULL }, cli_cmd_event_reserve,
-	  "réserve des places pour ce site (0 annule la réservation)",
-	  "EVENT [--date AAAA-MM-JJ] --seats N [--force] [--note TEXTE]",
-	  "EVENT est un ID d'événement ou un préfixe unique d'au moins 6\n"
-	  "caractères hexadécimaux. Quand c'est complet, la demande attend\n"
-	  "son tour (« en attente (2e) ») : les demandes sont servies dans\n"
-	  "l'ordre où elles ont été faites, sur tous les sites. Seuls des\n"
-	  "nombres de places circulent, jamais de noms.\n" },
+	  N_("reserves seats for this site (0 cancels the reservation)"),
+	  N_("EVENT [--date YYYY-MM-DD] --seats N [--force] [--note TEXT]"),
+	  N_("EVENT is an event ID or a unique prefix of at least 6\n"
+	      "hexadecimal characters. When it is full, the request waits\n"
+	      "its turn (\"waiting (2nd)\"): requests are served in the\n"
+	      "order they were made, on every site. Only numbers of seats\n"
+	      "travel, never names.\n") },
 	{ { "resource", "add", NULL }, cli_cmd_resource_add,
-	  "ajoute une ressource à l'annuaire", "--name N --kind K [OPTIONS]",
+	  N_("adds a resource to the directory"), "--name N --kind K [OPTIONS]",
 	  NULL },
 	{ { "resource", "list", NULL }, cli_cmd_resource_list,
-	  "liste les ressources de l'annuaire",
-	  "[--kind K] [--town T] [--search TEXTE] [--all] [--stale]", NULL },
+	  N_("lists the resources of the directory"),
+	  N_("[--kind K] [--town T] [--search TEXT] [--all] [--stale]"), NULL },
 	{ { "resource", "show", NULL }, cli_cmd_resource_show,
-	  "affiche une ressource", "ITEM", ITEM_ARG },
+	  N_("shows a resource"), "ITEM", ITEM_ARG },
 	{ { "resource", "edit", NULL }, cli_cmd_resource_edit,
-	  "modifie une ressource", "ITEM [OPTIONS]",
+	  N_("edits a resource"), "ITEM [OPTIONS]",
 	  EDIT_NOTES },
 	{ { "resource", "delete", NULL }, cli_cmd_resource_delete,
-	  "supprime une ressource", "ITEM", ITEM_ARG },
+	  N_("deletes a resource"), "ITEM", ITEM_ARG },
 	{ { "resource", "confirm", NULL }, cli_cmd_resource_confirm,
-	  "note que ce site a vérifié la fiche aujourd'hui", "RESOURCE",
-	  "RESOURCE est un ID de ressource ou un préfixe unique d'au moins 6\n"
-	  "caractères hexadécimaux. Chaque site peut vérifier toute fiche ;\n"
-	  "tous les sites affichent la dernière vérification (« vérifié le\n"
-	  "12/11/2026 par GEM L'Envol »), et resource list --stale liste\n"
-	  "les fiches que personne n'a vérifiées depuis 6 mois.\n" },
+	  N_("records that this site checked the entry today"), "RESOURCE",
+	  N_("RESOURCE is a resource ID or a unique prefix of at least 6\n"
+	  "hexadecimal characters. Any site may check any entry; every\n"
+	  "site shows the last check (\"checked on 12/11/2026 by\n"
+	  "GEM L'Envol\"), and resource list --stale lists the entries\n"
+	  "nobody has checked for 6 months.\n") },
 	{ { "export", "resources", NULL }, cli_cmd_resource_export,
-	  "écrit l'annuaire dans un fichier (tableur ou HSDS 3.0)",
-	  "(--csv FICHIER | --hsds -o DOSSIER)",
-	  "--csv écrit un seul fichier que LibreOffice ou Excel ouvrent tel\n"
-	  "quel (UTF-8, « ; »). --hsds écrit les tables du standard HSDS 3.0\n"
-	  "(organizations.csv, services.csv, locations.csv...) et leur\n"
-	  "datapackage.json, avec la date de dernière vérification\n"
-	  "(assured_date).\n" },
+	  N_("writes the directory to a file (spreadsheet or HSDS 3.0)"),
+	  N_("(--csv FILE | --hsds -o DIR)"),
+	  N_("--csv writes a single file that LibreOffice or Excel open as\n"
+	  "is (UTF-8, \";\"). --hsds writes the tables of the HSDS 3.0\n"
+	  "standard (organizations.csv, services.csv, locations.csv...) and\n"
+	  "their datapackage.json, with the date of the last check\n"
+	  "(assured_date).\n") },
 	{ { "import", "resources", NULL }, cli_cmd_resource_import,
-	  "ajoute ou met à jour des ressources depuis un fichier",
-	  "FICHIER|DOSSIER [--partial]",
-	  "FICHIER est un CSV comme celui d'export resources --csv (la\n"
-	  "première ligne nomme les colonnes) ; DOSSIER un paquet HSDS.\n"
-	  "Chaque ligne suit les règles de resource add ; les lignes\n"
-	  "refusées sont nommées (« ligne 12 : ... ») et rien n'est importé\n"
-	  "sauf avec --partial. Une ligne déjà importée ne change rien :\n"
-	  "réimporter le même fichier ne fait rien, une liste mise à jour\n"
-	  "modifie seulement ce qui a changé.\n" },
+	  N_("adds or updates resources from a file"),
+	  N_("FILE|DIR [--partial]"),
+	  N_("FILE is a CSV like the one of export resources --csv (the\n"
+	  "first line names the columns); DIR an HSDS package.\n"
+	  "Each line follows the rules of resource add; the refused lines\n"
+	  "are named (\"line 12: ...\") and nothing is imported unless\n"
+	  "--partial is given. A line already imported changes nothing:\n"
+	  "importing the same file again does nothing, an updated list\n"
+	  "changes only what changed.\n") },
 	{ { "conflicts", "list", NULL }, cli_cmd_conflicts_list,
-	  "liste les éléments en conflit", NULL, NULL },
+	  N_("lists the items in conflict"), NULL, NULL },
 	{ { "conflicts", "show", NULL }, cli_cmd_conflicts_show,
-	  "montre les valeurs en concurrence d'un élément", "ITEM",
+	  N_("shows the competing values of an item"), "ITEM",
 	  ITEM_ARG },
 	{ { "conflicts", "resolve", NULL }, cli_cmd_conflicts_resolve,
-	  "tranche un conflit",
-	  "ITEM (--take CHANGEMENT | --set CHAMP=VALEUR ...)",
-	  "Donnez soit --take, soit --set. Les champs en conflit non nommés\n"
-	  "gardent la valeur retenue.\n" ITEM_ARG },
+	  N_("settles a conflict"),
+	  N_("ITEM (--take CHANGE | --set FIELD=VALUE ...)"),
+	  N_("Give either --take or --set. The conflicting fields not named\n"
+	  "keep the value chosen.\n"
+	  "ITEM is the item's ID, or a unique prefix of at least\n"
+	  "6 hexadecimal digits.\n") },
 	{ { "peer", "add", NULL }, cli_cmd_peer_add,
-	  "ajoute un pair (et lui fait confiance)",
-	  "SITE-ID tcp://HÔTE:PORT [--name NOM] [--introducer]",
-	  "SITE-ID est l'identifiant complet que « gemsync id » affiche sur\n"
-	  "l'autre site.\n" },
+	  N_("adds a neighbour site (and trusts it)"),
+	  N_("SITE-ID tcp://HOST:PORT [--name NAME] [--introducer]"),
+	  N_("SITE-ID is the full ID that \"gemsync id\" shows on\n"
+	      "the other site.\n") },
 	{ { "peer", "list", NULL }, cli_cmd_peer_list,
-	  "liste les pairs et l'état de la synchronisation", NULL, NULL },
+	  N_("lists the neighbour sites and the state of the sync"), NULL,
+	  NULL },
 	{ { "peer", "remove", NULL }, cli_cmd_peer_remove,
-	  "retire un pair", "SITE-ID", NULL },
+	  N_("removes a neighbour site"), "SITE-ID", NULL },
 	{ { "site", "list", NULL }, cli_cmd_site_list,
-	  "liste les sites connus et la confiance accordée", NULL, NULL },
+	  N_("lists the known sites and the trust given"), NULL, NULL },
 	{ { "site", "trust", NULL }, cli_cmd_site_trust,
-	  "fait confiance à un site", "SITE-ID", NULL },
+	  N_("trusts a site"), "SITE-ID", NULL },
 	{ { "site", "block", NULL }, cli_cmd_site_block,
-	  "bloque un site (ses modifications sont refusées)", "SITE-ID",
+	  N_("blocks a site (its changes are refused)"), "SITE-ID",
 	  NULL },
 	{ { "site", "pending", NULL }, cli_cmd_site_pending,
-	  "liste les sites qui attendent votre décision", NULL, NULL },
+	  N_("lists the sites waiting for your decision"), NULL, NULL },
 	{ { "site", "status", NULL }, cli_cmd_site_status,
-	  "dit jusqu'où un site a reçu vos changements", "SITE-ID",
-	  "Répond pour tout site que le réseau connaît, voisin direct ou non,\n"
-	  "d'après ce que les sites se disent (pas une preuve : un site peut\n"
-	  "mentir sur les autres).\n" },
+	  N_("tells how far a site has received your changes"), "SITE-ID",
+	  N_("Answers for any site the network knows, direct neighbour or\n"
+	  "not, from what the sites tell each other (not a proof: a site\n"
+	  "can lie about the others).\n") },
 	{ { "sync", NULL, NULL }, cli_cmd_sync,
-	  "lance une synchronisation maintenant",
+	  N_("starts a sync now"),
 	  "[--peer SITE-ID | --force-end-catchup]", NULL },
 	{ { "site", "revoke", NULL }, cli_cmd_site_revoke,
-	  "révoque la clé d'un site que ce site a présenté",
-	  "SITE-ID [--reason TEXTE]",
-	  "La révocation est signée et gagne tous les sites voisins : ceux\n"
-	  "qui font confiance au site par ce site-ci refusent ses nouvelles\n"
-	  "modifications ; les anciennes restent, marquées.\n" },
+	  N_("revokes the key of a site this site introduced"),
+	  N_("SITE-ID [--reason TEXT]"),
+	  N_("The revocation is signed and reaches every neighbour site: those\n"
+	  "that trust the site through this one refuse its new changes;\n"
+	  "the old ones stay, marked.\n") },
 	{ { "key", "revoke", NULL }, cli_cmd_key_revoke,
-	  "révoque la clé de ce site (clé volée ou perdue)",
-	  "--yes [--reason TEXTE]",
-	  "Définitif : tous les sites refusent ensuite ce que cette clé\n"
-	  "signe. Pour continuer, créez un nouveau site (gemsync init).\n" },
+	  N_("revokes this site's key (stolen or lost key)"),
+	  N_("--yes [--reason TEXT]"),
+	  N_("Final: every site then refuses what this key signs. To go\n"
+	  "on, create a new site (gemsync init).\n") },
 	{ { "export", "ics", NULL }, cli_cmd_export_ics,
-	  "écrit le calendrier des événements (iCalendar, .ics)",
-	  "[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
-	  "[--members] [-o FICHIER]",
-	  "Les événements réservés aux adhérents sont laissés de côté sans\n"
-	  "--members : un calendrier publié ne doit pas les montrer.\n" },
+	  N_("writes the calendar of the events (iCalendar, .ics)"),
+	  N_("[--from DATE] [--to DATE] [--site SITE-ID...] [--kind K] "
+	  "[--members] [-o FILE]"),
+	  N_("The events for members only are left out without --members:\n"
+	  "a published calendar must not show them.\n") },
 	{ { "programme", NULL, NULL }, cli_cmd_programme,
-	  "écrit le programme à imprimer ou à mettre en ligne",
-	  "[--week | --month] [--from DATE] [--easy-read] [--members] "
-	  "-o DOSSIER",
-	  "Écrit DOSSIER/index.html (page autonome, sans script) et\n"
-	  "DOSSIER/programme.ics. Une semaine tient sur une page A4.\n" },
+	  N_("writes the programme to print or to put online"),
+	  N_("[--week | --month] [--from DATE] [--easy-read] [--members] "
+	  "-o DIR"),
+	  N_("Writes DIR/index.html (a standalone page, without script) and\n"
+	  "DIR/programme.ics. A week fits on one A4 page.\n") },
 	{ { "backup", NULL, NULL }, cli_cmd_backup,
-	  "sauvegarde le site dans un fichier, sans arrêter gemsyncd",
-	  "FICHIER [--with-keys --passphrase-file F]", BACKUP_NOTES },
+	  N_("backs the site up to a file, without stopping gemsyncd"),
+	  N_("FILE [--with-keys --passphrase-file F]"), BACKUP_NOTES },
 	{ { "restore", NULL, NULL }, cli_cmd_restore,
-	  "remet le site d'une sauvegarde (gemsyncd arrêté)",
-	  "FICHIER [--passphrase-file F] [--force]", RESTORE_NOTES },
+	  N_("restores the site from a backup (gemsyncd stopped)"),
+	  N_("FILE [--passphrase-file F] [--force]"), RESTORE_NOTES },
+	{ { "invite", "list", NULL }, cli_cmd_invite_list,
+	  N_("lists this site's invitations"), NULL, NULL },
+	{ { "invite", "revoke", NULL }, cli_cmd_invite_revoke,
+	  N_("cancels an invitation"), N_("ID|NAME"), NULL },
+	{ { "invite", NULL, NULL }, cli_cmd_invite,
+	  N_("creates an invitation: one line to paste on the other site"),
+	  N_("[--name NAME] [--expires 7d] [--uses 1] [--qr]"),
+	  N_("On the other site, \"gemsync join LINE\" adds this site as a "
+	  "neighbour;\nthis site accepts it at its first connection: "
+	  "nothing else to do.\n") },
+	{ { "join", NULL, NULL }, cli_cmd_join,
+	  N_("joins the site that made the invitation"),
+	  N_("INVITATION [--name NAME]"),
+	  N_("INVITATION is the GS1-... line that \"gemsync invite\" "
+	  "showed.\n") },
+	{ { "key", "rotate", NULL }, cli_cmd_key_rotate,
+	  N_("replaces this site's key by a new one"),
+	  "",
+	  N_("The old key signs a link to the new one, which signs it too.\n"
+	  "The neighbour sites follow by themselves: same name, same trust,\n"
+	  "this site's items stay editable. gemsyncd restarts by itself\n"
+	  "with the new key as soon as the neighbours have the link.\n") },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char exit_codes[] =
-	"Codes de sortie :\n"
-	"  0  succès\n"
-	"  1  refusé par gemsyncd\n"
-	"  2  erreur d'utilisation ou de configuration\n"
-	"  3  gemsyncd ne tourne pas ou ne répond pas\n"
-	"  4  élément introuvable\n"
-	"  5  saisie invalide (un champ enfreint une règle)\n";
+static const char *const exit_codes =
+	N_("Exit codes:\n"
+	    "  0  success\n"
+	    "  1  refused by gemsyncd\n"
+	    "  2  usage or configuration error\n"
+	    "  3  gemsyncd is not running, does not answer or cannot be "
+	    "reached\n"
+	    "  4  item not found\n"
+	    "  5  invalid input (a field breaks a rule)\n");
 
 static void
 cmd_name(const struct cli_cmd *cmd, char *out, size_t outlen)
@@ -206,22 +235,30 @@ print_main_help(void)
 {
 	char name[64];
 
-	fputs("Usage : gemsync [-c FICHIER] [--json] COMMANDE [ARGUMENTS]\n\n"
-	    "Administre le site gemsync local en parlant à gemsyncd sur son\n"
-	    "socket de contrôle. Sans commande : gemsync status.\n\n"
-	    "Commandes :\n", stdout);
+	fputs(_("Usage: gemsync [-c FILE] [--json] COMMAND [ARGUMENTS]\n"
+	    "\n"
+	    "Runs the local gemsync site by talking to gemsyncd on its\n"
+	    "control socket. Without a command: gemsync status.\n"
+	    "\n"
+	    "Commands:\n"), stdout);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		cmd_name(&commands[i], name, sizeof(name));
-		printf("  %-17s %s\n", name, commands[i].help);
+		printf("  %-17s %s\n", name, _(commands[i].help));
 	}
-	fputs("\nOptions :\n", stdout);
+	fputs(_("\n"
+	    "Options:\n"), stdout);
 	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
-	fputs("Aide d'une commande : gemsync COMMANDE --help\n"
-	    "\nEnvironnement :\n"
-	    "  GEMSYNC_CONF     fichier de configuration\n"
-	    "  GEMSYNC_TIMEOUT  délai d'attente de gemsyncd en secondes (30)\n\n",
+	fputs(_("Help on a command: gemsync COMMAND --help\n"
+	    "\n"
+	    "Environment:\n"
+	    "  GEMSYNC_CONF     configuration file\n"
+	    "  GEMSYNC_TIMEOUT  how long to wait for gemsyncd, in seconds "
+	    "(30)\n"
+	    "  LANGUAGE         language of the messages (fr by default, "
+	    "en)\n"
+	    "\n"),
 	    stdout);
-	fputs(exit_codes, stdout);
+	fputs(_(exit_codes), stdout);
 }
 
 static void
@@ -229,17 +266,21 @@ print_group_help(FILE *fp, const char *group)
 {
 	char name[64];
 
-	fprintf(fp, "Usage : gemsync [-c FICHIER] [--json] %s COMMANDE "
-	    "[ARGUMENTS]\n\nCommandes :\n", group);
+	fprintf(fp, _("Usage: gemsync [-c FILE] [--json] %s COMMAND "
+	    "[ARGUMENTS]\n"
+	    "\n"
+	    "Commands:\n"), group);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(commands[i].words[0], group) != 0)
 			continue;
 		cmd_name(&commands[i], name, sizeof(name));
-		fprintf(fp, "  %-17s %s\n", name, commands[i].help);
+		fprintf(fp, "  %-17s %s\n", name, _(commands[i].help));
 	}
-	fprintf(fp, "\nAide d'une commande : gemsync %s COMMANDE --help\n\n",
+	fprintf(fp, _("\n"
+	    "Help on a command: gemsync %s COMMAND --help\n"
+	    "\n"),
 	    group);
-	fputs(exit_codes, fp);
+	fputs(_(exit_codes), fp);
 }
 
 void
@@ -252,18 +293,20 @@ cli_help(const struct cli_cmd *cmd, const struct cli_opt *specs)
 		return;
 	}
 	cmd_name(cmd, name, sizeof(name));
-	printf("Usage : gemsync [-c FICHIER] [--json] %s%s%s\n\n", name,
-	    cmd->usage != NULL ? " " : "",
-	    cmd->usage != NULL ? cmd->usage : "");
-	printf("Rôle : %s.\n", cmd->help);
+	printf(_("Usage: gemsync [-c FILE] [--json] %s%s%s\n"
+	    "\n"), name,
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? " " : "",
+	    cmd->usage != NULL && cmd->usage[0] != '\0' ? _(cmd->usage) : "");
+	printf(_("Purpose: %s.\n"), _(cmd->help));
 	if ((specs != NULL && specs->name != NULL) || cmd->notes != NULL)
 		putchar('\n');
 	cli_opts_help(specs, OPT_WIDTH);
 	if (cmd->notes != NULL)
-		fputs(cmd->notes, stdout);
-	fputs("\nOptions communes :\n", stdout);
+		fputs(_(cmd->notes), stdout);
+	fputs(_("\n"
+	    "Common options:\n"), stdout);
 	cli_opts_help(cli_global_opts, GLOBAL_WIDTH);
-	printf("\n%s", exit_codes);
+	printf("\n%s", _(exit_codes));
 }
 
 /*
@@ -279,7 +322,7 @@ verr(const char *fmt, va_list ap)
 
 	n = vasprintf(&msg, fmt, ap);
 	if (n < 0) {
-		fputs("gemsync: mémoire insuffisante\n", stderr);
+		fputs(_("gemsync: out of memory\n"), stderr);
 		return;
 	}
 	clean = cli_out_clean(msg);
@@ -309,9 +352,9 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	if (cmd != NULL) {
 		cmd_name(cmd, name, sizeof(name));
-		fprintf(stderr, "Aide : gemsync %s --help\n", name);
+		fprintf(stderr, _("Help: gemsync %s --help\n"), name);
 	} else {
-		fputs("Aide : gemsync --help\n", stderr);
+		fputs(_("Help: gemsync --help\n"), stderr);
 	}
 	return CLI_EXIT_USAGE;
 }
@@ -329,8 +372,8 @@ parse_timeout(struct cli_ctx *cli)
 	errno = 0;
 	d = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !(d > 0) || d > 86400) {
-		cli_err("GEMSYNC_TIMEOUT doit être un nombre de secondes "
-		    "entre 0 et 86400, pas « %s »", s);
+		cli_err(_("GEMSYNC_TIMEOUT must be a number of seconds "
+		    "between 0 and 86400, not '%s'"), s);
 		return -1;
 	}
 	cli->timeout_ms = (int)(d * 1000);
@@ -360,18 +403,18 @@ cli_config(struct cli_ctx *cli)
 	if (rc == GS_ENOTFOUND && !cli->conf_explicit)
 		rc = gs_config_load_lenient(NULL, &cli->cfg, err, sizeof(err));
 	if (rc == GS_ENOTFOUND || rc == GS_EIO) {
-		cli_err("impossible de lire la configuration %s", err);
+		cli_err(_("cannot read the configuration %s"), err);
 		goto out;
 	}
 	if (rc != 0) {
-		cli_err("configuration : %s",
+		cli_err(_("configuration: %s"),
 		    err[0] != '\0' ? err : gs_strerror(rc));
 		goto out;
 	}
 	if (err[0] != '\0')
-		cli_err("attention, la configuration a une erreur que "
-		    "gemsyncd refusera au prochain démarrage : %s (vérifiez "
-		    "avec gemsyncd -n)", err);
+		cli_err(_("warning, the configuration has an error that "
+		    "gemsyncd will refuse at its next start: %s (check with "
+		    "gemsyncd -n)"), err);
 	cli->data_dir = cli->cfg->data_dir;
 	cli->control = cli->cfg->control;
 	ret = CLI_EXIT_OK;
@@ -402,6 +445,11 @@ find_cmd(const char *w0, const char *w1)
 static int
 is_group(const char *w0)
 {
+	/* a word that is also a command alone (invite) is not a group */
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].words[0], w0) == 0 &&
+		    commands[i].words[1] == NULL)
+			return 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].words[0], w0) == 0 &&
 		    commands[i].words[1] != NULL)
@@ -434,17 +482,17 @@ unknown_cmd(const char *w0, const char *w1)
 	if (w1 != NULL)
 		c1 = cli_out_clean_cut(w1, 40);
 	if (w1 != NULL && near != NULL)
-		ret = cli_usage(NULL, "commande inconnue « %s %s » : "
-		    "vouliez-vous dire « %s %s » ?", c0 ? c0 : "?",
+		ret = cli_usage(NULL, _("unknown command '%s %s': did you "
+		    "mean '%s %s'?"), c0 ? c0 : "?",
 		    c1 ? c1 : "?", w0, near);
 	else if (w1 != NULL)
-		ret = cli_usage(NULL, "commande inconnue « %s %s »",
+		ret = cli_usage(NULL, _("unknown command '%s %s'"),
 		    c0 ? c0 : "?", c1 ? c1 : "?");
 	else if (near != NULL)
-		ret = cli_usage(NULL, "commande inconnue « %s » : "
-		    "vouliez-vous dire « %s » ?", c0 ? c0 : "?", near);
+		ret = cli_usage(NULL, _("unknown command '%s': did you mean "
+		    "'%s'?"), c0 ? c0 : "?", near);
 	else
-		ret = cli_usage(NULL, "commande inconnue « %s »",
+		ret = cli_usage(NULL, _("unknown command '%s'"),
 		    c0 ? c0 : "?");
 	free(c0);
 	free(c1);
@@ -462,6 +510,7 @@ main(int argc, char **argv)
 
 	/* once, before any output: widths in cells need a UTF-8 LC_CTYPE */
 	(void)gs_text_locale_init();
+	cli_i18n_init();
 	cli.conf_path = getenv("GEMSYNC_CONF");
 	cli.conf_explicit = cli.conf_path != NULL && cli.conf_path[0] != '\0';
 	if (!cli.conf_explicit)
@@ -480,8 +529,9 @@ main(int argc, char **argv)
 	}
 	if (is_group(argv[i])) {
 		if (i + 1 >= argc) {
-			fprintf(stderr, "gemsync: %s : il manque la "
-			    "commande\n\n", argv[i]);
+			fprintf(stderr, _("gemsync: %s: the command is "
+			    "missing\n"
+			    "\n"), argv[i]);
 			print_group_help(stderr, argv[i]);
 			goto out;
 		}

@@ -185,10 +185,11 @@ closest_opt(const struct cli_opt *specs, const char *name)
  */
 enum { OPT_JSON = -100, OPT_CONFIG, OPT_HELP };
 const struct cli_opt cli_global_opts[] = {
-	{ "config", "FICHIER", OPT_CONFIG, "configuration (défaut : "
-	  "$GEMSYNC_CONF,\nsinon " CLI_DEFAULT_CONF ")", 'c' },
-	{ "json", NULL, OPT_JSON, "affiche le document JSON de gemsyncd", 0 },
-	{ "help", NULL, OPT_HELP, "cette aide", 'h' },
+	/* TRANSLATORS: /etc/gemsync/gemsyncd.conf is CLI_DEFAULT_CONF */
+	{ "config", N_("FILE"), OPT_CONFIG, N_("configuration (default: "
+	  "$GEMSYNC_CONF,\notherwise /etc/gemsync/gemsyncd.conf)"), 'c' },
+	{ "json", NULL, OPT_JSON, N_("prints gemsyncd's JSON document"), 0 },
+	{ "help", NULL, OPT_HELP, N_("this help"), 'h' },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -232,10 +233,10 @@ unknown_opt(const struct cli_cmd *cmd, const struct cli_opt *specs,
 	near = closest_opt(specs, name);
 	clean = cli_out_clean_cut(name, 40);
 	if (near != NULL)
-		ret = cli_usage(cmd, "option inconnue : --%s : vouliez-vous dire "
-		    "--%s ?", clean != NULL ? clean : "?", near);
+		ret = cli_usage(cmd, _("unknown option: --%s: did you mean "
+		    "--%s?"), clean != NULL ? clean : "?", near);
 	else
-		ret = cli_usage(cmd, "option inconnue : --%s",
+		ret = cli_usage(cmd, _("unknown option: --%s"),
 		    clean != NULL ? clean : "?");
 	free(clean);
 	return ret;
@@ -265,8 +266,8 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			if (stop)
 				break;
 			if (*npos >= maxpos) {
-				ret = cli_usage(cmd, "argument en trop : "
-				    "« %s »", a);
+				ret = cli_usage(cmd, _("one argument too "
+				    "many: '%s'"), a);
 				goto out;
 			}
 			pos[(*npos)++] = argv[i];
@@ -283,7 +284,7 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			    a + 1 : NULL;
 			if (o == NULL || (a[2] != '\0' && eq == NULL)) {
 				clean = cli_out_clean_cut(a, 40);
-				ret = cli_usage(cmd, "option inconnue : %s",
+				ret = cli_usage(cmd, _("unknown option: %s"),
 				    clean != NULL ? clean : "?");
 				free(clean);
 				goto out;
@@ -306,13 +307,13 @@ parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 			    strncmp(argv[i + 1], "--", 2) != 0) {
 				value = argv[++i];
 			} else {
-				ret = cli_usage(cmd, "l'option --%s demande "
-				    "une valeur", o->name);
+				ret = cli_usage(cmd, _("the option --%s needs "
+				    "a value"), o->name);
 				goto out;
 			}
 		} else if (eq != NULL) {
-			ret = cli_usage(cmd, "l'option --%s ne prend pas "
-			    "de valeur", o->name);
+			ret = cli_usage(cmd, _("the option --%s takes no value"),
+			    o->name);
 			goto out;
 		}
 		switch (o->id) {
@@ -359,17 +360,19 @@ cli_opts_parse(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	    0);
 }
 
-/* Prints one option line: "  -c, --config FICHIER  help...". */
+/* Prints one option line: "  -c, --config FILE  help..." (placeholder
+ * and help translated). */
 static void
 print_opt(const struct cli_opt *o, int width)
 {
 	char head[64], sh[5] = "";
-	const char *h = o->help != NULL ? o->help : "", *nl;
+	const char *h = o->help != NULL && o->help[0] != '\0' ?
+	    _(o->help) : "", *nl;
 
 	if (o->short_name != '\0')
 		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
 	snprintf(head, sizeof(head), "%s--%s%s%s", sh, o->name,
-	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	    o->arg != NULL ? " " : "", o->arg != NULL ? _(o->arg) : "");
 	printf("  %-*s  ", width, head);
 	/* Continuation lines are indented to the help column. */
 	while ((nl = strchr(h, '\n')) != NULL) {

@@ -172,8 +172,11 @@ wall_tm(const char *s, struct tm *tm)
 void
 cli_out_day_fr(const char *s, char *out, size_t outlen)
 {
+	/* French in every language: the house style's dates */
+	/* fr: value */
 	static const char *const days[] = { "dimanche", "lundi", "mardi",
 	    "mercredi", "jeudi", "vendredi", "samedi" };
+	/* fr: value */
 	static const char *const months[] = { "janvier", "février", "mars",
 	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	    "novembre", "décembre" };
@@ -227,7 +230,7 @@ void
 cli_out_time_or_never(const json_t *v, char *out, size_t outlen)
 {
 	if (!json_is_string(v)) {
-		snprintf(out, outlen, "jamais");
+		snprintf(out, outlen, "%s", _("never"));
 		return;
 	}
 	cli_out_localtime(json_string_value(v), out, outlen);
@@ -282,7 +285,7 @@ cli_out_done(const char *what, const json_t *obj, const char *key)
 {
 	char *v = cli_out_clean(cli_doc_str(obj, key));
 
-	printf("%s : %s\n", what, v != NULL ? v : "?");
+	printf(_("%s: %s\n"), what, v != NULL ? v : "?");
 	free(v);
 }
 
@@ -313,9 +316,16 @@ cli_out_lv(const char *label, size_t width, const char *value,
 int
 cli_table_init(struct cli_table *t, size_t ncols, const char *const *hdr)
 {
+	const char *tr[CLI_TABLE_MAXCOLS];
+
 	memset(t, 0, sizeof(*t));
+	if (ncols > CLI_TABLE_MAXCOLS)
+		return -1;
 	t->ncols = ncols;
-	return cli_table_row(t, hdr);
+	/* headers are N_() msgids: translated here */
+	for (size_t c = 0; c < ncols; c++)
+		tr[c] = hdr[c][0] != '\0' ? _(hdr[c]) : hdr[c];
+	return cli_table_row(t, tr);
 }
 
 int

@@ -18,9 +18,10 @@
 enum { OPT_NAME, OPT_INTRODUCER };
 
 static const struct cli_opt add_opts[] = {
-	{ "name", "NOM", OPT_NAME, "nom à afficher pour ce pair", 0 },
+	{ "name", N_("NAME"), OPT_NAME, N_("name shown for this neighbour site"),
+	  0 },
 	{ "introducer", NULL, OPT_INTRODUCER,
-	  "accepte les sites que ce pair présente", 0 },
+	  N_("accepts the sites this neighbour site introduces"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -53,8 +54,8 @@ cli_cmd_peer_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_args(cli, cmd, add_opts, on_add_opt, &a, argc, argv, pos,
-	    2, "il faut l'identifiant du site et son adresse "
-	    "(SITE-ID tcp://HÔTE:PORT)");
+	    2, _("the site ID and its address are needed (SITE-ID "
+	        "tcp://HOST:PORT)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (cli_kv_add(&params, "site", pos[0]) < 0 ||
@@ -69,10 +70,11 @@ cli_cmd_peer_add(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		goto out;
 	site = cli_out_clean(cli_doc_str(root, "site_id"));
 	ep = cli_out_clean(cli_doc_str(root, "endpoint"));
-	printf("Pair ajouté : %s sur %s%s\n", site != NULL ? site : "?",
+	printf(_("Neighbour site added: %s at %s%s\n"),
+	    site != NULL ? site : "?",
 	    ep != NULL ? ep : "?",
 	    json_is_true(json_object_get(root, "introducer")) ?
-	    " (introducteur)" : "");
+	    _(" (introducer)") : "");
 out:
 	free(site);
 	free(ep);
@@ -86,7 +88,7 @@ cli_cmd_peer_remove(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_site_one(cli, cmd, argc, argv, "peer.remove",
-	    "Pair retiré");
+	    N_("Neighbour site removed"));
 }
 
 /* "DENIED 2, STALE 1": the refusal reasons of a peer (malloc'd). */
@@ -116,8 +118,8 @@ reasons(const json_t *by)
 static int
 print_peers(const json_t *peers)
 {
-	static const char *const hdr[] = { "NOM", "SITE", "ADRESSE", "ÉTAT",
-	    "VU", "SYNCHRO", "RETARD", "REFUS" };
+	static const char *const hdr[] = { N_("NAME"), "SITE", N_("ADDRESS"),
+	    N_("STATE"), N_("SEEN"), N_("SYNCED"), N_("LAG"), N_("REFUSED") };
 	struct cli_table t;
 	const json_t *p;
 	char sid[GS_SITEID_SHORT], seen[64], synced[64], lag[64], refused[32];
@@ -126,8 +128,8 @@ print_peers(const json_t *peers)
 	size_t i;
 
 	if (json_array_size(peers) == 0) {
-		puts("Aucun pair. Ajoutez-en un avec : gemsync peer add SITE-ID "
-		    "tcp://HÔTE:PORT");
+		puts(_("No neighbour site. Add one with: gemsync peer add "
+		    "SITE-ID tcp://HOST:PORT"));
 		return CLI_EXIT_OK;
 	}
 	if (cli_table_init(&t, 8, hdr) < 0)
@@ -137,14 +139,14 @@ print_peers(const json_t *peers)
 		if (name != NULL && asprintf(&label, "%s%s",
 		    name[0] != '\0' ? name : "-",
 		    json_is_true(json_object_get(p, "introducer")) ?
-		    " (introducteur)" : "") < 0)
+		    _(" (introducer)") : "") < 0)
 			label = NULL;
 		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
 		cli_out_time_or_never(json_object_get(p, "last_seen"), seen,
 		    sizeof(seen));
 		cli_out_time_or_never(json_object_get(p, "last_sync"), synced,
 		    sizeof(synced));
-		snprintf(lag, sizeof(lag), "eux %lld / nous %lld",
+		snprintf(lag, sizeof(lag), _("them %lld / us %lld"),
 		    cli_doc_int(p, "they_lack", 0), cli_doc_int(p, "we_lack", 0));
 		snprintf(refused, sizeof(refused), "%lld", cli_doc_int(p, "refused", 0));
 		if (cli_doc_int(p, "refused", 0) > 0)
@@ -153,7 +155,8 @@ print_peers(const json_t *peers)
 		    cli_doc_str(p, "endpoint") != NULL ?
 		    cli_doc_str(p, "endpoint") : "-",
 		    json_is_true(json_object_get(p, "connected")) ?
-		    "connecté" : "déconnecté", seen, synced, lag, refused };
+		    _("connected") : _("disconnected"), seen, synced, lag,
+		    refused };
 		if (cli_table_row(&t, row) < 0) {
 			free(name);
 			free(label);
@@ -172,11 +175,12 @@ print_peers(const json_t *peers)
 			continue;
 		cli_out_short_id(cli_doc_str(p, "site_id"), sid);
 		why = reasons(json_object_get(p, "refused_by_reason"));
-		printf("Refus de %s : %s\n", sid,
+		printf(_("Changes refused from %s: %s\n"), sid,
 		    why != NULL && why[0] != '\0' ? why : "?");
 		free(why);
 	}
-	puts("\nRETARD : modifications qui manquent à eux / à nous.");
+	puts(_("\n"
+	    "LAG: changes they lack / we lack."));
 	ret = CLI_EXIT_OK;
 out:
 	cli_table_free(&t);

@@ -31,19 +31,20 @@ enum { OPT_WEEK, OPT_MONTH, OPT_FROM, OPT_EASY, OPT_MEMBERS, OPT_KIND,
 	OPT_OUT };
 
 static const struct cli_opt programme_opts[] = {
-	{ "week", NULL, OPT_WEEK, "la semaine, du lundi au dimanche (par "
-	  "défaut)", 0 },
-	{ "month", NULL, OPT_MONTH, "le mois, du 1er au dernier jour", 0 },
-	{ "from", "DATE", OPT_FROM, "la semaine ou le mois de ce jour (20/12, "
-	  "lundi...) ;\npar défaut aujourd'hui", 0 },
-	{ "easy-read", NULL, OPT_EASY, "édition facile à lire : gros "
-	  "caractères, une idée\npar ligne, mots simples", 0 },
-	{ "members", NULL, OPT_MEMBERS, "aussi les événements réservés aux "
-	  "adhérents\n(programme affiché au GEM, pas en ligne)", 0 },
-	{ "kind", "K", OPT_KIND, "seulement ce type d'événement (atelier, "
-	  "sortie...)", 0 },
-	{ "output", "DOSSIER", OPT_OUT, "dossier où écrire index.html et "
-	  "programme.ics\n(créé s'il manque)", 'o' },
+	{ "week", NULL, OPT_WEEK, N_("the week, from Monday to Sunday "
+	  "(default)"), 0 },
+	{ "month", NULL, OPT_MONTH, N_("the month, from the 1st to the last "
+	  "day"), 0 },
+	{ "from", "DATE", OPT_FROM, N_("the week or the month of this day "
+	  "(20/12,\nlundi...); today by default"), 0 },
+	{ "easy-read", NULL, OPT_EASY, N_("easy-to-read edition: large "
+	  "type, one idea\nper line, plain words"), 0 },
+	{ "members", NULL, OPT_MEMBERS, N_("also the events for members "
+	  "only\n(programme posted at the GEM, not online)"), 0 },
+	{ "kind", "K", OPT_KIND, N_("only this kind of event (atelier, "
+	  "sortie...)"), 0 },
+	{ "output", N_("DIR"), OPT_OUT, N_("folder to write index.html and "
+	  "programme.ics in\n(created if missing)"), 'o' },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -151,6 +152,11 @@ html(FILE *f, const char *s)
 	}
 }
 
+/*
+ * The page is a document for French-speaking members: French whatever
+ * the locale of whoever runs the command (docs/internals/i18n.md).
+ */
+/* fr: document begin */
 static const char css[] =
 	"*{box-sizing:border-box}"
 	"html{font-family:\"DejaVu Sans\",Verdana,Arial,sans-serif;"
@@ -506,6 +512,8 @@ page_write(const json_t *items, const struct prog_args *a, const char *tz,
 	return p.shown;
 }
 
+/* fr: document end */
+
 /* ---- the command ---- */
 
 /* Creates dir when missing. 0, or 2 after saying why. */
@@ -517,8 +525,8 @@ make_dir(const char *dir)
 	if (mkdir(dir, 0755) == 0 || (errno == EEXIST && stat(dir, &sb) == 0 &&
 	    S_ISDIR(sb.st_mode)))
 		return 0;
-	cli_err("impossible de créer le dossier %s : %s ; donnez avec -o un "
-	    "dossier où vous pouvez écrire", dir, strerror(errno));
+	cli_err(_("cannot create the folder %s: %s; give with -o a "
+	    "folder you may write in"), dir, strerror(errno));
 	return CLI_EXIT_USAGE;
 }
 
@@ -544,15 +552,18 @@ say_done(const struct prog_args *a, long shown, long left_out,
 
 	cli_out_day_fr(first, d1, sizeof(d1));
 	cli_out_day_fr(last, d2, sizeof(d2));
-	printf("Programme du %s au %s écrit : %ld activité%s.\n", d1, d2,
-	    shown, shown > 1 ? "s" : "");
+	printf(ngettext("Programme from %s to %s written: %ld activity.\n",
+	    "Programme from %s to %s written: %ld activities.\n",
+	    (unsigned long)shown), d1, d2, shown);
 	if (left_out > 0)
-		printf("%ld réservée%s aux adhérents laissée%s de côté "
-		    "(--members pour un programme affiché au GEM).\n",
-		    left_out, left_out > 1 ? "s" : "", left_out > 1 ? "s" : "");
+		printf(ngettext("%ld members-only activity left out "
+		    "(--members for a programme posted at the GEM).\n",
+		    "%ld members-only activities left out "
+		    "(--members for a programme posted at the GEM).\n",
+		    (unsigned long)left_out), left_out);
 	abs = realpath(a->dir, NULL);
-	printf("À ouvrir dans un navigateur (et à imprimer) : file://%s/"
-	    "index.html\nCalendrier à publier : %s/programme.ics\n",
+	printf(_("To open in a browser (and to print): file://%s/"
+	    "index.html\nCalendar to publish: %s/programme.ics\n"),
 	    abs != NULL ? abs : a->dir, abs != NULL ? abs : a->dir);
 	free(abs);
 }
@@ -566,7 +577,7 @@ request_params(struct prog_args *a, struct cli_kv *kv, char first[64],
 	int rc;
 
 	rc = cli_day(a->cli, a->cmd, "from", a->from != NULL ? a->from :
-	    "aujourd'hui", today);
+	    "aujourd'hui", today); /* fr: value */
 	if (rc != 0)
 		return rc;
 	window(today, a->month, d1, d2);
@@ -603,8 +614,8 @@ cli_cmd_programme(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (a.dir == NULL) {
-		ret = cli_usage(cmd, "donnez le dossier où écrire le programme "
-		    "avec -o DOSSIER");
+		ret = cli_usage(cmd, _("give the folder to write the "
+		    "programme in with -o DIR"));
 		goto out;
 	}
 	ret = request_params(&a, &cal, first, last);

@@ -15,34 +15,36 @@
 
 /* The fields of a resource: label in show, option and its help. */
 static const struct cli_item_field resource_fields[] = {
-	{ "name", "Nom", "name", "N", "nom (obligatoire à l'ajout)", 0 },
-	{ "kind", "Type", "kind", "K", "type (obligatoire), l'un de :", 0 },
-	{ "address", "Adresse", "address", "A", "adresse", 0 },
-	{ "postcode", "Code postal", "postcode", "P",
-	  "code postal (5 chiffres)", 0 },
-	{ "town", "Ville", "town", "T", "ville", 0 },
-	{ "phone", "Téléphone", "phone", "P", "téléphone", 0 },
-	{ "email", "Courriel", "email", "E", "courriel", 0 },
-	{ "url", "Site web", "url", "U", "site web (http ou https)", 0 },
-	{ "hours", "Horaires", "hours", "H", "horaires", 0 },
-	{ "languages", "Langues", "languages", "L",
-	  "langues, séparées par des virgules", 0 },
+	{ "name", N_("Name"), "name", "N",
+	  N_("name (required when adding)"), 0 },
+	{ "kind", N_("Type"), "kind", "K", N_("type (required), one of:"), 0 },
+	{ "address", N_("Address"), "address", "A", N_("address"), 0 },
+	{ "postcode", N_("Postcode"), "postcode", "P",
+	  N_("postcode (5 digits)"), 0 },
+	{ "town", N_("Town"), "town", "T", N_("town"), 0 },
+	{ "phone", N_("Phone"), "phone", "P", N_("phone"), 0 },
+	{ "email", N_("E-mail"), "email", "E", N_("e-mail"), 0 },
+	{ "url", N_("Website"), "url", "U", N_("website (http or https)"), 0 },
+	{ "hours", N_("Opening hours"), "hours", "H", N_("opening hours"), 0 },
+	{ "languages", N_("Languages"), "languages", "L",
+	  N_("languages, comma-separated"), 0 },
 	{ "description", "Description", "description", "D", "description",
 	  0 },
-	{ "accessibility", "Accessibilité", "accessibility", "A",
-	  "accessibilité (ex. « plain-pied, boucle magnétique »)", 0 },
-	{ "eligibility", "Conditions", "eligibility", "C",
-	  "conditions d'accès (ex. « sans diagnostic, sans orientation »)",
-	  0 },
-	{ "status", "État", "status", "S", "état, l'un de :", 0 },
-	{ "editors", "Éditeurs", "editor", "SITE-ID",
-	  "site autorisé à modifier (répétable)", 1 },
+	{ "accessibility", N_("Accessibility"), "accessibility", "A",
+	  N_("accessibility (e.g. « plain-pied, boucle magnétique »)"), 0 },
+	{ "eligibility", N_("Conditions"), "eligibility", "C",
+	  N_("conditions of access (e.g. « sans diagnostic, sans "
+	  "orientation »)"), 0 },
+	{ "status", N_("Status"), "status", "S", N_("status, one of:"), 0 },
+	{ "editors", N_("Editors"), "editor", "SITE-ID",
+	  N_("site allowed to edit (repeatable)"), 1 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
 const struct cli_item_kind cli_resource_kind = {
-	"resource", resource_fields, "Ressource ajoutée", "Ressource modifiée",
-	"Ressource supprimée", NULL, NULL,
+	"resource", resource_fields, N_("Resource added"),
+	N_("Resource edited"),
+	N_("Resource deleted"), NULL, NULL,
 };
 
 int
@@ -75,12 +77,12 @@ cli_cmd_resource_delete(struct cli_ctx *cli, const struct cli_cmd *cmd,
 }
 
 static const struct cli_opt list_opts[] = {
-	{ "stale", NULL, 0, "seulement les ressources que personne n'a "
-	  "vérifiées\ndepuis 6 mois (resource confirm)", 0 },
-	{ "kind", "K", 0, "seulement ce type de ressource", 0 },
-	{ "town", "T", 0, "seulement cette ville", 0 },
-	{ "search", "TEXTE", 0, "recherche dans le texte", 0 },
-	{ "all", NULL, 0, "inclut les ressources supprimées", 0 },
+	{ "stale", NULL, 0, N_("only the resources nobody has checked\n"
+	  "for 6 months (resource confirm)"), 0 },
+	{ "kind", "K", 0, N_("only this kind of resource"), 0 },
+	{ "town", "T", 0, N_("only this town"), 0 },
+	{ "search", N_("TEXT"), 0, N_("searches the text"), 0 },
+	{ "all", NULL, 0, N_("includes the deleted resources"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -107,24 +109,25 @@ cli_resource_verified(const json_t *item, char *out, size_t outlen)
 
 	if (!json_is_object(v)) {
 		local_day(cli_doc_str(item, "created"), day, sizeof(day));
-		snprintf(out, outlen, "jamais vérifié (créé le %s)", day);
+		snprintf(out, outlen, _("never checked (created on %s)"), day);
 		return;
 	}
 	local_day(cli_doc_str(v, "date"), day, sizeof(day));
 	name = cli_out_clean_cut(by_name, 60);
 	cli_out_short_id(cli_doc_str(v, "by"), sid);
 	if (name != NULL && name[0] != '\0')
-		snprintf(out, outlen, "vérifié le %s par %s", day, name);
+		snprintf(out, outlen, _("checked on %s by %s"), day, name);
 	else
-		snprintf(out, outlen, "vérifié le %s par le site %s", day, sid);
+		snprintf(out, outlen, _("checked on %s by the site %s"), day,
+		    sid);
 	free(name);
 }
 
 static void
 print_resources(const json_t *items, const struct cli_kv *params)
 {
-	static const char *const hdr[] = { "NOM", "TYPE", "VILLE",
-	    "TÉLÉPHONE", "VÉRIFICATION", "ID" };
+	static const char *const hdr[] = { N_("NAME"), "TYPE", N_("TOWN"),
+	    N_("PHONE"), N_("CHECKED"), "ID" };
 	struct cli_table t;
 	const json_t *item, *fields;
 	const char *kind, *fr, *id, *phone;
@@ -134,7 +137,7 @@ print_resources(const json_t *items, const struct cli_kv *params)
 
 	(void)params;
 	if (json_array_size(items) == 0) {
-		puts("Aucune ressource.");
+		puts(_("No resource."));
 		return;
 	}
 	if (cli_table_init(&t, 6, hdr) < 0)
@@ -151,9 +154,9 @@ print_resources(const json_t *items, const struct cli_kv *params)
 		cli_resource_verified(item, said, sizeof(said));
 		if (name != NULL && asprintf(&marked, "%s%s%s", name,
 		    json_is_true(json_object_get(item, "deleted")) ?
-		    " (supprimée)" : "",
+		    P_("resource", " (deleted)") : "",
 		    json_array_size(json_object_get(item, "conflicts")) > 0 ?
-		    " [conflit]" : "") < 0)
+		    _(" [conflict]") : "") < 0)
 			marked = NULL;
 		const char *row[] = { marked != NULL ? marked : "?",
 		    fr != NULL ? fr : kind != NULL ? kind : "-",
@@ -188,15 +191,15 @@ cli_cmd_resource_confirm(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	char said[200];
 	int ret;
 
-	ret = cli_opts_one(cli, cmd, argc, argv, "il manque la ressource "
-	    "(RESOURCE)", &params, "item");
+	ret = cli_opts_one(cli, cmd, argc, argv, _("the resource is missing "
+	    "(RESOURCE)"), &params, "item");
 	if (cli_opts_stop(ret, &ret))
 		goto out;
 	ret = cli_doc(cli, "resource.confirm", &params, &root);
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	cli_resource_verified(root, said, sizeof(said));
-	cli_out_done("Ressource vérifiée", root, "id");
+	cli_out_done(_("Resource checked"), root, "id");
 	printf("%s\n", said);
 out:
 	json_decref(root);

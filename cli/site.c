@@ -19,12 +19,12 @@
 
 /* The fields of a site's profile item, for show and conflicts show. */
 static const struct cli_item_field site_fields[] = {
-	{ "name", "Nom", NULL, NULL, NULL, 0 },
-	{ "town", "Ville", NULL, NULL, NULL, 0 },
-	{ "department", "Département", NULL, NULL, NULL, 0 },
-	{ "endpoints", "Adresses réseau", NULL, NULL, NULL, 0 },
-	{ "languages", "Langues", NULL, NULL, NULL, 0 },
-	{ "hours", "Horaires", NULL, NULL, NULL, 0 },
+	{ "name", N_("Name"), NULL, NULL, NULL, 0 },
+	{ "town", N_("Town"), NULL, NULL, NULL, 0 },
+	{ "department", N_("Department"), NULL, NULL, NULL, 0 },
+	{ "endpoints", N_("Network addresses"), NULL, NULL, NULL, 0 },
+	{ "languages", N_("Languages"), NULL, NULL, NULL, 0 },
+	{ "hours", N_("Opening hours"), NULL, NULL, NULL, 0 },
 	{ "description", "Description", NULL, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
@@ -34,10 +34,10 @@ const struct cli_item_kind cli_site_kind = {
 };
 
 static const struct cli_word trusts[] = {
-	{ "self", "ce site" },
-	{ "trusted", "de confiance" },
-	{ "blocked", "bloqué" },
-	{ "pending", "en attente" },
+	{ "self", N_("this site") },
+	{ "trusted", N_("trusted") },
+	{ "blocked", N_("blocked") },
+	{ "pending", N_("waiting") },
 	{ NULL, NULL },
 };
 
@@ -60,17 +60,19 @@ trust_fr(const json_t *s)
 	const json_t *eq = json_object_get(s, "equivocations");
 
 	if (json_is_object(rv))
-		return "RÉVOQUÉ";
+		return _("REVOKED");
+	if (json_is_string(json_object_get(s, "replaced_by")))
+		return _("key replaced");
 	if (json_is_integer(eq) && json_integer_value(eq) > 0)
-		return "ÉQUIVOQUE !";
+		return _("EQUIVOCAL!");
 	return cli_word_fr(trusts, cli_doc_str(s, "trust"));
 }
 
 static int
 print_sites(const json_t *sites)
 {
-	static const char *const hdr[] = { "NOM", "VILLE", "CONFIANCE",
-	    "ÉLÉMENTS", "INTRODUIT PAR", "SITE" };
+	static const char *const hdr[] = { N_("NAME"), N_("TOWN"), N_("TRUST"),
+	    N_("ITEMS"), N_("INTRODUCED BY"), "SITE" };
 	struct cli_table t;
 	const json_t *s;
 	char sid[GS_SITEID_SHORT], intro[GS_SITEID_SHORT], n[32];
@@ -118,7 +120,7 @@ cli_cmd_site_trust(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_site_one(cli, cmd, argc, argv, "site.trust",
-	    "Site de confiance");
+	    N_("Site trusted"));
 }
 
 int
@@ -126,7 +128,7 @@ cli_cmd_site_block(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
 	return cli_site_one(cli, cmd, argc, argv, "site.block",
-	    "Site bloqué");
+	    N_("Site blocked"));
 }
 
 static int
@@ -137,12 +139,58 @@ is_gossip(const json_t *p)
 	return src != NULL && strcmp(src, "gossip") == 0;
 }
 
+/* Whether the daemon knows the site and what to run to accept it. */
+static int
+has_command(const json_t *p)
+{
+	return cli_doc_str(p, "command") != NULL;
+}
+
+/*
+ * A knocking site that said who it is: its name and town as it announced
+ * them, its six words to compare on the phone, and the exact command.
+ */
+static void
+print_known(const json_t *p)
+{
+	char *name = cli_out_clean_cut(cli_doc_str(p, "name"), 40);
+	char *town = cli_out_clean_cut(cli_doc_str(p, "town"), 30);
+	char *words = cli_out_clean(cli_doc_str(p, "words"));
+	char *cmd = cli_out_clean(cli_doc_str(p, "command"));
+	char *sid = cli_out_clean(cli_doc_str(p, "site_id"));
+	char intro[GS_SITEID_SHORT], when[64];
+
+	cli_out_time_or_never(json_object_get(p, "first_attempt"), when,
+	    sizeof(when));
+	printf(_("\n\"%s\"%s%s%s\n"), name != NULL && name[0] ? name :
+	    _("unnamed"), town != NULL && town[0] ? " (" : "",
+	    town != NULL && town[0] ? town : "",
+	    town != NULL && town[0] ? ")" : "");
+	printf(_("  site: %s\n"), sid != NULL ? sid : "?");
+	printf(_("  words: %s\n"), words != NULL ? words : "?");
+	if (is_gossip(p)) {
+		introducer(p, intro);
+		printf(_("  known through: %s, since %s\n"), intro, when);
+	} else {
+		/* TRANSLATORS: from ADDRESS, N times since DATE */
+		printf(_("  connected from %s, %lld times since %s\n"),
+		    cli_doc_str(p, "address") ? cli_doc_str(p, "address") : "?",
+		    cli_doc_int(p, "attempts", 0), when);
+	}
+	printf(_("  to accept it: %s\n"), cmd != NULL ? cmd : "?");
+	free(name);
+	free(town);
+	free(words);
+	free(cmd);
+	free(sid);
+}
+
 /* Sites heard of from peers: the full site ID, to copy into site trust. */
 static int
 table_gossip(const json_t *pending, struct cli_table *t)
 {
-	static const char *const hdr[] = { "NOM", "VILLE", "INTRODUIT PAR",
-	    "VU LE", "SITE" };
+	static const char *const hdr[] = { N_("NAME"), N_("TOWN"),
+	    N_("INTRODUCED BY"), N_("SEEN ON"), "SITE" };
 	const json_t *p;
 	char intro[GS_SITEID_SHORT], when[64];
 	char *name, *town;
@@ -152,7 +200,7 @@ table_gossip(const json_t *pending, struct cli_table *t)
 	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
-		if (!is_gossip(p))
+		if (!is_gossip(p) || has_command(p))
 			continue;
 		name = cli_out_clean_cut(cli_doc_str(p, "name"), 30);
 		town = cli_out_clean_cut(cli_doc_str(p, "town"), 25);
@@ -177,8 +225,8 @@ table_gossip(const json_t *pending, struct cli_table *t)
 static int
 table_conn(const json_t *pending, struct cli_table *t)
 {
-	static const char *const hdr[] = { "CLÉ DE TRANSPORT", "ADRESSE",
-	    "TENTATIVES", "PREMIÈRE", "DERNIÈRE" };
+	static const char *const hdr[] = { N_("TRANSPORT KEY"), N_("ADDRESS"),
+	    N_("ATTEMPTS"), N_("FIRST"), N_("LAST") };
 	const json_t *p;
 	char key[32], first[64], last[64], count[32];
 	char *clean;
@@ -187,7 +235,7 @@ table_conn(const json_t *pending, struct cli_table *t)
 	if (cli_table_init(t, 5, hdr) < 0)
 		return -1;
 	json_array_foreach(pending, i, p) {
-		if (is_gossip(p))
+		if (is_gossip(p) || has_command(p))
 			continue;
 		/* 16 hex are enough to tell keys apart; --json has all 64. */
 		clean = cli_out_clean(cli_doc_str(p, "transport_key"));
@@ -216,35 +264,44 @@ static int
 print_pending(const json_t *pending)
 {
 	struct cli_table g = { 0 }, c = { 0 };
+	const json_t *p;
+	size_t i, known = 0;
 	int ret = CLI_EXIT_REFUSED;
 
 	if (json_array_size(pending) == 0) {
-		puts("Aucun site en attente.");
+		puts(_("No site waiting."));
 		return CLI_EXIT_OK;
 	}
 	if (table_gossip(pending, &g) < 0 || table_conn(pending, &c) < 0) {
 		cli_nomem();
 		goto out;
 	}
+	json_array_foreach(pending, i, p) {
+		if (!has_command(p))
+			continue;
+		if (known++ == 0)
+			printf(_("Sites waiting for your decision:\n"));
+		print_known(p);
+	}
+	if (known > 0 && (g.nrows > 1 || c.nrows > 1))
+		fputc('\n', stdout);
 	if (g.nrows > 1) {
-		puts("Sites connus par d'autres sites, pas encore acceptés :");
+		puts(_("Sites known through other sites, not accepted yet:"));
 		cli_table_print(&g);
 	}
 	if (c.nrows > 1) {
 		if (g.nrows > 1)
 			fputc('\n', stdout);
-		puts("Connexions refusées (sites inconnus) :");
+		puts(_("Connections refused (unknown sites):"));
 		cli_table_print(&c);
 	}
-	puts("\nAvant d'accepter un site, vérifiez son identité avec son "
-	    "responsable :\n"
-	    "il lance « gemsync id --json » chez lui et vous lit son site_id "
-	    "et sa\n"
-	    "transport_key (comparez avec « gemsync --json site pending »). "
-	    "Puis :\n"
-	    "  gemsync site trust SITE-ID\n"
-	    "  gemsync peer add SITE-ID tcp://HÔTE:PORT\n"
-	    "Pour refuser : gemsync site block SITE-ID");
+	puts(_("\n"
+	    "Before accepting a site, check its identity with the person in "
+	    "charge:\n"
+	    "they run « gemsync id --words » on their side and read you its "
+	    "six words;\n"
+	    "they must be those shown here. To refuse: gemsync site block "
+	    "SITE-ID"));
 	ret = CLI_EXIT_OK;
 out:
 	cli_table_free(&g);
@@ -270,7 +327,7 @@ cli_cmd_site_status(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_one(cli, cmd, argc, argv,
-	    "il manque l'identifiant du site (SITE-ID)", &params, "site");
+	    _("the site ID is missing (SITE-ID)"), &params, "site");
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_doc(cli, "site.status", &params, &root);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * status.c: `gemsync status` (also plain `gemsync`): the daemon's status
- * object (docs/control.md) as a short French block, or as sent with
+ * object (docs/control.md) as a short block (French by default,
+ * docs/internals/i18n.md), or as sent with
  * --json. Missing members are skipped, so an older or newer daemon still
  * gives a readable answer.
  */
@@ -55,16 +56,16 @@ uptime(const json_t *st)
 	if (s < 0)
 		return;
 	if (s >= 86400)
-		snprintf(buf, sizeof(buf), "%lld j %lld h %lld min", s / 86400,
+		snprintf(buf, sizeof(buf), _("%lld d %lld h %lld min"), s / 86400,
 		    s % 86400 / 3600, s % 3600 / 60);
 	else if (s >= 3600)
-		snprintf(buf, sizeof(buf), "%lld h %lld min", s / 3600,
+		snprintf(buf, sizeof(buf), _("%lld h %lld min"), s / 3600,
 		    s % 3600 / 60);
 	else if (s >= 60)
-		snprintf(buf, sizeof(buf), "%lld min %lld s", s / 60, s % 60);
+		snprintf(buf, sizeof(buf), _("%lld min %lld s"), s / 60, s % 60);
 	else
-		snprintf(buf, sizeof(buf), "%lld s", s);
-	line("En marche depuis", buf);
+		snprintf(buf, sizeof(buf), _("%lld s"), s);
+	line(_("Running for"), buf);
 }
 
 /* The first 8 hex digits of an item ID (anything else is dropped). */
@@ -81,14 +82,35 @@ short_item(const char *id, char out[9])
 	out[n] = '\0';
 }
 
+/* What the count of an events_block counts. */
+enum seats_unit { UNIT_TOO_MANY, UNIT_WAITING, UNIT_HELD };
+
+static const char *
+unit_text(enum seats_unit u, long long n)
+{
+	unsigned long c = n > 0 ? (unsigned long)n : 0;
+
+	switch (u) {
+	case UNIT_TOO_MANY:
+		return ngettext("seat too many", "seats too many", c);
+	case UNIT_WAITING:
+		return ngettext("seat waiting", "seats waiting", c);
+	case UNIT_HELD:
+	default:
+		return ngettext("seat reserved by this site",
+		    "seats reserved by this site", c);
+	}
+}
+
 /*
- * Prints "title :" then one line per event of arr: title, short ID and
+ * Prints "title:" then one line per event of arr: title, short ID and
  * the count member key with its unit. Nothing when arr is empty.
  */
 static void
 events_block(const char *title, const json_t *arr, const char *key,
-    const char *unit)
+    enum seats_unit unit)
 {
+	long long n;
 	const json_t *e;
 	char shortid[9];
 	char *t, *d;
@@ -96,15 +118,15 @@ events_block(const char *title, const json_t *arr, const char *key,
 
 	if (json_array_size(arr) == 0)
 		return;
-	printf("\n%s :\n", title);
+	printf(_("\n%s:\n"), title);
 	json_array_foreach(arr, i, e) {
 		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
 		d = cli_out_clean_cut(cli_doc_str(e, "date"), 10);
 		short_item(cli_doc_str(e, "id"), shortid);
-		printf("  « %s » (%s)%s%s : %lld %s\n", t != NULL ? t : "?",
-		    shortid, d != NULL && d[0] != '\0' ? " le " : "",
-		    d != NULL ? d : "", num(e, key) < 0 ? 0 : num(e, key),
-		    unit);
+		n = num(e, key) < 0 ? 0 : num(e, key);
+		printf(_("  \"%s\" (%s)%s%s: %lld %s\n"), t != NULL ? t : "?",
+		    shortid, d != NULL && d[0] != '\0' ? _(" on ") : "",
+		    d != NULL ? d : "", n, unit_text(unit, n));
 		free(t);
 		free(d);
 	}
@@ -117,13 +139,13 @@ requests_block(const json_t *arr)
 	const json_t *e;
 	const char *state;
 	char shortid[9];
-	char *t, *d, *id;
+	char *t, *d, *id, ord[32];
 	long long n, pos;
 	size_t i;
 
 	if (json_array_size(arr) == 0)
 		return;
-	printf("\nVos demandes de places :\n");
+	printf(_("\nYour seat requests:\n"));
 	json_array_foreach(arr, i, e) {
 		t = cli_out_clean_cut(cli_doc_str(e, "title"), 60);
 		d = cli_out_clean_cut(cli_doc_str(e, "date"), 10);
@@ -132,16 +154,23 @@ requests_block(const json_t *arr)
 		state = cli_doc_str(e, "state");
 		n = num(e, "seats") < 0 ? 0 : num(e, "seats");
 		pos = num(e, "position");
-		printf("  « %s » (%s)%s%s : ", t != NULL ? t : "?", shortid,
-		    d != NULL && d[0] != '\0' ? " le " : "", d != NULL ? d : "");
+		printf(_("  \"%s\" (%s)%s%s: "), t != NULL ? t : "?", shortid,
+		    d != NULL && d[0] != '\0' ? _(" on ") : "",
+		    d != NULL ? d : "");
 		if (state != NULL && strcmp(state, "available") == 0)
-			printf("place disponible : confirmez avec gemsync event "
-			    "reserve %s%s%s --seats %lld\n", id != NULL ? id :
+			printf(_("seat available: confirm with gemsync event "
+			    "reserve %s%s%s --seats %lld\n"), id != NULL ? id :
 			    shortid, d != NULL && d[0] != '\0' ? " --date " : "",
 			    d != NULL ? d : "", n);
-		else
-			printf("%lld place%s en attente (%lld%s)\n", n,
-			    n > 1 ? "s" : "", pos, pos == 1 ? "re" : "e");
+		else {
+			/* TRANSLATORS: a place in a waiting list (French:
+			 * 1re, 2e) */
+			snprintf(ord, sizeof(ord), ngettext("#%lld", "#%lld",
+			    (unsigned long)pos), pos);
+			printf(ngettext("%lld seat waiting (%s)\n",
+			    "%lld seats waiting (%s)\n",
+			    (unsigned long)n), n, ord);
+		}
 		free(t);
 		free(d);
 		free(id);
@@ -165,12 +194,14 @@ headline(const json_t *st)
 	printf("%s\n", h);
 	free(h);
 	if (json_array_size(probs) > 0)
-		printf("\nÀ faire :\n");
+		printf(_("\nTo do:\n"));
 	json_array_foreach(probs, i, p) {
 		m = cli_out_clean(cli_doc_str(p, "message"));
 		t = cli_out_clean(cli_doc_str(p, "todo"));
-		printf("- %s%s%s.\n", m != NULL ? m : "?",
-		    t != NULL ? " : " : "", t != NULL ? t : "");
+		if (t != NULL)
+			printf(_("- %s: %s.\n"), m != NULL ? m : "?", t);
+		else
+			printf("- %s.\n", m != NULL ? m : "?");
 		free(m);
 		free(t);
 	}
@@ -189,67 +220,67 @@ print_status(const json_t *st)
 	if (name != NULL || sid != NULL) {
 		cli_out_short_id(sid != NULL ? sid : "?", shortid);
 		snprintf(buf, sizeof(buf), "%.120s (%s)",
-		    name != NULL && name[0] ? name : "sans nom", shortid);
-		line("Site", buf);
+		    name != NULL && name[0] ? name : _("unnamed"), shortid);
+		line(P_("status", "Site"), buf);
 	}
 	if (sid != NULL)
-		line("Identifiant", sid);
+		line(P_("status", "ID"), sid);
 	if (cli_doc_str(st, "version") != NULL)
-		line("Version", cli_doc_str(st, "version"));
+		line(P_("status", "Version"), cli_doc_str(st, "version"));
 	if (cli_doc_str(st, "data_dir") != NULL)
-		line("Données", cli_doc_str(st, "data_dir"));
+		line(P_("status", "Data"), cli_doc_str(st, "data_dir"));
 	if (cli_doc_str(st, "listen") != NULL)
-		line("Écoute", cli_doc_str(st, "listen"));
+		line(P_("status", "Listening"), cli_doc_str(st, "listen"));
 	uptime(st);
 	if (json_is_object(items)) {
-		snprintf(buf, sizeof(buf), "%lld événement(s), %lld "
-		    "ressource(s), %lld site(s), %lld réservation(s)",
+		snprintf(buf, sizeof(buf), _("%lld event(s), %lld "
+		    "resource(s), %lld site(s), %lld reservation(s)"),
 		    num(items, "event") < 0 ? 0 : num(items, "event"),
 		    num(items, "resource") < 0 ? 0 : num(items, "resource"),
 		    num(items, "site") < 0 ? 0 : num(items, "site"),
 		    num(items, "reservation") < 0 ? 0 :
 		    num(items, "reservation"));
-		line("Éléments", buf);
+		line(P_("status", "Items"), buf);
 	}
-	line_num("Modifications", st, "changes");
-	line_num("Conflits", st, "conflicts");
-	line_num("Équivocations", st, "equivocations");
-	line_num("Corrompues", st, "corrupt");
+	line_num(P_("status", "Changes"), st, "changes");
+	line_num(P_("status", "Conflicts"), st, "conflicts");
+	line_num(P_("status", "Equivocations"), st, "equivocations");
+	line_num(P_("status", "Corrupt"), st, "corrupt");
 	if (num(st, "peers") >= 0) {
-		snprintf(buf, sizeof(buf), "%lld connecté(s) sur %lld",
+		snprintf(buf, sizeof(buf), _("%lld connected out of %lld"),
 		    num(st, "peers_connected") < 0 ? 0 :
 		    num(st, "peers_connected"), num(st, "peers"));
-		line("Sites voisins", buf);
+		line(P_("status", "Neighbour sites"), buf);
 	}
 	if (cli_doc_str(st, "sync") != NULL)
-		line("Synchro", cli_doc_str(st, "sync"));
-	line_num("Sites en attente", st, "pending_sites");
-	line_num("Tours de synchro", st, "rounds");
-	line_num("Refusées", st, "refused");
+		line(P_("status", "Sync"), cli_doc_str(st, "sync"));
+	line_num(P_("status", "Pending sites"), st, "pending_sites");
+	line_num(P_("status", "Sync rounds"), st, "rounds");
+	line_num(P_("status", "Refused"), st, "refused");
 	if (num(st, "bytes_sent") >= 0 || num(st, "bytes_received") >= 0) {
-		snprintf(buf, sizeof(buf), "%lld envoyés, %lld reçus",
+		snprintf(buf, sizeof(buf), _("%lld sent, %lld received"),
 		    num(st, "bytes_sent") < 0 ? 0 : num(st, "bytes_sent"),
 		    num(st, "bytes_received") < 0 ? 0 :
 		    num(st, "bytes_received"));
-		line("Octets", buf);
+		line(P_("status", "Bytes"), buf);
 	}
-	events_block("Événements surréservés", json_object_get(st,
-	    "overbooked"), "by", "place(s) de trop");
-	events_block("Listes d'attente de vos événements",
+	events_block(_("Overbooked events"), json_object_get(st,
+	    "overbooked"), "by", UNIT_TOO_MANY);
+	events_block(_("Waiting lists of your events"),
 	    json_object_get(st, "waiting_lists"),
-	    "waiting", "place(s) en attente");
+	    "waiting", UNIT_WAITING);
 	requests_block(json_object_get(st, "my_requests"));
-	events_block("Annulés alors que vous avez des places",
+	events_block(_("Cancelled while you hold seats"),
 	    json_object_get(st, "cancelled_with_seats"), "seats",
-	    "place(s) réservée(s) par ce site");
+	    UNIT_HELD);
 	if (json_object_get(st, "problems") != NULL)
 		return;   /* said above, with what to do */
 	if (num(st, "conflicts") > 0)
-		puts("\nDes éléments sont en conflit : voyez-les avec "
-		    "gemsync conflicts list.");
+		puts(_("\nSome items are in conflict: see them with "
+		    "gemsync conflicts list."));
 	if (num(st, "pending_sites") > 0)
-		puts("\nDes sites attendent votre décision : gemsync site "
-		    "pending.");
+		puts(_("\nSites are waiting for your decision: gemsync site "
+		    "pending."));
 }
 
 int

@@ -19,10 +19,10 @@
 enum { OPT_PEER, OPT_END_CATCHUP };
 
 static const struct cli_opt sync_opts[] = {
-	{ "peer", "SITE-ID", OPT_PEER, "seulement avec ce pair", 0 },
-	{ "force-end-catchup", NULL, OPT_END_CATCHUP, "termine le rattrapage "
-	  "d'un site restauré\nsans attendre ses sites voisins (risqué : "
-	  "voir\nl'aide de gemsync restore)", 0 },
+	{ "peer", "SITE-ID", OPT_PEER, N_("only with this neighbour site"), 0 },
+	{ "force-end-catchup", NULL, OPT_END_CATCHUP, N_("ends the catch-up "
+	  "of a restored site\nwithout waiting for its neighbour sites "
+	  "(risky: see\nthe help of gemsync restore)"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -55,12 +55,12 @@ end_catchup(struct cli_ctx *cli)
 	if (ret != CLI_EXIT_OK || root == NULL)
 		goto out;
 	if (json_is_true(json_object_get(root, "was_catching_up")))
-		puts("Rattrapage terminé à la main : le site accepte de "
-		    "nouveau les écritures. Si un site voisin détient des "
-		    "changements de ce site plus récents que la sauvegarde, "
-		    "ils seront signalés comme équivocation.");
+		puts(_("Catch-up ended by hand: the site accepts writes "
+		    "again. If a neighbour site holds changes of this site "
+		    "newer than the backup, they will be reported as "
+		    "equivocation."));
 	else
-		puts("Ce site n'était pas en rattrapage : rien à faire.");
+		puts(_("This site was not catching up: nothing to do."));
 out:
 	json_decref(root);
 	return ret;
@@ -85,8 +85,8 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 		goto out;
 	peer = a.peer;
 	if (a.end_catchup) {
-		ret = a.peer != NULL ? cli_usage(cmd, "--force-end-catchup ne "
-		    "va pas avec --peer") : end_catchup(cli);
+		ret = a.peer != NULL ? cli_usage(cmd, _("--force-end-catchup does "
+		    "not go with --peer")) : end_catchup(cli);
 		goto out;
 	}
 	if (peer != NULL && cli_kv_add(&params, "site", peer) < 0) {
@@ -103,11 +103,14 @@ cli_cmd_sync(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	}
 	n = (long long)json_integer_value(v);
 	if (n == 0)
-		puts("Aucun pair connecté : aucune synchronisation lancée. "
-		    "Voyez gemsync peer list.");
+		puts(_("No neighbour site connected: no sync started. See "
+		    "gemsync peer list."));
 	else
-		printf("Synchronisation lancée avec %lld pair%s (gemsync peer "
-		    "list pour suivre).\n", n, n > 1 ? "s" : "");
+		printf(ngettext("Sync started with %lld neighbour site "
+		    "(gemsync peer list to follow it).\n",
+		    "Sync started with %lld neighbour sites "
+		    "(gemsync peer list to follow it).\n", (unsigned long)n),
+		    n);
 out:
 	json_decref(root);
 	cli_kv_clear(&params);

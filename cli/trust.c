@@ -2,7 +2,8 @@
 /*
  * trust.c: `gemsync site revoke` and `gemsync key revoke`, the signed
  * revocations that travel to every site (site.revoke and key.revoke in
- * docs/control.md; how they act in docs/internals/trust.md).
+ * docs/control.md; how they act in docs/internals/trust.md), and
+ * `gemsync key rotate` (key.rotate), the signed link to a new site key.
  */
 #include "gemsync.h"
 
@@ -13,16 +14,16 @@
 enum { OPT_REASON, OPT_YES };
 
 static const struct cli_opt revoke_opts[] = {
-	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	{ "reason", N_("TEXT"), OPT_REASON, N_("why (shown to the other sites)"),
 	  0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct cli_opt key_opts[] = {
-	{ "reason", "TEXTE", OPT_REASON, "pourquoi (montré aux autres sites)",
+	{ "reason", N_("TEXT"), OPT_REASON, N_("why (shown to the other sites)"),
 	  0 },
-	{ "yes", NULL, OPT_YES, "confirme : la clé de ce site ne pourra plus "
-	  "rien écrire", 0 },
+	{ "yes", NULL, OPT_YES, N_("confirms: this site's key will no longer "
+	  "be able to write anything"), 0 },
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
@@ -58,10 +59,11 @@ send_revoke(struct cli_ctx *cli, const char *command, struct cli_kv *params,
 	ret = cli_doc(cli, command, params, &root);
 	if (ret == CLI_EXIT_OK && root != NULL) {
 		site = cli_out_clean(cli_doc_str(root, "site_id"));
-		printf("%s : %s\n", done, site != NULL ? site : "?");
-		printf("Ses modifications jusqu'au n° %lld restent, marquées ; "
-		    "les suivantes seront refusées par les sites voisins dès "
-		    "qu'ils recevront la révocation.\n", (long long)
+		/* TRANSLATORS: "Site revoked: SITE-ID" */
+		printf(_("%s: %s\n"), done, site != NULL ? site : "?");
+		printf(_("Its changes up to no. %lld stay, marked; "
+		    "the next ones will be refused by the neighbour sites as "
+		    "soon as they receive the revocation.\n"), (long long)
 		    json_integer_value(json_object_get(root, "last_seq")));
 	}
 	free(site);
@@ -79,14 +81,14 @@ cli_cmd_site_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	int ret = CLI_EXIT_USAGE, rc;
 
 	rc = cli_opts_args(cli, cmd, revoke_opts, on_opt, &a, argc, argv, pos,
-	    1, "il manque l'identifiant du site (SITE-ID)");
+	    1, _("the site ID is missing (SITE-ID)"));
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (cli_kv_add(&params, "site", pos[0]) < 0) {
 		ret = cli_nomem();
 		goto out;
 	}
-	ret = send_revoke(cli, "site.revoke", &params, &a, "Site révoqué");
+	ret = send_revoke(cli, "site.revoke", &params, &a, _("Site revoked"));
 out:
 	cli_kv_clear(&params);
 	return ret;
@@ -106,12 +108,50 @@ cli_cmd_key_revoke(struct cli_ctx *cli, const struct cli_cmd *cmd,
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	if (!a.yes) {
-		ret = cli_usage(cmd, "la révocation est définitive : ce site ne "
-		    "pourra plus rien écrire. Ajoutez --yes pour confirmer");
+		ret = cli_usage(cmd, _("the revocation is final: this site will "
+		    "no longer be able to write anything. Add --yes to confirm"));
 		goto out;
 	}
 	ret = send_revoke(cli, "key.revoke", &params, &a,
-	    "Clé de ce site révoquée");
+	    _("This site's key revoked"));
+out:
+	cli_kv_clear(&params);
+	return ret;
+}
+
+static const struct cli_opt rotate_opts[] = {
+	{ NULL, NULL, 0, NULL, 0 },
+};
+
+int
+cli_cmd_key_rotate(struct cli_ctx *cli, const struct cli_cmd *cmd,
+    int argc, char **argv)
+{
+	struct revoke_ctx a = { NULL, 0 };
+	struct cli_kv params = { 0 };
+	json_t *root = NULL;
+	char *pos[1], *site = NULL;
+	int ret = CLI_EXIT_USAGE, rc;
+
+	rc = cli_opts_args(cli, cmd, rotate_opts, on_opt, &a, argc, argv, pos,
+	    0, "");
+	if (cli_opts_stop(rc, &ret))
+		goto out;
+	ret = cli_doc(cli, "key.rotate", &params, &root);
+	if (ret == CLI_EXIT_OK && root != NULL) {
+		site = cli_out_clean(cli_doc_str(root, "site_id"));
+		printf(_("New key of this site: %s\n"), site != NULL ? site :
+		    "?");
+		printf(_("The old key named it (change no. %lld); "
+		    "the neighbour sites move to the new one by themselves, "
+		    "with the same name and the same trust. gemsyncd restarts "
+		    "by itself with it as soon as they have the link (20 "
+		    "seconds at most): then check with \"gemsync status\".\n"),
+		    (long long)json_integer_value(json_object_get(root,
+		    "last_seq")));
+	}
+	free(site);
+	json_decref(root);
 out:
 	cli_kv_clear(&params);
 	return ret;

@@ -24,11 +24,15 @@
 #include "control_int.h"
 #include "crypto.h"
 #include "err.h"
+#include "fold.h"
+#include "gossip.h"
 #include "log.h"
 #include "pbuf.h"
 #include "replica.h"
 #include "siteid.h"
+#include "store.h"
 #include "transport.h"
+#include "trust.h"
 #include "view.h"
 
 #define MAX_REQUEST (1u << 20)
@@ -91,9 +95,30 @@ static const struct {
 	{ GS_EREADONLY, GS__STATUS__REFUSED, NULL, "le dossier de données est "
 	    "en lecture seule : rien n'a été enregistré" },
 	{ GS_ENOMEM, GS__STATUS__REFUSED, NULL, "mémoire insuffisante" },
+	{ GS_EINVTRUNC, GS__STATUS__INVALID, "token", "invitation incomplète : "
+	    "la fin manque (coupée au copier-coller ?) ; recopiez la ligne "
+	    "entière" },
+	{ GS_EINVTYPO, GS__STATUS__INVALID, "token", "invitation mal "
+	    "recopiée : un caractère est faux ; recopiez-la à nouveau, de "
+	    "préférence par copier-coller" },
+	{ GS_EINVUNKNOWN, GS__STATUS__REFUSED, "token", "invitation inconnue "
+	    "ou modifiée : l'autre site ne la reconnaît pas ; demandez-lui "
+	    "une nouvelle invitation (gemsync invite)" },
+	{ GS_EINVEXPIRED, GS__STATUS__REFUSED, "token", "cette invitation a "
+	    "expiré : demandez une nouvelle invitation à l'autre site "
+	    "(gemsync invite)" },
+	{ GS_EINVUSED, GS__STATUS__REFUSED, "token", "cette invitation a déjà "
+	    "servi : demandez une nouvelle invitation à l'autre site "
+	    "(gemsync invite)" },
+	{ GS_EINVREVOKED, GS__STATUS__REFUSED, "token", "cette invitation a "
+	    "été annulée par l'autre site : demandez-lui une nouvelle "
+	    "invitation (gemsync invite)" },
 	{ GS_EREVOKED, GS__STATUS__REFUSED, NULL, "la clé de ce site a été "
 	    "révoquée : il ne peut plus rien écrire. Créez un nouveau site "
 	    "(gemsync init) et faites-le accepter par les sites voisins" },
+	{ GS_EROTATED, GS__STATUS__REFUSED, NULL, "la clé de ce site vient "
+	    "d'être remplacée : gemsyncd redémarre avec la nouvelle clé. "
+	    "Réessayez dans une minute (gemsync status)" },
 	{ GS_EBUDGET, GS__STATUS__REFUSED, "item", "ce site a écrit toutes "
 	    "les modifications permises sur cet élément : demandez les "
 	    "suivantes à son site propriétaire, ou créez un nouvel élément" },
@@ -126,15 +151,156 @@ ctl_fail_err(struct ctl_reply *r, int err, const struct gs_verr *v)
 	ctl_fail(r, GS__STATUS__REFUSED, NULL, "échec : %s", gs_strerror(err));
 }
 
-int
-ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
+/* A typed ID character as siteid.c reads it: upper case, 0 1 8 as O I B. */
+static char
+look_alike(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	return c == '0' ? 'O' : c == '1' ? 'I' : c == '8' ? 'B' : c;
+}
+
+/* Candidates of a short ID or name, gathered over every known site. */
+struct resolve {
+	struct gs_daemon *d;
+	char key[64];                   /* typed text, dashes and spaces out */
+	const char *typed;              /* as typed, for names */
+	uint8_t found[8][32];           /* the first matches */
+	size_t n;                       /* matches, distinct */
+};
+
+static void
+resolve_offer(struct resolve *rs, const uint8_t pk[32], const char *label)
+{
+	char sid[GS_SITEID_SIZE], flat[GS_SITEID_SIZE];
+	size_t k = 0, klen = strlen(rs->key);
+	const char *name;
+	bool hit = false;
+
+	gs_siteid_encode(pk, sid);
+	for (const char *c = sid; *c != '\0'; c++)
+		if (*c != '-')
+			flat[k++] = *c;
+	flat[k] = '\0';
+	if (klen >= GS_SITEID_SHORT - 1 && strncmp(flat, rs->key, klen) == 0)
+		hit = true;
+	name = rs->d->replica != NULL ? gs_view_site_name(rs->d->replica, pk) :
+	    "";
+	if (name[0] != '\0' && gs_fold_equal(name, rs->typed))
+		hit = true;
+	if (label != NULL && label[0] != '\0' &&
+	    gs_fold_equal(label, rs->typed))
+		hit = true;
+	if (!hit)
+		return;
+	for (size_t i = 0; i < rs->n && i < 8; i++)
+		if (memcmp(rs->found[i], pk, 32) == 0)
+			return;
+	if (rs->n < 8)
+		memcpy(rs->found[rs->n], pk, 32);
+	rs->n++;
+}
+
+static int
+on_resolve_site(const struct gs_trust_site *s, void *arg)
+{
+	resolve_offer(arg, s->pk, NULL);
+	return 0;
+}
+
+static int
+on_resolve_peer(const struct gs_peer_info *p, void *arg)
+{
+	resolve_offer(arg, p->pk, p->label);
+	return 0;
+}
+
+static int
+on_resolve_pending(const struct gs_pending_row *p, void *arg)
+{
+	struct resolve *rs = arg;
+	char name[128];
+
+	if (!p->has_site)
+		return 0;
+	snprintf(name, sizeof(name), "%s", p->name);
+	resolve_offer(rs, p->site, name);
+	return 0;
+}
+
+/*
+ * Finds the one known site (this one, peers, trusted, blocked or pending
+ * sites) whose ID starts with the short form typed (7 characters or
+ * more, as lists show), or whose name is the one typed (case and accents
+ * ignored). Fills r and returns -1 when none or several match.
+ */
+static int
+resolve_site(struct gs_daemon *d, const char *s, struct ctl_reply *r,
     uint8_t pk[32])
 {
-	const char *s = ctl_param(q, "site");
+	struct resolve rs;
+	char list[300], sid[GS_SITEID_SHORT];
+	size_t k = 0, used = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.d = d;
+	rs.typed = s;
+	for (const char *c = s; *c != '\0' && k < sizeof(rs.key) - 1; c++)
+		if (*c != '-' && *c != ' ')
+			rs.key[k++] = look_alike(*c);
+	if (d->replica != NULL)
+		resolve_offer(&rs, gs_replica_pk(d->replica), NULL);
+	if (d->trust != NULL)
+		gs_trust_foreach(d->trust, on_resolve_site, &rs);
+	if (d->gossip != NULL)
+		gs_gossip_peer_foreach(d->gossip, on_resolve_peer, &rs);
+	if (d->store != NULL)
+		gs_store_pending_foreach(d->store, on_resolve_pending, &rs);
+	if (rs.n == 1) {
+		memcpy(pk, rs.found[0], 32);
+		return 0;
+	}
+	if (rs.n == 0) {
+		ctl_fail(r, GS__STATUS__NOT_FOUND, "site", "aucun site connu ne "
+		    "répond à « %.60s » : donnez son identifiant (7 premiers "
+		    "caractères ou complet) ou son nom, tels que « gemsync site "
+		    "list » les affiche", s);
+		return -1;
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < rs.n && i < 8; i++) {
+		const char *name = d->replica != NULL ?
+		    gs_view_site_name(d->replica, rs.found[i]) : "";
+
+		gs_siteid_short(rs.found[i], sid);
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s%s%.40s%s", i > 0 ? ", " : "", sid,
+		    name[0] ? " (" : "", name, name[0] ? ")" : "");
+		if (used >= sizeof(list))
+			break;
+	}
+	ctl_fail(r, GS__STATUS__INVALID, "site", "« %.40s » désigne %zu "
+	    "sites : %s ; donnez l'identifiant complet (gemsync site list)",
+	    s, rs.n, list);
+	return -1;
+}
+
+int
+ctl_site_param(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, uint8_t pk[32])
+{
+	return ctl_site_value(d, ctl_param(q, "site"), r, pk);
+}
+
+int
+ctl_site_value(struct gs_daemon *d, const char *s, struct ctl_reply *r,
+    uint8_t pk[32])
+{
 	uint8_t curve[32];
+	size_t chars = 0;
 	int rc;
 
-	if (s == NULL) {
+	if (s == NULL || s[0] == '\0') {
 		ctl_fail(r, GS__STATUS__INVALID, "site", "identifiant de site "
 		    "manquant");
 		return -1;
@@ -142,26 +308,32 @@ ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
 	rc = gs_siteid_parse(s, pk);
 	if (rc == 0 && gs_pk_to_curve(pk, curve) != 0)
 		rc = GS_EINVAL;
+	for (const char *c = s; *c != '\0'; c++)
+		if (*c != '-' && *c != ' ')
+			chars++;
+	/* a full ID with a typo is told so, not looked up as a name */
 	if (rc == GS_ECHECKSUM) {
 		ctl_fail(r, GS__STATUS__INVALID, "site", "identifiant de site "
 		    "« %.70s » : un caractère est faux (somme de contrôle) ; "
 		    "relisez-le avec l'autre site", s);
 		return -1;
 	}
-	if (rc != 0) {
+	if (rc == 0)
+		return 0;
+	if (chars == 56) {
 		ctl_fail(r, GS__STATUS__INVALID, "site", "identifiant de site "
 		    "« %.70s » invalide : 56 caractères A-Z et 2-7, par "
 		    "groupes de 7 (gemsync id sur l'autre site)", s);
 		return -1;
 	}
-	return 0;
+	return resolve_site(d, s, r, pk);
 }
 
 int
 ctl_other_site_param(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r, uint8_t pk[32])
 {
-	if (ctl_site_param(q, r, pk) != 0)
+	if (ctl_site_param(d, q, r, pk) != 0)
 		return -1;
 	if (memcmp(pk, gs_replica_pk(d->replica), 32) == 0) {
 		ctl_fail(r, GS__STATUS__INVALID, "site", "c'est l'identifiant "
@@ -227,6 +399,11 @@ static const struct {
 	{ "site.block", ctl_site_block, true },
 	{ "site.status", ctl_site_status, true },
 	{ "sync", ctl_sync, true },
+	{ "invite.create", ctl_invite_create, true },
+	{ "invite.list", ctl_invite_list, true },
+	{ "invite.revoke", ctl_invite_revoke, true },
+	{ "join", ctl_join, true },
+	{ "join.status", ctl_join_status, true },
 	{ "resource.confirm", ctl_resource_confirm, false },
 	{ "item.check", ctl_item_check, false },
 	{ "site.revoke", ctl_site_revoke, true },
@@ -236,6 +413,7 @@ static const struct {
 	{ "backup.step", ctl_backup_step, false },
 	{ "backup.read", ctl_backup_read, false },
 	{ "catchup.end", ctl_catchup_end, false },
+	{ "key.rotate", ctl_key_rotate, true },
 };
 
 /* Runs the handler of q's command; -1 when there is none. */

@@ -460,8 +460,8 @@ on_export_item(struct gs_item *it, void *arg)
 
 /* The --site parameters into c->sites. 0, or -1 after failing r. */
 static int
-collect_sites(const struct ctl_request *q, struct ctl_reply *r,
-    struct export_ctx *c)
+collect_sites(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, struct export_ctx *c)
 {
 	for (size_t i = 0; i < q->pb->n_params; i++) {
 		const Gs__Param *p = q->pb->params[i];
@@ -474,12 +474,8 @@ collect_sites(const struct ctl_request *q, struct ctl_reply *r,
 			    EXPORT_SITES);
 			return -1;
 		}
-		if (gs_siteid_parse(p->value, c->sites[c->nsites]) != 0) {
-			ctl_fail(r, GS__STATUS__INVALID, "site", "identifiant "
-			    "de site « %.70s » invalide : copiez-le depuis "
-			    "« gemsync site list »", p->value);
+		if (ctl_site_value(d, p->value, r, c->sites[c->nsites]) != 0)
 			return -1;
-		}
 		c->nsites++;
 	}
 	return 0;
@@ -513,7 +509,7 @@ export_filters(struct gs_daemon *d, const struct ctl_request *q,
 	    "Europe/Paris";
 	if (ctl_enum_filter(q, r, GS_TYPE_EVENT, "kind", "type", &c->kind) != 0)
 		return -1;
-	return collect_sites(q, r, c);
+	return collect_sites(d, q, r, c);
 }
 
 void

@@ -55,10 +55,17 @@ void ctl_fail_err(struct ctl_reply *r, int err,
     const struct gs_verr *v);
 
 /*
- * Parses the "site" parameter as a site ID into pk. Returns 0, or -1 with
- * r filled (missing, wrong checksum, not a site ID).
+ * The "site" parameter into pk: a full site ID, or the short form lists
+ * show (its first 7 characters or more), or a site's name (case and
+ * accents ignored), when it names exactly one known site. Returns 0, or
+ * -1 with r filled (missing, wrong checksum, unknown, ambiguous: the
+ * message lists the candidates).
  */
-int ctl_site_param(const struct ctl_request *q, struct ctl_reply *r,
+int ctl_site_param(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r, uint8_t pk[32]);
+
+/* As ctl_site_param(), for the value s of a repeated parameter. */
+int ctl_site_value(struct gs_daemon *d, const char *s, struct ctl_reply *r,
     uint8_t pk[32]);
 
 /* As ctl_site_param(), and refuses this site's own ID. */
@@ -95,6 +102,8 @@ void ctl_site_revoke(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_key_revoke(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
+void ctl_key_rotate(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
 void ctl_site_block(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 /* control_peer.c */
@@ -105,6 +114,17 @@ void ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
 void ctl_peer_list(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 void ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+/* control_invite.c */
+void ctl_invite_create(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_invite_list(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_invite_revoke(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_join(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r);
+void ctl_join_status(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r);
 /* control_item.c */
 void ctl_item_add(struct gs_daemon *d, const struct ctl_request *q,

@@ -28,8 +28,9 @@ need_type(const struct ctl_request *q, struct ctl_reply *r, int *type)
 	const char *t = ctl_param(q, "type");
 
 	*type = t ? gs_item_type_parse(t) : GS_EINVAL;
+	/* a key link is written by key.rotate only, with its new key */
 	if (*type < 0 || *type == GS_TYPE_RESERVATION ||
-	    *type == GS_TYPE_CONFIRMATION) {
+	    *type == GS_TYPE_CONFIRMATION || *type == GS_TYPE_KEYLINK) {
 		ctl_fail(r, GS__STATUS__INVALID, "type",
 		    "type « %s » inconnu : "
 		    "event, resource ou site", t ? t : "");

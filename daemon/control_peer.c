@@ -16,6 +16,7 @@
 #include "text.h"
 #include "trust.h"
 #include "view.h"
+#include "words.h"
 
 void
 ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
@@ -71,7 +72,7 @@ ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32];
 	int rc;
 
-	if (ctl_site_param(q, r, pk) != 0)
+	if (ctl_site_param(d, q, r, pk) != 0)
 		return;
 	rc = gs_gossip_peer_remove(d->gossip, pk);
 	if (rc == GS_ENOTFOUND) {
@@ -109,14 +110,16 @@ on_peer(const struct gs_peer_info *p, void *arg)
 {
 	struct peer_list_ctx *l = arg;
 	const char *profile;
+	char words[GS_WORDS_SIZE];
 	json_t *e;
 
 	if (!p->configured)
 		return 0;
 	profile = gs_view_site_name(l->d->replica, p->pk);
+	gs_words_of(p->pk, words);
 	e = json_pack(
-	    "{s:o,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
-	    "site_id", ctl_site_id_json(p->pk),
+	    "{s:o,s:s,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:o}",
+	    "site_id", ctl_site_id_json(p->pk), "words", words,
 	    "name", p->label && p->label[0] ? p->label : profile,
 	    "profile_name", profile,
 	    "endpoint", p->endpoint ? p->endpoint : "",
@@ -157,7 +160,7 @@ ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
 	uint8_t pk[32];
 	size_t started;
 
-	if (one && ctl_site_param(q, r, pk) != 0)
+	if (one && ctl_site_param(d, q, r, pk) != 0)
 		return;
 	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
 	if (one && started == 0) {

@@ -12,6 +12,10 @@
 
 #include "config.h"
 #include "control_int.h"
+#include "identity.h"
+#include "item.h"
+#include "log.h"
+#include "textfmt.h"
 #include "crypto.h"
 #include "err.h"
 #include "gossip.h"
@@ -23,6 +27,7 @@
 #include "trust.h"
 #include "seats.h"
 #include "view.h"
+#include "words.h"
 
 void
 ctl_ping(struct gs_daemon *d, const struct ctl_request *q,
@@ -38,7 +43,7 @@ void
 ctl_id(struct gs_daemon *d, const struct ctl_request *q,
     struct ctl_reply *r)
 {
-	char sid[GS_SITEID_SHORT], hex[65];
+	char sid[GS_SITEID_SHORT], hex[65], words[GS_WORDS_SIZE];
 	uint8_t curve[32];
 	const uint8_t *pk = gs_replica_pk(d->replica);
 
@@ -47,9 +52,10 @@ ctl_id(struct gs_daemon *d, const struct ctl_request *q,
 	if (gs_pk_to_curve(pk, curve) != 0)
 		memset(curve, 0, sizeof(curve));
 	gs_hex(curve, 32, hex);
-	r->json = json_pack("{s:s,s:s,s:s}", "site_id",
+	gs_words_of(pk, words);
+	r->json = json_pack("{s:s,s:s,s:s,s:s}", "site_id",
 	    gs_identity_siteid(gs_replica_identity(d->replica)), "short", sid,
-	    "transport_key", hex);
+	    "transport_key", hex, "words", words);
 }
 
 struct seat_warn {
@@ -337,6 +343,53 @@ trust_name(int t)
 	    "blocked" : "pending";
 }
 
+/* The key that replaced pk through a key link (its newest), or null. */
+static json_t *
+replaced_json(struct gs_daemon *d, const uint8_t pk[32])
+{
+	const uint8_t *now = gs_replica_current_key(d->replica, pk);
+
+	return memcmp(now, pk, 32) != 0 ? ctl_site_id_json(now) : json_null();
+}
+
+struct is_peer {
+	const uint8_t *pk;
+	bool found;
+};
+
+static int
+on_is_peer(const struct gs_peer_info *p, void *arg)
+{
+	struct is_peer *ip = arg;
+
+	if (p->configured && memcmp(p->pk, ip->pk, 32) == 0)
+		ip->found = true;
+	return 0;
+}
+
+/*
+ * The exact command that lets a pending site in: site trust when it is
+ * a peer already or was seen through one (its changes come through our
+ * peers), peer add with the endpoint it announced when it knocked on
+ * our door and is no peer.
+ */
+static json_t *
+pending_command(struct gs_daemon *d, const uint8_t pk[32],
+    const char *knocked_from)
+{
+	struct is_peer ip = { pk, false };
+	char sid[GS_SITEID_SIZE], cmd[400];
+
+	gs_siteid_encode(pk, sid);
+	gs_gossip_peer_foreach(d->gossip, on_is_peer, &ip);
+	if (ip.found || knocked_from == NULL)
+		snprintf(cmd, sizeof(cmd), "gemsync site trust %s", sid);
+	else
+		snprintf(cmd, sizeof(cmd), "gemsync peer add %s %s", sid,
+		    knocked_from[0] != '\0' ? knocked_from : "tcp://HÔTE:PORT");
+	return json_string(cmd);
+}
+
 static json_t *
 site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
     const uint8_t *introducer, const struct gs_seqmap *owned,
@@ -346,6 +399,7 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	struct gs_item *it;
 	const struct gs_state *st = NULL;
 	const char *town = "";
+	char words[GS_WORDS_SIZE];
 	json_t *e;
 
 	gs_item_id_site(pk, id);
@@ -353,8 +407,9 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
 	    gs_fields_get(&st->fields, "town") != NULL)
 		town = gs_fields_get(&st->fields, "town");
-	e = json_pack("{s:o,s:s,s:s,s:s,s:o,s:I}",
-	    "site_id", ctl_site_id_json(pk),
+	gs_words_of(pk, words);
+	e = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:I}",
+	    "site_id", ctl_site_id_json(pk), "words", words,
 	    "name", gs_view_site_name(d->replica, pk),
 	    "town", town,
 	    "trust", trust,
@@ -365,6 +420,7 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
 		json_object_set_new(e, "revoked", revoked_json(d, pk));
 		json_object_set_new(e, "equivocations", json_integer(
 		    (json_int_t)gs_seqmap_get(equiv, pk)));
+		json_object_set_new(e, "replaced_by", replaced_json(d, pk));
 	}
 	return e;
 }
@@ -392,6 +448,8 @@ on_site_list(const struct gs_trust_site *s, void *arg)
 		json_object_set_new(e, "source", json_string("gossip"));
 		json_object_set_new(e, "first_attempt",
 		    ctl_time_or_null(s->first_seen));
+		json_object_set_new(e, "command", pending_command(l->d, s->pk,
+		    NULL));
 	}
 	json_array_append_new(l->arr, e);
 	return 0;
@@ -420,16 +478,25 @@ static int
 on_pending_row(const struct gs_pending_row *row, void *arg)
 {
 	struct site_list_ctx *l = arg;
-	char hex[65];
+	char hex[65], words[GS_WORDS_SIZE];
+	json_t *e;
 
 	gs_hex(row->curve, 32, hex);
-	json_array_append_new(l->arr, json_pack(
-	    "{s:n,s:s,s:s,s:s,s:o,s:o,s:I}",
+	e = json_pack("{s:n,s:s,s:s,s:s,s:o,s:o,s:I,s:s,s:s,s:n,s:n}",
 	    "site_id", "transport_key", hex, "source", "connection",
 	    "address", row->address,
 	    "first_attempt", ctl_time_or_null(row->first_attempt),
 	    "last_attempt", ctl_time_or_null(row->last_attempt),
-	    "attempts", (json_int_t)row->attempts));
+	    "attempts", (json_int_t)row->attempts,
+	    "name", row->name, "town", row->town, "words", "command");
+	if (e != NULL && row->has_site) {
+		gs_words_of(row->site, words);
+		json_object_set_new(e, "site_id", ctl_site_id_json(row->site));
+		json_object_set_new(e, "words", json_string(words));
+		json_object_set_new(e, "command", pending_command(l->d,
+		    row->site, row->endpoint));
+	}
+	json_array_append_new(l->arr, e);
 	return 0;
 }
 
@@ -545,4 +612,131 @@ ctl_key_revoke(struct gs_daemon *d, const struct ctl_request *q,
 
 	/* the revocation is this key's last change: nothing after counts */
 	write_revocation(d, q, r, me, gs_replica_seq(d->replica, me) + 1);
+}
+
+/* ---- key rotation (docs/internals/trust.md) ---- */
+
+/* Longest wait for the peers to hold the key link before restarting. */
+#define ROTATE_WAIT_S 20.0
+/* Rounds with every peer are started this often while waiting. */
+#define ROTATE_SYNC_S 3.0
+
+/*
+ * Once every configured peer said it holds the key link (or after
+ * ROTATE_WAIT_S: a peer offline learns it from the others), the loop
+ * stops and main() starts gemsyncd again, which finishes the rotation
+ * (gs_identity_load_current) and serves with the new key: its CURVE
+ * transport key is derived from it, and the peers pin the new one when
+ * they apply the link.
+ */
+static void
+on_rotate_wait(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gs_daemon *d = w->data;
+	double now = ev_now(loop);
+	bool held;
+
+	(void)revents;
+	held = d->gossip == NULL || gs_gossip_peers_hold(d->gossip,
+	    d->rotate_old, d->rotate_seq, d->rotate_since);
+	if (!held && now - d->rotate_since < ROTATE_WAIT_S) {
+		if (d->gossip != NULL && now - d->rotate_synced >=
+		    ROTATE_SYNC_S) {
+			d->rotate_synced = now;
+			gs_gossip_sync(d->gossip, NULL);
+		}
+		return;
+	}
+	log_info("control: key link %s by the peers: restarting with the new "
+	    "site key", held ? "held" : "not yet confirmed");
+	ev_timer_stop(loop, w);
+	d->reexec = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* The key link from this site's key to next, signed by both. */
+static int
+write_keylink(struct gs_daemon *d, const struct gs_identity *next,
+    uint64_t seq, struct gs_verr *v)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+	uint8_t msg[GS_KEYLINK_MSG_LEN], sig[64];
+	char hex[129], num[24];
+	struct gs_fields f;
+	int rc;
+
+	gs_item_keylink_msg(me, gs_identity_pk(next), msg);
+	rc = gs_sign(gs_identity_sk(next), msg, sizeof(msg), sig);
+	if (rc != 0)
+		return rc;
+	gs_hex(sig, 64, hex);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+	gs_fields_init(&f);
+	rc = gs_fields_set(&f, "site", gs_identity_siteid(next));
+	if (rc == 0)
+		rc = gs_fields_set(&f, "sig", hex);
+	if (rc == 0)
+		rc = gs_fields_set(&f, "last_seq", num);
+	if (rc == 0)
+		rc = gs_replica_write(d->replica, NULL, GS_TYPE_KEYLINK, &f,
+		    false, NULL, 0, v, NULL);
+	gs_fields_clear(&f);
+	return rc;
+}
+
+void
+ctl_key_rotate(struct gs_daemon *d, const struct ctl_request *q,
+    struct ctl_reply *r)
+{
+	const uint8_t *me = gs_replica_pk(d->replica);
+	struct gs_identity *next = NULL;
+	struct gs_verr v;
+	char *pass = NULL;
+	uint64_t seq = gs_replica_seq(d->replica, me) + 1;
+	int rc, perr = 0;
+
+	(void)q;
+	memset(&v, 0, sizeof(v));
+	if (gs_replica_revoked(d->replica, me, NULL, NULL)) {
+		ctl_fail_err(r, GS_EREVOKED, NULL);
+		return;
+	}
+	if (gs_replica_replaced(d->replica, me, NULL, NULL) || d->reexec) {
+		ctl_fail_err(r, GS_EROTATED, NULL);
+		return;
+	}
+	pass = gs_config_passphrase(d->cfg, &perr);
+	rc = perr != 0 ? perr : gs_identity_create_next(d->cfg->data_dir, pass,
+	    &next);
+	if (pass != NULL) {
+		gs_wipe(pass, strlen(pass));
+		free(pass);
+	}
+	if (rc != 0) {
+		ctl_fail(r, GS__STATUS__REFUSED, NULL, "la nouvelle clé n'a pas "
+		    "pu être écrite dans %s (%s) : rien n'a changé, vérifiez "
+		    "le dossier de données et la phrase de passe, puis "
+		    "réessayez", d->cfg->data_dir, gs_strerror(rc));
+		return;
+	}
+	rc = write_keylink(d, next, seq, &v);
+	if (rc != 0) {
+		/* site.key.next is removed at the next start (not linked) */
+		ctl_fail_err(r, rc, &v);
+		gs_identity_destroy(&next);
+		return;
+	}
+	r->json = json_pack("{s:o,s:s,s:I,s:b}", "old_site_id",
+	    ctl_site_id_json(me), "site_id", gs_identity_siteid(next),
+	    "last_seq", (json_int_t)seq, "restart", 1);
+	gs_identity_destroy(&next);
+	memcpy(d->rotate_old, me, 32);
+	d->rotate_seq = seq;
+	d->rotate_since = ev_now(d->loop);
+	d->rotate_synced = d->rotate_since;
+	if (d->gossip != NULL)
+		gs_gossip_sync(d->gossip, NULL);
+	ev_timer_init(&d->rotate_wait, on_rotate_wait, 0.2, 0.2);
+	d->rotate_wait.data = d;
+	ev_timer_start(d->loop, &d->rotate_wait);
 }

@@ -162,6 +162,24 @@ gs_hashv(const struct gs_iov *parts, size_t n, uint8_t *out, size_t outlen)
 	sodium_memzero(&st, sizeof(st));
 }
 
+void
+gs_mac(const uint8_t *key, size_t keylen, const struct gs_iov *parts,
+    size_t n, uint8_t *out, size_t outlen)
+{
+	crypto_generichash_state st;
+
+	assert(outlen >= crypto_generichash_BYTES_MIN &&
+	    outlen <= crypto_generichash_BYTES_MAX);
+	assert(keylen >= crypto_generichash_KEYBYTES_MIN &&
+	    keylen <= crypto_generichash_KEYBYTES_MAX);
+	(void)crypto_generichash_init(&st, key, keylen, outlen);
+	for (size_t i = 0; i < n; i++)
+		(void)crypto_generichash_update(&st, parts[i].base,
+		    parts[i].len);
+	(void)crypto_generichash_final(&st, out, outlen);
+	sodium_memzero(&st, sizeof(st));
+}
+
 int
 gs_seal(const uint8_t key[GS_KEY_LEN], const void *ad, size_t adlen,
     const void *pt, size_t ptlen, uint8_t *out)

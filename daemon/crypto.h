@@ -71,6 +71,13 @@ void gs_hashv(const struct gs_iov *parts, size_t n, uint8_t *out,
     size_t outlen);
 
 /*
+ * Keyed BLAKE2b (a MAC) of the concatenation of n parts into out
+ * (outlen 16..64; keylen 16..64).
+ */
+void gs_mac(const uint8_t *key, size_t keylen, const struct gs_iov *parts,
+    size_t n, uint8_t *out, size_t outlen);
+
+/*
  * Seals pt under key with XChaCha20-Poly1305 and a fresh random nonce,
  * binding ad. out must hold ptlen + GS_SEAL_OVERHEAD bytes and receives
  * nonce || ciphertext || tag. Returns 0 or GS_ECRYPTO.

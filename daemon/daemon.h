@@ -39,6 +39,14 @@ struct gs_daemon {
 	ev_timer checkpoint;              /* periodic WAL checkpoint */
 	ev_prepare trim;                  /* empties the item cache between turns */
 	ev_timer idle;                    /* gives memory back when idle */
+	/* key rotation (control_site.c): restart once peers hold the link */
+	ev_timer rotate_wait;
+	uint8_t rotate_old[32];           /* the key the link replaced */
+	uint64_t rotate_seq;              /* the link's sequence */
+	double rotate_since;              /* when the link was written */
+	double rotate_synced;             /* when rounds were last started */
+	int reexec;                       /* main() restarts gemsyncd after
+	                                   * cleanup, with the new key */
 	struct gs_backup *backup;         /* owned: the backup being made, or NULL */
 	char backup_token[33];            /* its token (hex), for the CLI */
 	bool profile_pending;             /* profile not yet published (catch-up) */

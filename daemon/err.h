@@ -39,8 +39,15 @@
 	X(READONLY, -28, "read-only storage")                             \
 	X(ERASED, -29, "item content erased")                             \
 	X(BUDGET, -30, "author's change budget for this item used up")   \
+	X(INVTRUNC, -31, "invitation truncated")                          \
+	X(INVTYPO, -32, "invitation mistyped (checksum)")                 \
+	X(INVUNKNOWN, -33, "invitation unknown or modified")              \
+	X(INVEXPIRED, -34, "invitation expired")                          \
+	X(INVUSED, -35, "invitation already used")                        \
+	X(INVREVOKED, -36, "invitation revoked")                          \
 	X(NEEDPASS, -37, "the key is sealed: passphrase needed")          \
 	X(REVOKED, -38, "author's key revoked")                           \
+	X(ROTATED, -39, "author's key replaced by a newer one")            \
 	X(CATCHUP, -43, "restored site catching up: local writes refused")
 
 enum gs_err {

@@ -28,6 +28,7 @@
 #include "frdate.h"
 #include "grow.h"
 #include "hlc.h"
+#include "invite.h"
 #include "item.h"
 #include "log.h"
 #include "pbuf.h"
@@ -121,6 +122,7 @@ struct peer {
 	bool have_known;
 	uint8_t known_digest[32];         /* digest of its last full summary */
 	bool has_digest;
+	ev_tstamp heard_at;               /* when its last summary came */
 	uint8_t (*unwanted)[32];          /* authors it refuses; ascending */
 	size_t nunwanted;
 	/* sending to the peer */
@@ -137,6 +139,11 @@ struct peer {
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
 	unsigned verifying;               /* batches verifying or applying */
+	/* a join in progress (gemsync join): the proof our hellos carry */
+	bool joining;
+	uint8_t invite_id[GS_INVITE_ID_LEN];
+	uint8_t invite_mac[GS_INVITE_MAC_LEN];
+	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
 	/* its clock, from its last Hello */
 	int64_t clock_offset_ms;          /* its clock minus ours */
 	bool has_clock;
@@ -487,23 +494,8 @@ held_build(struct gs_gossip *g, struct peer *q, struct held_build *b,
 static size_t
 held_find(const struct gs_gossip *g, const uint8_t key[64], int *found)
 {
-	size_t lo = 0, hi = g->nheld, mid;
-	int c;
-
-	*found = 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(g->held[mid].key, key, 64);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return gs_key_search_len(g->held, g->nheld, sizeof(g->held[0]), key,
+	    sizeof(g->held[0].key), found);
 }
 
 /*
@@ -695,15 +687,56 @@ out:
 	return ret;
 }
 
+/* A field of this site's own profile (lent), or "". */
+static const char *
+own_field(struct gs_gossip *g, const char *name)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st;
+	const char *v;
+
+	gs_item_id_site(gs_replica_pk(g->d->replica), id);
+	it = gs_replica_item(g->d->replica, id);
+	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
+		return "";
+	v = gs_fields_get(&st->fields, name);
+	return v != NULL ? v : "";
+}
+
+/*
+ * Our hello: the versions we speak, who we are for a site that does not
+ * know us yet (site key, name, town, where to dial us back), and the
+ * invitation proof while a join is in progress.
+ */
 static void
 send_hello(struct peer *p)
 {
+	struct gs_gossip *g = p->g;
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Hello h = GS__HELLO__INIT;
+	Gs__Announce a = GS__ANNOUNCE__INIT;
+	Gs__InviteProof proof = GS__INVITE_PROOF__INIT;
+	char ep[GS_INVITE_ENDPOINT_MAX + 1];
 
 	h.min_version = GS_PEER_VERSION;
 	h.max_version = GS_PEER_VERSION;
 	h.software = "gemsyncd " PROJECT_VERSION;
+	a.site.data = (uint8_t *)gs_replica_pk(g->d->replica);
+	a.site.len = 32;
+	a.name = (char *)own_field(g, "name");
+	a.town = (char *)own_field(g, "town");
+	if (gs_invite_endpoint(g->d->cfg->advertise, g->d->cfg->listen, ep,
+	    sizeof(ep)) == 0)
+		a.endpoint = ep;
+	h.announce = &a;
+	if (p->joining) {
+		proof.id.data = p->invite_id;
+		proof.id.len = GS_INVITE_ID_LEN;
+		proof.mac.data = p->invite_mac;
+		proof.mac.len = GS_INVITE_MAC_LEN;
+		h.invite = &proof;
+	}
 	h.has_clock_ms = true;
 	h.clock_ms = gs_wall_ms();
 	m.version = GS_PEER_VERSION;
@@ -1294,6 +1327,7 @@ on_short_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		return;
 	}
 	p->have_known = true;
+	p->heard_at = ev_now(g->d->loop);
 	p->have_said = gs_seqmap_copy(&p->said, &p->known) == 0;
 	memcpy(p->known_digest, digest, 32);
 	p->has_digest = true;
@@ -1350,6 +1384,7 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
 		return;
 	p->has_digest = gs_summary_digest(&p->known, p->known_digest) == 0;
+	p->heard_at = ev_now(g->d->loop);
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
 	    on_we_lack, &we);
 	p->have_known = true;
@@ -1829,6 +1864,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct gs_pbuf_budget budget;
 	Gs__PeerMsg *m;
 	char sid[GS_SITEID_SHORT];
+	bool first_hello;
 
 	p->last_seen = time(NULL);
 	gs_pbuf_budget_init(&budget, 4 * g->d->cfg->max_frame + 65536);
@@ -1845,6 +1881,13 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		send_refuse(p, 2, "protocol version too old: upgrade gemsyncd");
 		goto out;
 	}
+	/* the inviter speaks to us: it trusts us, the join is done */
+	if (p->joining && p->join_rc == 0 &&
+	    m->msg_case != GS__PEER_MSG__MSG_REFUSE) {
+		p->join_rc = 1;
+		short_id(p->pk, sid);
+		log_info("gossip: site %s accepted our invitation", sid);
+	}
 	switch (m->msg_case) {
 	case GS__PEER_MSG__MSG_HELLO:
 		if (m->hello->max_version < GS_PEER_VERSION ||
@@ -1856,10 +1899,15 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			send_refuse(p, 2, "no common protocol version");
 			break;
 		}
+		first_hello = !p->has_clock;
 		if (m->hello->has_clock_ms)
 			note_clock(g, p, m->hello->clock_ms);
-		/* our clock goes back unless we told it a moment ago */
-		if (p->hello_sent == 0 ||
+		/*
+		 * Our clock goes back unless we told it a moment ago; always
+		 * to its first hello: the hello we sent before it trusted us
+		 * was read as a stranger's, without our clock.
+		 */
+		if (first_hello || p->hello_sent == 0 ||
 		    ev_now(g->d->loop) - p->hello_sent > HELLO_ANSWER_S)
 			send_hello(p);
 		/* introductions go both ways, whoever dialled */
@@ -1888,6 +1936,10 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			gs_sanitize(m->refuse->reason, reason, sizeof(reason));
 			log_warnx("gossip: peer %s refused us: %s", sid, reason);
 		}
+		if (p->joining && p->join_rc == 0 &&
+		    m->refuse->code >= (unsigned)-GS_EINVUNKNOWN &&
+		    m->refuse->code <= (unsigned)-GS_EINVREVOKED)
+			p->join_rc = -(int)m->refuse->code;
 		break;
 	default:
 		p->refused++;   /* unknown message type: counted, ignored */
@@ -1898,6 +1950,123 @@ out:
 	gs__peer_msg__free_unpacked(m, &budget.alloc);
 }
 
+
+/* Sends a refusal to a site we do not trust, through our ROUTER. */
+static void
+refuse_stranger(struct gs_gossip *g, const struct gs_msg *m, unsigned code,
+    const char *reason)
+{
+	Gs__PeerMsg pm = GS__PEER_MSG__INIT;
+	Gs__Refuse r = GS__REFUSE__INIT;
+	uint8_t buf[256];
+	size_t len;
+
+	r.code = code;
+	r.reason = (char *)reason;
+	pm.version = GS_PEER_VERSION;
+	pm.msg_case = GS__PEER_MSG__MSG_REFUSE;
+	pm.refuse = &r;
+	len = gs__peer_msg__get_packed_size(&pm);
+	if (len > sizeof(buf))
+		return;
+	gs__peer_msg__pack(&pm, buf);
+	gs_transport_send(g->listener, m->route, m->route_len, buf, len);
+}
+
+/*
+ * A site that presented a valid invitation: trusted, made a peer (dialled
+ * back at the endpoint it announced, if any), and its hello handled.
+ */
+static void
+admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
+    const uint8_t site[32], const char *endpoint)
+{
+	char sid[GS_SITEID_SHORT];
+	struct peer *p;
+	int rc;
+
+	short_id(site, sid);
+	rc = gs_trust_set(g->trust, site, GS_TRUST_TRUSTED, NULL);
+	if (rc == 0)
+		rc = gs_gossip_peer_add(g, site, endpoint, "", false);
+	if (rc != 0 || (p = find_peer(g, site)) == NULL) {
+		log_warnx("gossip: cannot add site %s that joined: %s", sid,
+		    gs_strerror(rc));
+		return;
+	}
+	log_info("gossip: site %s joined with an invitation: now a trusted "
+	    "peer", sid);
+	memcpy(p->route, m->route, m->route_len);
+	p->route_len = m->route_len;
+	p->route_seen = ev_now(g->d->loop);
+	handle(g, p, m->data, m->len);
+	start_round(g, p);
+}
+
+/* Whether an announced endpoint is one peer add would accept. */
+static bool
+endpoint_ok(const char *ep)
+{
+	return ep != NULL && strncmp(ep, "tcp://", 6) == 0 &&
+	    strlen(ep) <= GS_INVITE_ENDPOINT_MAX && strchr(ep + 6, ':') != NULL &&
+	    strcspn(ep, " \t\r\n") == strlen(ep);
+}
+
+/*
+ * A message from a site we do not trust (ZAP lets every key in but a
+ * blocked one's). Only a hello is read: what it announces goes to "site
+ * pending", and a valid invitation proof makes it a trusted peer. The
+ * rest is dropped unread.
+ */
+static void
+on_stranger(struct gs_gossip *g, const struct gs_msg *m)
+{
+	struct gs_pbuf_budget budget;
+	const struct gs_trust_site *s;
+	const Gs__Announce *a;
+	const Gs__InviteProof *ip;
+	Gs__PeerMsg *pm;
+	uint8_t curve[32];
+	char sid[GS_SITEID_SHORT], name[101], town[101];
+	int rc;
+
+	if (m->len > 4096)
+		return;   /* a hello is small: not worth decoding */
+	gs_pbuf_budget_init(&budget, 65536);
+	pm = gs__peer_msg__unpack(&budget.alloc, m->len, m->data);
+	if (pm == NULL)
+		return;
+	if (pm->msg_case != GS__PEER_MSG__MSG_HELLO ||
+	    (a = pm->hello->announce) == NULL || a->site.len != 32 ||
+	    gs_pk_to_curve(a->site.data, curve) != 0 ||
+	    memcmp(curve, m->curve_pk, 32) != 0 ||
+	    memcmp(a->site.data, gs_replica_pk(g->d->replica), 32) == 0)
+		goto out;
+	s = gs_trust_get(g->trust, a->site.data);
+	if (s != NULL && s->trust == GS_TRUST_BLOCKED)
+		goto out;
+	short_id(a->site.data, sid);
+	gs_sanitize(a->name ? a->name : "", name, sizeof(name));
+	gs_sanitize(a->town ? a->town : "", town, sizeof(town));
+	ip = pm->hello->invite;
+	if (ip != NULL) {
+		rc = gs_invite_redeem(g->d->store, gs_replica_pk(g->d->replica),
+		    a->site.data, ip->id.data, ip->id.len, ip->mac.data,
+		    ip->mac.len, time(NULL));
+		if (rc == 0) {
+			admit_joiner(g, m, a->site.data,
+			    endpoint_ok(a->endpoint) ? a->endpoint : "");
+			goto out;
+		}
+		log_warnx("gossip: site %s presented an invitation that we "
+		    "refuse: %s", sid, gs_strerror(rc));
+		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
+	}
+	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
+	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+out:
+	gs__peer_msg__free_unpacked(pm, &budget.alloc);
+}
 
 /* A message on our ROUTER: find the site by its authenticated key. */
 static void
@@ -1912,7 +2081,11 @@ on_listener_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	    m->route_len > ROUTE_MAX)
 		return;
 	s = gs_trust_by_curve(g->trust, m->curve_pk);
-	if (s == NULL || s->trust != GS_TRUST_TRUSTED)
+	if (s == NULL || s->trust == GS_TRUST_PENDING) {
+		on_stranger(g, m);
+		return;
+	}
+	if (s->trust != GS_TRUST_TRUSTED)
 		return;   /* trust withdrawn since the handshake */
 	p = find_peer(g, s->pk);
 	if (p == NULL && (p = peer_new(g, s->pk)) == NULL)
@@ -1959,7 +2132,11 @@ zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
 	return true;
 }
 
-/* ZAP: trusted sites come in; others are recorded as pending. */
+/*
+ * ZAP: trusted sites come in. Unknown and pending keys come in too, but
+ * only their hello is read (on_stranger: what they announce, an
+ * invitation); they are recorded as pending. Blocked keys are refused.
+ */
 static int
 on_zap(const uint8_t curve[32], const char *address, void *arg)
 {
@@ -1969,15 +2146,17 @@ on_zap(const uint8_t curve[32], const char *address, void *arg)
 
 	if (s != NULL && s->trust == GS_TRUST_TRUSTED)
 		return 1;
-	if ((s == NULL || s->trust == GS_TRUST_PENDING) &&
-	    zap_should_record(g, curve)) {
+	if (s != NULL && s->trust == GS_TRUST_BLOCKED)
+		return 0;
+	if (zap_should_record(g, curve)) {
 		gs_hex(curve, 16, hex);
-		log_info("gossip: refused a connection from unknown transport "
-		    "key %s... (%s): see gemsync site pending", hex, address);
+		log_info("gossip: connection from unknown transport key "
+		    "%s... (%s): only its hello is read, see gemsync site "
+		    "pending", hex, address);
 		gs_store_pending_touch(g->d->store, curve,
 		    address, time(NULL), GS_TRUST_MAX_PENDING);
 	}
-	return 0;
+	return 1;
 }
 
 /* ---- peers ---- */
@@ -2151,6 +2330,53 @@ redial(struct gs_gossip *g, struct peer *p, bool up)
 	    p->redial_s * 2;
 }
 
+/*
+ * A configured peer whose site key was replaced by a key link held here
+ * (and whose new key has its trust): the peer row and the dialled
+ * connection move to the new key, same address, name and introducer
+ * flag, so the transport pins the new CURVE key. One a tick; never from
+ * a peer's own callback (the old peer is freed).
+ */
+static void
+follow_rotation(struct gs_gossip *g)
+{
+	const uint8_t *next;
+	struct peer *p, *q;
+	char o[GS_SITEID_SHORT], n[GS_SITEID_SHORT], *ep, *lb;
+	uint8_t old[32];
+	int rc;
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		p = g->peers[i];
+		next = gs_replica_current_key(g->d->replica, p->pk);
+		if (!p->configured || next == p->pk ||
+		    memcmp(next, p->pk, 32) == 0 ||
+		    gs_trust_author_ok(g->trust, next) != 0)
+			continue;
+		q = find_peer(g, next);
+		if (q != NULL && q->configured)
+			continue;   /* the admin added it already */
+		memcpy(old, p->pk, 32);
+		ep = strdup(p->endpoint != NULL ? p->endpoint : "");
+		lb = strdup(p->label != NULL ? p->label : "");
+		rc = ep == NULL || lb == NULL ? GS_ENOMEM :
+		    gs_gossip_peer_add(g, next, ep, lb, p->introducer);
+		if (rc == 0)
+			rc = gs_gossip_peer_remove(g, old);
+		short_id(old, o);
+		short_id(next, n);
+		if (rc == 0)
+			log_info("gossip: peer %s now %s (its new site key)", o,
+			    n);
+		else
+			log_warnx("gossip: moving peer %s to its new key %s: "
+			    "%s", o, n, gs_strerror(rc));
+		free(ep);
+		free(lb);
+		return;
+	}
+}
+
 static void
 on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -2159,6 +2385,7 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	follow_rotation(g);
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		bool up = p->dealer != NULL && gs_transport_connected(p->dealer);
@@ -2387,6 +2614,21 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 
 /* ---- verbs for the control commands ---- */
 
+bool
+gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
+    uint64_t seq, double since)
+{
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		if (!p->configured ||
+		    gs_trust_author_ok(g->trust, p->pk) == GS_EBLOCKED)
+			continue;
+		if (p->heard_at <= since || known_seq(p, pk) < seq)
+			return false;
+	}
+	return true;
+}
+
 /* Tells every connected peer the sites we now trust. */
 static void
 intro_all(struct gs_gossip *g)
@@ -2460,6 +2702,32 @@ gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
 	ret = 0;
 out:
 	return ret;
+}
+
+int
+gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const uint8_t id[GS_INVITE_ID_LEN], const uint8_t mac[GS_INVITE_MAC_LEN])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL)
+		return GS_ENOTFOUND;
+	p->joining = true;
+	p->join_rc = 0;
+	memcpy(p->invite_id, id, GS_INVITE_ID_LEN);
+	memcpy(p->invite_mac, mac, GS_INVITE_MAC_LEN);
+	/* a fresh connection, so that its first hello carries the proof */
+	return peer_connect(g, p);
+}
+
+int
+gs_gossip_join_state(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL || !p->joining)
+		return GS_ENOTFOUND;
+	return p->join_rc;
 }
 
 int

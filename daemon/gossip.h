@@ -95,6 +95,19 @@ void gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32]);
 int gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
     const char *endpoint, const char *label, bool introducer);
 /*
+ * Starts a join (gemsync join): pk was just added as a peer; its
+ * connection is reopened and every hello to it carries the invitation
+ * proof (id, mac), until the daemon stops. GS_ENOTFOUND if pk is no peer.
+ */
+int gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const uint8_t id[8], const uint8_t mac[32]);
+/*
+ * How the join with pk went: 0 no answer yet, 1 accepted (the inviter
+ * talks to us), or the GS_EINV* error it refused with. GS_ENOTFOUND when
+ * no join with pk is in progress.
+ */
+int gs_gossip_join_state(struct gs_gossip *g, const uint8_t pk[32]);
+/*
  * Forgets the peer pk: its row, its connection and its counters. Returns
  * 0, GS_ENOTFOUND if pk is not in the peers table, or a store error.
  */
@@ -110,6 +123,13 @@ int gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg);
  * with pk only when pk is not NULL. Returns how many rounds started.
  */
 size_t gs_gossip_sync(struct gs_gossip *g, const uint8_t *pk);
+/*
+ * Whether every configured peer (blocked ones aside) sent a summary after
+ * since (ev_now time) saying it holds author pk up to seq: a key link
+ * reached them (key rotation waits for it). True without peers.
+ */
+bool gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
+    uint64_t seq, double since);
 /* Fills *s with the counters of the status command. */
 void gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s);
 

@@ -37,6 +37,7 @@
 #define SEALED_LEN GS_WRAP_LEN(GS_SK_LEN)
 #define BUF_LEN SEALED_LEN
 #define NEW_NAME "site.key.new"
+#define NEXT_NAME "site.key.next"
 #define KEY_NAME "site.key"
 #define ID_NAME "site.id"
 
@@ -89,7 +90,7 @@ struct key_work {
  * back (without its site.id, create can rerun) and *out stays NULL.
  */
 static int
-with_key_file(const char *dir, const char *pass,
+with_named_key_file(const char *dir, const char *name, const char *pass,
     int (*step)(struct key_work *), struct gs_identity **out)
 {
 	struct key_work w = { dir, pass, NULL, NULL, NULL, false };
@@ -98,7 +99,7 @@ with_key_file(const char *dir, const char *pass,
 	*out = NULL;
 	w.id = calloc(1, sizeof(*w.id));
 	w.buf = gs_secure_alloc(BUF_LEN);
-	w.path = join_path(dir, KEY_NAME);
+	w.path = join_path(dir, name);
 	if (w.id == NULL || w.buf == NULL || w.path == NULL ||
 	    (w.id->sk = gs_secure_alloc(GS_SK_LEN)) == NULL)
 		goto out;
@@ -114,6 +115,13 @@ out:
 	free(w.path);
 	gs_identity_destroy(&w.id);
 	return ret;
+}
+
+static int
+with_key_file(const char *dir, const char *pass,
+    int (*step)(struct key_work *), struct gs_identity **out)
+{
+	return with_named_key_file(dir, KEY_NAME, pass, step, out);
 }
 
 /*
@@ -219,9 +227,9 @@ seal_in_place(struct key_work *w)
 	return ret;
 }
 
-/* A new key pair, written to the key file, then site.id beside it. */
+/* A new key pair for w->id, written (sealed if w->pass) to w->path. */
 static int
-create_step(struct key_work *w)
+new_key_file(struct key_work *w)
 {
 	struct gs_identity *id = w->id;
 	size_t len = 0;
@@ -237,6 +245,19 @@ create_step(struct key_work *w)
 	if (ret != 0)
 		return ret;
 	w->created = true;
+	return 0;
+}
+
+/* A new key pair, written to the key file, then site.id beside it. */
+static int
+create_step(struct key_work *w)
+{
+	struct gs_identity *id = w->id;
+	int ret;
+
+	ret = new_key_file(w);
+	if (ret != 0)
+		return ret;
 	ret = write_siteid(w->dir, id->siteid);
 	if (ret != 0)
 		return ret;
@@ -301,6 +322,88 @@ gs_identity_create(const char *dir, const char *pass,
     struct gs_identity **out)
 {
 	return with_key_file(dir, pass, create_step, out);
+}
+
+/* A new key pair in site.key.next (one a crash left is replaced). */
+static int
+next_step(struct key_work *w)
+{
+	struct gs_identity *id = w->id;
+	int ret;
+
+	(void)unlink(w->path);
+	ret = new_key_file(w);
+	if (ret != 0)
+		return ret;
+	sync_dir(w->dir);
+	log_info("identity: new site key %s written to %s, waiting for its "
+	    "key link", id->siteid, w->path);
+	return 0;
+}
+
+int
+gs_identity_create_next(const char *dir, const char *pass,
+    struct gs_identity **out)
+{
+	return with_named_key_file(dir, NEXT_NAME, pass, next_step, out);
+}
+
+/*
+ * The successor key in site.key.next becomes site.key (one rename, then
+ * site.id), or, when it is not the key the database names, is removed:
+ * its link never committed.
+ */
+static int
+settle_next(const char *dir, const char *pass, const uint8_t expect[32])
+{
+	struct gs_identity *next = NULL;
+	char *np = join_path(dir, NEXT_NAME), *kp = join_path(dir, KEY_NAME);
+	int ret = GS_ENOMEM;
+
+	if (np == NULL || kp == NULL)
+		goto out;
+	ret = access(np, F_OK) == 0 ? with_named_key_file(dir, NEXT_NAME,
+	    pass, load_step, &next) : GS_ENOTFOUND;
+	if (ret == GS_ENOTFOUND) {
+		ret = 0;
+	} else if (ret == GS_ECORRUPT || (ret == 0 &&
+	    memcmp(next->pk, expect, 32) != 0)) {
+		/* written before its link, which never committed */
+		log_warnx("identity: %s was not linked to the site key (the "
+		    "rotation stopped before its link was written): removed; "
+		    "run gemsync key rotate again", np);
+		(void)unlink(np);
+		sync_dir(dir);
+		ret = 0;
+	} else if (ret == 0) {
+		if (rename(np, kp) != 0) {
+			log_warn("identity: cannot rename %s", np);
+			ret = GS_EIO;
+			goto out;
+		}
+		sync_dir(dir);
+		ret = write_siteid(dir, next->siteid);
+		log_info("identity: the site now signs with its new key %s",
+		    next->siteid);
+	}
+out:
+	gs_identity_destroy(&next);
+	free(np);
+	free(kp);
+	return ret;
+}
+
+int
+gs_identity_load_current(const char *dir, const char *pass,
+    const uint8_t *expect, struct gs_identity **out)
+{
+	int ret = expect != NULL ? settle_next(dir, pass, expect) : 0;
+
+	if (ret != 0) {
+		*out = NULL;
+		return ret;
+	}
+	return gs_identity_load(dir, pass, out);
 }
 
 int

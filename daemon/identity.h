@@ -31,6 +31,26 @@ int gs_identity_create(const char *dir, const char *pass,
  */
 int gs_identity_load(const char *dir, const char *pass,
     struct gs_identity **out);
+/*
+ * Key rotation, step 1: a new key pair, written to dir/site.key.next
+ * (0600, synced, sealed by pass unless pass is NULL or empty; one a crash
+ * left is replaced). site.key is untouched: the old key signs the key
+ * link, whose transaction makes the new key the database's site key
+ * (meta site_pk); the next load finishes the rotation. Returns 0 and
+ * *out, GS_EIO, GS_ENOMEM.
+ */
+int gs_identity_create_next(const char *dir, const char *pass,
+    struct gs_identity **out);
+/*
+ * Loads the site key like gs_identity_load, first finishing or undoing a
+ * rotation left halfway: when dir/site.key.next holds the key expect (the
+ * database's site key, set by the key link's transaction), it is renamed
+ * over site.key and site.id rewritten; when it holds another key (or a
+ * damaged one, a crash while writing it), the link never committed and it
+ * is removed. expect NULL: gs_identity_load. Same returns.
+ */
+int gs_identity_load_current(const char *dir, const char *pass,
+    const uint8_t *expect, struct gs_identity **out);
 /* Wipes and frees; sets *id to NULL. Accepts NULL. */
 void gs_identity_destroy(struct gs_identity **id);
 

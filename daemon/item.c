@@ -338,6 +338,29 @@ gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
 }
 
 void
+gs_item_id_keylink(const uint8_t old[32], uint8_t out[GS_ITEM_ID_LEN])
+{
+	static const char dom[] = "gemsync-keylink-v1";
+	struct gs_iov parts[2];
+
+	parts[0] = (struct gs_iov){ dom, sizeof(dom) - 1 };
+	parts[1] = (struct gs_iov){ old, 32 };
+	item_hash(parts, 2, out);
+}
+
+void
+gs_item_keylink_msg(const uint8_t old[32], const uint8_t next[32],
+    uint8_t out[GS_KEYLINK_MSG_LEN])
+{
+	static const char dom[] = "gemsync-keylink-v1";
+
+	_Static_assert(sizeof(dom) - 1 == 18, "the domain's length");
+	memcpy(out, dom, 18);
+	memcpy(out + 18, old, 32);
+	memcpy(out + 50, next, 32);
+}
+
+void
 gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN])
 {

@@ -160,6 +160,16 @@ int gs_item_id_reservation_for(const uint8_t author[32],
  * revoking and revoked site). */
 void gs_item_id_revocation(const uint8_t author[32], const uint8_t revoked[32],
     uint8_t out[GS_ITEM_ID_LEN]);
+/* The 16-byte ID of the link from the site key old to its successor (one
+ * per old key). */
+void gs_item_id_keylink(const uint8_t old[32], uint8_t out[GS_ITEM_ID_LEN]);
+/*
+ * What the new key of a key link signs: "gemsync-keylink-v1", the old
+ * key, the new key (GS_KEYLINK_MSG_LEN bytes).
+ */
+#define GS_KEYLINK_MSG_LEN (18 + 32 + 32)
+void gs_item_keylink_msg(const uint8_t old[32], const uint8_t next[32],
+    uint8_t out[GS_KEYLINK_MSG_LEN]);
 /* The 16-byte ID of author's reservation on event (one per site and event). */
 void gs_item_id_reservation(const uint8_t author[32],
     const uint8_t event[GS_ITEM_ID_LEN], uint8_t out[GS_ITEM_ID_LEN]);

@@ -6,6 +6,7 @@
  * configuration. Startup failures are fatal with a clear message; runtime
  * faults are logged and survived.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -488,6 +489,17 @@ main(int argc, char **argv)
 		rc = run_restore(d.cfg, restore, backup_passfile, force);
 	else
 		rc = run_daemon(&d);
+	if (d.loop != NULL)
+		ev_timer_stop(d.loop, &d.rotate_wait);
 	daemon_cleanup(&d);
+	if (rc == 0 && d.reexec) {
+		/* key rotation: the new key is loaded from the start */
+		log_info("main: restarting with the new site key");
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "gemsyncd: redémarrage impossible (%s) : "
+		    "relancez gemsyncd, il prendra la nouvelle clé\n",
+		    strerror(errno));
+		return 1;
+	}
 	return rc;
 }

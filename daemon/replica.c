@@ -73,6 +73,8 @@ void
 gs_replica_set_trust(struct gs_replica *r, struct gs_trust *trust)
 {
 	r->trust = trust;
+	/* a link committed just before a crash: its trust moves now */
+	replica_links_succeed(r, 0);
 }
 
 void
@@ -85,15 +87,140 @@ gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg)
 int
 gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32])
 {
-	if (memcmp(pk, gs_identity_pk(r->id), 32) == 0)
+	const struct replica_link *l;
+	int rc;
+
+	if (gs_replica_same_site(r, pk, gs_identity_pk(r->id)))
 		return 0;
-	return r->trust ? gs_trust_author_ok(r->trust, pk) : GS_EUNTRUSTED;
+	rc = r->trust ? gs_trust_author_ok(r->trust, pk) : GS_EUNTRUSTED;
+	/* a successor not yet given its old key's trust (the link's batch
+	 * is still open): the old key's trust; links form no cycle */
+	for (size_t k = 0; rc == GS_EUNTRUSTED && k < r->nlinks &&
+	    (l = replica_link_to(r, pk)) != NULL; k++) {
+		pk = l->old;
+		rc = r->trust ? gs_trust_author_ok(r->trust, pk) :
+		    GS_EUNTRUSTED;
+	}
+	return rc;
+}
+
+/* ---- key links ---- */
+
+const struct replica_link *
+replica_link_from(const struct gs_replica *r, const uint8_t pk[32])
+{
+	for (size_t i = 0; i < r->nlinks; i++)
+		if (memcmp(r->links[i].old, pk, 32) == 0)
+			return &r->links[i];
+	return NULL;
+}
+
+const struct replica_link *
+replica_link_to(const struct gs_replica *r, const uint8_t pk[32])
+{
+	for (size_t i = 0; i < r->nlinks; i++)
+		if (memcmp(r->links[i].next, pk, 32) == 0)
+			return &r->links[i];
+	return NULL;
+}
+
+bool
+gs_replica_replaced(const struct gs_replica *r, const uint8_t pk[32],
+    uint8_t *next, uint64_t *last_seq)
+{
+	const struct replica_link *l = replica_link_from(r, pk);
+
+	if (l == NULL)
+		return false;
+	if (next != NULL)
+		memcpy(next, l->next, 32);
+	if (last_seq != NULL)
+		*last_seq = l->last_seq;
+	return true;
+}
+
+const uint8_t *
+gs_replica_current_key(const struct gs_replica *r, const uint8_t pk[32])
+{
+	const struct replica_link *l;
+
+	/* the gate lets no key be linked twice nor back: at most nlinks hops */
+	for (size_t k = 0; k < r->nlinks && (l = replica_link_from(r, pk)) !=
+	    NULL; k++)
+		pk = l->next;
+	return pk;
+}
+
+bool
+gs_replica_same_site(const struct gs_replica *r, const uint8_t a[32],
+    const uint8_t b[32])
+{
+	if (memcmp(a, b, 32) == 0)
+		return true;
+	if (r->nlinks == 0)
+		return false;
+	return memcmp(gs_replica_current_key(r, a),
+	    gs_replica_current_key(r, b), 32) == 0;
+}
+
+int
+replica_link_parse(const struct gs_fields *f, uint8_t next[32],
+    uint8_t sig[64], uint64_t *last_seq)
+{
+	const char *site = gs_fields_get(f, "site");
+	const char *hex = gs_fields_get(f, "sig");
+	const char *seq = gs_fields_get(f, "last_seq");
+	char *end;
+
+	if (site == NULL || hex == NULL || seq == NULL ||
+	    gs_siteid_parse(site, next) != 0 || strlen(hex) != 128 ||
+	    gs_unhex(hex, sig, 64) != 0)
+		return GS_EINVAL;
+	*last_seq = strtoull(seq, &end, 10);
+	return *end == '\0' && end != seq ? 0 : GS_EINVAL;
+}
+
+int
+replica_link_note(struct gs_replica *r, const uint8_t old[32],
+    const uint8_t next[32], uint64_t last_seq)
+{
+	struct replica_link *l;
+	int ret = gs_grow(&r->links, &r->caplinks, r->nlinks,
+	    sizeof(*r->links), 4);
+
+	if (ret != 0)
+		return ret;
+	l = &r->links[r->nlinks++];
+	memcpy(l->old, old, 32);
+	memcpy(l->next, next, 32);
+	l->last_seq = last_seq;
+	return 0;
+}
+
+void
+replica_links_succeed(struct gs_replica *r, size_t from)
+{
+	char o[GS_SITEID_SHORT], n[GS_SITEID_SHORT];
+	int rc;
+
+	for (size_t i = from; r->trust != NULL && i < r->nlinks; i++) {
+		rc = gs_trust_succeed(r->trust, r->links[i].old,
+		    r->links[i].next);
+		if (rc == 0)
+			continue;
+		gs_siteid_short(r->links[i].old, o);
+		gs_siteid_short(r->links[i].next, n);
+		log_warnx("replica: giving site %s's trust to its new key %s: "
+		    "%s; retried at the next start", o, n, gs_strerror(rc));
+	}
 }
 
 bool
 gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32])
 {
-	return r->trust == NULL || gs_trust_visible(r->trust, owner);
+	/* a site blocked under its new key is blocked under its old ones */
+	return r->trust == NULL || (gs_trust_visible(r->trust, owner) &&
+	    gs_trust_visible(r->trust, gs_replica_current_key(r, owner)));
 }
 
 /* Does revocation v count here? */
@@ -680,6 +807,21 @@ on_own_last(const struct gs_stored_change *c, void *arg)
 	return 0;
 }
 
+/* Notes one stored key link (a light item: its merged state). */
+static int
+on_link_item(struct gs_item *it, void *arg)
+{
+	struct gs_replica *r = arg;
+	const struct gs_state *st = it->corrupt ? NULL : gs_item_state(it);
+	uint8_t next[32], sig[64];
+	uint64_t last;
+
+	if (st == NULL || replica_link_parse(&st->fields, next, sig,
+	    &last) != 0)
+		return 0;   /* a corrupt item is reported as such elsewhere */
+	return replica_link_note(r, st->owner, next, last);
+}
+
 /* Notes one stored revocation (a light item: its merged state). */
 static int
 on_revocation_item(struct gs_item *it, void *arg)
@@ -717,6 +859,10 @@ replica_reload(struct gs_replica *r)
 	if (rc == 0)
 		rc = gs_replica_foreach(r, GS_TYPE_REVOCATION,
 		    on_revocation_item, r);
+	r->nlinks = 0;
+	r->nsucceed = 0;
+	if (rc == 0)
+		rc = gs_replica_foreach(r, GS_TYPE_KEYLINK, on_link_item, r);
 	return rc;
 }
 
@@ -740,6 +886,7 @@ gs_replica_close(struct gs_replica **rp)
 	free(r->pending);
 	free(r->touched);
 	free(r->revs);
+	free(r->links);
 	free(r->endorse);
 	gs_itemset_destroy(&r->items);
 	gs_vault_destroy(&r->vault);

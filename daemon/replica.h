@@ -97,12 +97,15 @@ void gs_replica_set_hook(struct gs_replica *r, gs_replica_hook cb, void *arg);
 
 /*
  * Whether an author's changes are accepted: 0, GS_EUNTRUSTED or
- * GS_EBLOCKED (this site's own key is always 0). Reads only.
+ * GS_EBLOCKED (this site's own key, and a key linked to it, are always
+ * 0; a key not known here that a key link names as the successor of an
+ * accepted key is accepted). Reads only.
  */
 int gs_replica_author_ok(const struct gs_replica *r, const uint8_t pk[32]);
 /*
  * Whether the items of a site are shown (lists, show, seats, conflicts):
- * false only for a blocked site. The one place that rule lives.
+ * false only for a blocked site (blocked under this key or under the key
+ * that replaced it). The one place that rule lives.
  */
 bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
 
@@ -116,6 +119,26 @@ bool gs_replica_visible(const struct gs_replica *r, const uint8_t owner[32]);
  */
 bool gs_replica_revoked(const struct gs_replica *r, const uint8_t pk[32],
     uint64_t *last_seq, uint8_t *by);
+/*
+ * Key rotation (docs/internals/trust.md). Whether site key pk was replaced
+ * by a key link held here: then *next (if not NULL) receives its direct
+ * successor and *last_seq (if not NULL) the last of pk's sequence numbers
+ * accepted (the link's own); pk's changes beyond it are refused
+ * (GS_EROTATED).
+ */
+bool gs_replica_replaced(const struct gs_replica *r, const uint8_t pk[32],
+    uint8_t *next, uint64_t *last_seq);
+/* The newest key of pk's site, following its key links (pk itself when
+ * it was not replaced). Lent: pk or a link's key. */
+const uint8_t *gs_replica_current_key(const struct gs_replica *r,
+    const uint8_t pk[32]);
+/*
+ * Whether keys a and b are one site: equal, or linked one to the other
+ * through key links. The one rule by which a site's new key owns, edits
+ * and cancels what its old key wrote.
+ */
+bool gs_replica_same_site(const struct gs_replica *r, const uint8_t a[32],
+    const uint8_t b[32]);
 /*
  * Checks a proof of equivocation received from a peer: both headers
  * verify under e->author with e->seq, and differ. It is kept when its

@@ -37,6 +37,10 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 	case GS_TYPE_CONFIRMATION:
 		/* from (author, resource) */
 		return gs_item_id_confirmation_for(c->author, delta, out);
+	case GS_TYPE_KEYLINK:
+		/* one per old key */
+		gs_item_id_keylink(c->author, out);
+		return 0;
 	case GS_TYPE_REVOCATION: {
 		uint8_t revoked[32];
 		uint64_t last;
@@ -78,17 +82,38 @@ keeps_identity(const struct gs_change *c, const struct gs_fields *delta)
 	return memcmp(id, c->item, 16) == 0;
 }
 
+/*
+ * Does an editors list name pk's site: pk, or a key pk succeeded through
+ * key links (a co-host that rotated its key stays a co-host)?
+ */
+static bool
+lists_site(const struct gs_replica *r, const char *list, const uint8_t *pk)
+{
+	const struct replica_link *l;
+
+	if (gs_item_list_has_site(list, pk))
+		return true;
+	for (size_t k = 0; k < r->nlinks && (l = replica_link_to(r, pk)) !=
+	    NULL; k++) {
+		pk = l->old;
+		if (gs_item_list_has_site(list, pk))
+			return true;
+	}
+	return false;
+}
+
 /* May c's author write this item, given the state its parents saw? */
 static int
-authorized(const struct gs_change *c, const struct gs_fields *delta,
-    const struct gs_state *seen)
+authorized(const struct gs_replica *r, const struct gs_change *c,
+    const struct gs_fields *delta, const struct gs_state *seen)
 {
 	const char *ef = gs_item_editors_field(c->type);
 
-	if (memcmp(c->author, seen->owner, 32) == 0)
+	/* the owner, under any of its keys */
+	if (gs_replica_same_site(r, c->author, seen->owner))
 		return 0;
-	if (ef == NULL || !gs_item_list_has_site(gs_fields_get(&seen->fields,
-	    ef), c->author))
+	if (ef == NULL || !lists_site(r, gs_fields_get(&seen->fields, ef),
+	    c->author))
 		return GS_EDENIED;
 	/* co-hosts edit the item, not the list of who may edit it */
 	if (gs_fields_get(delta, ef) != NULL)
@@ -148,10 +173,13 @@ gs_replica_budget_used(const struct gs_item *it, const uint8_t author[32])
  * changes as the cap: an author cannot have written more than that.
  */
 static bool
-over_budget(const struct gs_item *it, const struct gs_change *c,
-    const struct gs_fields *delta, const uint8_t owner[32])
+over_budget(const struct gs_replica *r, const struct gs_item *it,
+    const struct gs_change *c, const struct gs_fields *delta,
+    const uint8_t owner[32])
 {
-	size_t cap = gs_replica_budget_cap(owner, c->author,
+	/* the owner's new key has the owner's budget */
+	size_t cap = gs_replica_budget_cap(gs_replica_same_site(r, owner,
+	    c->author) ? c->author : owner, c->author,
 	    gs_replica_is_rescue(c->type, delta, c->deleted));
 
 	return it->n >= cap && gs_replica_budget_used(it, c->author) >= cap;
@@ -277,12 +305,13 @@ proof_ok(struct gs_replica *r, const struct gs_change *c,
 	if (!ok)
 		return GS_EPROTO;
 	if (c->nparents == 0)
-		return memcmp(p->author, c->author, 32) == 0 ? 0 : GS_EDENIED;
+		return gs_replica_same_site(r, p->author, c->author) ? 0 :
+		    GS_EDENIED;
 	if (st == NULL)
 		return GS_EDENIED;
-	if (memcmp(p->author, st->owner, 32) == 0)
+	if (gs_replica_same_site(r, p->author, st->owner))
 		return 0;
-	if (ef != NULL && gs_item_list_has_site(gs_fields_get(&st->fields, ef),
+	if (ef != NULL && lists_site(r, gs_fields_get(&st->fields, ef),
 	    p->author))
 		return 0;
 	return GS_EDENIED;
@@ -326,6 +355,59 @@ revocation_ok(const struct gs_change *c, const struct gs_fields *delta,
 	if (memcmp(rv->revoked, c->author, 32) == 0 && rv->last_seq != c->seq)
 		return GS_EINVAL;
 	return 0;
+}
+
+/*
+ * A key link is one root change by the old key, with its body, never
+ * deleted nor edited, naming itself as the old key's last change; the new
+ * key signed (domain, old key, new key). A key is linked once and never
+ * back: the successor may not be a key already linked, either way (no
+ * fork, no cycle). Fills *lk with what it says.
+ */
+static int
+keylink_ok(const struct gs_replica *r, const struct gs_change *c,
+    const struct gs_fields *delta, struct replica_link *lk)
+{
+	uint8_t sig[64], msg[GS_KEYLINK_MSG_LEN];
+
+	if (c->nparents != 0 || c->deleted || c->body == NULL ||
+	    replica_link_parse(delta, lk->next, sig, &lk->last_seq) != 0 ||
+	    lk->last_seq != c->seq || memcmp(lk->next, c->author, 32) == 0)
+		return GS_EINVAL;
+	if (replica_link_from(r, lk->next) != NULL ||
+	    replica_link_to(r, lk->next) != NULL ||
+	    memcmp(lk->next, gs_identity_pk(r->id), 32) == 0)
+		return GS_EINVAL;
+	gs_item_keylink_msg(c->author, lk->next, msg);
+	if (gs_verify(lk->next, msg, sizeof(msg), sig) != 0)
+		return GS_EBADSIG;
+	memcpy(lk->old, c->author, 32);
+	return 0;
+}
+
+/*
+ * A key link just stored: noted (its successor gets the old key's trust
+ * once the transaction commits). Written by this site's own key, it makes
+ * the successor this site's key in the same transaction (meta site_pk):
+ * the daemon then restarts with it (identity.h, "rotation").
+ */
+static int
+link_stored(struct gs_replica *r, const struct replica_link *lk)
+{
+	char o[GS_SITEID_SHORT], n[GS_SITEID_SHORT];
+	int ret = replica_link_note(r, lk->old, lk->next, lk->last_seq);
+
+	if (ret != 0)
+		return ret;
+	r->nsucceed++;
+	gs_siteid_short(lk->old, o);
+	gs_siteid_short(lk->next, n);
+	log_info("replica: site %s now signs with its new key %s; what its "
+	    "old key signs after number %llu is refused", o, n,
+	    (unsigned long long)lk->last_seq);
+	if (memcmp(lk->old, gs_identity_pk(r->id), 32) == 0)
+		ret = gs_store_meta_set(r->store, "site_pk", lk->next, 32);
+	return ret;
 }
 
 /*
@@ -384,6 +466,7 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	struct gs_stored_change row;
 	struct gs_item *it;
 	struct replica_revocation rv;
+	struct replica_link lk;
 	const char *del;
 	uint8_t item[16], *sealed = NULL;
 	size_t sealed_len = 0;
@@ -402,6 +485,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	/* a revoked key: what it signed after the revocation's cut */
 	if (gs_replica_revoked(r, c->author, &cut, NULL) && c->seq > cut) {
 		ret = GS_EREVOKED;
+		goto out;
+	}
+	/* a replaced key: what it signed after its link to the new one */
+	if (gs_replica_replaced(r, c->author, NULL, &cut) && c->seq > cut) {
+		ret = GS_EROTATED;
 		goto out;
 	}
 	/* which sequence */
@@ -436,6 +524,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	}
 	if (c->type == GS_TYPE_REVOCATION) {
 		ret = revocation_ok(c, &delta, &rv);
+		if (ret != 0)
+			goto out;
+	}
+	if (c->type == GS_TYPE_KEYLINK) {
+		ret = keylink_ok(r, c, &delta, &lk);
 		if (ret != 0)
 			goto out;
 	}
@@ -500,12 +593,13 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		    (const uint8_t (*)[32])c->parents, c->nparents, &seen);
 		if (ret != 0)
 			goto out;
-		ret = absorbed ? 0 : authorized(c, &delta, seen);
+		ret = absorbed ? 0 : authorized(r, c, &delta, seen);
 		if (ret != 0)
 			goto out;
 		/* how much: the author's own budget, whoever else wrote */
 		ret = GS_EBUDGET;
-		if (over_budget(it, c, &delta, absorbed ? nobody : seen->owner))
+		if (over_budget(r, it, c, &delta, absorbed ? nobody :
+		    seen->owner))
 			goto out;
 		ret = 0;
 	}
@@ -551,6 +645,11 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 		    rv.last_seq);
 		if (ret == 0)
 			ret = took_effect(r, &rv);
+		if (ret != 0)
+			goto out;
+	}
+	if (c->type == GS_TYPE_KEYLINK) {
+		ret = link_stored(r, &lk);
 		if (ret != 0)
 			goto out;
 	}
@@ -678,11 +777,24 @@ endorse(struct gs_replica *r, int ret)
 	free(v);
 }
 
+/* Gives the successors linked by the transaction that just ended their
+ * old keys' trust (trust writes stay outside the transaction). */
+static void
+succeed(struct gs_replica *r, int ret)
+{
+	size_t n = r->nsucceed;
+
+	r->nsucceed = 0;
+	if (ret == 0 && n > 0 && n <= r->nlinks)
+		replica_links_succeed(r, r->nlinks - n);
+}
+
 int
 replica_finish_tx(struct gs_replica *r, int ret, const uint8_t *from)
 {
 	ret = end_tx(r, ret, from);
 	note_unknown(r);
+	succeed(r, ret);
 	endorse(r, ret);
 	return ret;
 }

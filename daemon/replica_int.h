@@ -28,6 +28,13 @@ struct replica_revocation {
 	uint64_t last_seq;             /* revoked's changes up to it stay */
 };
 
+/* A key link held here (an item of type GS_TYPE_KEYLINK). */
+struct replica_link {
+	uint8_t old[32];               /* its author */
+	uint8_t next[32];              /* the successor key */
+	uint64_t last_seq;             /* old's last change: the link itself */
+};
+
 struct gs_replica {
 	struct gs_identity *id;        /* owned */
 	struct gs_vault *vault;        /* owned */
@@ -53,6 +60,11 @@ struct gs_replica {
 	size_t nrevs, caprevs;
 	struct replica_revocation *endorse; /* owned: to write once committed */
 	size_t nendorse, capendorse;
+	struct replica_link *links;    /* owned: every key link held */
+	size_t nlinks, caplinks;
+	size_t nsucceed;               /* links[nlinks - nsucceed ..]: new in
+	                                  the open transaction, their trust
+	                                  moved once it commits */
 };
 
 /*
@@ -64,6 +76,23 @@ int replica_revocation_parse(const struct gs_fields *f, uint8_t revoked[32],
 /* Remembers a revocation stored by the open transaction (or at load). */
 int replica_revocation_note(struct gs_replica *r, const uint8_t by[32],
     const uint8_t revoked[32], uint64_t last_seq);
+
+/*
+ * Reads a key link's body: the successor key, the new key's signature and
+ * the old key's last sequence. 0 or GS_EINVAL.
+ */
+int replica_link_parse(const struct gs_fields *f, uint8_t next[32],
+    uint8_t sig[64], uint64_t *last_seq);
+/* Remembers a key link stored by the open transaction (or at load). */
+int replica_link_note(struct gs_replica *r, const uint8_t old[32],
+    const uint8_t next[32], uint64_t last_seq);
+/* The link whose old key is pk, or whose successor is pk (lent), or NULL. */
+const struct replica_link *replica_link_from(const struct gs_replica *r,
+    const uint8_t pk[32]);
+const struct replica_link *replica_link_to(const struct gs_replica *r,
+    const uint8_t pk[32]);
+/* Gives every linked successor its old key's trust (idempotent). */
+void replica_links_succeed(struct gs_replica *r, size_t from);
 
 /* Remembers that an item failed authentication (logged once). */
 void replica_mark_corrupt(struct gs_replica *r, struct gs_item *it,

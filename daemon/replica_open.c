@@ -321,6 +321,9 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
     struct gs_replica **out, char *err, size_t errlen)
 {
 	struct gs_replica *r;
+	uint8_t *meta = NULL;
+	const uint8_t *expect = NULL;
+	size_t len = 0;
 	int ret = GS_ENOMEM;
 
 	*out = NULL;
@@ -330,7 +333,12 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
 	}
 	r->store = st;
 	gs_hlc_init(&r->clock, (uint64_t)o->max_drift_s * 1000);
-	ret = gs_identity_load(o->data_dir, o->passphrase, &r->id);
+	/* the database's site key: a rotation may have to be finished */
+	if (gs_store_meta_get(st, "site_pk", &meta, &len) == 0 && len == 32)
+		expect = meta;
+	ret = gs_identity_load_current(o->data_dir, o->passphrase, expect,
+	    &r->id);
+	free(meta);
 	if (ret != 0) {
 		identity_error(o->data_dir, ret, err, errlen);
 		goto out;

@@ -73,6 +73,12 @@ gs_replica_write(struct gs_replica *r, struct gs_item *item, int type,
 		if (ret != 0)
 			goto out;
 		item = gs_replica_item(r, id);
+	} else if (item == NULL && type == GS_TYPE_KEYLINK) {
+		/* final: one per key, never edited */
+		gs_item_id_keylink(me, id);
+		ret = GS_EEXISTS;
+		if (gs_replica_item(r, id) != NULL)
+			goto out;
 	} else if (item == NULL && type == GS_TYPE_REVOCATION) {
 		/* final: one per revoked site, never edited */
 		ret = replica_revocation_parse(delta, pk, &seq);

@@ -516,6 +516,21 @@ bad:
 	    "hexadécimaux en minuscules";
 }
 
+/* A signature: 128 lowercase hexadecimal digits (64 bytes). */
+static const char *
+rule_hex_sig(const char *v)
+{
+	if (strlen(v) != 128)
+		goto bad;
+	for (const char *p = v; *p; p++)
+		if (!is_digit(*p) && !(*p >= 'a' && *p <= 'f'))
+			goto bad;
+	return NULL;
+bad:
+	return "doit être une signature de 128 chiffres hexadécimaux en "
+	    "minuscules";
+}
+
 static const char *
 rule_rrule(const char *v)
 {
@@ -696,6 +711,12 @@ static const struct field_def revocation_fields[] = {
 	{ "site", true, LINE, 80, rule_site_id, SAY_VALUE, NULL, false },
 };
 
+static const struct field_def keylink_fields[] = {
+	{ "last_seq", true, LINE, 16, rule_seqnum, SAY_VALUE, NULL, false },
+	{ "sig", true, LINE, 128, rule_hex_sig, SAY_VALUE, NULL, false },
+	{ "site", true, LINE, 80, rule_site_id, SAY_VALUE, NULL, false },
+};
+
 struct type_def {
 	int type;               /* enum gs_item_type */
 	const char *name;
@@ -721,6 +742,8 @@ static const struct type_def types[] = {
 	    NULL, false, NULL },
 	{ GS_TYPE_REVOCATION, "revocation", TABLE(revocation_fields), NULL,
 	    false, NULL },
+	{ GS_TYPE_KEYLINK, "keylink", TABLE(keylink_fields), NULL, false,
+	    NULL },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 _Static_assert(NTYPES <= GS_TYPE_MAX - GS_TYPE_MIN + 1,

@@ -40,9 +40,15 @@ enum gs_item_type {
 	 * final: it takes no later change.
 	 */
 	GS_TYPE_REVOCATION = 6,
+	/*
+	 * A key link: the site's old key names its new key, which signs the
+	 * pair too (docs/internals/trust.md, "Key rotation"). One per old
+	 * key, final; the old key's last change.
+	 */
+	GS_TYPE_KEYLINK = 7,
 };
 #define GS_TYPE_MIN 1
-#define GS_TYPE_MAX 6
+#define GS_TYPE_MAX 7
 
 #define GS_ITEM_ID_LEN 16
 #define GS_FIELD_DELETED "_deleted"

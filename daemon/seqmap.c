@@ -12,13 +12,20 @@ size_t
 gs_key_search(const void *base, size_t n, size_t stride,
     const uint8_t key[32], int *found)
 {
+	return gs_key_search_len(base, n, stride, key, 32, found);
+}
+
+size_t
+gs_key_search_len(const void *base, size_t n, size_t stride,
+    const uint8_t *key, size_t keylen, int *found)
+{
 	const uint8_t *b = base;
 	size_t lo = 0, hi = n;
 
 	*found = 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(b + mid * stride, key, 32);
+		int c = memcmp(b + mid * stride, key, keylen);
 		if (c == 0) {
 			*found = 1;
 			return mid;

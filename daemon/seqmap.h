@@ -29,6 +29,9 @@ struct gs_seqmap {
  */
 size_t gs_key_search(const void *base, size_t n, size_t stride,
     const uint8_t key[32], int *found);
+/* As gs_key_search, for keys of keylen bytes at the start of each entry. */
+size_t gs_key_search_len(const void *base, size_t n, size_t stride,
+    const uint8_t *key, size_t keylen, int *found);
 
 /* The sequence held for pk, 0 if none. */
 uint64_t gs_seqmap_get(const struct gs_seqmap *m, const uint8_t pk[32]);

@@ -143,7 +143,23 @@ static const char *const migrations[] = {
 	"  author BLOB NOT NULL,"
 	"  seq INTEGER NOT NULL);",
 	/*
-	 * 3 -> 4, smaller rows (docs/internals/storage-format.md):
+	 * 3 -> 4: invitations (invite.h), holding only a hash of their
+	 * secret; and what a knocking site announced in its hello.
+	 */
+	"CREATE TABLE invites("
+	"  id BLOB PRIMARY KEY,"
+	"  label TEXT NOT NULL,"
+	"  secret_hash BLOB NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  uses_left INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"ALTER TABLE pending ADD COLUMN site BLOB;"
+	"ALTER TABLE pending ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE pending ADD COLUMN town TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE pending ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';",
+	/*
+	 * 4 -> 5, smaller rows (docs/internals/storage-format.md):
 	 * - authors numbered: changes and items name an author by its
 	 *   number in authors (1 or 2 bytes) rather than its 32-byte key,
 	 *   in the rows and in the (author, seq) index;
@@ -204,6 +220,10 @@ static const char *const migrations[] = {
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GS_SCHEMA_VERSION, "one migration per schema version");
+
+/* Column list of the queries that read invitations. */
+#define INVITE_COLS \
+	"id, label, secret_hash, expires, uses_left, revoked, created"
 
 /*
  * Column list shared by every query that reads whole changes, from
@@ -308,6 +328,12 @@ enum schema_stmt {
 	SS_ERASE_BODIES,
 	SS_ERASURE_PUT,
 	SS_ERASURE_GET,
+	SS_INVITE_ADD,
+	SS_INVITE_GET,
+	SS_INVITES_ALL,
+	SS_INVITE_USE,
+	SS_INVITE_REVOKE,
+	SS_PENDING_ANNOUNCE,
 	SS__COUNT
 };
 
@@ -370,7 +396,8 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_PENDING_COUNT] = "SELECT COUNT(*) FROM pending",
 	[SS_PENDING_REMOVE] = "DELETE FROM pending WHERE curve = ?1",
 	[SS_PENDING_ALL] = "SELECT curve, address, first_attempt, "
-	    "last_attempt, attempts FROM pending ORDER BY first_attempt, curve",
+	    "last_attempt, attempts, site, name, town, endpoint FROM pending "
+	    "ORDER BY first_attempt, curve",
 	[SS_ITEM_PUT] = "INSERT INTO items(id, type, nchanges, nconflicts, "
 	    "received, state, owner, deleted) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, " AUTHOR_N("?7") ", ?8) "
@@ -405,6 +432,17 @@ static const char *const schema_sql[SS__COUNT] = {
 	[SS_ERASURE_PUT] = "INSERT OR IGNORE INTO erasures(item, author, seq) "
 	    "VALUES(?1, ?2, ?3)",
 	[SS_ERASURE_GET] = "SELECT author, seq FROM erasures WHERE item = ?1",
+	[SS_INVITE_ADD] = "INSERT INTO invites(id, label, secret_hash, "
+	    "expires, uses_left, revoked, created) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6)",
+	[SS_INVITE_GET] = "SELECT " INVITE_COLS " FROM invites WHERE id = ?1",
+	[SS_INVITES_ALL] = "SELECT " INVITE_COLS " FROM invites "
+	    "ORDER BY created, id",
+	[SS_INVITE_USE] = "UPDATE invites SET uses_left = uses_left - 1 "
+	    "WHERE id = ?1 AND uses_left > 0 AND revoked = 0",
+	[SS_INVITE_REVOKE] = "UPDATE invites SET revoked = 1 WHERE id = ?1",
+	[SS_PENDING_ANNOUNCE] = "UPDATE pending SET site = ?2, name = ?3, "
+	    "town = ?4, endpoint = ?5 WHERE curve = ?1",
 	[SS_ITEMS_MISSING] = "SELECT DISTINCT item FROM changes "
 	    "WHERE item NOT IN (SELECT id FROM items)",
 };
@@ -1558,6 +1596,28 @@ row_to_pending(sqlite3_stmt *s, struct gs_pending_row *r)
 	r->first_attempt = sqlite3_column_int64(s, 2);
 	r->last_attempt = sqlite3_column_int64(s, 3);
 	r->attempts = sqlite3_column_int64(s, 4);
+	r->has_site = col_fixed(s, 5, r->site, STORE_ID_LEN);
+	r->name = (const char *)sqlite3_column_text(s, 6);
+	r->town = (const char *)sqlite3_column_text(s, 7);
+	r->endpoint = (const char *)sqlite3_column_text(s, 8);
+	if (r->name == NULL || r->town == NULL || r->endpoint == NULL)
+		return GS_ECORRUPT;
+	return 0;
+}
+
+/* Fills r from an invites row (INVITE_COLS); the label is lent. */
+static int
+row_to_invite(sqlite3_stmt *s, struct gs_invite_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->label = (const char *)sqlite3_column_text(s, 1);
+	if (!col_fixed(s, 0, r->id, GS_STORE_INVITE_ID) || r->label == NULL ||
+	    !col_fixed(s, 2, r->key, STORE_ID_LEN))
+		return GS_ECORRUPT;
+	r->expires = sqlite3_column_int64(s, 3);
+	r->uses_left = sqlite3_column_int64(s, 4);
+	r->revoked = sqlite3_column_int(s, 5) != 0;
+	r->created = sqlite3_column_int64(s, 6);
 	return 0;
 }
 
@@ -1631,6 +1691,7 @@ enum row_type {
 	RT_SITE,
 	RT_PEER,
 	RT_PENDING,
+	RT_INVITE,
 	RT_EQUIVOC
 };
 
@@ -1643,6 +1704,7 @@ union row {
 	struct gs_site_row site;
 	struct gs_peer_row peer;
 	struct gs_pending_row pending;
+	struct gs_invite_row invite;
 	struct gs_equivoc_row equivoc;
 };
 
@@ -1655,6 +1717,7 @@ union row_cb {
 	gs_store_site_cb site;
 	gs_store_peer_cb peer;
 	gs_store_pending_cb pending;
+	gs_store_invite_cb invite;
 	gs_store_equivoc_cb equivoc;
 };
 
@@ -1677,6 +1740,8 @@ row_decode(enum row_type t, sqlite3_stmt *s, union row *r)
 		return row_to_peer(s, &r->peer);
 	case RT_PENDING:
 		return row_to_pending(s, &r->pending);
+	case RT_INVITE:
+		return row_to_invite(s, &r->invite);
 	case RT_EQUIVOC:
 		return row_to_equivoc(s, &r->equivoc);
 	}
@@ -1702,6 +1767,8 @@ row_deliver(enum row_type t, const union row *r, union row_cb cb, void *arg)
 		return cb.peer(&r->peer, arg);
 	case RT_PENDING:
 		return cb.pending(&r->pending, arg);
+	case RT_INVITE:
+		return cb.invite(&r->invite, arg);
 	case RT_EQUIVOC:
 		return cb.equivoc(&r->equivoc, arg);
 	}
@@ -1987,6 +2054,71 @@ gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
 {
 	return query(st, SS_PENDING_ALL, "pending", NULL, 0, RT_PENDING, false,
 	    (union row_cb){ .pending = cb }, arg);
+}
+
+int
+gs_store_pending_announce(struct gs_store *st, const uint8_t curve[32],
+    const uint8_t site[32], const char *name, const char *town,
+    const char *endpoint)
+{
+	const struct arg args[] = {
+		A_ID(curve), A_ID(site), A_TEXT(name), A_TEXT(town),
+		A_TEXT(endpoint),
+	};
+
+	return run_changed(st, SS_PENDING_ANNOUNCE, "pending announce", args,
+	    NARGS(args));
+}
+
+int
+gs_store_invite_add(struct gs_store *st, const struct gs_invite_row *r)
+{
+	const struct arg args[] = {
+		A_BYTES(r->id, GS_STORE_INVITE_ID), A_TEXT(r->label),
+		A_ID(r->key), A_INT(r->expires), A_INT(r->uses_left),
+		A_INT(r->created),
+	};
+
+	return run(st, SS_INVITE_ADD, "invite add", args, NARGS(args),
+	    step_done);
+}
+
+int
+gs_store_invite_get(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID], gs_store_invite_cb cb, void *arg)
+{
+	const struct arg args[] = { A_BYTES(id, GS_STORE_INVITE_ID) };
+
+	return query(st, SS_INVITE_GET, "invite get", args, NARGS(args),
+	    RT_INVITE, true, (union row_cb){ .invite = cb }, arg);
+}
+
+int
+gs_store_invites_foreach(struct gs_store *st, gs_store_invite_cb cb,
+    void *arg)
+{
+	return query(st, SS_INVITES_ALL, "invites", NULL, 0, RT_INVITE, false,
+	    (union row_cb){ .invite = cb }, arg);
+}
+
+int
+gs_store_invite_use(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID])
+{
+	const struct arg args[] = { A_BYTES(id, GS_STORE_INVITE_ID) };
+
+	return run_changed(st, SS_INVITE_USE, "invite use", args,
+	    NARGS(args));
+}
+
+int
+gs_store_invite_revoke(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID])
+{
+	const struct arg args[] = { A_BYTES(id, GS_STORE_INVITE_ID) };
+
+	return run_changed(st, SS_INVITE_REVOKE, "invite revoke", args,
+	    NARGS(args));
 }
 
 int

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_SCHEMA_VERSION 4
+#define GS_SCHEMA_VERSION 5
 
 struct gs_store;
 
@@ -205,6 +205,11 @@ struct gs_pending_row {
 	int64_t first_attempt;
 	int64_t last_attempt;
 	int64_t attempts;
+	bool has_site;               /* the hello announced a site key */
+	uint8_t site[32];            /* ... checked against curve */
+	const char *name;            /* announced name, may be ""; lent */
+	const char *town;            /* announced town, may be ""; lent */
+	const char *endpoint;        /* announced endpoint, may be ""; lent */
 };
 typedef int (*gs_store_pending_cb)(const struct gs_pending_row *p, void *arg);
 int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
@@ -212,6 +217,42 @@ int gs_store_pending_touch(struct gs_store *st, const uint8_t curve[32],
 int gs_store_pending_remove(struct gs_store *st, const uint8_t curve[32]);
 int gs_store_pending_foreach(struct gs_store *st, gs_store_pending_cb cb,
     void *arg);
+/*
+ * Records what the pending transport key curve announced in its hello:
+ * its site key (whose transport key is curve), name, town and endpoint
+ * (checked and sanitised by the caller). GS_ENOTFOUND when curve is not
+ * pending.
+ */
+int gs_store_pending_announce(struct gs_store *st, const uint8_t curve[32],
+    const uint8_t site[32], const char *name, const char *town,
+    const char *endpoint);
+
+/*
+ * Invitations made by this site (invite.h). key is the hash of the
+ * secret, never the secret. use takes one use away (GS_ENOTFOUND when
+ * none is left, the invitation is revoked or unknown); revoke marks it
+ * revoked (GS_ENOTFOUND when unknown).
+ */
+#define GS_STORE_INVITE_ID 8
+struct gs_invite_row {
+	uint8_t id[GS_STORE_INVITE_ID];
+	const char *label;           /* lent */
+	uint8_t key[32];
+	int64_t expires;             /* Unix seconds */
+	int64_t uses_left;
+	bool revoked;
+	int64_t created;
+};
+typedef int (*gs_store_invite_cb)(const struct gs_invite_row *r, void *arg);
+int gs_store_invite_add(struct gs_store *st, const struct gs_invite_row *r);
+int gs_store_invite_get(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID], gs_store_invite_cb cb, void *arg);
+int gs_store_invites_foreach(struct gs_store *st, gs_store_invite_cb cb,
+    void *arg);
+int gs_store_invite_use(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID]);
+int gs_store_invite_revoke(struct gs_store *st,
+    const uint8_t id[GS_STORE_INVITE_ID]);
 
 /*
  * Items: one row per item, holding its merged state sealed by the vault

@@ -174,6 +174,34 @@ gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
 	return upsert(t, &row) != NULL ? 0 : GS_EINVAL;
 }
 
+int
+gs_trust_succeed(struct gs_trust *t, const uint8_t old[32],
+    const uint8_t next[32])
+{
+	const struct gs_trust_site *s = gs_trust_get(t, old);
+	const struct gs_trust_site *n = gs_trust_get(t, next);
+	struct gs_trust_site was;
+	uint8_t curve[32];
+	int ret = 0;
+
+	if (s == NULL || s->trust == GS_TRUST_PENDING)
+		return 0;   /* nothing decided about the old key here */
+	was = *s;
+	if (n == NULL || n->trust == GS_TRUST_PENDING)
+		ret = gs_trust_set(t, next, was.trust, was.introduced ?
+		    was.introducer : NULL);
+	/* the sites the old key introduced are the new key's */
+	for (size_t i = 0; ret == 0 && i < t->n; i++) {
+		struct gs_trust_site x = t->v[i];
+		if (!x.introduced || memcmp(x.introducer, old, 32) != 0)
+			continue;
+		ret = gs_trust_set(t, x.pk, x.trust, next);
+	}
+	if (ret == 0 && gs_pk_to_curve(next, curve) == 0)
+		(void)gs_store_pending_remove(t->st, curve);
+	return ret;
+}
+
 void
 gs_trust_note_unknown(struct gs_trust *t, const uint8_t pk[32])
 {

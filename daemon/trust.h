@@ -55,6 +55,15 @@ const struct gs_trust_site *gs_trust_by_curve(const struct gs_trust *t,
 int gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
     const uint8_t *introducer);
 /*
+ * A key link from old to next was stored: next gets old's trust and
+ * introducer unless it was already decided (more than pending), sites old
+ * introduced are next's, and next's transport key leaves the pending
+ * list. old's row stays (its changes up to the link are still checked
+ * against it). Idempotent. 0 or a store error.
+ */
+int gs_trust_succeed(struct gs_trust *t, const uint8_t old[32],
+    const uint8_t next[32]);
+/*
  * Notes a site seen in gossip and not known: it becomes pending, unless
  * GS_TRUST_MAX_PENDING sites are pending already or 16 were noted in the
  * last minute (each is a disk write; a peer may name thousands).

@@ -11,7 +11,7 @@ import datetime
 import os
 import sys
 
-from gslib import EXIT_INVALID, Net, Skip, run_tests
+from gslib import EXIT_INVALID, EXIT_NOTFOUND, Net, Skip, run_tests
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from test_conflicts import mesh, wait_converged  # noqa: E402
@@ -184,7 +184,7 @@ def test_feed_refusals():
     with Net() as net:
         a = net.started("GEM Le Rebond")
         r = a.run("export", "ics", "--site", "pas-un-site")
-        assert r.returncode == EXIT_INVALID, (r.returncode, r.stderr)
+        assert r.returncode == EXIT_NOTFOUND, (r.returncode, r.stderr)
         assert "gemsync site list" in r.stderr, r.stderr
         r = a.run("export", "ics", "--kind", "bal")
         assert r.returncode == EXIT_INVALID and "valeurs possibles" in r.stderr, r.stderr

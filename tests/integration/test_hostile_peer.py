@@ -293,7 +293,10 @@ def refused_connection_tests(w):
     def test_unknown_client_key_gets_nothing_and_is_pending():
         before = w.snapshot()
         r = junk("unknownkey", b, a, "3", timeout=60)
-        assert r["received"] == "0" and r["handshakes"] == "0", r
+        # an unknown key may complete the handshake, so that its hello can
+        # say who it is (site pending, invitations: sync-protocol.md,
+        # "Joining"), but it is sent nothing and nothing it sends is used
+        assert r["received"] == "0", r
         key = r["transport_key"]
         assert len(key) == 64, r
         wait_until(lambda: any(p.get("transport_key") == key

@@ -122,12 +122,12 @@ def test_schema1_database_migrates():
             shutil.copy(os.path.join(src, f), s.data)
             os.chmod(os.path.join(s.data, f), 0o600)   # git keeps no modes
         s.start()
-        assert "schema migrated from version 1 to 4" in s.tail_log(50)
+        assert "schema migrated from version 1 to 5" in s.tail_log(50)
         with open(os.path.join(FIXTURES, "site-schema1.events.json")) as f:
             want = json.load(f)
         assert json.loads(s.shared_cli("event", "list", "--all")) == want
         db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
         assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
         db.close()
         e = s.add_event("Repas partagé", "2030-06-01T12:00:00+02:00", "convivial")
@@ -140,7 +140,7 @@ def test_schema1_database_migrates():
 def test_schema3_database_migrates():
     """A site written by schema 3 (every item with a stored state;
     fixtures/site-schema3, made by fixtures/make-site-schema3.py) starts
-    under schema 4: items of one change lose their stored state, which is
+    under schema 5: items of one change lose their stored state, which is
     derived from the change when read, and every list and view prints the
     same bytes as before; an edit stores a (compressed) state again, a new
     item of one change stores none."""
@@ -154,13 +154,13 @@ def test_schema3_database_migrates():
         with open(src + ".json") as f:
             want = json.load(f)
         s.start()
-        assert "schema migrated from version 3 to 4" in s.tail_log(50)
+        assert "schema migrated from version 3 to 5" in s.tail_log(50)
         assert s.shared_cli("event", "list", "--all") == want["list"]
         assert s.shared_cli("resource", "list") == want["resources"]
         for e, shown in want["show"].items():
             assert s.shared_cli("event", "show", e) == shown, e
         db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
         rows = db.execute("SELECT nchanges, state IS NULL FROM items").fetchall()
         assert len(rows) == 5 and all((n == 1) == bool(null) for n, null in rows), rows
         db.close()

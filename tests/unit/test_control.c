@@ -292,9 +292,11 @@ test_peer_add_list_remove(void **state)
 	assert_true(json_is_null(json_object_get(p, "last_sync")));
 	assert_int_equal(json_object_size(json_object_get(p,
 	    "refused_by_reason")), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(p,
+	    "words"))) > 0, 1);
 	assert_true(json_is_false(json_object_get(p, "in_sync")));
 	assert_true(json_is_null(json_object_get(p, "clock_offset_ms")));
-	assert_int_equal(json_object_size(p), 15);
+	assert_int_equal(json_object_size(p), 16);
 	json_decref(j);
 
 	/* the status's first line counts it; nobody reported on it yet */
@@ -333,6 +335,17 @@ test_peer_add_list_remove(void **state)
 	}
 }
 
+/* A key link is written by key.rotate only: item.add refuses the type. */
+static void
+test_keylink_not_by_item_add(void **state)
+{
+	struct fixture *fx = *state;
+	const char *kv[] = { "type", "keylink", "f", "last_seq=1", NULL };
+
+	assert_fails(call(&fx->d, "item.add", kv), GS__STATUS__INVALID,
+	    "type", "type « keylink » inconnu");
+}
+
 static void
 test_site_errors(void **state)
 {
@@ -342,10 +355,11 @@ test_site_errors(void **state)
 	assert_fails(call(&fx->d, "site.trust", NULL), GS__STATUS__INVALID,
 	    "site", "identifiant de site manquant");
 	{
+		/* neither an ID, nor a short ID, nor a name known here */
 		const char *kv[] = { "site", "AAAA", NULL };
 		assert_fails(call(&fx->d, "site.block", kv),
-		    GS__STATUS__INVALID, "site", "identifiant de site « AAAA » "
-		    "invalide");
+		    GS__STATUS__NOT_FOUND, "site", "aucun site connu ne répond "
+		    "à « AAAA »");
 	}
 	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
 	{
@@ -356,6 +370,22 @@ test_site_errors(void **state)
 		assert_fails(call(&fx->d, "site.status", kv),
 		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
 		    "site-ci");
+	}
+	/* the short form of lists names the same site */
+	sid[7] = '\0';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "c'est l'identifiant de ce "
+		    "site-ci");
+	}
+	/* a full ID with one wrong character is told as a typo */
+	gs_siteid_encode(gs_replica_pk(fx->d.replica), sid);
+	sid[3] = sid[3] == 'A' ? 'B' : 'A';
+	{
+		const char *kv[] = { "site", sid, NULL };
+		assert_fails(call(&fx->d, "site.trust", kv),
+		    GS__STATUS__INVALID, "site", "identifiant de site");
 	}
 }
 
@@ -515,6 +545,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_wrong_version),
+		cmocka_unit_test(test_keylink_not_by_item_add),
 		cmocka_unit_test(test_too_many_params),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_ping),

@@ -50,6 +50,7 @@
 /* the author's confirmation of the resource EX_ITEM1 */
 #define EX_CONFIRM "6ec2787d517237282c5cf091d7d1c584"
 #define EX_REVOKE "20e86d9ee962113233d25bbcc596086b"
+#define EX_KEYLINK "597ddc95b3d59dd94ccfcdd62af91ade"
 #define EX_DATE "2026-12-22"
 #define EX_RESV_DATE "9bc1b0dae8b9258db115170d9586e7a1"
 #define EX_HLC_MS UINT64_C(1767225600123)
@@ -97,6 +98,10 @@ static const struct {
 	    "itself | `" EX_REVOKE "` |" },
 	{ "docs/internals/storage-format.md", "`\"gemsync-revoke-v1\"` (17) "
 	    "‖ revoking site's key (32) ‖ revoked site's key (32) | 81 |" },
+	{ "docs/internals/storage-format.md", "| key link ID of the key | `"
+	    EX_KEYLINK "` |" },
+	{ "docs/internals/storage-format.md", "`\"gemsync-keylink-v1\"` (18) "
+	    "‖ old site key (32) | 50 |" },
 	{ "docs/internals/storage-format.md", "`\"gemsync-resv-date-v1\"` "
 	    "(20) ‖ author key (32) ‖ event's item ID (16) ‖ date key" },
 	{ "docs/internals/storage-format.md", "| milliseconds | 1767225600123 |" },
@@ -311,6 +316,8 @@ test_item_id_examples(void **state)
 	assert_hex(id, 16, EX_SITE);
 	gs_item_id_revocation(f->pk, f->pk, id);
 	assert_hex(id, 16, EX_REVOKE);
+	gs_item_id_keylink(f->pk, id);
+	assert_hex(id, 16, EX_KEYLINK);
 	gs_item_id_reservation(f->pk, ev, id);
 	assert_hex(id, 16, EX_RESV);
 	assert_int_equal(gs_item_id_reservation_date(f->pk, ev, EX_DATE, id),
@@ -350,6 +357,9 @@ test_item_id_algorithm(void **state)
 		assert_memory_equal(got, want, 16);
 		doc_item_id("gemsync-site-v1", author, NULL, 0, want);
 		gs_item_id_site(author, got);
+		assert_memory_equal(got, want, 16);
+		doc_item_id("gemsync-keylink-v1", author, NULL, 0, want);
+		gs_item_id_keylink(author, got);
 		assert_memory_equal(got, want, 16);
 		gs_random(ev, sizeof(ev));
 		doc_item_id("gemsync-resv-v1", author, ev, 16, want);

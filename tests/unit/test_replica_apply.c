@@ -422,6 +422,108 @@ test_revocation_rules(void **state)
 	gs_change_destroy(&bed);
 }
 
+/*
+ * The key link from old to next, signed for next by signer (next itself
+ * when honest), numbered seq and naming last as old's last change.
+ */
+static struct gs_change *
+keylink(const struct gs_identity *old, const struct gs_identity *next,
+    const struct gs_identity *signer, uint64_t seq, uint64_t hlc,
+    const char *last)
+{
+	uint8_t item[16], msg[GS_KEYLINK_MSG_LEN], sig[64], *body = NULL;
+	char hex[129];
+	size_t len = 0;
+	struct gs_change *c;
+
+	gs_item_id_keylink(gs_identity_pk(old), item);
+	gs_item_keylink_msg(gs_identity_pk(old), gs_identity_pk(next), msg);
+	assert_int_equal(gs_sign(gs_identity_sk(signer), msg, sizeof(msg),
+	    sig), 0);
+	gs_hex(sig, 64, hex);
+	fx_body_kv(&body, &len, "last_seq", last, "sig", hex, "site",
+	    gs_identity_siteid(next), NULL);
+	c = fx_sign(gs_identity_sk(old), item, GS_TYPE_KEYLINK, seq, hlc,
+	    NULL, 0, false, body, len);
+	free(body);
+	return c;
+}
+
+/*
+ * A key link: signed by the new key over (domain, old, new), the old
+ * key's last change, final; the new key gets the old key's trust, owns
+ * and edits what the old key wrote; the old key's later changes are
+ * refused (also after a restart); no key is linked twice nor back.
+ */
+static void
+test_keylink_rules(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *a = gs_identity_pk(f->a), *u = gs_identity_pk(f->u);
+	const struct gs_trust_site *ts;
+	uint64_t t = fx_now_hlc(), last = 0;
+	uint8_t next[32];
+	struct gs_change *e1 = fx_root_event(f->a, 1, t, "Avant");
+	struct gs_change *forged = keylink(f->a, f->u, f->b, 2, t + 1, "2");
+	struct gs_change *notlast = keylink(f->a, f->u, f->u, 2, t + 1, "1");
+	struct gs_change *self = keylink(f->a, f->a, f->a, 2, t + 1, "2");
+	struct gs_change *link = keylink(f->a, f->u, f->u, 2, t + 2, "2");
+	struct gs_change *ed = fx_edit(f->u, 1, t + 3, e1, "title",
+	    "Par la nouvelle clé");
+	struct gs_change *bed = fx_edit(f->b, 1, t + 4, e1, "title", "Intrus");
+	struct gs_change *after = fx_root_event(f->a, 3, t + 5, "Volé");
+	struct gs_change *lned = fx_edit(f->a, 3, t + 5, link, "site",
+	    gs_identity_siteid(f->b));
+	struct gs_change *back = keylink(f->u, f->a, f->a, 2, t + 6, "2");
+	struct gs_change *fork = keylink(f->b, f->u, f->u, 1, t + 7, "1");
+
+	assert_int_equal(fx_apply_c(f, e1), 0);
+	/* the unknown key u is refused until a link names it */
+	assert_int_equal(fx_apply_c(f, ed), GS_EUNTRUSTED);
+	assert_int_equal(fx_apply_c(f, forged), GS_EBADSIG);
+	assert_int_equal(fx_apply_c(f, notlast), GS_EINVAL);
+	assert_int_equal(fx_apply_c(f, self), GS_EINVAL);
+	assert_false(gs_replica_replaced(f->r, a, NULL, NULL));
+	assert_int_equal(fx_apply_c(f, link), 0);
+	assert_true(gs_replica_replaced(f->r, a, next, &last));
+	assert_memory_equal(next, u, 32);
+	assert_int_equal(last, 2);
+	assert_true(gs_replica_same_site(f->r, a, u));
+	assert_false(gs_replica_same_site(f->r, a, gs_identity_pk(f->b)));
+	/* u has a's trust, in the table too; a's row stays */
+	ts = gs_trust_get(f->trust, u);
+	assert_non_null(ts);
+	assert_int_equal(ts->trust, GS_TRUST_TRUSTED);
+	assert_int_equal(gs_replica_author_ok(f->r, a), 0);
+	/* the new key edits what the old one wrote; another site may not */
+	assert_int_equal(fx_apply_c(f, ed), 0);
+	assert_string_equal(fx_title_of(f, e1->item), "Par la nouvelle clé");
+	assert_int_equal(fx_apply_c(f, bed), GS_EDENIED);
+	/* the old key after its link, and the link edited: refused */
+	assert_int_equal(fx_apply_c(f, after), GS_EROTATED);
+	assert_int_equal(fx_apply_c(f, lned), GS_EROTATED);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(fx_apply_c(f, after), GS_EROTATED);
+	assert_true(gs_replica_same_site(f->r, u, a));
+	assert_string_equal(fx_title_of(f, e1->item), "Par la nouvelle clé");
+	/* no cycle, no second key claiming u */
+	assert_int_equal(fx_apply_c(f, back), GS_EINVAL);
+	assert_int_equal(fx_apply_c(f, fork), GS_EINVAL);
+	assert_memory_equal(gs_replica_current_key(f->r, a), u, 32);
+	gs_change_destroy(&e1);
+	gs_change_destroy(&forged);
+	gs_change_destroy(&notlast);
+	gs_change_destroy(&self);
+	gs_change_destroy(&link);
+	gs_change_destroy(&ed);
+	gs_change_destroy(&bed);
+	gs_change_destroy(&after);
+	gs_change_destroy(&lned);
+	gs_change_destroy(&back);
+	gs_change_destroy(&fork);
+}
+
 /* A proof of equivocation from a peer is checked before it is kept. */
 static void
 test_equivocation_proof(void **state)
@@ -1286,6 +1388,7 @@ main(void)
 		FX_TEST(test_change_budget),
 		FX_TEST(test_change_budget_any_order),
 		FX_TEST(test_clock),
+		FX_TEST(test_keylink_rules),
 		FX_TEST(test_hostile_text),
 		FX_TEST(test_mixed_batch),
 		FX_TEST(test_flood),

@@ -93,6 +93,7 @@ test_types(void **state)
 	    "confirmation");
 	assert_string_equal(gs_item_type_name(GS_TYPE_REVOCATION),
 	    "revocation");
+	assert_string_equal(gs_item_type_name(GS_TYPE_KEYLINK), "keylink");
 	assert_null(gs_item_type_name(GS_TYPE_MAX + 1));
 	assert_int_equal(gs_item_type_parse("event"), GS_TYPE_EVENT);
 	assert_int_equal(gs_item_type_parse("reservation"), GS_TYPE_RESERVATION);

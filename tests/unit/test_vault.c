@@ -290,6 +290,64 @@ test_identity_sealed(void **state)
 	free(key);
 }
 
+/*
+ * Key rotation on disk: site.key.next is sealed; not named by the
+ * database it is removed at load (the link never committed), named it
+ * becomes site.key (with site.id); a damaged one is removed; a wrong
+ * passphrase removes nothing.
+ */
+static void
+test_identity_rotation(void **state)
+{
+	struct fixture *f = *state;
+	struct gs_identity *a = NULL, *n = NULL, *b = NULL;
+	char *next = path_in(f, "site.key.next"), *sid = path_in(f, "site.id");
+	uint8_t buf[200], old[32], pk[32];
+	struct stat sb;
+
+	assert_int_equal(gs_identity_create(f->dir, "sel", &a), 0);
+	memcpy(old, gs_identity_pk(a), 32);
+	gs_identity_destroy(&a);
+	assert_int_equal(gs_identity_create_next(f->dir, "sel", &n), 0);
+	memcpy(pk, gs_identity_pk(n), 32);
+	gs_identity_destroy(&n);
+	assert_int_equal(slurp(next, buf, sizeof(buf)), 141);
+	assert_memory_equal(buf, "GSK2", 4);
+	/* a wrong passphrase: refused, nothing removed */
+	assert_int_equal(gs_identity_load_current(f->dir, "poivre", pk, &b),
+	    GS_EBADKEY);
+	assert_int_equal(stat(next, &sb), 0);
+	/* the database still names the old key: the new one goes */
+	assert_int_equal(gs_identity_load_current(f->dir, "sel", old, &b), 0);
+	assert_memory_equal(gs_identity_pk(b), old, 32);
+	gs_identity_destroy(&b);
+	assert_int_not_equal(stat(next, &sb), 0);
+	/* a damaged one (a crash while writing it) goes too */
+	assert_int_equal(gs_identity_create_next(f->dir, "sel", &n), 0);
+	memcpy(pk, gs_identity_pk(n), 32);
+	gs_identity_destroy(&n);
+	assert_int_equal(truncate(next, 70), 0);
+	assert_int_equal(gs_identity_load_current(f->dir, "sel", pk, &b), 0);
+	assert_memory_equal(gs_identity_pk(b), old, 32);
+	gs_identity_destroy(&b);
+	assert_int_not_equal(stat(next, &sb), 0);
+	/* named by the database: it becomes the site key, site.id follows */
+	assert_int_equal(gs_identity_create_next(f->dir, "sel", &n), 0);
+	memcpy(pk, gs_identity_pk(n), 32);
+	assert_int_equal(gs_identity_load_current(f->dir, "sel", pk, &b), 0);
+	assert_memory_equal(gs_identity_pk(b), pk, 32);
+	assert_int_not_equal(stat(next, &sb), 0);
+	assert_true(slurp(sid, buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, gs_identity_siteid(n), GS_SITEID_LEN);
+	gs_identity_destroy(&b);
+	gs_identity_destroy(&n);
+	assert_int_equal(gs_identity_load(f->dir, "sel", &b), 0);
+	assert_memory_equal(gs_identity_pk(b), pk, 32);
+	gs_identity_destroy(&b);
+	free(next);
+	free(sid);
+}
+
 static void
 test_vault_raw(void **state)
 {
@@ -537,6 +595,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_identity_corrupt,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_sealed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_rotation,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_raw,
 		    setup, teardown),
