@@ -408,10 +408,50 @@ known_corrupt(const struct gs_replica *r, const uint8_t id[16])
 	return gs_seqmap_get(&r->corrupt, key) != 0;
 }
 
-/* Fills a cached item's state from its stored row. */
-static void
+struct row_ctx {
+	struct gs_replica *r;
+	struct gs_item *it;          /* the (first) item read */
+	size_t found;                /* rows read */
+	struct gs_item **all;        /* foreach: every item read */
+	size_t n, cap;
+	bool loading;                /* the changes are read next: no state */
+	int ret;
+};
+
+static int on_item_change(const struct gs_stored_change *c, void *arg);
+
+/*
+ * The state of an item stored without one (a single change): that
+ * change's merge, computed as a full item's would be, after which the
+ * change is dropped again and the item stays light. A storage error is
+ * returned, and leaves the item shown as corrupt while it stays cached
+ * (not noted: it is read again once the cache is emptied).
+ */
+static int
+derive_state(struct gs_replica *r, struct gs_item *it)
+{
+	struct row_ctx x = { .r = r, .it = it };
+	int rc;
+
+	it->dirty = 1;
+	rc = gs_store_changes_of_item(r->store, it->id, on_item_change, &x);
+	if (rc == 0 && (it->n != 1 || gs_item_state(it) == NULL))
+		replica_mark_corrupt(r, it, it->id);
+	gs_item_forget_changes(it);
+	it->dirty = 0;
+	if (rc != 0)
+		it->corrupt = 1;
+	return rc;
+}
+
+/*
+ * Fills a cached item's state from its stored row; when its changes are
+ * read next (loading), a state that is not stored is left to them rather
+ * than derived from the same change first.
+ */
+static int
 take_row(struct gs_replica *r, struct gs_item *it,
-    const struct gs_item_row *row)
+    const struct gs_item_row *row, bool loading)
 {
 	uint8_t *pt = NULL;
 	size_t len = 0;
@@ -419,10 +459,16 @@ take_row(struct gs_replica *r, struct gs_item *it,
 	it->stored = true;
 	it->received_ms = row->received_ms;
 	if (it->full)
-		return;            /* the changes are the truth */
+		return 0;          /* the changes are the truth */
+	if (row->sealed_state == NULL && !known_corrupt(r, it->id)) {
+		if (!loading)
+			return derive_state(r, it);
+		it->dirty = 1;     /* gs_replica_item_full reads the change */
+		return 0;
+	}
 	it->dirty = 0;
 	if (known_corrupt(r, it->id) ||
-	    gs_vault_unseal(r->vault, it->id, 16, row->sealed_state,
+	    gs_vault_unseal_packed(r->vault, it->id, 16, row->sealed_state,
 	    row->sealed_len, &pt, &len) != 0 ||
 	    gs_state_decode(pt, len, &it->state) != 0)
 		replica_mark_corrupt(r, it, it->id);
@@ -430,20 +476,13 @@ take_row(struct gs_replica *r, struct gs_item *it,
 		gs_wipe(pt, len);
 		free(pt);
 	}
+	return 0;
 }
-
-struct row_ctx {
-	struct gs_replica *r;
-	struct gs_item *it;          /* the (first) item read */
-	size_t found;                /* rows read */
-	struct gs_item **all;        /* foreach: every item read */
-	size_t n, cap;
-	int ret;
-};
 
 /* The cached item of a row, made light from the row if not cached. */
 static struct gs_item *
-item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
+item_of_row(struct gs_replica *r, const struct gs_item_row *row,
+    bool loading, int *ret)
 {
 	struct gs_item *it = gs_itemset_get(r->items, row->id);
 
@@ -453,8 +492,8 @@ item_of_row(struct gs_replica *r, const struct gs_item_row *row, int *ret)
 	*ret = gs_itemset_create(r->items, row->id, row->type, &it);
 	if (*ret != 0)
 		return NULL;
-	take_row(r, it, row);
-	return it;
+	*ret = take_row(r, it, row, loading);
+	return *ret == 0 ? it : NULL;
 }
 
 /*
@@ -466,7 +505,7 @@ static int
 on_row(const struct gs_item_row *row, void *arg)
 {
 	struct row_ctx *x = arg;
-	struct gs_item *it = item_of_row(x->r, row, &x->ret);
+	struct gs_item *it = item_of_row(x->r, row, x->loading, &x->ret);
 
 	if (it == NULL)
 		return x->ret;
@@ -506,7 +545,7 @@ on_item_change(const struct gs_stored_change *c, void *arg)
 	gs_fields_init(&delta);
 	/* a missing body was erased: the change writes nothing any more */
 	if (c->sealed_body != NULL &&
-	    (gs_vault_unseal(x->r->vault, c->id, 32, c->sealed_body,
+	    (gs_vault_unseal_packed(x->r->vault, c->id, 32, c->sealed_body,
 	    c->sealed_len, &body, &len) != 0 ||
 	    gs_fields_decode(body, len, &delta) != 0)) {
 		gs_fields_clear(&delta);
@@ -535,7 +574,7 @@ int
 gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out)
 {
-	struct row_ctx x = { .r = r };
+	struct row_ctx x = { .r = r, .loading = true };
 	struct gs_item *it = gs_itemset_get(r->items, id);
 	int rc;
 
@@ -707,24 +746,29 @@ replica_flush_item(struct gs_replica *r, struct gs_item *it, int64_t now_ms)
 	struct gs_item_row row;
 	uint8_t *bytes = NULL, *sealed = NULL;
 	size_t len = 0, sealed_len = 0;
+	bool single;
 	int ret;
 
 	if (st == NULL)
 		return 0;      /* unmergeable: the item shows as corrupt */
-	ret = gs_state_encode(st, &bytes, &len);
-	if (ret == 0)
-		ret = gs_vault_seal(r->vault, it->id, 16, bytes, len, &sealed,
-		    &sealed_len);
+	/* one change: no state stored, it is derived when read (take_row) */
+	single = it->full && it->n == 1;
+	ret = single ? 0 : gs_state_encode(st, &bytes, &len);
+	if (ret == 0 && !single)
+		ret = gs_vault_seal_packed(r->vault, it->id, 16, bytes, len,
+		    &sealed, &sealed_len);
 	if (ret != 0)
 		goto out;
 	memset(&row, 0, sizeof(row));
+	if (!single) {
+		row.sealed_state = sealed;
+		row.sealed_len = sealed_len;
+	}
 	memcpy(row.id, it->id, 16);
 	row.type = it->type;
 	row.nchanges = (int64_t)it->n;
 	row.nconflicts = (int64_t)st->nconflicts;
 	row.received_ms = it->stored ? it->received_ms : now_ms;
-	row.sealed_state = sealed;
-	row.sealed_len = sealed_len;
 	memcpy(row.owner, st->owner, 32);
 	row.deleted = st->deleted;
 	ret = gs_store_item_put(r->store, &row);
@@ -881,8 +925,9 @@ on_proof_row(const struct gs_stored_change *c, void *arg)
 {
 	struct proof_ctx *p = arg;
 
-	if (c->sealed_body == NULL || gs_vault_unseal(p->r->vault, c->id, 32,
-	    c->sealed_body, c->sealed_len, &p->body, &p->body_len) != 0)
+	if (c->sealed_body == NULL || gs_vault_unseal_packed(p->r->vault,
+	    c->id, 32, c->sealed_body, c->sealed_len, &p->body,
+	    &p->body_len) != 0)
 		return GS_ECORRUPT;
 	p->header = malloc(c->header_len);
 	p->sig = malloc(64);
@@ -949,7 +994,7 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 
 	if (c->sealed_body == NULL)
 		return send_bodiless(a, c);
-	if (gs_vault_unseal(a->r->vault, c->id, 32,
+	if (gs_vault_unseal_packed(a->r->vault, c->id, 32,
 	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
 		log_warnx("replica: a stored body fails authentication; "
 		    "not sending it");

@@ -605,8 +605,8 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	}
 	/* store */
 	if (c->body != NULL) {
-		ret = gs_vault_seal(r->vault, c->id, 32, c->body, c->body_len,
-		    &sealed, &sealed_len);
+		ret = gs_vault_seal_packed(r->vault, c->id, 32, c->body,
+		    c->body_len, &sealed, &sealed_len);
 		if (ret != 0)
 			goto out;
 	}

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_SCHEMA_VERSION 4
+#define GS_SCHEMA_VERSION 5
 
 struct gs_store;
 
@@ -265,7 +265,8 @@ struct gs_item_row {
 	int64_t nchanges;
 	int64_t nconflicts;
 	int64_t received_ms;         /* first stored here; kept by put */
-	const uint8_t *sealed_state; /* lent */
+	/* lent; NULL for an item of one change (nchanges 1): derived */
+	const uint8_t *sealed_state;
 	size_t sealed_len;
 	uint8_t owner[32];           /* written by put, not read back */
 	bool deleted;                /* written by put, not read back */

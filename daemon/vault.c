@@ -21,6 +21,7 @@
 #include "err.h"
 #include "keyfile.h"
 #include "log.h"
+#include "zip.h"
 
 #define VAULT_MAGIC "GSV1"
 #define VAULT_MAGIC_LEN 4
@@ -46,6 +47,7 @@ static const char keycheck_ad[] = "gemsync-keycheck";
 
 struct gs_vault {
 	uint8_t *key;           /* GS_KEY_LEN bytes, guarded memory */
+	struct gs_zip *zip;     /* packs what gs_vault_seal_packed seals */
 };
 
 static void
@@ -89,7 +91,8 @@ with_vault(const char *path, const char *passphrase,
 	w.v = calloc(1, sizeof(*w.v));
 	w.buf = gs_secure_alloc(FILE_MAX);
 	if (w.v == NULL || w.buf == NULL ||
-	    (w.v->key = gs_secure_alloc(GS_KEY_LEN)) == NULL)
+	    (w.v->key = gs_secure_alloc(GS_KEY_LEN)) == NULL ||
+	    (w.v->zip = gs_zip_new()) == NULL)
 		goto out;
 	ret = step(&w);
 	if (ret != 0)
@@ -246,6 +249,7 @@ gs_vault_destroy(struct gs_vault **v)
 	if (v == NULL || *v == NULL)
 		return;
 	gs_secure_free((*v)->key);
+	gs_zip_free((*v)->zip);
 	free(*v);
 	*v = NULL;
 }
@@ -303,6 +307,52 @@ gs_vault_unseal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
 	ret = 0;
 out:
 	free(pt);
+	return ret;
+}
+
+int
+gs_vault_seal_packed(const struct gs_vault *v, const uint8_t *ad,
+    size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t *packed = NULL;
+	size_t len = 0;
+	int ret;
+
+	*out = NULL;
+	*outlen = 0;
+	ret = gs_zip_pack(v->zip, pt, ptlen, &packed, &len);
+	if (ret != 0)
+		return ret;
+	if (packed == NULL)
+		return gs_vault_seal(v, ad, adlen, pt, ptlen, out, outlen);
+	ret = gs_vault_seal(v, ad, adlen, packed, len, out, outlen);
+	gs_wipe(packed, len);
+	free(packed);
+	return ret;
+}
+
+int
+gs_vault_unseal_packed(const struct gs_vault *v, const uint8_t *ad,
+    size_t adlen, const uint8_t *ct, size_t ctlen, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t *pt = NULL, *msg = NULL;
+	size_t len = 0, msglen = 0;
+	int ret;
+
+	ret = gs_vault_unseal(v, ad, adlen, ct, ctlen, &pt, &len);
+	if (ret != 0)
+		return ret;
+	ret = gs_zip_unpack(v->zip, pt, len, &msg, &msglen);
+	if (ret != 0 || msg != NULL) {
+		gs_wipe(pt, len);
+		free(pt);
+		pt = msg;
+		len = msglen;
+	}
+	*out = ret == 0 ? pt : NULL;
+	*outlen = ret == 0 ? len : 0;
 	return ret;
 }
 

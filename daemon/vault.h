@@ -71,6 +71,19 @@ int gs_vault_seal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
  */
 int gs_vault_unseal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
     const uint8_t *ct, size_t ctlen, uint8_t **out, size_t *outlen);
+/*
+ * The same for an item body or state, packed first (zip.h): the sealed
+ * plaintext is the message compressed with zstd behind a 0x01 byte, or
+ * the message as is when that is not shorter. gs_vault_unseal_packed
+ * gives the message back whichever form was stored (GS_ECORRUPT also
+ * for a frame that does not decompress).
+ */
+int gs_vault_seal_packed(const struct gs_vault *v, const uint8_t *ad,
+    size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t **out,
+    size_t *outlen);
+int gs_vault_unseal_packed(const struct gs_vault *v, const uint8_t *ad,
+    size_t adlen, const uint8_t *ct, size_t ctlen, uint8_t **out,
+    size_t *outlen);
 /* A fresh key check value to store next to the data. *out malloc'd. */
 int gs_vault_keycheck_make(const struct gs_vault *v, uint8_t **out,
     size_t *outlen);

@@ -25,7 +25,8 @@ DEMO_DIR=/var/tmp/gemsync-demo
 SITES=(rebond passerelle envol)
 PACKAGES=(build-essential cmake pkg-config libzmq3-dev libsodium-dev
 	libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler
-	libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev tzdata python3
+	libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev libzstd-dev tzdata
+	python3
 	iproute2 sqlite3 gettext)
 START_WAIT=20       # seconds for a daemon to answer its control socket
 SYNC_WAIT=${QUICKSTART_SYNC_WAIT:-120}      # seconds for the events of Le Rebond to reach L'Envol

@@ -3,7 +3,7 @@
 #
 # check-layers.sh: the include rules of daemon/ (STYLE.md, "Boundaries"),
 # run by CTest as layers.includes. Only store.c includes sqlite3.h, only
-# crypto.c sodium.h, only transport.c zmq.h, only recur.c
+# crypto.c sodium.h, only transport.c zmq.h, only zip.c zstd.h, only recur.c
 # (rules, zones) and ics.c (calendars written) libical/ical.h,
 # only qr.c qrencode.h;
 # gossip (gossip*.c, gossip*.h) includes no control header (control*.h,
@@ -45,6 +45,7 @@ only_pair() {
 only sqlite3.h store.c
 only sodium.h crypto.c
 only zmq.h transport.c
+only zstd.h zip.c
 only_pair libical/ical.h recur.c ics.c
 only qrencode.h qr.c
 

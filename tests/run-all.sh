@@ -37,13 +37,13 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-pkgs="build-essential cmake pkg-config libzmq3-dev libsodium-dev libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev tzdata python3 gettext"
+pkgs="build-essential cmake pkg-config libzmq3-dev libsodium-dev libsqlite3-dev libev-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev libical-dev libqrencode-dev libzstd-dev tzdata python3 gettext"
 missing=()
 for tool in cmake ctest cc pkg-config protoc-c python3 msgfmt xgettext; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("program $tool")
 done
 if command -v pkg-config >/dev/null 2>&1; then
-	for mod in libzmq libsodium sqlite3 libprotobuf-c inih jansson cmocka libical libqrencode; do
+	for mod in libzmq libsodium sqlite3 libprotobuf-c inih jansson cmocka libical libqrencode libzstd; do
 		pkg-config --exists "$mod" || missing+=("pkg-config module $mod")
 	done
 fi

@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
@@ -215,10 +216,57 @@ def bench_ceiling(cfg, res, work):
             note="the slowest of the three: the single-core bound")
 
 
+def size_label(n):
+    """100000 -> 100k, 1000000 -> 1M: the suffix of per-size figures."""
+    for div, suffix in ((1000000, "M"), (1000, "k")):
+        if n >= div and n % div == 0:
+            return f"{n // div}{suffix}"
+    return str(n)
+
+
+class WalPoller:
+    """Polls the size of a database's -wal file every 20 ms in a thread,
+    keeping the largest seen (bounded: stops at stop())."""
+
+    def __init__(self, db):
+        self.path = db + "-wal"
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while not self._stop.wait(0.02):
+            try:
+                self.peak = max(self.peak, os.path.getsize(self.path))
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stop.set()
+        self._t.join(timeout=5)
+        return self.peak
+
+
+def disk_after_checkpoint(site):
+    """The bytes of a stopped site's database after a TRUNCATE checkpoint
+    (everything: changes, item states, indexes, free pages)."""
+    import sqlite3
+    path = os.path.join(site.data, "gemsync.db")
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        db.close()
+    return os.path.getsize(path)
+
+
 def initial_sync(cfg, n, seed):
     """A holds n changes of sync_authors authors; B joins empty with A as
     introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds,
-    B's CPU seconds during the sync)."""
+    B's CPU seconds during the sync, disk) where disk holds B's database
+    bytes after a checkpoint once stopped ("bytes") and the largest size
+    its WAL reached during the sync ("wal_peak")."""
     with Net() as net:
         a = net.site("GEM Source", extra=INFO)
         a.init()
@@ -231,6 +279,7 @@ def initial_sync(cfg, n, seed):
         a.peer(b)
         t0 = time.monotonic()
         cpu0 = cpu_s(b.proc.pid)
+        wal = WalPoller(os.path.join(b.data, "gemsync.db"))
         # what a new site's admin does: add the regional hub, trusted to
         # introduce the sites it trusts
         b.peer(a, "--introducer")
@@ -239,17 +288,31 @@ def initial_sync(cfg, n, seed):
                    interval=0.25 if n <= 200000 else 1.0, what=f"{want} changes at B")
         took = time.monotonic() - t0
         cpu = cpu_s(b.proc.pid) - cpu0
+        wal_peak = wal.stop()
         lack = [p for p in b.j("peer", "list")["peers"] if p["we_lack"] != 0]
         if lack:
             raise RuntimeError(f"B still lacks changes after the sync: {lack}")
-        return want, took, b.peak_rss_kib(), gen, cpu
+        rss = b.peak_rss_kib()
+        b.stop()
+        disk = {"bytes": disk_after_checkpoint(b), "wal_peak": wal_peak}
+        return want, took, rss, gen, cpu, disk
+
+
+def add_disk(res, n, got, disk):
+    """disk.bytes_per_change_<size> once per size."""
+    name = f"disk.bytes_per_change_{size_label(n)}"
+    if any(f["name"] == name for f in res.figures):
+        return
+    res.add(name, round(disk["bytes"] / got), "B", "<=", 1024,
+            note=f"{disk['bytes']} B database after a checkpoint, {got} changes; "
+                 "deterministic for a seed")
 
 
 def bench_initial(cfg, res, seed, cache):
     n = cfg["sync_changes"]
     log(f"initial sync of {n} changes from {cfg['sync_authors']} authors")
-    got, took, rss, gen, cpu = initial_sync(cfg, n, seed)
-    cache[n] = (got, took, rss)
+    got, took, rss, gen, cpu, disk = initial_sync(cfg, n, seed)
+    cache[n] = (got, took, rss, disk)
     res.rate("initial_sync.rate", got / took, "changes/s", ">=", 15000,
              note=f"{got} changes from {cfg['sync_authors']} authors in {took:.1f} s")
     res.add("initial_sync.peak_rss", round(rss / 1024, 1), "MiB",
@@ -257,6 +320,9 @@ def bench_initial(cfg, res, seed, cache):
     res.add("initial_sync.cpu_per_change", round(cpu / got * 1e6, 1), "us",
             note="utime + stime of the joining site (every thread) during the sync, "
                  "per change; CPU tick 10 ms")
+    add_disk(res, n, got, disk)
+    res.add("disk.wal_peak", round(disk["wal_peak"] / 1048576, 1), "MiB", "<=", 64,
+            note="largest -wal file of the joining site during the sync, polled every 20 ms")
 
 
 def regular_graph(n, d, rng):
@@ -633,15 +699,16 @@ def bench_growth(cfg, res, seed, cache):
     pts = []
     for n in sizes:
         if n in cache:
-            got, took, rss = cache[n]
+            got, took, rss, disk = cache[n]
         else:
             log(f"growth: initial sync of {n} changes")
-            got, took, rss, _, _ = initial_sync(cfg, n, seed)
-            cache[n] = (got, took, rss)
+            got, took, rss, _, _, disk = initial_sync(cfg, n, seed)
+            cache[n] = (got, took, rss, disk)
         pts.append((got, took, rss))
         res.rate(f"growth.sync_rate_{n}", got / took, "changes/s",
                  note=f"{got} changes in {took:.1f} s")
         res.add(f"growth.peak_rss_{n}", round(rss / 1024, 1), "MiB", note="VmHWM of B")
+        add_disk(res, n, got, disk)
     xs = [p[0] for p in pts]
     res.add("growth.time_exponent", round(slope(xs, [p[1] for p in pts]), 3), "", "<=", 1,
             note="log-log slope of sync time against changes, " + "/".join(map(str, sizes)))
@@ -744,7 +811,8 @@ def expected(cfg, only):
         names += ["ceiling.verify", "ceiling.unseal", "ceiling.insert", "ceiling.slowest"]
     if "initial" in only:
         names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss",
-                  "initial_sync.cpu_per_change"]
+                  "initial_sync.cpu_per_change",
+                  f"disk.bytes_per_change_{size_label(cfg['sync_changes'])}", "disk.wal_peak"]
     if "propagation" in only:
         names += ["propagation.p50", "propagation.p99", "propagation.p99_loaded"]
     if "insync" in only:
@@ -760,6 +828,8 @@ def expected(cfg, only):
         for n in cfg["growth"]:
             names += [f"growth.sync_rate_{n}", f"growth.sync_rate_{n}_ratio",
                       f"growth.peak_rss_{n}"]
+            if "initial" not in only or n != cfg["sync_changes"]:
+                names.append(f"disk.bytes_per_change_{size_label(n)}")
         names += ["growth.time_exponent", "growth.rss_exponent"]
     if "stall" in only:
         names += ["stall.status_p99_chain", "stall.status_p99_flood",

@@ -122,12 +122,12 @@ def test_schema1_database_migrates():
             shutil.copy(os.path.join(src, f), s.data)
             os.chmod(os.path.join(s.data, f), 0o600)   # git keeps no modes
         s.start()
-        assert "schema migrated from version 1 to 4" in s.tail_log(50)
+        assert "schema migrated from version 1 to 5" in s.tail_log(50)
         with open(os.path.join(FIXTURES, "site-schema1.events.json")) as f:
             want = json.load(f)
         assert json.loads(s.shared_cli("event", "list", "--all")) == want
         db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
         assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
         db.close()
         e = s.add_event("Repas partagé", "2030-06-01T12:00:00+02:00", "convivial")
@@ -135,6 +135,48 @@ def test_schema1_database_migrates():
         s.stop()
         s.start()        # a second start migrates nothing and computes nothing
         assert s.tail_log(50).count("computing the state") == 1
+
+
+def test_schema3_database_migrates():
+    """A site written by schema 3 (every item with a stored state;
+    fixtures/site-schema3, made by fixtures/make-site-schema3.py) starts
+    under schema 5: items of one change lose their stored state, which is
+    derived from the change when read, and every list and view prints the
+    same bytes as before; an edit stores a (compressed) state again, a new
+    item of one change stores none."""
+    with Net() as net:
+        s = net.site("GEM Le Rebond")
+        os.makedirs(s.data, mode=0o700)
+        src = os.path.join(FIXTURES, "site-schema3")
+        for f in os.listdir(src):
+            shutil.copy(os.path.join(src, f), s.data)
+            os.chmod(os.path.join(s.data, f), 0o600)
+        with open(src + ".json") as f:
+            want = json.load(f)
+        s.start()
+        assert "schema migrated from version 3 to 5" in s.tail_log(50)
+        assert s.shared_cli("event", "list", "--all") == want["list"]
+        assert s.shared_cli("resource", "list") == want["resources"]
+        for e, shown in want["show"].items():
+            assert s.shared_cli("event", "show", e) == shown, e
+        db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+        rows = db.execute("SELECT nchanges, state IS NULL FROM items").fetchall()
+        assert len(rows) == 5 and all((n == 1) == bool(null) for n, null in rows), rows
+        db.close()
+        single = want["single"]
+        s.j("event", "edit", single, "--title", "Atelier écriture du mardi")
+        e = s.add_event("Repas partagé", "2030-06-01T12:00:00+02:00", "convivial")
+        s.stop()
+        db = sqlite3.connect(os.path.join(s.data, "gemsync.db"))
+        state = dict(db.execute("SELECT id, state IS NULL FROM items").fetchall())
+        db.close()
+        assert state[bytes.fromhex(single)] == 0 and state[bytes.fromhex(e)] == 1
+        s.start()
+        assert s.tail_log(50).count("schema migrated") == 1
+        assert s.j("event", "show", single)["fields"]["title"] == "Atelier écriture du mardi"
+        assert s.j("event", "show", e)["fields"]["title"] == "Repas partagé"
+        assert s.shared_cli("event", "show", want["edited"]) == want["show"][want["edited"]]
 
 
 def test_passphrase_wrapped_key():
@@ -157,4 +199,5 @@ def test_passphrase_wrapped_key():
 if __name__ == "__main__":
     run_tests([test_plaintext_not_on_disk, test_wrong_storage_key_refused_and_db_untouched,
                test_missing_key_and_loose_permissions, test_tampered_body_detected,
-               test_schema1_database_migrates, test_passphrase_wrapped_key])
+               test_schema1_database_migrates, test_schema3_database_migrates,
+               test_passphrase_wrapped_key])

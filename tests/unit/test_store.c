@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "store.h"
 
@@ -112,10 +113,6 @@ mk_change(struct tchange *t, uint8_t author, uint64_t seq, uint8_t item,
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
-	t->c.id[0] = author;
-	t->c.id[1] = (uint8_t)variant;
-	memcpy(&t->c.id[2], &seq, sizeof(seq));
-	t->c.id[31] = 0xee;
 	memset(t->c.item, item, sizeof(t->c.item));
 	t->c.type = 3;
 	memset(t->c.author, author, sizeof(t->c.author));
@@ -128,8 +125,11 @@ mk_change(struct tchange *t, uint8_t author, uint64_t seq, uint8_t item,
 	t->c.nparents = nparents;
 	for (i = 0; i < sizeof(t->header); i++)
 		t->header[i] = (uint8_t)(i * 7 + seq + (size_t)variant);
+	t->header[0] = author;
 	t->c.header = t->header;
 	t->c.header_len = sizeof(t->header) - (seq % 3);
+	/* the ID is the hash of the header, as the store derives it */
+	gs_hash(t->c.header, t->c.header_len, t->c.id, 32);
 	memset(t->sig, 0x5a ^ author, sizeof(t->sig));
 	t->c.sig = t->sig;
 	if (body) {

@@ -457,6 +457,54 @@ test_vault_empty_body(void **state)
 	free(path);
 }
 
+/* Packed sealing: compressed inside the seal, opened back the same. */
+static void
+test_vault_packed(void **state)
+{
+	struct fixture *f = *state;
+	struct gs_vault *v = NULL;
+	char *path = path_in(f, "storage.key");
+	static const uint8_t ad[] = "change-id";
+	uint8_t body[600], *ct = NULL, *pt = NULL;
+	size_t ctlen = 0, ptlen = 0;
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)("atelier du mardi, "[i % 18]);
+	body[0] = 0x0a;
+	assert_int_equal(gs_vault_create(path, "", &v), 0);
+	assert_int_equal(gs_vault_seal_packed(v, ad, sizeof(ad), body,
+	    sizeof(body), &ct, &ctlen), 0);
+	assert_true(ctlen < sizeof(body) / 2);
+	assert_int_equal(gs_vault_unseal_packed(v, ad, sizeof(ad), ct, ctlen,
+	    &pt, &ptlen), 0);
+	assert_int_equal(ptlen, sizeof(body));
+	assert_memory_equal(pt, body, sizeof(body));
+	free(pt);
+	pt = NULL;
+	/* the plain unseal shows the packed form: 0x01 then a zstd frame */
+	assert_int_equal(gs_vault_unseal(v, ad, sizeof(ad), ct, ctlen, &pt,
+	    &ptlen), 0);
+	assert_int_equal(pt[0], 0x01);
+	free(pt);
+	pt = NULL;
+	/* the associated data still binds it */
+	assert_int_equal(gs_vault_unseal_packed(v, ad, sizeof(ad) - 1, ct,
+	    ctlen, &pt, &ptlen), GS_ECORRUPT);
+	assert_null(pt);
+	free(ct);
+	/* a body sealed as is (before schema 4) opens the same way */
+	assert_int_equal(gs_vault_seal(v, ad, sizeof(ad), body, sizeof(body),
+	    &ct, &ctlen), 0);
+	assert_int_equal(gs_vault_unseal_packed(v, ad, sizeof(ad), ct, ctlen,
+	    &pt, &ptlen), 0);
+	assert_int_equal(ptlen, sizeof(body));
+	assert_memory_equal(pt, body, sizeof(body));
+	free(pt);
+	free(ct);
+	gs_vault_destroy(&v);
+	free(path);
+}
+
 static void
 test_vault_other_key(void **state)
 {
@@ -553,6 +601,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vault_raw,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_empty_body,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_packed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_other_key,
 		    setup, teardown),
