@@ -165,6 +165,8 @@ struct resolve {
 	struct gs_daemon *d;
 	char key[64];                   /* typed text, dashes and spaces out */
 	const char *typed;              /* as typed, for names */
+	char folded[128];               /* typed, folded, for a part of a name */
+	bool partial;                   /* second pass: a part of a name */
 	uint8_t found[8][32];           /* the first matches */
 	size_t n;                       /* matches, distinct */
 };
@@ -186,10 +188,12 @@ resolve_offer(struct resolve *rs, const uint8_t pk[32], const char *label)
 		hit = true;
 	name = rs->d->replica != NULL ? gs_view_site_name(rs->d->replica, pk) :
 	    "";
-	if (name[0] != '\0' && gs_fold_equal(name, rs->typed))
+	if (name[0] != '\0' && (rs->partial ?
+	    gs_fold_contains(name, rs->folded) : gs_fold_equal(name, rs->typed)))
 		hit = true;
-	if (label != NULL && label[0] != '\0' &&
-	    gs_fold_equal(label, rs->typed))
+	if (label != NULL && label[0] != '\0' && (rs->partial ?
+	    gs_fold_contains(label, rs->folded) :
+	    gs_fold_equal(label, rs->typed)))
 		hit = true;
 	if (!hit)
 		return;
@@ -228,11 +232,26 @@ on_resolve_pending(const struct gs_pending_row *p, void *arg)
 	return 0;
 }
 
+/* Offers every known site to rs: this one, trusted, peers, pending. */
+static void
+resolve_pass(struct gs_daemon *d, struct resolve *rs)
+{
+	if (d->replica != NULL)
+		resolve_offer(rs, gs_replica_pk(d->replica), NULL);
+	if (d->trust != NULL)
+		gs_trust_foreach(d->trust, on_resolve_site, rs);
+	if (d->gossip != NULL)
+		gs_gossip_peer_foreach(d->gossip, on_resolve_peer, rs);
+	if (d->store != NULL)
+		gs_store_pending_foreach(d->store, on_resolve_pending, rs);
+}
+
 /*
  * Finds the one known site (this one, peers, trusted, blocked or pending
  * sites) whose ID starts with the short form typed (7 characters or
  * more, as lists show), or whose name is the one typed (case and accents
- * ignored). Fills r and returns -1 when none or several match.
+ * ignored), or else whose name holds the text typed (3 characters or
+ * more: « envol » for « GEM L'Envol »). Fills r and returns -1 when none or several match.
  */
 static int
 resolve_site(struct gs_daemon *d, const char *s, struct ctl_reply *r,
@@ -248,14 +267,13 @@ resolve_site(struct gs_daemon *d, const char *s, struct ctl_reply *r,
 	for (const char *c = s; *c != '\0' && k < sizeof(rs.key) - 1; c++)
 		if (*c != '-' && *c != ' ')
 			rs.key[k++] = look_alike(*c);
-	if (d->replica != NULL)
-		resolve_offer(&rs, gs_replica_pk(d->replica), NULL);
-	if (d->trust != NULL)
-		gs_trust_foreach(d->trust, on_resolve_site, &rs);
-	if (d->gossip != NULL)
-		gs_gossip_peer_foreach(d->gossip, on_resolve_peer, &rs);
-	if (d->store != NULL)
-		gs_store_pending_foreach(d->store, on_resolve_pending, &rs);
+	resolve_pass(d, &rs);
+	/* no whole name: a part of one, « envol » for « GEM L'Envol » */
+	if (rs.n == 0 && gs_fold(s, rs.folded, sizeof(rs.folded)) >= 3 &&
+	    strlen(rs.folded) < sizeof(rs.folded) - 1) {
+		rs.partial = true;
+		resolve_pass(d, &rs);
+	}
 	if (rs.n == 1) {
 		memcpy(pk, rs.found[0], 32);
 		return 0;

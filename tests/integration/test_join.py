@@ -182,6 +182,14 @@ def test_short_ids_and_names():
         assert "désigne 2 sites" in r.stderr and short_b in r.stderr and c.j("id")["short"] in r.stderr
         r = a.run("peer", "remove", "Nulle Part")
         assert r.returncode == 4 and "gemsync site list" in r.stderr, r.stderr
+        # no whole name matches: a part of one names the site it is in,
+        # and one in two names is refused as ambiguous
+        r = a.run("site", "trust", "rebond")
+        assert r.returncode == 5 and "ce site-ci" in r.stderr, r.stderr
+        r = a.run("site", "trust", "passerel")
+        assert r.returncode == 5 and "désigne 2 sites" in r.stderr, r.stderr
+        r = a.run("site", "trust", "re")
+        assert r.returncode == 4, r.stderr   # too short to look inside names
         # the full ID is still accepted, and a typo in it still told so
         assert a.j("peer", "remove", short_b)["site_id"] == b.id
         a.j("peer", "add", c.j("id")["short"], c.endpoint)
