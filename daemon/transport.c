@@ -153,6 +153,16 @@ set_peer_opts(const struct gs_transport *t, void *sock)
 		    (int)(3 * o->heartbeat_ms)) != 0 ||
 		    set_int(sock, ZMQ_HEARTBEAT_TTL, ttl) != 0)
 			return -1;
+		/*
+		 * Heartbeats cannot tell a dead link while our send buffer is
+		 * full: libzmq writes its PING only when the socket is
+		 * writable, and starts the PING's timeout only then, so a
+		 * sender cut off mid-sync waited for TCP's own retransmission
+		 * timeout (about 15 minutes). TCP_USER_TIMEOUT closes a
+		 * connection whose data stays unacknowledged that long.
+		 */
+		if (set_int(sock, ZMQ_TCP_MAXRT, ttl) != 0)
+			return -1;
 	}
 	if (set_int(sock, ZMQ_HANDSHAKE_IVL, (int)o->handshake_ms) != 0 ||
 	    set_int(sock, ZMQ_RECONNECT_IVL, (int)o->reconnect_ms) != 0 ||
