@@ -49,6 +49,9 @@ needs_quotes(const char *c, char sep)
 
 	if (n > 0 && (c[0] == ' ' || c[n - 1] == ' '))
 		return true;
+	/* a file's first cell starting with a BOM would lose it when read */
+	if (n >= 3 && memcmp(c, GS_CSV_BOM, 3) == 0)
+		return true;
 	for (; *c; c++)
 		if (*c == sep || *c == '"' || *c == '\n' || *c == '\r')
 			return true;
