@@ -2121,46 +2121,29 @@ gs_store_invite_revoke(struct gs_store *st,
 	    NARGS(args));
 }
 
+/* A checkpoint of the WAL in mode; nothing to do without a WAL. */
+static int
+checkpoint(struct gs_store *st, int mode, const char *what)
+{
+	int rc;
+
+	if (!st->wal || st->in_memory)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, mode, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : db_fail(st, what, rc);
+}
+
 int
 gs_store_checkpoint(struct gs_store *st)
 {
-	int ret = GS_EDB;
-	int rc;
-
-	if (!st->wal || st->in_memory) {
-		ret = 0;
-		goto out;
-	}
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    NULL, NULL);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "checkpoint", rc);
-		goto out;
-	}
-	ret = 0;
-out:
-	return ret;
+	return checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, "checkpoint");
 }
 
 int
 gs_store_checkpoint_truncate(struct gs_store *st)
 {
-	int ret = GS_EDB;
-	int rc;
-
-	if (!st->wal || st->in_memory) {
-		ret = 0;
-		goto out;
-	}
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-	    NULL, NULL);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(st, "checkpoint (truncate)", rc);
-		goto out;
-	}
-	ret = 0;
-out:
-	return ret;
+	return checkpoint(st, SQLITE_CHECKPOINT_TRUNCATE,
+	    "checkpoint (truncate)");
 }
 
 /* ---- erasures ---- */
