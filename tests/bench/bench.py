@@ -49,7 +49,7 @@ FULL = dict(sync_changes=100000, sync_authors=20, prop_sites=16, prop_degree=3,
             admin_add_calls=50, admin_seq_adds=1000, series=500,
             growth=[10000, 100000, 1000000], ceiling_s=2.0, stall_chain=4800,
             stall_flood=100000, export_events=10000, export_runs=3,
-            country_sites=700, country_events=20, country_steady=300)
+            country_sites=350, country_events=20, country_steady=120)
 SMOKE = dict(sync_changes=2000, sync_authors=20, prop_sites=4, prop_degree=3,
              prop_events=4, insync_changes=2000, insync_authors=50, insync_peers=4,
              insync_rounds=3, idle_s=3, admin_events=300, admin_list_calls=3,

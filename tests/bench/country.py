@@ -292,7 +292,7 @@ FIGURES = ["country.propagation_p50", "country.propagation_p99", "country.propag
 def main():
     ap = argparse.ArgumentParser(description="a national network of gemsync sites on one "
                                  "machine (docs/performance.md)")
-    ap.add_argument("--sites", type=int, default=700)
+    ap.add_argument("--sites", type=int, default=350)
     ap.add_argument("--events", type=int, default=20)
     ap.add_argument("--steady", type=int, default=300, help="seconds of steady state")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GS_SEED", "2026")))
