@@ -57,8 +57,8 @@ ctl_backup_start(struct gs_daemon *d, const struct ctl_request *q,
 	if (rc != 0) {
 		log_warnx("control: backup: %s", gs_strerror(rc));
 		ctl_fail(r, GS__STATUS__REFUSED, NULL, "la sauvegarde n'a pas "
-		    "pu commencer : %s (voir les journaux du démon ; vérifiez "
-		    "la place libre dans %s)", gs_strerror(rc),
+		    "pu commencer : %s (vérifiez la place libre dans %s ; "
+		    "les détails sont dans le journal de gemsyncd)", gs_strerror(rc),
 		    d->cfg->data_dir);
 		return;
 	}

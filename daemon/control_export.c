@@ -530,9 +530,9 @@ ctl_export_ics(struct gs_daemon *d, const struct ctl_request *q,
 		goto out;
 	rc = gs_ics_new(c->tz, (int64_t)gs_wall_ms(), &c->ics);
 	if (rc == GS_EINVAL) {
-		ctl_fail(r, GS__STATUS__INVALID, "timezone", "fuseau horaire "
-		    "« %s » du site inconnu : corrigez [site] timezone dans "
-		    "la configuration (Europe/Paris par exemple)", c->tz);
+		ctl_fail(r, GS__STATUS__INVALID, "timezone", "le fuseau "
+		    "horaire du site, « %s », est inconnu : corrigez [site] "
+		    "timezone dans la configuration (Europe/Paris par exemple)", c->tz);
 		goto out;
 	}
 	if (rc != 0 || (c->seats = gs_seats_build(d->replica)) == NULL ||

@@ -138,7 +138,7 @@ def test_week_in_browser():
         assert f"file://{os.path.realpath(index)}" in out, out
         assert "Programme du lundi 4 mars 2030 au dimanche 10 mars 2030 écrit : 12 activités." \
             in out, out
-        assert "1 réservée aux adhérents laissée de côté" in out, out
+        assert "1 activité réservée aux adhérents laissée de côté" in out, out
         assert os.path.exists(os.path.join(out_dir, "programme.ics"))
         with open(index, encoding="utf-8") as f:
             html = f.read()
