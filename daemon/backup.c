@@ -83,9 +83,10 @@ add_key(const char *path, uint8_t *buf, size_t cap, size_t *len)
 	size_t n = 0;
 	int ret;
 
-	if (*len + 2 > cap)
+	/* no larger than the restore accepts (next_key) */
+	if (*len + 2 + KEY_MAX > cap)
 		return GS_ETOOBIG;
-	ret = gs_keyfile_read(path, buf + *len + 2, cap - *len - 2, &n);
+	ret = gs_keyfile_read(path, buf + *len + 2, KEY_MAX, &n);
 	if (ret != 0)
 		return ret;
 	if (n == 0)
@@ -277,6 +278,10 @@ struct restore {
 	size_t plain_len;
 	bool wrote_keys;              /* keys written by this restore */
 	bool wrote_db;
+	char *aside[8];               /* files of the replaced site, renamed
+	                               * to NAME.avant-restauration until the
+	                               * restore succeeds */
+	size_t naside;
 };
 
 static int
@@ -334,7 +339,8 @@ read_header(struct restore *x)
 	x->keys_len = get_le(x->head + 8, 4);
 	x->db_len = get_le(x->head + 12, 8);
 	if (((x->head[5] & FLAG_KEYS) != 0) != (x->keys_len > 0) ||
-	    x->db_len == 0 || x->keys_len > (uint64_t)sb.st_size ||
+	    x->db_len == 0 ||
+	    x->keys_len > (uint64_t)sb.st_size - HDR_LEN ||
 	    x->db_len != (uint64_t)sb.st_size - HDR_LEN - x->keys_len)
 		return fail(x, GS_ECORRUPT, "la sauvegarde %s est incomplète "
 		    "ou abîmée (sa taille ne correspond pas à son en-tête) : "
@@ -350,14 +356,54 @@ exists(const char *path)
 	return lstat(path, &sb) == 0;
 }
 
-/* Removes path if it exists. 0 or GS_EIO (err set). */
+/*
+ * Sets path aside (renamed NAME.avant-restauration) if it exists, so that
+ * a failed restore can put the replaced site back. 0, or GS_EIO/GS_ENOMEM
+ * (err set).
+ */
 static int
 remove_file(struct restore *x, const char *path)
 {
-	if (unlink(path) != 0 && errno != ENOENT)
-		return fail(x, GS_EIO, "impossible de supprimer %s : %s",
+	char *to;
+
+	if (!exists(path))
+		return 0;
+	if (x->naside == sizeof(x->aside) / sizeof(x->aside[0]) ||
+	    asprintf(&to, "%s.avant-restauration", path) < 0)
+		return fail(x, GS_ENOMEM, "mémoire insuffisante");
+	if (rename(path, to) != 0) {
+		free(to);
+		return fail(x, GS_EIO, "impossible de mettre de côté %s : %s",
 		    path, strerror(errno));
+	}
+	x->aside[x->naside++] = to;
 	return 0;
+}
+
+/*
+ * The files set aside: put back in place (restore failed, put_back) or
+ * dropped (restore done). Frees the names either way.
+ */
+static void
+end_aside(struct restore *x, bool put_back)
+{
+	size_t n;
+
+	for (size_t i = 0; i < x->naside; i++) {
+		n = strlen(x->aside[i]) - strlen(".avant-restauration");
+		if (put_back) {
+			char *orig = strndup(x->aside[i], n);
+
+			if (orig == NULL || rename(x->aside[i], orig) != 0)
+				log_warnx("backup: %s left as it is: put it back "
+				    "by hand", x->aside[i]);
+			free(orig);
+		} else {
+			(void)unlink(x->aside[i]);
+		}
+		free(x->aside[i]);
+	}
+	x->naside = 0;
 }
 
 /* Refuses to replace a site, or with force clears what will be replaced. */
@@ -660,16 +706,19 @@ gs_backup_restore(const struct gs_restore_opts *o, char *err, size_t errlen)
 		    "données %s : %s", o->data_dir, strerror(errno));
 		goto out;
 	}
-	ret = clear_site(&x);
-	if (ret != 0)
+	/* keys that must already be here: checked before anything moves */
+	if (x.keys_len == 0 && (ret = check_keys_present(&x)) != 0)
 		goto out;
-	ret = x.keys_len > 0 ? write_keys(&x) : check_keys_present(&x);
+	ret = clear_site(&x);
+	if (ret == 0)
+		ret = x.keys_len > 0 ? write_keys(&x) : 0;
 	if (ret == 0)
 		ret = restore_db(&x);
 	if (ret == 0)
 		ret = check_and_mark(&x);
 	if (ret != 0)
 		undo(&x);
+	end_aside(&x, ret != 0);
 out:
 	if (x.fd != -1)
 		close(x.fd);

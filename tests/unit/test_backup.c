@@ -218,6 +218,45 @@ test_restore_refuses_damaged_file(void **state)
 	assert_false(gs_replica_catching_up(f->r));
 }
 
+/*
+ * A restore --force whose copied database fails its checks puts the
+ * replaced site back as it was: nothing is lost.
+ */
+static void
+test_failed_force_restore_keeps_the_site(void **state)
+{
+	struct fx *f = *state;
+	char path[400], err[1024];
+	uint8_t junk[8192];
+	size_t before;
+	struct stat sb;
+	FILE *fp;
+
+	assert_int_equal(add_event(f, "Avant la sauvegarde"), 0);
+	snprintf(path, sizeof(path), "%s/abimee-dedans.gsb", f->dir);
+	make_backup(f, NULL, path);
+	assert_int_equal(add_event(f, "Après la sauvegarde"), 0);
+	before = gs_replica_count(f->r, GS_TYPE_EVENT);
+	fx_close(f);
+	/*
+	 * the size stays right, the database inside is damaged: its first
+	 * page, right after the file's 20-byte header (no keys section)
+	 */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 20 + (off_t)sizeof(junk));
+	memset(junk, 0x5a, sizeof(junk));
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 20, SEEK_SET), 0);
+	assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
+	assert_int_equal(fclose(fp), 0);
+	assert_int_not_equal(restore(f, path, NULL, true, err, sizeof(err)),
+	    0);
+	fx_open(f);
+	assert_false(gs_replica_catching_up(f->r));
+	assert_int_equal(gs_replica_count(f->r, GS_TYPE_EVENT), before);
+}
+
 int
 main(void)
 {
@@ -227,6 +266,7 @@ main(void)
 		FX_TEST(test_backup_restore_with_keys),
 		FX_TEST(test_restore_without_keys),
 		FX_TEST(test_restore_refuses_damaged_file),
+		FX_TEST(test_failed_force_restore_keeps_the_site),
 	};
 
 	if (fx_init() != 0)
