@@ -41,6 +41,7 @@
 #include "transport.h"
 #include "trust.h"
 #include "verifier.h"
+#include "zip.h"
 
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
@@ -107,6 +108,7 @@ struct peer {
 	char *endpoint;                   /* owned; NULL: inbound only */
 	char *label;                      /* owned; admin's name for it */
 	bool introducer;
+	unsigned proto;                   /* version both speak (its hello) */
 	bool configured;                  /* in the peers table */
 	int64_t added, last_seen, last_sync;
 	int64_t saved_seen, saved_sync;   /* what the store holds */
@@ -719,7 +721,7 @@ send_hello(struct peer *p)
 	Gs__InviteProof proof = GS__INVITE_PROOF__INIT;
 	char ep[GS_INVITE_ENDPOINT_MAX + 1];
 
-	h.min_version = GS_PEER_VERSION;
+	h.min_version = GS_PEER_MIN_VERSION;
 	h.max_version = GS_PEER_VERSION;
 	h.software = "gemsyncd " PROJECT_VERSION;
 	a.site.data = (uint8_t *)gs_replica_pk(g->d->replica);
@@ -1000,7 +1002,8 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 {
 	struct batch_build *b = arg;
 	Gs__SignedChange *sc;
-	size_t size = w->header_len + w->sig_len + w->body_len + 16 +
+	size_t size = w->header_len + w->sig_len + w->body_len +
+	    w->packed_len + 16 +
 	    (w->proof_header != NULL ? w->proof_header_len + w->proof_sig_len +
 	    w->proof_body_len + 16 : 0);
 
@@ -1021,6 +1024,10 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 	if (w->body != NULL) {
 		sc->body.data = dup_bytes(w->body, w->body_len);
 		sc->body.len = w->body_len;
+		sc->has_body = true;
+	} else if (w->packed != NULL) {
+		sc->body.data = dup_bytes(w->packed, w->packed_len);
+		sc->body.len = w->packed_len;
 		sc->has_body = true;
 	} else if (w->proof_header != NULL) {
 		/* erased here: the header alone, and the erasure as proof */
@@ -1115,7 +1122,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		b.full = false;
 		b.last_rowid = p->cursor;
 		rc = gs_replica_changes_after(g->d->replica, p->cursor,
-		    b.max * 4, on_batch_change, &b);
+		    b.max * 4, p->proto >= 2, on_batch_change, &b);
 		if (rc < 0) {
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
 			p->sending = false;
@@ -1726,6 +1733,15 @@ batch_job(struct peer *p, const Gs__Batch *b)
 		w.sig_len = c->signature.len;
 		w.body = c->has_body ? c->body.data : NULL;
 		w.body_len = c->has_body ? c->body.len : 0;
+		w.packed = NULL;
+		w.packed_len = 0;
+		if (c->has_body && c->body.len > 0 &&
+		    c->body.data[0] == GS_ZIP_ZSTD) {
+			w.packed = w.body;      /* packed as the sender stores it */
+			w.packed_len = w.body_len;
+			w.body = NULL;
+			w.body_len = 0;
+		}
 		w.proof_header = NULL;
 		pr = NULL;
 		if (!c->has_body && c->has_erasure)
@@ -1877,7 +1893,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		log_refusals(g, p);
 		return;
 	}
-	if (m->version < GS_PEER_VERSION) {
+	if (m->version < GS_PEER_MIN_VERSION) {
 		send_refuse(p, 2, "protocol version too old: upgrade gemsyncd");
 		goto out;
 	}
@@ -1890,15 +1906,18 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	}
 	switch (m->msg_case) {
 	case GS__PEER_MSG__MSG_HELLO:
-		if (m->hello->max_version < GS_PEER_VERSION ||
+		if (m->hello->max_version < GS_PEER_MIN_VERSION ||
 		    m->hello->min_version > GS_PEER_VERSION) {
 			short_id(p->pk, sid);
 			log_warnx("gossip: peer %s speaks protocol %u-%u, we "
-			    "speak %u", sid, m->hello->min_version,
-			    m->hello->max_version, GS_PEER_VERSION);
+			    "speak %u-%u", sid, m->hello->min_version,
+			    m->hello->max_version, GS_PEER_MIN_VERSION,
+			    GS_PEER_VERSION);
 			send_refuse(p, 2, "no common protocol version");
 			break;
 		}
+		p->proto = m->hello->max_version < GS_PEER_VERSION ?
+		    m->hello->max_version : GS_PEER_VERSION;
 		first_hello = !p->has_clock;
 		if (m->hello->has_clock_ms)
 			note_clock(g, p, m->hello->clock_ms);
@@ -2436,8 +2455,6 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 	sc.header.len = c->header_len;
 	sc.signature.data = (uint8_t *)c->sig;
 	sc.signature.len = 64;
-	sc.body.data = c->body;
-	sc.body.len = c->body_len;
 	sc.has_body = true;
 	memset(&b, 0, sizeof(b));
 	b.sc = &sc;
@@ -2455,6 +2472,11 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 			continue;
 		if (p->have_known && k + 1 != c->seq)
 			continue;   /* behind by more: the round will send it */
+		/* packed as it came, to a peer that takes it so */
+		sc.body.data = c->packed != NULL && p->proto >= 2 ? c->packed :
+		    c->body;
+		sc.body.len = sc.body.data == c->body ? c->body_len :
+		    c->packed_len;
 		if (send_batch(p, &b, true) == 0)
 			set_known(p, c->author, c->seq);
 	}

@@ -20,6 +20,7 @@
 #include "store.h"
 #include "trust.h"
 #include "vault.h"
+#include "zip.h"
 
 void
 gs_replica_time(uint64_t hlc, char out[32])
@@ -909,6 +910,7 @@ is_storage(int rc)
 
 struct after_ctx {
 	struct gs_replica *r;
+	bool packed;               /* bodies may be given packed */
 	gs_replica_change_cb cb;
 	void *arg;
 };
@@ -994,8 +996,10 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 
 	if (c->sealed_body == NULL)
 		return send_bodiless(a, c);
-	if (gs_vault_unseal_packed(a->r->vault, c->id, 32,
-	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
+	if ((a->packed ? gs_vault_unseal(a->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len) :
+	    gs_vault_unseal_packed(a->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len)) != 0) {
 		log_warnx("replica: a stored body fails authentication; "
 		    "not sending it");
 		return 0;
@@ -1004,8 +1008,13 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 	w.header_len = c->header_len;
 	w.sig = c->sig;
 	w.sig_len = 64;
-	w.body = body;
-	w.body_len = len;
+	if (len > 0 && body[0] == GS_ZIP_ZSTD) {
+		w.packed = body;       /* only when a->packed: else unpacked */
+		w.packed_len = len;
+	} else {
+		w.body = body;
+		w.body_len = len;
+	}
 	rc = a->cb(c->rowid, c->author, c->seq, &w, a->arg);
 	gs_wipe(body, len);
 	free(body);
@@ -1014,9 +1023,9 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 
 int
 gs_replica_changes_after(struct gs_replica *r, int64_t after, size_t limit,
-    gs_replica_change_cb cb, void *arg)
+    bool packed, gs_replica_change_cb cb, void *arg)
 {
-	struct after_ctx a = { r, cb, arg };
+	struct after_ctx a = { r, packed, cb, arg };
 	return gs_store_changes_after(r->store, after, limit, on_after_row, &a);
 }
 

@@ -296,13 +296,15 @@ int gs_replica_set_catching_up(struct gs_replica *r, bool on);
 /*
  * Reads stored changes with rowid > after in apply order, at most limit
  * (0: no limit), unsealing bodies, and calls cb with each as it travels.
- * The wire change is lent for the call. A change whose body cannot be
- * unsealed is skipped (and logged).
+ * With packed, a body stored packed is given as it is stored (w->packed,
+ * body NULL), for a peer that takes packed bodies. The wire change is
+ * lent for the call. A change whose body cannot be unsealed is skipped
+ * (and logged).
  */
 typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
     uint64_t seq, const struct gs_wire_change *w, void *arg);
 int gs_replica_changes_after(struct gs_replica *r, int64_t after,
-    size_t limit, gs_replica_change_cb cb, void *arg);
+    size_t limit, bool packed, gs_replica_change_cb cb, void *arg);
 /* The HLC stamp of (author, seq): 0 and *hlc, or GS_ENOTFOUND. */
 int gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, uint64_t *hlc);

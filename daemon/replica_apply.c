@@ -605,7 +605,10 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	}
 	/* store */
 	if (c->body != NULL) {
-		ret = gs_vault_seal_packed(r->vault, c->id, 32, c->body,
+		/* a body that came packed is stored as it came */
+		ret = c->packed != NULL ? gs_vault_seal(r->vault, c->id, 32,
+		    c->packed, c->packed_len, &sealed, &sealed_len) :
+		    gs_vault_seal_packed(r->vault, c->id, 32, c->body,
 		    c->body_len, &sealed, &sealed_len);
 		if (ret != 0)
 			goto out;
@@ -844,7 +847,8 @@ gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
 	vrc = calloc(n ? n : 1, sizeof(*vrc));
 	if (cs != NULL && vrc != NULL) {
 		for (size_t i = 0; i < n; i++)
-			vrc[i] = gs_change_verify_wire(&w[i], &cs[i]);
+			vrc[i] = gs_change_verify_wire(&w[i],
+			    gs_vault_zip(r->vault), &cs[i]);
 		ret = gs_replica_apply_verified(r, cs, vrc, n, from, st);
 	}
 	free(cs);

@@ -310,6 +310,12 @@ out:
 	return ret;
 }
 
+struct gs_zip *
+gs_vault_zip(const struct gs_vault *v)
+{
+	return v->zip;
+}
+
 int
 gs_vault_seal_packed(const struct gs_vault *v, const uint8_t *ad,
     size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t **out,

@@ -39,6 +39,7 @@
 #include "itemset.h"
 #include "replica.h"
 #include "store.h"
+#include "zip.h"
 
 #include "fixture.h"
 
@@ -209,6 +210,126 @@ test_body_swapped(void **state)
 	assert_changes(f, 0);
 	assert_int_equal(fx_apply_c(f, c), 0);
 	assert_string_equal(fx_title_of(f, c->item), "Atelier");
+	gs_change_destroy(&c);
+	gs_change_destroy(&o);
+}
+
+/* What gs_replica_changes_after gives for the one stored change. */
+struct sent {
+	uint8_t *bytes;
+	size_t len;
+	bool packed;
+};
+
+static int
+on_sent(int64_t rowid, const uint8_t author[32], uint64_t seq,
+    const struct gs_wire_change *w, void *arg)
+{
+	struct sent *s = arg;
+	const uint8_t *b = w->packed != NULL ? w->packed : w->body;
+
+	(void)rowid;
+	(void)author;
+	(void)seq;
+	s->len = w->packed != NULL ? w->packed_len : w->body_len;
+	s->packed = w->packed != NULL;
+	s->bytes = malloc(s->len);
+	assert_non_null(s->bytes);
+	memcpy(s->bytes, b, s->len);
+	return 0;
+}
+
+/* A wire change whose body travels packed (protocol 2). */
+static struct gs_wire_change
+packed_wire(const struct gs_change *c, const uint8_t *p, size_t plen)
+{
+	struct gs_wire_change w = fx_wire(c);
+
+	w.body = NULL;
+	w.body_len = 0;
+	w.packed = p;
+	w.packed_len = plen;
+	return w;
+}
+
+static void
+test_packed_body(void **state)
+{
+	static const uint8_t skip[8] = { 0x50, 0x2a, 0x4d, 0x18, 0, 2, 0, 0 };
+	struct fx *f = *state;
+	struct gs_zip *z = gs_zip_new();
+	char title[190], other[190];
+	struct gs_change *c, *o;
+	struct gs_wire_change w;
+	struct sent s = { 0 };
+	uint8_t *p = NULL, *q = NULL, *big;
+	size_t plen = 0, qlen = 0;
+
+	assert_non_null(z);
+	for (size_t i = 0; i + 1 < sizeof(title); i++)
+		title[i] = "Atelier peinture "[i % 17];
+	title[sizeof(title) - 1] = '\0';
+	memcpy(other, title, sizeof(other));
+	other[0] = 'B';
+	c = fx_root_event(f->a, 1, fx_now_hlc(), title);
+	o = fx_root_event(f->a, 1, fx_now_hlc(), other);
+	assert_int_equal(gs_zip_pack(z, c->body, c->body_len, &p, &plen), 0);
+	assert_non_null(p);
+	assert_true(plen < c->body_len);
+	/* not the packed form: another first byte */
+	p[0] = 0x02;
+	w = packed_wire(c, p, plen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	p[0] = GS_ZIP_ZSTD;
+	/* a frame cut short */
+	w = packed_wire(c, p, plen - 3);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	/* padded with a skippable frame up to the plain size: not stored */
+	q = malloc(c->body_len + 1024);
+	assert_non_null(q);
+	memcpy(q, p, plen);
+	memcpy(q + plen, skip, sizeof(skip));
+	memset(q + plen + sizeof(skip), 0, 512);
+	w = packed_wire(c, q, plen + sizeof(skip) + 512);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	free(q);
+	q = NULL;
+	/* a frame that would unpack beyond the largest body */
+	big = calloc(1, GS_MAX_BODY + 1);
+	assert_non_null(big);
+	assert_int_equal(gs_zip_pack(z, big, GS_MAX_BODY + 1, &q, &qlen), 0);
+	assert_non_null(q);
+	free(big);
+	w = packed_wire(c, q, qlen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	free(q);
+	q = NULL;
+	/* another body, packed: its hash is not the header's */
+	assert_int_equal(gs_zip_pack(z, o->body, o->body_len, &q, &qlen), 0);
+	assert_non_null(q);
+	w = packed_wire(c, q, qlen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADHASH);
+	assert_changes(f, 0);
+	/* the right one is applied, read back, and stored as it came */
+	w = packed_wire(c, p, plen);
+	assert_int_equal(fx_apply_w(f, &w), 0);
+	assert_string_equal(fx_title_of(f, c->item), title);
+	assert_int_equal(gs_replica_changes_after(f->r, 0, 0, true, on_sent,
+	    &s), 0);
+	assert_true(s.packed);
+	assert_int_equal(s.len, plen);
+	assert_memory_equal(s.bytes, p, plen);
+	free(s.bytes);
+	/* and unpacked for a peer that speaks protocol 1 */
+	assert_int_equal(gs_replica_changes_after(f->r, 0, 0, false, on_sent,
+	    &s), 0);
+	assert_false(s.packed);
+	assert_int_equal(s.len, c->body_len);
+	assert_memory_equal(s.bytes, c->body, c->body_len);
+	free(s.bytes);
+	free(p);
+	free(q);
+	gs_zip_free(z);
 	gs_change_destroy(&c);
 	gs_change_destroy(&o);
 }
@@ -1370,6 +1491,7 @@ main(void)
 		FX_TEST(test_oversized),
 		FX_TEST(test_forged_signature),
 		FX_TEST(test_body_swapped),
+		FX_TEST(test_packed_body),
 		FX_TEST(test_erasure_drops_bodies),
 		FX_TEST(test_erasure_rules),
 		FX_TEST(test_bodiless_needs_proof),
