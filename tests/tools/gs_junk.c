@@ -32,6 +32,10 @@
  *               daemon is stopped, so nothing else signs with it)
  *   events      COUNT (100000) valid changes signed the same way, each a
  *               new event (its own item), in batches of 4096
+ *   hello       not junk: a Hello saying it speaks peer versions 1 to
+ *               COUNT, then a Summary holding nothing with credit, and
+ *               counts the bodies the target sends back (bodies=) and how
+ *               many of them came packed (packed=: starting with 0x01)
  * After each of them, a probe (a Summary asking for a reply) shows whether
  * the daemon still answers on that connection: it answers in order, so
  * its answer also means everything sent before was processed.
@@ -99,6 +103,8 @@ struct junk {
 	const uint8_t *self;          /* our site key (lent) */
 	uint64_t self_seq;            /* of it, what the target's summary holds */
 	char steps[128];              /* seconds per step (counts mode) */
+	unsigned long bodies, packed; /* bodies received (hello mode) */
+	ev_tstamp last_batch;         /* when the last batch came */
 };
 
 /* ---- randomness (seeded, so a failing input can be replayed) ---- */
@@ -285,6 +291,18 @@ on_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	case GS__PEER_MSG__MSG_ACK:
 		j->acks++;
 		break;
+	case GS__PEER_MSG__MSG_BATCH:
+		for (size_t i = 0; i < pm->batch->n_changes; i++) {
+			const Gs__SignedChange *c = pm->batch->changes[i];
+			if (!c->has_body)
+				continue;
+			j->bodies++;
+			if (c->body.len > 0 && c->body.data[0] == 0x01)
+				j->packed++;
+		}
+		j->last_batch = ev_time();
+		j->other++;
+		break;
 	default:
 		j->other++;
 		break;
@@ -374,6 +392,51 @@ probe(struct junk *j)
 	wb_free(&in);
 	wb_free(&m);
 	return answered;
+}
+
+/*
+ * Says it speaks peer versions 1 to max, asks for everything with a
+ * Summary that holds nothing, and takes batches until none came for 2 s
+ * (at most 30 s).
+ */
+static int
+mode_hello(struct junk *j, unsigned long max)
+{
+	struct wbuf h = { 0 }, in = { 0 }, m = { 0 };
+	ev_tstamp start;
+	int ret = 1;
+
+	wb_uint(&h, 1, 1);
+	wb_uint(&h, 2, max);
+	wb_peermsg(&m, max, 2, &h);
+	if (send_wb(j, &m) != 0)
+		goto out;
+	/*
+	 * a summary less than a second after the last one (a probe of an
+	 * earlier run) only refines a send under way: let that second pass
+	 */
+	for (start = ev_time(); ev_time() - start < 1.5;) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	m.n = 0;
+	wb_uint(&in, 2, 0);    /* no reply wanted: we hold nothing */
+	wb_uint(&in, 3, 64);   /* credit for 64 batches */
+	wb_peermsg(&m, max, 3, &in);
+	if (send_wb(j, &m) != 0)
+		goto out;
+	start = ev_time();
+	while (ev_time() - start < 30.0 && (j->last_batch == 0 ||
+	    ev_time() - j->last_batch < 2.0)) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	ret = 0;
+out:
+	wb_free(&h);
+	wb_free(&in);
+	wb_free(&m);
+	return ret;
 }
 
 static int
@@ -915,7 +978,8 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	if (argc < 5 || argc > 7) {
 		fprintf(stderr, "usage: gs_junk garbage|truncated|oversized|"
-		    "counts|unknown|flood|chain|events|plain|wrongkey|unknownkey KEY_DIR "
+		    "counts|unknown|flood|chain|events|hello|plain|wrongkey|unknownkey "
+		    "KEY_DIR "
 		    "ENDPOINT SITE_ID [COUNT [SEED]]\n");
 		return 2;
 	}
@@ -972,6 +1036,8 @@ main(int argc, char **argv)
 		rc = mode_valid(&j, id, count ? count : 5000, true);
 	else if (strcmp(mode, "events") == 0)
 		rc = mode_valid(&j, id, count ? count : 100000, false);
+	else if (strcmp(mode, "hello") == 0)
+		rc = mode_hello(&j, count ? count : GS_PEER_VERSION);
 	else {
 		fprintf(stderr, "gs_junk: unknown mode %s\n", mode);
 		rc = 2;
@@ -983,11 +1049,11 @@ main(int argc, char **argv)
 	printf("gs_junk: mode=%s seed=%llu frames=%lu bytes=%llu "
 	    "dropped=%d probe=%s seconds=%.1f received=%lu summaries=%lu "
 	    "refuses=%lu acks=%lu rounds=%lu other=%lu undecodable=%lu "
-	    "steps=%s\n",
+	    "steps=%s bodies=%lu packed=%lu\n",
 	    mode, seed, j.frames, j.bytes, j.dropped,
 	    answered ? "answered" : "unanswered", ev_time() - t0, j.received,
 	    j.summaries, j.refuses, j.acks, j.rounds, j.other, j.undecodable,
-	    j.steps[0] ? j.steps : "-");
+	    j.steps[0] ? j.steps : "-", j.bodies, j.packed);
 	rc = 0;
 out:
 	gs_transport_close(&j.ep);
