@@ -571,6 +571,44 @@ on_item_change(const struct gs_stored_change *c, void *arg)
  * store (a light cached item is filled in place). Returns 0 and *out,
  * GS_ENOTFOUND, or a storage error.
  */
+/*
+ * Reads a light item's changes into it. The state it had, when it was
+ * the stored merge of those very changes (as many, none corrupt), is
+ * kept rather than merged again: a change whose parents are its heads is
+ * then folded in (item.c) and the item written back with no merge.
+ */
+static int
+fill_changes(struct gs_replica *r, struct gs_item *it)
+{
+	struct row_ctx x = { .r = r, .it = it, .loading = true };
+	struct gs_state kept = it->state;
+	bool keep = !it->dirty && !it->corrupt;
+	int rc;
+
+	memset(&it->state, 0, sizeof(it->state));
+	it->dirty = 1;
+	rc = gs_store_changes_of_item(r->store, it->id, on_item_change, &x);
+	if (rc != 0) {
+		/* a storage error, not corruption: nothing is noted */
+		gs_state_clear(&kept);
+		gs_item_forget_changes(it);
+		return rc;
+	}
+	if (it->n == 0) {
+		gs_state_clear(&kept);
+		replica_mark_corrupt(r, it, it->id);   /* a state, no changes */
+		return GS_ECORRUPT;
+	}
+	if (keep && !it->corrupt && kept.nchanges == it->n) {
+		gs_state_clear(&it->state);
+		it->state = kept;
+		it->dirty = 0;
+	} else {
+		gs_state_clear(&kept);
+	}
+	return 0;
+}
+
 int
 gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out)
@@ -588,19 +626,9 @@ gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
 	}
 	r->loaded_full = true;
 	if (!it->full) {
-		x.it = it;
-		gs_state_clear(&it->state);
-		it->dirty = 1;
-		rc = gs_store_changes_of_item(r->store, id, on_item_change, &x);
-		if (rc != 0) {
-			/* a storage error, not corruption: nothing is noted */
-			gs_item_forget_changes(it);
+		rc = fill_changes(r, it);
+		if (rc != 0)
 			return rc;
-		}
-		if (it->n == 0) {
-			replica_mark_corrupt(r, it, id);   /* a state without changes */
-			return GS_ECORRUPT;
-		}
 	}
 	*out = it;
 	return 0;

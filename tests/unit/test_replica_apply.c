@@ -39,6 +39,7 @@
 #include "itemset.h"
 #include "replica.h"
 #include "store.h"
+#include "state.h"
 #include "zip.h"
 
 #include "fixture.h"
@@ -332,6 +333,81 @@ test_packed_body(void **state)
 	gs_zip_free(z);
 	gs_change_destroy(&c);
 	gs_change_destroy(&o);
+}
+
+/* The encoded state of an item, merged (fresh) or as it stands. */
+static void
+state_bytes(struct gs_item *it, bool fresh, uint8_t **out, size_t *len)
+{
+	const struct gs_state *st;
+
+	if (fresh)
+		it->dirty = 1;
+	st = gs_item_state(it);
+	assert_non_null(st);
+	assert_int_equal(gs_state_encode(st, out, len), 0);
+}
+
+/*
+ * An item read back with its changes keeps its stored state, which is
+ * what merging those changes again gives (a conflict and two heads
+ * included), and a change on its heads is folded in: nothing is merged.
+ */
+static void
+test_full_load_keeps_stored_merge(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *e2 = fx_edit(f->a, 2, t + 65536, root, "title",
+	    "Atelier A");
+	struct gs_change *e3 = fx_edit(f->a, 3, t + 2 * 65536, root, "title",
+	    "Atelier B");
+	struct gs_change *e4 = fx_edit(f->a, 4, t + 3 * 65536, e3, "place",
+	    "Salle 2");
+	struct gs_change *e5;
+	struct gs_item *it;
+	uint8_t heads[2][32], *kept = NULL, *merged = NULL, *b = NULL;
+	size_t kept_len = 0, merged_len = 0, blen;
+
+	assert_int_equal(fx_apply_c(f, root), 0);
+	assert_int_equal(fx_apply_c(f, e2), 0);
+	assert_int_equal(fx_apply_c(f, e3), 0);
+	assert_int_equal(fx_apply_c(f, e4), 0);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(gs_replica_item_full(f->r, root->item, &it), 0);
+	assert_int_equal(it->n, 4);
+	state_bytes(it, false, &kept, &kept_len);
+	assert_int_equal(gs_item_merges(it), 0);
+	assert_int_equal(gs_item_state(it)->nheads, 2);
+	assert_int_equal(gs_item_state(it)->nconflicts, 1);
+	state_bytes(it, true, &merged, &merged_len);
+	assert_int_equal(gs_item_merges(it), 1);
+	assert_int_equal(kept_len, merged_len);
+	assert_memory_equal(kept, merged, kept_len);
+	/* a change on both heads, applied to a cold cache */
+	memcpy(heads[0], e2->id, 32);
+	memcpy(heads[1], e4->id, 32);
+	fx_body_kv(&b, &blen, "title", "Atelier C", NULL);
+	e5 = fx_sign(gs_identity_sk(f->a), root->item, GS_TYPE_EVENT, 5,
+	    t + 4 * 65536, (const uint8_t (*)[32])heads, 2, false, b, blen);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(fx_apply_c(f, e5), 0);
+	it = gs_replica_item(f->r, root->item);
+	assert_non_null(it);
+	assert_int_equal(gs_item_merges(it), 0);
+	assert_string_equal(fx_title_of(f, root->item), "Atelier C");
+	assert_int_equal(gs_item_state(it)->nconflicts, 0);
+	free(kept);
+	free(merged);
+	free(b);
+	gs_change_destroy(&root);
+	gs_change_destroy(&e2);
+	gs_change_destroy(&e3);
+	gs_change_destroy(&e4);
+	gs_change_destroy(&e5);
 }
 
 static void
@@ -1492,6 +1568,7 @@ main(void)
 		FX_TEST(test_forged_signature),
 		FX_TEST(test_body_swapped),
 		FX_TEST(test_packed_body),
+		FX_TEST(test_full_load_keeps_stored_merge),
 		FX_TEST(test_erasure_drops_bodies),
 		FX_TEST(test_erasure_rules),
 		FX_TEST(test_bodiless_needs_proof),
