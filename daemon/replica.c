@@ -574,8 +574,9 @@ on_item_change(const struct gs_stored_change *c, void *arg)
 /*
  * Reads a light item's changes into it. The state it had, when it was
  * the stored merge of those very changes (as many, none corrupt), is
- * kept rather than merged again: a change whose parents are its heads is
- * then folded in (item.c) and the item written back with no merge.
+ * kept rather than merged again, and the state of a single change is
+ * merged at once: a change whose parents are its heads is then folded in
+ * (item.c) and the item written back with no merge of all its changes.
  */
 static int
 fill_changes(struct gs_replica *r, struct gs_item *it)
@@ -603,9 +604,15 @@ fill_changes(struct gs_replica *r, struct gs_item *it)
 		gs_state_clear(&it->state);
 		it->state = kept;
 		it->dirty = 0;
-	} else {
-		gs_state_clear(&kept);
+		return 0;
 	}
+	gs_state_clear(&kept);
+	/*
+	 * one change (no state stored): its merge is cheap, and with it
+	 * done a change on it is folded in rather than merged with it
+	 */
+	if (it->n == 1 && !it->corrupt)
+		(void)gs_item_state(it);
 	return 0;
 }
 
