@@ -144,6 +144,9 @@ struct peer {
 	uint8_t invite_id[GS_INVITE_ID_LEN];
 	uint8_t invite_mac[GS_INVITE_MAC_LEN];
 	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
+	bool join_was_peer;               /* a peer already before the join */
+	bool join_had_site;               /* the site was known before: */
+	struct gs_trust_site join_was;    /* as it was, restored if refused */
 	/* its clock, from its last Hello */
 	int64_t clock_offset_ms;          /* its clock minus ours */
 	bool has_clock;
@@ -206,6 +209,13 @@ static void send_intro(struct gs_gossip *g, struct peer *p);
 static void start_round(struct gs_gossip *g, struct peer *p);
 /* Should this author's changes go to peers at all? */
 static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
+/* A copy of what is known of site pk (trust.h), or NULL. */
+static const struct gs_trust_site *trust_before(struct gs_gossip *g,
+    const uint8_t pk[32], struct gs_trust_site *copy);
+/* Trusts pk and makes it a peer, in the caller's transaction, or nothing. */
+static int trust_peer(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
+    const struct gs_trust_site *was, struct peer **out);
 
 /* ---- small helpers ---- */
 
@@ -1974,25 +1984,27 @@ refuse_stranger(struct gs_gossip *g, const struct gs_msg *m, unsigned code,
 }
 
 /*
- * A site that presented a valid invitation: trusted, made a peer (dialled
- * back at the endpoint it announced, if any), and its hello handled.
+ * A site that presented a valid invitation, in the transaction where its
+ * use was spent: trusted, made a peer (dialled back at the endpoint it
+ * announced, if any), and its hello handled. On failure nothing of it
+ * stays: the invitation's use neither, for the joiner to try again.
  */
-static void
+static int
 admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
     const uint8_t site[32], const char *endpoint)
 {
 	char sid[GS_SITEID_SHORT];
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, site, &copy);
 	struct peer *p;
 	int rc;
 
 	short_id(site, sid);
-	rc = gs_trust_set(g->trust, site, GS_TRUST_TRUSTED, NULL);
-	if (rc == 0)
-		rc = gs_gossip_peer_add(g, site, endpoint, "", false);
-	if (rc != 0 || (p = find_peer(g, site)) == NULL) {
-		log_warnx("gossip: cannot add site %s that joined: %s", sid,
-		    gs_strerror(rc));
-		return;
+	rc = trust_peer(g, site, endpoint, "", was, &p);
+	if (rc != 0) {
+		log_warnx("gossip: cannot add site %s that joined: %s; its "
+		    "invitation is not spent", sid, gs_strerror(rc));
+		return rc;
 	}
 	log_info("gossip: site %s joined with an invitation: now a trusted "
 	    "peer", sid);
@@ -2001,6 +2013,7 @@ admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
 	p->route_seen = ev_now(g->d->loop);
 	handle(g, p, m->data, m->len);
 	start_round(g, p);
+	return 0;
 }
 
 /* Whether an announced endpoint is one peer add would accept. */
@@ -2050,17 +2063,22 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	gs_sanitize(a->town ? a->town : "", town, sizeof(town));
 	ip = pm->hello->invite;
 	if (ip != NULL) {
-		rc = gs_invite_redeem(g->d->store, gs_replica_pk(g->d->replica),
-		    a->site.data, ip->id.data, ip->id.len, ip->mac.data,
-		    ip->mac.len, time(NULL));
-		if (rc == 0) {
-			admit_joiner(g, m, a->site.data,
-			    endpoint_ok(a->endpoint) ? a->endpoint : "");
+		/* the use is spent in the transaction that admits the site */
+		rc = gs_store_begin(g->d->store);
+		if (rc == 0)
+			rc = gs_invite_redeem(g->d->store,
+			    gs_replica_pk(g->d->replica), a->site.data,
+			    ip->id.data, ip->id.len, ip->mac.data, ip->mac.len,
+			    time(NULL));
+		if (rc == 0 && admit_joiner(g, m, a->site.data,
+		    endpoint_ok(a->endpoint) ? a->endpoint : "") == 0)
 			goto out;
+		if (rc != 0) {
+			gs_store_rollback(g->d->store);
+			log_warnx("gossip: site %s presented an invitation that "
+			    "we refuse: %s", sid, gs_strerror(rc));
+			refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 		}
-		log_warnx("gossip: site %s presented an invitation that we "
-		    "refuse: %s", sid, gs_strerror(rc));
-		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 	}
 	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
 	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
@@ -2662,62 +2680,179 @@ gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 				start_round(g, g->peers[i]);
 }
 
-int
-gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
-    const char *endpoint, const char *label, bool introducer)
+/* The peer row of pk, added now. */
+static void
+peer_row(struct gs_peer_row *row, const uint8_t pk[32], const char *endpoint,
+    const char *label, bool introducer)
 {
-	struct gs_store *st = g->d->store;
-	struct gs_peer_row row;
-	struct peer *p;
+	memset(row, 0, sizeof(*row));
+	memcpy(row->pk, pk, 32);
+	row->endpoint = endpoint;
+	row->name = label ? label : "";
+	row->introducer = introducer;
+	row->added = time(NULL);
+}
+
+/* Writes a peer's row; its transport key leaves the pending list. */
+static int
+peer_store(struct gs_gossip *g, const struct gs_peer_row *row)
+{
 	uint8_t curve[32];
-	char *ep, *lb;
 	int ret;
 
-	memset(&row, 0, sizeof(row));
-	memcpy(row.pk, pk, 32);
-	row.endpoint = endpoint;
-	row.name = label ? label : "";
-	row.introducer = introducer;
-	row.added = time(NULL);
-	ret = gs_store_peer_put(st, &row);
-	if (ret != 0)
-		goto out;
-	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(st, curve);
-	ret = GS_ENOMEM;
-	p = find_peer(g, pk);
-	if (p == NULL && (p = peer_new(g, pk)) == NULL)
-		goto out;
-	ep = strdup(endpoint);
-	lb = strdup(row.name);
+	ret = gs_store_peer_put(g->d->store, row);
+	if (ret == 0 && gs_pk_to_curve(row->pk, curve) == 0)
+		gs_store_pending_remove(g->d->store, curve);
+	return ret;
+}
+
+/* The peer in memory takes what its stored row says, and is dialled. */
+static void
+peer_take(struct gs_gossip *g, struct peer *p, const struct gs_peer_row *row)
+{
+	char *ep = strdup(row->endpoint), *lb = strdup(row->name);
+
 	free(p->endpoint);
 	free(p->label);
 	p->endpoint = ep;
 	p->label = lb;
-	p->introducer = row.introducer;
+	p->introducer = row->introducer;
 	p->configured = true;
-	p->added = row.added;
+	p->added = row->added;
 	peer_connect(g, p);
 	intro_all(g);
-	ret = 0;
-out:
-	return ret;
+}
+
+int
+gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label, bool introducer)
+{
+	struct gs_peer_row row;
+	struct peer *p;
+	int ret;
+
+	peer_row(&row, pk, endpoint, label, introducer);
+	ret = peer_store(g, &row);
+	if (ret != 0)
+		return ret;
+	p = find_peer(g, pk);
+	if (p == NULL && (p = peer_new(g, pk)) == NULL)
+		return GS_ENOMEM;
+	peer_take(g, p, &row);
+	return 0;
+}
+
+/* A copy of what is known of site pk in *copy: copy, or NULL if nothing. */
+static const struct gs_trust_site *
+trust_before(struct gs_gossip *g, const uint8_t pk[32],
+    struct gs_trust_site *copy)
+{
+	const struct gs_trust_site *s = gs_trust_get(g->trust, pk);
+
+	if (s == NULL)
+		return NULL;
+	*copy = *s;
+	return copy;
+}
+
+/*
+ * Trusts site pk and makes it a peer at endpoint, ending the transaction
+ * the caller began: all of it is committed, or it is rolled back and
+ * memory takes back was (the site before, from trust_before). *out: the
+ * peer.
+ */
+static int
+trust_peer(struct gs_gossip *g, const uint8_t pk[32], const char *endpoint,
+    const char *label, const struct gs_trust_site *was, struct peer **out)
+{
+	struct gs_store *st = g->d->store;
+	struct gs_peer_row row;
+	struct peer *p = find_peer(g, pk);
+	bool fresh = p == NULL;
+	int ret = 0;
+
+	peer_row(&row, pk, endpoint, label, false);
+	if (fresh && (p = peer_new(g, pk)) == NULL)
+		ret = GS_ENOMEM;
+	if (ret == 0)
+		ret = gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, NULL);
+	if (ret == 0)
+		ret = peer_store(g, &row);
+	if (ret == 0)
+		ret = gs_store_commit(st);
+	if (ret != 0) {
+		gs_store_rollback(st);
+		gs_trust_undo(g->trust, pk, was);
+		if (fresh && p != NULL)
+			peer_drop(g, p);
+		return ret;
+	}
+	peer_take(g, p, &row);
+	*out = p;
+	return 0;
+}
+
+/* Takes back a join: the peer it added goes, the site's trust is back. */
+static int
+join_undo(struct gs_gossip *g, struct peer *p)
+{
+	struct gs_trust_site was = p->join_was;
+	bool had = p->join_had_site;
+	uint8_t pk[32];
+	int ret = 0, rc;
+
+	memcpy(pk, p->pk, 32);
+	p->joining = false;
+	if (!p->join_was_peer)
+		ret = gs_gossip_peer_remove(g, pk);   /* p is freed */
+	rc = gs_trust_restore(g->trust, pk, had ? &was : NULL);
+	gs_gossip_trust_changed(g, pk);
+	return ret != 0 ? ret : rc;
 }
 
 int
 gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
     const uint8_t id[GS_INVITE_ID_LEN], const uint8_t mac[GS_INVITE_MAC_LEN])
 {
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, pk, &copy);
 	struct peer *p = find_peer(g, pk);
+	bool was_peer = p != NULL && p->configured;
+	bool again = p != NULL && p->joining;
+	int ret;
 
-	if (p == NULL)
-		return GS_ENOTFOUND;
+	ret = gs_store_begin(g->d->store);
+	if (ret == 0)
+		ret = trust_peer(g, pk, endpoint, label, was, &p);
+	if (ret != 0)
+		return ret;
+	if (!again) {
+		/* a join tried again keeps what was before the first */
+		p->join_was_peer = was_peer;
+		p->join_had_site = was != NULL;
+		if (was != NULL)
+			p->join_was = *was;
+	}
 	p->joining = true;
 	p->join_rc = 0;
 	memcpy(p->invite_id, id, GS_INVITE_ID_LEN);
 	memcpy(p->invite_mac, mac, GS_INVITE_MAC_LEN);
 	/* a fresh connection, so that its first hello carries the proof */
-	return peer_connect(g, p);
+	ret = peer_connect(g, p);
+	if (ret != 0)
+		(void)join_undo(g, p);
+	return ret;
+}
+
+int
+gs_gossip_join_undo(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL || !p->joining)
+		return GS_ENOTFOUND;
+	return join_undo(g, p);
 }
 
 int

@@ -301,6 +301,7 @@ enum schema_stmt {
 	SS_SITE_PUT,
 	SS_SITE_GET,
 	SS_SITES_ALL,
+	SS_SITE_REMOVE,
 	SS_PEER_PUT,
 	SS_PEER_REMOVE,
 	SS_PEER_TOUCH,
@@ -370,6 +371,7 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "last_attempt FROM sites WHERE pk = ?1",
 	[SS_SITES_ALL] = "SELECT pk, trust, introducer, first_seen, "
 	    "last_attempt FROM sites ORDER BY pk",
+	[SS_SITE_REMOVE] = "DELETE FROM sites WHERE pk = ?1",
 	[SS_PEER_PUT] = "INSERT INTO peers(pk, endpoint, name, introducer, "
 	    "added, last_seen, last_sync) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 	    "ON CONFLICT(pk) DO UPDATE SET endpoint = excluded.endpoint, "
@@ -1926,6 +1928,15 @@ gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
 {
 	return query(st, SS_SITES_ALL, "sites", NULL, 0, RT_SITE, false,
 	    (union row_cb){ .site = cb }, arg);
+}
+
+int
+gs_store_site_remove(struct gs_store *st, const uint8_t pk[32])
+{
+	const struct arg args[] = { A_ID(pk) };
+
+	return run_changed(st, SS_SITE_REMOVE, "site remove", args,
+	    NARGS(args));
 }
 
 int

@@ -160,6 +160,8 @@ int gs_store_site_put(struct gs_store *st, const struct gs_site_row *s);
 int gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
     struct gs_site_row *out);           /* GS_ENOTFOUND */
 int gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg);
+int gs_store_site_remove(struct gs_store *st, const uint8_t pk[32]);
+                                        /* GS_ENOTFOUND */
 
 /* Peers this site connects to. put inserts or replaces. */
 int gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p);
