@@ -143,9 +143,11 @@ bool gs_replica_same_site(const struct gs_replica *r, const uint8_t a[32],
  * Checks a proof of equivocation received from a peer: both headers
  * verify under e->author with e->seq, and differ. It is kept when its
  * author is this site or a site known here (not pending), and fewer than
- * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
- * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
- * or a storage error.
+ * GS_EQUIVOC_MAX proofs are kept. A proof that would not be kept (its
+ * author unknown or pending here, one about its (author, seq) held, the
+ * table full) is dropped before its signatures are checked. Returns 1
+ * when newly kept, 0 when already known or not kept, GS_EPROTO or
+ * GS_EBADSIG for a false proof, or a storage error.
  */
 #define GS_EQUIVOC_MAX 1000
 struct gs_equivoc_row;

@@ -308,6 +308,7 @@ enum schema_stmt {
 	SS_PEERS_ALL,
 	SS_EQUIVOC_ADD,
 	SS_EQUIVOC_COUNT,
+	SS_EQUIVOC_HAS,
 	SS_EQUIVOC_ALL,
 	SS_PENDING_UPDATE,
 	SS_PENDING_INSERT,
@@ -389,6 +390,8 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "hdr_a, sig_a, hdr_b, sig_b, seen) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[SS_EQUIVOC_COUNT] = "SELECT COUNT(*) FROM equivocations",
+	[SS_EQUIVOC_HAS] = "SELECT 1 FROM equivocations "
+	    "WHERE author = ?1 AND seq = ?2",
 	[SS_EQUIVOC_ALL] = "SELECT author, seq, hdr_a, sig_a, hdr_b, sig_b, "
 	    "seen FROM equivocations ORDER BY author, seq",
 	[SS_PENDING_UPDATE] = "UPDATE pending SET address = ?2, "
@@ -2011,6 +2014,18 @@ int
 gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 {
 	return count_rows(st, SS_EQUIVOC_COUNT, "equivocation count", count);
+}
+
+int
+gs_store_equivocation_has(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq)
+{
+	const struct arg args[] = { A_ID(author), A_INT(seq) };
+
+	if (seq > INT64_MAX)
+		return 0;
+	return run(st, SS_EQUIVOC_HAS, "equivocation has", args,
+	    NARGS(args), step_exists);
 }
 
 int

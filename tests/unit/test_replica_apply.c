@@ -524,7 +524,10 @@ test_keylink_rules(void **state)
 	gs_change_destroy(&fork);
 }
 
-/* A proof of equivocation from a peer is checked before it is kept. */
+/*
+ * A proof of equivocation from a peer is checked before it is kept, and
+ * only when it would be kept.
+ */
 static void
 test_equivocation_proof(void **state)
 {
@@ -580,6 +583,24 @@ test_equivocation_proof(void **state)
 	e.hdr_b = u2->header;
 	e.len_b = u2->header_len;
 	e.sig_b = u2->sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	/* what would not be kept is dropped before its signatures are
+	 * checked: a bad signature about an unknown site, and about a
+	 * sequence of A whose proof is held, both answer 0, not GS_EBADSIG */
+	memcpy(sig, u2->sig, 64);
+	sig[3] ^= 1;
+	e.sig_b = sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	memcpy(e.author, gs_identity_pk(f->a), 32);
+	e.hdr_a = one->header;
+	e.len_a = one->header_len;
+	e.sig_a = one->sig;
+	e.hdr_b = two->header;
+	e.len_b = two->header_len;
+	memcpy(sig, two->sig, 64);
+	sig[3] ^= 1;
 	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
 	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
 	assert_int_equal(n, 1);
