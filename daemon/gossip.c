@@ -59,6 +59,7 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define STRANGER_READS 120      /* a stranger key's messages read a minute */
 #define CLOCK_SKEW_MS 60000     /* clocks further apart than this: said */
 #define HELLO_ANSWER_S 30.0     /* a Hello is answered unless we sent one */
 #define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
@@ -183,15 +184,21 @@ struct gs_gossip {
 	uint64_t refused;                 /* all peers, for the log window */
 	uint64_t refused_logged;
 	ev_tstamp last_refusal_log;
-	struct {
+	struct stranger {
 		uint8_t curve[32];
-		ev_tstamp when;
-	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
+		ev_tstamp when;           /* first seen in this minute */
+		unsigned recorded;        /* what was written: SEEN_* */
+		unsigned reads;           /* its messages decoded */
+	} zap_seen[ZAP_MEMORY];           /* untrusted keys seen this minute */
 	unsigned zap_next;
+	uint64_t unread;                  /* strangers' messages not decoded */
 	int64_t equivocs;                 /* proofs held when last sent */
 	struct held *held;                /* owned; what others hold */
 	size_t nheld, capheld;
 };
+
+/* What was written of an untrusted key this minute (struct stranger). */
+enum { SEEN_ZAP = 1, SEEN_HELLO = 2 };
 
 /* The peer with this site key (lent), or NULL. */
 static struct peer *find_peer(struct gs_gossip *g, const uint8_t pk[32]);
@@ -209,6 +216,9 @@ static void send_intro(struct gs_gossip *g, struct peer *p);
 static void start_round(struct gs_gossip *g, struct peer *p);
 /* Should this author's changes go to peers at all? */
 static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
+/* An untrusted key's entry for this minute, or NULL in a flood of keys. */
+static struct stranger *stranger_of(struct gs_gossip *g,
+    const uint8_t curve[32]);
 /* A copy of what is known of site pk (trust.h), or NULL. */
 static const struct gs_trust_site *trust_before(struct gs_gossip *g,
     const uint8_t pk[32], struct gs_trust_site *copy);
@@ -2028,8 +2038,9 @@ endpoint_ok(const char *ep)
 /*
  * A message from a site we do not trust (ZAP lets every key in but a
  * blocked one's). Only a hello is read: what it announces goes to "site
- * pending", and a valid invitation proof makes it a trusted peer. The
- * rest is dropped unread.
+ * pending" (once a minute per key, as the ZAP record), and a valid
+ * invitation proof makes it a trusted peer. The rest is dropped unread;
+ * past STRANGER_READS messages a minute from one key, undecoded.
  */
 static void
 on_stranger(struct gs_gossip *g, const struct gs_msg *m)
@@ -2038,6 +2049,7 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	const struct gs_trust_site *s;
 	const Gs__Announce *a;
 	const Gs__InviteProof *ip;
+	struct stranger *st;
 	Gs__PeerMsg *pm;
 	uint8_t curve[32];
 	char sid[GS_SITEID_SHORT], name[101], town[101];
@@ -2045,6 +2057,12 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 
 	if (m->len > 4096)
 		return;   /* a hello is small: not worth decoding */
+	st = stranger_of(g, m->curve_pk);
+	if (st == NULL || st->reads >= STRANGER_READS) {
+		g->unread++;
+		return;
+	}
+	st->reads++;
 	gs_pbuf_budget_init(&budget, 65536);
 	pm = gs__peer_msg__unpack(&budget.alloc, m->len, m->data);
 	if (pm == NULL)
@@ -2080,8 +2098,11 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 			refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 		}
 	}
-	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
-	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	if ((st->recorded & SEEN_HELLO) == 0) {
+		st->recorded |= SEEN_HELLO;
+		gs_store_pending_announce(g->d->store, curve, a->site.data,
+		    name, town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	}
 out:
 	gs__peer_msg__free_unpacked(pm, &budget.alloc);
 }
@@ -2125,6 +2146,32 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	handle(p->g, p, m->data, m->len);
 }
 
+static struct stranger *
+stranger_of(struct gs_gossip *g, const uint8_t curve[32])
+{
+	ev_tstamp now = ev_now(g->d->loop);
+	struct stranger *s;
+	unsigned recent = 0;
+
+	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
+		s = &g->zap_seen[i];
+		if (now - s->when >= ZAP_RECORD_S)
+			continue;
+		if (memcmp(s->curve, curve, 32) == 0)
+			return s;
+		recent++;
+	}
+	if (recent == ZAP_MEMORY)
+		return NULL;   /* 64 new keys in a minute: a flood, not a GEM */
+	/* the oldest entry, past its minute since one is */
+	s = &g->zap_seen[g->zap_next];
+	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->curve, curve, 32);
+	s->when = now;
+	return s;
+}
+
 /*
  * A key refused a moment ago is not written again: a client retrying, or a
  * flood of fresh keys, costs a table lookup, not an fsync each time.
@@ -2132,21 +2179,11 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 static bool
 zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
 {
-	ev_tstamp now = ev_now(g->d->loop);
-	unsigned recent = 0;
+	struct stranger *s = stranger_of(g, curve);
 
-	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
-		if (now - g->zap_seen[i].when >= ZAP_RECORD_S)
-			continue;
-		if (memcmp(g->zap_seen[i].curve, curve, 32) == 0)
-			return false;
-		recent++;
-	}
-	if (recent == ZAP_MEMORY)
-		return false;   /* 64 new keys in a minute: a flood, not a GEM */
-	memcpy(g->zap_seen[g->zap_next].curve, curve, 32);
-	g->zap_seen[g->zap_next].when = now;
-	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	if (s == NULL || (s->recorded & SEEN_ZAP) != 0)
+		return false;
+	s->recorded |= SEEN_ZAP;
 	return true;
 }
 
@@ -2627,6 +2664,7 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 	    count_pending, &s->pending);
 	gs_trust_foreach(g->trust, count_pending_sites, &s->pending);
 	s->refused = g->refused;
+	s->unread = g->unread;
 	s->rounds = g->rounds;
 }
 

@@ -57,6 +57,8 @@ struct gs_gossip_stats {
 	size_t connected;                 /* peers reachable now */
 	size_t pending;                   /* sites waiting for a decision */
 	uint64_t refused;                 /* changes refused, all peers */
+	uint64_t unread;                  /* untrusted keys' messages dropped
+	                                     undecoded (too many a minute) */
 	uint64_t rounds;                  /* anti-entropy rounds started */
 	/*
 	 * Configured peers "in sync": connected, and its last summary (with
