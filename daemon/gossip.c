@@ -711,17 +711,8 @@ out:
 static const char *
 own_field(struct gs_gossip *g, const char *name)
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st;
-	const char *v;
-
-	gs_item_id_site(gs_replica_pk(g->d->replica), id);
-	it = gs_replica_item(g->d->replica, id);
-	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
-		return "";
-	v = gs_fields_get(&st->fields, name);
-	return v != NULL ? v : "";
+	return gs_replica_site_field(g->d->replica,
+	    gs_replica_pk(g->d->replica), name);
 }
 
 /*

@@ -536,6 +536,23 @@ gs_replica_item(struct gs_replica *r, const uint8_t id[16])
 	return rc == 0 ? x.it : NULL;
 }
 
+const char *
+gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st;
+	const char *v;
+
+	gs_item_id_site(pk, id);
+	it = gs_replica_item(r, id);
+	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
+		return "";
+	v = gs_fields_get(&st->fields, field);
+	return v != NULL ? v : "";
+}
+
 /* Adds one stored change to a full item being loaded. */
 static int
 on_item_change(const struct gs_stored_change *c, void *arg)

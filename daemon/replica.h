@@ -172,6 +172,12 @@ size_t gs_replica_corrupt_count(const struct gs_replica *r);
 
 /* The item with this ID, or NULL (none, or unreadable). */
 struct gs_item *gs_replica_item(struct gs_replica *r, const uint8_t id[16]);
+/*
+ * A field of site pk's profile (lent from the item cache: valid until
+ * the next change is applied), or "" when the site has no readable one.
+ */
+const char *gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field);
 /* The same with every change loaded: 0, GS_ENOTFOUND or a storage error. */
 int gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out);

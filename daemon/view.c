@@ -22,17 +22,7 @@
 const char *
 gs_view_site_name(struct gs_replica *r, const uint8_t pk[32])
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st;
-	const char *name;
-
-	gs_item_id_site(pk, id);
-	it = gs_replica_item(r, id);
-	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
-		return "";
-	name = gs_fields_get(&st->fields, "name");
-	return name != NULL ? name : "";
+	return gs_replica_site_field(r, pk, "name");
 }
 
 char *
