@@ -79,7 +79,7 @@ ctl_invite_create(struct gs_daemon *d, const struct ctl_request *q,
 
 	if (life <= 0 || life > INVITE_LIFE_MAX) {
 		ctl_fail(r, GS__STATUS__INVALID, "expires", "durée « %.20s » "
-		    "invalide : un nombre et une unité, par exemple 7d (jours), "
+		    "invalide : un nombre et une unité, par exemple 7j (jours), "
 		    "12h, 30min ; un an au plus", exp ? exp : "");
 		return;
 	}
