@@ -113,7 +113,7 @@ ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
 	rc = gs_gossip_peer_remove(d->gossip, pk);
 	if (rc == GS_ENOTFOUND) {
 		ctl_fail(r, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
-		    "un site voisin");
+		    "un site voisin (gemsync peer list)");
 		return;
 	}
 	if (rc != 0) {
@@ -200,9 +200,9 @@ ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
 		return;
 	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
 	if (one && started == 0) {
-		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site voisin n'est "
-		    "pas connecté en ce moment : la synchronisation reprendra dès "
-		    "qu'il sera joignable");
+		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site voisin "
+		    "n'est pas connecté en ce moment : la synchronisation "
+		    "reprendra dès qu'il sera joignable");
 		return;
 	}
 	r->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);

@@ -60,6 +60,7 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define STRANGER_READS 120      /* a stranger key's messages read a minute */
 #define CLOCK_SKEW_MS 60000     /* clocks further apart than this: said */
 #define HELLO_ANSWER_S 30.0     /* a Hello is answered unless we sent one */
 #define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
@@ -146,6 +147,9 @@ struct peer {
 	uint8_t invite_id[GS_INVITE_ID_LEN];
 	uint8_t invite_mac[GS_INVITE_MAC_LEN];
 	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
+	bool join_was_peer;               /* a peer already before the join */
+	bool join_had_site;               /* the site was known before: */
+	struct gs_trust_site join_was;    /* as it was, restored if refused */
 	/* its clock, from its last Hello */
 	int64_t clock_offset_ms;          /* its clock minus ours */
 	bool has_clock;
@@ -182,15 +186,21 @@ struct gs_gossip {
 	uint64_t refused;                 /* all peers, for the log window */
 	uint64_t refused_logged;
 	ev_tstamp last_refusal_log;
-	struct {
+	struct stranger {
 		uint8_t curve[32];
-		ev_tstamp when;
-	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
+		ev_tstamp when;           /* first seen in this minute */
+		unsigned recorded;        /* what was written: SEEN_* */
+		unsigned reads;           /* its messages decoded */
+	} zap_seen[ZAP_MEMORY];           /* untrusted keys seen this minute */
 	unsigned zap_next;
+	uint64_t unread;                  /* strangers' messages not decoded */
 	int64_t equivocs;                 /* proofs held when last sent */
 	struct held *held;                /* owned; what others hold */
 	size_t nheld, capheld;
 };
+
+/* What was written of an untrusted key this minute (struct stranger). */
+enum { SEEN_ZAP = 1, SEEN_HELLO = 2 };
 
 /* The peer with this site key (lent), or NULL. */
 static struct peer *find_peer(struct gs_gossip *g, const uint8_t pk[32]);
@@ -208,6 +218,16 @@ static void send_intro(struct gs_gossip *g, struct peer *p);
 static void start_round(struct gs_gossip *g, struct peer *p);
 /* Should this author's changes go to peers at all? */
 static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
+/* An untrusted key's entry for this minute, or NULL in a flood of keys. */
+static struct stranger *stranger_of(struct gs_gossip *g,
+    const uint8_t curve[32]);
+/* A copy of what is known of site pk (trust.h), or NULL. */
+static const struct gs_trust_site *trust_before(struct gs_gossip *g,
+    const uint8_t pk[32], struct gs_trust_site *copy);
+/* Trusts pk and makes it a peer, in the caller's transaction, or nothing. */
+static int trust_peer(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
+    const struct gs_trust_site *was, struct peer **out);
 
 /* ---- small helpers ---- */
 
@@ -693,17 +713,8 @@ out:
 static const char *
 own_field(struct gs_gossip *g, const char *name)
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st;
-	const char *v;
-
-	gs_item_id_site(gs_replica_pk(g->d->replica), id);
-	it = gs_replica_item(g->d->replica, id);
-	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
-		return "";
-	v = gs_fields_get(&st->fields, name);
-	return v != NULL ? v : "";
+	return gs_replica_site_field(g->d->replica,
+	    gs_replica_pk(g->d->replica), name);
 }
 
 /*
@@ -1993,25 +2004,27 @@ refuse_stranger(struct gs_gossip *g, const struct gs_msg *m, unsigned code,
 }
 
 /*
- * A site that presented a valid invitation: trusted, made a peer (dialled
- * back at the endpoint it announced, if any), and its hello handled.
+ * A site that presented a valid invitation, in the transaction where its
+ * use was spent: trusted, made a peer (dialled back at the endpoint it
+ * announced, if any), and its hello handled. On failure nothing of it
+ * stays: the invitation's use neither, for the joiner to try again.
  */
-static void
+static int
 admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
     const uint8_t site[32], const char *endpoint)
 {
 	char sid[GS_SITEID_SHORT];
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, site, &copy);
 	struct peer *p;
 	int rc;
 
 	short_id(site, sid);
-	rc = gs_trust_set(g->trust, site, GS_TRUST_TRUSTED, NULL);
-	if (rc == 0)
-		rc = gs_gossip_peer_add(g, site, endpoint, "", false);
-	if (rc != 0 || (p = find_peer(g, site)) == NULL) {
-		log_warnx("gossip: cannot add site %s that joined: %s", sid,
-		    gs_strerror(rc));
-		return;
+	rc = trust_peer(g, site, endpoint, "", was, &p);
+	if (rc != 0) {
+		log_warnx("gossip: cannot add site %s that joined: %s; its "
+		    "invitation is not spent", sid, gs_strerror(rc));
+		return rc;
 	}
 	log_info("gossip: site %s joined with an invitation: now a trusted "
 	    "peer", sid);
@@ -2020,6 +2033,7 @@ admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
 	p->route_seen = ev_now(g->d->loop);
 	handle(g, p, m->data, m->len);
 	start_round(g, p);
+	return 0;
 }
 
 /* Whether an announced endpoint is one peer add would accept. */
@@ -2034,8 +2048,9 @@ endpoint_ok(const char *ep)
 /*
  * A message from a site we do not trust (ZAP lets every key in but a
  * blocked one's). Only a hello is read: what it announces goes to "site
- * pending", and a valid invitation proof makes it a trusted peer. The
- * rest is dropped unread.
+ * pending" (once a minute per key, as the ZAP record), and a valid
+ * invitation proof makes it a trusted peer. The rest is dropped unread;
+ * past STRANGER_READS messages a minute from one key, undecoded.
  */
 static void
 on_stranger(struct gs_gossip *g, const struct gs_msg *m)
@@ -2044,6 +2059,7 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	const struct gs_trust_site *s;
 	const Gs__Announce *a;
 	const Gs__InviteProof *ip;
+	struct stranger *st;
 	Gs__PeerMsg *pm;
 	uint8_t curve[32];
 	char sid[GS_SITEID_SHORT], name[101], town[101];
@@ -2051,6 +2067,12 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 
 	if (m->len > 4096)
 		return;   /* a hello is small: not worth decoding */
+	st = stranger_of(g, m->curve_pk);
+	if (st == NULL || st->reads >= STRANGER_READS) {
+		g->unread++;
+		return;
+	}
+	st->reads++;
 	gs_pbuf_budget_init(&budget, 65536);
 	pm = gs__peer_msg__unpack(&budget.alloc, m->len, m->data);
 	if (pm == NULL)
@@ -2069,20 +2091,28 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	gs_sanitize(a->town ? a->town : "", town, sizeof(town));
 	ip = pm->hello->invite;
 	if (ip != NULL) {
-		rc = gs_invite_redeem(g->d->store, gs_replica_pk(g->d->replica),
-		    a->site.data, ip->id.data, ip->id.len, ip->mac.data,
-		    ip->mac.len, time(NULL));
-		if (rc == 0) {
-			admit_joiner(g, m, a->site.data,
-			    endpoint_ok(a->endpoint) ? a->endpoint : "");
+		/* the use is spent in the transaction that admits the site */
+		rc = gs_store_begin(g->d->store);
+		if (rc == 0)
+			rc = gs_invite_redeem(g->d->store,
+			    gs_replica_pk(g->d->replica), a->site.data,
+			    ip->id.data, ip->id.len, ip->mac.data, ip->mac.len,
+			    time(NULL));
+		if (rc == 0 && admit_joiner(g, m, a->site.data,
+		    endpoint_ok(a->endpoint) ? a->endpoint : "") == 0)
 			goto out;
+		if (rc != 0) {
+			gs_store_rollback(g->d->store);
+			log_warnx("gossip: site %s presented an invitation that "
+			    "we refuse: %s", sid, gs_strerror(rc));
+			refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 		}
-		log_warnx("gossip: site %s presented an invitation that we "
-		    "refuse: %s", sid, gs_strerror(rc));
-		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 	}
-	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
-	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	if ((st->recorded & SEEN_HELLO) == 0) {
+		st->recorded |= SEEN_HELLO;
+		gs_store_pending_announce(g->d->store, curve, a->site.data,
+		    name, town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	}
 out:
 	gs__peer_msg__free_unpacked(pm, &budget.alloc);
 }
@@ -2126,6 +2156,32 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	handle(p->g, p, m->data, m->len);
 }
 
+static struct stranger *
+stranger_of(struct gs_gossip *g, const uint8_t curve[32])
+{
+	ev_tstamp now = ev_now(g->d->loop);
+	struct stranger *s;
+	unsigned recent = 0;
+
+	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
+		s = &g->zap_seen[i];
+		if (now - s->when >= ZAP_RECORD_S)
+			continue;
+		if (memcmp(s->curve, curve, 32) == 0)
+			return s;
+		recent++;
+	}
+	if (recent == ZAP_MEMORY)
+		return NULL;   /* 64 new keys in a minute: a flood, not a GEM */
+	/* the oldest entry, past its minute since one is */
+	s = &g->zap_seen[g->zap_next];
+	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->curve, curve, 32);
+	s->when = now;
+	return s;
+}
+
 /*
  * A key refused a moment ago is not written again: a client retrying, or a
  * flood of fresh keys, costs a table lookup, not an fsync each time.
@@ -2133,21 +2189,11 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 static bool
 zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
 {
-	ev_tstamp now = ev_now(g->d->loop);
-	unsigned recent = 0;
+	struct stranger *s = stranger_of(g, curve);
 
-	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
-		if (now - g->zap_seen[i].when >= ZAP_RECORD_S)
-			continue;
-		if (memcmp(g->zap_seen[i].curve, curve, 32) == 0)
-			return false;
-		recent++;
-	}
-	if (recent == ZAP_MEMORY)
-		return false;   /* 64 new keys in a minute: a flood, not a GEM */
-	memcpy(g->zap_seen[g->zap_next].curve, curve, 32);
-	g->zap_seen[g->zap_next].when = now;
-	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	if (s == NULL || (s->recorded & SEEN_ZAP) != 0)
+		return false;
+	s->recorded |= SEEN_ZAP;
 	return true;
 }
 
@@ -2631,6 +2677,7 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 	    count_pending, &s->pending);
 	gs_trust_foreach(g->trust, count_pending_sites, &s->pending);
 	s->refused = g->refused;
+	s->unread = g->unread;
 	s->rounds = g->rounds;
 }
 
@@ -2684,62 +2731,179 @@ gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 				start_round(g, g->peers[i]);
 }
 
-int
-gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
-    const char *endpoint, const char *label, bool introducer)
+/* The peer row of pk, added now. */
+static void
+peer_row(struct gs_peer_row *row, const uint8_t pk[32], const char *endpoint,
+    const char *label, bool introducer)
 {
-	struct gs_store *st = g->d->store;
-	struct gs_peer_row row;
-	struct peer *p;
+	memset(row, 0, sizeof(*row));
+	memcpy(row->pk, pk, 32);
+	row->endpoint = endpoint;
+	row->name = label ? label : "";
+	row->introducer = introducer;
+	row->added = time(NULL);
+}
+
+/* Writes a peer's row; its transport key leaves the pending list. */
+static int
+peer_store(struct gs_gossip *g, const struct gs_peer_row *row)
+{
 	uint8_t curve[32];
-	char *ep, *lb;
 	int ret;
 
-	memset(&row, 0, sizeof(row));
-	memcpy(row.pk, pk, 32);
-	row.endpoint = endpoint;
-	row.name = label ? label : "";
-	row.introducer = introducer;
-	row.added = time(NULL);
-	ret = gs_store_peer_put(st, &row);
-	if (ret != 0)
-		goto out;
-	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(st, curve);
-	ret = GS_ENOMEM;
-	p = find_peer(g, pk);
-	if (p == NULL && (p = peer_new(g, pk)) == NULL)
-		goto out;
-	ep = strdup(endpoint);
-	lb = strdup(row.name);
+	ret = gs_store_peer_put(g->d->store, row);
+	if (ret == 0 && gs_pk_to_curve(row->pk, curve) == 0)
+		gs_store_pending_remove(g->d->store, curve);
+	return ret;
+}
+
+/* The peer in memory takes what its stored row says, and is dialled. */
+static void
+peer_take(struct gs_gossip *g, struct peer *p, const struct gs_peer_row *row)
+{
+	char *ep = strdup(row->endpoint), *lb = strdup(row->name);
+
 	free(p->endpoint);
 	free(p->label);
 	p->endpoint = ep;
 	p->label = lb;
-	p->introducer = row.introducer;
+	p->introducer = row->introducer;
 	p->configured = true;
-	p->added = row.added;
+	p->added = row->added;
 	peer_connect(g, p);
 	intro_all(g);
-	ret = 0;
-out:
-	return ret;
+}
+
+int
+gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label, bool introducer)
+{
+	struct gs_peer_row row;
+	struct peer *p;
+	int ret;
+
+	peer_row(&row, pk, endpoint, label, introducer);
+	ret = peer_store(g, &row);
+	if (ret != 0)
+		return ret;
+	p = find_peer(g, pk);
+	if (p == NULL && (p = peer_new(g, pk)) == NULL)
+		return GS_ENOMEM;
+	peer_take(g, p, &row);
+	return 0;
+}
+
+/* A copy of what is known of site pk in *copy: copy, or NULL if nothing. */
+static const struct gs_trust_site *
+trust_before(struct gs_gossip *g, const uint8_t pk[32],
+    struct gs_trust_site *copy)
+{
+	const struct gs_trust_site *s = gs_trust_get(g->trust, pk);
+
+	if (s == NULL)
+		return NULL;
+	*copy = *s;
+	return copy;
+}
+
+/*
+ * Trusts site pk and makes it a peer at endpoint, ending the transaction
+ * the caller began: all of it is committed, or it is rolled back and
+ * memory takes back was (the site before, from trust_before). *out: the
+ * peer.
+ */
+static int
+trust_peer(struct gs_gossip *g, const uint8_t pk[32], const char *endpoint,
+    const char *label, const struct gs_trust_site *was, struct peer **out)
+{
+	struct gs_store *st = g->d->store;
+	struct gs_peer_row row;
+	struct peer *p = find_peer(g, pk);
+	bool fresh = p == NULL;
+	int ret = 0;
+
+	peer_row(&row, pk, endpoint, label, false);
+	if (fresh && (p = peer_new(g, pk)) == NULL)
+		ret = GS_ENOMEM;
+	if (ret == 0)
+		ret = gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, NULL);
+	if (ret == 0)
+		ret = peer_store(g, &row);
+	if (ret == 0)
+		ret = gs_store_commit(st);
+	if (ret != 0) {
+		gs_store_rollback(st);
+		gs_trust_undo(g->trust, pk, was);
+		if (fresh && p != NULL)
+			peer_drop(g, p);
+		return ret;
+	}
+	peer_take(g, p, &row);
+	*out = p;
+	return 0;
+}
+
+/* Takes back a join: the peer it added goes, the site's trust is back. */
+static int
+join_undo(struct gs_gossip *g, struct peer *p)
+{
+	struct gs_trust_site was = p->join_was;
+	bool had = p->join_had_site;
+	uint8_t pk[32];
+	int ret = 0, rc;
+
+	memcpy(pk, p->pk, 32);
+	p->joining = false;
+	if (!p->join_was_peer)
+		ret = gs_gossip_peer_remove(g, pk);   /* p is freed */
+	rc = gs_trust_restore(g->trust, pk, had ? &was : NULL);
+	gs_gossip_trust_changed(g, pk);
+	return ret != 0 ? ret : rc;
 }
 
 int
 gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
     const uint8_t id[GS_INVITE_ID_LEN], const uint8_t mac[GS_INVITE_MAC_LEN])
 {
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, pk, &copy);
 	struct peer *p = find_peer(g, pk);
+	bool was_peer = p != NULL && p->configured;
+	bool again = p != NULL && p->joining;
+	int ret;
 
-	if (p == NULL)
-		return GS_ENOTFOUND;
+	ret = gs_store_begin(g->d->store);
+	if (ret == 0)
+		ret = trust_peer(g, pk, endpoint, label, was, &p);
+	if (ret != 0)
+		return ret;
+	if (!again) {
+		/* a join tried again keeps what was before the first */
+		p->join_was_peer = was_peer;
+		p->join_had_site = was != NULL;
+		if (was != NULL)
+			p->join_was = *was;
+	}
 	p->joining = true;
 	p->join_rc = 0;
 	memcpy(p->invite_id, id, GS_INVITE_ID_LEN);
 	memcpy(p->invite_mac, mac, GS_INVITE_MAC_LEN);
 	/* a fresh connection, so that its first hello carries the proof */
-	return peer_connect(g, p);
+	ret = peer_connect(g, p);
+	if (ret != 0)
+		(void)join_undo(g, p);
+	return ret;
+}
+
+int
+gs_gossip_join_undo(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL || !p->joining)
+		return GS_ENOTFOUND;
+	return join_undo(g, p);
 }
 
 int

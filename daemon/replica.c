@@ -286,18 +286,22 @@ gs_replica_equivocation_add(struct gs_replica *r,
 
 	if (e->len_a == e->len_b && memcmp(e->hdr_a, e->hdr_b, e->len_a) == 0)
 		return GS_EPROTO;
+	/* what would not be kept is not verified: two signatures each */
+	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
+	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
+	    (s == NULL || s->trust == GS_TRUST_PENDING))
+		return 0;
+	ret = gs_store_equivocation_has(r->store, e->author, e->seq);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	ret = gs_store_equivocation_count(r->store, &before);
+	if (ret != 0 || before >= GS_EQUIVOC_MAX)
+		return ret;
 	ret = proof_half(e->hdr_a, e->len_a, e->sig_a, e->author, e->seq);
 	if (ret == 0)
 		ret = proof_half(e->hdr_b, e->len_b, e->sig_b, e->author,
 		    e->seq);
 	if (ret != 0)
-		return ret;
-	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
-	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
-	    (s == NULL || s->trust == GS_TRUST_PENDING))
-		return 0;
-	ret = gs_store_equivocation_count(r->store, &before);
-	if (ret != 0 || before >= GS_EQUIVOC_MAX)
 		return ret;
 	ret = gs_store_equivocation_add(r->store, e->author, e->seq,
 	    e->hdr_a, e->len_a, e->sig_a, e->hdr_b, e->len_b, e->sig_b);
@@ -531,6 +535,23 @@ gs_replica_item(struct gs_replica *r, const uint8_t id[16])
 		return it;
 	rc = gs_store_item_get(r->store, id, on_row, &x);
 	return rc == 0 ? x.it : NULL;
+}
+
+const char *
+gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st;
+	const char *v;
+
+	gs_item_id_site(pk, id);
+	it = gs_replica_item(r, id);
+	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
+		return "";
+	v = gs_fields_get(&st->fields, field);
+	return v != NULL ? v : "";
 }
 
 /* Adds one stored change to a full item being loaded. */

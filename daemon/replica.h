@@ -143,9 +143,11 @@ bool gs_replica_same_site(const struct gs_replica *r, const uint8_t a[32],
  * Checks a proof of equivocation received from a peer: both headers
  * verify under e->author with e->seq, and differ. It is kept when its
  * author is this site or a site known here (not pending), and fewer than
- * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
- * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
- * or a storage error.
+ * GS_EQUIVOC_MAX proofs are kept. A proof that would not be kept (its
+ * author unknown or pending here, one about its (author, seq) held, the
+ * table full) is dropped before its signatures are checked. Returns 1
+ * when newly kept, 0 when already known or not kept, GS_EPROTO or
+ * GS_EBADSIG for a false proof, or a storage error.
  */
 #define GS_EQUIVOC_MAX 1000
 struct gs_equivoc_row;
@@ -170,6 +172,12 @@ size_t gs_replica_corrupt_count(const struct gs_replica *r);
 
 /* The item with this ID, or NULL (none, or unreadable). */
 struct gs_item *gs_replica_item(struct gs_replica *r, const uint8_t id[16]);
+/*
+ * A field of site pk's profile (lent from the item cache: valid until
+ * the next change is applied), or "" when the site has no readable one.
+ */
+const char *gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field);
 /* The same with every change loaded: 0, GS_ENOTFOUND or a storage error. */
 int gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out);

@@ -19,9 +19,9 @@ DESCRIPTION = ("Atelier d'écriture ouvert à tous, atelier d'écriture ouvert "
 
 def hello(key_site, target, version):
     """gs_junk as key_site, speaking versions 1..version: what came back."""
-    r = subprocess.run([JUNK, "hello", key_site.data, target.endpoint, target.id,
+    r = subprocess.run([JUNK, "versions", key_site.data, target.endpoint, target.id,
                         str(version)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, f"gs_junk hello exited {r.returncode}: {r.stderr}{r.stdout}"
+    assert r.returncode == 0, f"gs_junk versions exited {r.returncode}: {r.stderr}{r.stdout}"
     line = [ln for ln in r.stdout.splitlines() if ln.startswith("gs_junk:")][-1]
     print(f"  {line}", flush=True)
     return {k: v for k, v in (kv.split("=", 1) for kv in line.split()[1:])}

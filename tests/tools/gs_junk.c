@@ -32,11 +32,15 @@
  *               daemon is stopped, so nothing else signs with it)
  *   events      COUNT (100000) valid changes signed the same way, each a
  *               new event (its own item), in batches of 4096
- *   hello       not junk: a Hello saying it speaks peer versions 1 to
+ *   versions    not junk: a Hello saying it speaks peer versions 1 to
  *               COUNT, then a Summary holding nothing with credit, and
  *               counts the bodies the target sends back (bodies=) and how
  *               many of them came packed (packed=: starting with 0x01)
- * After each of them, a probe (a Summary asking for a reply) shows whether
+ *   hellos      COUNT hellos as a stranger (KEY_DIR: a site the target
+ *               does not know), announcing the names "Inondation 0",
+ *               "Inondation 1"..., then one more with a made-up invitation
+ *               proof; its Refuse (refuses=1) means all were read. No probe.
+ * After each of them but hellos, a probe (a Summary asking for a reply) shows whether
  * the daemon still answers on that connection: it answers in order, so
  * its answer also means everything sent before was processed.
  *
@@ -75,6 +79,7 @@
 #define SEND_TRIES 200000            /* EBUSY retries for one frame */
 #define PROBE_WAIT_S 120.0
 #define REFUSED_WAIT_MS 3000
+#define HELLOS_WAIT_S 5.0
 
 /* A growable byte buffer for hand-made protobuf encodings. */
 struct wbuf {
@@ -400,7 +405,7 @@ probe(struct junk *j)
  * (at most 30 s).
  */
 static int
-mode_hello(struct junk *j, unsigned long max)
+mode_versions(struct junk *j, unsigned long max)
 {
 	struct wbuf h = { 0 }, in = { 0 }, m = { 0 };
 	ev_tstamp start;
@@ -715,6 +720,52 @@ out:
 	return ret;
 }
 
+/*
+ * Hellos from a stranger: each a decode for the target, and each an
+ * announce it would write without a limit per key.
+ */
+static int
+mode_hellos(struct junk *j, const uint8_t site[32], unsigned long count)
+{
+	Gs__PeerMsg pm = GS__PEER_MSG__INIT;
+	Gs__Hello h = GS__HELLO__INIT;
+	Gs__Announce a = GS__ANNOUNCE__INIT;
+	Gs__InviteProof ip = GS__INVITE_PROOF__INIT;
+	uint8_t id[8] = { 0 }, mac[32] = { 0 }, buf[512];
+	char name[64];
+	ev_tstamp start;
+
+	h.min_version = h.max_version = GS_PEER_VERSION;
+	a.site.data = (uint8_t *)site;
+	a.site.len = 32;
+	a.name = name;
+	h.announce = &a;
+	pm.version = GS_PEER_VERSION;
+	pm.msg_case = GS__PEER_MSG__MSG_HELLO;
+	pm.hello = &h;
+	for (unsigned long i = 0; i <= count; i++) {
+		snprintf(name, sizeof(name), "Inondation %lu", i);
+		if (i == count) {
+			ip.id.data = id;
+			ip.id.len = sizeof(id);
+			ip.mac.data = mac;
+			ip.mac.len = sizeof(mac);
+			h.invite = &ip;
+		}
+		if (gs__peer_msg__get_packed_size(&pm) > sizeof(buf) ||
+		    send_frame(j, buf, gs__peer_msg__pack(&pm, buf)) != 0)
+			return 1;
+		if (i % 256 == 0)
+			turn(j);
+	}
+	start = ev_time();
+	while (j->refuses == 0 && ev_time() - start < HELLOS_WAIT_S) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	return 0;
+}
+
 /* One signed change of the chain, appended to batch as a SignedChange. */
 static int
 chain_change(const uint8_t *sk, const uint8_t item[16],
@@ -978,8 +1029,8 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	if (argc < 5 || argc > 7) {
 		fprintf(stderr, "usage: gs_junk garbage|truncated|oversized|"
-		    "counts|unknown|flood|chain|events|hello|plain|wrongkey|unknownkey "
-		    "KEY_DIR "
+		    "counts|unknown|flood|chain|events|versions|hellos|plain|"
+		    "wrongkey|unknownkey KEY_DIR "
 		    "ENDPOINT SITE_ID [COUNT [SEED]]\n");
 		return 2;
 	}
@@ -1036,8 +1087,10 @@ main(int argc, char **argv)
 		rc = mode_valid(&j, id, count ? count : 5000, true);
 	else if (strcmp(mode, "events") == 0)
 		rc = mode_valid(&j, id, count ? count : 100000, false);
-	else if (strcmp(mode, "hello") == 0)
-		rc = mode_hello(&j, count ? count : GS_PEER_VERSION);
+	else if (strcmp(mode, "versions") == 0)
+		rc = mode_versions(&j, count ? count : GS_PEER_VERSION);
+	else if (strcmp(mode, "hellos") == 0)
+		rc = mode_hellos(&j, gs_identity_pk(id), count ? count : 100);
 	else {
 		fprintf(stderr, "gs_junk: unknown mode %s\n", mode);
 		rc = 2;
@@ -1045,7 +1098,8 @@ main(int argc, char **argv)
 	}
 	if (rc != 0)
 		goto out;
-	answered = probe(&j);
+	/* a stranger is answered nothing: no probe */
+	answered = strcmp(mode, "hellos") != 0 && probe(&j);
 	printf("gs_junk: mode=%s seed=%llu frames=%lu bytes=%llu "
 	    "dropped=%d probe=%s seconds=%.1f received=%lu summaries=%lu "
 	    "refuses=%lu acks=%lu rounds=%lu other=%lu undecodable=%lu "

@@ -721,7 +721,26 @@ test_keylink_rules(void **state)
 	gs_change_destroy(&fork);
 }
 
-/* A proof of equivocation from a peer is checked before it is kept. */
+/* e: the proof that c1 and c2, of one author and seq, equivocate. */
+static void
+proof_of(struct gs_equivoc_row *e, const struct gs_change *c1,
+    const struct gs_change *c2, const uint8_t *sig2)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->author, c1->author, 32);
+	e->seq = c1->seq;
+	e->hdr_a = c1->header;
+	e->len_a = c1->header_len;
+	e->sig_a = c1->sig;
+	e->hdr_b = c2->header;
+	e->len_b = c2->header_len;
+	e->sig_b = sig2;
+}
+
+/*
+ * A proof of equivocation from a peer is checked before it is kept, and
+ * only when it would be kept.
+ */
 static void
 test_equivocation_proof(void **state)
 {
@@ -777,6 +796,19 @@ test_equivocation_proof(void **state)
 	e.hdr_b = u2->header;
 	e.len_b = u2->header_len;
 	e.sig_b = u2->sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	/* what would not be kept is dropped before its signatures are
+	 * checked: a bad signature about an unknown site, and about a
+	 * sequence of A whose proof is held, both answer 0, not GS_EBADSIG */
+	memcpy(sig, u2->sig, 64);
+	sig[3] ^= 1;
+	proof_of(&e, u1, u2, sig);
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	memcpy(sig, two->sig, 64);
+	sig[3] ^= 1;
+	proof_of(&e, one, two, sig);
 	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
 	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
 	assert_int_equal(n, 1);
