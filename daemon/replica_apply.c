@@ -22,10 +22,13 @@
 
 /* ---- the rules ---- */
 
-/* The ID a root change of this type and body must carry. */
+/*
+ * The ID a root change of this type and body must carry; revoked is the
+ * key a revocation revokes (revocation_ok parsed it).
+ */
 static int
 root_item_id(const struct gs_change *c, const struct gs_fields *delta,
-    uint8_t out[16])
+    const uint8_t *revoked, uint8_t out[16])
 {
 	switch (c->type) {
 	case GS_TYPE_SITE:
@@ -41,15 +44,11 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 		/* one per old key */
 		gs_item_id_keylink(c->author, out);
 		return 0;
-	case GS_TYPE_REVOCATION: {
-		uint8_t revoked[32];
-		uint64_t last;
-
-		if (replica_revocation_parse(delta, revoked, &last) != 0)
+	case GS_TYPE_REVOCATION:
+		if (revoked == NULL)
 			return GS_EINVAL;
 		gs_item_id_revocation(c->author, revoked, out);
 		return 0;
-	}
 	default:
 		gs_item_id_new(c->author, c->seq, out);
 		return 0;
@@ -569,7 +568,8 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 			goto out;
 	} else if (c->nparents == 0) {
 		ret = GS_EINVAL;
-		if (root_item_id(c, &delta, item) != 0 ||
+		if (root_item_id(c, &delta, c->type == GS_TYPE_REVOCATION ?
+		    rv.revoked : NULL, item) != 0 ||
 		    memcmp(item, c->item, 16) != 0)
 			goto out;
 		ret = GS_EEXISTS;
