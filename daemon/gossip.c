@@ -53,6 +53,7 @@
 #define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
+#define STALL_S 5.0             /* no ack this long: what is in flight is lost */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
 #define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
@@ -132,9 +133,12 @@ struct peer {
 	int64_t cursor;
 	bool sending;
 	unsigned inflight;
+	int64_t lack_start;               /* where its last summary had it lack */
+	ev_tstamp acked_at;               /* its last ack, or our last start */
 	/* counters */
 	uint64_t they_lack, we_lack;
 	uint64_t applied;
+	uint64_t dup;                     /* received again, already held */
 	uint64_t refused;
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
@@ -1364,6 +1368,23 @@ on_we_lack(const uint8_t author[32], uint64_t theirs, uint64_t mine,
 	return 0;
 }
 
+/*
+ * A full summary from p while we send to it: does the send go on from
+ * where it is, rather than start again from what the summary says p
+ * lacks? Only while batches are in flight and p has taken more since its
+ * last summary (what it lacks starts later): then those batches are on
+ * their way. A peer that took nothing since (a batch lost or refused, a
+ * peer that dropped what we sent: no ack comes, or acks of refusals), or
+ * that lacks nothing we send, or whose last ack is STALL_S old, gets a
+ * fresh start, as always.
+ */
+static bool
+send_goes_on(const struct peer *p, const struct lag_ctx *l, ev_tstamp now)
+{
+	return p->sending && p->inflight > 0 && l->any &&
+	    l->start > p->lack_start && now - p->acked_at < STALL_S;
+}
+
 static void
 on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
@@ -1399,18 +1420,29 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 			send_summary(g, p, false);
 		return;
 	}
-	p->summary_at = ev_now(g->d->loop);
-	p->granted = s->credit > 64 ? 64 : s->credit;
-	p->credit = p->granted;
-	p->inflight = 0;   /* batches in flight before are acked or lost */
 	memset(&l, 0, sizeof(l));
 	l.g = g;
 	l.p = p;
 	gs_summary_ahead(gs_replica_authors(g->d->replica), &p->known, on_lag,
 	    &l);
 	p->they_lack = l.lack;
+	if (send_goes_on(p, &l, ev_now(g->d->loop))) {
+		/* the peer took more since its last summary: what is in
+		 * flight is on its way, sending it again would only pile up
+		 * batches at the peer (and cost it a second check of each) */
+		p->lack_start = l.start;
+		if (s->reply_wanted)
+			send_summary(g, p, false);
+		return;
+	}
+	p->summary_at = ev_now(g->d->loop);
+	p->granted = s->credit > 64 ? 64 : s->credit;
+	p->credit = p->granted;
+	p->inflight = 0;   /* batches in flight before are acked or lost */
 	p->sending = l.any;
 	p->cursor = l.start;
+	p->lack_start = l.start;
+	p->acked_at = p->summary_at;
 	if (s->reply_wanted)
 		send_summary(g, p, false);
 	if (p->sending)
@@ -1440,6 +1472,7 @@ batches_applied(struct gs_gossip *g, struct peer *p,
 	ev_tstamp now = ev_now(g->d->loop);
 
 	p->applied += st->applied;
+	p->dup += st->dup;
 	p->refused += st->refused;
 	g->refused += st->refused;
 	for (int i = 0; i < GS_REASONS; i++)
@@ -1783,6 +1816,7 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 {
 	if (p->inflight > 0)
 		p->inflight--;
+	p->acked_at = ev_now(g->d->loop);
 	/* never more than the peer granted, whatever acks come back late */
 	p->credit += a->credit > 4 ? 4 : a->credit;
 	if (p->credit > p->granted)
@@ -2769,6 +2803,7 @@ gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 		info.they_lack = p->they_lack;
 		info.we_lack = p->we_lack;
 		info.applied = p->applied;
+		info.dup = p->dup;
 		info.refused = p->refused;
 		info.by_reason = p->by_reason;
 		info.added = p->added;
