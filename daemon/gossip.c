@@ -53,7 +53,7 @@
 #define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
-#define STALL_S 5.0             /* no ack this long: what is in flight is lost */
+#define STALL_S 30.0            /* no ack this long: what is in flight is lost */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
 #define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
@@ -133,8 +133,9 @@ struct peer {
 	int64_t cursor;
 	bool sending;
 	unsigned inflight;
-	int64_t lack_start;               /* where its last summary had it lack */
-	ev_tstamp acked_at;               /* its last ack, or our last start */
+	ev_tstamp acked_at;               /* its last ack since our last start */
+	bool acked;                       /* an ack came since that start */
+	bool flight_lost;                 /* what is in flight may be lost */
 	/* counters */
 	uint64_t they_lack, we_lack;
 	uint64_t applied;
@@ -1123,6 +1124,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		if (rc < 0) {
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
 			p->sending = false;
+			p->flight_lost = true;
 			p->have_known = false;   /* the next summary tells again */
 			p->has_digest = false;
 			batch_free(&b);
@@ -1138,6 +1140,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		if (send_batch(p, &b, false) != 0) {
 			/* not connected any more: the next round resumes */
 			p->sending = false;
+			p->flight_lost = true;
 			p->have_known = false;
 			p->has_digest = false;
 			batch_free(&b);
@@ -1369,20 +1372,22 @@ on_we_lack(const uint8_t author[32], uint64_t theirs, uint64_t mine,
 }
 
 /*
- * A full summary from p while we send to it: does the send go on from
- * where it is, rather than start again from what the summary says p
- * lacks? Only while batches are in flight and p has taken more since its
- * last summary (what it lacks starts later): then those batches are on
- * their way. A peer that took nothing since (a batch lost or refused, a
- * peer that dropped what we sent: no ack comes, or acks of refusals), or
- * that lacks nothing we send, or whose last ack is STALL_S old, gets a
- * fresh start, as always.
+ * A full summary from p while batches we sent it are in flight (the send
+ * under way, or its last batches): does the send go on from where it is,
+ * rather than start again from what the summary says p lacks? Only while
+ * p acknowledges them, none with a refusal: then they are on their way,
+ * and what the summary says p lacks is what they carry. A batch p
+ * dropped or could not store shows as no ack since the send started (a
+ * site that read only our hello), as refusals of the changes after it
+ * (gaps), as acks that stop coming (STALL_S), or as a new connection; a
+ * send we stopped on an error is marked too: the send starts again from
+ * what p lacks, as it does when the summary finds nothing in flight.
  */
 static bool
 send_goes_on(const struct peer *p, const struct lag_ctx *l, ev_tstamp now)
 {
-	return p->sending && p->inflight > 0 && l->any &&
-	    l->start > p->lack_start && now - p->acked_at < STALL_S;
+	return p->inflight > 0 && l->any && p->acked && !p->flight_lost &&
+	    now - p->acked_at < STALL_S;
 }
 
 static void
@@ -1427,10 +1432,8 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	    &l);
 	p->they_lack = l.lack;
 	if (send_goes_on(p, &l, ev_now(g->d->loop))) {
-		/* the peer took more since its last summary: what is in
-		 * flight is on its way, sending it again would only pile up
+		/* sending what is in flight again would only pile up
 		 * batches at the peer (and cost it a second check of each) */
-		p->lack_start = l.start;
 		if (s->reply_wanted)
 			send_summary(g, p, false);
 		return;
@@ -1441,8 +1444,8 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	p->inflight = 0;   /* batches in flight before are acked or lost */
 	p->sending = l.any;
 	p->cursor = l.start;
-	p->lack_start = l.start;
-	p->acked_at = p->summary_at;
+	p->acked = false;
+	p->flight_lost = false;
 	if (s->reply_wanted)
 		send_summary(g, p, false);
 	if (p->sending)
@@ -1817,6 +1820,9 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 	if (p->inflight > 0)
 		p->inflight--;
 	p->acked_at = ev_now(g->d->loop);
+	p->acked = true;
+	if (a->refused > 0)
+		p->flight_lost = true;
 	/* never more than the peer granted, whatever acks come back late */
 	p->credit += a->credit > 4 ? 4 : a->credit;
 	if (p->credit > p->granted)
@@ -2293,6 +2299,7 @@ start_round(struct gs_gossip *g, struct peer *p)
 static void
 on_connected(struct gs_gossip *g, struct peer *p)
 {
+	p->flight_lost = true;    /* sent on the connection before, maybe */
 	send_hello(p);
 	send_intro(g, p);
 	start_round(g, p);
