@@ -1418,9 +1418,11 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	note_parity(g, p);
 	p->we_lack = we.lack;
 	check_catchup(g);
-	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
-		/* a send is under way and was set up a moment ago: the new
-		 * summary only refines what we skip, it does not restart */
+	if ((p->sending || p->inflight > 0) &&
+	    ev_now(g->d->loop) - p->summary_at < 1.0) {
+		/* a send (or its last batches) was set up a moment ago: the
+		 * new summary only refines what we skip, it does not restart
+		 * (a small send is all in flight when the next summary comes) */
 		if (s->reply_wanted)
 			send_summary(g, p, false);
 		return;
