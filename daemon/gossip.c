@@ -1076,6 +1076,8 @@ struct lag_ctx {
 	int64_t start;
 	uint64_t lack;
 	bool any;
+	const struct gs_seqmap *sent;     /* NULL, or what p held or was sent */
+	bool skipped;                     /* p lacks what the send passed by */
 };
 
 static int
@@ -1087,11 +1089,17 @@ on_lag(const uint8_t author[32], uint64_t seq, uint64_t k, void *arg)
 	if (!relayable(l->g, author) || unwanted_by(l->p, author))
 		return 0;
 	l->lack += seq - k;
-	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) == 0 &&
-	    (!l->any || rowid - 1 < l->start)) {
+	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) != 0)
+		return 0;
+	if (!l->any || rowid - 1 < l->start) {
 		l->start = rowid - 1;
 		l->any = true;
 	}
+	/* the send went past it without sending it (p did not want it then,
+	 * or we did not relay it): only a new start sends it */
+	if (l->sent != NULL && rowid <= l->p->cursor &&
+	    gs_seqmap_get(l->sent, author) <= k)
+		l->skipped = true;
 	return 0;
 }
 
@@ -1380,14 +1388,15 @@ on_we_lack(const uint8_t author[32], uint64_t theirs, uint64_t mine,
  * dropped or could not store shows as no ack since the send started (a
  * site that read only our hello), as refusals of the changes after it
  * (gaps), as acks that stop coming (STALL_S), or as a new connection; a
- * send we stopped on an error is marked too: the send starts again from
- * what p lacks, as it does when the summary finds nothing in flight.
+ * send we stopped on an error is marked too. And p may now want what the
+ * send passed by (an author it took or we relay since). Then the send
+ * starts again from what p lacks, as it does when nothing is in flight.
  */
 static bool
 send_goes_on(const struct peer *p, const struct lag_ctx *l, ev_tstamp now)
 {
-	return p->inflight > 0 && l->any && p->acked && !p->flight_lost &&
-	    now - p->acked_at < STALL_S;
+	return p->inflight > 0 && l->any && !l->skipped && p->acked &&
+	    !p->flight_lost && now - p->acked_at < STALL_S;
 }
 
 static void
@@ -1395,6 +1404,8 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
 	struct lag_ctx l;
 	struct lack_ctx we = { g, 0 };
+	struct gs_seqmap sent = { 0 };
+	bool have_sent;
 
 	if (!summary_valid(s)) {
 		p->refused++;
@@ -1407,8 +1418,12 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		on_short_summary(g, p, s);
 		return;
 	}
-	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
+	/* what p held or was sent, before its summary replaces it */
+	have_sent = p->inflight > 0 && gs_seqmap_copy(&sent, &p->known) == 0;
+	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0) {
+		gs_seqmap_free(&sent);
 		return;
+	}
 	p->has_digest = gs_summary_digest(&p->known, p->known_digest) == 0;
 	p->heard_at = ev_now(g->d->loop);
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
@@ -1418,22 +1433,24 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 	note_parity(g, p);
 	p->we_lack = we.lack;
 	check_catchup(g);
-	if ((p->sending || p->inflight > 0) &&
-	    ev_now(g->d->loop) - p->summary_at < 1.0) {
-		/* a send (or its last batches) was set up a moment ago: the
-		 * new summary only refines what we skip, it does not restart
-		 * (a small send is all in flight when the next summary comes) */
+	if (p->sending && ev_now(g->d->loop) - p->summary_at < 1.0) {
+		/* a send is under way and was set up a moment ago: the new
+		 * summary only refines what we skip, it does not restart */
 		if (s->reply_wanted)
 			send_summary(g, p, false);
+		gs_seqmap_free(&sent);
 		return;
 	}
 	memset(&l, 0, sizeof(l));
 	l.g = g;
 	l.p = p;
+	l.sent = have_sent ? &sent : NULL;
 	gs_summary_ahead(gs_replica_authors(g->d->replica), &p->known, on_lag,
 	    &l);
+	gs_seqmap_free(&sent);
+	l.sent = NULL;
 	p->they_lack = l.lack;
-	if (send_goes_on(p, &l, ev_now(g->d->loop))) {
+	if (have_sent && send_goes_on(p, &l, ev_now(g->d->loop))) {
 		/* sending what is in flight again would only pile up
 		 * batches at the peer (and cost it a second check of each) */
 		if (s->reply_wanted)

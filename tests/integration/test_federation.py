@@ -291,32 +291,6 @@ def test_round_during_sync_sends_nothing_twice():
         assert n.status()["items"]["event"] == a.status()["items"]["event"]
 
 
-def test_join_sends_each_change_once():
-    """A new site joining a site of 2,000 changes of 20 authors, as a new
-    site's admin does it (the source adds it, it adds the source as
-    introducer): the rounds and introductions bring summaries one after
-    the other while the whole (small) send is in flight. Every change is
-    sent once: none received twice (before, all 2,000 came twice)."""
-    # the daemon's own round interval: no round of the timer comes between
-    calm = "[sync]\ninterval = 30\n"
-    with Net() as net:
-        a = net.site("GEM Le Rebond", extra=calm)
-        a.init()
-        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), "--authors", "20", "2000", a.data],
-                           capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        a.start()
-        n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38", extra=calm)
-        total = a.status()["changes"]
-        a.peer(n)
-        n.peer(a, "--introducer")
-        wait_until(lambda: n.status()["changes"] >= total, timeout=120, interval=0.2,
-                   what=f"{total} changes at the new site")
-        time.sleep(1)   # anything sent twice would be received by now
-        peer = [p for p in n.j("peer", "list")["peers"] if p["site_id"] == a.id][0]
-        assert peer["duplicates"] == 0, f"{peer['duplicates']} changes were sent twice"
-
-
 def round_cost(a, b):
     """Bytes on the wire, both ways, of one round A starts with B, once the
     traffic between them has settled before and after it."""
@@ -455,7 +429,7 @@ if __name__ == "__main__":
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
                test_stopped_site_catches_up, test_only_owner_and_cohosts_edit,
                test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
-               test_round_during_sync_sends_nothing_twice, test_join_sends_each_change_once,
+               test_round_during_sync_sends_nothing_twice,
                test_in_sync_round_costs_summaries_only,
                test_in_sync_round_cost_does_not_grow_with_authors,
                test_refused_dialler_tries_again,
