@@ -171,6 +171,7 @@ on_peer(const struct gs_peer_info *p, void *arg)
 	if (e == NULL)
 		return 0;
 	json_object_set_new(e, "in_sync", json_boolean(p->in_sync));
+	json_object_set_new(e, "duplicates", json_integer((json_int_t)p->dup));
 	json_object_set_new(e, "clock_offset_ms", p->has_clock ?
 	    json_integer((json_int_t)p->clock_offset_ms) : json_null());
 	json_array_append_new(l->arr, e);

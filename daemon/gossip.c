@@ -54,6 +54,7 @@
 #define FRAME_SLACK 1024        /* room for the envelope under max_frame */
 #define TICK_S 1.0
 #define REROUND_S 2.0           /* a gap asks for a round at most this often */
+#define STALL_S 30.0            /* no ack this long: what is in flight is lost */
 #define REDIAL_MIN_S 15.0       /* first redial of a refused dealer */
 #define REDIAL_MAX_S 300.0
 #define PERSIST_S 60            /* peer times are written at most this often */
@@ -135,9 +136,13 @@ struct peer {
 	int64_t cursor;
 	bool sending;
 	unsigned inflight;
+	ev_tstamp acked_at;               /* its last ack since our last start */
+	bool acked;                       /* an ack came since that start */
+	bool flight_lost;                 /* what is in flight may be lost */
 	/* counters */
 	uint64_t they_lack, we_lack;
 	uint64_t applied;
+	uint64_t dup;                     /* received again, already held */
 	uint64_t refused;
 	unsigned by_reason[GS_REASONS];
 	ev_tstamp last_reround;
@@ -1089,6 +1094,8 @@ struct lag_ctx {
 	int64_t start;
 	uint64_t lack;
 	bool any;
+	const struct gs_seqmap *sent;     /* NULL, or what p held or was sent */
+	bool skipped;                     /* p lacks what the send passed by */
 };
 
 static int
@@ -1100,11 +1107,17 @@ on_lag(const uint8_t author[32], uint64_t seq, uint64_t k, void *arg)
 	if (!relayable(l->g, author) || unwanted_by(l->p, author))
 		return 0;
 	l->lack += seq - k;
-	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) == 0 &&
-	    (!l->any || rowid - 1 < l->start)) {
+	if (gs_replica_rowid(l->g->d->replica, author, k + 1, &rowid) != 0)
+		return 0;
+	if (!l->any || rowid - 1 < l->start) {
 		l->start = rowid - 1;
 		l->any = true;
 	}
+	/* the send went past it without sending it (p did not want it then,
+	 * or we did not relay it): only a new start sends it */
+	if (l->sent != NULL && rowid <= l->p->cursor &&
+	    gs_seqmap_get(l->sent, author) <= k)
+		l->skipped = true;
 	return 0;
 }
 
@@ -1137,6 +1150,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		if (rc < 0) {
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
 			p->sending = false;
+			p->flight_lost = true;
 			p->have_known = false;   /* the next summary tells again */
 			p->has_digest = false;
 			batch_free(&b);
@@ -1152,6 +1166,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		if (send_batch(p, &b, false) != 0) {
 			/* not connected any more: the next round resumes */
 			p->sending = false;
+			p->flight_lost = true;
 			p->have_known = false;
 			p->has_digest = false;
 			batch_free(&b);
@@ -1382,11 +1397,33 @@ on_we_lack(const uint8_t author[32], uint64_t theirs, uint64_t mine,
 	return 0;
 }
 
+/*
+ * A full summary from p while batches we sent it are in flight (the send
+ * under way, or its last batches): does the send go on from where it is,
+ * rather than start again from what the summary says p lacks? Only while
+ * p acknowledges them, none with a refusal: then they are on their way,
+ * and what the summary says p lacks is what they carry. A batch p
+ * dropped or could not store shows as no ack since the send started (a
+ * site that read only our hello), as refusals of the changes after it
+ * (gaps), as acks that stop coming (STALL_S), or as a new connection; a
+ * send we stopped on an error is marked too. And p may now want what the
+ * send passed by (an author it took or we relay since). Then the send
+ * starts again from what p lacks, as it does when nothing is in flight.
+ */
+static bool
+send_goes_on(const struct peer *p, const struct lag_ctx *l, ev_tstamp now)
+{
+	return p->inflight > 0 && l->any && !l->skipped && p->acked &&
+	    !p->flight_lost && now - p->acked_at < STALL_S;
+}
+
 static void
 on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 {
 	struct lag_ctx l;
 	struct lack_ctx we = { g, 0 };
+	struct gs_seqmap sent = { 0 };
+	bool have_sent;
 
 	if (!summary_valid(s)) {
 		p->refused++;
@@ -1399,8 +1436,12 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		on_short_summary(g, p, s);
 		return;
 	}
-	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0)
+	/* what p held or was sent, before its summary replaces it */
+	have_sent = p->inflight > 0 && gs_seqmap_copy(&sent, &p->known) == 0;
+	if (take_summary(p, s) != 0 || take_unwanted(p, s) != 0) {
+		gs_seqmap_free(&sent);
 		return;
+	}
 	p->has_digest = gs_summary_digest(&p->known, p->known_digest) == 0;
 	p->heard_at = ev_now(g->d->loop);
 	gs_summary_ahead(&p->known, gs_replica_authors(g->d->replica),
@@ -1415,20 +1456,33 @@ on_summary(struct gs_gossip *g, struct peer *p, const Gs__Summary *s)
 		 * summary only refines what we skip, it does not restart */
 		if (s->reply_wanted)
 			send_summary(g, p, false);
+		gs_seqmap_free(&sent);
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.g = g;
+	l.p = p;
+	l.sent = have_sent ? &sent : NULL;
+	gs_summary_ahead(gs_replica_authors(g->d->replica), &p->known, on_lag,
+	    &l);
+	gs_seqmap_free(&sent);
+	l.sent = NULL;
+	p->they_lack = l.lack;
+	if (have_sent && send_goes_on(p, &l, ev_now(g->d->loop))) {
+		/* sending what is in flight again would only pile up
+		 * batches at the peer (and cost it a second check of each) */
+		if (s->reply_wanted)
+			send_summary(g, p, false);
 		return;
 	}
 	p->summary_at = ev_now(g->d->loop);
 	p->granted = s->credit > 64 ? 64 : s->credit;
 	p->credit = p->granted;
 	p->inflight = 0;   /* batches in flight before are acked or lost */
-	memset(&l, 0, sizeof(l));
-	l.g = g;
-	l.p = p;
-	gs_summary_ahead(gs_replica_authors(g->d->replica), &p->known, on_lag,
-	    &l);
-	p->they_lack = l.lack;
 	p->sending = l.any;
 	p->cursor = l.start;
+	p->acked = false;
+	p->flight_lost = false;
 	if (s->reply_wanted)
 		send_summary(g, p, false);
 	if (p->sending)
@@ -1458,6 +1512,7 @@ batches_applied(struct gs_gossip *g, struct peer *p,
 	ev_tstamp now = ev_now(g->d->loop);
 
 	p->applied += st->applied;
+	p->dup += st->dup;
 	p->refused += st->refused;
 	g->refused += st->refused;
 	for (int i = 0; i < GS_REASONS; i++)
@@ -1810,6 +1865,10 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 {
 	if (p->inflight > 0)
 		p->inflight--;
+	p->acked_at = ev_now(g->d->loop);
+	p->acked = true;
+	if (a->refused > 0)
+		p->flight_lost = true;
 	/* never more than the peer granted, whatever acks come back late */
 	p->credit += a->credit > 4 ? 4 : a->credit;
 	if (p->credit > p->granted)
@@ -2324,6 +2383,7 @@ start_round(struct gs_gossip *g, struct peer *p)
 static void
 on_connected(struct gs_gossip *g, struct peer *p)
 {
+	p->flight_lost = true;    /* sent on the connection before, maybe */
 	send_hello(p);
 	send_intro(g, p);
 	start_round(g, p);
@@ -2955,6 +3015,7 @@ gs_gossip_peer_foreach(struct gs_gossip *g, gs_peer_cb cb, void *arg)
 		info.they_lack = p->they_lack;
 		info.we_lack = p->we_lack;
 		info.applied = p->applied;
+		info.dup = p->dup;
 		info.refused = p->refused;
 		info.by_reason = p->by_reason;
 		info.added = p->added;

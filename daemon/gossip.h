@@ -33,6 +33,7 @@ struct gs_peer_info {
 	int64_t last_seen, last_sync;     /* Unix seconds; 0: never */
 	uint64_t they_lack, we_lack;
 	uint64_t applied, refused;
+	uint64_t dup;                     /* received again, already held */
 	const unsigned *by_reason;        /* GS_REASONS counts, by -GS_E* */
 	int64_t added;                    /* Unix seconds of peer add; 0 */
 	bool in_sync;                     /* see gs_gossip_stats.in_sync */

@@ -282,8 +282,9 @@ def initial_sync(cfg, n, seed):
     """A holds n changes of sync_authors authors; B joins empty with A as
     introducer. Returns (changes, seconds, B's peak RSS KiB, gen seconds,
     B's CPU seconds during the sync, disk) where disk holds B's database
-    bytes after a checkpoint once stopped ("bytes") and the largest size
-    its WAL reached during the sync ("wal_peak")."""
+    bytes after a checkpoint once stopped ("bytes"), the largest size
+    its WAL reached during the sync ("wal_peak") and the changes B received
+    from A that it already held ("resent": batches sent twice)."""
     with Net() as net:
         a = net.site("GEM Source", extra=INFO)
         a.init()
@@ -310,12 +311,14 @@ def initial_sync(cfg, n, seed):
         threads = {k: v - threads0[k] for k, v in thread_cpu_s(b.proc.pid).items()}
         threads["sender"] = cpu_s(a.proc.pid) - sender0
         wal_peak = wal.stop()
-        lack = [p for p in b.j("peer", "list")["peers"] if p["we_lack"] != 0]
+        peers = b.j("peer", "list")["peers"]
+        lack = [p for p in peers if p["we_lack"] != 0]
         if lack:
             raise RuntimeError(f"B still lacks changes after the sync: {lack}")
+        resent = sum(p.get("duplicates", 0) for p in peers)
         rss = b.peak_rss_kib()
         b.stop()
-        disk = {"bytes": disk_after_checkpoint(b), "wal_peak": wal_peak,
+        disk = {"bytes": disk_after_checkpoint(b), "wal_peak": wal_peak, "resent": resent,
                 "threads": threads}
         return want, took, rss, gen, cpu, disk
 
@@ -738,7 +741,9 @@ def bench_growth(cfg, res, seed, cache):
         pts.append((got, took, rss))
         res.rate(f"growth.sync_rate_{n}", got / took, "changes/s",
                  note=f"{got} changes in {took:.1f} s")
-        res.add(f"growth.peak_rss_{n}", round(rss / 1024, 1), "MiB", note="VmHWM of B")
+        res.add(f"growth.peak_rss_{n}", round(rss / 1024, 1), "MiB",
+                "<=" if n >= 1000000 else None, 48 if n >= 1000000 else None,
+                note=f"VmHWM of B; {disk.get('resent', 0)} changes it received twice")
         add_disk(res, n, got, disk)
     xs = [p[0] for p in pts]
     res.add("growth.time_exponent", round(slope(xs, [p[1] for p in pts]), 3), "", "<=", 1,

@@ -5,10 +5,11 @@ downtime, authorization, blocking, a large initial sync and in-sync
 rounds that cost only summaries."""
 import json
 import os
+import signal
 import subprocess
 import time
 
-from gslib import TOOLS, Net, run_tests, wait_until
+from gslib import TOOLS, Net, Skip, run_tests, wait_until
 
 
 def event_ids(site):
@@ -248,6 +249,48 @@ def test_initial_sync_20000():
                 n.shared_cli("event", "show", e["id"])
 
 
+def test_round_during_sync_sends_nothing_twice():
+    """A round that comes while a long send is under way (here the joining
+    site asks for one as soon as it runs again after a pause, while what
+    A sent last is still in flight) does not start the send again from
+    what its summary says: those batches are on their way, and sending
+    them again would pile them up at the joining site (its memory climbed
+    through a long sync) and cost it a second check of each. The joining
+    site counts the changes it received and already held."""
+    with Net() as net:
+        a = net.site("GEM Le Rebond")
+        a.init()
+        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "20000"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        a.start()
+        n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38")
+        total = a.status()["changes"]
+        a.peer(n)
+        n.peer(a)
+        # a first run of batches (4,096 changes at most) applied and acked
+        wait_until(lambda: n.status()["changes"] > 6000, timeout=300, interval=0.05,
+                   what="the first changes at the new site")
+        # paused for longer than a send just set up is left alone (1 s)
+        n.proc.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(1.5)
+        finally:
+            n.proc.send_signal(signal.SIGCONT)
+        before = n.status()["changes"]
+        n.j("sync")
+        if before >= total:
+            raise Skip(f"the sync ended ({before} changes) before the round")
+        wait_until(lambda: n.status()["changes"] >= total, timeout=600, interval=0.5,
+                   what=f"{total} changes at the new site")
+        peer = [p for p in n.j("peer", "list")["peers"] if p["site_id"] == a.id][0]
+        print(f"round at {before} of {total} changes; received again: "
+              f"{peer['duplicates']}", flush=True)
+        assert peer["duplicates"] == 0, f"{peer['duplicates']} changes were sent twice"
+        assert peer["we_lack"] == 0
+        assert n.status()["items"]["event"] == a.status()["items"]["event"]
+
+
 def round_cost(a, b):
     """Bytes on the wire, both ways, of one round A starts with B, once the
     traffic between them has settled before and after it."""
@@ -386,6 +429,7 @@ if __name__ == "__main__":
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
                test_stopped_site_catches_up, test_only_owner_and_cohosts_edit,
                test_blocked_site_hidden_and_not_relayed, test_initial_sync_20000,
+               test_round_during_sync_sends_nothing_twice,
                test_in_sync_round_costs_summaries_only,
                test_in_sync_round_cost_does_not_grow_with_authors,
                test_refused_dialler_tries_again,

@@ -296,7 +296,8 @@ test_peer_add_list_remove(void **state)
 	    "words"))) > 0, 1);
 	assert_true(json_is_false(json_object_get(p, "in_sync")));
 	assert_true(json_is_null(json_object_get(p, "clock_offset_ms")));
-	assert_int_equal(json_object_size(p), 16);
+	assert_int_equal(json_object_size(p), 17);
+	assert_int_equal(json_integer_value(json_object_get(p, "duplicates")), 0);
 	json_decref(j);
 
 	/* the status's first line counts it; nobody reported on it yet */
