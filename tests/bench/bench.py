@@ -184,11 +184,13 @@ class Results:
     def missing(self, name, unit, why):
         return self.add(name, None, unit, note=f"not measured: {why}")
 
-    def rate(self, name, value, unit, op=None, target=None, note=""):
-        """A sync rate, also as a ratio to the ceiling measured in this run."""
+    def rate(self, name, value, unit, op=None, target=None, note="", ratio_target=None):
+        """A sync rate, also as a ratio to the ceiling measured in this run
+        (compared with ratio_target, else with what target is of it)."""
         self.add(name, round(value), unit, op, target, ceiling=self.ceiling, note=note)
         if self.ceiling:
-            ratio_target = round(target / self.ceiling, 3) if op == ">=" else None
+            if ratio_target is None and op == ">=":
+                ratio_target = round(target / self.ceiling, 3)
             self.add(name + "_ratio", round(value / self.ceiling, 3), "x ceiling",
                      ">=" if op == ">=" else None, ratio_target,
                      note=f"of the slowest single-core cost, {self.ceiling:.0f}/s")
@@ -338,8 +340,10 @@ def bench_initial(cfg, res, seed, cache):
     log(f"initial sync of {n} changes from {cfg['sync_authors']} authors")
     got, took, rss, gen, cpu, disk = initial_sync(cfg, n, seed)
     cache[n] = (got, took, rss, disk)
+    # issue 18: both cores doing useful work, at least one core's ceiling
     res.rate("initial_sync.rate", got / took, "changes/s", ">=", 15000,
-             note=f"{got} changes from {cfg['sync_authors']} authors in {took:.1f} s")
+             note=f"{got} changes from {cfg['sync_authors']} authors in {took:.1f} s",
+             ratio_target=1.0)
     res.add("initial_sync.peak_rss", round(rss / 1024, 1), "MiB",
             note="VmHWM of the joining site")
     res.add("initial_sync.cpu_per_change", round(cpu / got * 1e6, 1), "us",
