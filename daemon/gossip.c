@@ -188,6 +188,7 @@ struct gs_gossip {
 	int64_t equivocs;                 /* proofs held when last sent */
 	struct held *held;                /* owned; what others hold */
 	size_t nheld, capheld;
+	struct gs_intro_stats intro;      /* counters */
 };
 
 /* The peer with this site key (lent), or NULL. */
@@ -802,7 +803,11 @@ send_intro(struct gs_gossip *g, struct peer *p)
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_INTRO;
 	m.intro = &in;
-	peer_send(p, &m);
+	if (peer_send(p, &m) == 0) {
+		g->intro.sent++;
+		g->intro.full_sent++;
+		g->intro.sent_sites += b.n;
+	}
 out:
 	free(b.v);
 }
@@ -1815,9 +1820,13 @@ forward_intro(struct gs_gossip *g, const struct peer *from,
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_INTRO;
 	m.intro = &in;
+	g->intro.batches++;
 	for (size_t i = 0; i < g->npeers; i++)
-		if (g->peers[i] != from && peer_connected(g->peers[i]))
-			peer_send(g->peers[i], &m);
+		if (g->peers[i] != from && peer_connected(g->peers[i]) &&
+		    peer_send(g->peers[i], &m) == 0) {
+			g->intro.sent++;
+			g->intro.sent_sites += n;
+		}
 }
 
 static void
@@ -1830,6 +1839,8 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
+	g->intro.received++;
+	g->intro.received_sites += in->n_sites;
 	/* NULL when out of memory: the sites are trusted, not passed on */
 	fwd = in->n_sites > 0 ? calloc(in->n_sites, sizeof(*fwd)) : NULL;
 	for (size_t i = 0; i < in->n_sites; i++) {
@@ -1841,6 +1852,7 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 		if (s != NULL && s->trust != GS_TRUST_PENDING)
 			continue;   /* our own decision stands */
 		if (gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, p->pk) == 0) {
+			g->intro.trusted++;
 			short_id(pk, sid);
 			short_id(p->pk, by);
 			log_info("gossip: site %s trusted, introduced by %s",
@@ -2610,6 +2622,7 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 	gs_trust_foreach(g->trust, count_pending_sites, &s->pending);
 	s->refused = g->refused;
 	s->rounds = g->rounds;
+	s->intro = g->intro;
 }
 
 /* ---- verbs for the control commands ---- */
