@@ -827,6 +827,8 @@ intro_send(struct gs_gossip *g, struct peer *p, ProtobufCBinaryData *keys,
 	g->intro.sent_sites += n;
 	if (full)
 		g->intro.full_sent++;
+	else
+		g->intro.batch_sites += n;
 }
 
 static void
@@ -1841,14 +1843,13 @@ static void
 intro_flush(struct gs_gossip *g)
 {
 	ProtobufCBinaryData *keys;
+	uint64_t sent = g->intro.sent;
 	size_t n;
 
 	if (g->nintro_new == 0)
 		return;
 	/* out of memory: not passed on; peers learn them when they connect */
 	keys = calloc(g->nintro_new, sizeof(*keys));
-	if (keys != NULL)
-		g->intro.batches++;
 	for (size_t i = 0; keys != NULL && i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		if (!peer_connected(p))
@@ -1867,6 +1868,8 @@ intro_flush(struct gs_gossip *g)
 			intro_send(g, p, keys, n, false);
 	}
 	free(keys);
+	if (g->intro.sent > sent)
+		g->intro.batches++;
 	g->nintro_new = 0;
 }
 

@@ -60,6 +60,7 @@ struct gs_intro_stats {
 	uint64_t received_sites;          /* site keys in them */
 	uint64_t trusted;                 /* sites trusted because of them */
 	uint64_t batches;                 /* times new sites were passed on */
+	uint64_t batch_sites;             /* site keys in those messages */
 };
 
 /* Counters for the status command. */
