@@ -2767,13 +2767,13 @@ gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
 		peer_connect(g, p);
 	}
+	if (trust != GS_TRUST_TRUSTED)
+		return;
 	/* connected peers learn the new site with the next batch */
-	if (trust == GS_TRUST_TRUSTED)
-		intro_queue(g, pk, NULL);
-	if (trust == GS_TRUST_TRUSTED)
-		for (size_t i = 0; i < g->npeers; i++)
-			if (peer_connected(g->peers[i]))
-				start_round(g, g->peers[i]);
+	intro_queue(g, pk, NULL);
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			start_round(g, g->peers[i]);
 }
 
 int
