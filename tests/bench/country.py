@@ -12,7 +12,19 @@ travels along the graph, so everyone ends up trusting everyone without
 N x N `site trust` calls. One more site, the absent one, joins like the
 others, then is stopped for the whole run and restarted at its end.
 
+The links are added at the pace the network takes them in: 24 at a time
+(6 CLI processes at once), each group once the daemons together use less
+than one core (read from /proc, at most 60 s); a `peer add` waits up to
+120 s for its answer and is sent again, 3 times at most.
+
 Figures (one line each, as bench.py prints them):
+  country.wiring_s, country.wiring_cpu  from the first peer add until
+      every site holds every site's profile: seconds, and the CPU of
+      every daemon meanwhile
+  country.intro_sent_site, country.intro_received_site,
+  country.trusted_site    introduction messages a site sent and received
+      while wired, and the sites it trusted because of them (means; the
+      status's "introductions" counters)
   country.propagation_p50/_p99/_max  an event added at a random site,
       the time until every other running site holds it (received -
       created, the latest site), over --events events
@@ -26,7 +38,7 @@ Figures (one line each, as bench.py prints them):
   country.catch_up        seconds until the absent site, restarted, holds
       what its neighbours hold
 
-  GS_BIN_DIR=build python3 tests/bench/country.py --sites 50 [--json]
+  GS_BIN_DIR=build python3 tests/bench/country.py --sites 50 [--wire-only] [--json]
   python3 tests/bench/bench.py --only country [--sites N]
 
 Every wait is bounded in count and time; every daemon is stopped by its
