@@ -431,7 +431,11 @@ def test_introductions_pass_on_in_batches():
         da, db, dc = ({k: now[k] - was[k] for k in was} for was, now in
                       ((ca, intro_counts(a)), (cb, intro_counts(b)), (cc, intro_counts(c))))
         # each new site once over each link, never back where it came from
-        assert da["batch_sites"] == 12 and db["batch_sites"] == 12, (da, db)
+        # (all 12 in batches unless a connection came up again meanwhile
+        # and its whole list carried some)
+        for d in (da, db):
+            assert d["batch_sites"] <= 12, d
+            assert d["batch_sites"] == 12 or d["full_sent"] > 0, d
         assert dc["batch_sites"] == 0 and dc["trusted"] == 12, dc
         assert db["trusted"] == 12 and db["received_sites"] >= 12, db
         # one message per peer each time: A and B have one peer to tell
