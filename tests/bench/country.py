@@ -330,9 +330,11 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None, wire_
             if wire_only:
                 return
             absent.stop()
+            busy = os.getloadavg()[0]
             lat = propagation(sites, events, rng, gap)
             note = (f"{len(lat)} events, {n} sites, degree {degree}, default settings; "
-                    f"received - created, the latest site; load average {load:.2f}")
+                    f"received - created, the latest site; load average {load:.2f} before "
+                    f"the run, {busy:.2f} before the events")
             res.add("country.propagation_p50", round(statistics.median(lat), 1), "ms",
                     note=note)
             res.add("country.propagation_p99", round(bench.percentile(lat, 99), 1), "ms",
