@@ -1929,14 +1929,13 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 	const struct gs_trust_site *s;
 	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
 	struct gs_store *st = g->d->store;
-	bool tx;
+	bool tx = false;
 	size_t added = 0;
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
 	g->intro.received++;
 	g->intro.received_sites += in->n_sites;
-	tx = false;
 	for (size_t i = 0; i < in->n_sites; i++) {
 		const uint8_t *pk = in->sites[i].data;
 		if (in->sites[i].len != 32 ||
