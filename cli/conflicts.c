@@ -210,7 +210,7 @@ print_show(const json_t *root, const json_t *conflicts)
 	    "To settle:\n"
 	    "  gemsync conflicts resolve %s --take CHANGE\n"
 	    "  gemsync conflicts resolve %s --set FIELD=VALUE\n"),
-	    id != NULL ? id : "ITEM", id != NULL ? id : "ITEM");
+	    id != NULL ? id : _("ITEM"), id != NULL ? id : _("ITEM"));
 out:
 	free(id);
 	free(title);
@@ -322,7 +322,7 @@ cli_cmd_conflicts_resolve(struct cli_ctx *cli, const struct cli_cmd *cmd,
 		printf(ngettext("%zu field is still in conflict: gemsync "
 		    "conflicts show %s\n", "%zu fields are still in conflict: "
 		    "gemsync conflicts show %s\n", left), left,
-		    id != NULL ? id : "ITEM");
+		    id != NULL ? id : _("ITEM"));
 out:
 	free(id);
 	json_decref(root);

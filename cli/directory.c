@@ -361,6 +361,10 @@ read_flat(const char *path, const char *text, size_t len,
 
 	gs_csv_reader_init(&rd, text, len, 0);
 	rc = gs_csv_next(&rd, &rec);
+	if (rc < 0 && rd.nul) {
+		cli_dir_csv_nul(path, rec.line);
+		goto out;
+	}
 	if (rc != 1) {
 		/* TRANSLATORS: FILE: what is wrong with it */
 		cli_err(_("%s: %s"), path, rc == 0 ? _("empty file: the first "
@@ -402,6 +406,10 @@ read_flat(const char *path, const char *text, size_t len,
 				ret = cli_nomem();
 				goto out;
 			}
+	}
+	if (rc != 0 && rd.nul) {
+		cli_dir_csv_nul(path, rec.line);
+		goto out;
 	}
 	if (rc != 0) {
 		cli_err(_("%s, line %zu: unreadable (a quote not closed, or "
@@ -693,6 +701,14 @@ cli_dir_me(struct cli_ctx *cli, int *ret)
 	json_decref(root);
 	free(json);
 	return me;
+}
+
+void
+cli_dir_csv_nul(const char *path, size_t line)
+{
+	cli_err(_("%s, line %zu: a null character, which a text file never "
+	    "holds: save the table again as CSV (text); nothing was "
+	    "imported"), path, line);
 }
 
 /* Reads path whole into *text (malloc'd, NUL-terminated). 0, or an exit

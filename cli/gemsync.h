@@ -456,6 +456,8 @@ int cli_dir_fetch(struct cli_ctx *cli, json_t **root, const json_t **items);
 void cli_dir_local_day(const char *rfc3339, char *out, size_t outlen);
 /* Writes len bytes to path ("-": stdout). 0, or 1 after saying why. */
 int cli_dir_write_file(const char *path, const char *text, size_t len);
+/* Says that the CSV file path holds a NUL byte on line: not text. */
+void cli_dir_csv_nul(const char *path, size_t line);
 /* Reads path whole (16 MiB at most) into *text (malloc'd). 0 or an exit
  * code after saying why. */
 int cli_dir_read_file(const char *path, char **text, size_t *len);

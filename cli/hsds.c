@@ -367,6 +367,11 @@ table_read(const char *dir, const char *name, int required,
 		t->recs[t->n++] = rec;
 		memset(&rec, 0, sizeof(rec));
 	}
+	if (rc < 0 && rd.nul) {
+		cli_dir_csv_nul(path, rec.line);
+		gs_csv_rec_clear(&rec);
+		return CLI_EXIT_INVALID;
+	}
 	if (rc < 0) {
 		cli_err(_("%s, line %zu: unreadable (a quote not closed?); "
 		    "nothing was imported"), path, rec.line);

@@ -401,7 +401,8 @@ print_item(const json_t *item)
 		    "then settle with gemsync conflicts resolve %s --take "
 		    "CHANGE\n"
 		    "(the 12 characters in brackets).\n"),
-		    name != NULL ? name : "ITEM", name != NULL ? name : "ITEM");
+		    name != NULL ? name : _("ITEM"),
+		    name != NULL ? name : _("ITEM"));
 		free(name);
 	}
 }

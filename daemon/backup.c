@@ -276,6 +276,8 @@ struct restore {
 	char *db, *part, *site_key, *site_id;
 	uint8_t *plain;               /* the opened keys section (guarded) */
 	size_t plain_len;
+	const uint8_t *sk, *vk;       /* its two keys, lent from plain */
+	size_t sklen, vklen;
 	bool wrote_keys;              /* keys written by this restore */
 	bool wrote_db;
 	char *aside[8];               /* files of the replaced site, renamed
@@ -482,8 +484,7 @@ static int
 open_keys(struct restore *x)
 {
 	uint8_t *sealed = NULL;
-	const uint8_t *sk, *vk;
-	size_t pos = 0, sklen, vklen;
+	size_t pos = 0;
 	int ret = GS_ENOMEM;
 
 	if (x->o->passphrase == NULL || x->o->passphrase[0] == '\0')
@@ -509,9 +510,11 @@ open_keys(struct restore *x)
 		goto out;
 	}
 	if (ret == 0)
-		ret = next_key(x->plain, x->plain_len, &pos, &sk, &sklen);
+		ret = next_key(x->plain, x->plain_len, &pos, &x->sk,
+		    &x->sklen);
 	if (ret == 0)
-		ret = next_key(x->plain, x->plain_len, &pos, &vk, &vklen);
+		ret = next_key(x->plain, x->plain_len, &pos, &x->vk,
+		    &x->vklen);
 	if (ret != 0)
 		fail(x, ret, "la section des clés de %s est illisible : %s",
 		    x->o->file, gs_strerror(ret));
@@ -520,22 +523,16 @@ out:
 	return ret;
 }
 
-/* Writes the two key files from the opened keys section, and site.id. */
+/* Writes the two key files open_keys took out, and site.id. */
 static int
 write_keys(struct restore *x)
 {
-	const uint8_t *sk, *vk;
-	size_t pos = 0, sklen, vklen;
 	int ret;
 
-	/* open_keys checked the layout */
-	if (next_key(x->plain, x->plain_len, &pos, &sk, &sklen) != 0 ||
-	    next_key(x->plain, x->plain_len, &pos, &vk, &vklen) != 0)
-		return fail(x, GS_ECORRUPT, "clés illisibles");
 	x->wrote_keys = true;
-	ret = gs_keyfile_create(x->site_key, sk, sklen);
+	ret = gs_keyfile_create(x->site_key, x->sk, x->sklen);
 	if (ret == 0)
-		ret = gs_keyfile_create(x->o->key_file, vk, vklen);
+		ret = gs_keyfile_create(x->o->key_file, x->vk, x->vklen);
 	if (ret != 0)
 		return fail(x, ret, "impossible d'écrire les clés du site (%s, "
 		    "%s) : %s", x->site_key, x->o->key_file, gs_strerror(ret));

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "item.h"
 #include "pbuf.h"
+#include "zip.h"
 
 static int
 cmp_hash(const void *a, const void *b)
@@ -21,13 +22,57 @@ cmp_hash(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
+/*
+ * A body that came packed: unpacked within GS_MAX_BODY, smaller packed
+ * than plain (so that a peer cannot make us store padding), then the
+ * change verified against the plain bytes and the packed ones kept.
+ */
+static int
+verify_packed(const struct gs_wire_change *w, struct gs_zip *z,
+    struct gs_change **out)
+{
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int ret = GS_EPROTO;
+
+	*out = NULL;
+	if (w->packed_len < 2 || w->packed[0] != GS_ZIP_ZSTD ||
+	    w->packed_len > GS_MAX_BODY)
+		return GS_EPROTO;
+	if (z == NULL)
+		return GS_ENOMEM;
+	ret = gs_zip_unpack_max(z, w->packed, w->packed_len, GS_MAX_BODY,
+	    &body, &len);
+	if (ret == GS_ENOMEM)
+		return ret;
+	if (ret != 0 || body == NULL || w->packed_len >= len) {
+		free(body);
+		return GS_EPROTO;
+	}
+	ret = gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
+	    body, len, out);
+	free(body);
+	if (ret != 0)
+		return ret;
+	if (((*out)->packed = malloc(w->packed_len)) == NULL) {
+		gs_change_destroy(out);
+		return GS_ENOMEM;
+	}
+	memcpy((*out)->packed, w->packed, w->packed_len);
+	(*out)->packed_len = w->packed_len;
+	return 0;
+}
+
 int
-gs_change_verify_wire(const struct gs_wire_change *w, struct gs_change **out)
+gs_change_verify_wire(const struct gs_wire_change *w, struct gs_zip *z,
+    struct gs_change **out)
 {
 	struct gs_change *c = NULL, *p = NULL;
 	int ret;
 
 	*out = NULL;
+	if (w->body == NULL && w->packed != NULL)
+		return verify_packed(w, z, out);
 	ret = gs_change_verify(w->header, w->header_len, w->sig, w->sig_len,
 	    w->body, w->body_len, &c);
 	if (ret != 0 || w->body != NULL || w->proof_header == NULL)
@@ -66,6 +111,7 @@ gs_change_destroy(struct gs_change **c)
 	free((*c)->parents);
 	free((*c)->header);
 	free((*c)->body);
+	free((*c)->packed);
 	free(*c);
 	*c = NULL;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gs_zip;
+
 #define GS_CHANGE_VERSION 1
 #define GS_MAX_PARENTS 32
 #define GS_MAX_HEADER 2048
@@ -50,6 +52,12 @@ struct gs_change {
 	uint8_t *body;               /* owned plaintext body, or NULL if absent */
 	size_t body_len;
 	/*
+	 * owned, or NULL: the body as it came packed (zip.h), smaller than
+	 * body; stored as it is, so that the receiver does not pack it again
+	 */
+	uint8_t *packed;
+	size_t packed_len;
+	/*
 	 * owned, or NULL: with a change received without its body, the
 	 * erasure of its item, verified (signature, body hash, same item,
 	 * deleted); the apply gate judges what it says and who signed it
@@ -85,7 +93,8 @@ int gs_change_verify(const uint8_t *header, size_t header_len,
 /*
  * A change as it travels: lent byte ranges. body NULL if absent. A change
  * whose body was erased travels without it, with the erasure of its item
- * as proof (proof_header NULL: none). Zero the struct before filling it.
+ * as proof (proof_header NULL: none). A body may travel packed (zip.h)
+ * in packed instead of body. Zero the struct before filling it.
  */
 struct gs_wire_change {
 	const uint8_t *header;
@@ -94,6 +103,8 @@ struct gs_wire_change {
 	size_t sig_len;
 	const uint8_t *body;
 	size_t body_len;
+	const uint8_t *packed;
+	size_t packed_len;
 	const uint8_t *proof_header;
 	size_t proof_header_len;
 	const uint8_t *proof_sig;
@@ -107,10 +118,11 @@ struct gs_wire_change {
  * when it comes without a body and with one: the proof must verify with
  * its body, name the same item and delete it (else GS_EPROTO or the
  * proof's verify error); it is kept in (*out)->proof. A proof beside a
- * body is ignored. It touches no shared state, so the verifier threads
- * call it.
+ * body is ignored. A packed body is unpacked with z (the caller's: one
+ * per thread) and must be smaller than the body it holds, else GS_EPROTO.
+ * It touches no shared state, so the verifier threads call it.
  */
-int gs_change_verify_wire(const struct gs_wire_change *w,
+int gs_change_verify_wire(const struct gs_wire_change *w, struct gs_zip *z,
     struct gs_change **out);
 
 /* Frees a change and sets *c to NULL. Accepts NULL and *c == NULL. */

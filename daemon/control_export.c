@@ -48,12 +48,7 @@ struct export_ctx {
 	bool members;                /* members-only events included */
 	bool members_only;           /* the event being looked at is */
 	size_t left_out;             /* members-only events left out */
-	struct {
-		uint8_t pk[32];
-		const char *name;    /* lent from the item cache */
-	} names[64];                 /* site names met: sites without a
-	                              * profile cost a store lookup each */
-	size_t nnames, next_name;
+	struct gs_name_memo names;   /* site names met */
 	int failed;                  /* GS_ENOMEM or 0 */
 	char desc[DESC_MAX];         /* the DESCRIPTION being written */
 	size_t dlen;
@@ -97,28 +92,10 @@ say(struct export_ctx *c, const char *fmt, ...)
 }
 
 /* A site as a person reads it: its profile name, else its short ID. */
-/* The profile name of a site ("" without one), looked up once. */
-static const char *
-site_name(struct export_ctx *c, const uint8_t pk[32])
-{
-	size_t i;
-
-	for (i = 0; i < c->nnames; i++)
-		if (memcmp(c->names[i].pk, pk, 32) == 0)
-			return c->names[i].name;
-	i = c->next_name;
-	memcpy(c->names[i].pk, pk, 32);
-	c->names[i].name = gs_view_site_name(c->d->replica, pk);
-	c->next_name = (i + 1) % 64;
-	if (c->nnames < 64)
-		c->nnames++;
-	return c->names[i].name;
-}
-
 static void
 say_site(struct export_ctx *c, const uint8_t pk[32])
 {
-	const char *name = site_name(c, pk);
+	const char *name = gs_view_memo_name(c->d->replica, &c->names, pk);
 	char sid[GS_SITEID_SHORT];
 
 	if (name[0] != '\0') {

@@ -79,7 +79,7 @@ ctl_invite_create(struct gs_daemon *d, const struct ctl_request *q,
 
 	if (life <= 0 || life > INVITE_LIFE_MAX) {
 		ctl_fail(r, GS__STATUS__INVALID, "expires", "durée « %.20s » "
-		    "invalide : un nombre et une unité, par exemple 7d (jours), "
+		    "invalide : un nombre et une unité, par exemple 7j (jours), "
 		    "12h, 30min ; un an au plus", exp ? exp : "");
 		return;
 	}
@@ -267,12 +267,7 @@ ctl_join(struct gs_daemon *d, const struct ctl_request *q,
 	}
 	gs_invite_key(t.secret, key);
 	gs_invite_proof(key, t.id, t.site, self, mac);
-	rc = gs_trust_set(d->trust, t.site, GS_TRUST_TRUSTED, NULL);
-	if (rc == 0)
-		rc = gs_gossip_peer_add(d->gossip, t.site, t.endpoint, name,
-		    false);
-	if (rc == 0)
-		rc = gs_gossip_join(d->gossip, t.site, t.id, mac);
+	rc = gs_gossip_join(d->gossip, t.site, t.endpoint, name, t.id, mac);
 	if (rc != 0) {
 		ctl_fail_err(r, rc, NULL);
 		goto out;
@@ -302,10 +297,8 @@ ctl_join_status(struct gs_daemon *d, const struct ctl_request *q,
 		return;
 	}
 	if (st < 0) {
-		/* refused: this site forgets the inviter it had just added */
-		gs_gossip_peer_remove(d->gossip, pk);
-		gs_trust_set(d->trust, pk, GS_TRUST_PENDING, NULL);
-		gs_gossip_trust_changed(d->gossip, pk);
+		/* refused: the inviter is as it was before the join */
+		gs_gossip_join_undo(d->gossip, pk);
 		ctl_fail_err(r, st, NULL);
 		return;
 	}

@@ -291,7 +291,7 @@ budget_fail(struct gs_daemon *d, struct ctl_reply *r, struct gs_item *it)
 		    it->type == GS_TYPE_EVENT ? "l'annuler, le supprimer ou "
 		    "changer ses co-organisateurs (--clear cohosts)" :
 		    it->type == GS_TYPE_RESOURCE ? "le supprimer ou changer "
-		    "ses éditeurs (--clear editors)" : "le supprimer");
+		    "ses co-rédacteurs (--clear editors)" : "le supprimer");
 	else
 		ctl_fail(r, GS__STATUS__REFUSED, "item", "ce site, %s, a écrit "
 		    "les %zu modifications permises sur cet élément, réserve "

@@ -13,10 +13,43 @@
 #include "err.h"
 #include "gossip.h"
 #include "replica.h"
+#include "store.h"
 #include "text.h"
 #include "trust.h"
 #include "view.h"
 #include "words.h"
+
+struct announced {
+	const uint8_t *pk;
+	char name[101];
+};
+
+static int
+on_pending_name(const struct gs_pending_row *p, void *arg)
+{
+	struct announced *a = arg;
+
+	if (p->has_site && memcmp(p->site, a->pk, 32) == 0 &&
+	    p->name[0] != '\0')
+		snprintf(a->name, sizeof(a->name), "%s", p->name);
+	return 0;
+}
+
+/*
+ * The name a pending site announced, for a peer added without --name:
+ * it stays known by that name (and found by it) before its profile
+ * arrives. NULL when it announced none.
+ */
+static const char *
+announced_name(struct gs_daemon *d, const uint8_t pk[32], struct announced *a)
+{
+	a->pk = pk;
+	a->name[0] = '\0';
+	if (d->store == NULL ||
+	    gs_store_pending_foreach(d->store, on_pending_name, a) != 0)
+		return NULL;
+	return a->name[0] != '\0' ? a->name : NULL;
+}
 
 void
 ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
@@ -25,12 +58,15 @@ ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
 	const char *ep = ctl_param(q, "endpoint"), *name = ctl_param(q, "name");
 	const char *intro = ctl_param(q, "introducer");
 	bool introducer = intro != NULL && strcmp(intro, "1") == 0;
+	struct announced ann;
 	uint8_t pk[32];
 	char why[160];
 	int rc;
 
 	if (ctl_other_site_param(d, q, r, pk) != 0)
 		return;
+	if (name == NULL)
+		name = announced_name(d, pk, &ann);
 	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
 	    strchr(ep + 6, ':') == NULL) {
 		ctl_fail(r, GS__STATUS__INVALID, "endpoint",
@@ -77,7 +113,7 @@ ctl_peer_remove(struct gs_daemon *d, const struct ctl_request *q,
 	rc = gs_gossip_peer_remove(d->gossip, pk);
 	if (rc == GS_ENOTFOUND) {
 		ctl_fail(r, GS__STATUS__NOT_FOUND, "site", "ce site n'est pas "
-		    "un pair");
+		    "un site voisin (gemsync peer list)");
 		return;
 	}
 	if (rc != 0) {
@@ -164,9 +200,9 @@ ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
 		return;
 	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
 	if (one && started == 0) {
-		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce pair n'est pas "
-		    "connecté en ce moment : la synchronisation reprendra dès "
-		    "qu'il sera joignable");
+		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site voisin "
+		    "n'est pas connecté en ce moment : la synchronisation "
+		    "reprendra dès qu'il sera joignable");
 		return;
 	}
 	r->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);

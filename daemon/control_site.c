@@ -164,6 +164,8 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	json_object_set_new(o, "pending_sites",
 	    json_integer((json_int_t)s.pending));
 	json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
+	json_object_set_new(o, "strangers_unread",
+	    json_integer((json_int_t)s.unread));
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
 	json_object_set_new(o, "in_sync", json_integer((json_int_t)s.in_sync));
 	json_object_set_new(o, "last_exchange", ctl_time_or_null(s.last_sync));

@@ -336,8 +336,8 @@ check_equivocations(struct status_ctx *c)
 		    json_object_get(e, "site_id"));
 		todo(c, "appelez ce site ; s'il n'a pas restauré une ancienne "
 		    "sauvegarde, qu'il révoque sa clé (gemsync key revoke "
-		    "--yes), sinon son introducteur la révoque (gemsync site "
-		    "revoke %s)", sid != NULL ? sid : "SITE");
+		    "--yes), sinon le site qui l'a présenté la révoque "
+		    "(gemsync site revoke %s)", sid != NULL ? sid : "SITE");
 	}
 }
 

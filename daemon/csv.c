@@ -138,6 +138,7 @@ gs_csv_reader_init(struct gs_csv_reader *rd, const char *text, size_t len,
 	rd->p = text;
 	rd->end = text + len;
 	rd->line = 1;
+	rd->nul = false;
 	if (len >= 3 && memcmp(text, GS_CSV_BOM, 3) == 0)
 		rd->p += 3;
 	rd->sep = sep != 0 ? sep : sniff(rd->p, rd->end);
@@ -179,39 +180,66 @@ at_eol(struct gs_csv_reader *rd)
 	return false;
 }
 
-/* Reads a quoted cell (rd->p on its opening quote) into buf. */
+/* A malformed record: a NUL byte, which no cell may hold, says so. */
+static int
+malformed(struct gs_csv_reader *rd, char c)
+{
+	if (c == '\0')
+		rd->nul = true;
+	return GS_EINVAL;
+}
+
+/*
+ * The size of the quoted cell whose text starts at p (after its opening
+ * quote), once its doubled quotes are undone; *close: its closing quote.
+ * GS_EINVAL if it is never closed or holds a NUL byte.
+ */
+static int
+quoted_size(struct gs_csv_reader *rd, const char *p, size_t *n,
+    const char **close)
+{
+	for (*n = 0; p < rd->end; p++, (*n)++) {
+		if (*p == '\0')
+			return malformed(rd, *p);
+		if (*p != '"')
+			continue;
+		if (p + 1 == rd->end || p[1] != '"')
+			break;
+		p++;                          /* a doubled quote is one */
+	}
+	if (p == rd->end)
+		return GS_EINVAL;             /* never closed */
+	*close = p;
+	return 0;
+}
+
+/* Reads a quoted cell (rd->p on its opening quote). */
 static int
 quoted_cell(struct gs_csv_reader *rd, struct gs_csv_rec *rec)
 {
-	const char *p = rd->p + 1;
-	char *buf = malloc((size_t)(rd->end - p) + 1);
-	size_t n = 0;
+	const char *p = rd->p + 1, *close = NULL;
+	char *buf;
+	size_t n, k = 0;
 	int rc;
 
-	if (buf == NULL)
+	rc = quoted_size(rd, p, &n, &close);
+	if (rc != 0)
+		return rc;
+	if ((buf = malloc(n + 1)) == NULL)
 		return GS_ENOMEM;
-	for (;;) {
-		if (p == rd->end) {
-			free(buf);
-			return GS_EINVAL;     /* never closed */
-		}
-		if (*p == '"' && p + 1 < rd->end && p[1] == '"') {
-			buf[n++] = '"';
-			p += 2;
-			continue;
-		}
-		if (*p == '"')
-			break;
+	for (; p < close; p++) {
 		if (*p == '\n')
 			rd->line++;
-		buf[n++] = *p++;
+		buf[k++] = *p;
+		if (*p == '"')
+			p++;                  /* the second of a doubled quote */
 	}
-	rd->p = p + 1;
-	rc = add_cell(rec, buf, n);
+	rd->p = close + 1;
+	rc = add_cell(rec, buf, k);
 	free(buf);
 	if (rc == 0 && rd->p < rd->end && *rd->p != rd->sep &&
 	    *rd->p != '\n' && *rd->p != '\r')
-		rc = GS_EINVAL;           /* text after the closing quote */
+		rc = malformed(rd, *rd->p);   /* text after the closing quote */
 	return rc;
 }
 
@@ -222,8 +250,8 @@ plain_cell(struct gs_csv_reader *rd, struct gs_csv_rec *rec)
 
 	while (rd->p < rd->end && *rd->p != rd->sep && *rd->p != '\n' &&
 	    *rd->p != '\r') {
-		if (*rd->p == '"')
-			return GS_EINVAL;     /* a quote inside a plain cell */
+		if (*rd->p == '"' || *rd->p == '\0')
+			return malformed(rd, *rd->p);   /* a quote or a NUL */
 		rd->p++;
 	}
 	return add_cell(rec, s, (size_t)(rd->p - s));

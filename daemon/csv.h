@@ -53,6 +53,7 @@ struct gs_csv_reader {
 	const char *p, *end;
 	size_t line;
 	char sep;
+	bool nul;       /* the malformed record held a NUL byte */
 };
 
 /*
@@ -65,8 +66,9 @@ void gs_csv_reader_init(struct gs_csv_reader *rd, const char *text,
 /*
  * Reads the next record into rec (cleared first). Returns 1 for a
  * record, 0 at the end of the text, GS_EINVAL for a malformed record (a
- * quote never closed, or text after a closing quote; rec->line says
- * where, and reading stops there), GS_ENOMEM. Blank lines are skipped.
+ * quote never closed, text after a closing quote, or a NUL byte, which
+ * no cell may hold: then rd->nul; rec->line says where, and reading
+ * stops there), GS_ENOMEM. Blank lines are skipped.
  */
 int gs_csv_next(struct gs_csv_reader *rd, struct gs_csv_rec *rec);
 

@@ -42,6 +42,7 @@
 #include "transport.h"
 #include "trust.h"
 #include "verifier.h"
+#include "zip.h"
 
 #define MAX_AUTHORS 100000      /* summary entries accepted */
 #define MAX_BATCH 4096          /* changes in one received batch */
@@ -60,6 +61,7 @@
 #define ZAP_RECORD_S 60         /* a refused key is written at most this often */
 #define ROUTE_MAX 256
 #define ZAP_MEMORY 64           /* refused keys remembered, to spare the disk */
+#define STRANGER_READS 120      /* a stranger key's messages read a minute */
 #define CLOCK_SKEW_MS 60000     /* clocks further apart than this: said */
 #define HELLO_ANSWER_S 30.0     /* a Hello is answered unless we sent one */
 #define HELLO_EVERY_S 600.0     /* a Hello (our clock) again this often */
@@ -123,6 +125,7 @@ struct peer {
 	char *endpoint;                   /* owned; NULL: inbound only */
 	char *label;                      /* owned; admin's name for it */
 	bool introducer;
+	unsigned proto;                   /* version both speak (its hello) */
 	bool configured;                  /* in the peers table */
 	int64_t added, last_seen, last_sync;
 	int64_t saved_seen, saved_sync;   /* what the store holds */
@@ -160,6 +163,9 @@ struct peer {
 	uint8_t invite_id[GS_INVITE_ID_LEN];
 	uint8_t invite_mac[GS_INVITE_MAC_LEN];
 	int join_rc;                      /* 0 waiting, 1 accepted, <0 refused */
+	bool join_was_peer;               /* a peer already before the join */
+	bool join_had_site;               /* the site was known before: */
+	struct gs_trust_site join_was;    /* as it was, restored if refused */
 	/* its clock, from its last Hello */
 	int64_t clock_offset_ms;          /* its clock minus ours */
 	bool has_clock;
@@ -196,11 +202,14 @@ struct gs_gossip {
 	uint64_t refused;                 /* all peers, for the log window */
 	uint64_t refused_logged;
 	ev_tstamp last_refusal_log;
-	struct {
+	struct stranger {
 		uint8_t curve[32];
-		ev_tstamp when;
-	} zap_seen[ZAP_MEMORY];           /* refused keys recently recorded */
+		ev_tstamp when;           /* first seen in this minute */
+		unsigned recorded;        /* what was written: SEEN_* */
+		unsigned reads;           /* its messages decoded */
+	} zap_seen[ZAP_MEMORY];           /* untrusted keys seen this minute */
 	unsigned zap_next;
+	uint64_t unread;                  /* strangers' messages not decoded */
 	int64_t equivocs;                 /* proofs held when last sent */
 	struct held *held;                /* owned; what others hold */
 	size_t nheld, capheld;
@@ -209,6 +218,9 @@ struct gs_gossip {
 	size_t nintro_new, capintro_new;
 	ev_timer intro_timer;             /* passes intro_new on */
 };
+
+/* What was written of an untrusted key this minute (struct stranger). */
+enum { SEEN_ZAP = 1, SEEN_HELLO = 2 };
 
 /* The peer with this site key (lent), or NULL. */
 static struct peer *find_peer(struct gs_gossip *g, const uint8_t pk[32]);
@@ -226,6 +238,16 @@ static void send_intro(struct gs_gossip *g, struct peer *p);
 static void start_round(struct gs_gossip *g, struct peer *p);
 /* Should this author's changes go to peers at all? */
 static bool relayable(struct gs_gossip *g, const uint8_t author[32]);
+/* An untrusted key's entry for this minute, or NULL in a flood of keys. */
+static struct stranger *stranger_of(struct gs_gossip *g,
+    const uint8_t curve[32]);
+/* A copy of what is known of site pk (trust.h), or NULL. */
+static const struct gs_trust_site *trust_before(struct gs_gossip *g,
+    const uint8_t pk[32], struct gs_trust_site *copy);
+/* Trusts pk and makes it a peer, in the caller's transaction, or nothing. */
+static int trust_peer(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
+    const struct gs_trust_site *was, struct peer **out);
 
 /* ---- small helpers ---- */
 
@@ -711,17 +733,8 @@ out:
 static const char *
 own_field(struct gs_gossip *g, const char *name)
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st;
-	const char *v;
-
-	gs_item_id_site(gs_replica_pk(g->d->replica), id);
-	it = gs_replica_item(g->d->replica, id);
-	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
-		return "";
-	v = gs_fields_get(&st->fields, name);
-	return v != NULL ? v : "";
+	return gs_replica_site_field(g->d->replica,
+	    gs_replica_pk(g->d->replica), name);
 }
 
 /*
@@ -739,7 +752,7 @@ send_hello(struct peer *p)
 	Gs__InviteProof proof = GS__INVITE_PROOF__INIT;
 	char ep[GS_INVITE_ENDPOINT_MAX + 1];
 
-	h.min_version = GS_PEER_VERSION;
+	h.min_version = GS_PEER_MIN_VERSION;
 	h.max_version = GS_PEER_VERSION;
 	h.software = "gemsyncd " PROJECT_VERSION;
 	a.site.data = (uint8_t *)gs_replica_pk(g->d->replica);
@@ -1034,7 +1047,8 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 {
 	struct batch_build *b = arg;
 	Gs__SignedChange *sc;
-	size_t size = w->header_len + w->sig_len + w->body_len + 16 +
+	size_t size = w->header_len + w->sig_len + w->body_len +
+	    w->packed_len + 16 +
 	    (w->proof_header != NULL ? w->proof_header_len + w->proof_sig_len +
 	    w->proof_body_len + 16 : 0);
 
@@ -1055,6 +1069,10 @@ on_batch_change(int64_t rowid, const uint8_t author[32], uint64_t seq,
 	if (w->body != NULL) {
 		sc->body.data = dup_bytes(w->body, w->body_len);
 		sc->body.len = w->body_len;
+		sc->has_body = true;
+	} else if (w->packed != NULL) {
+		sc->body.data = dup_bytes(w->packed, w->packed_len);
+		sc->body.len = w->packed_len;
 		sc->has_body = true;
 	} else if (w->proof_header != NULL) {
 		/* erased here: the header alone, and the erasure as proof */
@@ -1149,7 +1167,7 @@ pump(struct gs_gossip *g, struct peer *p)
 		b.full = false;
 		b.last_rowid = p->cursor;
 		rc = gs_replica_changes_after(g->d->replica, p->cursor,
-		    b.max * 4, on_batch_change, &b);
+		    b.max * 4, p->proto >= 2, on_batch_change, &b);
 		if (rc < 0) {
 			log_warnx("gossip: reading changes: %s", gs_strerror(rc));
 			p->sending = false;
@@ -1760,6 +1778,15 @@ batch_job(struct peer *p, const Gs__Batch *b)
 		w.sig_len = c->signature.len;
 		w.body = c->has_body ? c->body.data : NULL;
 		w.body_len = c->has_body ? c->body.len : 0;
+		w.packed = NULL;
+		w.packed_len = 0;
+		if (c->has_body && c->body.len > 0 &&
+		    c->body.data[0] == GS_ZIP_ZSTD) {
+			w.packed = w.body;      /* packed as the sender stores it */
+			w.packed_len = w.body_len;
+			w.body = NULL;
+			w.body_len = 0;
+		}
 		w.proof_header = NULL;
 		pr = NULL;
 		if (!c->has_body && c->has_erasure)
@@ -1992,7 +2019,7 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		log_refusals(g, p);
 		return;
 	}
-	if (m->version < GS_PEER_VERSION) {
+	if (m->version < GS_PEER_MIN_VERSION) {
 		send_refuse(p, 2, "protocol version too old: upgrade gemsyncd");
 		goto out;
 	}
@@ -2005,15 +2032,18 @@ handle(struct gs_gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	}
 	switch (m->msg_case) {
 	case GS__PEER_MSG__MSG_HELLO:
-		if (m->hello->max_version < GS_PEER_VERSION ||
+		if (m->hello->max_version < GS_PEER_MIN_VERSION ||
 		    m->hello->min_version > GS_PEER_VERSION) {
 			short_id(p->pk, sid);
 			log_warnx("gossip: peer %s speaks protocol %u-%u, we "
-			    "speak %u", sid, m->hello->min_version,
-			    m->hello->max_version, GS_PEER_VERSION);
+			    "speak %u-%u", sid, m->hello->min_version,
+			    m->hello->max_version, GS_PEER_MIN_VERSION,
+			    GS_PEER_VERSION);
 			send_refuse(p, 2, "no common protocol version");
 			break;
 		}
+		p->proto = m->hello->max_version < GS_PEER_VERSION ?
+		    m->hello->max_version : GS_PEER_VERSION;
 		first_hello = !p->has_clock;
 		if (m->hello->has_clock_ms)
 			note_clock(g, p, m->hello->clock_ms);
@@ -2089,25 +2119,27 @@ refuse_stranger(struct gs_gossip *g, const struct gs_msg *m, unsigned code,
 }
 
 /*
- * A site that presented a valid invitation: trusted, made a peer (dialled
- * back at the endpoint it announced, if any), and its hello handled.
+ * A site that presented a valid invitation, in the transaction where its
+ * use was spent: trusted, made a peer (dialled back at the endpoint it
+ * announced, if any), and its hello handled. On failure nothing of it
+ * stays: the invitation's use neither, for the joiner to try again.
  */
-static void
+static int
 admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
     const uint8_t site[32], const char *endpoint)
 {
 	char sid[GS_SITEID_SHORT];
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, site, &copy);
 	struct peer *p;
 	int rc;
 
 	short_id(site, sid);
-	rc = gs_trust_set(g->trust, site, GS_TRUST_TRUSTED, NULL);
-	if (rc == 0)
-		rc = gs_gossip_peer_add(g, site, endpoint, "", false);
-	if (rc != 0 || (p = find_peer(g, site)) == NULL) {
-		log_warnx("gossip: cannot add site %s that joined: %s", sid,
-		    gs_strerror(rc));
-		return;
+	rc = trust_peer(g, site, endpoint, "", was, &p);
+	if (rc != 0) {
+		log_warnx("gossip: cannot add site %s that joined: %s; its "
+		    "invitation is not spent", sid, gs_strerror(rc));
+		return rc;
 	}
 	log_info("gossip: site %s joined with an invitation: now a trusted "
 	    "peer", sid);
@@ -2116,6 +2148,7 @@ admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
 	p->route_seen = ev_now(g->d->loop);
 	handle(g, p, m->data, m->len);
 	start_round(g, p);
+	return 0;
 }
 
 /* Whether an announced endpoint is one peer add would accept. */
@@ -2130,8 +2163,9 @@ endpoint_ok(const char *ep)
 /*
  * A message from a site we do not trust (ZAP lets every key in but a
  * blocked one's). Only a hello is read: what it announces goes to "site
- * pending", and a valid invitation proof makes it a trusted peer. The
- * rest is dropped unread.
+ * pending" (once a minute per key, as the ZAP record), and a valid
+ * invitation proof makes it a trusted peer. The rest is dropped unread;
+ * past STRANGER_READS messages a minute from one key, undecoded.
  */
 static void
 on_stranger(struct gs_gossip *g, const struct gs_msg *m)
@@ -2140,6 +2174,7 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	const struct gs_trust_site *s;
 	const Gs__Announce *a;
 	const Gs__InviteProof *ip;
+	struct stranger *st;
 	Gs__PeerMsg *pm;
 	uint8_t curve[32];
 	char sid[GS_SITEID_SHORT], name[101], town[101];
@@ -2147,6 +2182,12 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 
 	if (m->len > 4096)
 		return;   /* a hello is small: not worth decoding */
+	st = stranger_of(g, m->curve_pk);
+	if (st == NULL || st->reads >= STRANGER_READS) {
+		g->unread++;
+		return;
+	}
+	st->reads++;
 	gs_pbuf_budget_init(&budget, 65536);
 	pm = gs__peer_msg__unpack(&budget.alloc, m->len, m->data);
 	if (pm == NULL)
@@ -2165,20 +2206,28 @@ on_stranger(struct gs_gossip *g, const struct gs_msg *m)
 	gs_sanitize(a->town ? a->town : "", town, sizeof(town));
 	ip = pm->hello->invite;
 	if (ip != NULL) {
-		rc = gs_invite_redeem(g->d->store, gs_replica_pk(g->d->replica),
-		    a->site.data, ip->id.data, ip->id.len, ip->mac.data,
-		    ip->mac.len, time(NULL));
-		if (rc == 0) {
-			admit_joiner(g, m, a->site.data,
-			    endpoint_ok(a->endpoint) ? a->endpoint : "");
+		/* the use is spent in the transaction that admits the site */
+		rc = gs_store_begin(g->d->store);
+		if (rc == 0)
+			rc = gs_invite_redeem(g->d->store,
+			    gs_replica_pk(g->d->replica), a->site.data,
+			    ip->id.data, ip->id.len, ip->mac.data, ip->mac.len,
+			    time(NULL));
+		if (rc == 0 && admit_joiner(g, m, a->site.data,
+		    endpoint_ok(a->endpoint) ? a->endpoint : "") == 0)
 			goto out;
+		if (rc != 0) {
+			gs_store_rollback(g->d->store);
+			log_warnx("gossip: site %s presented an invitation that "
+			    "we refuse: %s", sid, gs_strerror(rc));
+			refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 		}
-		log_warnx("gossip: site %s presented an invitation that we "
-		    "refuse: %s", sid, gs_strerror(rc));
-		refuse_stranger(g, m, (unsigned)-rc, gs_strerror(rc));
 	}
-	gs_store_pending_announce(g->d->store, curve, a->site.data, name,
-	    town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	if ((st->recorded & SEEN_HELLO) == 0) {
+		st->recorded |= SEEN_HELLO;
+		gs_store_pending_announce(g->d->store, curve, a->site.data,
+		    name, town, endpoint_ok(a->endpoint) ? a->endpoint : "");
+	}
 out:
 	gs__peer_msg__free_unpacked(pm, &budget.alloc);
 }
@@ -2222,6 +2271,32 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	handle(p->g, p, m->data, m->len);
 }
 
+static struct stranger *
+stranger_of(struct gs_gossip *g, const uint8_t curve[32])
+{
+	ev_tstamp now = ev_now(g->d->loop);
+	struct stranger *s;
+	unsigned recent = 0;
+
+	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
+		s = &g->zap_seen[i];
+		if (now - s->when >= ZAP_RECORD_S)
+			continue;
+		if (memcmp(s->curve, curve, 32) == 0)
+			return s;
+		recent++;
+	}
+	if (recent == ZAP_MEMORY)
+		return NULL;   /* 64 new keys in a minute: a flood, not a GEM */
+	/* the oldest entry, past its minute since one is */
+	s = &g->zap_seen[g->zap_next];
+	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->curve, curve, 32);
+	s->when = now;
+	return s;
+}
+
 /*
  * A key refused a moment ago is not written again: a client retrying, or a
  * flood of fresh keys, costs a table lookup, not an fsync each time.
@@ -2229,21 +2304,11 @@ on_dealer_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 static bool
 zap_should_record(struct gs_gossip *g, const uint8_t curve[32])
 {
-	ev_tstamp now = ev_now(g->d->loop);
-	unsigned recent = 0;
+	struct stranger *s = stranger_of(g, curve);
 
-	for (unsigned i = 0; i < ZAP_MEMORY; i++) {
-		if (now - g->zap_seen[i].when >= ZAP_RECORD_S)
-			continue;
-		if (memcmp(g->zap_seen[i].curve, curve, 32) == 0)
-			return false;
-		recent++;
-	}
-	if (recent == ZAP_MEMORY)
-		return false;   /* 64 new keys in a minute: a flood, not a GEM */
-	memcpy(g->zap_seen[g->zap_next].curve, curve, 32);
-	g->zap_seen[g->zap_next].when = now;
-	g->zap_next = (g->zap_next + 1) % ZAP_MEMORY;
+	if (s == NULL || (s->recorded & SEEN_ZAP) != 0)
+		return false;
+	s->recorded |= SEEN_ZAP;
 	return true;
 }
 
@@ -2551,8 +2616,6 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 	sc.header.len = c->header_len;
 	sc.signature.data = (uint8_t *)c->sig;
 	sc.signature.len = 64;
-	sc.body.data = c->body;
-	sc.body.len = c->body_len;
 	sc.has_body = true;
 	memset(&b, 0, sizeof(b));
 	b.sc = &sc;
@@ -2570,6 +2633,11 @@ on_new_change(const struct gs_change *c, const uint8_t *from, void *arg)
 			continue;
 		if (p->have_known && k + 1 != c->seq)
 			continue;   /* behind by more: the round will send it */
+		/* packed as it came, to a peer that takes it so */
+		sc.body.data = c->packed != NULL && p->proto >= 2 ? c->packed :
+		    c->body;
+		sc.body.len = sc.body.data == c->body ? c->body_len :
+		    c->packed_len;
 		if (send_batch(p, &b, true) == 0)
 			set_known(p, c->author, c->seq);
 	}
@@ -2728,6 +2796,7 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 	    count_pending, &s->pending);
 	gs_trust_foreach(g->trust, count_pending_sites, &s->pending);
 	s->refused = g->refused;
+	s->unread = g->unread;
 	s->rounds = g->rounds;
 	s->intro = g->intro;
 }
@@ -2775,64 +2844,181 @@ gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 			start_round(g, g->peers[i]);
 }
 
-int
-gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
-    const char *endpoint, const char *label, bool introducer)
+/* The peer row of pk, added now. */
+static void
+peer_row(struct gs_peer_row *row, const uint8_t pk[32], const char *endpoint,
+    const char *label, bool introducer)
 {
-	struct gs_store *st = g->d->store;
-	struct gs_peer_row row;
-	struct peer *p;
+	memset(row, 0, sizeof(*row));
+	memcpy(row->pk, pk, 32);
+	row->endpoint = endpoint;
+	row->name = label ? label : "";
+	row->introducer = introducer;
+	row->added = time(NULL);
+}
+
+/* Writes a peer's row; its transport key leaves the pending list. */
+static int
+peer_store(struct gs_gossip *g, const struct gs_peer_row *row)
+{
 	uint8_t curve[32];
-	char *ep, *lb;
 	int ret;
 
-	memset(&row, 0, sizeof(row));
-	memcpy(row.pk, pk, 32);
-	row.endpoint = endpoint;
-	row.name = label ? label : "";
-	row.introducer = introducer;
-	row.added = time(NULL);
-	ret = gs_store_peer_put(st, &row);
-	if (ret != 0)
-		goto out;
-	if (gs_pk_to_curve(pk, curve) == 0)
-		gs_store_pending_remove(st, curve);
-	ret = GS_ENOMEM;
-	p = find_peer(g, pk);
-	if (p == NULL && (p = peer_new(g, pk)) == NULL)
-		goto out;
-	ep = strdup(endpoint);
-	lb = strdup(row.name);
+	ret = gs_store_peer_put(g->d->store, row);
+	if (ret == 0 && gs_pk_to_curve(row->pk, curve) == 0)
+		gs_store_pending_remove(g->d->store, curve);
+	return ret;
+}
+
+/* The peer in memory takes what its stored row says, and is dialled. */
+static void
+peer_take(struct gs_gossip *g, struct peer *p, const struct gs_peer_row *row)
+{
+	char *ep = strdup(row->endpoint), *lb = strdup(row->name);
+
 	free(p->endpoint);
 	free(p->label);
 	p->endpoint = ep;
 	p->label = lb;
-	p->introducer = row.introducer;
+	p->introducer = row->introducer;
 	p->configured = true;
-	p->added = row.added;
+	p->added = row->added;
 	peer_connect(g, p);
 	/* p gets every site we trust when it connects; the others, p */
-	if (gs_trust_author_ok(g->trust, pk) == 0)
-		intro_queue(g, pk, NULL);
-	ret = 0;
-out:
-	return ret;
+	if (gs_trust_author_ok(g->trust, p->pk) == 0)
+		intro_queue(g, p->pk, NULL);
+}
+
+int
+gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label, bool introducer)
+{
+	struct gs_peer_row row;
+	struct peer *p;
+	int ret;
+
+	peer_row(&row, pk, endpoint, label, introducer);
+	ret = peer_store(g, &row);
+	if (ret != 0)
+		return ret;
+	p = find_peer(g, pk);
+	if (p == NULL && (p = peer_new(g, pk)) == NULL)
+		return GS_ENOMEM;
+	peer_take(g, p, &row);
+	return 0;
+}
+
+/* A copy of what is known of site pk in *copy: copy, or NULL if nothing. */
+static const struct gs_trust_site *
+trust_before(struct gs_gossip *g, const uint8_t pk[32],
+    struct gs_trust_site *copy)
+{
+	const struct gs_trust_site *s = gs_trust_get(g->trust, pk);
+
+	if (s == NULL)
+		return NULL;
+	*copy = *s;
+	return copy;
+}
+
+/*
+ * Trusts site pk and makes it a peer at endpoint, ending the transaction
+ * the caller began: all of it is committed, or it is rolled back and
+ * memory takes back was (the site before, from trust_before). *out: the
+ * peer.
+ */
+static int
+trust_peer(struct gs_gossip *g, const uint8_t pk[32], const char *endpoint,
+    const char *label, const struct gs_trust_site *was, struct peer **out)
+{
+	struct gs_store *st = g->d->store;
+	struct gs_peer_row row;
+	struct peer *p = find_peer(g, pk);
+	bool fresh = p == NULL;
+	int ret = 0;
+
+	peer_row(&row, pk, endpoint, label, false);
+	if (fresh && (p = peer_new(g, pk)) == NULL)
+		ret = GS_ENOMEM;
+	if (ret == 0)
+		ret = gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, NULL);
+	if (ret == 0)
+		ret = peer_store(g, &row);
+	if (ret == 0)
+		ret = gs_store_commit(st);
+	if (ret != 0) {
+		gs_store_rollback(st);
+		gs_trust_undo(g->trust, pk, was);
+		if (fresh && p != NULL)
+			peer_drop(g, p);
+		return ret;
+	}
+	peer_take(g, p, &row);
+	*out = p;
+	return 0;
+}
+
+/* Takes back a join: the peer it added goes, the site's trust is back. */
+static int
+join_undo(struct gs_gossip *g, struct peer *p)
+{
+	struct gs_trust_site was = p->join_was;
+	bool had = p->join_had_site;
+	uint8_t pk[32];
+	int ret = 0, rc;
+
+	memcpy(pk, p->pk, 32);
+	p->joining = false;
+	if (!p->join_was_peer)
+		ret = gs_gossip_peer_remove(g, pk);   /* p is freed */
+	rc = gs_trust_restore(g->trust, pk, had ? &was : NULL);
+	gs_gossip_trust_changed(g, pk);
+	return ret != 0 ? ret : rc;
 }
 
 int
 gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
+    const char *endpoint, const char *label,
     const uint8_t id[GS_INVITE_ID_LEN], const uint8_t mac[GS_INVITE_MAC_LEN])
 {
+	struct gs_trust_site copy;
+	const struct gs_trust_site *was = trust_before(g, pk, &copy);
 	struct peer *p = find_peer(g, pk);
+	bool was_peer = p != NULL && p->configured;
+	bool again = p != NULL && p->joining;
+	int ret;
 
-	if (p == NULL)
-		return GS_ENOTFOUND;
+	ret = gs_store_begin(g->d->store);
+	if (ret == 0)
+		ret = trust_peer(g, pk, endpoint, label, was, &p);
+	if (ret != 0)
+		return ret;
+	if (!again) {
+		/* a join tried again keeps what was before the first */
+		p->join_was_peer = was_peer;
+		p->join_had_site = was != NULL;
+		if (was != NULL)
+			p->join_was = *was;
+	}
 	p->joining = true;
 	p->join_rc = 0;
 	memcpy(p->invite_id, id, GS_INVITE_ID_LEN);
 	memcpy(p->invite_mac, mac, GS_INVITE_MAC_LEN);
 	/* a fresh connection, so that its first hello carries the proof */
-	return peer_connect(g, p);
+	ret = peer_connect(g, p);
+	if (ret != 0)
+		(void)join_undo(g, p);
+	return ret;
+}
+
+int
+gs_gossip_join_undo(struct gs_gossip *g, const uint8_t pk[32])
+{
+	struct peer *p = find_peer(g, pk);
+
+	if (p == NULL || !p->joining)
+		return GS_ENOTFOUND;
+	return join_undo(g, p);
 }
 
 int

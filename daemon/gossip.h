@@ -69,6 +69,8 @@ struct gs_gossip_stats {
 	size_t connected;                 /* peers reachable now */
 	size_t pending;                   /* sites waiting for a decision */
 	uint64_t refused;                 /* changes refused, all peers */
+	uint64_t unread;                  /* untrusted keys' messages dropped
+	                                     undecoded (too many a minute) */
 	uint64_t rounds;                  /* anti-entropy rounds started */
 	/*
 	 * Configured peers "in sync": connected, and its last summary (with
@@ -108,12 +110,21 @@ void gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32]);
 int gs_gossip_peer_add(struct gs_gossip *g, const uint8_t pk[32],
     const char *endpoint, const char *label, bool introducer);
 /*
- * Starts a join (gemsync join): pk was just added as a peer; its
- * connection is reopened and every hello to it carries the invitation
- * proof (id, mac), until the daemon stops. GS_ENOTFOUND if pk is no peer.
+ * Starts a join (gemsync join): trusts pk, makes it a peer at endpoint
+ * (tcp://HOST:PORT, from the invitation) with the admin's label, and every
+ * hello to it carries the invitation proof (id, mac) until the daemon
+ * stops. On failure (a store error, GS_ENOMEM) the site's trust is as it
+ * was and no peer was added.
  */
 int gs_gossip_join(struct gs_gossip *g, const uint8_t pk[32],
-    const uint8_t id[8], const uint8_t mac[32]);
+    const char *endpoint, const char *label, const uint8_t id[8],
+    const uint8_t mac[32]);
+/*
+ * Takes back a join the inviter refused: the peer it added goes (one
+ * there before stays), the site's trust is what it was before the join.
+ * GS_ENOTFOUND when no join with pk is in progress; or a store error.
+ */
+int gs_gossip_join_undo(struct gs_gossip *g, const uint8_t pk[32]);
 /*
  * How the join with pk went: 0 no answer yet, 1 accepted (the inviter
  * talks to us), or the GS_EINV* error it refused with. GS_ENOTFOUND when

@@ -141,6 +141,22 @@ fold_change(struct gs_state *st, const struct gs_ichange *c)
 	return 0;
 }
 
+/*
+ * The state of a root change alone, st empty: what gs_merge() gives for
+ * it (its author owns the item, its fields are the state). Returns 0 or
+ * GS_ENOMEM.
+ */
+static int
+seed_state(struct gs_state *st, const struct gs_ichange *c)
+{
+	if ((st->heads = calloc(1, sizeof(*st->heads))) == NULL)
+		return GS_ENOMEM;
+	memcpy(st->owner, c->author, 32);
+	memcpy(st->root, c->id, 32);
+	st->created_hlc = c->hlc;
+	return fold_change(st, c);
+}
+
 int
 gs_item_add(struct gs_item *it, const uint8_t id[32],
     const uint8_t author[32], uint64_t seq, uint64_t hlc,
@@ -148,7 +164,7 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
     int corrupt)
 {
 	struct gs_ichange *c;
-	bool fold, fold_seen;
+	bool fold, fold_seen, seed;
 
 	if (gs_grow(&it->ch, &it->cap, it->n, sizeof(*it->ch), 4) != 0)
 		return GS_ENOMEM;
@@ -157,6 +173,8 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
 	    !corrupt && parents_are_heads(&it->state, parents, nparents);
 	fold_seen = it->seen_ok && !corrupt &&
 	    parents_are_heads(&it->seen, parents, nparents);
+	/* the first change of an item, its root: its state is its fields */
+	seed = it->n == 0 && nparents == 0 && !corrupt && !it->corrupt;
 	c = &it->ch[it->n];
 	memset(c, 0, sizeof(*c));
 	if (nparents > 0) {
@@ -174,7 +192,12 @@ gs_item_add(struct gs_item *it, const uint8_t id[32],
 	it->n++;
 	it->full = true;
 	it->corrupt |= corrupt;
-	it->dirty = !fold || fold_change(&it->state, c) != 0;
+	if (seed) {
+		gs_state_clear(&it->state);
+		it->dirty = seed_state(&it->state, c) != 0;
+	} else {
+		it->dirty = !fold || fold_change(&it->state, c) != 0;
+	}
 	/* a merge below given heads ignores changes beside them: seen stays
 	 * right unless c extends it and cannot be folded in */
 	if (fold_seen && fold_change(&it->seen, c) != 0) {

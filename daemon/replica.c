@@ -20,6 +20,7 @@
 #include "store.h"
 #include "trust.h"
 #include "vault.h"
+#include "zip.h"
 
 void
 gs_replica_time(uint64_t hlc, char out[32])
@@ -285,18 +286,22 @@ gs_replica_equivocation_add(struct gs_replica *r,
 
 	if (e->len_a == e->len_b && memcmp(e->hdr_a, e->hdr_b, e->len_a) == 0)
 		return GS_EPROTO;
+	/* what would not be kept is not verified: two signatures each */
+	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
+	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
+	    (s == NULL || s->trust == GS_TRUST_PENDING))
+		return 0;
+	ret = gs_store_equivocation_has(r->store, e->author, e->seq);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	ret = gs_store_equivocation_count(r->store, &before);
+	if (ret != 0 || before >= GS_EQUIVOC_MAX)
+		return ret;
 	ret = proof_half(e->hdr_a, e->len_a, e->sig_a, e->author, e->seq);
 	if (ret == 0)
 		ret = proof_half(e->hdr_b, e->len_b, e->sig_b, e->author,
 		    e->seq);
 	if (ret != 0)
-		return ret;
-	s = r->trust != NULL ? gs_trust_get(r->trust, e->author) : NULL;
-	if (memcmp(e->author, gs_identity_pk(r->id), 32) != 0 &&
-	    (s == NULL || s->trust == GS_TRUST_PENDING))
-		return 0;
-	ret = gs_store_equivocation_count(r->store, &before);
-	if (ret != 0 || before >= GS_EQUIVOC_MAX)
 		return ret;
 	ret = gs_store_equivocation_add(r->store, e->author, e->seq,
 	    e->hdr_a, e->len_a, e->sig_a, e->hdr_b, e->len_b, e->sig_b);
@@ -532,6 +537,23 @@ gs_replica_item(struct gs_replica *r, const uint8_t id[16])
 	return rc == 0 ? x.it : NULL;
 }
 
+const char *
+gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field)
+{
+	uint8_t id[16];
+	struct gs_item *it;
+	const struct gs_state *st;
+	const char *v;
+
+	gs_item_id_site(pk, id);
+	it = gs_replica_item(r, id);
+	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
+		return "";
+	v = gs_fields_get(&st->fields, field);
+	return v != NULL ? v : "";
+}
+
 /* Adds one stored change to a full item being loaded. */
 static int
 on_item_change(const struct gs_stored_change *c, void *arg)
@@ -570,6 +592,51 @@ on_item_change(const struct gs_stored_change *c, void *arg)
  * store (a light cached item is filled in place). Returns 0 and *out,
  * GS_ENOTFOUND, or a storage error.
  */
+/*
+ * Reads a light item's changes into it. The state it had, when it was
+ * the stored merge of those very changes (as many, none corrupt), is
+ * kept rather than merged again, and the state of a single change is
+ * merged at once: a change whose parents are its heads is then folded in
+ * (item.c) and the item written back with no merge of all its changes.
+ */
+static int
+fill_changes(struct gs_replica *r, struct gs_item *it)
+{
+	struct row_ctx x = { .r = r, .it = it, .loading = true };
+	struct gs_state kept = it->state;
+	bool keep = !it->dirty && !it->corrupt;
+	int rc;
+
+	memset(&it->state, 0, sizeof(it->state));
+	it->dirty = 1;
+	rc = gs_store_changes_of_item(r->store, it->id, on_item_change, &x);
+	if (rc != 0) {
+		/* a storage error, not corruption: nothing is noted */
+		gs_state_clear(&kept);
+		gs_item_forget_changes(it);
+		return rc;
+	}
+	if (it->n == 0) {
+		gs_state_clear(&kept);
+		replica_mark_corrupt(r, it, it->id);   /* a state, no changes */
+		return GS_ECORRUPT;
+	}
+	if (keep && !it->corrupt && kept.nchanges == it->n) {
+		gs_state_clear(&it->state);
+		it->state = kept;
+		it->dirty = 0;
+		return 0;
+	}
+	gs_state_clear(&kept);
+	/*
+	 * one change (no state stored): its merge is cheap, and with it
+	 * done a change on it is folded in rather than merged with it
+	 */
+	if (it->n == 1 && !it->corrupt)
+		(void)gs_item_state(it);
+	return 0;
+}
+
 int
 gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out)
@@ -587,19 +654,9 @@ gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
 	}
 	r->loaded_full = true;
 	if (!it->full) {
-		x.it = it;
-		gs_state_clear(&it->state);
-		it->dirty = 1;
-		rc = gs_store_changes_of_item(r->store, id, on_item_change, &x);
-		if (rc != 0) {
-			/* a storage error, not corruption: nothing is noted */
-			gs_item_forget_changes(it);
+		rc = fill_changes(r, it);
+		if (rc != 0)
 			return rc;
-		}
-		if (it->n == 0) {
-			replica_mark_corrupt(r, it, id);   /* a state without changes */
-			return GS_ECORRUPT;
-		}
 	}
 	*out = it;
 	return 0;
@@ -909,6 +966,7 @@ is_storage(int rc)
 
 struct after_ctx {
 	struct gs_replica *r;
+	bool packed;               /* bodies may be given packed */
 	gs_replica_change_cb cb;
 	void *arg;
 };
@@ -994,8 +1052,10 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 
 	if (c->sealed_body == NULL)
 		return send_bodiless(a, c);
-	if (gs_vault_unseal_packed(a->r->vault, c->id, 32,
-	    c->sealed_body, c->sealed_len, &body, &len) != 0) {
+	if ((a->packed ? gs_vault_unseal(a->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len) :
+	    gs_vault_unseal_packed(a->r->vault, c->id, 32,
+	    c->sealed_body, c->sealed_len, &body, &len)) != 0) {
 		log_warnx("replica: a stored body fails authentication; "
 		    "not sending it");
 		return 0;
@@ -1004,8 +1064,13 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 	w.header_len = c->header_len;
 	w.sig = c->sig;
 	w.sig_len = 64;
-	w.body = body;
-	w.body_len = len;
+	if (len > 0 && body[0] == GS_ZIP_ZSTD) {
+		w.packed = body;       /* only when a->packed: else unpacked */
+		w.packed_len = len;
+	} else {
+		w.body = body;
+		w.body_len = len;
+	}
 	rc = a->cb(c->rowid, c->author, c->seq, &w, a->arg);
 	gs_wipe(body, len);
 	free(body);
@@ -1014,9 +1079,9 @@ on_after_row(const struct gs_stored_change *c, void *arg)
 
 int
 gs_replica_changes_after(struct gs_replica *r, int64_t after, size_t limit,
-    gs_replica_change_cb cb, void *arg)
+    bool packed, gs_replica_change_cb cb, void *arg)
 {
-	struct after_ctx a = { r, cb, arg };
+	struct after_ctx a = { r, packed, cb, arg };
 	return gs_store_changes_after(r->store, after, limit, on_after_row, &a);
 }
 

@@ -143,9 +143,11 @@ bool gs_replica_same_site(const struct gs_replica *r, const uint8_t a[32],
  * Checks a proof of equivocation received from a peer: both headers
  * verify under e->author with e->seq, and differ. It is kept when its
  * author is this site or a site known here (not pending), and fewer than
- * GS_EQUIVOC_MAX proofs are kept. Returns 1 when newly kept, 0 when
- * already known or not kept, GS_EPROTO or GS_EBADSIG for a false proof,
- * or a storage error.
+ * GS_EQUIVOC_MAX proofs are kept. A proof that would not be kept (its
+ * author unknown or pending here, one about its (author, seq) held, the
+ * table full) is dropped before its signatures are checked. Returns 1
+ * when newly kept, 0 when already known or not kept, GS_EPROTO or
+ * GS_EBADSIG for a false proof, or a storage error.
  */
 #define GS_EQUIVOC_MAX 1000
 struct gs_equivoc_row;
@@ -170,6 +172,12 @@ size_t gs_replica_corrupt_count(const struct gs_replica *r);
 
 /* The item with this ID, or NULL (none, or unreadable). */
 struct gs_item *gs_replica_item(struct gs_replica *r, const uint8_t id[16]);
+/*
+ * A field of site pk's profile (lent from the item cache: valid until
+ * the next change is applied), or "" when the site has no readable one.
+ */
+const char *gs_replica_site_field(struct gs_replica *r, const uint8_t pk[32],
+    const char *field);
 /* The same with every change loaded: 0, GS_ENOTFOUND or a storage error. */
 int gs_replica_item_full(struct gs_replica *r, const uint8_t id[16],
     struct gs_item **out);
@@ -296,13 +304,15 @@ int gs_replica_set_catching_up(struct gs_replica *r, bool on);
 /*
  * Reads stored changes with rowid > after in apply order, at most limit
  * (0: no limit), unsealing bodies, and calls cb with each as it travels.
- * The wire change is lent for the call. A change whose body cannot be
- * unsealed is skipped (and logged).
+ * With packed, a body stored packed is given as it is stored (w->packed,
+ * body NULL), for a peer that takes packed bodies. The wire change is
+ * lent for the call. A change whose body cannot be unsealed is skipped
+ * (and logged).
  */
 typedef int (*gs_replica_change_cb)(int64_t rowid, const uint8_t author[32],
     uint64_t seq, const struct gs_wire_change *w, void *arg);
 int gs_replica_changes_after(struct gs_replica *r, int64_t after,
-    size_t limit, gs_replica_change_cb cb, void *arg);
+    size_t limit, bool packed, gs_replica_change_cb cb, void *arg);
 /* The HLC stamp of (author, seq): 0 and *hlc, or GS_ENOTFOUND. */
 int gs_replica_change_hlc(struct gs_replica *r, const uint8_t author[32],
     uint64_t seq, uint64_t *hlc);

@@ -22,10 +22,13 @@
 
 /* ---- the rules ---- */
 
-/* The ID a root change of this type and body must carry. */
+/*
+ * The ID a root change of this type and body must carry; revoked is the
+ * key a revocation revokes (revocation_ok parsed it).
+ */
 static int
 root_item_id(const struct gs_change *c, const struct gs_fields *delta,
-    uint8_t out[16])
+    const uint8_t *revoked, uint8_t out[16])
 {
 	switch (c->type) {
 	case GS_TYPE_SITE:
@@ -41,15 +44,11 @@ root_item_id(const struct gs_change *c, const struct gs_fields *delta,
 		/* one per old key */
 		gs_item_id_keylink(c->author, out);
 		return 0;
-	case GS_TYPE_REVOCATION: {
-		uint8_t revoked[32];
-		uint64_t last;
-
-		if (replica_revocation_parse(delta, revoked, &last) != 0)
+	case GS_TYPE_REVOCATION:
+		if (revoked == NULL)
 			return GS_EINVAL;
 		gs_item_id_revocation(c->author, revoked, out);
 		return 0;
-	}
 	default:
 		gs_item_id_new(c->author, c->seq, out);
 		return 0;
@@ -569,7 +568,8 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 			goto out;
 	} else if (c->nparents == 0) {
 		ret = GS_EINVAL;
-		if (root_item_id(c, &delta, item) != 0 ||
+		if (root_item_id(c, &delta, c->type == GS_TYPE_REVOCATION ?
+		    rv.revoked : NULL, item) != 0 ||
 		    memcmp(item, c->item, 16) != 0)
 			goto out;
 		ret = GS_EEXISTS;
@@ -605,7 +605,10 @@ replica_apply_one(struct gs_replica *r, struct gs_change **cp)
 	}
 	/* store */
 	if (c->body != NULL) {
-		ret = gs_vault_seal_packed(r->vault, c->id, 32, c->body,
+		/* a body that came packed is stored as it came */
+		ret = c->packed != NULL ? gs_vault_seal(r->vault, c->id, 32,
+		    c->packed, c->packed_len, &sealed, &sealed_len) :
+		    gs_vault_seal_packed(r->vault, c->id, 32, c->body,
 		    c->body_len, &sealed, &sealed_len);
 		if (ret != 0)
 			goto out;
@@ -844,7 +847,8 @@ gs_replica_apply(struct gs_replica *r, const struct gs_wire_change *w,
 	vrc = calloc(n ? n : 1, sizeof(*vrc));
 	if (cs != NULL && vrc != NULL) {
 		for (size_t i = 0; i < n; i++)
-			vrc[i] = gs_change_verify_wire(&w[i], &cs[i]);
+			vrc[i] = gs_change_verify_wire(&w[i],
+			    gs_vault_zip(r->vault), &cs[i]);
 		ret = gs_replica_apply_verified(r, cs, vrc, n, from, st);
 	}
 	free(cs);

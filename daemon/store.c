@@ -301,12 +301,14 @@ enum schema_stmt {
 	SS_SITE_PUT,
 	SS_SITE_GET,
 	SS_SITES_ALL,
+	SS_SITE_REMOVE,
 	SS_PEER_PUT,
 	SS_PEER_REMOVE,
 	SS_PEER_TOUCH,
 	SS_PEERS_ALL,
 	SS_EQUIVOC_ADD,
 	SS_EQUIVOC_COUNT,
+	SS_EQUIVOC_HAS,
 	SS_EQUIVOC_ALL,
 	SS_PENDING_UPDATE,
 	SS_PENDING_INSERT,
@@ -370,6 +372,7 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "last_attempt FROM sites WHERE pk = ?1",
 	[SS_SITES_ALL] = "SELECT pk, trust, introducer, first_seen, "
 	    "last_attempt FROM sites ORDER BY pk",
+	[SS_SITE_REMOVE] = "DELETE FROM sites WHERE pk = ?1",
 	[SS_PEER_PUT] = "INSERT INTO peers(pk, endpoint, name, introducer, "
 	    "added, last_seen, last_sync) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 	    "ON CONFLICT(pk) DO UPDATE SET endpoint = excluded.endpoint, "
@@ -387,6 +390,8 @@ static const char *const schema_sql[SS__COUNT] = {
 	    "hdr_a, sig_a, hdr_b, sig_b, seen) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[SS_EQUIVOC_COUNT] = "SELECT COUNT(*) FROM equivocations",
+	[SS_EQUIVOC_HAS] = "SELECT 1 FROM equivocations "
+	    "WHERE author = ?1 AND seq = ?2",
 	[SS_EQUIVOC_ALL] = "SELECT author, seq, hdr_a, sig_a, hdr_b, sig_b, "
 	    "seen FROM equivocations ORDER BY author, seq",
 	[SS_PENDING_UPDATE] = "UPDATE pending SET address = ?2, "
@@ -1929,6 +1934,15 @@ gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg)
 }
 
 int
+gs_store_site_remove(struct gs_store *st, const uint8_t pk[32])
+{
+	const struct arg args[] = { A_ID(pk) };
+
+	return run_changed(st, SS_SITE_REMOVE, "site remove", args,
+	    NARGS(args));
+}
+
+int
 gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p)
 {
 	const struct arg args[] = {
@@ -2000,6 +2014,18 @@ int
 gs_store_equivocation_count(struct gs_store *st, int64_t *count)
 {
 	return count_rows(st, SS_EQUIVOC_COUNT, "equivocation count", count);
+}
+
+int
+gs_store_equivocation_has(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq)
+{
+	const struct arg args[] = { A_ID(author), A_INT(seq) };
+
+	if (seq > INT64_MAX)
+		return 0;
+	return run(st, SS_EQUIVOC_HAS, "equivocation has", args,
+	    NARGS(args), step_exists);
 }
 
 int

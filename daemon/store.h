@@ -160,6 +160,8 @@ int gs_store_site_put(struct gs_store *st, const struct gs_site_row *s);
 int gs_store_site_get(struct gs_store *st, const uint8_t pk[32],
     struct gs_site_row *out);           /* GS_ENOTFOUND */
 int gs_store_sites_foreach(struct gs_store *st, gs_store_site_cb cb, void *arg);
+int gs_store_site_remove(struct gs_store *st, const uint8_t pk[32]);
+                                        /* GS_ENOTFOUND */
 
 /* Peers this site connects to. put inserts or replaces. */
 int gs_store_peer_put(struct gs_store *st, const struct gs_peer_row *p);
@@ -178,6 +180,9 @@ int gs_store_equivocation_add(struct gs_store *st, const uint8_t author[32],
     uint64_t seq, const uint8_t *hdr_a, size_t len_a, const uint8_t *sig_a,
     const uint8_t *hdr_b, size_t len_b, const uint8_t *sig_b);
 int gs_store_equivocation_count(struct gs_store *st, int64_t *count);
+/* 1 if a proof about (author, seq) is recorded, 0 if not, or an error. */
+int gs_store_equivocation_has(struct gs_store *st, const uint8_t author[32],
+    uint64_t seq);
 /* One recorded proof; the bytes are lent for the callback's time. */
 struct gs_equivoc_row {
 	uint8_t author[32];

@@ -174,6 +174,66 @@ gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
 	return upsert(t, &row) != NULL ? 0 : GS_EINVAL;
 }
 
+/* Takes site pk out of memory, if it is there. */
+static void
+drop(struct gs_trust *t, const uint8_t pk[32])
+{
+	int found;
+	size_t i = pos(t, pk, &found);
+
+	if (!found)
+		return;
+	if (t->v[i].trust == GS_TRUST_PENDING)
+		t->npending--;
+	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
+	t->n--;
+}
+
+/* The store row of what memory holds of a site. */
+static void
+row_of(const struct gs_trust_site *s, struct gs_site_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	memcpy(row->pk, s->pk, 32);
+	row->trust = s->trust;
+	row->introduced = s->introduced;
+	if (s->introduced)
+		memcpy(row->introducer, s->introducer, 32);
+	row->first_seen = s->first_seen;
+}
+
+void
+gs_trust_undo(struct gs_trust *t, const uint8_t pk[32],
+    const struct gs_trust_site *was)
+{
+	struct gs_site_row row;
+
+	if (was == NULL) {
+		drop(t, pk);
+		return;
+	}
+	row_of(was, &row);
+	/* a site known before is in the array: nothing to allocate */
+	(void)upsert(t, &row);
+}
+
+int
+gs_trust_restore(struct gs_trust *t, const uint8_t pk[32],
+    const struct gs_trust_site *was)
+{
+	int ret;
+
+	if (was != NULL)
+		return gs_trust_set(t, pk, was->trust,
+		    was->introduced ? was->introducer : NULL);
+	ret = gs_store_site_remove(t->st, pk);
+	if (ret == GS_ENOTFOUND)
+		ret = 0;
+	if (ret == 0)
+		drop(t, pk);
+	return ret;
+}
+
 int
 gs_trust_succeed(struct gs_trust *t, const uint8_t old[32],
     const uint8_t next[32])

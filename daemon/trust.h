@@ -55,6 +55,19 @@ const struct gs_trust_site *gs_trust_by_curve(const struct gs_trust *t,
 int gs_trust_set(struct gs_trust *t, const uint8_t pk[32], int trust,
     const uint8_t *introducer);
 /*
+ * After the store transaction that changed site pk's state was rolled
+ * back: memory takes back was, the site as it was before (a copy; NULL:
+ * it was not known). Writes nothing; never fails.
+ */
+void gs_trust_undo(struct gs_trust *t, const uint8_t pk[32],
+    const struct gs_trust_site *was);
+/*
+ * Writes back site pk's state as was (a copy taken earlier; NULL: it was
+ * not known, and its row goes). 0 or a store error.
+ */
+int gs_trust_restore(struct gs_trust *t, const uint8_t pk[32],
+    const struct gs_trust_site *was);
+/*
  * A key link from old to next was stored: next gets old's trust and
  * introducer unless it was already decided (more than pending), sites old
  * introduced are next's, and next's transport key leaves the pending

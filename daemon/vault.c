@@ -14,6 +14,7 @@
  */
 #include "vault.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,66 +106,94 @@ out:
 	return ret;
 }
 
+/* The salt and Argon2id limits that end a passphrase header. */
+#define SALT_LIMITS_LEN (GS_SALT_LEN + 8 + 8)
+
+/* Whether the limits after salt are ones a key file may ask for. */
+static bool
+limits_ok(const uint8_t *salt)
+{
+	uint64_t ops = get_le64(salt + GS_SALT_LEN);
+	uint64_t mem = get_le64(salt + GS_SALT_LEN + 8);
+
+	return ops != 0 && ops <= OPS_MAX && mem != 0 && mem <= MEM_MAX;
+}
+
+/*
+ * Seals secret (len bytes) under an Argon2id key derived from pass: buf
+ * starts with a header of hdrlen bytes whose last SALT_LIMITS_LEN, the
+ * salt and limits, are written here; the header is the associated data,
+ * and the sealed secret follows it.
+ */
+static int
+pass_seal(uint8_t *buf, size_t hdrlen, const uint8_t *secret, size_t len,
+    const char *pass)
+{
+	uint8_t *kek = gs_secure_alloc(GS_KEY_LEN);
+	uint8_t *salt = buf + hdrlen - SALT_LIMITS_LEN;
+	uint64_t ops = gs_pwhash_opslimit();
+	size_t mem = gs_pwhash_memlimit();
+	int ret;
+
+	if (kek == NULL)
+		return GS_ENOMEM;
+	gs_random(salt, GS_SALT_LEN);
+	put_le64(salt + GS_SALT_LEN, ops);
+	put_le64(salt + GS_SALT_LEN + 8, (uint64_t)mem);
+	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass), salt, ops, mem);
+	if (ret == 0)
+		ret = gs_seal(kek, buf, hdrlen, secret, len, buf + hdrlen);
+	gs_secure_free(kek);
+	return ret;
+}
+
+/*
+ * Opens what pass_seal made of a len-byte secret into secret: 0,
+ * GS_EBADKEY (a wrong passphrase, or altered bytes), GS_ECORRUPT
+ * (unreasonable limits), GS_ENOMEM.
+ */
+static int
+pass_open(const uint8_t *buf, size_t hdrlen, size_t len, const char *pass,
+    uint8_t *secret)
+{
+	const uint8_t *salt = buf + hdrlen - SALT_LIMITS_LEN;
+	uint8_t *kek;
+	int ret;
+
+	if (!limits_ok(salt))
+		return GS_ECORRUPT;
+	if ((kek = gs_secure_alloc(GS_KEY_LEN)) == NULL)
+		return GS_ENOMEM;
+	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass), salt,
+	    get_le64(salt + GS_SALT_LEN),
+	    (size_t)get_le64(salt + GS_SALT_LEN + 8));
+	if (ret == GS_EINVAL)
+		ret = GS_ECORRUPT;
+	/* failure here means a wrong passphrase (or a tampered header) */
+	if (ret == 0 && gs_open(kek, buf, hdrlen, buf + hdrlen,
+	    len + GS_SEAL_OVERHEAD, secret) != 0)
+		ret = GS_EBADKEY;
+	gs_secure_free(kek);
+	return ret;
+}
+
 int
 gs_vault_wrap(const char magic[4], const uint8_t *secret, size_t len,
     const char *pass, uint8_t *buf)
 {
-	int ret = GS_ENOMEM;
-	uint8_t *kek = gs_secure_alloc(GS_KEY_LEN);
-	uint64_t ops = gs_pwhash_opslimit();
-	size_t mem = gs_pwhash_memlimit();
-
-	if (kek == NULL)
-		goto out;
 	memcpy(buf, magic, VAULT_MAGIC_LEN);
 	buf[VAULT_MAGIC_LEN] = KIND_PASS;
-	gs_random(buf + VAULT_MAGIC_LEN + 1, GS_SALT_LEN);
-	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN, ops);
-	put_le64(buf + VAULT_MAGIC_LEN + 1 + GS_SALT_LEN + 8, (uint64_t)mem);
-	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass),
-	    buf + VAULT_MAGIC_LEN + 1, ops, mem);
-	if (ret != 0)
-		goto out;
-	ret = gs_seal(kek, buf, PASS_HDR_LEN, secret, len, buf + PASS_HDR_LEN);
-out:
-	gs_secure_free(kek);
-	return ret;
+	return pass_seal(buf, PASS_HDR_LEN, secret, len, pass);
 }
 
 int
 gs_vault_unwrap(const uint8_t *buf, size_t len, const char *pass,
     uint8_t *secret)
 {
-	int ret = GS_ECORRUPT;
-	uint8_t *kek = NULL;
-	const uint8_t *salt = buf + VAULT_MAGIC_LEN + 1;
-	uint64_t ops = get_le64(salt + GS_SALT_LEN);
-	uint64_t mem = get_le64(salt + GS_SALT_LEN + 8);
+	int ret = pass_open(buf, PASS_HDR_LEN, len, pass, secret);
 
-	if (ops == 0 || ops > OPS_MAX || mem == 0 || mem > MEM_MAX) {
+	if (ret == GS_ECORRUPT)
 		log_warnx("vault: key file has unreasonable argon2id limits");
-		goto out;
-	}
-	ret = GS_ENOMEM;
-	kek = gs_secure_alloc(GS_KEY_LEN);
-	if (kek == NULL)
-		goto out;
-	ret = gs_pwhash(kek, GS_KEY_LEN, pass, strlen(pass), salt, ops,
-	    (size_t)mem);
-	if (ret == GS_EINVAL) {
-		log_warnx("vault: key file has unreasonable argon2id limits");
-		ret = GS_ECORRUPT;
-	}
-	if (ret != 0)
-		goto out;
-	/* Failure here means a wrong passphrase (or a tampered header). */
-	ret = GS_EBADKEY;
-	if (gs_open(kek, buf, PASS_HDR_LEN, buf + PASS_HDR_LEN,
-	    len + GS_SEAL_OVERHEAD, secret) != 0)
-		goto out;
-	ret = 0;
-out:
-	gs_secure_free(kek);
 	return ret;
 }
 
@@ -310,6 +339,12 @@ out:
 	return ret;
 }
 
+struct gs_zip *
+gs_vault_zip(const struct gs_vault *v)
+{
+	return v->zip;
+}
+
 int
 gs_vault_seal_packed(const struct gs_vault *v, const uint8_t *ad,
     size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t **out,
@@ -391,90 +426,57 @@ int
 gs_vault_pass_seal(const char *passphrase, const uint8_t *pt, size_t len,
     uint8_t **out, size_t *outlen)
 {
-	uint64_t ops = gs_pwhash_opslimit();
-	size_t mem = gs_pwhash_memlimit();
-	uint8_t *kek = NULL, *buf = NULL;
-	int ret = GS_EINVAL;
+	uint8_t *buf;
+	int ret;
 
 	*out = NULL;
 	*outlen = 0;
 	if (passphrase == NULL || passphrase[0] == '\0')
-		goto out;
-	ret = GS_ETOOBIG;
+		return GS_EINVAL;
 	if (len > GS_VAULT_PASS_MAX)
-		goto out;
-	ret = GS_ENOMEM;
-	kek = gs_secure_alloc(GS_KEY_LEN);
+		return GS_ETOOBIG;
 	buf = malloc(PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD);
-	if (kek == NULL || buf == NULL)
-		goto out;
+	if (buf == NULL)
+		return GS_ENOMEM;
 	memcpy(buf, PASSBLOB_MAGIC, 4);
-	gs_random(buf + 4, GS_SALT_LEN);
-	put_le64(buf + 4 + GS_SALT_LEN, ops);
-	put_le64(buf + 4 + GS_SALT_LEN + 8, (uint64_t)mem);
-	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase),
-	    buf + 4, ops, mem);
-	if (ret == 0)
-		ret = gs_seal(kek, buf, PASSBLOB_HDR_LEN, pt, len,
-		    buf + PASSBLOB_HDR_LEN);
-	if (ret != 0)
-		goto out;
+	ret = pass_seal(buf, PASSBLOB_HDR_LEN, pt, len, passphrase);
+	if (ret != 0) {
+		free(buf);
+		return ret;
+	}
 	*out = buf;
 	*outlen = PASSBLOB_HDR_LEN + len + GS_SEAL_OVERHEAD;
-	buf = NULL;
-out:
-	gs_secure_free(kek);
-	free(buf);
-	return ret;
+	return 0;
 }
 
 int
 gs_vault_pass_open(const char *passphrase, const uint8_t *ct, size_t len,
     uint8_t **out, size_t *outlen)
 {
-	const uint8_t *salt = ct + 4;
-	uint8_t *kek = NULL, *pt = NULL;
-	uint64_t ops, mem;
+	uint8_t *pt;
 	size_t ptlen;
-	int ret = GS_ECORRUPT;
+	int ret;
 
 	*out = NULL;
 	*outlen = 0;
 	if (len < PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD ||
 	    len > PASSBLOB_HDR_LEN + GS_SEAL_OVERHEAD + GS_VAULT_PASS_MAX ||
-	    memcmp(ct, PASSBLOB_MAGIC, 4) != 0)
-		goto out;
-	ops = get_le64(salt + GS_SALT_LEN);
-	mem = get_le64(salt + GS_SALT_LEN + 8);
-	if (ops == 0 || ops > OPS_MAX || mem == 0 || mem > MEM_MAX)
-		goto out;
-	ret = GS_EBADKEY;
+	    memcmp(ct, PASSBLOB_MAGIC, 4) != 0 ||
+	    !limits_ok(ct + PASSBLOB_HDR_LEN - SALT_LIMITS_LEN))
+		return GS_ECORRUPT;
 	if (passphrase == NULL || passphrase[0] == '\0')
-		goto out;
-	ret = GS_ENOMEM;
+		return GS_EBADKEY;
 	ptlen = len - PASSBLOB_HDR_LEN - GS_SEAL_OVERHEAD;
-	kek = gs_secure_alloc(GS_KEY_LEN);
-	pt = gs_secure_alloc(ptlen > 0 ? ptlen : 1);
-	if (kek == NULL || pt == NULL)
-		goto out;
-	ret = gs_pwhash(kek, GS_KEY_LEN, passphrase, strlen(passphrase), salt,
-	    ops, (size_t)mem);
-	if (ret == GS_EINVAL)
-		ret = GS_ECORRUPT;
-	if (ret != 0)
-		goto out;
-	ret = GS_EBADKEY;
-	if (gs_open(kek, ct, PASSBLOB_HDR_LEN, ct + PASSBLOB_HDR_LEN,
-	    len - PASSBLOB_HDR_LEN, pt) != 0)
-		goto out;
+	if ((pt = gs_secure_alloc(ptlen > 0 ? ptlen : 1)) == NULL)
+		return GS_ENOMEM;
+	ret = pass_open(ct, PASSBLOB_HDR_LEN, ptlen, passphrase, pt);
+	if (ret != 0) {
+		gs_secure_free(pt);
+		return ret;
+	}
 	*out = pt;
 	*outlen = ptlen;
-	pt = NULL;
-	ret = 0;
-out:
-	gs_secure_free(kek);
-	gs_secure_free(pt);
-	return ret;
+	return 0;
 }
 
 void

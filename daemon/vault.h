@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct gs_vault;
+struct gs_zip;
 
 /*
  * A secret wrapped by a passphrase: magic[4] 0x01 salt[16] opslimit[8 LE]
@@ -78,6 +79,12 @@ int gs_vault_unseal(const struct gs_vault *v, const uint8_t *ad, size_t adlen,
  * gives the message back whichever form was stored (GS_ECORRUPT also
  * for a frame that does not decompress).
  */
+/*
+ * The vault's packer, for the loop thread's own use (the sealed form of a
+ * body that came packed is sealed as it came: gs_vault_seal).
+ */
+struct gs_zip *gs_vault_zip(const struct gs_vault *v);
+
 int gs_vault_seal_packed(const struct gs_vault *v, const uint8_t *ad,
     size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t **out,
     size_t *outlen);

@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "zip.h"
 
 #define CHUNK 16                    /* changes claimed at once: ~1 ms */
 #define THREAD_STACK (256u << 10)   /* verify needs little stack */
@@ -51,6 +52,7 @@ struct gs_verifier {
 	void *arg;                    /* lent */
 	size_t max_jobs, max_bytes;
 	pthread_t th[GS_VERIFIER_MAX_THREADS];
+	struct gs_zip *zip;           /* owned: the loop thread's unpacker */
 	unsigned nthreads;            /* started (and to be joined) */
 	bool delivering;              /* loop thread: inside the done callback */
 	bool held;                    /* loop thread: deliver nothing */
@@ -140,7 +142,8 @@ gs_verify_job_add(struct gs_verify_job *j, const struct gs_wire_change *w)
 	struct gs_wire_change *d;
 	size_t left = j->size - j->used;
 
-	size_t need[6] = { w->header_len, w->sig_len, w->body_len, 0, 0, 0 };
+	size_t need[7] = { w->header_len, w->sig_len, w->body_len, 0, 0, 0,
+	    w->body == NULL && w->packed != NULL ? w->packed_len : 0 };
 
 	if (w->proof_header != NULL) {
 		need[3] = w->proof_header_len;
@@ -149,7 +152,7 @@ gs_verify_job_add(struct gs_verify_job *j, const struct gs_wire_change *w)
 	}
 	if (j->n == j->cap)
 		return GS_EINVAL;
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		if (need[i] > left)
 			return GS_EINVAL;
 		left -= need[i];
@@ -162,6 +165,10 @@ gs_verify_job_add(struct gs_verify_job *j, const struct gs_wire_change *w)
 	d->sig_len = w->sig_len;
 	d->body = job_copy(j, w->body, w->body_len);
 	d->body_len = w->body != NULL ? w->body_len : 0;
+	if (w->body == NULL && w->packed != NULL) {
+		d->packed = job_copy(j, w->packed, w->packed_len);
+		d->packed_len = w->packed_len;
+	}
 	if (w->proof_header != NULL) {
 		d->proof_header = job_copy(j, w->proof_header,
 		    w->proof_header_len);
@@ -235,10 +242,10 @@ claim_chunk(struct gs_verifier *v, size_t *from, size_t *to)
  * n, which needs this chunk, and no one else writes these slots.
  */
 static void
-run_chunk(struct gs_verify_job *j, size_t from, size_t to)
+run_chunk(struct gs_verify_job *j, size_t from, size_t to, struct gs_zip *z)
 {
 	for (size_t i = from; i < to; i++)
-		j->vrc[i] = gs_change_verify_wire(&j->w[i], &j->cs[i]);
+		j->vrc[i] = gs_change_verify_wire(&j->w[i], z, &j->cs[i]);
 }
 
 /* With mu held: counts a chunk done; wakes the loop if the head is. */
@@ -256,9 +263,12 @@ worker(void *arg)
 {
 	struct gs_verifier *v = arg;
 	struct gs_verify_job *j;
+	struct gs_zip *z = gs_zip_new();   /* NULL: packed bodies refused */
 	size_t from, to;
 
 	pthread_setname_np(pthread_self(), "gs-verify");
+	if (z == NULL)
+		log_warnx("verifier: out of memory for an unpacker");
 	/*
 	 * Below the loop thread: it applies what we verify, one batch after
 	 * another, so it is the one whose wall time the sync waits for. With
@@ -273,11 +283,12 @@ worker(void *arg)
 			break;
 		j = claim_chunk(v, &from, &to);
 		pthread_mutex_unlock(&v->mu);
-		run_chunk(j, from, to);
+		run_chunk(j, from, to, z);
 		pthread_mutex_lock(&v->mu);
 		finish_chunk(v, j, from, to);
 	}
 	pthread_mutex_unlock(&v->mu);
+	gs_zip_free(z);
 	return NULL;
 }
 
@@ -350,7 +361,7 @@ on_idle(struct ev_loop *loop, ev_idle *w, int revents)
 		j = claim_chunk(v, &from, &to);
 	pthread_mutex_unlock(&v->mu);
 	if (j != NULL)
-		run_chunk(j, from, to);
+		run_chunk(j, from, to, v->zip);
 	pthread_mutex_lock(&v->mu);
 	if (j != NULL)
 		finish_chunk(v, j, from, to);
@@ -449,12 +460,18 @@ gs_verifier_new(struct ev_loop *loop, const struct gs_verifier_opts *opts,
 	v->arg = arg;
 	v->max_jobs = opts->max_jobs ? opts->max_jobs : 1;
 	v->max_bytes = opts->max_bytes;
+	if ((v->zip = gs_zip_new()) == NULL) {
+		free(v);
+		return ret;
+	}
 	if (pthread_mutex_init(&v->mu, NULL) != 0) {
+		gs_zip_free(v->zip);
 		free(v);
 		return ret;
 	}
 	if (pthread_cond_init(&v->work, NULL) != 0) {
 		pthread_mutex_destroy(&v->mu);
+		gs_zip_free(v->zip);
 		free(v);
 		return ret;
 	}
@@ -497,6 +514,7 @@ gs_verifier_destroy(struct gs_verifier **vp)
 	ev_idle_stop(v->loop, &v->idle);
 	pthread_cond_destroy(&v->work);
 	pthread_mutex_destroy(&v->mu);
+	gs_zip_free(v->zip);
 	free(v);
 	*vp = NULL;
 }

@@ -22,17 +22,7 @@
 const char *
 gs_view_site_name(struct gs_replica *r, const uint8_t pk[32])
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st;
-	const char *name;
-
-	gs_item_id_site(pk, id);
-	it = gs_replica_item(r, id);
-	if (it == NULL || it->corrupt || (st = gs_item_state(it)) == NULL)
-		return "";
-	name = gs_fields_get(&st->fields, "name");
-	return name != NULL ? name : "";
+	return gs_replica_site_field(r, pk, "name");
 }
 
 char *
@@ -61,24 +51,9 @@ w_time(struct gs_jw *w, uint64_t hlc)
 	gs_jw_str(w, buf);
 }
 
-/*
- * Site names looked up while writing one document: a list of thousands
- * of items names the same few sites over and over, and a site without a
- * profile would otherwise cost a store lookup each time.
- */
-#define NAME_MEMO 64
-struct name_memo {
-	struct {
-		uint8_t pk[32];
-		const char *name;      /* lent from the item cache */
-		char sid[GS_SITEID_SIZE];
-	} v[NAME_MEMO];
-	size_t n, next;
-};
-
 /* The memo's entry for pk, filled on first use. */
 static size_t
-memo_entry(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
+memo_entry(struct gs_replica *r, struct gs_name_memo *m, const uint8_t pk[32])
 {
 	size_t i;
 
@@ -89,27 +64,28 @@ memo_entry(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
 	memcpy(m->v[i].pk, pk, 32);
 	m->v[i].name = gs_view_site_name(r, pk);
 	gs_siteid_encode(pk, m->v[i].sid);
-	m->next = (m->next + 1) % NAME_MEMO;
-	if (m->n < NAME_MEMO)
+	m->next = (m->next + 1) % GS_NAME_MEMO;
+	if (m->n < GS_NAME_MEMO)
 		m->n++;
 	return i;
 }
 
-static const char *
-site_name(struct gs_replica *r, struct name_memo *m, const uint8_t pk[32])
+const char *
+gs_view_memo_name(struct gs_replica *r, struct gs_name_memo *m,
+    const uint8_t pk[32])
 {
 	return m->v[memo_entry(r, m, pk)].name;
 }
 
 static void
-w_site_memo(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_site_memo(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     const uint8_t pk[32])
 {
 	gs_jw_str(w, m->v[memo_entry(r, m, pk)].sid);
 }
 
 static void
-w_conflict(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_conflict(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     const struct gs_conflict *c)
 {
 	gs_jw_obj(w);
@@ -122,7 +98,7 @@ w_conflict(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_key(w, "author");
 		w_site_memo(w, r, m, k->author);
 		gs_jw_key(w, "author_name");
-		gs_jw_str(w, site_name(r, m, k->author));
+		gs_jw_str(w, gs_view_memo_name(r, m, k->author));
 		gs_jw_key(w, "change");
 		w_hex(w, k->change, 32);
 		gs_jw_key(w, "time");
@@ -168,7 +144,7 @@ w_pos_or_null(struct gs_jw *w, long position)
  * (held) and the queue as counts per site. Never a person's name.
  */
 static void
-w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_seats(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     struct gs_seats *s, const uint8_t event[16], const struct gs_state *st,
     const char *date)
 {
@@ -208,7 +184,7 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_key(w, "site");
 		w_site_memo(w, r, m, x->owner);
 		gs_jw_key(w, "site_name");
-		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_str(w, gs_view_memo_name(r, m, x->owner));
 		gs_jw_key(w, "state");
 		gs_jw_str(w, seat_state_name(x->state));
 		gs_jw_obj_end(w);
@@ -245,7 +221,7 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 		gs_jw_key(w, "site");
 		w_site_memo(w, r, m, x->owner);
 		gs_jw_key(w, "site_name");
-		gs_jw_str(w, site_name(r, m, x->owner));
+		gs_jw_str(w, gs_view_memo_name(r, m, x->owner));
 		gs_jw_key(w, "waiting");
 		gs_jw_int(w, x->state == GS_SEAT_WAITING ? x->seats : 0);
 		gs_jw_obj_end(w);
@@ -261,7 +237,7 @@ w_seats(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 struct dates_ctx {
 	struct gs_jw *w;
 	struct gs_replica *r;
-	struct name_memo *m;
+	struct gs_name_memo *m;
 	struct gs_seats *s;
 	const uint8_t *event;
 	const struct gs_state *st;
@@ -285,7 +261,7 @@ on_seat_date(const char *date, void *arg)
 
 /* "seats_by_date": {date: seats}, for the dates someone reserved on. */
 static void
-w_seats_by_date(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_seats_by_date(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     struct gs_seats *s, const uint8_t event[16], const struct gs_state *st)
 {
 	struct dates_ctx c = { w, r, m, s, event, st, false };
@@ -400,7 +376,7 @@ conflict_shown(const char *field, const char *date)
 
 /* Members "changes" to "created", conflicts shown for date (NULL: all). */
 static void
-w_head(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_head(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     const struct gs_state *st, const char *date)
 {
 	gs_jw_key(w, "changes");
@@ -417,7 +393,7 @@ w_head(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 
 /* Members "heads" to "received". */
 static void
-w_middle(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_middle(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     struct gs_item *it, const struct gs_state *st)
 {
 	gs_jw_key(w, "heads");
@@ -430,7 +406,7 @@ w_middle(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	gs_jw_key(w, "owner");
 	w_site_memo(w, r, m, st->owner);
 	gs_jw_key(w, "owner_name");
-	gs_jw_str(w, site_name(r, m, st->owner));
+	gs_jw_str(w, gs_view_memo_name(r, m, st->owner));
 	/* written by a site whose key was revoked since (trust.md) */
 	if (gs_replica_revoked(r, st->owner, NULL, NULL)) {
 		gs_jw_key(w, "owner_revoked");
@@ -466,7 +442,7 @@ struct series_parts {
 /* Renders a part into p->text[i] (NULL when out of memory). */
 static void
 part(struct series_parts *p, int i, struct gs_replica *r,
-    struct name_memo *m, struct gs_item *it, const struct gs_state *st)
+    struct gs_name_memo *m, struct gs_item *it, const struct gs_state *st)
 {
 	struct gs_jw w;
 	char *text;
@@ -490,7 +466,7 @@ part(struct series_parts *p, int i, struct gs_replica *r,
 }
 
 static void
-parts_fill(struct series_parts *p, struct gs_replica *r, struct name_memo *m,
+parts_fill(struct series_parts *p, struct gs_replica *r, struct gs_name_memo *m,
     struct gs_item *it, const struct gs_state *st)
 {
 	bool dated = false;
@@ -517,7 +493,7 @@ parts_free(struct series_parts *p)
  * "by_name", "date"}, or null when nobody confirmed it.
  */
 static void
-w_verified(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_verified(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     const struct gs_confirms *cf, const uint8_t id[16])
 {
 	const struct gs_confirm *c = gs_confirms_latest(cf, id);
@@ -531,7 +507,7 @@ w_verified(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
 	gs_jw_key(w, "by");
 	w_site_memo(w, r, m, c->by);
 	gs_jw_key(w, "by_name");
-	gs_jw_str(w, site_name(r, m, c->by));
+	gs_jw_str(w, gs_view_memo_name(r, m, c->by));
 	gs_jw_key(w, "date");
 	w_time(w, c->hlc);
 	gs_jw_obj_end(w);
@@ -545,7 +521,7 @@ w_verified(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
  * for a resource (not NULL).
  */
 static void
-w_item(struct gs_jw *w, struct gs_replica *r, struct name_memo *m,
+w_item(struct gs_jw *w, struct gs_replica *r, struct gs_name_memo *m,
     struct gs_item *it, struct gs_seats *seats, const struct gs_confirms *cf,
     const struct gs_occurrence *o, struct series_parts *parts)
 {
@@ -642,7 +618,7 @@ gs_view_occurrence_text(struct gs_replica *r, struct gs_item *it,
 	struct gs_series *series = NULL;
 	struct gs_seats *seats = NULL;
 	struct gs_occurrence o;
-	struct name_memo memo = { .n = 0, .next = 0 };
+	struct gs_name_memo memo = { .n = 0, .next = 0 };
 	struct gs_jw w;
 	int ret = GS_ECORRUPT;
 
@@ -677,7 +653,7 @@ gs_view_item_text(struct gs_replica *r, struct gs_item *it)
 	struct gs_seats *seats = NULL;
 	struct gs_confirms *cf = NULL;
 	struct gs_jw w;
-	struct name_memo memo = { .n = 0, .next = 0 };
+	struct gs_name_memo memo = { .n = 0, .next = 0 };
 
 	if (it->type == GS_TYPE_EVENT && (seats = gs_seats_build(r)) == NULL)
 		return NULL;
@@ -997,7 +973,7 @@ gs_view_list(struct gs_replica *r, int type, const struct gs_list_filter *f,
 	struct gs_seats *seats = NULL;
 	struct gs_confirms *cf = NULL;
 	struct gs_jw w;
-	struct name_memo memo = { .n = 0, .next = 0 };
+	struct gs_name_memo memo = { .n = 0, .next = 0 };
 	int ret = GS_ENOMEM;
 
 	*text = NULL;

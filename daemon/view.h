@@ -17,6 +17,7 @@
 #include "recur.h"
 #include "schema.h"
 #include "seats.h"
+#include "siteid.h"
 
 struct gs_list_filter {
 	bool has_from, has_to;
@@ -67,6 +68,23 @@ int gs_view_list(struct gs_replica *r, int type,
     const struct gs_list_filter *f, char **text, struct gs_verr *err);
 /* The profile name of a site (lent), or "" if unknown. */
 const char *gs_view_site_name(struct gs_replica *r, const uint8_t pk[32]);
+/*
+ * Site names looked up while writing one document: a list of thousands
+ * of items names the same few sites over and over, and a site without a
+ * profile would otherwise cost a store lookup each time. Starts zeroed.
+ */
+#define GS_NAME_MEMO 64
+struct gs_name_memo {
+	struct {
+		uint8_t pk[32];
+		const char *name;      /* lent from the item cache */
+		char sid[GS_SITEID_SIZE];
+	} v[GS_NAME_MEMO];
+	size_t n, next;
+};
+/* gs_view_site_name of pk, looked up once per memo (lent). */
+const char *gs_view_memo_name(struct gs_replica *r, struct gs_name_memo *m,
+    const uint8_t pk[32]);
 /* Compact, key-sorted UTF-8 text of a JSON value (malloc'd), or NULL. */
 char *gs_view_dump(const json_t *v);
 

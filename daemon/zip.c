@@ -84,6 +84,13 @@ int
 gs_zip_unpack(struct gs_zip *z, const uint8_t *in, size_t len, uint8_t **out,
     size_t *outlen)
 {
+	return gs_zip_unpack_max(z, in, len, GS_ZIP_MAX, out, outlen);
+}
+
+int
+gs_zip_unpack_max(struct gs_zip *z, const uint8_t *in, size_t len, size_t max,
+    uint8_t **out, size_t *outlen)
+{
 	unsigned long long size;
 	uint8_t *buf;
 	size_t n;
@@ -94,7 +101,7 @@ gs_zip_unpack(struct gs_zip *z, const uint8_t *in, size_t len, uint8_t **out,
 		return 0;               /* the message itself */
 	size = ZSTD_getFrameContentSize(in + 1, len - 1);
 	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
-	    size > GS_ZIP_MAX)
+	    size > max || size > GS_ZIP_MAX)
 		return GS_ECORRUPT;
 	buf = malloc(size > 0 ? (size_t)size : 1);
 	if (buf == NULL)

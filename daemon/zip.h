@@ -46,4 +46,11 @@ int gs_zip_pack(struct gs_zip *z, const uint8_t *in, size_t len,
 int gs_zip_unpack(struct gs_zip *z, const uint8_t *in, size_t len,
     uint8_t **out, size_t *outlen);
 
+/*
+ * gs_zip_unpack() of what a peer sent: a frame whose content is larger
+ * than max is GS_ECORRUPT before anything is allocated.
+ */
+int gs_zip_unpack_max(struct gs_zip *z, const uint8_t *in, size_t len,
+    size_t max, uint8_t **out, size_t *outlen);
+
 #endif

@@ -79,6 +79,23 @@ def cpu_s(pid):
     return (int(rest[11]) + int(rest[12])) / CLK_TCK
 
 
+def thread_cpu_s(pid):
+    """CPU seconds per kind of thread of a process: "loop" (the main
+    thread, which applies), "verify" (gs-verify workers) and "other"."""
+    out = {"loop": 0.0, "verify": 0.0, "other": 0.0}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue            # a thread that ended meanwhile
+        kind = "loop" if int(tid) == pid else "verify" if comm == "gs-verify" else "other"
+        out[kind] += (int(rest[11]) + int(rest[12])) / CLK_TCK
+    return out
+
+
 def mem_kib(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -279,6 +296,8 @@ def initial_sync(cfg, n, seed):
         a.peer(b)
         t0 = time.monotonic()
         cpu0 = cpu_s(b.proc.pid)
+        threads0 = thread_cpu_s(b.proc.pid)
+        sender0 = cpu_s(a.proc.pid)
         wal = WalPoller(os.path.join(b.data, "gemsync.db"))
         # what a new site's admin does: add the regional hub, trusted to
         # introduce the sites it trusts
@@ -288,13 +307,16 @@ def initial_sync(cfg, n, seed):
                    interval=0.25 if n <= 200000 else 1.0, what=f"{want} changes at B")
         took = time.monotonic() - t0
         cpu = cpu_s(b.proc.pid) - cpu0
+        threads = {k: v - threads0[k] for k, v in thread_cpu_s(b.proc.pid).items()}
+        threads["sender"] = cpu_s(a.proc.pid) - sender0
         wal_peak = wal.stop()
         lack = [p for p in b.j("peer", "list")["peers"] if p["we_lack"] != 0]
         if lack:
             raise RuntimeError(f"B still lacks changes after the sync: {lack}")
         rss = b.peak_rss_kib()
         b.stop()
-        disk = {"bytes": disk_after_checkpoint(b), "wal_peak": wal_peak}
+        disk = {"bytes": disk_after_checkpoint(b), "wal_peak": wal_peak,
+                "threads": threads}
         return want, took, rss, gen, cpu, disk
 
 
@@ -320,6 +342,15 @@ def bench_initial(cfg, res, seed, cache):
     res.add("initial_sync.cpu_per_change", round(cpu / got * 1e6, 1), "us",
             note="utime + stime of the joining site (every thread) during the sync, "
                  "per change; CPU tick 10 ms")
+    th = disk["threads"]
+    res.add("initial_sync.loop_cpu_per_change", round(th["loop"] / got * 1e6, 1), "us", "<=", 25,
+            note="the joining site's loop thread (decode, check, merge, seal, SQLite, and "
+                 "the verifications it does while it would wait), per change")
+    res.add("initial_sync.verify_cpu_per_change", round(th["verify"] / got * 1e6, 1), "us",
+            note="the joining site's gs-verify threads, per change")
+    res.add("initial_sync.sender_cpu_per_change", round(th["sender"] / got * 1e6, 1), "us",
+            note="the sending site, every thread, per change: it shares the two cores, "
+                 "which bounds rate_ratio")
     add_disk(res, n, got, disk)
     res.add("disk.wal_peak", round(disk["wal_peak"] / 1048576, 1), "MiB", "<=", 64,
             note="largest -wal file of the joining site during the sync, polled every 20 ms")
@@ -811,7 +842,8 @@ def expected(cfg, only):
         names += ["ceiling.verify", "ceiling.unseal", "ceiling.insert", "ceiling.slowest"]
     if "initial" in only:
         names += ["initial_sync.rate", "initial_sync.rate_ratio", "initial_sync.peak_rss",
-                  "initial_sync.cpu_per_change",
+                  "initial_sync.cpu_per_change", "initial_sync.loop_cpu_per_change",
+                  "initial_sync.verify_cpu_per_change", "initial_sync.sender_cpu_per_change",
                   f"disk.bytes_per_change_{size_label(cfg['sync_changes'])}", "disk.wal_peak"]
     if "propagation" in only:
         names += ["propagation.p50", "propagation.p99", "propagation.p99_loaded"]

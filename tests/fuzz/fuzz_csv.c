@@ -58,10 +58,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rec.line < last)
 			abort();
 		last = rec.line;
-		/* a cell with a NUL inside cannot be written back as text */
+		/* no cell holds a NUL (refused): each is written back whole */
 		check_round_trip(&rec, rd.sep);
 	}
 	if (rc != 1 && rc != 0 && rc != GS_EINVAL && rc != GS_ENOMEM)
+		abort();
+	if (rd.nul && (rc != GS_EINVAL || memchr(data + 1, 0, size - 1) == NULL))
 		abort();
 	if (rc == GS_EINVAL && gs_csv_next(&rd, &rec) != 0)
 		abort();

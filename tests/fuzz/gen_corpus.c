@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "change.h"
+#include "zip.h"
 #include "control.pb-c.h"
 #include "crypto.h"
 #include "err.h"
@@ -111,6 +112,11 @@ static const char *const event_kv[] = {
 static const char *const edit_kv[] = { "title", "Atelier peinture (salle 2)",
 	NULL };
 static const char *const del_kv[] = { "_deleted", "1", NULL };
+static const char *const long_kv[] = {
+	"description", "Atelier peinture ouvert à tous, atelier peinture "
+	"ouvert à tous, atelier peinture ouvert à tous, au GEM de Rennes.",
+	"kind", "workshop", "start", "2025-03-01T14:00:00+01:00",
+	"title", "Atelier peinture", NULL };
 
 /* One raw gs.Field / gs.Body by hand, for non-canonical bodies. */
 static size_t
@@ -235,7 +241,7 @@ free_changes(struct signed3 *s)
 /* The fuzz_change input layout: u16 hlen | u8 slen | u8 flags | ... */
 static void
 put_change(struct gen *g, const char *label, const uint8_t *h, size_t hl,
-    const uint8_t *sig, size_t sl, const uint8_t *body, size_t bl, bool hb)
+    const uint8_t *sig, size_t sl, const uint8_t *body, size_t bl, int hb)
 {
 	uint8_t *buf = malloc(4 + hl + sl + bl);
 
@@ -246,13 +252,61 @@ put_change(struct gen *g, const char *label, const uint8_t *h, size_t hl,
 	buf[0] = (uint8_t)(hl & 0xff);
 	buf[1] = (uint8_t)(hl >> 8);
 	buf[2] = (uint8_t)sl;
-	buf[3] = hb ? 1 : 0;
+	buf[3] = (uint8_t)hb;   /* 1: body, 3: packed body */
 	memcpy(buf + 4, h, hl);
 	memcpy(buf + 4 + hl, sig, sl);
 	if (bl > 0)
 		memcpy(buf + 4 + hl + sl, body, bl);
 	put(g, label, buf, 4 + hl + sl + bl);
 	free(buf);
+}
+
+/* A body that travels packed (protocol 2): valid, padded, flag wrong. */
+static void
+gen_packed(struct gen *g)
+{
+	static const uint8_t skip[8] = { 0x50, 0x2a, 0x4d, 0x18, 0, 1, 0, 0 };
+	struct gs_zip *z = gs_zip_new();
+	struct gs_change *c = NULL, *v = NULL;
+	struct gs_wire_change w = { 0 };
+	uint8_t item[16], *b = NULL, *p = NULL, *pad = NULL;
+	size_t len = 0, plen = 0;
+
+	gs_item_id_new(g->pk, 9, item);
+	if (z == NULL || body_of(long_kv, &b, &len) != 0 ||
+	    gs_change_new(g->sk, item, GS_TYPE_EVENT, 9,
+	    GS_HLC_MAKE(gs_wall_ms(), 0), NULL, 0, false, b, len, &c) != 0 ||
+	    gs_zip_pack(z, b, len, &p, &plen) != 0 || p == NULL ||
+	    (pad = calloc(1, plen + sizeof(skip) + 256)) == NULL) {
+		g->err = 1;
+		goto out;
+	}
+	w.header = c->header;
+	w.header_len = c->header_len;
+	w.sig = c->sig;
+	w.sig_len = 64;
+	w.packed = p;
+	w.packed_len = plen;
+	if (gs_change_verify_wire(&w, z, &v) != 0) {  /* the seed must pass */
+		g->err = 1;
+		goto out;
+	}
+	gs_change_destroy(&v);
+	put_change(g, "packed", c->header, c->header_len, c->sig, 64, p, plen,
+	    3);
+	memcpy(pad, p, plen);
+	memcpy(pad + plen, skip, sizeof(skip));
+	put_change(g, "packed-padded", c->header, c->header_len, c->sig, 64,
+	    pad, plen + sizeof(skip) + 256, 3);
+	p[0] = 0x02;
+	put_change(g, "packed-bad-flag", c->header, c->header_len, c->sig, 64,
+	    p, plen, 3);
+out:
+	free(pad);
+	free(p);
+	free(b);
+	gs_change_destroy(&c);
+	gs_zip_free(z);
 }
 
 static void
@@ -300,6 +354,7 @@ gen_change(struct gen *g, const struct signed3 *s)
 		put_change(g, "32-parents", mp->header, mp->header_len, mp->sig,
 		    64, NULL, 0, true);
 	gs_change_destroy(&mp);
+	gen_packed(g);
 }
 
 static int

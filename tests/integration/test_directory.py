@@ -246,6 +246,12 @@ def test_import_bad_rows():
             f.write("Nom;Type;Diagnostic\r\nGEM X;gem;x\r\n")
         r = s.run("import", "resources", bad)
         assert r.returncode == EXIT_INVALID and "Diagnostic" in r.stderr, r.stderr
+        # a NUL byte (a binary file) is said so, with its line
+        with open(bad, "wb") as f:
+            f.write("Nom;Type\r\nGEM L'Écluse\0;gem\r\n".encode())
+        r = s.run("import", "resources", bad)
+        assert r.returncode == EXIT_INVALID, (r.returncode, r.stderr)
+        assert "ligne 2 : caractère nul" in r.stderr and "rien n'a été importé" in r.stderr, r.stderr
         assert s.status()["changes"] == before
 
 

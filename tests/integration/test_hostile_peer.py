@@ -119,6 +119,7 @@ class World:
     """A (target), B (trusted, stopped: its key is gs_junk's), C (honest)."""
 
     def __init__(self, net):
+        self.net = net
         self.a = net.started("GEM Le Rebond")
         self.b = net.started("GEM La Passerelle")
         self.c = net.started("GEM L'Envol")
@@ -304,8 +305,29 @@ def refused_connection_tests(w):
                    timeout=20, what="the unknown key in site pending")
         w.check_after(before, "unknownkey")
 
+    def test_stranger_hellos_written_once_read_bounded():
+        # a site A does not know (its daemon never runs: gs_junk has its key)
+        d = w.net.site("GEM Inconnu")
+        d.init()
+        before = w.snapshot()
+        r = junk("hellos", d, a, "100", timeout=120)
+        assert r["refuses"] == "1", r   # the last hello read: all were
+        pend = [p for p in a.j("site", "pending")["pending"] if p.get("site_id") == d.id]
+        assert len(pend) == 1, a.j("site", "pending")
+        # 101 hellos in a minute, one announce written: the first
+        assert pend[0]["name"] == "Inondation 0", pend[0]
+        assert a.status()["strangers_unread"] == 0
+        # past 120 messages a minute from the key, none is decoded
+        junk("hellos", d, a, "150", timeout=120)
+        wait_until(lambda: a.status()["strangers_unread"] >= 150 - 19, timeout=30,
+                   what="the stranger's hellos past the limit dropped unread")
+        pend = [p for p in a.j("site", "pending")["pending"] if p.get("site_id") == d.id]
+        assert pend[0]["name"] == "Inondation 0", pend[0]
+        w.check_after(before, "hellos")
+
     return [test_plain_client_gets_nothing, test_wrong_server_key_gets_nothing,
-            test_unknown_client_key_gets_nothing_and_is_pending]
+            test_unknown_client_key_gets_nothing_and_is_pending,
+            test_stranger_hellos_written_once_read_bounded]
 
 
 if __name__ == "__main__":

@@ -46,6 +46,30 @@ def test_french_by_default(d, conf):
 
 
 @with_conf
+def test_french_help_words(d, conf):
+    """The French help speaks French to the end: placeholders, the
+    duration the parser reads, the flag of a site with two versions."""
+    def help_of(*cmd):
+        r = cli(GEMSYNC, {}, "-c", conf, *cmd, "--help")
+        assert r.returncode == 0, (cmd, r.stderr)
+        return r.stdout
+    for cmd, word in ((("event", "show"), "ÉLÉMENT"), (("event", "edit"), "ÉLÉMENT [OPTIONS]"),
+                      (("event", "reserve"), "ÉVÉNEMENT"), (("resource", "confirm"), "RESSOURCE"),
+                      (("conflicts", "resolve"), "ÉLÉMENT")):
+        out = help_of(*cmd)
+        assert word in out, (cmd, out)
+        for english in ("ITEM", "EVENT", "RESOURCE"):
+            assert english not in out.replace("RESSOURCE", ""), (cmd, english, out)
+    out = help_of("invite")
+    assert "--expires 7j" in out and "7j (défaut)" in out and "7d" not in out, out
+    assert "DOUBLE VERSION !" in help_of("site", "list")
+    r = cli(GEMSYNC, {}, "-c", conf, "event", "show")
+    assert r.returncode == EXIT_USAGE and "(ÉLÉMENT)" in r.stderr, r.stderr
+    r = cli(GEMSYNC, {"LANGUAGE": "en"}, "-c", conf, "event", "show", "--help")
+    assert "event show ITEM" in r.stdout, r.stdout
+
+
+@with_conf
 def test_english_when_asked(d, conf):
     r = cli(GEMSYNC, {"LANGUAGE": "en"}, "-c", conf, "status")
     assert r.returncode == EXIT_DOWN, r.stderr
@@ -74,5 +98,5 @@ def test_english_without_catalogue(d, conf):
 
 
 if __name__ == "__main__":
-    run_tests([test_french_by_default, test_english_when_asked,
+    run_tests([test_french_by_default, test_french_help_words, test_english_when_asked,
                test_english_without_catalogue])

@@ -7,9 +7,12 @@ what a knocking site announced and the exact command, and every command
 taking a SITE-ID also takes the short form of lists or a site name."""
 import base64
 import hashlib
+import os
+import sqlite3
+import subprocess
 import time
 
-from gslib import Net, run_tests, wait_until
+from gslib import GEMSYNC, Net, run_tests, wait_until
 
 FIXED = 32 + 8 + 16 + 8 + 1     # site key, ID, secret, expiry, endpoint length
 
@@ -225,9 +228,95 @@ def test_site_pending_announced():
         wait_until(lambda: eb in event_ids(a), timeout=40, what="B's event on A")
 
 
+def refuse_peer_rows(site, on):
+    """A trigger that makes every write to the peers table fail, on the
+    running site's database: a peer add that fails half-way."""
+    db = sqlite3.connect(os.path.join(site.data, "gemsync.db"), timeout=20)
+    try:
+        if on:
+            db.execute("CREATE TRIGGER no_peer BEFORE INSERT ON peers "
+                       "BEGIN SELECT RAISE(ABORT, 'test: no peer'); END")
+        else:
+            db.execute("DROP TRIGGER no_peer")
+        db.commit()
+    finally:
+        db.close()
+
+
+def trust_of(site, other):
+    return {s["site_id"]: s["trust"] for s in site.j("site", "list")["sites"]}.get(other.id)
+
+
+def test_failed_join_leaves_things_as_they_were():
+    """A peer add that fails while admitting a joiner leaves the inviter
+    as it was: the joiner not trusted, the invitation's use not spent;
+    the same join succeeds once the fault is gone. On the joiner's side a
+    failed join leaves the inviter's trust as it was too."""
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM La Passerelle", town="Lyon")
+        tok = token_of(a.cli("invite", "--name", "Passerelle"))
+        refuse_peer_rows(a, True)
+        env = dict(os.environ, GEMSYNC_TIMEOUT="30")
+        join = subprocess.Popen([GEMSYNC, "-c", b.conf, "join", tok], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def failed():
+                with open(a.log, errors="replace") as f:
+                    return "cannot add site" in f.read()
+            wait_until(failed, timeout=30, what="the inviter failing to add the joiner")
+        finally:
+            join.kill()
+            join.wait(timeout=10)
+        assert trust_of(a, b) != "trusted", a.j("site", "list")
+        assert all(p["site_id"] != b.id for p in a.j("peer", "list")["peers"])
+        inv = a.j("invite", "list")["invites"][0]
+        assert inv["state"] == "active" and inv["uses_left"] == 1, inv
+        # the fault gone, the same invitation works
+        refuse_peer_rows(a, False)
+        r = b.run("join", tok)
+        assert r.returncode == 0 and "C'est fait" in r.stdout, (r.stdout, r.stderr)
+        assert trust_of(a, b) == "trusted"
+        assert a.j("invite", "list")["invites"][0]["uses_left"] == 0
+        # the joiner's side: a failed join leaves the inviter unknown ...
+        c = net.started("GEM L'Envol", town="Vienne")
+        tok = token_of(a.cli("invite"))
+        refuse_peer_rows(c, True)
+        r = c.run("join", tok)
+        assert r.returncode != 0, (r.stdout, r.stderr)
+        assert trust_of(c, a) is None, c.j("site", "list")
+        # ... or trusted, as before
+        c.j("site", "trust", b.id)
+        r = c.run("join", token_of(b.cli("invite")))
+        assert r.returncode != 0, (r.stdout, r.stderr)
+        assert trust_of(c, b) == "trusted"
+        refuse_peer_rows(c, False)
+
+
+def test_refused_join_keeps_prior_trust():
+    """A join the inviter refuses takes back only what the join added: an
+    inviter trusted before stays trusted, an unknown one is forgotten."""
+    with Net() as net:
+        a = net.started("GEM Le Rebond", town="Villeurbanne")
+        b = net.started("GEM La Passerelle", town="Lyon")
+        b.j("site", "trust", a.id)
+        doc = a.j("invite", "--name", "pour Lyon")
+        a.cli("invite", "revoke", "pour Lyon")
+        r = b.run("join", doc["token"])
+        assert r.returncode == 1 and "annulée" in r.stderr, (r.stdout, r.stderr)
+        assert trust_of(b, a) == "trusted", b.j("site", "list")
+        assert all(p["site_id"] != a.id for p in b.j("peer", "list")["peers"])
+        c = net.started("GEM L'Envol", town="Vienne")
+        r = c.run("join", doc["token"])
+        assert r.returncode == 1 and "annulée" in r.stderr, (r.stdout, r.stderr)
+        assert trust_of(c, a) is None, c.j("site", "list")
+
+
 def main():
     run_tests([test_invite_join_one_paste, test_broken_tokens, test_invite_qr,
-               test_short_ids_and_names, test_site_pending_announced])
+               test_short_ids_and_names, test_site_pending_announced,
+               test_failed_join_leaves_things_as_they_were,
+               test_refused_join_keeps_prior_trust])
 
 
 if __name__ == "__main__":

@@ -154,6 +154,14 @@ def test_first_line_and_problems():
         out = a.cli("status")
         for q in problems(a):
             assert f"- {q['message']} : {q['todo']}." in out, out
+        # plain words for the counters, the sync line and the last exchange
+        for label in ("\nDoubles versions:", "\nÉléments abîmés:", "\nÉchanges:",
+                      "\nÉchanges lancés:"):
+            assert label in out, (label, out)
+        for jargon in ("Synchro", "synchro", "Équivocation", "Corrompues"):
+            assert jargon not in out, (jargon, out)
+        out = a.cli("peer", "list")
+        assert "DERNIER ÉCHANGE" in out and "SYNCHRO" not in out, out
         # --json: the old keys are still there
         st = a.status()
         for k in ("site_id", "peers", "peers_connected", "pending_sites", "refused",

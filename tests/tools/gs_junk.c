@@ -32,7 +32,15 @@
  *               daemon is stopped, so nothing else signs with it)
  *   events      COUNT (100000) valid changes signed the same way, each a
  *               new event (its own item), in batches of 4096
- * After each of them, a probe (a Summary asking for a reply) shows whether
+ *   versions    not junk: a Hello saying it speaks peer versions 1 to
+ *               COUNT, then a Summary holding nothing with credit, and
+ *               counts the bodies the target sends back (bodies=) and how
+ *               many of them came packed (packed=: starting with 0x01)
+ *   hellos      COUNT hellos as a stranger (KEY_DIR: a site the target
+ *               does not know), announcing the names "Inondation 0",
+ *               "Inondation 1"..., then one more with a made-up invitation
+ *               proof; its Refuse (refuses=1) means all were read. No probe.
+ * After each of them but hellos, a probe (a Summary asking for a reply) shows whether
  * the daemon still answers on that connection: it answers in order, so
  * its answer also means everything sent before was processed.
  *
@@ -71,6 +79,7 @@
 #define SEND_TRIES 200000            /* EBUSY retries for one frame */
 #define PROBE_WAIT_S 120.0
 #define REFUSED_WAIT_MS 3000
+#define HELLOS_WAIT_S 5.0
 
 /* A growable byte buffer for hand-made protobuf encodings. */
 struct wbuf {
@@ -99,6 +108,8 @@ struct junk {
 	const uint8_t *self;          /* our site key (lent) */
 	uint64_t self_seq;            /* of it, what the target's summary holds */
 	char steps[128];              /* seconds per step (counts mode) */
+	unsigned long bodies, packed; /* bodies received (hello mode) */
+	ev_tstamp last_batch;         /* when the last batch came */
 };
 
 /* ---- randomness (seeded, so a failing input can be replayed) ---- */
@@ -285,6 +296,18 @@ on_msg(struct gs_endpoint *ep, const struct gs_msg *m, void *arg)
 	case GS__PEER_MSG__MSG_ACK:
 		j->acks++;
 		break;
+	case GS__PEER_MSG__MSG_BATCH:
+		for (size_t i = 0; i < pm->batch->n_changes; i++) {
+			const Gs__SignedChange *c = pm->batch->changes[i];
+			if (!c->has_body)
+				continue;
+			j->bodies++;
+			if (c->body.len > 0 && c->body.data[0] == 0x01)
+				j->packed++;
+		}
+		j->last_batch = ev_time();
+		j->other++;
+		break;
 	default:
 		j->other++;
 		break;
@@ -374,6 +397,51 @@ probe(struct junk *j)
 	wb_free(&in);
 	wb_free(&m);
 	return answered;
+}
+
+/*
+ * Says it speaks peer versions 1 to max, asks for everything with a
+ * Summary that holds nothing, and takes batches until none came for 2 s
+ * (at most 30 s).
+ */
+static int
+mode_versions(struct junk *j, unsigned long max)
+{
+	struct wbuf h = { 0 }, in = { 0 }, m = { 0 };
+	ev_tstamp start;
+	int ret = 1;
+
+	wb_uint(&h, 1, 1);
+	wb_uint(&h, 2, max);
+	wb_peermsg(&m, max, 2, &h);
+	if (send_wb(j, &m) != 0)
+		goto out;
+	/*
+	 * a summary less than a second after the last one (a probe of an
+	 * earlier run) only refines a send under way: let that second pass
+	 */
+	for (start = ev_time(); ev_time() - start < 1.5;) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	m.n = 0;
+	wb_uint(&in, 2, 0);    /* no reply wanted: we hold nothing */
+	wb_uint(&in, 3, 64);   /* credit for 64 batches */
+	wb_peermsg(&m, max, 3, &in);
+	if (send_wb(j, &m) != 0)
+		goto out;
+	start = ev_time();
+	while (ev_time() - start < 30.0 && (j->last_batch == 0 ||
+	    ev_time() - j->last_batch < 2.0)) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	ret = 0;
+out:
+	wb_free(&h);
+	wb_free(&in);
+	wb_free(&m);
+	return ret;
 }
 
 static int
@@ -652,6 +720,52 @@ out:
 	return ret;
 }
 
+/*
+ * Hellos from a stranger: each a decode for the target, and each an
+ * announce it would write without a limit per key.
+ */
+static int
+mode_hellos(struct junk *j, const uint8_t site[32], unsigned long count)
+{
+	Gs__PeerMsg pm = GS__PEER_MSG__INIT;
+	Gs__Hello h = GS__HELLO__INIT;
+	Gs__Announce a = GS__ANNOUNCE__INIT;
+	Gs__InviteProof ip = GS__INVITE_PROOF__INIT;
+	uint8_t id[8] = { 0 }, mac[32] = { 0 }, buf[512];
+	char name[64];
+	ev_tstamp start;
+
+	h.min_version = h.max_version = GS_PEER_VERSION;
+	a.site.data = (uint8_t *)site;
+	a.site.len = 32;
+	a.name = name;
+	h.announce = &a;
+	pm.version = GS_PEER_VERSION;
+	pm.msg_case = GS__PEER_MSG__MSG_HELLO;
+	pm.hello = &h;
+	for (unsigned long i = 0; i <= count; i++) {
+		snprintf(name, sizeof(name), "Inondation %lu", i);
+		if (i == count) {
+			ip.id.data = id;
+			ip.id.len = sizeof(id);
+			ip.mac.data = mac;
+			ip.mac.len = sizeof(mac);
+			h.invite = &ip;
+		}
+		if (gs__peer_msg__get_packed_size(&pm) > sizeof(buf) ||
+		    send_frame(j, buf, gs__peer_msg__pack(&pm, buf)) != 0)
+			return 1;
+		if (i % 256 == 0)
+			turn(j);
+	}
+	start = ev_time();
+	while (j->refuses == 0 && ev_time() - start < HELLOS_WAIT_S) {
+		turn(j);
+		ev_sleep(0.01);
+	}
+	return 0;
+}
+
 /* One signed change of the chain, appended to batch as a SignedChange. */
 static int
 chain_change(const uint8_t *sk, const uint8_t item[16],
@@ -915,7 +1029,8 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	if (argc < 5 || argc > 7) {
 		fprintf(stderr, "usage: gs_junk garbage|truncated|oversized|"
-		    "counts|unknown|flood|chain|events|plain|wrongkey|unknownkey KEY_DIR "
+		    "counts|unknown|flood|chain|events|versions|hellos|plain|"
+		    "wrongkey|unknownkey KEY_DIR "
 		    "ENDPOINT SITE_ID [COUNT [SEED]]\n");
 		return 2;
 	}
@@ -972,6 +1087,10 @@ main(int argc, char **argv)
 		rc = mode_valid(&j, id, count ? count : 5000, true);
 	else if (strcmp(mode, "events") == 0)
 		rc = mode_valid(&j, id, count ? count : 100000, false);
+	else if (strcmp(mode, "versions") == 0)
+		rc = mode_versions(&j, count ? count : GS_PEER_VERSION);
+	else if (strcmp(mode, "hellos") == 0)
+		rc = mode_hellos(&j, gs_identity_pk(id), count ? count : 100);
 	else {
 		fprintf(stderr, "gs_junk: unknown mode %s\n", mode);
 		rc = 2;
@@ -979,15 +1098,16 @@ main(int argc, char **argv)
 	}
 	if (rc != 0)
 		goto out;
-	answered = probe(&j);
+	/* a stranger is answered nothing: no probe */
+	answered = strcmp(mode, "hellos") != 0 && probe(&j);
 	printf("gs_junk: mode=%s seed=%llu frames=%lu bytes=%llu "
 	    "dropped=%d probe=%s seconds=%.1f received=%lu summaries=%lu "
 	    "refuses=%lu acks=%lu rounds=%lu other=%lu undecodable=%lu "
-	    "steps=%s\n",
+	    "steps=%s bodies=%lu packed=%lu\n",
 	    mode, seed, j.frames, j.bytes, j.dropped,
 	    answered ? "answered" : "unanswered", ev_time() - t0, j.received,
 	    j.summaries, j.refuses, j.acks, j.rounds, j.other, j.undecodable,
-	    j.steps[0] ? j.steps : "-");
+	    j.steps[0] ? j.steps : "-", j.bodies, j.packed);
 	rc = 0;
 out:
 	gs_transport_close(&j.ep);

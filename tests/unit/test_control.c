@@ -331,7 +331,8 @@ test_peer_add_list_remove(void **state)
 		assert_true(json_is_true(json_object_get(j, "removed")));
 		json_decref(j);
 		assert_fails(call(&fx->d, "peer.remove", kv),
-		    GS__STATUS__NOT_FOUND, "site", "ce site n'est pas un pair");
+		    GS__STATUS__NOT_FOUND, "site",
+		    "ce site n'est pas un site voisin (gemsync peer list)");
 	}
 }
 

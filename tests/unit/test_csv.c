@@ -102,6 +102,49 @@ test_sniff_and_malformed(void **state)
 	gs_csv_rec_clear(&rec);
 }
 
+/*
+ * A NUL byte, in a plain or a quoted cell, or after a closing quote, is
+ * refused and said so (a cell is a C string: it would be cut short
+ * there); a quoted cell is sized before it is copied.
+ */
+static void
+test_nul_refused(void **state)
+{
+	static const struct { const char *text; size_t len, line; } bad[] = {
+		{ "a;b\0c;d\n", 8, 1 },
+		{ "ok;ok\na;\"b\0c\";d\n", 16, 2 },
+		{ "a;\"b\nc\"\0;d\n", 11, 1 },
+		{ "\0", 1, 1 },
+	};
+	static const char good[] = "\"ab\"\"c\";\"\";\"x\ny\"\n";
+	struct gs_csv_reader rd;
+	struct gs_csv_rec rec = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		gs_csv_reader_init(&rd, bad[i].text, bad[i].len, ';');
+		while (gs_csv_next(&rd, &rec) == 1)
+			;
+		assert_true(rd.nul);
+		assert_int_equal(rec.line, bad[i].line);
+		assert_int_equal(gs_csv_next(&rd, &rec), 0);   /* stops there */
+	}
+	/* other malformed records are not a NUL's */
+	gs_csv_reader_init(&rd, "a;\"b\"c\n", 7, ';');
+	assert_int_equal(gs_csv_next(&rd, &rec), GS_EINVAL);
+	assert_false(rd.nul);
+	/* quoted cells: doubled quotes, empty, a line break inside */
+	gs_csv_reader_init(&rd, good, sizeof(good) - 1, ';');
+	assert_int_equal(gs_csv_next(&rd, &rec), 1);
+	assert_int_equal(rec.n, 3);
+	assert_string_equal(rec.v[0], "ab\"c");
+	assert_string_equal(rec.v[1], "");
+	assert_string_equal(rec.v[2], "x\ny");
+	assert_int_equal(rd.line, 3);
+	assert_int_equal(gs_csv_next(&rd, &rec), 0);
+	gs_csv_rec_clear(&rec);
+}
+
 /* Random cells of the hard characters read back as written. */
 static void
 test_round_trip(void **state)
@@ -148,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_write_quoting),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_sniff_and_malformed),
+		cmocka_unit_test(test_nul_refused),
 		cmocka_unit_test(test_round_trip),
 	};
 

@@ -358,6 +358,45 @@ test_incremental_equals_full_merge(void **state)
 	}
 }
 
+/* A root's state is taken from its fields, not merged: the same. */
+static void
+test_root_state_equals_merge(void **state)
+{
+	static const uint8_t iid[GS_ITEM_ID_LEN] = { 7 };
+	static const char *bodies[][6] = {
+		{ "title", "Atelier", NULL },
+		{ "place", "", "title", "Atelier", NULL },
+		{ "_deleted", "1", "title", "Atelier", NULL },
+		{ "_deleted", "0", NULL },
+		{ NULL },
+	};
+	uint8_t id[32], author[32];
+
+	(void)state;
+	memset(author, 0xb1, sizeof(author));
+	for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+		struct gs_item *it = NULL;
+		struct gs_fields d;
+		struct gs_state want;
+
+		gs_fields_init(&d);
+		for (size_t k = 0; bodies[b][k] != NULL; k += 2)
+			assert_int_equal(gs_fields_set(&d, bodies[b][k],
+			    bodies[b][k + 1]), 0);
+		assert_int_equal(gs_item_new(iid, GS_TYPE_EVENT, &it), 0);
+		cid((uint32_t)b, id);
+		assert_int_equal(gs_item_add(it, id, author, 1, 1000 + b, NULL,
+		    0, &d, 0), 0);
+		assert_non_null(gs_item_state(it));
+		assert_int_equal(gs_item_merges(it), 0);
+		assert_int_equal(full_merge(it, NULL, 0, &want), 0);
+		assert_same_state(gs_item_state(it), &want);
+		gs_state_clear(&want);
+		gs_fields_clear(&d);
+		gs_item_destroy(&it);
+	}
+}
+
 int
 main(void)
 {
@@ -367,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_long_chain_not_quadratic),
 		cmocka_unit_test(test_branch_chain_not_quadratic),
 		cmocka_unit_test(test_incremental_equals_full_merge),
+		cmocka_unit_test(test_root_state_equals_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,8 @@
 #include "itemset.h"
 #include "replica.h"
 #include "store.h"
+#include "state.h"
+#include "zip.h"
 
 #include "fixture.h"
 
@@ -211,6 +213,201 @@ test_body_swapped(void **state)
 	assert_string_equal(fx_title_of(f, c->item), "Atelier");
 	gs_change_destroy(&c);
 	gs_change_destroy(&o);
+}
+
+/* What gs_replica_changes_after gives for the one stored change. */
+struct sent {
+	uint8_t *bytes;
+	size_t len;
+	bool packed;
+};
+
+static int
+on_sent(int64_t rowid, const uint8_t author[32], uint64_t seq,
+    const struct gs_wire_change *w, void *arg)
+{
+	struct sent *s = arg;
+	const uint8_t *b = w->packed != NULL ? w->packed : w->body;
+
+	(void)rowid;
+	(void)author;
+	(void)seq;
+	s->len = w->packed != NULL ? w->packed_len : w->body_len;
+	s->packed = w->packed != NULL;
+	s->bytes = malloc(s->len);
+	assert_non_null(s->bytes);
+	memcpy(s->bytes, b, s->len);
+	return 0;
+}
+
+/* A wire change whose body travels packed (protocol 2). */
+static struct gs_wire_change
+packed_wire(const struct gs_change *c, const uint8_t *p, size_t plen)
+{
+	struct gs_wire_change w = fx_wire(c);
+
+	w.body = NULL;
+	w.body_len = 0;
+	w.packed = p;
+	w.packed_len = plen;
+	return w;
+}
+
+static void
+test_packed_body(void **state)
+{
+	static const uint8_t skip[8] = { 0x50, 0x2a, 0x4d, 0x18, 0, 2, 0, 0 };
+	struct fx *f = *state;
+	struct gs_zip *z = gs_zip_new();
+	char title[190], other[190];
+	struct gs_change *c, *o;
+	struct gs_wire_change w;
+	struct sent s = { 0 };
+	uint8_t *p = NULL, *q = NULL, *big;
+	size_t plen = 0, qlen = 0;
+
+	assert_non_null(z);
+	for (size_t i = 0; i + 1 < sizeof(title); i++)
+		title[i] = "Atelier peinture "[i % 17];
+	title[sizeof(title) - 1] = '\0';
+	memcpy(other, title, sizeof(other));
+	other[0] = 'B';
+	c = fx_root_event(f->a, 1, fx_now_hlc(), title);
+	o = fx_root_event(f->a, 1, fx_now_hlc(), other);
+	assert_int_equal(gs_zip_pack(z, c->body, c->body_len, &p, &plen), 0);
+	assert_non_null(p);
+	assert_true(plen < c->body_len);
+	/* not the packed form: another first byte */
+	p[0] = 0x02;
+	w = packed_wire(c, p, plen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	p[0] = GS_ZIP_ZSTD;
+	/* a frame cut short */
+	w = packed_wire(c, p, plen - 3);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	/* padded with a skippable frame up to the plain size: not stored */
+	q = malloc(c->body_len + 1024);
+	assert_non_null(q);
+	memcpy(q, p, plen);
+	memcpy(q + plen, skip, sizeof(skip));
+	memset(q + plen + sizeof(skip), 0, 512);
+	w = packed_wire(c, q, plen + sizeof(skip) + 512);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	free(q);
+	q = NULL;
+	/* a frame that would unpack beyond the largest body */
+	big = calloc(1, GS_MAX_BODY + 1);
+	assert_non_null(big);
+	assert_int_equal(gs_zip_pack(z, big, GS_MAX_BODY + 1, &q, &qlen), 0);
+	assert_non_null(q);
+	free(big);
+	w = packed_wire(c, q, qlen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EPROTO);
+	free(q);
+	q = NULL;
+	/* another body, packed: its hash is not the header's */
+	assert_int_equal(gs_zip_pack(z, o->body, o->body_len, &q, &qlen), 0);
+	assert_non_null(q);
+	w = packed_wire(c, q, qlen);
+	assert_int_equal(fx_apply_w(f, &w), GS_EBADHASH);
+	assert_changes(f, 0);
+	/* the right one is applied, read back, and stored as it came */
+	w = packed_wire(c, p, plen);
+	assert_int_equal(fx_apply_w(f, &w), 0);
+	assert_string_equal(fx_title_of(f, c->item), title);
+	assert_int_equal(gs_replica_changes_after(f->r, 0, 0, true, on_sent,
+	    &s), 0);
+	assert_true(s.packed);
+	assert_int_equal(s.len, plen);
+	assert_memory_equal(s.bytes, p, plen);
+	free(s.bytes);
+	/* and unpacked for a peer that speaks protocol 1 */
+	assert_int_equal(gs_replica_changes_after(f->r, 0, 0, false, on_sent,
+	    &s), 0);
+	assert_false(s.packed);
+	assert_int_equal(s.len, c->body_len);
+	assert_memory_equal(s.bytes, c->body, c->body_len);
+	free(s.bytes);
+	free(p);
+	free(q);
+	gs_zip_free(z);
+	gs_change_destroy(&c);
+	gs_change_destroy(&o);
+}
+
+/* The encoded state of an item, merged (fresh) or as it stands. */
+static void
+state_bytes(struct gs_item *it, bool fresh, uint8_t **out, size_t *len)
+{
+	const struct gs_state *st;
+
+	if (fresh)
+		it->dirty = 1;
+	st = gs_item_state(it);
+	assert_non_null(st);
+	assert_int_equal(gs_state_encode(st, out, len), 0);
+}
+
+/*
+ * An item read back with its changes keeps its stored state, which is
+ * what merging those changes again gives (a conflict and two heads
+ * included), and a change on its heads is folded in: nothing is merged.
+ */
+static void
+test_full_load_keeps_stored_merge(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = fx_now_hlc();
+	struct gs_change *root = fx_root_event(f->a, 1, t, "Atelier");
+	struct gs_change *e2 = fx_edit(f->a, 2, t + 65536, root, "title",
+	    "Atelier A");
+	struct gs_change *e3 = fx_edit(f->a, 3, t + 2 * 65536, root, "title",
+	    "Atelier B");
+	struct gs_change *e4 = fx_edit(f->a, 4, t + 3 * 65536, e3, "place",
+	    "Salle 2");
+	struct gs_change *e5;
+	struct gs_item *it;
+	uint8_t heads[2][32], *kept = NULL, *merged = NULL, *b = NULL;
+	size_t kept_len = 0, merged_len = 0, blen;
+
+	assert_int_equal(fx_apply_c(f, root), 0);
+	assert_int_equal(fx_apply_c(f, e2), 0);
+	assert_int_equal(fx_apply_c(f, e3), 0);
+	assert_int_equal(fx_apply_c(f, e4), 0);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(gs_replica_item_full(f->r, root->item, &it), 0);
+	assert_int_equal(it->n, 4);
+	state_bytes(it, false, &kept, &kept_len);
+	assert_int_equal(gs_item_merges(it), 0);
+	assert_int_equal(gs_item_state(it)->nheads, 2);
+	assert_int_equal(gs_item_state(it)->nconflicts, 1);
+	state_bytes(it, true, &merged, &merged_len);
+	assert_int_equal(gs_item_merges(it), 1);
+	assert_int_equal(kept_len, merged_len);
+	assert_memory_equal(kept, merged, kept_len);
+	/* a change on both heads, applied to a cold cache */
+	memcpy(heads[0], e2->id, 32);
+	memcpy(heads[1], e4->id, 32);
+	fx_body_kv(&b, &blen, "title", "Atelier C", NULL);
+	e5 = fx_sign(gs_identity_sk(f->a), root->item, GS_TYPE_EVENT, 5,
+	    t + 4 * 65536, (const uint8_t (*)[32])heads, 2, false, b, blen);
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(fx_apply_c(f, e5), 0);
+	it = gs_replica_item(f->r, root->item);
+	assert_non_null(it);
+	assert_int_equal(gs_item_merges(it), 0);
+	assert_string_equal(fx_title_of(f, root->item), "Atelier C");
+	assert_int_equal(gs_item_state(it)->nconflicts, 0);
+	free(kept);
+	free(merged);
+	free(b);
+	gs_change_destroy(&root);
+	gs_change_destroy(&e2);
+	gs_change_destroy(&e3);
+	gs_change_destroy(&e4);
+	gs_change_destroy(&e5);
 }
 
 static void
@@ -524,7 +721,26 @@ test_keylink_rules(void **state)
 	gs_change_destroy(&fork);
 }
 
-/* A proof of equivocation from a peer is checked before it is kept. */
+/* e: the proof that c1 and c2, of one author and seq, equivocate. */
+static void
+proof_of(struct gs_equivoc_row *e, const struct gs_change *c1,
+    const struct gs_change *c2, const uint8_t *sig2)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->author, c1->author, 32);
+	e->seq = c1->seq;
+	e->hdr_a = c1->header;
+	e->len_a = c1->header_len;
+	e->sig_a = c1->sig;
+	e->hdr_b = c2->header;
+	e->len_b = c2->header_len;
+	e->sig_b = sig2;
+}
+
+/*
+ * A proof of equivocation from a peer is checked before it is kept, and
+ * only when it would be kept.
+ */
 static void
 test_equivocation_proof(void **state)
 {
@@ -580,6 +796,19 @@ test_equivocation_proof(void **state)
 	e.hdr_b = u2->header;
 	e.len_b = u2->header_len;
 	e.sig_b = u2->sig;
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	/* what would not be kept is dropped before its signatures are
+	 * checked: a bad signature about an unknown site, and about a
+	 * sequence of A whose proof is held, both answer 0, not GS_EBADSIG */
+	memcpy(sig, u2->sig, 64);
+	sig[3] ^= 1;
+	proof_of(&e, u1, u2, sig);
+	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
+	memcpy(sig, two->sig, 64);
+	sig[3] ^= 1;
+	proof_of(&e, one, two, sig);
 	assert_int_equal(gs_replica_equivocation_add(f->r, &e), 0);
 	assert_int_equal(gs_store_equivocation_count(f->st, &n), 0);
 	assert_int_equal(n, 1);
@@ -1370,6 +1599,8 @@ main(void)
 		FX_TEST(test_oversized),
 		FX_TEST(test_forged_signature),
 		FX_TEST(test_body_swapped),
+		FX_TEST(test_packed_body),
+		FX_TEST(test_full_load_keeps_stored_merge),
 		FX_TEST(test_erasure_drops_bodies),
 		FX_TEST(test_erasure_rules),
 		FX_TEST(test_bodiless_needs_proof),

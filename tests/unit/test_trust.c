@@ -5,8 +5,9 @@
  * and B trusted and X blocked: loading from a store (and skipping a row
  * with an invalid key), set and get, lookup by transport key, blocked vs
  * untrusted vs trusted, introduced sites, the rate and pending limits of
- * gs_trust_note_unknown, and persistence across a reload and a restart
- * of the replica.
+ * gs_trust_note_unknown, undoing a change after a rollback and restoring
+ * an earlier state, and persistence across a reload and a restart of the
+ * replica.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,60 @@ test_pending_limit(void **state)
 	gs_trust_destroy(&t);
 }
 
+/*
+ * A change rolled back: memory takes back the site as it was (or forgets
+ * a site it did not know). A state restored later is written: an unknown
+ * site's row goes, an introduced one gets its introducer back.
+ */
+static void
+test_undo_restore(void **state)
+{
+	struct fx *f = *state;
+	struct gs_trust *t = load(f), *t2;
+	struct gs_trust_site was;
+	struct gs_site_row row;
+	const uint8_t *a = gs_identity_pk(f->a), *u = gs_identity_pk(f->u);
+	uint8_t fresh[32];
+	size_t n = tally(t).n;
+
+	new_pk(fresh);
+	/* unknown, trusted in a transaction rolled back: unknown again */
+	assert_int_equal(gs_store_begin(f->st), 0);
+	assert_int_equal(gs_trust_set(t, fresh, GS_TRUST_TRUSTED, NULL), 0);
+	gs_store_rollback(f->st);
+	gs_trust_undo(t, fresh, NULL);
+	assert_null(gs_trust_get(t, fresh));
+	assert_int_equal(tally(t).n, n);
+	/* pending, trusted, rolled back: pending and counted as such */
+	gs_trust_note_unknown(t, fresh);
+	was = *gs_trust_get(t, fresh);
+	assert_int_equal(gs_store_begin(f->st), 0);
+	assert_int_equal(gs_trust_set(t, fresh, GS_TRUST_TRUSTED, NULL), 0);
+	gs_store_rollback(f->st);
+	gs_trust_undo(t, fresh, &was);
+	assert_int_equal(gs_trust_get(t, fresh)->trust, GS_TRUST_PENDING);
+	assert_int_equal(tally(t).pending, 1);
+	/* introduced by A, trusted directly, restored: introduced again */
+	assert_int_equal(gs_trust_set(t, u, GS_TRUST_TRUSTED, a), 0);
+	was = *gs_trust_get(t, u);
+	assert_int_equal(gs_trust_set(t, u, GS_TRUST_TRUSTED, NULL), 0);
+	assert_int_equal(gs_trust_restore(t, u, &was), 0);
+	assert_true(gs_trust_get(t, u)->introduced);
+	assert_int_equal(gs_store_site_get(f->st, u, &row), 0);
+	assert_true(row.introduced);
+	assert_memory_equal(row.introducer, a, 32);
+	/* restored to unknown: the row goes, from memory and the store */
+	assert_int_equal(gs_trust_restore(t, fresh, NULL), 0);
+	assert_null(gs_trust_get(t, fresh));
+	assert_int_equal(tally(t).pending, 0);
+	assert_int_equal(gs_store_site_get(f->st, fresh, &row), GS_ENOTFOUND);
+	assert_int_equal(gs_trust_restore(t, fresh, NULL), 0);
+	t2 = load(f);
+	assert_int_equal(tally(t2).n, tally(t).n);
+	gs_trust_destroy(&t2);
+	gs_trust_destroy(&t);
+}
+
 /* What was set survives a reload, and a restart of the replica. */
 static void
 test_persistence(void **state)
@@ -351,6 +406,7 @@ main(void)
 		FX_TEST(test_by_curve),
 		FX_TEST(test_note_unknown),
 		FX_TEST(test_pending_limit),
+		FX_TEST(test_undo_restore),
 		FX_TEST(test_persistence),
 	};
 
