@@ -169,6 +169,16 @@ gossip_status(struct gs_gossip *g, json_t *o)
 	json_object_set_new(o, "rounds", json_integer((json_int_t)s.rounds));
 	json_object_set_new(o, "in_sync", json_integer((json_int_t)s.in_sync));
 	json_object_set_new(o, "last_exchange", ctl_time_or_null(s.last_sync));
+	json_object_set_new(o, "introductions", json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "sent", (json_int_t)s.intro.sent,
+	    "sent_sites", (json_int_t)s.intro.sent_sites,
+	    "full_sent", (json_int_t)s.intro.full_sent,
+	    "received", (json_int_t)s.intro.received,
+	    "received_sites", (json_int_t)s.intro.received_sites,
+	    "trusted", (json_int_t)s.intro.trusted,
+	    "batches", (json_int_t)s.intro.batches,
+	    "batch_sites", (json_int_t)s.intro.batch_sites));
 }
 
 /* Counts the conflicted items an admin can see (not a blocked site's). */

@@ -15,6 +15,7 @@
 #include "gossip.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@
 #define HELD_SHORT 4            /* reports in turn in a short summary */
 #define HELD_REFRESH_S 300.0    /* unchanged reports for a peer, resent */
 #define HELD_HOPS 16            /* reports relayed this far at most */
+#define INTRO_BATCH_S 1.0       /* new sites are passed on this often */
 
 /*
  * "site holds author's changes up to seq", learnt from a peer's Held
@@ -101,6 +103,20 @@ struct run {
 	struct gs_apply_stats st;         /* what the slices did */
 	int rc;                           /* storage error: the rest dropped */
 };
+
+/*
+ * A site trusted since the last batch of introductions, to pass on: by
+ * an introduction from `from` (which is not told again), or by the
+ * admin (has_from false: every peer is told).
+ */
+struct intro_new {
+	uint8_t pk[32];
+	uint8_t from[32];
+	bool has_from;
+};
+
+_Static_assert(offsetof(struct intro_new, pk) == 0,
+    "new sites are searched by their leading key");
 
 /* One peer: a site we dial, or a trusted site that dialled us. */
 struct peer {
@@ -202,6 +218,10 @@ struct gs_gossip {
 	int64_t equivocs;                 /* proofs held when last sent */
 	struct held *held;                /* owned; what others hold */
 	size_t nheld, capheld;
+	struct gs_intro_stats intro;      /* counters */
+	struct intro_new *intro_new;      /* owned; ascending by pk */
+	size_t nintro_new, capintro_new;
+	ev_timer intro_timer;             /* passes intro_new on */
 };
 
 /* What was written of an untrusted key this minute (struct stranger). */
@@ -806,22 +826,36 @@ note_clock(struct gs_gossip *g, struct peer *p, uint64_t clock_ms)
 	p->clock_state = state;
 }
 
+/* Sends p an Introductions message of n site keys (lent); counts it. */
 static void
-send_intro(struct gs_gossip *g, struct peer *p)
+intro_send(struct gs_gossip *g, struct peer *p, ProtobufCBinaryData *keys,
+    size_t n, bool full)
 {
 	Gs__PeerMsg m = GS__PEER_MSG__INIT;
 	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
-	struct key_build b = { 0 };
 
-	if (collect_keys(g, true, MAX_INTRO, &b) != 0)
-		goto out;
-	in.n_sites = b.n;
-	in.sites = b.v;
+	in.n_sites = n;
+	in.sites = keys;
 	m.version = GS_PEER_VERSION;
 	m.msg_case = GS__PEER_MSG__MSG_INTRO;
 	m.intro = &in;
-	peer_send(p, &m);
-out:
+	if (peer_send(p, &m) != 0)
+		return;
+	g->intro.sent++;
+	g->intro.sent_sites += n;
+	if (full)
+		g->intro.full_sent++;
+	else
+		g->intro.batch_sites += n;
+}
+
+static void
+send_intro(struct gs_gossip *g, struct peer *p)
+{
+	struct key_build b = { 0 };
+
+	if (collect_keys(g, true, MAX_INTRO, &b) == 0)
+		intro_send(g, p, b.v, b.n, true);
 	free(b.v);
 }
 
@@ -1884,40 +1918,110 @@ on_ack(struct gs_gossip *g, struct peer *p, const Gs__BatchAck *a)
 }
 
 /*
- * Passes sites an introduction just taught us on to our other connected
- * peers (those that take us as introducer trust them in turn): only the
- * new ones, so that a wave of introductions through a large graph costs
- * a few keys per link, not every site known each time.
+ * Passes the sites trusted since the last batch on to every connected
+ * peer (those that take us as introducer trust them in turn), in one
+ * message per peer: not to the peer that introduced a site, nor a peer
+ * its own key. A wave of introductions through a large graph costs each
+ * link one message per batch, with the keys new in it, however many
+ * introductions came in meanwhile.
  */
 static void
-forward_intro(struct gs_gossip *g, const struct peer *from,
-    ProtobufCBinaryData *keys, size_t n)
+intro_flush(struct gs_gossip *g)
 {
-	Gs__PeerMsg m = GS__PEER_MSG__INIT;
-	Gs__Introductions in = GS__INTRODUCTIONS__INIT;
+	ProtobufCBinaryData *keys;
+	uint64_t sent = g->intro.sent;
+	size_t n;
 
-	in.n_sites = n;
-	in.sites = keys;
-	m.version = GS_PEER_VERSION;
-	m.msg_case = GS__PEER_MSG__MSG_INTRO;
-	m.intro = &in;
-	for (size_t i = 0; i < g->npeers; i++)
-		if (g->peers[i] != from && peer_connected(g->peers[i]))
-			peer_send(g->peers[i], &m);
+	if (g->nintro_new == 0)
+		return;
+	/* out of memory: not passed on; peers learn them when they connect */
+	keys = calloc(g->nintro_new, sizeof(*keys));
+	for (size_t i = 0; keys != NULL && i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		if (!peer_connected(p))
+			continue;   /* the whole set goes when it connects */
+		n = 0;
+		for (size_t j = 0; j < g->nintro_new; j++) {
+			const struct intro_new *e = &g->intro_new[j];
+			if ((e->has_from && memcmp(e->from, p->pk, 32) == 0) ||
+			    memcmp(e->pk, p->pk, 32) == 0)
+				continue;
+			keys[n].data = (uint8_t *)e->pk;
+			keys[n].len = 32;
+			n++;
+		}
+		if (n > 0)
+			intro_send(g, p, keys, n, false);
+	}
+	free(keys);
+	if (g->intro.sent > sent)
+		g->intro.batches++;
+	g->nintro_new = 0;
 }
 
+static void
+on_intro_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	intro_flush(w->data);
+}
+
+/*
+ * Queues pk, just trusted (introduced by from, or NULL: by the admin),
+ * for the next batch of introductions, at most INTRO_BATCH_S away.
+ */
+static void
+intro_queue(struct gs_gossip *g, const uint8_t pk[32], const uint8_t *from)
+{
+	struct intro_new *e;
+	int found;
+	size_t i;
+
+	if (g->nintro_new == MAX_INTRO)
+		intro_flush(g);   /* a batch is one message: it is full */
+	i = gs_key_search(g->intro_new, g->nintro_new, sizeof(*e), pk, &found);
+	if (found) {
+		e = &g->intro_new[i];
+		if (from == NULL || !e->has_from ||
+		    memcmp(e->from, from, 32) != 0)
+			e->has_from = false;   /* twice, two ways: tell all */
+		return;
+	}
+	if (gs_grow(&g->intro_new, &g->capintro_new, g->nintro_new,
+	    sizeof(*g->intro_new), 64) != 0)
+		return;   /* not passed on; peers learn it when they connect */
+	memmove(&g->intro_new[i + 1], &g->intro_new[i],
+	    (g->nintro_new - i) * sizeof(*g->intro_new));
+	g->nintro_new++;
+	e = &g->intro_new[i];
+	memcpy(e->pk, pk, 32);
+	e->has_from = from != NULL;
+	if (from != NULL)
+		memcpy(e->from, from, 32);
+	if (!ev_is_active(&g->intro_timer)) {
+		ev_timer_set(&g->intro_timer, INTRO_BATCH_S, 0.0);
+		ev_timer_start(g->d->loop, &g->intro_timer);
+	}
+}
+
+/*
+ * Trusts the sites an introducer names that we had not decided about,
+ * all in one transaction, and queues them to be passed on.
+ */
 static void
 on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 {
 	const struct gs_trust_site *s;
 	char sid[GS_SITEID_SHORT], by[GS_SITEID_SHORT];
-	ProtobufCBinaryData *fwd;
+	struct gs_store *st = g->d->store;
+	bool tx = false;
 	size_t added = 0;
 
 	if (!p->introducer || in->n_sites > MAX_INTRO)
 		return;
-	/* NULL when out of memory: the sites are trusted, not passed on */
-	fwd = in->n_sites > 0 ? calloc(in->n_sites, sizeof(*fwd)) : NULL;
+	g->intro.received++;
+	g->intro.received_sites += in->n_sites;
 	for (size_t i = 0; i < in->n_sites; i++) {
 		const uint8_t *pk = in->sites[i].data;
 		if (in->sites[i].len != 32 ||
@@ -1926,22 +2030,33 @@ on_intro(struct gs_gossip *g, struct peer *p, const Gs__Introductions *in)
 		s = gs_trust_get(g->trust, pk);
 		if (s != NULL && s->trust != GS_TRUST_PENDING)
 			continue;   /* our own decision stands */
-		if (gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, p->pk) == 0) {
+		/* opened at the first decision: most messages bring none */
+		if (added == 0 && !tx)
+			tx = gs_store_begin(st) == 0;
+		if (gs_trust_set(g->trust, pk, GS_TRUST_TRUSTED, p->pk) != 0)
+			continue;
+		if (added == 0)
 			short_id(pk, sid);
-			short_id(p->pk, by);
-			log_info("gossip: site %s trusted, introduced by %s",
-			    sid, by);
-			if (fwd != NULL)
-				fwd[added] = in->sites[i];
-			added++;
-		}
+		added++;
+		intro_queue(g, pk, p->pk);
 	}
-	if (added > 0) {
-		send_summary(g, p, true);
-		if (fwd != NULL)
-			forward_intro(g, p, fwd, added);
+	if (tx && gs_store_commit(st) != 0) {
+		gs_store_rollback(st);
+		short_id(p->pk, by);
+		log_warnx("gossip: the sites introduced by %s could not be "
+		    "written; they are trusted until the daemon stops, and "
+		    "introduced again when %s reconnects", by, by);
 	}
-	free(fwd);
+	if (added == 0)
+		return;
+	g->intro.trusted += added;
+	short_id(p->pk, by);
+	if (added == 1)
+		log_info("gossip: site %s trusted, introduced by %s", sid, by);
+	else
+		log_info("gossip: %zu sites trusted (%s and others), "
+		    "introduced by %s", added, sid, by);
+	send_summary(g, p, true);
 }
 
 static void
@@ -2615,6 +2730,8 @@ gs_gossip_start(struct gs_daemon *d, struct gs_gossip **out)
 		goto out;
 	ev_timer_init(&g->apply_timer, on_apply, 0.0, 0.0);
 	g->apply_timer.data = g;
+	ev_timer_init(&g->intro_timer, on_intro_timer, INTRO_BATCH_S, 0.0);
+	g->intro_timer.data = g;
 	g->slice = SLICE_FIRST;
 	gs_verifier_opts_default(&vo);
 	ret = gs_verifier_new(d->loop, &vo, on_verified, g, &g->verifier);
@@ -2663,6 +2780,7 @@ gs_gossip_stop(struct gs_gossip **gp)
 	gs_verifier_destroy(&g->verifier);
 	if (g->d->loop != NULL) {
 		ev_timer_stop(g->d->loop, &g->round_timer);
+		ev_timer_stop(g->d->loop, &g->intro_timer);
 		ev_timer_stop(g->d->loop, &g->tick);
 		ev_timer_stop(g->d->loop, &g->apply_timer);
 	}
@@ -2682,6 +2800,7 @@ gs_gossip_stop(struct gs_gossip **gp)
 	gs_transport_close(&g->listener);
 	gs_secure_free(g->curve_sk);
 	free(g->held);
+	free(g->intro_new);
 	free(g);
 	*gp = NULL;
 }
@@ -2739,6 +2858,7 @@ gs_gossip_stats(struct gs_gossip *g, struct gs_gossip_stats *s)
 	s->refused = g->refused;
 	s->unread = g->unread;
 	s->rounds = g->rounds;
+	s->intro = g->intro;
 }
 
 /* ---- verbs for the control commands ---- */
@@ -2758,15 +2878,6 @@ gs_gossip_peers_hold(struct gs_gossip *g, const uint8_t pk[32],
 	return true;
 }
 
-/* Tells every connected peer the sites we now trust. */
-static void
-intro_all(struct gs_gossip *g)
-{
-	for (size_t i = 0; i < g->npeers; i++)
-		if (peer_connected(g->peers[i]))
-			send_intro(g, g->peers[i]);
-}
-
 void
 gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 {
@@ -2784,11 +2895,13 @@ gs_gossip_trust_changed(struct gs_gossip *g, const uint8_t pk[32])
 	} else if (trust == GS_TRUST_TRUSTED && p != NULL && p->dealer == NULL) {
 		peer_connect(g, p);
 	}
-	intro_all(g);
-	if (trust == GS_TRUST_TRUSTED)
-		for (size_t i = 0; i < g->npeers; i++)
-			if (peer_connected(g->peers[i]))
-				start_round(g, g->peers[i]);
+	if (trust != GS_TRUST_TRUSTED)
+		return;
+	/* connected peers learn the new site with the next batch */
+	intro_queue(g, pk, NULL);
+	for (size_t i = 0; i < g->npeers; i++)
+		if (peer_connected(g->peers[i]))
+			start_round(g, g->peers[i]);
 }
 
 /* The peer row of pk, added now. */
@@ -2831,7 +2944,9 @@ peer_take(struct gs_gossip *g, struct peer *p, const struct gs_peer_row *row)
 	p->configured = true;
 	p->added = row->added;
 	peer_connect(g, p);
-	intro_all(g);
+	/* p gets every site we trust when it connects; the others, p */
+	if (gs_trust_author_ok(g->trust, p->pk) == 0)
+		intro_queue(g, p->pk, NULL);
 }
 
 int

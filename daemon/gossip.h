@@ -52,6 +52,18 @@ struct gs_held_info {
 	const uint8_t *via;               /* the peer that told us; lent */
 };
 
+/* Introductions (site keys passed along introducers) since start. */
+struct gs_intro_stats {
+	uint64_t sent;                    /* messages sent */
+	uint64_t sent_sites;              /* site keys in them */
+	uint64_t full_sent;               /* of the messages: every trusted site */
+	uint64_t received;                /* messages received from introducers */
+	uint64_t received_sites;          /* site keys in them */
+	uint64_t trusted;                 /* sites trusted because of them */
+	uint64_t batches;                 /* times new sites were passed on */
+	uint64_t batch_sites;             /* site keys in those messages */
+};
+
 /* Counters for the status command. */
 struct gs_gossip_stats {
 	size_t peers;                     /* configured peers */
@@ -68,6 +80,7 @@ struct gs_gossip_stats {
 	 */
 	size_t in_sync;
 	int64_t last_sync;                /* latest exchange, Unix s; 0 */
+	struct gs_intro_stats intro;
 };
 
 typedef int (*gs_peer_cb)(const struct gs_peer_info *p, void *arg);

@@ -959,7 +959,7 @@ def main():
                     help="exit non-zero unless every figure is produced and well formed")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GS_SEED", "2026")))
     ap.add_argument("--sites", type=int, help="sites of the country benchmark "
-                    "(default 700, smoke 50)")
+                    "(default 350, smoke 50; country.py --sites 700 is the issue's size)")
     args = ap.parse_args()
     only = [b.strip() for b in args.only.split(",") if b.strip()]
     bad = [b for b in only if b not in BENCHES]

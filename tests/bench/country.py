@@ -12,7 +12,19 @@ travels along the graph, so everyone ends up trusting everyone without
 N x N `site trust` calls. One more site, the absent one, joins like the
 others, then is stopped for the whole run and restarted at its end.
 
+The links are added at the pace the network takes them in: 24 at a time
+(6 CLI processes at once), each group once the daemons together use less
+than one core (read from /proc, at most 60 s); a `peer add` waits up to
+120 s for its answer and is sent again, 3 times at most.
+
 Figures (one line each, as bench.py prints them):
+  country.wiring_s, country.wiring_cpu  from the first peer add until
+      every site holds every site's profile: seconds, and the CPU of
+      every daemon meanwhile
+  country.intro_sent_site, country.intro_received_site,
+  country.trusted_site    introduction messages a site sent and received
+      while wired, and the sites it trusted because of them (means; the
+      status's "introductions" counters)
   country.propagation_p50/_p99/_max  an event added at a random site,
       the time until every other running site holds it (received -
       created, the latest site), over --events events
@@ -26,7 +38,7 @@ Figures (one line each, as bench.py prints them):
   country.catch_up        seconds until the absent site, restarted, holds
       what its neighbours hold
 
-  GS_BIN_DIR=build python3 tests/bench/country.py --sites 50 [--json]
+  GS_BIN_DIR=build python3 tests/bench/country.py --sites 50 [--wire-only] [--json]
   python3 tests/bench/bench.py --only country [--sites N]
 
 Every wait is bounded in count and time; every daemon is stopped by its
@@ -40,6 +52,7 @@ import random
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
@@ -131,12 +144,74 @@ def counts(sites):
 
 
 def settle(sites, want, timeout):
-    """Waits until every site holds `want` changes at least."""
+    """Waits until every site holds `want` changes at least; asks only the
+    sites that did not yet (700 status calls every 2 s are a load)."""
+    left = list(sites)
+
     def done():
-        c = counts(sites)
-        low = [s.name for s, k in zip(sites, c) if k < want]
-        return True if not low else None
+        nonlocal left
+        left = [s for s, k in zip(left, counts(left)) if k < want]
+        return True if not left else None
     wait_until(done, timeout=timeout, interval=2.0, what=f"{want} changes at every site")
+
+
+def daemons_cpu(sites):
+    """utime + stime of every running daemon, in seconds."""
+    return sum(bench.cpu_s(s.proc.pid) for s in sites if s.proc is not None)
+
+
+def calm(sites, window=1.0, busy=1.0, limit=60.0):
+    """Waits until the daemons together use less than `busy` cores over
+    `window` seconds (the network has taken in the last links), at most
+    `limit` seconds. Reads /proc only: asking 700 daemons is a load."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        c0, t0 = daemons_cpu(sites), time.monotonic()
+        time.sleep(window)
+        if (daemons_cpu(sites) - c0) / (time.monotonic() - t0) < busy:
+            return
+
+
+def peer_add(u, v, tries=3):
+    """`gemsync peer add --introducer` at u for v. A daemon busy taking
+    in introductions may answer late: the CLI waits up to 120 s, and a
+    request without an answer is sent again (adding a peer twice is the
+    same as once), `tries` times at most."""
+    for k in range(tries):
+        try:
+            r = u.run("--json", "peer", "add", v.id, v.endpoint, "--name", v.name,
+                      "--introducer", timeout=150, cli_timeout=120)
+        except subprocess.TimeoutExpired:
+            bench.log(f"country: peer add at {u.name} timed out (try {k + 1} of {tries})")
+            continue
+        if r.returncode == 0:
+            return
+        bench.log(f"country: peer add at {u.name} failed (try {k + 1} of {tries}): "
+                  f"{r.stderr.strip()[:200]}")
+    raise RuntimeError(f"{u.name}: peer add {v.name} failed {tries} times "
+                       f"(load average {os.getloadavg()[0]:.1f})")
+
+
+def wire(sites, links, chunk=24):
+    """Adds the links `chunk` at a time (WORKERS CLI processes at once),
+    each chunk once the daemons have calmed down after the previous one."""
+    def link(uv):
+        u, v = uv
+        peer_add(u, v)
+        peer_add(v, u)
+    for i in range(0, len(links), chunk):
+        pmap(link, links[i:i + chunk])
+        calm(sites)
+
+
+INTRO_KEYS = ("sent", "sent_sites", "full_sent", "received", "received_sites", "trusted",
+              "batches")
+
+
+def intro_totals(sites):
+    """The sum over every site of its status's introduction counters."""
+    st = pmap(lambda s: s.status().get("introductions", {}), sites)
+    return {k: sum(x.get(k, 0) for x in st) for k in INTRO_KEYS}
 
 
 def parse_ms(s):
@@ -200,7 +275,7 @@ def snapshot(sites):
             sum(bench.cpu_s(s.proc.pid) for s in sites))
 
 
-def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
+def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None, wire_only=False):
     """Builds the network of n running sites plus the absent one, and
     adds the figures to res (a bench.Results)."""
     rng = random.Random(seed)
@@ -224,22 +299,42 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
             bench.log(f"country: {n + 1} daemons up in {time.monotonic() - t0:.0f} s")
             links = [(sites[u], sites[v]) for u, v in edges]
             links += [(absent, o) for o in rng.sample(sites, min(2, n))]
-
-            def link(uv):
-                u, v = uv
-                u.peer(v, "--introducer")
-                v.peer(u, "--introducer")
-            t0 = time.monotonic()
-            pmap(link, links)
+            t0, c0 = time.monotonic(), daemons_cpu(allsites)
+            wire(allsites, links)
             # every site's profile is one change: n + 1 of them everywhere
             settle(allsites, n + 1, timeout=120 + n)
-            wired = time.monotonic() - t0
+            wired, cpu = time.monotonic() - t0, daemons_cpu(allsites) - c0
             bench.log(f"country: {len(links)} links, every site trusting every other, in "
-                      f"{wired:.0f} s")
+                      f"{wired:.0f} s, {cpu:.0f} s of CPU, load average "
+                      f"{os.getloadavg()[0]:.1f}")
+            it = intro_totals(allsites)
+            m = n + 1
+            note = (f"{m} sites, {len(links)} links, from the first peer add until every "
+                    f"site holds every profile; load average {load:.2f} before")
+            res.add("country.wiring_s", round(wired, 1), "s", note=note)
+            res.add("country.wiring_cpu", round(cpu, 1), "s", note=note + ", every "
+                    "daemon's utime + stime")
+            res.add("country.intro_sent_site", round(it["sent"] / m, 1), "messages",
+                    note=f"introduction messages a site sent while wired (mean; "
+                    f"{it['full_sent'] / m:.1f} of them every site it trusts, "
+                    f"{it['sent_sites'] / m:.0f} site keys in all; passed on "
+                    f"{it['batches'] / m:.1f} times)")
+            res.add("country.intro_received_site", round(it["received"] / m, 1), "messages",
+                    note=f"introduction messages a site received from its introducers (mean; "
+                    f"{it['received_sites'] / m:.0f} site keys)")
+            res.add("country.trusted_site", round(it["trusted"] / m, 1), "sites",
+                    note="trust decisions a site wrote because of introductions (mean)")
+            bench.log("country: introductions " + ", ".join(f"{k} {v / m:.1f}"
+                                                            for k, v in it.items()) +
+                      " per site")
+            if wire_only:
+                return
             absent.stop()
+            busy = os.getloadavg()[0]
             lat = propagation(sites, events, rng, gap)
             note = (f"{len(lat)} events, {n} sites, degree {degree}, default settings; "
-                    f"received - created, the latest site; load average {load:.2f}")
+                    f"received - created, the latest site; load average {load:.2f} before "
+                    f"the run, {busy:.2f} before the events")
             res.add("country.propagation_p50", round(statistics.median(lat), 1), "ms",
                     note=note)
             res.add("country.propagation_p99", round(bench.percentile(lat, 99), 1), "ms",
@@ -283,7 +378,8 @@ def run(res, n, seed, events=20, steady=300, degree=4, gap=1.0, root=None):
     bench.log(f"country: done in {time.monotonic() - t_all:.0f} s")
 
 
-FIGURES = ["country.propagation_p50", "country.propagation_p99", "country.propagation_max",
+FIGURES = ["country.wiring_s", "country.wiring_cpu", "country.intro_sent_site",
+           "country.intro_received_site", "country.trusted_site", "country.propagation_p50", "country.propagation_p99", "country.propagation_max",
            "country.steady_cpu", "country.rss_total", "country.rss_site_max",
            "country.rss_site_median", "country.pss_total", "country.private_site_median",
            "country.bytes_per_round", "country.catch_up"]
@@ -296,13 +392,15 @@ def main():
     ap.add_argument("--events", type=int, default=20)
     ap.add_argument("--steady", type=int, default=300, help="seconds of steady state")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GS_SEED", "2026")))
+    ap.add_argument("--wire-only", action="store_true",
+                    help="stop once the sites are wired (the wiring figures only)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     res = bench.Results()
     out = sys.stdout
     if args.json:
         sys.stdout = sys.stderr
-    run(res, args.sites, args.seed, args.events, args.steady)
+    run(res, args.sites, args.seed, args.events, args.steady, wire_only=args.wire_only)
     if args.json:
         sys.stdout = out
         print(json.dumps(res.figures, ensure_ascii=False, indent=1))

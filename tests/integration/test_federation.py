@@ -424,6 +424,82 @@ def test_introductions_travel_along_introducers():
                    what="A's event at D through B and C")
 
 
+def intro_counts(site):
+    return site.status()["introductions"]
+
+
+def test_introductions_pass_on_in_batches():
+    """A burst of trust decisions at A travels A -> B -> C as batches: each
+    new site goes once over each link, in messages of several sites (one
+    per peer each time new sites are passed on), never back to the site
+    that introduced it, and no site sends its whole list again. Across a
+    restart, the whole list on reconnection brings what a stopped site
+    missed. Counted, not timed (rounds are an hour apart here)."""
+    hour = "interval = 3600"
+    with Net() as net:
+        a = net.started("GEM Le Rebond", extra=hour)
+        b = net.started("GEM La Passerelle", extra=hour)
+        c = net.started("GEM L'Envol", town="Vienne", department="38", extra=hour)
+        for x, y in ((a, b), (b, c)):
+            x.peer(y, "--introducer")
+            y.peer(x, "--introducer")
+
+        def trusted(site):
+            return {s["site_id"]: s for s in site.j("site", "list")["sites"]
+                    if s["trust"] == "trusted"}
+        wait_until(lambda: a.id in trusted(c) and c.id in trusted(a), timeout=30,
+                   interval=0.2, what="A and C trusting each other through B")
+        # sites that exist only as keys: their data dirs, never started
+        ids = []
+        for k in range(12):
+            out = net.site(f"GEM Lointain {k}").init().stdout
+            ids.append(out.split("identifiant du site : ")[1].split()[0])
+        # the batches of the wiring passed on: nothing moves for 2.5 s
+        last = [None]
+
+        def quiet():
+            now = [{k: v for k, v in intro_counts(s).items() if k != "full_sent"
+                    and k != "sent" and k != "sent_sites"} for s in (a, b, c)]
+            same, last[0] = now == last[0], now
+            if not same:
+                time.sleep(2.5)
+            return same
+        wait_until(quiet, timeout=60, interval=0.1, what="the wiring's batches passed on")
+        ca, cb, cc = intro_counts(a), intro_counts(b), intro_counts(c)
+        for sid in ids:
+            a.cli("site", "trust", sid)
+        wait_until(lambda: all(i in trusted(c) for i in ids), timeout=30, interval=0.2,
+                   what="C trusting the 12 sites A trusted, through B")
+        assert all(trusted(c)[i]["introduced_by"] == b.id for i in ids)
+        da, db, dc = ({k: now[k] - was[k] for k in was} for was, now in
+                      ((ca, intro_counts(a)), (cb, intro_counts(b)), (cc, intro_counts(c))))
+        # each new site once over each link, never back where it came from
+        # (all 12 in batches unless a connection came up again meanwhile
+        # and its whole list carried some)
+        for d in (da, db):
+            assert d["batch_sites"] <= 12, d
+            assert d["batch_sites"] == 12 or d["full_sent"] > 0, d
+        assert dc["batch_sites"] == 0 and dc["trusted"] == 12, dc
+        assert db["trusted"] == 12 and db["received_sites"] >= 12, db
+        # one message per peer each time: A and B have one peer to tell
+        assert da["sent"] - da["full_sent"] == da["batches"], da
+        assert db["sent"] - db["full_sent"] == db["batches"], db
+        # the whole list goes on a connection, not on each change (a
+        # dealer refused before its peer trusted it may connect now)
+        assert da["full_sent"] < 12 and db["full_sent"] < 12, (da, db)
+        # C, stopped, misses a site B passes on; its restart brings it
+        c.stop()
+        late = net.site("GEM Lointain 12").init().stdout
+        late = late.split("identifiant du site : ")[1].split()[0]
+        a.cli("site", "trust", late)
+        wait_until(lambda: late in trusted(b), timeout=30, interval=0.2,
+                   what="B trusting the site A trusted")
+        c.start()
+        wait_until(lambda: late in trusted(c), timeout=30, interval=0.2,
+                   what="C, restarted, trusting the site it missed")
+        assert trusted(c)[late]["introduced_by"] == b.id
+
+
 if __name__ == "__main__":
     run_tests([test_two_sites_exchange, test_line_relay_with_introducer,
                test_line_relay_with_explicit_trust, test_unknown_site_gets_nothing_until_trusted,
@@ -434,4 +510,5 @@ if __name__ == "__main__":
                test_in_sync_round_cost_does_not_grow_with_authors,
                test_refused_dialler_tries_again,
                test_push_reaches_quiet_inbound_peer,
-               test_introductions_travel_along_introducers])
+               test_introductions_travel_along_introducers,
+               test_introductions_pass_on_in_batches])
