@@ -222,16 +222,22 @@ def test_blocked_site_hidden_and_not_relayed():
                     if p["site_id"] == b.id and p["connected"]]
 
 
+def bulk_source_and_newcomer(net, count):
+    """A site holding count generated changes (gs_bulk), started, and a
+    new empty site; returns them and the source's change count."""
+    a = net.site("GEM Le Rebond")
+    a.init()
+    r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, str(count)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    a.start()
+    n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38")
+    return a, n, a.status()["changes"]
+
+
 def test_initial_sync_20000():
     with Net() as net:
-        a = net.site("GEM Le Rebond")
-        a.init()
-        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "20000"],
-                           capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        a.start()
-        n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38")
-        total = a.status()["changes"]
+        a, n, total = bulk_source_and_newcomer(net, 20000)
         assert total >= 20000
         t0 = time.monotonic()
         a.peer(n)
@@ -258,14 +264,7 @@ def test_round_during_sync_sends_nothing_twice():
     through a long sync) and cost it a second check of each. The joining
     site counts the changes it received and already held."""
     with Net() as net:
-        a = net.site("GEM Le Rebond")
-        a.init()
-        r = subprocess.run([os.path.join(TOOLS, "gs_bulk"), a.data, "20000"],
-                           capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        a.start()
-        n = net.started("GEM Nouveau", town="Bourgoin-Jallieu", department="38")
-        total = a.status()["changes"]
+        a, n, total = bulk_source_and_newcomer(net, 20000)
         a.peer(n)
         n.peer(a)
         # a first run of batches (4,096 changes at most) applied and acked
