@@ -73,15 +73,11 @@ out:
 void
 cli_dir_local_day(const char *rfc3339, char *out, size_t outlen)
 {
-	char when[64];
-	int y, m, d;
+	struct tm lt;
 
 	out[0] = '\0';
-	if (rfc3339 == NULL)
-		return;
-	cli_out_localtime(rfc3339, when, sizeof(when));
-	if (sscanf(when, "%4d-%2d-%2d", &y, &m, &d) == 3)
-		snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
+	if (rfc3339 != NULL && cli_out_local_tm(rfc3339, &lt) == 0)
+		strftime(out, outlen, "%Y-%m-%d", &lt);
 }
 
 /* ---- the flat file ---- */

@@ -14,6 +14,7 @@
 #define CLI_GEMSYNC_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <libintl.h>
@@ -321,8 +322,11 @@ void cli_out_date_fr(const char *rfc3339, char *out, size_t outlen);
  * « 9 h 30 ». Same rules as cli_out_date_fr(). */
 void cli_out_day_fr(const char *rfc3339, char *out, size_t outlen);
 void cli_out_hour_fr(const char *rfc3339, char *out, size_t outlen);
-/* Formats a UTC RFC 3339 time in local time "YYYY-MM-DD HH:MM:SS". */
+/* A UTC RFC 3339 time in this computer's local time, in the house style:
+ * « lundi 30 novembre, 14 h 20 » (the year when not this one). */
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
+/* The same time as a local struct tm: 0, or -1 when it is not UTC. */
+int cli_out_local_tm(const char *rfc3339, struct tm *lt);
 
 /*
  * Cuts the first line off *p and returns it as a malloc'd copy without

@@ -169,8 +169,9 @@ wall_tm(const char *s, struct tm *tm)
 	return 0;
 }
 
-void
-cli_out_day_fr(const char *s, char *out, size_t outlen)
+/* « mardi 15 décembre » (with the year when it is not this one). */
+static void
+day_of_tm(const struct tm *tm, char *out, size_t outlen)
 {
 	/* French in every language: the house style's dates */
 	/* fr: value */
@@ -180,20 +181,39 @@ cli_out_day_fr(const char *s, char *out, size_t outlen)
 	static const char *const months[] = { "janvier", "février", "mars",
 	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	    "novembre", "décembre" };
-	struct tm tm, now;
+	struct tm now;
 	char year[16] = "";
 	time_t t;
+
+	t = time(NULL);
+	localtime_r(&t, &now);
+	if (tm->tm_year != now.tm_year)
+		snprintf(year, sizeof(year), " %d", tm->tm_year + 1900);
+	snprintf(out, outlen, "%s %d%s %s%s", days[tm->tm_wday],
+	    tm->tm_mday, tm->tm_mday == 1 ? "er" : "", months[tm->tm_mon],
+	    year);
+}
+
+/* « 14 h », « 14 h 30 ». */
+static void
+hour_of_tm(const struct tm *tm, char *out, size_t outlen)
+{
+	if (tm->tm_min != 0)
+		snprintf(out, outlen, "%d h %02d", tm->tm_hour, tm->tm_min);
+	else
+		snprintf(out, outlen, "%d h", tm->tm_hour);
+}
+
+void
+cli_out_day_fr(const char *s, char *out, size_t outlen)
+{
+	struct tm tm;
 
 	if (wall_tm(s, &tm) != 0) {
 		copy_clean(s, out, outlen);
 		return;
 	}
-	t = time(NULL);
-	localtime_r(&t, &now);
-	if (tm.tm_year != now.tm_year)
-		snprintf(year, sizeof(year), " %d", tm.tm_year + 1900);
-	snprintf(out, outlen, "%s %d%s %s%s", days[tm.tm_wday],
-	    tm.tm_mday, tm.tm_mday == 1 ? "er" : "", months[tm.tm_mon], year);
+	day_of_tm(&tm, out, outlen);
 }
 
 void
@@ -205,10 +225,7 @@ cli_out_hour_fr(const char *s, char *out, size_t outlen)
 		copy_clean(s, out, outlen);
 		return;
 	}
-	if (tm.tm_min != 0)
-		snprintf(out, outlen, "%d h %02d", tm.tm_hour, tm.tm_min);
-	else
-		snprintf(out, outlen, "%d h", tm.tm_hour);
+	hour_of_tm(&tm, out, outlen);
 }
 
 void
@@ -236,26 +253,38 @@ cli_out_time_or_never(const json_t *v, char *out, size_t outlen)
 	cli_out_localtime(json_string_value(v), out, outlen);
 }
 
-void
-cli_out_localtime(const char *s, char *out, size_t outlen)
+int
+cli_out_local_tm(const char *s, struct tm *lt)
 {
 	const char *rest;
-	struct tm tm, lt;
+	struct tm tm;
 	time_t t;
 
 	rest = s != NULL ? parse_rfc3339(s, &tm) : NULL;
-	/* Item times are UTC ("Z"); anything else is shown as written. */
+	/* Item times are UTC ("Z"); anything else is not converted. */
 	if (rest == NULL || (strcmp(rest, "Z") != 0 && strcmp(rest, "z") != 0 &&
-	    strcmp(rest, "+00:00") != 0)) {
-		copy_clean(s, out, outlen);
-		return;
-	}
+	    strcmp(rest, "+00:00") != 0))
+		return -1;
 	t = timegm(&tm);
-	if (t == (time_t)-1 || localtime_r(&t, &lt) == NULL) {
-		copy_clean(s, out, outlen);
+	if (t == (time_t)-1 || localtime_r(&t, lt) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+cli_out_localtime(const char *s, char *out, size_t outlen)
+{
+	char day[80], hour[16];
+	struct tm lt;
+
+	if (cli_out_local_tm(s, &lt) != 0) {
+		copy_clean(s, out, outlen);     /* shown as written */
 		return;
 	}
-	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &lt);
+	/* « lundi 30 novembre, 14 h 20 », in this computer's time zone */
+	day_of_tm(&lt, day, sizeof(day));
+	hour_of_tm(&lt, hour, sizeof(hour));
+	snprintf(out, outlen, "%s, %s", day, hour);
 }
 
 char *

@@ -90,12 +90,10 @@ static const struct cli_opt list_opts[] = {
 static void
 local_day(const char *rfc3339, char *out, size_t outlen)
 {
-	char when[64];
-	int y, m, d;
+	struct tm lt;
 
-	cli_out_localtime(rfc3339, when, sizeof(when));
-	if (sscanf(when, "%4d-%2d-%2d", &y, &m, &d) == 3)
-		snprintf(out, outlen, "%02d/%02d/%04d", d, m, y);
+	if (cli_out_local_tm(rfc3339, &lt) == 0)
+		strftime(out, outlen, "%d/%m/%Y", &lt);
 	else
 		snprintf(out, outlen, "?");
 }

@@ -162,6 +162,11 @@ def test_first_line_and_problems():
             assert jargon not in out, (jargon, out)
         out = a.cli("peer", "list")
         assert "DERNIER ÉCHANGE" in out and "SYNCHRO" not in out, out
+        # when it was seen, as a facilitator reads a date: « lundi 30
+        # novembre, 14 h 20 », not 2026-11-30 13:20:19
+        assert re.search(r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) "
+                         r"\d{1,2}(er)? [a-zéû]+, \d{1,2} h( \d\d)?", out), out
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", out), out
         # --json: the old keys are still there
         st = a.status()
         for k in ("site_id", "peers", "peers_connected", "pending_sites", "refused",
