@@ -161,11 +161,10 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 	elen = raw[FIXED_LEN - 1];
 	if ((size_t)n < FIXED_LEN + elen + CHECK_LEN)
 		goto out;
-	ret = GS_EINVTYPO;      /* no encoder writes a longer endpoint */
-	if (elen > GS_INVITE_ENDPOINT_MAX)
-		goto out;
 	ret = GS_EINVTYPO;
-	if ((size_t)n > FIXED_LEN + elen + CHECK_LEN || !padded)
+	/* no encoder writes a longer endpoint, nor more bytes, nor padding */
+	if (elen > GS_INVITE_ENDPOINT_MAX ||
+	    (size_t)n > FIXED_LEN + elen + CHECK_LEN || !padded)
 		goto out;
 	checksum(raw, FIXED_LEN + elen, check);
 	if (gs_ct_equal(check, raw + FIXED_LEN + elen, CHECK_LEN) != 0)
