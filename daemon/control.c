@@ -222,13 +222,8 @@ on_resolve_peer(const struct gs_peer_info *p, void *arg)
 static int
 on_resolve_pending(const struct gs_pending_row *p, void *arg)
 {
-	struct resolve *rs = arg;
-	char name[128];
-
-	if (!p->has_site)
-		return 0;
-	snprintf(name, sizeof(name), "%s", p->name);
-	resolve_offer(rs, p->site, name);
+	if (p->has_site)
+		resolve_offer(arg, p->site, p->name);
 	return 0;
 }
 

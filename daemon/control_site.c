@@ -407,23 +407,14 @@ site_entry(struct gs_daemon *d, const uint8_t pk[32], const char *trust,
     const uint8_t *introducer, const struct gs_seqmap *owned,
     const struct gs_seqmap *equiv)
 {
-	uint8_t id[16];
-	struct gs_item *it;
-	const struct gs_state *st = NULL;
-	const char *town = "";
 	char words[GS_WORDS_SIZE];
 	json_t *e;
 
-	gs_item_id_site(pk, id);
-	it = gs_replica_item(d->replica, id);
-	if (it != NULL && !it->corrupt && (st = gs_item_state(it)) != NULL &&
-	    gs_fields_get(&st->fields, "town") != NULL)
-		town = gs_fields_get(&st->fields, "town");
 	gs_words_of(pk, words);
 	e = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:I}",
 	    "site_id", ctl_site_id_json(pk), "words", words,
 	    "name", gs_view_site_name(d->replica, pk),
-	    "town", town,
+	    "town", gs_replica_site_field(d->replica, pk, "town"),
 	    "trust", trust,
 	    "introduced_by", introducer ? ctl_site_id_json(introducer) :
 	    json_null(),

@@ -348,6 +348,28 @@ gs_identity_create_next(const char *dir, const char *pass,
 	return with_named_key_file(dir, NEXT_NAME, pass, next_step, out);
 }
 
+/* Renames an unreadable site.key.next to NEXT_NAME.abime. */
+static int
+keep_aside(const char *dir, const char *np)
+{
+	char *to = join_path(dir, NEXT_NAME ".abime");
+	int ret = 0;
+
+	if (to == NULL)
+		return GS_ENOMEM;
+	if (rename(np, to) != 0) {
+		log_warn("identity: cannot rename %s", np);
+		ret = GS_EIO;
+	} else {
+		log_warnx("identity: %s is unreadable (a rotation cut short, "
+		    "or a damaged disk): kept as %s; the site starts with its "
+		    "current key", np, to);
+		sync_dir(dir);
+	}
+	free(to);
+	return ret;
+}
+
 /*
  * The successor key in site.key.next becomes site.key (one rename, then
  * site.id), or, when it is not the key the database names, is removed:
@@ -366,8 +388,13 @@ settle_next(const char *dir, const char *pass, const uint8_t expect[32])
 	    pass, load_step, &next) : GS_ENOTFOUND;
 	if (ret == GS_ENOTFOUND) {
 		ret = 0;
-	} else if (ret == GS_ECORRUPT || (ret == 0 &&
-	    memcmp(next->pk, expect, 32) != 0)) {
+	} else if (ret == GS_ECORRUPT) {
+		/*
+		 * Cut by a crash before its link, or damaged on disk after
+		 * it: kept aside, as the only copy of the key if linked.
+		 */
+		ret = keep_aside(dir, np);
+	} else if (ret == 0 && memcmp(next->pk, expect, 32) != 0) {
 		/* written before its link, which never committed */
 		log_warnx("identity: %s was not linked to the site key (the "
 		    "rotation stopped before its link was written): removed; "

@@ -158,13 +158,19 @@ gs_invite_token_parse(const char *text, struct gs_invite_token *t)
 	ret = GS_EINVTRUNC;
 	if ((size_t)n < FIXED_LEN)
 		goto out;
+	/*
+	 * The length byte comes before the endpoint, so no cut changes it:
+	 * one larger than any encoder writes is a typo, not a short token.
+	 */
 	elen = raw[FIXED_LEN - 1];
+	if (elen > GS_INVITE_ENDPOINT_MAX) {
+		ret = GS_EINVTYPO;
+		goto out;
+	}
 	if ((size_t)n < FIXED_LEN + elen + CHECK_LEN)
 		goto out;
-	ret = GS_EINVTYPO;      /* no encoder writes a longer endpoint */
-	if (elen > GS_INVITE_ENDPOINT_MAX)
-		goto out;
 	ret = GS_EINVTYPO;
+	/* no encoder writes more bytes, nor padding bits */
 	if ((size_t)n > FIXED_LEN + elen + CHECK_LEN || !padded)
 		goto out;
 	checksum(raw, FIXED_LEN + elen, check);

@@ -502,33 +502,31 @@ bad:
 	return "doit être un numéro de modification, en chiffres seuls";
 }
 
+/* Whether v is exactly len lowercase hexadecimal digits. */
+static bool
+is_lower_hex(const char *v, size_t len)
+{
+	if (strlen(v) != len)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!is_digit(*p) && !(*p >= 'a' && *p <= 'f'))
+			return false;
+	return true;
+}
+
 static const char *
 rule_hex32(const char *v)
 {
-	if (strlen(v) != 2 * GS_ITEM_ID_LEN)
-		goto bad;
-	for (const char *p = v; *p; p++)
-		if (!is_digit(*p) && !(*p >= 'a' && *p <= 'f'))
-			goto bad;
-	return NULL;
-bad:
-	return "doit être un identifiant d'élément de 32 chiffres "
-	    "hexadécimaux en minuscules";
+	return is_lower_hex(v, 2 * GS_ITEM_ID_LEN) ? NULL : "doit être un "
+	    "identifiant d'élément de 32 chiffres hexadécimaux en minuscules";
 }
 
 /* A signature: 128 lowercase hexadecimal digits (64 bytes). */
 static const char *
 rule_hex_sig(const char *v)
 {
-	if (strlen(v) != 128)
-		goto bad;
-	for (const char *p = v; *p; p++)
-		if (!is_digit(*p) && !(*p >= 'a' && *p <= 'f'))
-			goto bad;
-	return NULL;
-bad:
-	return "doit être une signature de 128 chiffres hexadécimaux en "
-	    "minuscules";
+	return is_lower_hex(v, 128) ? NULL : "doit être une signature de 128 "
+	    "chiffres hexadécimaux en minuscules";
 }
 
 static const char *

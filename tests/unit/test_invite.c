@@ -88,6 +88,14 @@ test_truncated_and_typos(void **state)
 	memcpy(copy, text, len + 1);
 	copy[20] = 'A' == text[20] ? 'B' : 'A';
 	assert_int_equal(gs_invite_token_parse(copy, &u), GS_EINVTYPO);
+	/*
+	 * A typo in the endpoint length byte (raw byte 64, bits 512-519:
+	 * characters 102 and 103) making it over 200 is a typo, not a cut.
+	 */
+	memcpy(copy, text, len + 1);
+	assert_int_not_equal(copy[4 + 102], '7');
+	copy[4 + 102] = '7';
+	assert_int_equal(gs_invite_token_parse(copy, &u), GS_EINVTYPO);
 	assert_int_equal(gs_invite_token_parse("bonjour", &u), GS_EINVAL);
 	assert_int_equal(gs_invite_token_parse("GS1-AB!C", &u), GS_EINVAL);
 	assert_int_equal(gs_invite_token_parse("GS2-AAAA", &u), GS_EVERSION);

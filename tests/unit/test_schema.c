@@ -449,6 +449,19 @@ test_site_fields(void **state)
 	KO(SITE, "title", "x");
 }
 
+/* A key link's signature: 128 lowercase hexadecimal digits, no more. */
+static void
+test_keylink_sig(void **state)
+{
+	(void)state;
+	OK(GS_TYPE_KEYLINK, "sig", rep('a', 128));
+	OK(GS_TYPE_KEYLINK, "sig", rep('7', 128));
+	KO(GS_TYPE_KEYLINK, "sig", rep('A', 128));
+	KO(GS_TYPE_KEYLINK, "sig", rep('a', 127));
+	KO(GS_TYPE_KEYLINK, "sig", rep('g', 128));
+	KO(GS_TYPE_KEYLINK, "sig", "");
+}
+
 static void
 test_reservation_fields(void **state)
 {
@@ -898,6 +911,7 @@ main(void)
 		cmocka_unit_test(test_unknown_and_deleted),
 		cmocka_unit_test(test_resource_fields),
 		cmocka_unit_test(test_site_fields),
+		cmocka_unit_test(test_keylink_sig),
 		cmocka_unit_test(test_reservation_fields),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_state_end_after_start),

@@ -293,7 +293,7 @@ test_identity_sealed(void **state)
 /*
  * Key rotation on disk: site.key.next is sealed; not named by the
  * database it is removed at load (the link never committed), named it
- * becomes site.key (with site.id); a damaged one is removed; a wrong
+ * becomes site.key (with site.id); a damaged one is set aside; a wrong
  * passphrase removes nothing.
  */
 static void
@@ -331,6 +331,14 @@ test_identity_rotation(void **state)
 	assert_memory_equal(gs_identity_pk(b), old, 32);
 	gs_identity_destroy(&b);
 	assert_int_not_equal(stat(next, &sb), 0);
+	/* ... kept aside, not deleted: it may be the only copy of the key */
+	{
+		char *aside = path_in(f, "site.key.next.abime");
+
+		assert_int_equal(slurp(aside, buf, sizeof(buf)), 70);
+		assert_int_equal(unlink(aside), 0);
+		free(aside);
+	}
 	/* named by the database: it becomes the site key, site.id follows */
 	assert_int_equal(gs_identity_create_next(f->dir, "sel", &n), 0);
 	memcpy(pk, gs_identity_pk(n), 32);
