@@ -13,6 +13,7 @@
 #include "err.h"
 #include "gossip.h"
 #include "replica.h"
+#include "schema.h"
 #include "store.h"
 #include "text.h"
 #include "trust.h"
@@ -67,8 +68,8 @@ ctl_peer_add(struct gs_daemon *d, const struct ctl_request *q,
 		return;
 	if (name == NULL)
 		name = announced_name(d, pk, &ann);
-	if (ep == NULL || strncmp(ep, "tcp://", 6) != 0 || strlen(ep) > 255 ||
-	    strchr(ep + 6, ':') == NULL) {
+	/* the test a site's endpoint field and an announced endpoint pass */
+	if (!gs_schema_endpoint_ok(ep) || strlen(ep) > 255) {
 		ctl_fail(r, GS__STATUS__INVALID, "endpoint",
 		    "adresse « %.60s » "
 		    "invalide : attendu tcp://HÔTE:PORT", ep ? ep : "");

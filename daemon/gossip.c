@@ -35,6 +35,7 @@
 #include "pbuf.h"
 #include "peer.pb-c.h"
 #include "replica.h"
+#include "schema.h"
 #include "seqmap.h"
 #include "siteid.h"
 #include "summary.h"
@@ -2210,13 +2211,17 @@ admit_joiner(struct gs_gossip *g, const struct gs_msg *m,
 	return 0;
 }
 
-/* Whether an announced endpoint is one peer add would accept. */
+/*
+ * Whether an announced endpoint may be kept: a site's endpoint field
+ * (schema.c), no longer than an invitation's. It is dialled, and shown in
+ * the command site pending tells the facilitator to type: nothing but
+ * tcp://HOST:PORT, no shell or control character.
+ */
 static bool
 endpoint_ok(const char *ep)
 {
-	return ep != NULL && strncmp(ep, "tcp://", 6) == 0 &&
-	    strlen(ep) <= GS_INVITE_ENDPOINT_MAX && strchr(ep + 6, ':') != NULL &&
-	    strcspn(ep, " \t\r\n") == strlen(ep);
+	return gs_schema_endpoint_ok(ep) &&
+	    strlen(ep) <= GS_INVITE_ENDPOINT_MAX;
 }
 
 /*

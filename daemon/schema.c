@@ -438,6 +438,12 @@ endpoint_valid(const char *e, size_t len)
 	return h[0] != '.' && h[0] != '-';
 }
 
+bool
+gs_schema_endpoint_ok(const char *ep)
+{
+	return ep != NULL && endpoint_valid(ep, strlen(ep)) == 1;
+}
+
 struct count_state {
 	size_t n;
 	const char *why;

@@ -170,5 +170,11 @@ bool gs_schema_per_date(int type, const char *field);
  * contains pk, 0 otherwise (including when value is NULL).
  */
 int gs_item_list_has_site(const char *value, const uint8_t pk[32]);
+/*
+ * Whether ep is tcp://HOST:PORT as a site's endpoint field takes it
+ * (HOST a name, IPv4 or [IPv6], PORT 1..65535): nothing else, no space,
+ * no shell or control character. ep may be NULL (false).
+ */
+bool gs_schema_endpoint_ok(const char *ep);
 
 #endif

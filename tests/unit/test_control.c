@@ -269,6 +269,14 @@ test_peer_add_list_remove(void **state)
 	gs_secure_free(sk);
 	gs_siteid_encode(pk, sid);
 	{
+		/* tcp://HOST:PORT and nothing else (gs_schema_endpoint_ok) */
+		const char *kv[] = { "site", sid, "endpoint",
+		    "tcp://127.0.0.1:9;id", NULL };
+		assert_fails(call(&fx->d, "peer.add", kv), GS__STATUS__INVALID,
+		    "endpoint", "adresse « tcp://127.0.0.1:9;id » invalide : "
+		    "attendu tcp://HÔTE:PORT");
+	}
+	{
 		const char *kv[] = { "site", sid, "endpoint",
 		    "tcp://127.0.0.1:9", "name", "Voisins", "introducer", "1",
 		    NULL };

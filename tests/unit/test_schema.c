@@ -859,6 +859,31 @@ test_normalize(void **state)
 	assert_string_equal(code, "");
 }
 
+/*
+ * What a site announces as its endpoint (gossip.c, a stranger's hello) is
+ * dialled and printed in the peer add command site pending suggests: only
+ * tcp://HOST:PORT gets through, never shell or control characters.
+ */
+static void
+test_endpoint_ok(void **state)
+{
+	(void)state;
+	assert_true(gs_schema_endpoint_ok("tcp://gem.example.org:7400"));
+	assert_true(gs_schema_endpoint_ok("tcp://192.0.2.7:7400"));
+	assert_true(gs_schema_endpoint_ok("tcp://[2001:db8::1]:7400"));
+	assert_false(gs_schema_endpoint_ok(NULL));
+	assert_false(gs_schema_endpoint_ok(""));
+	assert_false(gs_schema_endpoint_ok("udp://gem.example.org:7400"));
+	assert_false(gs_schema_endpoint_ok("tcp://gem.example.org"));
+	assert_false(gs_schema_endpoint_ok("tcp://gem.example.org:0"));
+	assert_false(gs_schema_endpoint_ok("tcp://gem.example.org:99999"));
+	assert_false(gs_schema_endpoint_ok("tcp://x:1;touch$IFS/tmp/p"));
+	assert_false(gs_schema_endpoint_ok("tcp://$(reboot):7400"));
+	assert_false(gs_schema_endpoint_ok("tcp://x`id`:7400"));
+	assert_false(gs_schema_endpoint_ok("tcp://gem\x1b[2J:7400"));
+	assert_false(gs_schema_endpoint_ok("tcp://gem :7400"));
+}
+
 /* Text that looks like something else, in every free-text field a peer
  * or the admin fills: refused like a control character. Blank-only
  * titles and names show nothing: refused too. */
@@ -924,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_schema_values),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_text_that_lies),
+		cmocka_unit_test(test_endpoint_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
