@@ -20,6 +20,7 @@
 #include "err.h"
 #include "gossip.h"
 #include "replica.h"
+#include "schema.h"
 #include "seqmap.h"
 #include "siteid.h"
 #include "store.h"
@@ -398,7 +399,8 @@ pending_command(struct gs_daemon *d, const uint8_t pk[32],
 		snprintf(cmd, sizeof(cmd), "gemsync site trust %s", sid);
 	else
 		snprintf(cmd, sizeof(cmd), "gemsync peer add %s %s", sid,
-		    knocked_from[0] != '\0' ? knocked_from : "tcp://HÔTE:PORT");
+		    gs_schema_endpoint_ok(knocked_from) ? knocked_from :
+		    "tcp://HÔTE:PORT");   /* only an address goes in a command */
 	return json_string(cmd);
 }
 
