@@ -291,6 +291,12 @@ cli_out_localtime(const char *s, char *out, size_t outlen)
 	date_of_tm(&lt, out, outlen);   /* in this computer's time zone */
 }
 
+void
+cli_out_day_tm(const struct tm *tm, char *out, size_t outlen)
+{
+	day_of_tm(tm, out, outlen);
+}
+
 char *
 cli_out_line(const char **p)
 {
