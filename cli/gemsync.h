@@ -327,6 +327,9 @@ void cli_out_hour_fr(const char *rfc3339, char *out, size_t outlen);
 void cli_out_localtime(const char *rfc3339, char *out, size_t outlen);
 /* The same time as a local struct tm: 0, or -1 when it is not UTC. */
 int cli_out_local_tm(const char *rfc3339, struct tm *lt);
+/* A day as the house style writes it: « jeudi 12 novembre » (the year
+ * when not this one). */
+void cli_out_day_tm(const struct tm *tm, char *out, size_t outlen);
 
 /*
  * Cuts the first line off *p and returns it as a malloc'd copy without

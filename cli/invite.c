@@ -74,33 +74,6 @@ print_qr(const char *token)
 	return CLI_EXIT_OK;
 }
 
-/*
- * A UTC time (RFC 3339, "...Z") as a French date in local time: « lundi
- * 7 décembre, 9 h 08 ».
- */
-static void
-local_date_fr(const char *utc, char *out, size_t outlen)
-{
-	struct tm tm;
-	time_t t;
-	char local[96];
-	long off;
-
-	memset(&tm, 0, sizeof(tm));
-	if (utc == NULL || strptime(utc, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL) {
-		cli_out_date_fr(utc, out, outlen);
-		return;
-	}
-	t = timegm(&tm);
-	localtime_r(&t, &tm);
-	off = tm.tm_gmtoff / 60;
-	snprintf(local, sizeof(local), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
-	    labs(off) % 60);
-	cli_out_date_fr(local, out, outlen);
-}
-
 int
 cli_cmd_invite(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
     char **argv)
@@ -126,7 +99,7 @@ cli_cmd_invite(struct cli_ctx *cli, const struct cli_cmd *cmd, int argc,
 	printf("%s\n", token);
 	if (a.qr && (ret = print_qr(token)) != CLI_EXIT_OK)
 		goto out;
-	local_date_fr(cli_doc_str(root, "expires"), when, sizeof(when));
+	cli_out_localtime(cli_doc_str(root, "expires"), when, sizeof(when));
 	printf(_("\nOn the other site, paste this line after \"gemsync "
 	    "join\":\n  gemsync join %s\n"
 	    "Valid until %s, for %lld site(s). Keep it to yourself: "
@@ -232,7 +205,8 @@ static const struct cli_opt join_opts[] = {
 
 /*
  * Asks the daemon how the join with site went, until an answer or
- * JOIN_WAIT_MS. Returns the exit code; *state is "accepted" or "waiting".
+ * JOIN_WAIT_MS. Returns the exit code; *accepted is 1 once the inviter
+ * has accepted, 0 while it has not answered.
  */
 static int
 join_wait(struct cli_ctx *cli, const char *site, int *accepted)

@@ -228,19 +228,27 @@ cli_out_hour_fr(const char *s, char *out, size_t outlen)
 	hour_of_tm(&tm, out, outlen);
 }
 
+/* « lundi 30 novembre, 14 h 20 ». */
+static void
+date_of_tm(const struct tm *tm, char *out, size_t outlen)
+{
+	char day[80], hour[16];
+
+	day_of_tm(tm, day, sizeof(day));
+	hour_of_tm(tm, hour, sizeof(hour));
+	snprintf(out, outlen, "%s, %s", day, hour);
+}
+
 void
 cli_out_date_fr(const char *s, char *out, size_t outlen)
 {
-	char day[80], hour[16];
 	struct tm tm;
 
 	if (wall_tm(s, &tm) != 0) {
 		copy_clean(s, out, outlen);
 		return;
 	}
-	cli_out_day_fr(s, day, sizeof(day));
-	cli_out_hour_fr(s, hour, sizeof(hour));
-	snprintf(out, outlen, "%s, %s", day, hour);
+	date_of_tm(&tm, out, outlen);
 }
 
 void
@@ -274,17 +282,19 @@ cli_out_local_tm(const char *s, struct tm *lt)
 void
 cli_out_localtime(const char *s, char *out, size_t outlen)
 {
-	char day[80], hour[16];
 	struct tm lt;
 
 	if (cli_out_local_tm(s, &lt) != 0) {
 		copy_clean(s, out, outlen);     /* shown as written */
 		return;
 	}
-	/* « lundi 30 novembre, 14 h 20 », in this computer's time zone */
-	day_of_tm(&lt, day, sizeof(day));
-	hour_of_tm(&lt, hour, sizeof(hour));
-	snprintf(out, outlen, "%s, %s", day, hour);
+	date_of_tm(&lt, out, outlen);   /* in this computer's time zone */
+}
+
+void
+cli_out_day_tm(const struct tm *tm, char *out, size_t outlen)
+{
+	day_of_tm(tm, out, outlen);
 }
 
 char *

@@ -86,14 +86,14 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, NULL, 0, NULL, 0 },
 };
 
-/* A UTC RFC 3339 time as the local date « 12/11/2026 », or "?". */
+/* A UTC RFC 3339 time as the local day « jeudi 12 novembre », or "?". */
 static void
 local_day(const char *rfc3339, char *out, size_t outlen)
 {
 	struct tm lt;
 
 	if (cli_out_local_tm(rfc3339, &lt) == 0)
-		strftime(out, outlen, "%d/%m/%Y", &lt);
+		cli_out_day_tm(&lt, out, outlen);
 	else
 		snprintf(out, outlen, "?");
 }
@@ -103,7 +103,7 @@ cli_resource_verified(const json_t *item, char *out, size_t outlen)
 {
 	const json_t *v = json_object_get(item, "verified");
 	const char *by_name = cli_doc_str(v, "by_name");
-	char day[32], sid[GS_SITEID_SHORT], *name;
+	char day[64], sid[GS_SITEID_SHORT], *name;
 
 	if (!json_is_object(v)) {
 		local_day(cli_doc_str(item, "created"), day, sizeof(day));

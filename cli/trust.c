@@ -119,22 +119,16 @@ out:
 	return ret;
 }
 
-static const struct cli_opt rotate_opts[] = {
-	{ NULL, NULL, 0, NULL, 0 },
-};
-
 int
 cli_cmd_key_rotate(struct cli_ctx *cli, const struct cli_cmd *cmd,
     int argc, char **argv)
 {
-	struct revoke_ctx a = { NULL, 0 };
 	struct cli_kv params = { 0 };
 	json_t *root = NULL;
-	char *pos[1], *site = NULL;
+	char *site = NULL;
 	int ret = CLI_EXIT_USAGE, rc;
 
-	rc = cli_opts_args(cli, cmd, rotate_opts, on_opt, &a, argc, argv, pos,
-	    0, "");
+	rc = cli_opts_none(cli, cmd, argc, argv);
 	if (cli_opts_stop(rc, &ret))
 		goto out;
 	ret = cli_doc(cli, "key.rotate", &params, &root);

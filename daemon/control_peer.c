@@ -203,8 +203,9 @@ ctl_sync(struct gs_daemon *d, const struct ctl_request *q,
 	started = gs_gossip_sync(d->gossip, one ? pk : NULL);
 	if (one && started == 0) {
 		ctl_fail(r, GS__STATUS__REFUSED, "site", "ce site voisin "
-		    "n'est pas connecté en ce moment : la synchronisation "
-		    "reprendra dès qu'il sera joignable");
+		    "n'est pas connecté en ce moment : les échanges "
+		    "reprendront d'eux-mêmes dès qu'il sera joignable "
+		    "(voyez gemsync peer list)");
 		return;
 	}
 	r->json = json_pack("{s:I}", "rounds_started", (json_int_t)started);

@@ -123,7 +123,7 @@ def test_group_member_without_root():
         # outside the group: told what to do, not that the daemon is down
         r = cli_as(u.outsider, "status")
         assert r.returncode == EXIT_DOWN, (r.returncode, r.stderr)
-        assert f"accès refusé au socket de contrôle {sock}" in r.stderr, r.stderr
+        assert f"accès refusé à gemsyncd ({sock})" in r.stderr, r.stderr
         assert f"ajoutez-vous au groupe {u.group}" in r.stderr, r.stderr
         assert "ne répond pas" not in r.stderr, r.stderr
         assert r.stdout == "", r.stdout

@@ -293,7 +293,7 @@ def test_confirm_and_stale():
         v = a.j("resource", "show", old)["verified"]
         assert v["by"] == b.id and v["by_name"] == "GEM L'Envol", v
         shown = a.cli("resource", "show", old)
-        assert re.search(r"vérifié le \d\d/\d\d/\d{4} par GEM L'Envol", shown), shown
+        assert re.search(r"vérifié le \w+ \d{1,2}(er)? \w+( \d{4})? par GEM L'Envol", shown), shown
         assert "par GEM L'Envol" in a.cli("resource", "list")
         assert a.j("resource", "list", "--stale")["items"] == []
         assert a.j("resource", "show", fresh)["verified"] is None

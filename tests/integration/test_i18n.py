@@ -39,7 +39,7 @@ def test_french_by_default(d, conf):
         r = cli(GEMSYNC, env, "-c", conf, "status")
         assert r.returncode == EXIT_DOWN, (env, r.stderr)
         assert "gemsyncd ne répond pas sur" in r.stderr, (env, r.stderr)
-        assert "(pas de socket)" in r.stderr and "démarrez-le" in r.stderr, r.stderr
+        assert "(il n'est pas démarré)" in r.stderr and "démarrez-le" in r.stderr, r.stderr
     r = cli(GEMSYNC, {}, "--help")
     assert r.returncode == 0 and "Codes de sortie :" in r.stdout, r.stdout
     assert "affiche un événement" in r.stdout, r.stdout
