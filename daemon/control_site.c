@@ -720,7 +720,7 @@ ctl_key_rotate(struct gs_daemon *d, const struct ctl_request *q,
 	if (rc != 0) {
 		ctl_fail(r, GS__STATUS__REFUSED, NULL, "la nouvelle clé n'a pas "
 		    "pu être écrite dans %s (%s) : rien n'a changé, vérifiez "
-		    "le dossier de données et la phrase de passe, puis "
+		    "le dossier de données et la phrase secrète, puis "
 		    "réessayez", d->cfg->data_dir, gs_strerror(rc));
 		return;
 	}

@@ -55,7 +55,7 @@ usage(FILE *f)
 	    "  -d           journal détaillé (debug)\n"
 	    "  --init       crée l'identité, la clé de stockage et la base du site\n"
 	    "  --passphrase-file FICHIER\n"
-	    "               protège la clé de stockage par une phrase de passe\n"
+	    "               protège la clé de stockage par une phrase secrète\n"
 	    "  --restore SAUVEGARDE\n"
 	    "               remet le site d'une sauvegarde (gemsyncd arrêté) ;\n"
 	    "               il rattrape ensuite ses changements auprès des\n"

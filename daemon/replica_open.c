@@ -218,12 +218,12 @@ identity_error(const char *dir, int ret, char *err, size_t errlen)
 {
 	if (ret == GS_ENEEDPASS)
 		snprintf(err, errlen, "la clé du site %s/site.key est "
-		    "protégée par la phrase de passe, qui n'a pas été donnée : "
+		    "protégée par la phrase secrète, qui n'a pas été donnée : "
 		    "indiquez le fichier qui la contient dans la configuration "
 		    "([storage] passphrase_file, ou la variable "
 		    "GEMSYNC_PASSPHRASE), puis relancez gemsyncd", dir);
 	else if (ret == GS_EBADKEY)
-		snprintf(err, errlen, "la phrase de passe ne déverrouille pas "
+		snprintf(err, errlen, "la phrase secrète ne déverrouille pas "
 		    "la clé du site %s/site.key : vérifiez le fichier indiqué "
 		    "par [storage] passphrase_file, puis relancez gemsyncd",
 		    dir);
@@ -255,7 +255,7 @@ check_keys(struct gs_replica *r, char *err, size_t errlen)
 	if (ret != 0) {
 		snprintf(err, errlen, "mauvaise clé de stockage : elle ne "
 		    "correspond pas à cette base de données (rien n'a été "
-		    "modifié). Vérifiez [storage] key_file et la phrase de passe");
+		    "modifié). Vérifiez [storage] key_file et la phrase secrète");
 		return GS_EBADKEY;
 	}
 	ret = gs_store_meta_get(r->store, "site_pk", &val, &len);
@@ -348,7 +348,7 @@ gs_replica_open(const struct gs_replica_opts *o, struct gs_store *st,
 		snprintf(err, errlen, "clé de stockage %s : %s%s", o->key_file,
 		    gs_strerror(ret), ret == GS_EPERM ?
 		    " (le fichier doit être en mode 0600)" :
-		    ret == GS_EBADKEY ? " (phrase de passe absente ou fausse)" :
+		    ret == GS_EBADKEY ? " (phrase secrète absente ou fausse)" :
 		    "");
 		goto out;
 	}

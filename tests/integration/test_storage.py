@@ -188,7 +188,7 @@ def test_passphrase_wrapped_key():
         os.close(fd)
         s.init("--passphrase-file", pf)
         r = subprocess.run([GEMSYNCD, "-c", s.conf], capture_output=True, text=True, timeout=30)
-        assert r.returncode != 0 and "phrase de passe" in r.stderr, r.stderr
+        assert r.returncode != 0 and "phrase secrète" in r.stderr, r.stderr
         s.start(env={"GEMSYNC_PASSPHRASE": "wrong horse"}, wait=False)
         wait_until(lambda: s.proc.poll() is not None, timeout=30, what="refusal")
         assert s.proc.returncode != 0

@@ -46,7 +46,7 @@ def test_signing_key_sealed_at_init():
         key = key_bytes(s)
         assert key[:4] == b"GSK2" and len(key) == 141, key[:4]
         err = start_fails(s)
-        assert "protégée par la phrase de passe" in err, err
+        assert "protégée par la phrase secrète" in err, err
         assert "passphrase_file" in err, err
         set_conf(s, f"[storage]\npassphrase_file = {pf}\n")
         s.start()
@@ -76,7 +76,7 @@ def test_signing_key_sealed_on_first_start():
         # without the passphrase: a clear French refusal
         set_conf(s, "[storage]\npassphrase_file =\n")
         err = start_fails(s)
-        assert "protégée par la phrase de passe" in err, err
+        assert "protégée par la phrase secrète" in err, err
         # a wrong one
         write_pass(s, "pas la bonne\n")
         set_conf(s, f"[storage]\npassphrase_file = {pf}\n")
