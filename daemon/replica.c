@@ -604,6 +604,7 @@ fill_changes(struct gs_replica *r, struct gs_item *it)
 {
 	struct row_ctx x = { .r = r, .it = it, .loading = true };
 	struct gs_state kept = it->state;
+	int was_dirty = it->dirty;
 	bool keep = !it->dirty && !it->corrupt;
 	int rc;
 
@@ -611,9 +612,14 @@ fill_changes(struct gs_replica *r, struct gs_item *it)
 	it->dirty = 1;
 	rc = gs_store_changes_of_item(r->store, it->id, on_item_change, &x);
 	if (rc != 0) {
-		/* a storage error, not corruption: nothing is noted */
-		gs_state_clear(&kept);
+		/*
+		 * a storage error, not corruption: nothing is noted, and the
+		 * item stays the light one it was, with its state
+		 */
 		gs_item_forget_changes(it);
+		gs_state_clear(&it->state);
+		it->state = kept;
+		it->dirty = was_dirty;
 		return rc;
 	}
 	if (it->n == 0) {
